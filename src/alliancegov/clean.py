@@ -1,0 +1,189 @@
+"""Clean and validate one ingested wave: missing-value codes, quality flags, exclusions.
+
+Every received response ends either in the analysed data or in the exclusions table with
+exactly one reason: the first rule, in the configured order, whose flag it raises. Flags:
+
+* ``no_consent``: consent is not "yes";
+* ``duplicate_submission``: a submission id already seen (the first copy is kept);
+* ``duplicate_firm``: a firm already interviewed in this wave (the earliest submission is kept);
+* ``out_of_range``: a value the codebook schema rejects (pandera, all failures collected);
+* ``speeder``: interview shorter than ``speeder_fraction`` × the wave's median duration;
+* ``straightlining``: the longest run of identical answers over the Likert items in
+  questionnaire order reaches ``straightlining_min_run``;
+* ``failed_attention_check``: the attention item answered, but not with the instructed answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from alliancegov.codebook import Codebook, validation_schema
+
+RULES = ("no_consent", "duplicate_submission", "duplicate_firm", "out_of_range", "speeder",
+         "straightlining", "failed_attention_check")
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """Quality-control settings (``qc`` in the config)."""
+
+    exclusion_rules: tuple[str, ...] = RULES
+    speeder_fraction: float = 0.3
+    straightlining_min_run: int = 15
+    attention_variable: str = "attention_check"
+    attention_expected: float = 4
+
+    def __post_init__(self) -> None:
+        unknown = set(self.exclusion_rules) - set(RULES)
+        if unknown:
+            raise ValueError(f"unknown exclusion rules {sorted(unknown)}; known: {RULES}")
+
+
+@dataclass
+class CleanWave:
+    analysed: pd.DataFrame      # the responses kept, missing codes as missing
+    exclusions: pd.DataFrame    # wave, firm_key, source_row, submission_id, rule, offending
+    flow: pd.DataFrame          # wave, step, reason, n
+    nonresponse: pd.DataFrame   # wave, variable, kind, n
+
+
+def split_missing_codes(frame: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Replace missing-value codes by missing; count them by variable and kind.
+
+    Returns the frame with codes removed and a table ``variable, kind, n`` where kind is
+    dont_know, refused or not_applicable (codebook missing lists) or blank (no answer at all).
+    """
+    out = frame.copy()
+    counts = []
+    for variable in codebook.variables["name"]:
+        if variable not in out or codebook.variables.at[variable, "role"] in ("meta", "identifying"):
+            continue
+        codes = codebook.missing_codes(variable)
+        column = out[variable]
+        blank = column.isna()
+        if codes:
+            is_select = codebook.variables.at[variable, "type"] == "select_one"
+            keys = {kind: (kind if is_select else float(code)) for code, kind in codes.items()}
+            for kind, key in keys.items():
+                hit = column == key
+                counts.append((variable, kind, int(hit.sum())))
+            out[variable] = column.where(~column.isin(list(keys.values())))
+        counts.append((variable, "blank", int(blank.sum())))
+    return out, pd.DataFrame(counts, columns=["variable", "kind", "n"])
+
+
+def _longest_identical_run(answers: np.ndarray) -> np.ndarray:
+    """Per row, the longest run of equal consecutive non-missing values; shape (n,)."""
+    n, k = answers.shape
+    longest = np.zeros(n, dtype=int)
+    current = np.ones(n, dtype=int)
+    for j in range(1, k):
+        same = (answers[:, j] == answers[:, j - 1]) & ~np.isnan(answers[:, j])
+        current = np.where(same, current + 1, 1)
+        longest = np.maximum(longest, current)
+    return np.where(np.isnan(answers).all(axis=1), 0, np.maximum(longest, 1))
+
+
+def range_failures(frame: pd.DataFrame, codebook: Codebook, survey_year: int) -> pd.DataFrame:
+    """Every schema failure as ``position, column, value, check`` (empty if the wave is valid)."""
+    import pandera.errors
+
+    schema = validation_schema(codebook, survey_year)
+    try:
+        schema.validate(frame.reset_index(drop=True), lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        cases = cases[cases["index"].notna()]
+        return pd.DataFrame({"position": cases["index"].astype(int).to_numpy(),
+                             "column": cases["column"].astype(str).to_numpy(),
+                             "value": cases["failure_case"].astype(str).to_numpy(),
+                             "check": cases["check"].astype(str).to_numpy()})
+    return pd.DataFrame(columns=["position", "column", "value", "check"])
+
+
+def quality_flags(frame: pd.DataFrame, codebook: Codebook, settings: QualitySettings,
+                  survey_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Boolean flag per rule (columns ``RULES``) and an ``offending`` text per rule and row."""
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    flags = pd.DataFrame(False, index=frame.index, columns=list(RULES))
+    offending = pd.DataFrame("", index=frame.index, columns=list(RULES))
+
+    flags["no_consent"] = frame["consent"].ne("yes").fillna(True).to_numpy(bool)
+    offending["no_consent"] = "consent=" + frame["consent"].fillna("(blank)").astype(str)
+
+    flags["duplicate_submission"] = frame["submission_id"].duplicated(keep="first")
+    offending["duplicate_submission"] = "submission_id=" + frame["submission_id"].astype(str)
+    order = frame.assign(_dup=flags["duplicate_submission"]).sort_values(["_dup", "submission_time", "source_row"])
+    first_of_firm = ~order["firm_key"].duplicated(keep="first") | order["_dup"]
+    flags["duplicate_firm"] = ~first_of_firm.reindex(frame.index)
+    offending["duplicate_firm"] = "firm interviewed earlier in the wave"
+
+    failures = range_failures(frame, codebook, survey_year)
+    if len(failures):
+        text = (failures["column"] + "=" + failures["value"]).groupby(failures["position"]).agg("; ".join)
+        flags.loc[text.index, "out_of_range"] = True
+        offending.loc[text.index, "out_of_range"] = text
+
+    duration = frame["interview_duration_min"]
+    threshold = settings.speeder_fraction * duration[~flags["no_consent"]].median()
+    flags["speeder"] = (duration < threshold).fillna(False).to_numpy(bool)
+    offending["speeder"] = [f"interview_duration_min={d:g} < {threshold:.1f}" for d in duration.fillna(np.nan)]
+
+    likert_items = [v for v in codebook.of_type("likert") if v != settings.attention_variable]
+    runs = _longest_identical_run(frame[likert_items].to_numpy(float))
+    flags["straightlining"] = runs >= settings.straightlining_min_run
+    offending["straightlining"] = [f"{r} identical answers in a row" for r in runs]
+
+    attention = frame[settings.attention_variable]
+    flags["failed_attention_check"] = (attention.notna() & (attention != settings.attention_expected)).to_numpy(bool)
+    offending["failed_attention_check"] = f"{settings.attention_variable}=" + attention.astype(str)
+    assert len(flags) == n
+    return flags, offending
+
+
+def clean_wave(ingested: pd.DataFrame, codebook: Codebook, settings: QualitySettings, *,
+               survey_year: int) -> CleanWave:
+    """Missing codes → missing, flags, first-matching-rule exclusion, row accounting."""
+    wave = str(ingested["wave"].iloc[0])
+    values, nonresponse = split_missing_codes(ingested.reset_index(drop=True), codebook)
+    flags, offending = quality_flags(values, codebook, settings, survey_year)
+    active = flags[list(settings.exclusion_rules)]
+    reason = active.idxmax(axis=1).where(active.any(axis=1))
+    excluded = reason.notna()
+    rows = np.flatnonzero(excluded.to_numpy())
+    exclusions = pd.DataFrame({
+        "wave": wave,
+        "firm_key": values.loc[excluded, "firm_key"].to_numpy(),
+        "source_row": values.loc[excluded, "source_row"].to_numpy(),
+        "submission_id": values.loc[excluded, "submission_id"].to_numpy(),
+        "rule": reason[excluded].to_numpy(),
+        "offending": [offending.at[i, reason.iat[i]] for i in rows],
+    })
+    flow = wave_flow(wave, len(values), exclusions["rule"], settings.exclusion_rules)
+    nonresponse.insert(0, "wave", wave)
+    analysed = values.loc[~excluded].reset_index(drop=True)
+    return CleanWave(analysed, exclusions, flow, nonresponse)
+
+
+def wave_flow(wave: str, received: int, rules_applied: pd.Series, rule_order: tuple[str, ...]) -> pd.DataFrame:
+    """Sample flow of one wave: received, excluded per rule (zeros kept), analysed."""
+    counts = rules_applied.value_counts()
+    rows = [(wave, "received", "", received)]
+    rows += [(wave, "excluded", rule, int(counts.get(rule, 0))) for rule in rule_order]
+    rows.append((wave, "analysed", "", received - int(counts.sum())))
+    return pd.DataFrame(rows, columns=["wave", "step", "reason", "n"])
+
+
+def pool_waves(waves: list[CleanWave], rule_order: tuple[str, ...]) -> CleanWave:
+    """Stack cleaned waves; the flow gains pooled rows (wave ``all``)."""
+    analysed = pd.concat([w.analysed for w in waves], ignore_index=True)
+    exclusions = pd.concat([w.exclusions for w in waves], ignore_index=True)
+    flows = pd.concat([w.flow for w in waves], ignore_index=True)
+    received = int(flows.loc[flows["step"] == "received", "n"].sum())
+    flow = pd.concat([flows, wave_flow("all", received, exclusions["rule"], rule_order)], ignore_index=True)
+    nonresponse = pd.concat([w.nonresponse for w in waves], ignore_index=True)
+    return CleanWave(analysed, exclusions, flow, nonresponse)

@@ -1,0 +1,200 @@
+"""The survey instrument as tables an analyst edits in a spreadsheet.
+
+The codebook folder holds three CSV files modelled on an XLSForm:
+
+* ``variables.csv`` (like the ``survey`` sheet): one row per variable with its
+  ``name``, Kobo ``group``, ``type`` (text, datetime, select_one, integer,
+  decimal, likert), ``role`` (meta, identifying, free_text, quality, profile,
+  partner, governance, item, performance), the ``list_name`` of its answers, the
+  ``missing_list`` of its missing-value codes, the valid ``min``/``max`` (a number,
+  or ``survey_year`` for the year of the wave), the
+  ``scale`` an item belongs to, whether the item is ``reverse``-coded, and the
+  French and English labels.
+* ``value_sets.csv`` (like the ``choices`` sheet): ``list_name, code, name,
+  label_fr, label_en``. ``code`` is the number stored in SPSS/Stata files,
+  ``name`` the canonical value (Kobo's choice name), labels are what a
+  labelled export shows.
+* ``scales.csv``: one row per multi-item construct with ``min_items`` answered
+  for a score and its labels.
+
+Everything else (validation schemas, label matching, pseudonymisation lists,
+report labels) is derived from these tables, never written twice.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+VARIABLE_TYPES = {"text", "datetime", "select_one", "integer", "decimal", "likert"}
+ROLES = {
+    "meta", "identifying", "free_text", "quality", "profile", "partner",
+    "governance", "item", "performance",
+}
+NUMERIC_TYPES = {"integer", "decimal", "likert"}
+MISSING_KINDS = ("dont_know", "refused", "not_applicable")
+
+
+class CodebookError(ValueError):
+    """The codebook tables contradict themselves."""
+
+
+def normalise_label(text: object) -> str:
+    """Fold a label for matching: no accents, lower case, single spaces, no quote variants.
+
+    >>> normalise_label("  Élevé ")
+    'eleve'
+    """
+    folded = unicodedata.normalize("NFKD", str(text))
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = folded.replace("\u2019", "'").replace("\u00a0", " ")
+    return " ".join(folded.casefold().split())
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The three codebook tables, checked for consistency on construction."""
+
+    variables: pd.DataFrame
+    value_sets: pd.DataFrame
+    scales: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        self._check()
+
+    @classmethod
+    def from_dir(cls, folder: str | Path) -> "Codebook":
+        folder = Path(folder)
+        read = lambda name: pd.read_csv(folder / name, dtype=str, keep_default_na=False)  # noqa: E731
+        variables = read("variables.csv")
+        value_sets = read("value_sets.csv")
+        scales = read("scales.csv")
+        variables["reverse"] = variables["reverse"].eq("1")
+        value_sets["code"] = pd.to_numeric(value_sets["code"]).astype("int64")
+        scales["min_items"] = pd.to_numeric(scales["min_items"]).astype("int64")
+        return cls(variables.set_index("name", drop=False), value_sets, scales.set_index("scale", drop=False))
+
+    def _check(self) -> None:
+        problems = []
+        names = self.variables["name"]
+        if names.duplicated().any():
+            problems.append(f"duplicated variable names: {sorted(names[names.duplicated()])}")
+        bad_types = set(self.variables["type"]) - VARIABLE_TYPES
+        if bad_types:
+            problems.append(f"unknown types {sorted(bad_types)}; allowed {sorted(VARIABLE_TYPES)}")
+        bad_roles = set(self.variables["role"]) - ROLES
+        if bad_roles:
+            problems.append(f"unknown roles {sorted(bad_roles)}; allowed {sorted(ROLES)}")
+        lists = set(self.value_sets["list_name"])
+        for column in ("list_name", "missing_list"):
+            used = set(self.variables[column]) - {""}
+            if used - lists:
+                problems.append(f"{column} not in value_sets.csv: {sorted(used - lists)}")
+        needs_list = self.variables["type"].isin(["select_one", "likert"]) & self.variables["list_name"].eq("")
+        if needs_list.any():
+            problems.append(f"select_one/likert variables without list_name: {list(names[needs_list])}")
+        for list_name, rows in self.value_sets.groupby("list_name"):
+            for key in ("code", "name"):
+                if rows[key].duplicated().any():
+                    problems.append(f"value set {list_name!r} repeats a {key}")
+        missing_names = set(self.value_sets.loc[self.value_sets["list_name"].isin(self.missing_lists), "name"])
+        if missing_names - set(MISSING_KINDS):
+            problems.append(f"missing-value names must be among {MISSING_KINDS}")
+        scales_used = set(self.variables["scale"]) - {""}
+        if scales_used != set(self.scales["scale"]):
+            problems.append(f"scales.csv and variables.csv disagree: {sorted(scales_used ^ set(self.scales['scale']))}")
+        for column in ("min", "max"):
+            bounds = self.variables[column]
+            bad = bounds[(bounds != "") & (bounds != "survey_year") & pd.to_numeric(bounds, errors="coerce").isna()]
+            if len(bad):
+                problems.append(f"{column} must be a number or 'survey_year': {dict(bad)}")
+        if problems:
+            raise CodebookError("invalid codebook: " + "; ".join(problems))
+
+    # ---- lookups -------------------------------------------------------------
+    @cached_property
+    def missing_lists(self) -> set[str]:
+        return set(self.variables["missing_list"]) - {""}
+
+    def of_role(self, *roles: str) -> list[str]:
+        """Variable names with one of ``roles``, in codebook order."""
+        return self.variables.loc[self.variables["role"].isin(roles), "name"].tolist()
+
+    def of_type(self, *types: str) -> list[str]:
+        return self.variables.loc[self.variables["type"].isin(types), "name"].tolist()
+
+    def choices(self, list_name: str) -> pd.DataFrame:
+        """The rows of one value set, in code order."""
+        rows = self.value_sets[self.value_sets["list_name"] == list_name]
+        if rows.empty:
+            raise CodebookError(f"no value set named {list_name!r}")
+        return rows.sort_values("code").reset_index(drop=True)
+
+    def answer_names(self, variable: str) -> list[str]:
+        """Canonical answer names of a select_one variable, in code order."""
+        return self.choices(self.variables.at[variable, "list_name"])["name"].tolist()
+
+    def missing_codes(self, variable: str) -> dict[int, str]:
+        """Missing-value code → kind (dont_know, refused, not_applicable) for one variable."""
+        list_name = self.variables.at[variable, "missing_list"]
+        if not list_name:
+            return {}
+        rows = self.choices(list_name)
+        return dict(zip(rows["code"], rows["name"]))
+
+    def bounds(self, variable: str, survey_year: int) -> tuple[float | None, float | None]:
+        """Valid (min, max) of a numeric variable in a wave of ``survey_year``; None if open."""
+        def resolve(text: str) -> float | None:
+            if text == "":
+                return None
+            return float(survey_year) if text == "survey_year" else float(text)
+
+        return resolve(self.variables.at[variable, "min"]), resolve(self.variables.at[variable, "max"])
+
+    def items(self, scale: str) -> pd.DataFrame:
+        """Item rows of one scale (name, reverse, min, max, labels)."""
+        return self.variables[self.variables["scale"] == scale]
+
+    def label(self, name: str, language: str = "en") -> str:
+        """Label of a variable, scale or answer name in ``language`` ('fr' or 'en')."""
+        column = f"label_{language}"
+        if name in self.variables.index:
+            return self.variables.at[name, column]
+        if name in self.scales.index:
+            return self.scales.at[name, column]
+        raise KeyError(name)
+
+    def answer_label(self, variable: str, answer: str, language: str = "en") -> str:
+        rows = self.choices(self.variables.at[variable, "list_name"])
+        match = rows.loc[rows["name"] == str(answer), f"label_{language}"]
+        return match.iloc[0] if len(match) else str(answer)
+
+
+def validation_schema(codebook: Codebook, survey_year: int):
+    """A pandera schema of a cleaned wave (missing codes already set to missing), from the codebook.
+
+    Numeric variables: within their ``min``/``max`` (``survey_year`` resolved); integers whole;
+    select_one variables: among their answer names. Every column is nullable: nonresponse is
+    measured separately, not a validation failure.
+    """
+    import pandera.pandas as pa
+
+    columns = {}
+    for name, vtype in zip(codebook.variables["name"], codebook.variables["type"]):
+        if vtype in NUMERIC_TYPES:
+            low, high = codebook.bounds(name, survey_year)
+            checks = []
+            if low is not None:
+                checks.append(pa.Check.ge(low, error=f"at least {low:g}"))
+            if high is not None:
+                checks.append(pa.Check.le(high, error=f"at most {high:g}"))
+            if vtype != "decimal":
+                checks.append(pa.Check(lambda s: s.isna() | (s == s.round()), element_wise=False, error="a whole number"))
+            columns[name] = pa.Column(float, checks=checks, nullable=True, required=False)
+        elif vtype == "select_one":
+            columns[name] = pa.Column(checks=pa.Check.isin(codebook.answer_names(name)), nullable=True, required=False)
+    return pa.DataFrameSchema(columns, strict=False, coerce=False)

@@ -1,0 +1,1 @@
+"""Generic estimation helpers that know nothing of the survey."""
