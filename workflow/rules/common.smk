@@ -1,0 +1,37 @@
+report: "../report/workflow.rst"
+
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+from snakemake.utils import validate
+
+
+validate(config, "../schemas/config.schema.yaml")
+
+WAVES = pd.read_csv(config["waves"], sep="\t", dtype={"wave": str, "file": str, "format": str}).set_index(
+    "wave", drop=False
+)
+validate(WAVES, "../schemas/waves.schema.yaml")
+if WAVES["wave"].duplicated().any():
+    raise ValueError(f"{config['waves']}: wave identifiers repeat: {sorted(WAVES['wave'][WAVES['wave'].duplicated()])}")
+
+CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in ("variables.csv", "value_sets.csv", "scales.csv")]
+PACKAGE = Path(workflow.basedir) / "src" / "alliancegov"
+
+
+wildcard_constraints:
+    wave="|".join(WAVES["wave"]),
+
+
+def source_hash(*modules):
+    """Hash of the package modules a job runs, so that editing one re-runs only its jobs."""
+    digest = hashlib.sha256()
+    for module in ("__init__", "runtime", *modules):
+        digest.update((PACKAGE / f"{module}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def wave_file(wildcards):
+    return WAVES.loc[wildcards.wave, "file"]

@@ -1,0 +1,68 @@
+rule ingest:
+    input:
+        raw=wave_file,
+        codebook=CODEBOOK_FILES,
+    output:
+        data="results/interim/ingested/{wave}.parquet",
+        provenance="results/qc/provenance/{wave}.json",
+    params:
+        wave=lambda wildcards: WAVES.loc[wildcards.wave].to_dict(),
+        settings=config["ingest"],
+        code=source_hash("codebook", "ingest"),
+    log:
+        "results/logs/ingest/{wave}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/ingest.py"
+
+
+rule clean:
+    input:
+        data=rules.ingest.output.data,
+        codebook=CODEBOOK_FILES,
+    output:
+        data="results/interim/clean/{wave}.parquet",
+        exclusions="results/qc/waves/{wave}/exclusions.csv",
+        flow="results/qc/waves/{wave}/sample_flow.csv",
+        nonresponse="results/qc/waves/{wave}/nonresponse.csv",
+    params:
+        year=lambda wildcards: int(WAVES.loc[wildcards.wave, "year"]),
+        qc=config["qc"],
+        code=source_hash("codebook", "clean", "tables"),
+    log:
+        "results/logs/clean/{wave}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/clean.py"
+
+
+rule pool:
+    input:
+        data=expand(rules.clean.output.data, wave=WAVES["wave"]),
+        exclusions=expand(rules.clean.output.exclusions, wave=WAVES["wave"]),
+        flow=expand(rules.clean.output.flow, wave=WAVES["wave"]),
+        nonresponse=expand(rules.clean.output.nonresponse, wave=WAVES["wave"]),
+    output:
+        data="results/interim/pooled.parquet",
+        sample_flow=report(
+            "results/qc/sample_flow.csv",
+            caption="../report/sample_flow.rst",
+            category="1. Sample",
+        ),
+        exclusions=report(
+            "results/qc/exclusions.csv",
+            caption="../report/exclusions.rst",
+            category="1. Sample",
+        ),
+        nonresponse="results/qc/nonresponse.csv",
+    params:
+        rules=config["qc"]["exclusion_rules"],
+        code=source_hash("clean", "tables"),
+    log:
+        "results/logs/pool.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/pool.py"

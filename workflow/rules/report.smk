@@ -1,0 +1,66 @@
+FIGURES = ["form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow"]
+
+
+rule figures:
+    input:
+        data=rules.constructs.output.data,
+        choice=rules.choice.output.coefficients,
+        sample_flow=rules.pool.output.sample_flow,
+        codebook=CODEBOOK_FILES,
+    output:
+        **{
+            name: report(
+                f"results/figures/{name}.png",
+                caption=f"../report/figure_{name}.rst",
+                category="5. Figures",
+            )
+            for name in FIGURES
+        },
+        table=report(
+            "results/tables/form_by_sector.csv",
+            caption="../report/form_by_sector_table.rst",
+            category="2. Measurement",
+        ),
+    params:
+        language=config["language"],
+        scales=config["figures"]["construct_scales"],
+        performance_outcome=config["performance"]["outcome"],
+        code=source_hash("codebook", "figures", "tables"),
+    log:
+        "results/logs/figures.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figures.py"
+
+
+rule report:
+    input:
+        figures=expand("results/figures/{name}.png", name=FIGURES),
+        form_by_sector=rules.figures.output.table,
+        reliability=rules.constructs.output.reliability,
+        choice_mnl=rules.choice.output.coefficients,
+        choice_fit=rules.choice.output.fit,
+        performance_ols=rules.performance.output.coefficients,
+        performance_fit=rules.performance.output.fit,
+        sample_flow=rules.pool.output.sample_flow,
+        provenance=expand(rules.ingest.output.provenance, wave=WAVES["wave"]),
+        codebook=CODEBOOK_FILES,
+    output:
+        html=report(
+            "results/report/index.html",
+            caption="../report/html_report.rst",
+            category="6. Report",
+        ),
+    params:
+        config=config,
+        language=config["language"],
+        title=config["report"]["title"],
+        code=source_hash("codebook", "report"),
+        template=lambda wildcards: hashlib.sha256((PACKAGE / "templates" / "report.html.j2").read_bytes()).hexdigest()[:16],
+    log:
+        "results/logs/report.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/report.py"

@@ -1,0 +1,21 @@
+import json
+
+from alliancegov.codebook import Codebook
+from alliancegov.ingest import ingest_wave, load_pseudonymisation_key
+from alliancegov.runtime import start_job
+
+log = start_job(snakemake.log[0])
+wave = snakemake.params.wave
+settings = snakemake.params.settings
+codebook = Codebook.from_dir(snakemake.config["codebook"])
+frame, provenance = ingest_wave(
+    snakemake.input.raw, wave["format"], wave["wave"], codebook,
+    key=load_pseudonymisation_key(settings.get("key_file")),
+    firm_id_column=settings["firm_id_column"], required_columns=settings["required_columns"],
+)
+provenance["path"] = snakemake.input.raw
+frame.to_parquet(snakemake.output.data, index=False)
+with open(snakemake.output.provenance, "w", encoding="utf-8") as handle:
+    json.dump(provenance, handle, indent=2, ensure_ascii=False, sort_keys=True)
+    handle.write("\n")
+log.info("wave %s: %d rows read from %s", wave["wave"], len(frame), snakemake.input.raw)

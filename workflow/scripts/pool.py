@@ -1,0 +1,20 @@
+import pandas as pd
+
+from alliancegov.clean import CleanWave, pool_waves
+from alliancegov.runtime import start_job
+from alliancegov.tables import write_csv
+
+log = start_job(snakemake.log[0])
+read = lambda path: pd.read_csv(path, dtype={"firm_key": str, "submission_id": str, "reason": str}, keep_default_na=False)
+waves = [
+    CleanWave(pd.read_parquet(data), read(exclusions), read(flow), read(nonresponse))
+    for data, exclusions, flow, nonresponse in zip(
+        snakemake.input.data, snakemake.input.exclusions, snakemake.input.flow, snakemake.input.nonresponse
+    )
+]
+pooled = pool_waves(waves, tuple(snakemake.params.rules))
+pooled.analysed.to_parquet(snakemake.output.data, index=False)
+write_csv(pooled.flow, snakemake.output.sample_flow)
+write_csv(pooled.exclusions, snakemake.output.exclusions)
+write_csv(pooled.nonresponse, snakemake.output.nonresponse)
+log.info("%s", pooled.flow.to_string(index=False))

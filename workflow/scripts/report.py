@@ -1,0 +1,29 @@
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from alliancegov.report import methods_notes, render_report, write_report
+from alliancegov.runtime import start_job
+
+log = start_job(snakemake.log[0])
+inputs = snakemake.input
+tables = {name: pd.read_csv(getattr(inputs, name), keep_default_na=False)
+          for name in ("reliability", "choice_mnl", "choice_fit", "performance_ols", "performance_fit")}
+tables["form_by_sector"] = pd.read_csv(inputs.form_by_sector)
+figures = {Path(path).stem: Path(path) for path in inputs.figures}
+provenance = [json.loads(Path(path).read_text(encoding="utf-8")) for path in inputs.provenance]
+html = render_report(
+    language=snakemake.params.language,
+    title=snakemake.params.title,
+    figures=figures,
+    tables=tables,
+    sample_flow=pd.read_csv(inputs.sample_flow, keep_default_na=False),
+    provenance=provenance,
+    config=dict(snakemake.params.config),
+    notes=methods_notes(snakemake.params.config, tables["choice_fit"], tables["performance_fit"], snakemake.params.language),
+    generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+)
+write_report(html, snakemake.output.html)
+log.info("report written to %s", snakemake.output.html)
