@@ -466,6 +466,9 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
     for record in labelled.itertuples(index=False):
         sheet.append([None if (v is None or (isinstance(v, float) and np.isnan(v)) or v == "") else
                       (int(v) if isinstance(v, float) and v.is_integer() else v) for v in record])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # typed text, as a respondent's answer is, not a live formula
     stamp = pd.Timestamp("2025-06-30T12:00:00").to_pydatetime()
     workbook.properties.created = workbook.properties.modified = stamp
     workbook.save(path)

@@ -1,0 +1,120 @@
+import pandas as pd
+import pytest
+
+from alliancegov.ingest import IngestError, canonical_column, firm_keys, ingest_wave, load_pseudonymisation_key
+from alliancegov.simulate import add_mess, write_kobo_csv
+
+REQUIRED = ["submission_id", "registry_number"]
+
+
+def ingest(path, fmt, codebook, key=b"k"):
+    return ingest_wave(path, fmt, "w2025", codebook, key=key, firm_id_column="registry_number",
+                       required_columns=REQUIRED)
+
+
+@pytest.fixture
+def kobo_file(codebook, small_waves, tmp_path):
+    messy, _ = add_mess(small_waves[0], codebook, seed=5)
+    path = tmp_path / "kobo.csv"
+    write_kobo_csv(messy, path, codebook)
+    return path
+
+
+def test_kobo_export_is_read_with_provenance(kobo_file, codebook):
+    frame, provenance = ingest(kobo_file, "kobo_csv", codebook)
+    assert provenance["delimiter"] == ";" and provenance["encoding"] == "utf-8"
+    assert provenance["rows"] == len(frame) and len(provenance["sha256"]) == 64
+    assert provenance["ignored_columns"] == ["_id", "_index"]
+    assert frame["source_row"].iloc[0] == 2
+    assert set(frame["governance_form"].dropna()) <= set(codebook.answer_names("governance_form"))
+    assert frame["as1"].dropna().isin([1, 2, 3, 4, 5, 97, 98, 99]).all()
+
+
+def test_identifying_fields_never_leave_ingest(kobo_file, codebook, small_waves):
+    frame, _ = ingest(kobo_file, "kobo_csv", codebook)
+    for column in codebook.of_role("identifying"):
+        assert column not in frame
+    text = frame.astype(str).to_csv()
+    for value in small_waves[0][["firm_name", "email", "phone", "registry_number"]].to_numpy().ravel()[:50]:
+        assert value not in text
+
+
+def test_firm_keys_are_keyed_stable_and_normalised():
+    ids = pd.Series(["RC-CASA-100001", " rc-casa-100001 ", "RC-CASA-100002"])
+    subs = pd.Series(["a", "b", "c"])
+    keys = firm_keys(ids, subs, b"one")
+    assert keys[0] == keys[1] != keys[2]
+    assert firm_keys(ids, subs, b"two")[0] != keys[0]
+    blank = firm_keys(pd.Series([None, None]), pd.Series(["a", "b"]), b"one")
+    assert blank[0] != blank[1]
+
+
+def test_key_file_is_created_once_outside_results(tmp_path, monkeypatch):
+    monkeypatch.delenv("ALLIANCEGOV_HMAC_KEY")
+    path = tmp_path / "secret" / "hmac.key"
+    key = load_pseudonymisation_key(path)
+    assert path.exists() and oct(path.stat().st_mode)[-3:] == "600"
+    assert load_pseudonymisation_key(path) == key and len(key) == 64
+
+
+def test_group_prefixes_and_kobo_names():
+    assert canonical_column("profil/sector") == "sector"
+    assert canonical_column("a/b/as1") == "as1"
+    assert canonical_column("_uuid") == "submission_id"
+
+
+def write_csv_text(tmp_path, text, encoding="utf-8"):
+    path = tmp_path / "wave.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_unknown_label_names_file_row_column_and_value(tmp_path, codebook):
+    path = write_csv_text(tmp_path, "submission_id,registry_number,sector\ns1,RC1,Textile-habillement\n"
+                                    "s2,RC2,Mines\n")
+    with pytest.raises(IngestError, match=r"wave\.csv.*row 3, column 'sector': unknown value 'Mines'"):
+        ingest(path, "csv", codebook)
+
+
+def test_labels_match_regardless_of_case_accents_and_spaces(tmp_path, codebook):
+    path = write_csv_text(tmp_path, "submission_id;registry_number;technology_level;as1;employees_now\n"
+                                    "s1;RC1;  ELEVE ;plutot d'accord;1 234\ns2;RC2;Low;Ne sait pas;12,0\n")
+    frame, provenance = ingest(path, "csv", codebook)
+    assert provenance["delimiter"] == ";"
+    assert frame["technology_level"].tolist() == ["high", "low"]
+    assert frame["as1"].tolist() == [4.0, 99.0]
+    assert frame["employees_now"].tolist() == [1234.0, 12.0]
+
+
+def test_cp1252_is_detected_and_undecodable_bytes_refused(tmp_path, codebook):
+    path = write_csv_text(tmp_path, "submission_id,registry_number,region\ns1,RC1,Meknès-Tafilalet\n", "cp1252")
+    frame, provenance = ingest(path, "csv", codebook)
+    assert provenance["encoding"] == "cp1252" and frame["region"].tolist() == ["meknes_tafilalet"]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"submission_id,registry_number,comment\ns1,RC1,\x81\x8d\n")
+    with pytest.raises(IngestError, match="neither UTF-8 nor cp1252"):
+        ingest(bad, "csv", codebook)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("", "empty"),
+    ("submission_id,registry_number\n", "no responses"),
+    ("submission_id,sector\ns1,Services\n", r"required columns \['registry_number'\]"),
+    ("submission_id,registry_number,profil/sector,sector\ns1,RC1,Services,Services\n", "more than once"),
+    ("submission_id,registry_number,employees_now\ns1,RC1,douze\n", "row 2, column 'employees_now'"),
+])
+def test_broken_files_fail_with_a_clear_message(tmp_path, codebook, text, message):
+    path = write_csv_text(tmp_path, text)
+    with pytest.raises(IngestError, match=message):
+        ingest(path, "csv", codebook)
+
+
+def test_missing_file_names_the_wave(tmp_path, codebook):
+    with pytest.raises(IngestError, match="wave 'w2025' file not found"):
+        ingest(tmp_path / "nowhere.csv", "csv", codebook)
+
+
+def test_absent_variables_are_missing_by_design(tmp_path, codebook):
+    path = write_csv_text(tmp_path, "submission_id,registry_number,sector\ns1,RC1,Services\n")
+    frame, provenance = ingest(path, "csv", codebook)
+    assert "as1" in provenance["absent_columns"] and frame["as1"].isna().all()

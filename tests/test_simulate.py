@@ -1,0 +1,67 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from alliancegov.ingest import ingest_wave
+from alliancegov.simulate import (FORMS, add_mess, choice_probabilities, load_truth, simulate_waves,
+                                  true_choice_coefficients, write_kobo_csv, write_sav, write_xlsx)
+
+
+def test_simulation_is_deterministic(codebook):
+    first = simulate_waves(50, [2024, 2025], seed=3, codebook=codebook)
+    second = simulate_waves(50, [2024, 2025], seed=3, codebook=codebook)
+    for a, b in zip(first, second):
+        pd.testing.assert_frame_equal(a, b)
+    other = simulate_waves(50, [2024], seed=4, codebook=codebook)[0]
+    assert not other["governance_form"].equals(first[0]["governance_form"])
+
+
+def test_panel_links_firms_across_waves(small_waves):
+    w1, w2, _ = small_waves
+    shared = set(w1["registry_number"]) & set(w2["registry_number"])
+    assert len(shared) == round(0.5 * len(w1))
+    both = w1.set_index("registry_number").loc[sorted(shared)]
+    again = w2.set_index("registry_number").loc[sorted(shared)]
+    assert (both["firm_name"] == again["firm_name"]).all()
+    assert (both["relationship_start_year"] == again["relationship_start_year"]).all()
+
+
+def test_choice_probabilities_follow_the_true_logit(codebook):
+    truth = load_truth()
+    scores = pd.DataFrame({"asset_specificity": [1.0, 5.0], "environmental_uncertainty": [3.0, 3.0],
+                           "behavioural_uncertainty": [3.0, 3.0], "trust": [3.0, 3.0],
+                           "knowledge_tacitness": [3.0, 3.0], "sector": ["services", "services"]})
+    probs = choice_probabilities(scores, truth)
+    np.testing.assert_allclose(probs.sum(axis=1), 1)
+    coefs = true_choice_coefficients(truth)
+    # log-odds of joint venture against the base move by 4 × its asset-specificity coefficient
+    change = np.log(probs[1, 3] / probs[1, 0]) - np.log(probs[0, 3] / probs[0, 0])
+    assert change == pytest.approx(4 * coefs.loc["asset_specificity", "joint_venture"])
+    assert list(coefs.columns) == list(FORMS[1:])
+
+
+def test_mess_is_planted_as_declared(codebook, small_waves):
+    truth = load_truth()
+    messy, mess = add_mess(small_waves[0], codebook, seed=1)
+    spec = truth["mess"]
+    assert len(messy) == len(small_waves[0]) + spec["duplicate_submissions"] + spec["duplicate_firms"]
+    assert len(mess.planted["no_consent"]) == spec["non_consenting"]
+    assert (messy["comment"] == "<script>alert('alliancegov')</script>").sum() == 1
+    assert messy["comment"].str.startswith("=HYPERLINK").sum() == 1
+    assert messy["submission_id"].duplicated().sum() == spec["duplicate_submissions"]
+    assert (messy[["as1", "tr2", "kt3"]].isin([98.0, 99.0])).to_numpy().sum() > 0
+
+
+def test_every_export_format_ingests_to_the_same_canonical_data(codebook, small_waves, tmp_path, hmac_key):
+    messy, _ = add_mess(small_waves[1], codebook, seed=2)
+    frames = []
+    for writer, fmt, name in [(write_kobo_csv, "kobo_csv", "w.csv"), (write_xlsx, "xlsx", "w.xlsx"),
+                              (write_sav, "sav", "w.sav")]:
+        writer(messy, tmp_path / name, codebook)
+        frame, _ = ingest_wave(tmp_path / name, fmt, "w2025", codebook, key=hmac_key,
+                               firm_id_column="registry_number", required_columns=["submission_id"])
+        frames.append(frame.drop(columns="source_row"))
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+    pd.testing.assert_frame_equal(frames[0], frames[2])
+    assert frames[0]["sector"].dropna().isin(["textile", "services"]).all()
+    assert frames[0]["sector"].isna().sum() == 1  # the respondent who refused to take part
