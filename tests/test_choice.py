@@ -35,7 +35,8 @@ def test_mnl_recovers_the_true_coefficients(large_sample):
             assert row["conf_low"] <= true_value <= row["conf_high"], (outcome, term, true_value, row.to_dict())
     # joint Wald test of all coefficients = truth; statsmodels ravels params equation-major
     names = list(fit.result.model.exog_names)
-    true_vector = np.concatenate([truth.rename(index={"sector[textile]": names[1]}).loc[names, o] for o in truth.columns])
+    by_name = truth.rename(index={"sector[textile]": names[1]}).loc[names]
+    true_vector = np.concatenate([by_name[outcome] for outcome in truth.columns])
     difference = np.asarray(fit.result.params).T.ravel() - true_vector
     wald = difference @ np.linalg.solve(np.asarray(fit.result.cov_params()), difference)
     assert stats.chi2(truth.size).sf(wald) > 0.01

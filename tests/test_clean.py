@@ -50,7 +50,10 @@ def test_rule_order_decides_the_reason(messy_ingested, codebook):
     default = clean_wave(frame, codebook, QualitySettings(), survey_year=2026)
     reordered = clean_wave(frame, codebook, QualitySettings(exclusion_rules=(
         "no_consent", "duplicate_submission", "duplicate_firm", "straightlining", "speeder")), survey_year=2026)
-    rule = lambda r: r.exclusions.set_index("submission_id").at[straight, "rule"]
+
+    def rule(result):
+        return result.exclusions.set_index("submission_id").at[straight, "rule"]
+
     assert rule(default) == "speeder" and rule(reordered) == "straightlining"
     # a rule left out of the list flags but excludes nobody
     assert "failed_attention_check" not in set(reordered.exclusions["rule"])

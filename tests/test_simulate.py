@@ -3,8 +3,17 @@ import pandas as pd
 import pytest
 
 from alliancegov.ingest import ingest_wave
-from alliancegov.simulate import (FORMS, add_mess, choice_probabilities, load_truth, simulate_waves,
-                                  true_choice_coefficients, write_kobo_csv, write_sav, write_xlsx)
+from alliancegov.simulate import (
+    FORMS,
+    add_mess,
+    choice_probabilities,
+    load_truth,
+    simulate_waves,
+    true_choice_coefficients,
+    write_kobo_csv,
+    write_sav,
+    write_xlsx,
+)
 
 
 def test_simulation_is_deterministic(codebook):
@@ -65,3 +74,20 @@ def test_every_export_format_ingests_to_the_same_canonical_data(codebook, small_
     pd.testing.assert_frame_equal(frames[0], frames[2])
     assert frames[0]["sector"].dropna().isin(["textile", "services"]).all()
     assert frames[0]["sector"].isna().sum() == 1  # the respondent who refused to take part
+
+
+def test_bundled_example_is_what_the_simulator_writes(codebook, tmp_path):
+    """data/raw holds exactly the seeded simulator's output (contents; xlsx/sav carry write stamps)."""
+    import pyreadstat
+
+    from alliancegov.simulate import make_example
+    from tests.conftest import RAW_DIR
+
+    make_example(tmp_path, codebook)
+    assert (tmp_path / "wave_2024.csv").read_bytes() == (RAW_DIR / "wave_2024.csv").read_bytes()
+    pd.testing.assert_frame_equal(pd.read_excel(tmp_path / "wave_2025.xlsx"), pd.read_excel(RAW_DIR / "wave_2025.xlsx"))
+    fresh, fresh_meta = pyreadstat.read_sav(str(tmp_path / "wave_2026.sav"), user_missing=True)
+    bundled, bundled_meta = pyreadstat.read_sav(str(RAW_DIR / "wave_2026.sav"), user_missing=True)
+    pd.testing.assert_frame_equal(fresh, bundled)
+    assert fresh_meta.variable_value_labels == bundled_meta.variable_value_labels
+    assert fresh_meta.missing_ranges == bundled_meta.missing_ranges

@@ -98,10 +98,11 @@ def fit_mnl(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> Choi
     n = int(len(codes))
     loglik_null = float(np.sum(counts[counts > 0] * np.log(counts[counts > 0] / n)))  # exact for an MNL with intercept
     n_params = params.size
+    n_clusters = len(np.unique(fit_kwargs["cov_kwds"]["groups"])) if spec.cov_type == "cluster" else np.nan
     fit = pd.DataFrame({
         "statistic": ["n", "n_missing", "n_clusters", "log_likelihood", "log_likelihood_null",
                       "mcfadden_r2", "aic", "bic", "n_parameters", "converged"],
-        "value": [n, int(len(data) - n), float(len(np.unique(fit_kwargs["cov_kwds"]["groups"]))) if spec.cov_type == "cluster" else np.nan,
+        "value": [n, int(len(data) - n), float(n_clusters),
                   float(result.llf), loglik_null, 1 - float(result.llf) / loglik_null,
                   -2 * float(result.llf) + 2 * n_params, -2 * float(result.llf) + np.log(n) * n_params,
                   n_params, float(bool(result.mle_retvals.get("converged", False)))],

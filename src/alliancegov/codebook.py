@@ -67,7 +67,7 @@ class Codebook:
         self._check()
 
     @classmethod
-    def from_dir(cls, folder: str | Path) -> "Codebook":
+    def from_dir(cls, folder: str | Path) -> Codebook:
         folder = Path(folder)
         read = lambda name: pd.read_csv(folder / name, dtype=str, keep_default_na=False)  # noqa: E731
         variables = read("variables.csv")
@@ -193,7 +193,7 @@ def validation_schema(codebook: Codebook, survey_year: int):
             if high is not None:
                 checks.append(pa.Check.le(high, error=f"at most {high:g}"))
             if vtype != "decimal":
-                checks.append(pa.Check(lambda s: s.isna() | (s == s.round()), element_wise=False, error="a whole number"))
+                checks.append(pa.Check(lambda s: s.isna() | (s == s.round()), error="a whole number"))
             columns[name] = pa.Column(float, checks=checks, nullable=True, required=False)
         elif vtype == "select_one":
             columns[name] = pa.Column(checks=pa.Check.isin(codebook.answer_names(name)), nullable=True, required=False)

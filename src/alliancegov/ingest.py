@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook, normalise_label
+from alliancegov.codebook import NUMERIC_TYPES, Codebook, normalise_label
 
 FORMATS = ("csv", "kobo_csv", "xlsx", "sav", "dta")
 KOBO_META = {"_uuid": "submission_id", "_submission_time": "submission_time", "__version__": "instrument_version"}
@@ -148,7 +148,7 @@ def convert_column(cells: pd.Series, variable: str, codebook: Codebook) -> tuple
             key = normalise_label(int(number) if number is not None and number.is_integer() else cell)
             mapping[cell] = lookup.get(key, _UNMAPPED)
     else:
-        lookup = _answer_lookup(codebook, variable, "code") if codebook.variables.at[variable, "missing_list"] or vtype == "likert" else {}
+        lookup = _answer_lookup(codebook, variable, "code")
         for cell in unique:
             if _is_blank(cell):
                 mapping[cell] = np.nan
@@ -257,8 +257,8 @@ def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, ke
     frame.insert(2, "firm_key", firm_keys(frame[firm_id_column], frame["submission_id"], key))
     absent = [v for v in codebook.variables["name"] if v not in frame.columns]
     for variable in absent:  # missing by design in this wave's instrument
-        frame[variable] = pd.Series(np.nan if codebook.variables.at[variable, "type"] in ("integer", "decimal", "likert") else pd.NA,
-                                    index=frame.index, dtype=float if codebook.variables.at[variable, "type"] in ("integer", "decimal", "likert") else "str")
+        numeric = codebook.variables.at[variable, "type"] in NUMERIC_TYPES
+        frame[variable] = pd.Series(np.nan if numeric else pd.NA, index=frame.index, dtype=float if numeric else "str")
     frame = frame.drop(columns=codebook.of_role("identifying"))
     ordered = ["wave", "source_row", "firm_key"] + [v for v in codebook.variables["name"] if v in frame.columns]
     provenance = {

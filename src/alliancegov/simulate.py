@@ -36,7 +36,10 @@ from alliancegov.codebook import Codebook
 
 FORMS = ("repeated_contract", "licensing", "supply_chain_partnership", "joint_venture")
 CHOICE_SCALES = (
-    "asset_specificity", "environmental_uncertainty", "behavioural_uncertainty", "trust",
+    "asset_specificity",
+    "environmental_uncertainty",
+    "behavioural_uncertainty",
+    "trust",
     "knowledge_tacitness",
 )
 TRUE_PREFIX = "true_"
@@ -69,8 +72,11 @@ def choice_design(scores: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     ``scores`` has the scale scores of ``CHOICE_SCALES`` (1–5 units) and ``sector``.
     """
     names = ["Intercept", *CHOICE_SCALES, "sector_textile"]
-    columns = [np.ones(len(scores)), *(scores[s].to_numpy(float) for s in CHOICE_SCALES),
-               (scores["sector"] == "textile").to_numpy(float)]
+    columns = [
+        np.ones(len(scores)),
+        *(scores[s].to_numpy(float) for s in CHOICE_SCALES),
+        (scores["sector"] == "textile").to_numpy(float),
+    ]
     return np.column_stack(columns), names
 
 
@@ -114,26 +120,31 @@ def _new_firms(n: int, first_id: int, truth: dict, rng: np.random.Generator, yea
         return np.where(textile, rng.beta(*params["textile"], n), rng.beta(*params["services"], n)) * 100
 
     export_share = beta_by_sector(spec["export_share_beta"]).round()
-    firms = pd.DataFrame({
-        "firm_id": firm_id,
-        "sector": sector,
-        "region": _draw_by_sector(rng, spec["region"], sector),
-        "founding_year": year - age,
-        "relationship_start_year": year - rel_years,
-        "employees_start": employees_start,
-        "floor_area_start": (employees_start * area_per_emp).round(),
-        "export_share": export_share,
-        "international_experience": np.minimum(age, rng.poisson(1 + export_share / 10)),
-        "technology_level": _draw_by_sector(rng, spec["technology_level"], sector),
-        "target_market": np.where(export_share > spec["export_market_threshold"], "export", "domestic"),
-        "partner_origin": _draw_by_sector(rng, spec["partner_origin"], sector),
-        "partner_size": np.where(rng.random(n) < spec["partner_very_large"], "very_large", "large"),
-        "partner_multinational": np.where(rng.random(n) < spec["partner_multinational"], "yes", "no"),
-        "revenue_share_partner": beta_by_sector(spec["revenue_share_partner_beta"]).round(),
-        "n_major_clients": 1 + np.where(
-            textile, rng.poisson(spec["major_clients_poisson"]["textile"], n),
-            rng.poisson(spec["major_clients_poisson"]["services"], n)),
-    })
+    firms = pd.DataFrame(
+        {
+            "firm_id": firm_id,
+            "sector": sector,
+            "region": _draw_by_sector(rng, spec["region"], sector),
+            "founding_year": year - age,
+            "relationship_start_year": year - rel_years,
+            "employees_start": employees_start,
+            "floor_area_start": (employees_start * area_per_emp).round(),
+            "export_share": export_share,
+            "international_experience": np.minimum(age, rng.poisson(1 + export_share / 10)),
+            "technology_level": _draw_by_sector(rng, spec["technology_level"], sector),
+            "target_market": np.where(export_share > spec["export_market_threshold"], "export", "domestic"),
+            "partner_origin": _draw_by_sector(rng, spec["partner_origin"], sector),
+            "partner_size": np.where(rng.random(n) < spec["partner_very_large"], "very_large", "large"),
+            "partner_multinational": np.where(rng.random(n) < spec["partner_multinational"], "yes", "no"),
+            "revenue_share_partner": beta_by_sector(spec["revenue_share_partner_beta"]).round(),
+            "n_major_clients": 1
+            + np.where(
+                textile,
+                rng.poisson(spec["major_clients_poisson"]["textile"], n),
+                rng.poisson(spec["major_clients_poisson"]["services"], n),
+            ),
+        }
+    )
     for scale, params in truth["constructs"]["latent"].items():
         means = np.where(textile, params["mean"]["textile"], params["mean"]["services"])
         firms[f"latent_{scale}"] = rng.normal(means, params["sd"])
@@ -141,10 +152,28 @@ def _new_firms(n: int, first_id: int, truth: dict, rng: np.random.Generator, yea
     return firms
 
 
-_NAME_STEMS = ["Atlas", "Anfa", "Zitoune", "Oasis", "Majorelle", "Saïss", "Bouregreg", "Tafilalet",
-               "Rif", "Sebou", "Argane", "Medina", "Ifrane", "Draa", "Chellah", "Volubilis"]
-_NAME_ACTIVITY = {"textile": ["Confection", "Textiles", "Tissage", "Couture"],
-                  "services": ["Conseil", "Services", "Informatique", "Logistique"]}
+_NAME_STEMS = [
+    "Atlas",
+    "Anfa",
+    "Zitoune",
+    "Oasis",
+    "Majorelle",
+    "Saïss",
+    "Bouregreg",
+    "Tafilalet",
+    "Rif",
+    "Sebou",
+    "Argane",
+    "Medina",
+    "Ifrane",
+    "Draa",
+    "Chellah",
+    "Volubilis",
+]
+_NAME_ACTIVITY = {
+    "textile": ["Confection", "Textiles", "Tissage", "Couture"],
+    "services": ["Conseil", "Services", "Informatique", "Logistique"],
+}
 _FIRST_NAMES = ["Amine", "Fatima", "Youssef", "Khadija", "Omar", "Salma", "Hicham", "Nadia", "Karim", "Leïla"]
 _LAST_NAMES = ["Benali", "El Idrissi", "Alaoui", "Bennani", "Tazi", "Chraibi", "Berrada", "Fassi", "Amrani"]
 _CITY_CODE = {"grand_casablanca": "CASA", "meknes_tafilalet": "MEK", "rabat_sale": "RAB", "tanger_tetouan": "TNG"}
@@ -157,13 +186,15 @@ def _identities(firm_id: np.ndarray, sector: np.ndarray, region: np.ndarray, rng
     activity = np.array([_NAME_ACTIVITY[s][i % 4] for s, i in zip(sector, rng.integers(0, 4, n))], dtype=object)
     first = np.array(_FIRST_NAMES, dtype=object)[rng.integers(0, len(_FIRST_NAMES), n)]
     last = np.array(_LAST_NAMES, dtype=object)[rng.integers(0, len(_LAST_NAMES), n)]
-    return pd.DataFrame({
-        "firm_name": [f"{a} {s} {i:04d} SARL" for a, s, i in zip(activity, stem, firm_id)],
-        "respondent_name": [f"{f} {l}" for f, l in zip(first, last)],
-        "phone": [f"+212 6{d:08d}" for d in rng.integers(0, 10**8, n)],
-        "email": [f"contact{i:04d}@{s.lower().replace('ï', 'i')}-pme.ma" for i, s in zip(firm_id, stem)],
-        "registry_number": [f"RC-{_CITY_CODE[r]}-{100000 + i}" for r, i in zip(region, firm_id)],
-    })
+    return pd.DataFrame(
+        {
+            "firm_name": [f"{a} {s} {i:04d} SARL" for a, s, i in zip(activity, stem, firm_id)],
+            "respondent_name": [f"{given} {family}" for given, family in zip(first, last)],
+            "phone": [f"+212 6{d:08d}" for d in rng.integers(0, 10**8, n)],
+            "email": [f"contact{i:04d}@{s.lower().replace('ï', 'i')}-pme.ma" for i, s in zip(firm_id, stem)],
+            "registry_number": [f"RC-{_CITY_CODE[r]}-{100000 + i}" for r, i in zip(region, firm_id)],
+        }
+    )
 
 
 def _answer_items(latent: np.ndarray, items: pd.DataFrame, noise_sd: float, rng: np.random.Generator) -> pd.DataFrame:
@@ -180,8 +211,9 @@ def _scale_score(answers: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
     return np.mean(np.column_stack(recoded), axis=1)
 
 
-def _wave_responses(firms: pd.DataFrame, year: int, wave: str, truth: dict, codebook: Codebook,
-                    rng: np.random.Generator) -> pd.DataFrame:
+def _wave_responses(
+    firms: pd.DataFrame, year: int, wave: str, truth: dict, codebook: Codebook, rng: np.random.Generator
+) -> pd.DataFrame:
     """One wave's clean canonical answers of ``firms`` (one row per firm)."""
     n = len(firms)
     noise = truth["constructs"]["item_noise_sd"]
@@ -209,11 +241,15 @@ def _wave_responses(firms: pd.DataFrame, year: int, wave: str, truth: dict, code
     _performance(out, year, truth, codebook, rng)
     q = truth["quality"]
     out["consent"] = "yes"
-    out["interview_duration_min"] = (q["duration_minutes"]["median"] * np.exp(rng.normal(0, q["duration_minutes"]["sd_log"], n))).round(1)
+    out["interview_duration_min"] = (
+        q["duration_minutes"]["median"] * np.exp(rng.normal(0, q["duration_minutes"]["sd_log"], n))
+    ).round(1)
     out["attention_check"] = float(q["attention_check_expected"])
     out["wave"] = wave
     out["submission_id"] = [f"{wave}-{i:05d}" for i in range(n)]
-    out["submission_time"] = [f"{year}-{3 + i % 6:02d}-{1 + i % 28:02d}T{9 + i % 8:02d}:{i % 60:02d}:00" for i in range(n)]
+    out["submission_time"] = [
+        f"{year}-{3 + i % 6:02d}-{1 + i % 28:02d}T{9 + i % 8:02d}:{i % 60:02d}:00" for i in range(n)
+    ]
     out["instrument_version"] = f"{year}.1"
     out["comment"] = ""
     return out
@@ -223,15 +259,22 @@ def _governance_attributes(out: pd.DataFrame, truth: dict, rng: np.random.Genera
     g = truth["governance"]
     n = len(out)
     jv = out["governance_form"].eq("joint_venture").to_numpy()
-    out["equity_stake"] = np.where(jv, _draw(rng, g["equity_stake_joint_venture"], n), _draw(rng, g["equity_stake_other"], n))
+    out["equity_stake"] = np.where(
+        jv, _draw(rng, g["equity_stake_joint_venture"], n), _draw(rng, g["equity_stake_other"], n)
+    )
     out["new_legal_entity"] = np.where(jv, "yes", "no")
     market = out["target_market"].to_numpy()
-    p_outcome = np.where(market == "export", g["control_outcome_focused"]["export"], g["control_outcome_focused"]["domestic"])
+    p_outcome = np.where(
+        market == "export", g["control_outcome_focused"]["export"], g["control_outcome_focused"]["domestic"]
+    )
     out["control_orientation"] = np.where(rng.random(n) < p_outcome, "outcome", "learning")
     p_one_way = np.where(market == "export", g["control_one_way"]["export"], g["control_one_way"]["domestic"])
     out["control_direction"] = np.where(rng.random(n) < p_one_way, "one_way", "two_way")
-    level = (out["technology_level"].map(g["meeting_base"]) + out["governance_form"].map(g["meeting_form_shift"])
-             + rng.normal(0, g["meeting_noise_sd"], n))
+    level = (
+        out["technology_level"].map(g["meeting_base"])
+        + out["governance_form"].map(g["meeting_form_shift"])
+        + rng.normal(0, g["meeting_noise_sd"], n)
+    )
     frequency_names = np.array(["yearly", "quarterly", "monthly", "weekly", "daily"], dtype=object)
     out["meeting_frequency"] = frequency_names[np.clip(np.rint(level), 1, 5).astype(int) - 1]
     months = rng.exponential(out["sector"].map(g["months_to_partnership_mean"]).to_numpy()).round()
@@ -242,11 +285,13 @@ def _governance_attributes(out: pd.DataFrame, truth: dict, rng: np.random.Genera
 def _performance(out: pd.DataFrame, year: int, truth: dict, codebook: Codebook, rng: np.random.Generator) -> None:
     p = truth["performance"]
     n = len(out)
-    index = (out["governance_form"].map(p["form_effect"]).to_numpy()
-             + p["trust_effect"] * (out["trust"].to_numpy() - 3)
-             + p["misalignment_penalty"] * out[f"{TRUE_PREFIX}misaligned"].to_numpy()
-             + out["sector"].map(p["sector_effect"]).to_numpy()
-             + rng.normal(0, p["noise_sd"], n))
+    index = (
+        out["governance_form"].map(p["form_effect"]).to_numpy()
+        + p["trust_effect"] * (out["trust"].to_numpy() - 3)
+        + p["misalignment_penalty"] * out[f"{TRUE_PREFIX}misaligned"].to_numpy()
+        + out["sector"].map(p["sector_effect"]).to_numpy()
+        + rng.normal(0, p["noise_sd"], n)
+    )
     out[f"{TRUE_PREFIX}performance_index"] = index
     noise = truth["constructs"]["item_noise_sd"]
     satisfaction = _answer_items(p["satisfaction_centre"] + index, codebook.items("satisfaction"), noise, rng)
@@ -258,9 +303,16 @@ def _performance(out: pd.DataFrame, year: int, truth: dict, codebook: Codebook, 
     years = (year - out["relationship_start_year"]).to_numpy()
     eg, ag = p["employee_log_growth"], p["floor_area_log_growth"]
     out["employees_now"] = np.clip(
-        (out["employees_start"] * np.exp(eg["per_year"] * years + eg["per_index"] * index + rng.normal(0, eg["sd"], n))).round(), 1, 249)
-    out["floor_area_now"] = (out["floor_area_start"]
-                             * np.exp(ag["per_year"] * years + ag["per_index"] * index + rng.normal(0, ag["sd"], n))).round()
+        (
+            out["employees_start"]
+            * np.exp(eg["per_year"] * years + eg["per_index"] * index + rng.normal(0, eg["sd"], n))
+        ).round(),
+        1,
+        249,
+    )
+    out["floor_area_now"] = (
+        out["floor_area_start"] * np.exp(ag["per_year"] * years + ag["per_index"] * index + rng.normal(0, ag["sd"], n))
+    ).round()
     latent_trend = index + rng.logistic(0, 0.5, n)
     trend_names = np.array(["strong_decrease", "decrease", "stable", "increase", "strong_increase"], dtype=object)
     out["revenue_trend"] = trend_names[np.searchsorted(p["revenue_trend_cuts"], latent_trend)]
@@ -269,8 +321,15 @@ def _performance(out: pd.DataFrame, year: int, truth: dict, codebook: Codebook, 
     out["serve_other_partner"] = np.where(rng.random(n) < p_serve, "yes", "no")
 
 
-def simulate_waves(n_per_wave: int, years: list[int], *, seed: int, truth: dict | None = None,
-                   codebook: Codebook, reinterview_share: float | None = None) -> list[pd.DataFrame]:
+def simulate_waves(
+    n_per_wave: int,
+    years: list[int],
+    *,
+    seed: int,
+    truth: dict | None = None,
+    codebook: Codebook,
+    reinterview_share: float | None = None,
+) -> list[pd.DataFrame]:
     """Clean canonical responses of successive waves, with truth columns prefixed ``true_``.
 
     Each wave has ``n_per_wave`` firms: a ``reinterview_share`` of the previous wave's firms
@@ -300,7 +359,7 @@ def _drift(firms: pd.DataFrame, truth: dict, rng: np.random.Generator) -> pd.Dat
     sd = truth["constructs"]["wave_change_sd"]
     for scale in truth["constructs"]["latent"]:
         drift = truth["constructs"]["wave_drift"].get(scale, {})
-        shift = firms["sector"].map(lambda s: drift.get(s, 0.0)).to_numpy(float)
+        shift = firms["sector"].map(drift).fillna(0.0).to_numpy(float)
         firms[f"latent_{scale}"] = firms[f"latent_{scale}"] + shift + rng.normal(0, sd, len(firms))
     return firms
 
@@ -326,7 +385,9 @@ class Mess:
     planted: dict[str, list[str]]
 
 
-def add_mess(wave: pd.DataFrame, codebook: Codebook, *, seed: int, truth: dict | None = None) -> tuple[pd.DataFrame, Mess]:
+def add_mess(
+    wave: pd.DataFrame, codebook: Codebook, *, seed: int, truth: dict | None = None
+) -> tuple[pd.DataFrame, Mess]:
     """A copy of a clean canonical wave with the problems real exports contain.
 
     Missing answers become the codebook's missing-value codes (or names for select_one);
@@ -344,7 +405,9 @@ def add_mess(wave: pd.DataFrame, codebook: Codebook, *, seed: int, truth: dict |
     for column in likert + ["months_to_partnership"]:
         df[column] = df[column].astype(float)
     # Inapplicable by design, coded as such (not a data problem).
-    df.loc[df["months_to_partnership"].isna(), "months_to_partnership"] = _code_of(codebook, "months_to_partnership", "not_applicable")
+    df.loc[df["months_to_partnership"].isna(), "months_to_partnership"] = _code_of(
+        codebook, "months_to_partnership", "not_applicable"
+    )
 
     def missing_cells(columns: list[str], rate: float) -> None:
         for column in columns:
@@ -361,7 +424,7 @@ def add_mess(wave: pd.DataFrame, codebook: Codebook, *, seed: int, truth: dict |
 
     def rows(count: int, problem: str) -> np.ndarray:
         nonlocal taken
-        chosen = order[taken:taken + count]
+        chosen = order[taken : taken + count]
         taken += count
         planted[problem] = df.loc[chosen, "submission_id"].tolist()
         return chosen
@@ -374,8 +437,11 @@ def add_mess(wave: pd.DataFrame, codebook: Codebook, *, seed: int, truth: dict |
     df.loc[straight, likert] = 4.0
     df.loc[rows(spec["failed_attention"], "failed_attention_check"), "attention_check"] = 1.0
     refusing = rows(spec["non_consenting"], "no_consent")
-    answered = [v for v in codebook.variables["name"]
-                if codebook.variables.at[v, "role"] not in ("meta", "identifying") and v in df and v != "consent"]
+    answered = [
+        v
+        for v in codebook.variables["name"]
+        if codebook.variables.at[v, "role"] not in ("meta", "identifying") and v in df and v != "consent"
+    ]
     df[answered] = df[answered].astype(object)
     df.loc[refusing, answered] = None
     df.loc[refusing, "consent"] = "no"
@@ -389,7 +455,7 @@ def add_mess(wave: pd.DataFrame, codebook: Codebook, *, seed: int, truth: dict |
     again["submission_id"] = again["submission_id"] + "-bis"
     again["submission_time"] = again["submission_time"].str[:10] + "T18:30:00"
     planted["duplicate_firm"] = again["submission_id"].tolist()
-    copies = df.loc[order[taken:taken + spec["duplicate_submissions"]]].copy()
+    copies = df.loc[order[taken : taken + spec["duplicate_submissions"]]].copy()
     planted["duplicate_submission"] = copies["submission_id"].tolist()
     df = pd.concat([df, again, copies], ignore_index=True)
     return df, Mess(planted)
@@ -401,6 +467,7 @@ def _code_of(codebook: Codebook, variable: str, kind: str) -> float:
 
 
 # ---- writers -----------------------------------------------------------------------------------
+
 
 def _labelled(df: pd.DataFrame, codebook: Codebook, language: str, *, likert_as_labels: bool) -> pd.DataFrame:
     """Codebook variables only, select_one answers (and optionally Likert) as labels."""
@@ -417,12 +484,15 @@ def _labelled(df: pd.DataFrame, codebook: Codebook, language: str, *, likert_as_
     return pd.DataFrame(out)
 
 
+def _answer_table(codebook: Codebook, variable: str) -> pd.DataFrame:
+    """The answers and the missing-value codes of one variable (value-set rows)."""
+    lists = [codebook.variables.at[variable, c] for c in ("list_name", "missing_list")]
+    tables = [codebook.choices(name) for name in lists if name]
+    return pd.concat(tables, ignore_index=True) if tables else codebook.value_sets.iloc[:0]
+
+
 def _label_lookup(codebook: Codebook, variable: str, language: str, by: str) -> dict:
-    rows = [codebook.choices(codebook.variables.at[variable, "list_name"])]
-    missing_list = codebook.variables.at[variable, "missing_list"]
-    if missing_list:
-        rows.append(codebook.choices(missing_list))
-    table = pd.concat(rows)
+    table = _answer_table(codebook, variable)
     return dict(zip(table[by], table[f"label_{language}"]))
 
 
@@ -433,8 +503,11 @@ def _format_number(value: object) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-KOBO_META_COLUMNS = {"submission_id": "_uuid", "submission_time": "_submission_time",
-                     "instrument_version": "__version__"}
+KOBO_META_COLUMNS = {
+    "submission_id": "_uuid",
+    "submission_time": "_submission_time",
+    "instrument_version": "__version__",
+}
 
 
 def write_kobo_csv(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
@@ -464,8 +537,14 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
     sheet.title = "responses"
     sheet.append(list(labelled.columns))
     for record in labelled.itertuples(index=False):
-        sheet.append([None if (v is None or (isinstance(v, float) and np.isnan(v)) or v == "") else
-                      (int(v) if isinstance(v, float) and v.is_integer() else v) for v in record])
+        sheet.append(
+            [
+                None
+                if (v is None or (isinstance(v, float) and np.isnan(v)) or v == "")
+                else (int(v) if isinstance(v, float) and v.is_integer() else v)
+                for v in record
+            ]
+        )
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # typed text, as a respondent's answer is, not a live formula
@@ -478,40 +557,33 @@ def write_sav(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
     """An SPSS file: numeric codes with French value labels and declared user-missing codes."""
     import pyreadstat
 
-    out, value_labels, missing_ranges, column_labels = {}, {}, {}, []
-    for name in codebook.variables["name"]:
-        vtype = codebook.variables.at[name, "type"]
-        column = df[name]
+    out, value_labels, missing_ranges = {}, {}, {}
+    for name, vtype in zip(codebook.variables["name"], codebook.variables["type"]):
+        if vtype in ("text", "datetime"):
+            out[name] = df[name].fillna("").astype(str)
+            continue
+        answers = _answer_table(codebook, name)
         if vtype == "select_one":
-            to_code = _label_lookup(codebook, name, "fr", by="name")
-            names_to_codes = {}
-            for list_name in (codebook.variables.at[name, "list_name"], codebook.variables.at[name, "missing_list"]):
-                if list_name:
-                    rows = codebook.choices(list_name)
-                    names_to_codes.update(dict(zip(rows["name"], rows["code"])))
-            out[name] = column.map(lambda v: np.nan if v is None or pd.isna(v) else float(names_to_codes[v])).astype(float)
-            value_labels[name] = {float(names_to_codes[k]): label for k, label in to_code.items()}
-        elif vtype in ("likert", "integer", "decimal"):
-            out[name] = pd.to_numeric(column, errors="coerce").astype(float)
-            if vtype == "likert":
-                value_labels[name] = {float(k): v for k, v in _label_lookup(codebook, name, "fr", by="code").items()}
+            out[name] = df[name].map(dict(zip(answers["name"], answers["code"].astype(float)))).astype(float)
         else:
-            out[name] = column.fillna("").astype(str)
+            out[name] = pd.to_numeric(df[name], errors="coerce").astype(float)
+        value_labels[name] = dict(zip(answers["code"].astype(float), answers["label_fr"]))
         codes = codebook.missing_codes(name)
         if codes:
             missing_ranges[name] = [float(c) for c in codes]
-            if vtype in ("integer", "decimal"):
-                value_labels[name] = {float(c): codebook.choices(codebook.variables.at[name, "missing_list"]).set_index("code").at[c, "label_fr"] for c in codes}
-        column_labels.append(codebook.variables.at[name, "label_fr"])
-    pyreadstat.write_sav(pd.DataFrame(out), str(path), column_labels=column_labels,
-                         variable_value_labels=value_labels, missing_ranges=missing_ranges)
+    pyreadstat.write_sav(
+        pd.DataFrame(out),
+        str(path),
+        column_labels=codebook.variables["label_fr"].tolist(),
+        variable_value_labels={k: v for k, v in value_labels.items() if v},
+        missing_ranges=missing_ranges,
+    )
 
 
 WRITERS = {"kobo_csv": (write_kobo_csv, "csv"), "xlsx": (write_xlsx, "xlsx"), "sav": (write_sav, "sav")}
 
 
-def make_example(out_dir: str | Path, codebook: Codebook, *, seed: int = 20261127,
-                 n_per_wave: int = 300) -> list[Path]:
+def make_example(out_dir: str | Path, codebook: Codebook, *, seed: int = 20261127, n_per_wave: int = 300) -> list[Path]:
     """Write the bundled example: three waves (2024 Kobo CSV, 2025 Excel, 2026 SPSS)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -537,7 +609,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--n-per-wave", type=int, default=300)
     args = parser.parse_args(argv)
-    for path in make_example(args.out_dir, Codebook.from_dir(args.codebook), seed=args.seed, n_per_wave=args.n_per_wave):
+    for path in make_example(
+        args.out_dir, Codebook.from_dir(args.codebook), seed=args.seed, n_per_wave=args.n_per_wave
+    ):
         print(path)
 
 

@@ -2,6 +2,7 @@ report: "../report/workflow.rst"
 
 
 import hashlib
+import importlib.util
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,7 @@ if WAVES["wave"].duplicated().any():
     raise ValueError(f"{config['waves']}: wave identifiers repeat: {sorted(WAVES['wave'][WAVES['wave'].duplicated()])}")
 
 CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in ("variables.csv", "value_sets.csv", "scales.csv")]
-PACKAGE = Path(workflow.basedir) / "src" / "alliancegov"
+PACKAGE = Path(importlib.util.find_spec("alliancegov").origin).parent  # the installed package the jobs import
 
 
 wildcard_constraints:

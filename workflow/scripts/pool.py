@@ -5,7 +5,12 @@ from alliancegov.runtime import start_job
 from alliancegov.tables import write_csv
 
 log = start_job(snakemake.log[0])
-read = lambda path: pd.read_csv(path, dtype={"firm_key": str, "submission_id": str, "reason": str}, keep_default_na=False)
+
+
+def read(path):
+    return pd.read_csv(path, dtype={"firm_key": str, "submission_id": str, "reason": str}, keep_default_na=False)
+
+
 waves = [
     CleanWave(pd.read_parquet(data), read(exclusions), read(flow), read(nonresponse))
     for data, exclusions, flow, nonresponse in zip(

@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -22,8 +22,10 @@ html = render_report(
     sample_flow=pd.read_csv(inputs.sample_flow, keep_default_na=False),
     provenance=provenance,
     config=dict(snakemake.params.config),
-    notes=methods_notes(snakemake.params.config, tables["choice_fit"], tables["performance_fit"], snakemake.params.language),
-    generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    notes=methods_notes(
+        snakemake.params.config, tables["choice_fit"], tables["performance_fit"], snakemake.params.language
+    ),
+    generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
 )
 write_report(html, snakemake.output.html)
 log.info("report written to %s", snakemake.output.html)

@@ -1,0 +1,425 @@
+"""Publication figures, labelled in French or English from the codebook.
+
+Every figure is drawn on a plain Agg-backed :class:`matplotlib.figure.Figure` (never
+through pyplot's global state, so nothing opens a window or touches a notebook's
+backend) under one theme: the seaborn "colorblind" palette, a bundled font, and the
+governance forms always in codebook order with the same colour.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from alliancegov.codebook import Codebook
+from alliancegov.tables import codebook_categorical, form_by_sector_table
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.figure import Figure
+
+FORM = "governance_form"
+FIGURE_WIDTH_INCHES = 6.5
+LABEL_WIDTH_CHARS = 28
+PNG_DPI = 300
+
+TEXT = {
+    "share_of_alliances": {"fr": "Part des alliances", "en": "Share of alliances"},
+    "form_by_sector_title": {"fr": "Forme de gouvernance par secteur", "en": "Governance form by sector"},
+    "score": {"fr": "Score", "en": "Score"},
+    "construct_scores_title": {
+        "fr": "Scores des construits par forme de gouvernance",
+        "en": "Construct scores by governance form",
+    },
+    "coefficient_axis": {
+        "fr": "Coefficient (log du rapport des chances par rapport à « {base} ») et IC à 95 %",
+        "en": "Coefficient (log-odds relative to “{base}”) with 95% CI",
+    },
+    "choice_title": {
+        "fr": "Choix de la forme de gouvernance : logit multinomial",
+        "en": "Choice of governance form: multinomial logit",
+    },
+    "mean_by_form_title": {
+        "fr": "Moyenne par forme de gouvernance et IC à 95 %",
+        "en": "Mean by governance form with 95% CI",
+    },
+    "responses": {"fr": "Réponses", "en": "Responses"},
+    "sample_flow_title": {
+        "fr": "Du questionnaire reçu à l'échantillon analysé",
+        "en": "From questionnaires received to the analysed sample",
+    },
+    "wave": {"fr": "Vague {wave}", "en": "Wave {wave}"},
+    "received": {"fr": "Reçues", "en": "Received"},
+    "excluded": {"fr": "Exclues : {reason}", "en": "Excluded: {reason}"},
+    "analysed": {"fr": "Analysées", "en": "Analysed"},
+    "level_separator": {"fr": " : ", "en": ": "},
+    "group_size": {"fr": "{label} (n = {n})", "en": "{label} (n = {n})"},
+}
+SAMPLE_FLOW_STEPS = ("received", "excluded", "analysed")
+# Indices in the colorblind palette; the first four are taken by the governance forms.
+SAMPLE_FLOW_COLOURS = {"received": 7, "excluded": 5, "analysed": 2}
+
+
+def text(key: str, language: str, **fields: object) -> str:
+    """The fixed figure wording ``key`` in ``language`` ('fr' or 'en'), with ``fields`` filled in."""
+    return TEXT[key][language].format(**fields)
+
+
+def wrap(label: str, width: int = LABEL_WIDTH_CHARS) -> str:
+    """``label`` broken into lines of at most ``width`` characters (long French labels)."""
+    return textwrap.fill(label, width=width, break_long_words=False)
+
+
+def label_or_name(codebook: Codebook, name: str, language: str) -> str:
+    """Codebook label of a variable or scale, or ``name`` itself for a derived column."""
+    try:
+        return codebook.label(name, language)
+    except KeyError:
+        return name
+
+
+def term_label(term: str, codebook: Codebook, language: str) -> str:
+    """Readable label of a tidy-table term.
+
+    A categorical term ``sector[textile]`` (the tidy tables' spelling, see
+    ``alliancegov.stats.tidy.readable_term``) becomes "Sector: Textile and apparel"; a variable
+    or scale name becomes its codebook label; anything else (e.g. an interaction) is returned
+    as written.
+    """
+    variable, marker, level = term.partition("[")
+    has_answers = variable in codebook.variables.index and codebook.variables.at[variable, "list_name"]
+    if marker and level.endswith("]") and has_answers:
+        answer = codebook.answer_label(variable, level.removesuffix("]"), language)
+        return codebook.label(variable, language) + text("level_separator", language) + answer
+    return label_or_name(codebook, term, language)
+
+
+def form_labels(codebook: Codebook, language: str) -> dict[str, str]:
+    """Governance form name → label, in codebook order."""
+    return {form: codebook.answer_label(FORM, form, language) for form in codebook.answer_names(FORM)}
+
+
+def form_colours(codebook: Codebook) -> dict[str, tuple[float, float, float]]:
+    """Governance form name → colour, fixed by codebook order so every figure agrees."""
+    import seaborn as sns
+
+    forms = codebook.answer_names(FORM)
+    return dict(zip(forms, sns.color_palette("colorblind", len(forms)), strict=True))
+
+
+def form_label_palette(codebook: Codebook, language: str) -> dict[str, tuple[float, float, float]]:
+    """Governance form label → colour, for seaborn's ``hue`` on labelled data."""
+    labels = form_labels(codebook, language)
+    return {labels[form]: colour for form, colour in form_colours(codebook).items()}
+
+
+def theme_rc() -> dict:
+    """Matplotlib rc settings of the package theme (seaborn whitegrid, paper context)."""
+    import seaborn as sns
+    from cycler import cycler
+
+    return {
+        **sns.axes_style("whitegrid"),
+        **sns.plotting_context("paper"),
+        # Matplotlib's bundled font, so the PNG does not depend on the fonts installed.
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans"],
+        "axes.prop_cycle": cycler(color=sns.color_palette("colorblind")),
+        # Labels come from the codebook; a "$" in one must not start mathtext.
+        "text.parse_math": False,
+    }
+
+
+@contextmanager
+def themed_figure(height_inches: float, **subplot_options: object) -> Iterator[tuple[Figure, np.ndarray]]:
+    """Yield a new Agg figure of page width and its axes array (always 2-D), under the theme.
+
+    ``subplot_options`` go to ``Figure.subplots`` (nrows, ncols, sharex, ...). The figure
+    is drawn once on exit so that ticks and layout are resolved under the theme.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(theme_rc()):
+        figure = Figure(figsize=(FIGURE_WIDTH_INCHES, height_inches), layout="constrained")
+        FigureCanvasAgg(figure)
+        axes = figure.subplots(squeeze=False, **subplot_options)
+        yield figure, axes
+        figure.draw_without_rendering()
+
+
+def format_numbers(axis: Axis, language: str) -> None:
+    """Use the decimal comma on ``axis`` for French figures."""
+    from matplotlib.ticker import FuncFormatter
+
+    if language == "fr":
+        # round() hides float noise in tick positions; + 0.0 turns -0.0 into 0.0.
+        axis.set_major_formatter(
+            FuncFormatter(lambda value, _: f"{round(value, 10) + 0.0:g}".replace(".", ",").replace("-", "\u2212"))
+        )
+
+
+def format_shares(axis: Axis, language: str) -> None:
+    """Show shares (0–1) on ``axis`` as percentages, with French spacing in French."""
+    from matplotlib.ticker import FuncFormatter
+
+    unit = "\u202f%" if language == "fr" else "%"
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{100 * value:.0f}{unit}"))
+
+
+def place_form_legend(ax: Axes, codebook: Codebook, language: str) -> None:
+    """Move the governance-form legend of ``ax`` under the figure, where long labels fit."""
+    handles, labels = ax.get_legend_handles_labels()
+    ax.get_legend().remove()
+    ax.figure.legend(
+        handles, labels, title=codebook.label(FORM, language), loc="outside lower center", ncols=2, frameon=False
+    )
+
+
+def plot_form_by_sector(analysis: pd.DataFrame, codebook: Codebook, language: str) -> Figure:
+    """Bar chart of the share of each governance form within each sector.
+
+    Input: the analysis frame with canonical answer names in ``sector`` and
+    ``governance_form`` (one row per analysed response).
+    """
+    import seaborn as sns
+
+    shares = form_by_sector_table(analysis, codebook)
+    forms = form_labels(codebook, language)
+    sectors = {name: codebook.answer_label("sector", name, language) for name in codebook.answer_names("sector")}
+    shares["sector_label"] = shares["sector"].map(sectors)
+    shares["form_label"] = shares["governance_form"].map(forms)
+    with themed_figure(4.2) as (figure, axes):
+        ax = axes[0, 0]
+        sns.barplot(
+            data=shares, x="sector_label", y="share", hue="form_label", order=list(sectors.values()),
+            hue_order=list(forms.values()), palette=form_label_palette(codebook, language), saturation=1, ax=ax,
+        )
+        ax.set(xlabel=codebook.label("sector", language), ylabel=text("share_of_alliances", language))
+        ax.set_title(text("form_by_sector_title", language))
+        format_shares(ax.yaxis, language)
+        place_form_legend(ax, codebook, language)
+    return figure
+
+
+def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: str, scales: list[str]) -> Figure:
+    """Box plots of each scale score in ``scales`` by governance form.
+
+    Input: the analysis frame with ``governance_form`` and one numeric column per scale
+    name in ``scales`` (missing scores are left out of that scale's boxes).
+    """
+    import seaborn as sns
+
+    forms = form_labels(codebook, language)
+    scale_labels = {scale: wrap(codebook.label(scale, language), 18) for scale in scales}
+    scores = (
+        analysis.assign(form_label=codebook_categorical(analysis[FORM], codebook, FORM).map(forms))
+        .melt(id_vars="form_label", value_vars=scales, var_name="scale", value_name="score")
+        .dropna(subset=["form_label", "score"])
+    )
+    scores["scale_label"] = scores["scale"].map(scale_labels)
+    with themed_figure(3.8) as (figure, axes), warnings.catch_warnings():
+        # seaborn 0.13.2 still passes bxp(vert=...), deprecated in matplotlib 3.11; nothing to fix on our side.
+        warnings.filterwarnings("ignore", message="vert: bool was deprecated", category=DeprecationWarning)
+        ax = axes[0, 0]
+        sns.boxplot(
+            data=scores, x="scale_label", y="score", hue="form_label",
+            order=list(scale_labels.values()), hue_order=list(forms.values()),
+            palette=form_label_palette(codebook, language), saturation=1, fliersize=2, linewidth=0.8, ax=ax,
+        )
+        ax.set(xlabel="", ylabel=text("score", language))
+        ax.set_title(text("construct_scores_title", language))
+        format_numbers(ax.yaxis, language)
+        place_form_legend(ax, codebook, language)
+    return figure
+
+
+def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, language: str) -> Figure:
+    """Forest plot of multinomial-logit coefficients with 95% CIs, one panel per outcome.
+
+    Input: tidy coefficients with columns ``outcome`` (governance form), ``term``,
+    ``estimate``, ``conf_low``, ``conf_high``. ``Intercept`` rows are left out; terms keep
+    the order of their first appearance, top to bottom. The base category, named on the
+    axis, is the form(s) without coefficients.
+    """
+    coefficients = choice_mnl[choice_mnl["term"] != "Intercept"]
+    outcome = codebook_categorical(coefficients["outcome"], codebook, FORM)
+    outcomes = [form for form in outcome.cat.categories if form in set(outcome)]
+    base = [form for form in codebook.answer_names(FORM) if form not in outcomes]
+    forms = form_labels(codebook, language)
+    colours = form_colours(codebook)
+    terms = list(dict.fromkeys(coefficients["term"]))
+    position = {term: len(terms) - 1 - rank for rank, term in enumerate(terms)}
+    with themed_figure(1.2 + 0.32 * len(terms), ncols=len(outcomes), sharex=True, sharey=True) as (figure, axes):
+        for ax, form in zip(axes[0], outcomes, strict=True):
+            rows = coefficients[outcome == form]
+            ax.errorbar(
+                rows["estimate"], rows["term"].map(position),
+                xerr=[rows["estimate"] - rows["conf_low"], rows["conf_high"] - rows["estimate"]],
+                fmt="o", markersize=3.5, capsize=2, linewidth=1, color=colours[form],
+            )
+            ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
+            ax.set_title(wrap(forms[form], 22))
+            format_numbers(ax.xaxis, language)
+        tick_labels = [wrap(term_label(term, codebook, language)) for term in reversed(terms)]
+        axes[0, 0].set_yticks(range(len(terms)), tick_labels)
+        axes[0, 0].set_ylim(-0.7, len(terms) - 0.3)
+        base_label = ", ".join(forms[form] for form in base)
+        figure.supxlabel(text("coefficient_axis", language, base=base_label), fontsize="medium")
+        figure.suptitle(text("choice_title", language))
+    return figure
+
+
+def mean_confidence_intervals(values: pd.Series, groups: pd.Series, level: float = 0.95) -> pd.DataFrame:
+    """Mean of ``values`` in each group with a t-based confidence interval.
+
+    Input: two aligned Series; ``groups`` may be categorical, in which case every category
+    gets a row (empty ones with ``n`` = 0). Missing values are left out. Output: one row
+    per group with ``group, n, mean, conf_low, conf_high``; the interval is
+    mean ± t(level, n − 1) · sd / √n and is NaN when ``n`` < 2.
+    """
+    from scipy import stats
+
+    summary = values.groupby(groups, observed=False).agg(["count", "mean", "std"])
+    summary.index.name = "group"
+    n = summary["count"].astype("int64")
+    half_width = stats.t.ppf((1 + level) / 2, (n - 1).where(n > 1)) * summary["std"] / np.sqrt(n)
+    return pd.DataFrame(
+        {
+            "n": n,
+            "mean": summary["mean"],
+            "conf_low": summary["mean"] - half_width,
+            "conf_high": summary["mean"] + half_width,
+        }
+    ).reset_index()
+
+
+def plot_performance_by_form(analysis: pd.DataFrame, outcome: str, codebook: Codebook, language: str) -> Figure:
+    """Mean of ``outcome`` by governance form with t-based 95% CIs (point ranges).
+
+    Input: the analysis frame with ``governance_form`` and the numeric column ``outcome``
+    (a variable or scale of the codebook, or a derived column labelled by its name).
+    """
+    means = mean_confidence_intervals(
+        analysis[outcome], codebook_categorical(analysis[FORM], codebook, FORM)
+    ).astype({"group": str})
+    forms = form_labels(codebook, language)
+    colours = form_colours(codebook)
+    positions = np.arange(len(means))[::-1]
+    with themed_figure(0.9 + 0.45 * len(means)) as (figure, axes):
+        ax = axes[0, 0]
+        for y, row in zip(positions, means.itertuples(), strict=True):
+            ax.errorbar(
+                row.mean, y, xerr=[[row.mean - row.conf_low], [row.conf_high - row.mean]],
+                fmt="o", markersize=5, capsize=3, linewidth=1.2, color=colours[row.group],
+            )
+        ax.set_yticks(
+            positions,
+            [wrap(text("group_size", language, label=forms[row.group], n=row.n), 34) for row in means.itertuples()],
+        )
+        ax.set_ylim(-0.6, len(means) - 0.4)
+        ax.set_xlabel(label_or_name(codebook, outcome, language))
+        ax.set_title(text("mean_by_form_title", language))
+        format_numbers(ax.xaxis, language)
+    return figure
+
+
+def sample_flow_bars(sample_flow: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Bars of the sample-flow figure: ``wave, step, label, n`` in plotting order.
+
+    Input: ``wave, step, reason, n`` with step in received / excluded / analysed and a
+    reason on excluded rows only. Waves keep their order of appearance; within a wave
+    come the received bar, one bar per exclusion reason (as listed), then analysed.
+    """
+    flow = sample_flow.assign(
+        reason=sample_flow["reason"].fillna("").astype(str),
+        step_rank=sample_flow["step"].map({step: rank for rank, step in enumerate(SAMPLE_FLOW_STEPS)}),
+        wave_rank=sample_flow["wave"].map({wave: rank for rank, wave in enumerate(pd.unique(sample_flow["wave"]))}),
+    )
+    if flow["step_rank"].isna().any():
+        raise ValueError(f"sample_flow steps must be among {SAMPLE_FLOW_STEPS}")
+    flow["label"] = [
+        text(step, language, reason=reason) for step, reason in zip(flow["step"], flow["reason"], strict=True)
+    ]
+    ordered = flow.sort_values(["wave_rank", "step_rank"], kind="stable")
+    return ordered[["wave", "step", "label", "n"]].reset_index(drop=True)
+
+
+def plot_sample_flow(sample_flow: pd.DataFrame, language: str) -> Figure:
+    """Horizontal bars per wave: responses received, excluded for each reason, analysed.
+
+    Input: ``wave, step, reason, n`` as described in :func:`sample_flow_bars`.
+    """
+    import seaborn as sns
+
+    bars = sample_flow_bars(sample_flow, language)
+    waves = list(pd.unique(bars["wave"]))
+    palette = sns.color_palette("colorblind")
+    tallest_wave = bars.groupby("wave", sort=False).size().max()
+    with themed_figure(0.8 + 0.3 * tallest_wave * len(waves), nrows=len(waves), sharex=True) as (figure, axes):
+        for ax, wave in zip(axes[:, 0], waves, strict=True):
+            rows = bars[bars["wave"] == wave]
+            positions = np.arange(len(rows))[::-1]
+            container = ax.barh(
+                positions, rows["n"], color=[palette[SAMPLE_FLOW_COLOURS[step]] for step in rows["step"]]
+            )
+            ax.bar_label(container, labels=[str(int(n)) for n in rows["n"]], padding=2, fontsize="small")
+            ax.set_yticks(positions, [wrap(label, 40) for label in rows["label"]])
+            ax.set_title(text("wave", language, wave=wave), loc="left")
+            ax.margins(x=0.12)
+        axes[-1, 0].set_xlabel(text("responses", language))
+        figure.suptitle(text("sample_flow_title", language))
+    return figure
+
+
+def save_figure(fig: Figure, path: str | Path) -> Path:
+    """Write ``fig`` as a 300-dpi PNG that is byte-identical across runs, then close it.
+
+    The PNG carries no software/version stamp. Parent folders are created. Returns the path.
+    """
+    import matplotlib
+    from matplotlib import pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context(theme_rc()):
+        fig.savefig(path, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    # Figures made here are not registered with pyplot, but a caller's pyplot figure would be.
+    plt.close(fig)
+    return path
+
+
+def make_figures(
+    analysis: pd.DataFrame,
+    choice_mnl: pd.DataFrame,
+    sample_flow: pd.DataFrame,
+    codebook: Codebook,
+    language: str,
+    scales: list[str],
+    performance_outcome: str,
+    out_dir: str | Path,
+) -> list[Path]:
+    """Draw and save the report figures in ``out_dir``; return their paths in report order.
+
+    Writes ``form_by_sector.png``, ``construct_scores.png``, ``choice_coefficients.png``,
+    ``performance_by_form.png`` and ``sample_flow.png``.
+    """
+    out_dir = Path(out_dir)
+    figures = {
+        "form_by_sector": lambda: plot_form_by_sector(analysis, codebook, language),
+        "construct_scores": lambda: plot_construct_scores(analysis, codebook, language, scales),
+        "choice_coefficients": lambda: plot_choice_coefficients(choice_mnl, codebook, language),
+        "performance_by_form": lambda: plot_performance_by_form(analysis, performance_outcome, codebook, language),
+        "sample_flow": lambda: plot_sample_flow(sample_flow, language),
+    }
+    # Drawn and saved one at a time so only one figure is held in memory.
+    return [save_figure(draw(), out_dir / f"{stem}.png") for stem, draw in figures.items()]

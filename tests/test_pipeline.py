@@ -1,0 +1,113 @@
+"""End to end: the whole DAG on the bundled example, in a temporary copy of the project."""
+
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from tests.conftest import RAW_DIR, ROOT
+
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+PROJECT_PARTS = ["Snakefile", "config", "workflow", "data", "environment.yml"]
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def snakemake(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([SNAKEMAKE, *args], cwd=project, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    project = tmp_path_factory.mktemp("project")
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, project / part)
+    raw = project / "data" / "raw"
+    before = checksums(raw)
+    for path in raw.iterdir():  # the pipeline must never write there
+        path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    raw.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP)
+    os.environ["ALLIANCEGOV_HMAC_KEY"] = "pipeline-test-key"
+    try:
+        result = snakemake(project, "--cores", "2")
+    finally:
+        raw.chmod(stat.S_IRWXU)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return project, before
+
+
+def test_outputs_are_produced(run):
+    project, _ = run
+    results = project / "results"
+    assert (results / "report" / "index.html").stat().st_size > 10_000
+    for figure in ["form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow"]:
+        assert (results / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    choice = pd.read_csv(results / "tables" / "choice_mnl.csv")
+    assert list(choice.columns) == ["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
+                                    "conf_low", "conf_high"]
+    assert set(choice["outcome"]) == {"licensing", "supply_chain_partnership", "joint_venture"}
+    performance = pd.read_csv(results / "tables" / "performance_ols.csv")
+    assert list(performance.columns) == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low",
+                                         "conf_high"]
+
+
+def test_every_raw_row_is_accounted_for(run):
+    project, _ = run
+    flow = pd.read_csv(project / "results" / "qc" / "sample_flow.csv", keep_default_na=False)
+    exclusions = pd.read_csv(project / "results" / "qc" / "exclusions.csv")
+    waves = pd.read_csv(project / "config" / "waves.tsv", sep="\t")
+    assert set(flow["wave"]) == set(waves["wave"]) | {"all"}
+    for wave, rows in flow.groupby("wave"):
+        n = rows.set_index(["step", "reason"])["n"]
+        assert n["received", ""] == n["analysed", ""] + n["excluded"].sum(), wave
+        if wave != "all":
+            assert n["excluded"].sum() == (exclusions["wave"] == wave).sum()
+    received = {w: len(pd.read_parquet(project / "results" / "interim" / "ingested" / f"{w}.parquet"))
+                for w in waves["wave"]}
+    for wave, count in received.items():
+        assert flow.set_index(["wave", "step"]).loc[(wave, "received"), "n"] == count
+    analysed = pd.read_parquet(project / "results" / "interim" / "analysis.parquet")
+    assert len(analysed) == flow.set_index(["wave", "step"]).loc[("all", "analysed"), "n"]
+
+
+def test_raw_data_untouched(run):
+    project, before = run
+    assert checksums(project / "data" / "raw") == before == checksums(RAW_DIR)
+
+
+def test_no_identifying_value_reaches_results(run):
+    project, _ = run
+    kobo = pd.read_csv(RAW_DIR / "wave_2024.csv", sep=";", dtype=str)
+    import pyreadstat
+
+    spss, _ = pyreadstat.read_sav(str(RAW_DIR / "wave_2026.sav"))
+    excel = pd.read_excel(RAW_DIR / "wave_2025.xlsx", dtype=str)
+    identifying = set()
+    for column in ["firm_name", "respondent_name", "phone", "email", "registry_number"]:
+        identifying |= set(kobo[f"identification/{column}"]) | set(excel[column]) | set(spss[column])
+    identifying = {v for v in identifying if isinstance(v, str) and v}
+    assert len(identifying) > 1000
+    for path in (project / "results").rglob("*"):
+        if not path.is_file() or path.suffix == ".png":
+            continue
+        text = (pd.read_parquet(path).to_csv() if path.suffix == ".parquet"
+                else path.read_text(encoding="utf-8", errors="replace"))
+        leaked = [v for v in identifying if v in text]
+        assert not leaked, (path, leaked[:3])
+
+
+def test_rerun_has_nothing_to_do_and_lint_passes(run):
+    project, _ = run
+    dry = snakemake(project, "--cores", "2", "--dry-run")
+    assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr
+    lint = snakemake(project, "--lint")
+    assert lint.returncode == 0, lint.stdout[-3000:] + lint.stderr[-3000:]

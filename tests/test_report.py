@@ -1,0 +1,174 @@
+"""HTML report: self-contained, escaped, bilingual, reproducible apart from the generated_at line."""
+
+from __future__ import annotations
+
+import base64
+import re
+import struct
+import sys
+import zlib
+
+import pandas as pd
+import pytest
+
+from alliancegov import report
+from alliancegov.report import render_report, write_report
+
+PLANTED = "<script>alert(1)</script>"
+FIGURE_STEMS = ["form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow"]
+FRENCH_HEADINGS = [
+    "Synthèse", "Échantillon", "Choix de la forme de gouvernance", "Performance", "Mesure",
+    "Notes de méthode", "Provenance",
+]
+ENGLISH_HEADINGS = [
+    "Summary", "Sample", "Choice of governance form", "Performance", "Measurement", "Methods notes", "Provenance",
+]
+
+
+def png_bytes(red: int) -> bytes:
+    """A valid 1×1 RGB PNG whose pixel has the given red value (distinct files, no plotting needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes([0, red, 0, 0]))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+@pytest.fixture(autouse=True)
+def fixed_commit(monkeypatch):
+    monkeypatch.setattr(report, "git_commit", lambda: "0" * 40)
+
+
+@pytest.fixture
+def figures(tmp_path):
+    paths = {}
+    for red, stem in enumerate(FIGURE_STEMS):
+        paths[stem] = tmp_path / f"{stem}.png"
+        paths[stem].write_bytes(png_bytes(red))
+    return paths
+
+
+@pytest.fixture
+def inputs(figures):
+    coefficients = pd.DataFrame(
+        {
+            "outcome": ["licensing", "joint_venture"],
+            "term": ["asset_specificity", PLANTED],
+            "estimate": [0.123456, -1.5],
+            "std_error": [0.2, 0.3],
+            "statistic": [0.61728, -5.0],
+            "p_value": [0.5371, 0.0000005],
+            "conf_low": [-0.27, -2.09],
+            "conf_high": [0.52, -0.91],
+        }
+    )
+    return dict(
+        title="Gouvernance des alliances PME–grandes entreprises",
+        figures=figures,
+        tables={
+            "reliability": pd.DataFrame({"scale": ["trust"], "n_items": [3], "alpha": [0.81234]}),
+            "choice_mnl": coefficients,
+            "choice_fit": pd.DataFrame({"statistic": ["pseudo_r2", "n"], "value": [0.1, 200.0]}),
+            "performance_ols": coefficients.drop(columns="outcome"),
+            "performance_fit": pd.DataFrame({"statistic": ["r2"], "value": [0.25]}),
+            "form_by_sector": pd.DataFrame(
+                {"sector": ["textile"], "governance_form": ["licensing"], "n": [3], "share": [1.0]}
+            ),
+        },
+        sample_flow=pd.DataFrame(
+            {
+                "wave": [1, 1, 1, 2, 2],
+                "step": ["received", "excluded", "analysed", "received", "analysed"],
+                "reason": ["", PLANTED, "", "", ""],
+                "n": [120, 20, 100, 100, 100],
+            }
+        ),
+        provenance=[
+            {"wave": 1, "file": "/home/alice/enquete/vague1.sav", "format": "spss", "sha256": "a" * 64, "rows": 120},
+            {"wave": 2, "file": f"{PLANTED}.csv", "format": "kobo_csv", "sha256": "b" * 64, "rows": 100},
+        ],
+        config={"waves": [1, 2], "pseudonymisation": {"salt": "tres-secret-sel"}, "label": PLANTED},
+        notes=["Les scores sont des moyennes d'items.", PLANTED],
+        generated_at="2025-01-01T00:00:00+00:00",
+    )
+
+
+def test_every_figure_is_embedded_and_nothing_is_fetched(inputs, figures):
+    html = render_report(language="fr", **inputs)
+
+    assert html.count("data:image/png;base64,") == len(FIGURE_STEMS)
+    for path in figures.values():
+        assert "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode() in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, flags=re.IGNORECASE)
+    assert "@import" not in html and "<link" not in html
+
+
+def test_data_is_escaped_everywhere(inputs):
+    html = render_report(language="en", **inputs)
+
+    assert "<script" not in html
+    # table cell, sample-flow reason, file name, config value and note
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 5
+
+
+def test_headings_follow_the_language(inputs):
+    french = render_report(language="fr", **inputs)
+    english = render_report(language="en", **inputs)
+
+    for heading in FRENCH_HEADINGS:
+        assert f">{heading}</h2>" in french
+    for heading in ENGLISH_HEADINGS:
+        assert f">{heading}</h2>" in english
+    assert "Synthèse" not in english
+    assert '<html lang="fr">' in french
+
+
+def test_numbers_have_three_decimals_with_the_local_separator(inputs):
+    assert "<td>0.123</td>" in render_report(language="en", **inputs)
+    assert "<td>0,123</td>" in render_report(language="fr", **inputs)
+
+
+def test_only_the_generated_at_line_differs_between_runs(inputs):
+    first = render_report(language="fr", **inputs).splitlines()
+    second = render_report(language="fr", **{**inputs, "generated_at": "2030-06-30T12:00:00+00:00"}).splitlines()
+
+    assert len(first) == len(second)
+    differing = [(a, b) for a, b in zip(first, second, strict=True) if a != b]
+    assert len(differing) == 1 and "2030-06-30" in differing[0][1]
+
+
+def test_provenance_shows_file_names_versions_and_no_secret(inputs):
+    html = render_report(language="en", **inputs)
+
+    assert "vague1.sav" in html and "/home/alice" not in html
+    assert "a" * 64 in html
+    assert "tres-secret-sel" not in html and "&lt;redacted&gt;" in html
+    assert f"<td>pandas</td>\n      <td>{pd.__version__}</td>" in html
+    assert "0" * 40 in html
+    assert "snakemake" not in sys.modules, "reporting versions must not import snakemake"
+
+
+def test_missing_blocks_are_omitted_and_unknown_keys_rejected(inputs):
+    html = render_report(language="en", **{**inputs, "figures": {}, "tables": {}})
+
+    assert "<img" not in html and "Scale reliability" not in html
+    assert ">Performance</h2>" in html
+    with pytest.raises(ValueError, match="reliabilty"):
+        render_report(language="en", **{**inputs, "tables": {"reliabilty": pd.DataFrame()}})
+
+
+def test_write_report_writes_utf8(tmp_path, inputs):
+    html = render_report(language="fr", **inputs)
+
+    path = write_report(html, tmp_path / "out" / "report.html")
+
+    assert path.read_text(encoding="utf-8") == html
+
+
+def test_git_commit_is_unknown_outside_a_repository(tmp_path, monkeypatch):
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+
+    assert report.git_commit() == "unknown"
