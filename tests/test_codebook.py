@@ -3,9 +3,9 @@ import shutil
 import pandas as pd
 import pandera.errors
 import pytest
-from tests.conftest import CODEBOOK_DIR
 
 from alliancegov.codebook import MISSING_KINDS, Codebook, CodebookError, normalise_label, validation_schema
+from tests.conftest import CODEBOOK_DIR
 
 
 def test_codebook_covers_the_domain(codebook):

@@ -4,6 +4,7 @@ import re
 import tomllib
 
 import yaml
+
 from tests.conftest import ROOT
 
 

@@ -118,3 +118,19 @@ def test_absent_variables_are_missing_by_design(tmp_path, codebook):
     path = write_csv_text(tmp_path, "submission_id,registry_number,sector\ns1,RC1,Services\n")
     frame, provenance = ingest(path, "csv", codebook)
     assert "as1" in provenance["absent_columns"] and frame["as1"].isna().all()
+
+
+def test_codebook_and_bundled_waves_agree(codebook):
+    """Every bundled wave reads completely: no unknown column but Kobo's row ids, no codebook variable absent."""
+    from tests.conftest import ROOT
+
+    waves = pd.read_csv(ROOT / "config" / "waves.tsv", sep="\t")
+    for wave in waves.itertuples():
+        frame, provenance = ingest_wave(ROOT / wave.file, wave.format, wave.wave, codebook, key=b"k",
+                                        firm_id_column="registry_number", required_columns=REQUIRED)
+        assert provenance["absent_columns"] == [], wave.wave
+        assert set(provenance["ignored_columns"]) <= {"_id", "_index"}, wave.wave
+        assert provenance["instrument_versions"] == [f"{wave.year}.1"]
+        for variable in codebook.of_type("select_one"):
+            allowed = set(codebook.answer_names(variable)) | set(codebook.missing_codes(variable).values())
+            assert set(frame[variable].dropna()) <= allowed, (wave.wave, variable)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from tests.conftest import RAW_DIR, ROOT
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -111,3 +112,15 @@ def test_rerun_has_nothing_to_do_and_lint_passes(run):
     assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr
     lint = snakemake(project, "--lint")
     assert lint.returncode == 0, lint.stdout[-3000:] + lint.stderr[-3000:]
+
+
+def test_snakemake_report_archive_has_every_published_output(run):
+    import zipfile
+
+    project, _ = run
+    result = snakemake(project, "--report", "results/report.zip")
+    assert result.returncode == 0, result.stderr[-3000:]
+    names = zipfile.ZipFile(project / "results" / "report.zip").namelist()
+    for published in ["sample_flow.csv", "choice_mnl.csv", "performance_ols.csv", "reliability.csv",
+                      "choice_coefficients.png", "index.html"]:
+        assert any(name.endswith(published) for name in names), published

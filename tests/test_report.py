@@ -172,3 +172,15 @@ def test_git_commit_is_unknown_outside_a_repository(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
     assert report.git_commit() == "unknown"
+
+
+def test_sample_counts_do_not_count_the_pooled_rows_twice():
+    from alliancegov.report import sample_counts
+
+    flow = pd.DataFrame({
+        "wave": ["a", "a", "a", "b", "b", "b", "all", "all", "all"],
+        "step": ["received", "excluded", "analysed"] * 3,
+        "reason": ["", "speeder", ""] * 3,
+        "n": [10, 2, 8, 5, 1, 4, 15, 3, 12],
+    })
+    assert sample_counts(flow) == {"received": 15, "excluded": 3, "analysed": 12, "waves": 2}

@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pyreadstat
 import pytest
 
 from alliancegov.ingest import ingest_wave
@@ -8,12 +9,14 @@ from alliancegov.simulate import (
     add_mess,
     choice_probabilities,
     load_truth,
+    make_example,
     simulate_waves,
     true_choice_coefficients,
     write_kobo_csv,
     write_sav,
     write_xlsx,
 )
+from tests.conftest import RAW_DIR
 
 
 def test_simulation_is_deterministic(codebook):
@@ -78,11 +81,6 @@ def test_every_export_format_ingests_to_the_same_canonical_data(codebook, small_
 
 def test_bundled_example_is_what_the_simulator_writes(codebook, tmp_path):
     """data/raw holds exactly the seeded simulator's output (contents; xlsx/sav carry write stamps)."""
-    import pyreadstat
-
-    from alliancegov.simulate import make_example
-    from tests.conftest import RAW_DIR
-
     make_example(tmp_path, codebook)
     assert (tmp_path / "wave_2024.csv").read_bytes() == (RAW_DIR / "wave_2024.csv").read_bytes()
     pd.testing.assert_frame_equal(pd.read_excel(tmp_path / "wave_2025.xlsx"), pd.read_excel(RAW_DIR / "wave_2025.xlsx"))

@@ -35,6 +35,7 @@ VERSIONED_PACKAGES = ("alliancegov", "pandas", "numpy", "statsmodels", "scikit-l
 SECRET_KEY_PARTS = ("salt", "pepper", "secret", "password", "passphrase", "token", "api_key", "private_key")
 REDACTED = "<redacted>"
 TABLE_DECIMALS = 3
+POOLED_WAVE = "all"  # the pooled rows of the sample flow (alliancegov.clean.pool_waves)
 
 REPORT_TEXT = {
     "fr": {
@@ -159,11 +160,13 @@ def png_data_uri(path: str | Path) -> str:
 def sample_counts(sample_flow: pd.DataFrame) -> dict[str, int]:
     """Totals over waves of responses ``received``, ``excluded`` and ``analysed``, and the number of ``waves``.
 
-    Input: ``wave, step, reason, n`` with step in received / excluded / analysed.
+    Input: ``wave, step, reason, n`` with step in received / excluded / analysed; the pooled
+    rows (wave ``all``) repeat the waves' totals and are not counted again.
     """
-    totals = sample_flow.groupby("step")["n"].sum()
+    waves = sample_flow[sample_flow["wave"].astype(str) != POOLED_WAVE]
+    totals = waves.groupby("step")["n"].sum()
     counts = {step: int(totals.get(step, 0)) for step in ("received", "excluded", "analysed")}
-    return {**counts, "waves": int(sample_flow["wave"].nunique())}
+    return {**counts, "waves": int(waves["wave"].nunique())}
 
 
 def sample_flow_table(sample_flow: pd.DataFrame, language: str) -> pd.DataFrame:
