@@ -1,0 +1,336 @@
+"""Tests of alliancegov.stats.mnl_tests against Stata reference results, explicit statsmodels
+fits and textbook formulas written out plainly."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import optimize, special, stats
+
+from alliancegov.stats import mnl_tests as mt
+
+# --------------------------------------------------------------------------------------------
+# data
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def anes():
+    """ANES 1996 as in statsmodels' test_discrete.py (constant appended last) and its MNLogit fit."""
+    data = sm.datasets.anes96.load()
+    y = np.asarray(data.endog).astype(int)
+    X = sm.add_constant(data.exog, prepend=False)
+    result = sm.MNLogit(y, X).fit(method="newton", disp=0)
+    return y, X, result
+
+
+@pytest.fixture(scope="module")
+def stata_anes():
+    """Stata 11 ``mlogit`` results (base 0) shipped with statsmodels' test-suite."""
+    from statsmodels.discrete.tests.results.results_discrete import Anes
+
+    return Anes.mnlogit_basezero
+
+
+def simulate_mnl(n, coefs, seed):
+    """Draw from a true MNL: ``coefs`` (3, J) for [const, x1, x2], column 0 (base) zeros."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([np.ones(n), rng.normal(size=n), rng.normal(size=n)])
+    utility = X @ np.asarray(coefs, float) + rng.gumbel(size=(n, np.shape(coefs)[1]))
+    return utility.argmax(axis=1), pd.DataFrame(X, columns=["const", "x1", "x2"])
+
+
+# outcomes 1 and 2 share their slopes (different intercepts); outcome 3 differs strongly
+SHARED = [[0.0, 0.3, -0.2, 0.1], [0.0, 0.8, 0.8, -1.0], [0.0, -0.5, -0.5, 1.0]]
+
+
+def table(frame):
+    return dict(zip(frame["statistic"], frame["value"]))
+
+
+# --------------------------------------------------------------------------------------------
+# 5-6. fit statistics
+# --------------------------------------------------------------------------------------------
+
+
+def test_fit_statistics_reproduce_stata_mlogit(anes, stata_anes):
+    """Every fit statistic Stata's reference holds: llf, llnull, llr (df_model), p, r2_p, aic, bic, N."""
+    y, X, result = anes
+    ref = stata_anes
+    for probabilities, loglik in [(result.predict(), result.llf),  # statsmodels' fit
+                                  (ref.phat, ref.llf)]:  # Stata's own predicted probabilities
+        fit = table(mt.fit_statistics(y, probabilities, loglik, ref.params.size))
+        assert fit["log_likelihood"] == pytest.approx(ref.llf, abs=1e-5)
+        assert fit["log_likelihood_null"] == pytest.approx(ref.llnull, abs=1e-6)
+        assert fit["lr_chi2"] == pytest.approx(ref.llr, abs=1e-4)
+        assert fit["lr_df"] == ref.df_model
+        assert fit["lr_p_value"] == pytest.approx(ref.llr_pvalue, rel=1e-4)
+        assert fit["mcfadden_r2"] == pytest.approx(ref.prsquared, abs=1e-7)
+        assert fit["aic"] == pytest.approx(ref.aic, abs=1e-4)
+        assert fit["bic"] == pytest.approx(ref.bic, abs=1e-4)
+        assert fit["n_obs"] == ref.nobs
+        assert fit["n_params"] == ref.params.size
+
+
+def test_fit_statistics_textbook_formulas(anes):
+    """Long (1997) ch. 4 formulas written out, and the stated invariants."""
+    y, X, result = anes
+    P = result.predict()
+    N, K, LL = len(y), result.params.size, result.llf
+    fit = table(mt.fit_statistics(y, P, LL, K))
+    LL0 = result.llnull  # statsmodels refits the constant-only model: checks the closed form
+    assert fit["log_likelihood_null"] == pytest.approx(LL0, abs=1e-6)
+    assert fit["mcfadden_adj_r2"] == pytest.approx(1 - (LL - K) / LL0)
+    r2_ml = 1 - math.exp(LL0 - LL) ** (2 / N)  # 1 - (L0 / L)^(2/N)
+    assert fit["cox_snell_r2"] == pytest.approx(r2_ml)
+    assert fit["nagelkerke_r2"] == pytest.approx(fit["cox_snell_r2"] / (1 - math.exp(2 * LL0 / N)))
+    assert fit["nagelkerke_r2"] == pytest.approx(r2_ml / (1 - math.exp(LL0 * 2 / N)))
+    predicted = P.argmax(axis=1)
+    correct = int((predicted == y).sum())
+    n_max = np.bincount(y).max()
+    assert fit["count_r2"] == pytest.approx(correct / N)
+    assert fit["adj_count_r2"] == pytest.approx((correct - n_max) / (N - n_max))
+    assert fit["aic_per_obs"] == pytest.approx((-2 * LL + 2 * K) / N)
+    assert fit["aic"] == pytest.approx(result.aic)
+    assert fit["bic"] == pytest.approx(result.bic)
+    assert fit["bic"] == pytest.approx(-2 * LL + K * math.log(N))
+    assert fit["bic_prime"] == pytest.approx(-2 * (LL - LL0) + (K - 6) * math.log(N))
+    assert fit["lr_p_value"] == pytest.approx(stats.chi2.sf(2 * (LL - LL0), K - 6))
+
+
+def test_fit_statistics_frequency_weights_equal_expanded_data():
+    y, X = simulate_mnl(300, SHARED, seed=3)
+    weights = np.random.default_rng(4).integers(1, 4, size=len(y))
+    expanded = np.repeat(np.arange(len(y)), weights)
+    result = sm.MNLogit(y, X).fit(method="newton", disp=0)  # same estimates for both: only LL is weighted
+    P = result.predict()
+    weighted_ll = float((weights * np.log(P[np.arange(len(y)), y])).sum())
+    weighted = table(mt.fit_statistics(y, P, weighted_ll, result.params.size, weights=weights))
+    expanded_ll = float(np.log(P[expanded, y[expanded]]).sum())
+    plain = table(mt.fit_statistics(y[expanded], P[expanded], expanded_ll, result.params.size))
+    for name, value in plain.items():
+        assert weighted[name] == pytest.approx(value, rel=1e-10), name
+
+
+def test_classification_table_counts_and_margins(anes):
+    y, X, result = anes
+    P = result.predict()
+    labels = [f"o{j}" for j in range(7)]
+    tab = mt.classification_table(y, P, labels)
+    assert list(tab.index) == labels + ["Total"] and list(tab.columns) == labels + ["Total"]
+    expected = pd.crosstab(pd.Categorical(y, categories=range(7)), pd.Categorical(P.argmax(1), categories=range(7)),
+                           dropna=False).to_numpy()
+    np.testing.assert_array_equal(tab.iloc[:7, :7].to_numpy(), expected)
+    np.testing.assert_array_equal(tab["Total"].iloc[:7], np.bincount(y, minlength=7))
+    assert tab.loc["Total", "Total"] == len(y)
+    count_r2 = table(mt.fit_statistics(y, P, result.llf, result.params.size))["count_r2"]
+    assert np.trace(tab.iloc[:7, :7].to_numpy()) / len(y) == pytest.approx(count_r2)
+
+
+# --------------------------------------------------------------------------------------------
+# 1-2. term tests
+# --------------------------------------------------------------------------------------------
+
+TERMS = {"age": ["age"], "ses": ["educ", "income"]}
+
+
+def test_lr_term_test_equals_two_explicit_fits(anes):
+    y, X, result = anes
+    out = mt.lr_test_terms(y, X, list(X.columns), TERMS).set_index("term")
+    for term, columns in TERMS.items():
+        restricted = sm.MNLogit(y, X.drop(columns=columns)).fit(method="newton", disp=0)
+        lr = 2 * (result.llf - restricted.llf)
+        assert out.loc[term, "statistic"] == pytest.approx(lr, rel=1e-8)
+        assert out.loc[term, "df"] == len(columns) * 6
+        assert out.loc[term, "p_value"] == pytest.approx(stats.chi2.sf(lr, len(columns) * 6))
+
+
+def _selection(names, columns, J):
+    k = len(names)
+    R = np.zeros((len(columns) * (J - 1), k * (J - 1)))
+    for row, (e, c) in enumerate((e, c) for e in range(J - 1) for c in columns):
+        R[row, e * k + names.index(c)] = 1
+    return R
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0"])
+def test_wald_term_test_equals_statsmodels_wald_test(anes, cov_type):
+    y, X, _ = anes
+    result = sm.MNLogit(y, X).fit(method="newton", disp=0, cov_type=cov_type)
+    names = list(X.columns)
+    out = mt.wald_test_terms(result, names, TERMS).set_index("term")
+    for term, columns in TERMS.items():
+        reference = result.wald_test(_selection(names, columns, 7), scalar=True)
+        assert out.loc[term, "statistic"] == pytest.approx(float(reference.statistic), rel=1e-10)
+        assert out.loc[term, "df"] == len(columns) * 6
+        assert out.loc[term, "p_value"] == pytest.approx(float(reference.pvalue), rel=1e-8)
+
+
+def test_wald_term_test_explicit_covariance(anes):
+    y, X, result = anes
+    base = mt.wald_test_terms(result, None, TERMS)
+    scaled = mt.wald_test_terms(result, None, TERMS, cov=2.5 * np.asarray(result.cov_params()))
+    np.testing.assert_allclose(scaled["statistic"], base["statistic"] / 2.5)
+    with pytest.raises(ValueError):
+        mt.wald_test_terms(result, None, TERMS, cov=np.eye(3))
+
+
+# --------------------------------------------------------------------------------------------
+# 3. combining outcomes
+# --------------------------------------------------------------------------------------------
+
+
+def test_combine_wald_equals_hand_built_restriction(anes):
+    y, X, result = anes
+    out = mt.combine_outcomes_tests(y, X, result, tests=("wald",))
+    assert len(out) == 21 and set(out["df"]) == {5}
+    theta = np.asarray(result.params).T.ravel()  # equation-major: outcome j's coefficient c at (j-1)*6 + c
+    V = np.asarray(result.cov_params())
+    for a, b in [(0, 3), (2, 5), (4, 5)]:
+        R = np.zeros((5, 36))
+        for s in range(5):  # slopes are columns 0..4, the constant is column 5
+            R[s, (b - 1) * 6 + s] = 1
+            if a > 0:
+                R[s, (a - 1) * 6 + s] = -1
+        d = R @ theta
+        expected = d @ np.linalg.inv(R @ V @ R.T) @ d
+        row = out[(out.outcome_a == a) & (out.outcome_b == b)].iloc[0]
+        assert row["statistic"] == pytest.approx(expected, rel=1e-10)
+        assert row["statistic"] == pytest.approx(float(result.wald_test(R, scalar=True).statistic), rel=1e-10)
+
+
+def test_combine_lr_equals_independent_constrained_optimum(anes):
+    """Constrained MNL maximised with scipy BFGS on a plainly written log-likelihood."""
+    y, X, result = anes
+    out = mt.combine_outcomes_tests(y, X, result, tests=("lr",), pairs=[(0, 3), (2, 5)])
+    Xa = X.to_numpy()
+    theta_hat = np.asarray(result.params).T.ravel()
+
+    def loglik(B):  # B (6, 7) with the base column 0
+        eta = Xa @ B
+        return float((eta[np.arange(len(y)), y] - special.logsumexp(eta, axis=1)).sum())
+
+    for a, b in [(0, 3), (2, 5)]:
+        def unpack(phi, a=a, b=b):
+            B = np.zeros((6, 7))
+            B[:, 1:] = phi.reshape(6, 6).T
+            B[:5, b] = B[:5, a]  # slopes of b equal to a's (0 if a is the base); intercept free
+            return B
+
+        fit = optimize.minimize(lambda phi: -loglik(unpack(phi)), theta_hat, method="BFGS",
+                                options={"gtol": 1e-7, "maxiter": 5000})
+        expected = 2 * (result.llf + fit.fun)
+        row = out[(out.outcome_a == a) & (out.outcome_b == b)].iloc[0]
+        assert row["statistic"] == pytest.approx(expected, abs=1e-4)
+        assert row["df"] == 5
+
+
+def test_combine_tests_on_simulated_data():
+    rejections = 0
+    for seed in range(40):
+        y, X = simulate_mnl(400, SHARED, seed=100 + seed)
+        out = mt.combine_outcomes_tests(y, X, pairs=[(1, 2)])
+        assert set(out["test"]) == {"wald", "lr"} and set(out["df"]) == {2}
+        rejections += int((out["p_value"] < 0.05).any())
+    assert rejections <= 6  # nominal 5% per test; both tests at once, 40 replications
+
+    y, X = simulate_mnl(1000, SHARED, seed=1)
+    out = mt.combine_outcomes_tests(y, X, pairs=[(1, 3), (0, 3)])
+    assert (out["p_value"] < 1e-3).all()
+    assert (out["statistic"] > 0).all()
+
+
+def test_combine_is_invariant_to_the_base(anes):
+    y, X, result = anes
+    order = [3, 0, 1, 2, 4, 5, 6]  # re-base on outcome 3
+    recoded = np.array([order.index(v) for v in y])
+    out = mt.combine_outcomes_tests(y, X, result, pairs=[(1, 2), (0, 3)])
+    rebased = mt.combine_outcomes_tests(recoded, X, pairs=[(2, 3), (0, 1)])
+    np.testing.assert_allclose(rebased["statistic"], out["statistic"], rtol=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# 4. IIA
+# --------------------------------------------------------------------------------------------
+
+TRUE_MNL = [[0.0, 0.2, -0.3, 0.4], [0.0, 0.7, -0.6, 0.1], [0.0, -0.4, 0.5, 0.9]]
+
+
+@pytest.fixture(scope="module")
+def true_mnl():
+    return simulate_mnl(2000, TRUE_MNL, seed=11)
+
+
+def test_hausman_mcfadden_on_true_mnl(true_mnl):
+    y, X = true_mnl
+    for omitted in (1, 2, 3):
+        statistic, df, p_value = mt.hausman_mcfadden(y, X, omitted)
+        assert df == (4 - 2) * 3  # common coefficients: 2 equations x (2 slopes + intercept)
+        assert np.isfinite(statistic)
+        assert statistic < 0 or p_value > 0.01
+
+
+def test_hausman_mcfadden_equals_hand_computation(true_mnl):
+    y, X = true_mnl
+    full = sm.MNLogit(y, X).fit(method="newton", disp=0)
+    keep = y != 2
+    sub = sm.MNLogit(np.where(y[keep] == 3, 2, y[keep]), X[keep]).fit(method="newton", disp=0)
+    f_idx = [0, 1, 2, 6, 7, 8]  # equations of outcomes 1 and 3 in the full model
+    d = np.asarray(sub.params).T.ravel() - np.asarray(full.params).T.ravel()[f_idx]
+    Vd = np.asarray(sub.cov_params()) - np.asarray(full.cov_params())[np.ix_(f_idx, f_idx)]
+    expected = d @ np.linalg.inv(Vd) @ d
+    assert mt.hausman_mcfadden(y, X, 2).statistic == pytest.approx(expected, rel=1e-6)
+
+
+def test_hausman_base_rebasing_is_invariant(anes):
+    y, X, _ = anes
+    first = mt.hausman_mcfadden(y, X, 0)  # default re-base: most frequent other outcome
+    for rebase_to in (3, 5):
+        other = mt.hausman_mcfadden(y, X, 0, rebase_to=rebase_to)
+        assert other.statistic == pytest.approx(first.statistic, rel=1e-6)
+        assert other.df == first.df == 5 * 6
+
+
+def test_hausman_negative_statistic_is_reported_not_clipped(anes):
+    y, X, _ = anes
+    statistic, df, p_value = mt.hausman_mcfadden(y, X, 1)
+    assert statistic < -1  # ANES: the covariance difference is not positive definite here
+    assert math.isnan(p_value)
+    iia = mt.iia_tests(y, X, seed=1)
+    row = iia[(iia.omitted == 1) & (iia.test == "hausman_mcfadden")].iloc[0]
+    assert row["statistic"] == pytest.approx(statistic) and row["note"] == mt.NEGATIVE_HAUSMAN_NOTE
+
+
+def test_small_hsiao_reproducible_and_by_hand(true_mnl):
+    y, X = true_mnl
+    first = mt.small_hsiao(y, X, 2, seed=5)
+    assert mt.small_hsiao(y, X, 2, seed=5) == first
+    assert mt.small_hsiao(y, X, 2, seed=6).statistic != first.statistic
+    assert first.df == (4 - 2) * 3 and first.statistic >= 0 and first.p_value > 0.001
+    # by hand: same split, renormalised probabilities of the remaining outcomes at b_AB
+    n = len(y)
+    in_a = np.zeros(n, bool)
+    in_a[np.random.default_rng(5).permutation(n)[: n // 2]] = True
+    b_a = sm.MNLogit(y[in_a], X[in_a]).fit(method="newton", disp=0).params.to_numpy()
+    b_b = sm.MNLogit(y[~in_a], X[~in_a]).fit(method="newton", disp=0).params.to_numpy()
+    b_ab = np.column_stack([np.zeros(3), b_a / math.sqrt(2) + (1 - 1 / math.sqrt(2)) * b_b])
+    rows = ~in_a & (y != 2)
+    prob = special.softmax(X[rows].to_numpy() @ b_ab, axis=1)
+    prob = prob[:, [0, 1, 3]] / prob[:, [0, 1, 3]].sum(axis=1, keepdims=True)
+    code = np.searchsorted([0, 1, 3], y[rows])
+    ll_ab = np.log(prob[np.arange(rows.sum()), code]).sum()
+    ll_r = sm.MNLogit(code, X[rows]).fit(method="newton", disp=0).llf
+    assert first.statistic == pytest.approx(-2 * (ll_ab - ll_r), rel=1e-8)
+
+
+def test_iia_tests_wrapper(true_mnl):
+    y, X = true_mnl
+    out = mt.iia_tests(y, X, seed=5, include_base=True, labels=["a", "b", "c", "d"])
+    assert list(out.columns) == mt.IIA_COLUMNS
+    assert list(out["omitted"]) == ["a", "a", "b", "b", "c", "c", "d", "d"]
+    assert set(out["df"]) == {6}
+    sh = out[(out.test == "small_hsiao") & (out.omitted == "c")].iloc[0]
+    assert sh["statistic"] == pytest.approx(mt.small_hsiao(y, X, 2, seed=5).statistic)
+    assert ((out["p_value"] > 0.001) | out["p_value"].isna()).all()
