@@ -1,15 +1,23 @@
 import pandas as pd
 import pytest
 
-from alliancegov.ingest import IngestError, canonical_column, firm_keys, ingest_wave, load_pseudonymisation_key
+from alliancegov.ingest import (
+    IngestError,
+    IngestSettings,
+    canonical_column,
+    firm_keys,
+    ingest_wave,
+    load_pseudonymisation_key,
+)
 from alliancegov.simulate import add_mess, write_kobo_csv
 
-REQUIRED = ["submission_id", "registry_number"]
+SETTINGS = IngestSettings("registry_number", ("submission_id", "registry_number"))
 
 
 def ingest(path, fmt, codebook, key=b"k"):
-    return ingest_wave(path, fmt, "w2025", codebook, key=key, firm_id_column="registry_number",
-                       required_columns=REQUIRED)
+    return ingest_wave(
+        path, fmt, "w2025", codebook, key=key, settings=SETTINGS
+    )
 
 
 @pytest.fixture
@@ -70,15 +78,17 @@ def write_csv_text(tmp_path, text, encoding="utf-8"):
 
 
 def test_unknown_label_names_file_row_column_and_value(tmp_path, codebook):
-    path = write_csv_text(tmp_path, "submission_id,registry_number,sector\ns1,RC1,Textile-habillement\n"
-                                    "s2,RC2,Mines\n")
+    path = write_csv_text(tmp_path, "submission_id,registry_number,sector\ns1,RC1,Textile-habillement\ns2,RC2,Mines\n")
     with pytest.raises(IngestError, match=r"wave\.csv.*row 3, column 'sector': unknown value 'Mines'"):
         ingest(path, "csv", codebook)
 
 
 def test_labels_match_regardless_of_case_accents_and_spaces(tmp_path, codebook):
-    path = write_csv_text(tmp_path, "submission_id;registry_number;technology_level;as1;employees_now\n"
-                                    "s1;RC1;  ELEVE ;plutot d'accord;1 234\ns2;RC2;Low;Ne sait pas;12,0\n")
+    path = write_csv_text(
+        tmp_path,
+        "submission_id;registry_number;technology_level;as1;employees_now\n"
+        "s1;RC1;  ELEVE ;plutot d'accord;1 234\ns2;RC2;Low;Ne sait pas;12,0\n",
+    )
     frame, provenance = ingest(path, "csv", codebook)
     assert provenance["delimiter"] == ";"
     assert frame["technology_level"].tolist() == ["high", "low"]
@@ -96,13 +106,16 @@ def test_cp1252_is_detected_and_undecodable_bytes_refused(tmp_path, codebook):
         ingest(bad, "csv", codebook)
 
 
-@pytest.mark.parametrize("text,message", [
-    ("", "empty"),
-    ("submission_id,registry_number\n", "no responses"),
-    ("submission_id,sector\ns1,Services\n", r"required columns \['registry_number'\]"),
-    ("submission_id,registry_number,profil/sector,sector\ns1,RC1,Services,Services\n", "more than once"),
-    ("submission_id,registry_number,employees_now\ns1,RC1,douze\n", "row 2, column 'employees_now'"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "empty"),
+        ("submission_id,registry_number\n", "no responses"),
+        ("submission_id,sector\ns1,Services\n", r"required columns \['registry_number'\]"),
+        ("submission_id,registry_number,profil/sector,sector\ns1,RC1,Services,Services\n", "more than once"),
+        ("submission_id,registry_number,employees_now\ns1,RC1,douze\n", "row 2, column 'employees_now'"),
+    ],
+)
 def test_broken_files_fail_with_a_clear_message(tmp_path, codebook, text, message):
     path = write_csv_text(tmp_path, text)
     with pytest.raises(IngestError, match=message):
@@ -126,11 +139,39 @@ def test_codebook_and_bundled_waves_agree(codebook):
 
     waves = pd.read_csv(ROOT / "config" / "waves.tsv", sep="\t")
     for wave in waves.itertuples():
-        frame, provenance = ingest_wave(ROOT / wave.file, wave.format, wave.wave, codebook, key=b"k",
-                                        firm_id_column="registry_number", required_columns=REQUIRED)
+        frame, provenance = ingest_wave(
+            ROOT / wave.file,
+            wave.format,
+            wave.wave,
+            codebook,
+            key=b"k",
+            settings=SETTINGS,
+        )
         assert provenance["absent_columns"] == [], wave.wave
         assert set(provenance["ignored_columns"]) <= {"_id", "_index"}, wave.wave
         assert provenance["instrument_versions"] == [f"{wave.year}.1"]
         for variable in codebook.of_type("select_one"):
             allowed = set(codebook.answer_names(variable)) | set(codebook.missing_codes(variable).values())
             assert set(frame[variable].dropna()) <= allowed, (wave.wave, variable)
+
+
+def test_crosswalk_renames_drops_and_recodes(tmp_path, codebook):
+    path = write_csv_text(tmp_path, "submission_id,registry_number,secteur,ancienne_question,employees_now\n"
+                                    "s1,RC1,TXT,oui,12\ns2,RC2,Services,non,5\n")
+    crosswalk = pd.DataFrame({"source": ["secteur", "ancienne_question", ""],
+                              "variable": ["sector", "", "sector"],
+                              "source_value": ["", "", "txt"],
+                              "value": ["", "", "textile"]})
+    frame, provenance = ingest_wave(path, "csv", "w2025", codebook, key=b"k", settings=SETTINGS, crosswalk=crosswalk)
+    assert frame["sector"].tolist() == ["textile", "services"]
+    assert provenance["crosswalk"] == {"renamed": {"secteur": "sector"}, "dropped": ["ancienne_question"],
+                                       "values_recoded": 1}
+    assert "ancienne_question" not in frame and provenance["ignored_columns"] == []
+
+
+def test_quarantine_keeps_reading_and_describes_the_value(tmp_path, codebook):
+    path = write_csv_text(tmp_path, "submission_id,registry_number,sector,as1\ns1,RC1,Mines,Bof\ns2,RC2,Services,4\n")
+    settings = IngestSettings("registry_number", ("submission_id",), unknown_values="quarantine")
+    frame, provenance = ingest_wave(path, "csv", "w2025", codebook, key=b"k", settings=settings)
+    assert frame["unknown_values"].tolist() == ["sector='Mines'; as1='Bof'", ""]
+    assert frame["sector"].isna().tolist() == [True, False] and provenance["quarantined_rows"] == 1

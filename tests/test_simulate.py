@@ -3,7 +3,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from alliancegov.ingest import ingest_wave
+from alliancegov.ingest import IngestSettings, ingest_wave
 from alliancegov.simulate import (
     FORMS,
     add_mess,
@@ -12,6 +12,8 @@ from alliancegov.simulate import (
     make_example,
     simulate_waves,
     true_choice_coefficients,
+    write_csv,
+    write_dta,
     write_kobo_csv,
     write_sav,
     write_xlsx,
@@ -40,9 +42,16 @@ def test_panel_links_firms_across_waves(small_waves):
 
 def test_choice_probabilities_follow_the_true_logit(codebook):
     truth = load_truth()
-    scores = pd.DataFrame({"asset_specificity": [1.0, 5.0], "environmental_uncertainty": [3.0, 3.0],
-                           "behavioural_uncertainty": [3.0, 3.0], "trust": [3.0, 3.0],
-                           "knowledge_tacitness": [3.0, 3.0], "sector": ["services", "services"]})
+    scores = pd.DataFrame(
+        {
+            "asset_specificity": [1.0, 5.0],
+            "environmental_uncertainty": [3.0, 3.0],
+            "behavioural_uncertainty": [3.0, 3.0],
+            "trust": [3.0, 3.0],
+            "knowledge_tacitness": [3.0, 3.0],
+            "sector": ["services", "services"],
+        }
+    )
     probs = choice_probabilities(scores, truth)
     np.testing.assert_allclose(probs.sum(axis=1), 1)
     coefs = true_choice_coefficients(truth)
@@ -65,19 +74,23 @@ def test_mess_is_planted_as_declared(codebook, small_waves):
 
 
 def test_every_export_format_ingests_to_the_same_canonical_data(codebook, small_waves, tmp_path, hmac_key):
+    """The same answers as Kobo CSV, plain cp1252 CSV, Excel, SPSS and Stata read back identically."""
     messy, _ = add_mess(small_waves[1], codebook, seed=2)
-    frames = []
-    for writer, fmt, name in [(write_kobo_csv, "kobo_csv", "w.csv"), (write_xlsx, "xlsx", "w.xlsx"),
-                              (write_sav, "sav", "w.sav")]:
+    frames = {}
+    for writer, fmt, name in [(write_kobo_csv, "kobo_csv", "w.csv"), (write_csv, "csv", "plain.csv"),
+                              (write_xlsx, "xlsx", "w.xlsx"), (write_sav, "sav", "w.sav"),
+                              (write_dta, "dta", "w.dta")]:
         writer(messy, tmp_path / name, codebook)
-        frame, _ = ingest_wave(tmp_path / name, fmt, "w2025", codebook, key=hmac_key,
-                               firm_id_column="registry_number", required_columns=["submission_id"])
-        frames.append(frame.drop(columns="source_row"))
-    pd.testing.assert_frame_equal(frames[0], frames[1])
-    pd.testing.assert_frame_equal(frames[0], frames[2])
-    assert frames[0]["sector"].dropna().isin(["textile", "services"]).all()
-    assert frames[0]["sector"].isna().sum() == 1  # the respondent who refused to take part
-
+        settings = IngestSettings("registry_number", ("submission_id",))
+        frame, provenance = ingest_wave(tmp_path / name, fmt, "w2025", codebook, key=hmac_key, settings=settings)
+        frames[fmt] = frame.drop(columns="source_row")
+    assert provenance["rows"] == len(messy)
+    for fmt, frame in frames.items():
+        pd.testing.assert_frame_equal(frames["kobo_csv"], frame, obj=fmt)
+    canonical = frames["kobo_csv"]
+    assert canonical["sector"].dropna().isin(["textile", "services"]).all()
+    assert canonical["sector"].isna().sum() == 1  # the respondent who refused to take part
+    assert (canonical["as1"] == 98).sum() + (canonical["as1"] == 99).sum() > 0  # missing codes kept as such
 
 def test_bundled_example_is_what_the_simulator_writes(codebook, tmp_path):
     """data/raw holds exactly the seeded simulator's output (contents; xlsx/sav carry write stamps)."""

@@ -6,6 +6,7 @@ exactly one reason: the first rule, in the configured order, whose flag it raise
 * ``no_consent``: consent is not "yes";
 * ``duplicate_submission``: a submission id already seen (the first copy is kept);
 * ``duplicate_firm``: a firm already interviewed in this wave (the earliest submission is kept);
+* ``unknown_value``: an answer matched no code or label and was quarantined at ingestion;
 * ``out_of_range``: a value the codebook schema rejects (pandera, all failures collected);
 * ``speeder``: interview shorter than ``speeder_fraction`` × the wave's median duration;
 * ``straightlining``: the longest run of identical answers over the Likert items in
@@ -21,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from alliancegov.codebook import Codebook, validation_schema
+from alliancegov.ingest import QUARANTINE_COLUMN
 
-RULES = ("no_consent", "duplicate_submission", "duplicate_firm", "out_of_range", "speeder",
+RULES = ("no_consent", "duplicate_submission", "duplicate_firm", "unknown_value", "out_of_range", "speeder",
          "straightlining", "failed_attention_check")
 
 
@@ -122,6 +124,9 @@ def quality_flags(frame: pd.DataFrame, codebook: Codebook, settings: QualitySett
     flags["duplicate_firm"] = ~first_of_firm.reindex(frame.index)
     offending["duplicate_firm"] = "firm interviewed earlier in the wave"
 
+    flags["unknown_value"] = frame[QUARANTINE_COLUMN].fillna("").ne("").to_numpy(bool)
+    offending["unknown_value"] = frame[QUARANTINE_COLUMN].fillna("")
+
     failures = range_failures(frame, codebook, survey_year)
     if len(failures):
         text = (failures["column"] + "=" + failures["value"]).groupby(failures["position"]).agg("; ".join)
@@ -152,7 +157,10 @@ def clean_wave(ingested: pd.DataFrame, codebook: Codebook, settings: QualitySett
     values, nonresponse = split_missing_codes(ingested.reset_index(drop=True), codebook)
     flags, offending = quality_flags(values, codebook, settings, survey_year)
     active = flags[list(settings.exclusion_rules)]
-    reason = active.idxmax(axis=1).where(active.any(axis=1))
+    if active.shape[1]:
+        reason = active.idxmax(axis=1).where(active.any(axis=1))
+    else:  # no exclusion rule configured: every response is analysed
+        reason = pd.Series(np.nan, index=flags.index, dtype=object)
     excluded = reason.notna()
     rows = np.flatnonzero(excluded.to_numpy())
     exclusions = pd.DataFrame({

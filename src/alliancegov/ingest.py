@@ -17,6 +17,8 @@ import hmac
 import io
 import os
 import secrets
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +35,10 @@ class IngestError(ValueError):
     """A raw wave cannot be read; the message names the file, row, column and value."""
 
 
-# ---- readers: each returns (cells as a DataFrame, first data row number, details) ---------------
+# ---- readers: each returns the cells under the header, their row numbers in the file, details ------
+
+HEADER_SEARCH_ROWS = 10
+
 
 def _decode(raw: bytes, path: Path) -> tuple[str, str]:
     """Decode as UTF-8 (with or without BOM), else cp1252; refuse bytes only latin-1 would take."""
@@ -42,48 +47,118 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if "\x00" in text:
+            raise IngestError(f"{path}: the file contains NUL bytes (UTF-16 text?); re-export it as UTF-8")
         if encoding == "utf-8-sig" and raw.startswith(b"\xef\xbb\xbf"):
             return text, "utf-8-sig"
         return text, "utf-8" if encoding == "utf-8-sig" else encoding
     raise IngestError(f"{path}: the file is neither UTF-8 nor cp1252 text; re-export it as UTF-8")
 
 
-def read_csv_cells(path: Path) -> tuple[pd.DataFrame, int, dict]:
-    """A delimited text file as strings; encoding and delimiter detected."""
+@dataclass
+class RawTable:
+    """Cells of a wave file under its header row, with each row's number in the file."""
+
+    cells: pd.DataFrame       # one column per header cell, one row per non-blank data row
+    row_numbers: np.ndarray   # spreadsheet numbering: the file's first line or row is 1
+    details: dict             # encoding, delimiter, header row, blank rows skipped
+
+
+def find_header_row(rows: list[list[object]], known: set[str]) -> int:
+    """Index of the header among the first rows: the first row naming at least two known variables.
+
+    Excel sheets and some CSV exports put a title or notes above the header. Falls back to 0 so that
+    a file naming no known variable fails later on its required columns, with their names.
+    """
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = {canonical_column(c) for c in row if not _is_blank(c)}
+        if len(names & known) >= 2:
+            return index
+    return 0
+
+
+def _table_from_rows(rows: list[list[object]], row_numbers: list[int], path: Path, known: set[str],
+                     details: dict) -> RawTable:
+    if not rows:
+        raise IngestError(f"{path}: the file is empty")
+    header_index = find_header_row(rows, known)
+    header = ["" if _is_blank(c) else str(c).strip() for c in rows[header_index]]
+    while header and header[-1] == "":
+        header.pop()
+    body, numbers, blank = [], [], 0
+    for row, number in zip(rows[header_index + 1:], row_numbers[header_index + 1:]):
+        if all(_is_blank(c) for c in row):
+            blank += 1
+            continue
+        if len(row) > len(header) and not all(_is_blank(c) for c in row[len(header):]):
+            raise IngestError(f"{path}: row {number} has {len(row)} fields but the header (row "
+                              f"{row_numbers[header_index]}) has {len(header)}")
+        body.append(list(row[:len(header)]) + [""] * (len(header) - len(row)))
+        numbers.append(number)
+    if any(name == "" for name in header):
+        raise IngestError(f"{path}: the header (row {row_numbers[header_index]}) has an empty column name "
+                          f"at position {header.index('') + 1}")
+    cells = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header)
+    details |= {"header_row": int(row_numbers[header_index]), "blank_rows_skipped": blank}
+    return RawTable(cells, np.asarray(numbers, dtype=int), details)
+
+
+def read_csv_table(path: Path, known: set[str]) -> RawTable:
+    """A delimited text file: encoding and delimiter detected, title rows above the header skipped.
+
+    A row with more fields than the header is an error; a shorter row is padded with blanks, as
+    spreadsheet programs write rows whose last answers are empty.
+    """
     raw = path.read_bytes()
     if not raw.strip():
         raise IngestError(f"{path}: the file is empty")
     text, encoding = _decode(raw, path)
-    first_line = text.splitlines()[0]
-    delimiter = max([";", ",", "\t"], key=first_line.count)
+    sample = text[:20000].splitlines()[:HEADER_SEARCH_ROWS]
+    delimiter = max([";", ",", "\t"], key=lambda d: max(line.count(d) for line in sample))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows, numbers, start = [], [], 1
     try:
-        cells = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            quoting=csv.QUOTE_MINIMAL, on_bad_lines="error", engine="python")
-    except pd.errors.ParserError as error:
-        raise IngestError(f"{path}: {error}") from error
-    first_row = 2
-    hxl = len(cells) and all(str(v).startswith("#") or v == "" for v in cells.iloc[0])
-    if hxl:  # KoboToolbox's optional HXL hashtag row under the header
-        cells, first_row = cells.iloc[1:].reset_index(drop=True), 3
-    return cells, first_row, {"encoding": encoding, "delimiter": delimiter}
+        for row in reader:
+            rows.append(row)
+            numbers.append(start)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise IngestError(f"{path}: row {start}: {error}") from error
+    table = _table_from_rows(rows, numbers, path, known, {"encoding": encoding, "delimiter": delimiter})
+    first = table.cells.iloc[0] if len(table.cells) else None
+    if first is not None and all(str(v).startswith("#") or v == "" for v in first):
+        # KoboToolbox's optional HXL hashtag row under the header
+        table.cells = table.cells.iloc[1:].reset_index(drop=True)
+        table.row_numbers = table.row_numbers[1:]
+        table.details["hxl_row"] = True
+    return table
 
 
-def read_xlsx_cells(path: Path) -> tuple[pd.DataFrame, int, dict]:
-    cells = pd.read_excel(path, dtype=object, header=0)
-    return cells, 2, {"encoding": "xlsx"}
+def read_xlsx_table(path: Path, known: set[str]) -> RawTable:
+    """The first sheet of a workbook; title rows above the header skipped."""
+    try:
+        sheet = pd.read_excel(path, header=None, dtype=object)
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:  # damaged or mislabelled workbook
+        raise IngestError(f"{path}: not a readable .xlsx workbook ({type(error).__name__}: {error})") from error
+    rows = sheet.to_numpy(dtype=object).tolist()
+    return _table_from_rows(rows, list(range(1, len(rows) + 1)), path, known, {"encoding": "xlsx"})
 
 
-def read_spss_cells(path: Path) -> tuple[pd.DataFrame, int, dict]:
+def read_spss_table(path: Path, known: set[str]) -> RawTable:
     """SPSS/Stata with user-missing codes kept as values (pyreadstat would turn them into NaN)."""
     import pyreadstat
 
     reader = pyreadstat.read_dta if path.suffix.lower() == ".dta" else pyreadstat.read_sav
-    cells, meta = reader(str(path), user_missing=True)
-    return cells, 1, {"encoding": meta.file_encoding or "binary"}
+    try:
+        cells, meta = reader(str(path), user_missing=True)
+    except pyreadstat.ReadstatError as error:
+        raise IngestError(f"{path}: not a readable {path.suffix} file ({error})") from error
+    details = {"encoding": meta.file_encoding or "binary", "header_row": 0, "blank_rows_skipped": 0}
+    return RawTable(cells, np.arange(1, len(cells) + 1), details)
 
 
-READERS = {"csv": read_csv_cells, "kobo_csv": read_csv_cells, "xlsx": read_xlsx_cells,
-           "sav": read_spss_cells, "dta": read_spss_cells}
+READERS = {"csv": read_csv_table, "kobo_csv": read_csv_table, "xlsx": read_xlsx_table,
+           "sav": read_spss_table, "dta": read_spss_table}
 
 
 # ---- column and value mapping ----------------------------------------------------------------------
@@ -122,6 +197,11 @@ def _parse_number(cell: object) -> float | None:
         return float(text)
     except ValueError:
         return None
+
+
+def _show(cell: object) -> str:
+    """A raw cell as an error message shows it: numbers plainly, text quoted."""
+    return f"{cell:g}" if isinstance(cell, (float, np.floating)) else repr(str(cell))
 
 
 def _is_blank(cell: object) -> bool:
@@ -213,57 +293,131 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+UNKNOWN_VALUE_POLICIES = ("error", "quarantine")
+QUARANTINE_COLUMN = "unknown_values"
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """``ingest`` in the config.
+
+    ``unknown_values``: ``error`` stops on a value that matches no code or label;
+    ``quarantine`` keeps reading, leaves such a value missing and describes it in the
+    ``unknown_values`` column, for the cleaning stage to exclude the response with its reason.
+    """
+
+    firm_id_column: str
+    required_columns: tuple[str, ...] = ()
+    unknown_values: str = "error"
+
+    def __post_init__(self) -> None:
+        if self.unknown_values not in UNKNOWN_VALUE_POLICIES:
+            raise ValueError(f"unknown_values must be one of {UNKNOWN_VALUE_POLICIES}, not {self.unknown_values!r}")
+
+
+CROSSWALK_COLUMNS = ["source", "variable", "source_value", "value"]
+
+
+def load_crosswalk(path: str | Path) -> pd.DataFrame:
+    """A wave's crosswalk to the codebook: ``source, variable, source_value, value`` (CSV).
+
+    * ``source`` and ``variable``: the wave's column ``source`` is the codebook's ``variable``;
+    * ``source`` without ``variable``: the wave's column is not used (recorded as dropped);
+    * ``variable``, ``source_value`` and ``value``: in that variable, answers spelt
+      ``source_value`` (case, accents and spaces ignored) mean ``value``.
+    """
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in CROSSWALK_COLUMNS if c not in table.columns]
+    if missing:
+        raise IngestError(f"{path}: crosswalk columns {missing} are missing; expected {CROSSWALK_COLUMNS}")
+    return table[CROSSWALK_COLUMNS].map(str.strip)
+
+
+def apply_crosswalk(cells: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Rename, drop and recode the columns of ``cells`` (canonical names) as the crosswalk says."""
+    columns = crosswalk[crosswalk["source"] != ""]
+    kept = columns[columns["variable"] != ""]
+    renames = dict(zip(kept["source"], kept["variable"]))
+    dropped = [c for c in columns.loc[columns["variable"] == "", "source"] if c in cells.columns]
+    out = cells.drop(columns=dropped).rename(columns=renames)
+    recodes = crosswalk[(crosswalk["source_value"] != "") & (crosswalk["variable"] != "")]
+    recoded = 0
+    for variable, rows in recodes.groupby("variable"):
+        if variable not in out.columns:
+            continue
+        mapping = {normalise_label(a): b for a, b in zip(rows["source_value"], rows["value"])}
+        column = out[variable]
+        keys = column.map(lambda cell: None if _is_blank(cell) else normalise_label(cell))
+        hit = keys.isin(list(mapping))
+        recoded += int(hit.sum())
+        out[variable] = column.where(~hit, keys.map(mapping))
+    applied = {"renamed": {k: v for k, v in renames.items() if v in out.columns}, "dropped": dropped,
+               "values_recoded": recoded}
+    return out, applied
+
+
 def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, key: bytes,
-                firm_id_column: str, required_columns: list[str]) -> tuple[pd.DataFrame, dict]:
+                settings: IngestSettings, crosswalk: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
     """Read one wave file into canonical, pseudonymised form.
 
-    Returns the canonical frame (``wave``, ``source_row``, ``firm_key`` then every non-identifying
-    codebook variable) and a provenance record. Raises :class:`IngestError` naming file, row,
-    column and value for anything it cannot read.
+    Returns the canonical frame (``wave``, ``source_row``, ``firm_key``, ``unknown_values``, then
+    every non-identifying codebook variable) and a provenance record. Raises :class:`IngestError`
+    naming file, row, column and value for anything it cannot read.
     """
     path = Path(path)
     if fmt not in READERS:
         raise IngestError(f"{path}: unknown format {fmt!r}; expected one of {FORMATS}")
     if not path.is_file():
         raise IngestError(f"{path}: wave {wave!r} file not found (check config/waves.tsv)")
-    cells, first_row, details = READERS[fmt](path)
-    if cells.empty:
-        raise IngestError(f"{path}: the file has a header but no responses")
+    known = set(codebook.variables["name"]) | set(KOBO_META.values())
+    if crosswalk is not None:
+        known |= set(crosswalk["source"]) - {""}
+    table = READERS[fmt](path, known)
+    cells, row_numbers = table.cells, table.row_numbers
     names = [canonical_column(c) for c in cells.columns]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise IngestError(f"{path}: columns {duplicated} appear more than once")
     cells.columns = names
-    known = set(codebook.variables["name"])
-    missing_required = [c for c in required_columns if c not in cells.columns]
+    applied = {}
+    if crosswalk is not None:
+        cells, applied = apply_crosswalk(cells, crosswalk)
+    if cells.empty:
+        raise IngestError(f"{path}: the file has a header but no responses")
+    missing_required = [c for c in settings.required_columns if c not in cells.columns]
     if missing_required:
         raise IngestError(f"{path}: required columns {missing_required} are missing")
 
-    out = {"wave": pd.Series(wave, index=cells.index, dtype="str"),
-           "source_row": pd.Series(np.arange(first_row, first_row + len(cells)), index=cells.index)}
+    index = pd.RangeIndex(len(cells))
+    cells = cells.reset_index(drop=True)
+    out = {"wave": pd.Series(wave, index=index, dtype="str"), "source_row": pd.Series(row_numbers, index=index)}
     failures = []
     for variable in codebook.variables["name"]:
-        if variable not in cells.columns:
-            continue
-        converted, bad = convert_column(cells[variable].reset_index(drop=True), variable, codebook)
-        converted.index = cells.index
-        out[variable] = converted
-        failures += [(first_row + pos, variable, cell) for pos, cell in bad]
-    if failures:
-        shown = "; ".join(f"row {r}, column {c!r}: unknown value {v!r}" for r, c, v in failures[:MAX_REPORTED_ERRORS])
+        if variable in cells.columns:
+            out[variable], bad = convert_column(cells[variable], variable, codebook)
+            failures += [(pos, variable, cell) for pos, cell in bad]
+    if failures and settings.unknown_values == "error":
+        shown = "; ".join(f"row {row_numbers[p]}, column {c!r}: unknown value {_show(v)}"
+                          for p, c, v in failures[:MAX_REPORTED_ERRORS])
         more = f" (and {len(failures) - MAX_REPORTED_ERRORS} more)" if len(failures) > MAX_REPORTED_ERRORS else ""
         raise IngestError(f"{path}: {len(failures)} value(s) match no code or label in the codebook: {shown}{more}")
+    problems = pd.Series("", index=index, dtype="str")
+    for position, variable, cell in failures:
+        problems.iat[position] = "; ".join(filter(None, [problems.iat[position], f"{variable}={_show(cell)}"]))
     frame = pd.DataFrame(out)
-    frame.insert(2, "firm_key", firm_keys(frame[firm_id_column], frame["submission_id"], key))
+    frame.insert(2, "firm_key", firm_keys(frame[settings.firm_id_column], frame["submission_id"], key))
+    frame.insert(3, QUARANTINE_COLUMN, problems)
     absent = [v for v in codebook.variables["name"] if v not in frame.columns]
     for variable in absent:  # missing by design in this wave's instrument
         numeric = codebook.variables.at[variable, "type"] in NUMERIC_TYPES
         frame[variable] = pd.Series(np.nan if numeric else pd.NA, index=frame.index, dtype=float if numeric else "str")
     frame = frame.drop(columns=codebook.of_role("identifying"))
-    ordered = ["wave", "source_row", "firm_key"] + [v for v in codebook.variables["name"] if v in frame.columns]
+    ordered = ["wave", "source_row", "firm_key", QUARANTINE_COLUMN] + [
+        v for v in codebook.variables["name"] if v in frame.columns]
     provenance = {
         "wave": wave, "file": path.name, "format": fmt, "sha256": sha256_of(path), "rows": int(len(frame)),
         "instrument_versions": sorted(frame["instrument_version"].dropna().unique().tolist()),
-        "ignored_columns": sorted(set(names) - known), "absent_columns": absent, **details,
+        "ignored_columns": sorted(set(cells.columns) - set(codebook.variables["name"])), "absent_columns": absent,
+        "quarantined_rows": int((problems != "").sum()), "crosswalk": applied, **table.details,
     }
-    return frame[ordered].reset_index(drop=True), provenance
+    return frame[ordered], provenance

@@ -553,11 +553,9 @@ def write_xlsx(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
     workbook.save(path)
 
 
-def write_sav(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
-    """An SPSS file: numeric codes with French value labels and declared user-missing codes."""
-    import pyreadstat
-
-    out, value_labels, missing_ranges = {}, {}, {}
+def _numeric_export(df: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, dict, dict]:
+    """Codebook variables as statistical packages store them: numeric codes, value labels, missing codes."""
+    out, value_labels, missing_codes = {}, {}, {}
     for name, vtype in zip(codebook.variables["name"], codebook.variables["type"]):
         if vtype in ("text", "datetime"):
             out[name] = df[name].fillna("").astype(str)
@@ -567,17 +565,38 @@ def write_sav(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
             out[name] = df[name].map(dict(zip(answers["name"], answers["code"].astype(float)))).astype(float)
         else:
             out[name] = pd.to_numeric(df[name], errors="coerce").astype(float)
-        value_labels[name] = dict(zip(answers["code"].astype(float), answers["label_fr"]))
+        if len(answers):
+            value_labels[name] = dict(zip(answers["code"].astype(float), answers["label_fr"]))
         codes = codebook.missing_codes(name)
         if codes:
-            missing_ranges[name] = [float(c) for c in codes]
-    pyreadstat.write_sav(
-        pd.DataFrame(out),
-        str(path),
-        column_labels=codebook.variables["label_fr"].tolist(),
-        variable_value_labels={k: v for k, v in value_labels.items() if v},
-        missing_ranges=missing_ranges,
-    )
+            missing_codes[name] = [float(c) for c in codes]
+    return pd.DataFrame(out), value_labels, missing_codes
+
+
+def write_sav(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
+    """An SPSS file: numeric codes with French value labels and declared user-missing codes."""
+    import pyreadstat
+
+    out, value_labels, missing_codes = _numeric_export(df, codebook)
+    pyreadstat.write_sav(out, str(path), column_labels=codebook.variables["label_fr"].tolist(),
+                         variable_value_labels=value_labels, missing_ranges=missing_codes)
+
+
+def write_dta(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
+    """A Stata file: numeric codes with French value labels (missing-value codes stay plain codes)."""
+    import pyreadstat
+
+    out, value_labels, _ = _numeric_export(df, codebook)
+    pyreadstat.write_dta(out, str(path), column_labels=codebook.variables["label_fr"].tolist(),
+                         variable_value_labels=value_labels)
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
+    """A plain spreadsheet CSV as French Excel saves it: cp1252, ``;``, French labels, decimal comma."""
+    labelled = _labelled(df, codebook, "fr", likert_as_labels=False)
+    for name in codebook.of_type("integer", "decimal", "likert"):
+        labelled[name] = labelled[name].map(_format_number).str.replace(".", ",", regex=False)
+    labelled.to_csv(path, sep=";", index=False, encoding="cp1252", lineterminator="\r\n")
 
 
 WRITERS = {"kobo_csv": (write_kobo_csv, "csv"), "xlsx": (write_xlsx, "xlsx"), "sav": (write_sav, "sav")}

@@ -11,7 +11,7 @@ from snakemake.utils import validate
 
 validate(config, "../schemas/config.schema.yaml")
 
-WAVES = pd.read_csv(config["waves"], sep="\t", dtype={"wave": str, "file": str, "format": str}).set_index(
+WAVES = pd.read_csv(config["waves"], sep="\t", dtype={"wave": str, "file": str, "format": str, "crosswalk": str}).set_index(
     "wave", drop=False
 )
 validate(WAVES, "../schemas/waves.schema.yaml")
@@ -36,3 +36,9 @@ def source_hash(*modules):
 
 def wave_file(wildcards):
     return WAVES.loc[wildcards.wave, "file"]
+
+
+def crosswalk_file(wildcards):
+    """The wave's crosswalk to the codebook, if the waves sheet names one."""
+    path = WAVES.loc[wildcards.wave].get("crosswalk", "")
+    return [path] if isinstance(path, str) and path else []

@@ -1,6 +1,7 @@
 rule ingest:
     input:
         raw=wave_file,
+        crosswalk=crosswalk_file,
         codebook=CODEBOOK_FILES,
     output:
         data="results/interim/ingested/{wave}.parquet",

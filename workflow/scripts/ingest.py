@@ -1,7 +1,7 @@
 import json
 
 from alliancegov.codebook import Codebook
-from alliancegov.ingest import ingest_wave, load_pseudonymisation_key
+from alliancegov.ingest import IngestSettings, ingest_wave, load_crosswalk, load_pseudonymisation_key
 from alliancegov.runtime import start_job
 
 log = start_job(snakemake.log[0])
@@ -11,7 +11,9 @@ codebook = Codebook.from_dir(snakemake.config["codebook"])
 frame, provenance = ingest_wave(
     snakemake.input.raw, wave["format"], wave["wave"], codebook,
     key=load_pseudonymisation_key(settings.get("key_file")),
-    firm_id_column=settings["firm_id_column"], required_columns=settings["required_columns"],
+    settings=IngestSettings(settings["firm_id_column"], tuple(settings["required_columns"]),
+                            settings.get("unknown_values", "error")),
+    crosswalk=load_crosswalk(snakemake.input.crosswalk[0]) if snakemake.input.crosswalk else None,
 )
 provenance["path"] = snakemake.input.raw
 frame.to_parquet(snakemake.output.data, index=False)
