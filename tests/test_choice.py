@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from alliancegov.choice import ChoiceSpec, fit_mnl
+from alliancegov.choice import ChoiceSpec, analyse_choice, build_design, coefficient_table, fit_mnl
 from alliancegov.constructs import build_analysis
 from alliancegov.simulate import CHOICE_SCALES, load_truth, simulate_waves, true_choice_coefficients
 
@@ -11,11 +11,19 @@ FORMULA = " + ".join(CHOICE_SCALES) + " + C(sector, Treatment('services'))"
 CATEGORIES = ["repeated_contract", "licensing", "supply_chain_partnership", "joint_venture"]
 
 
+def scored(waves, codebook):
+    analysis, _ = build_analysis(pd.concat(waves, ignore_index=True).drop(columns=list(CHOICE_SCALES)), codebook)
+    return analysis.assign(firm_key=analysis["registry_number"])
+
+
 @pytest.fixture(scope="module")
 def large_sample(codebook):
-    wave = simulate_waves(20000, [2024], seed=2020, codebook=codebook)[0]
-    analysis, _ = build_analysis(wave.drop(columns=list(CHOICE_SCALES)), codebook)
-    return analysis
+    return scored(simulate_waves(20000, [2024], seed=2020, codebook=codebook), codebook)
+
+
+@pytest.fixture(scope="module")
+def panel(codebook):
+    return scored(simulate_waves(120, [2024, 2025, 2026], seed=7, codebook=codebook), codebook)
 
 
 def test_mnl_recovers_the_true_coefficients(large_sample):
@@ -24,64 +32,125 @@ def test_mnl_recovers_the_true_coefficients(large_sample):
     The sample is fixed by its seed. With 21 coefficients about one seed in five puts one of them
     just outside its 99% interval by chance; the joint Wald test below is the principled check.
     """
-    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="nonrobust", level=0.99)
-    fit = fit_mnl(large_sample, spec, CATEGORIES)
+    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="model", level=0.99)
+    design = build_design(large_sample, spec, CATEGORIES)
+    fit = fit_mnl(design, spec)
+    table = coefficient_table(fit, design, spec).set_index(["outcome", "term"])
     truth = true_choice_coefficients(load_truth()).rename(index={"sector_textile": "sector[textile]"})
-    table = fit.coefficients.set_index(["outcome", "term"])
     assert len(table) == truth.size
     for outcome in truth.columns:
         for term, true_value in truth[outcome].items():
             row = table.loc[(outcome, term)]
             assert row["conf_low"] <= true_value <= row["conf_high"], (outcome, term, true_value, row.to_dict())
-    # joint Wald test of all coefficients = truth; statsmodels ravels params equation-major
-    names = list(fit.result.model.exog_names)
-    by_name = truth.rename(index={"sector[textile]": names[1]}).loc[names]
-    true_vector = np.concatenate([by_name[outcome] for outcome in truth.columns])
-    difference = np.asarray(fit.result.params).T.ravel() - true_vector
-    wald = difference @ np.linalg.solve(np.asarray(fit.result.cov_params()), difference)
+    true_vector = np.concatenate([truth.loc[list(design.X.columns), outcome] for outcome in truth.columns])
+    difference = fit.params.T.ravel() - true_vector
+    wald = difference @ np.linalg.solve(fit.cov, difference)
     assert stats.chi2(truth.size).sf(wald) > 0.01
 
 
-def test_labels_base_and_statsmodels_agree(codebook, small_waves):
+def test_labels_base_rrr_and_statsmodels_agree(panel):
+    import patsy
     import statsmodels.api as sm
 
-    analysis, _ = build_analysis(pd.concat(small_waves, ignore_index=True).drop(columns=list(CHOICE_SCALES)),
-                                 codebook)
-    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="nonrobust")
-    fit = fit_mnl(analysis, spec, CATEGORIES)
-    assert (fit.coefficients["base"] == "repeated_contract").all()
-    assert list(dict.fromkeys(fit.coefficients["outcome"])) == CATEGORIES[1:]
-    # the same model fitted directly with statsmodels on integer codes, base coded 0
-    codes = analysis["governance_form"].map({c: i for i, c in enumerate(CATEGORIES)})
-    import patsy
-    design = patsy.dmatrix(FORMULA, analysis, return_type="dataframe")
-    direct = sm.MNLogit(codes, design).fit(disp=0, method="newton")
-    np.testing.assert_allclose(fit.coefficients["estimate"], np.asarray(direct.params).T.ravel(), rtol=1e-8)
-    np.testing.assert_allclose(fit.coefficients["std_error"], np.asarray(direct.bse).T.ravel(), rtol=1e-8)
-    fitstats = fit.fit.set_index("statistic")["value"]
-    assert fitstats["log_likelihood"] == pytest.approx(direct.llf)
-    assert fitstats["log_likelihood_null"] == pytest.approx(direct.llnull, rel=1e-8)
-    assert fitstats["mcfadden_r2"] == pytest.approx(direct.prsquared, rel=1e-8)
-    row = fit.coefficients.iloc[3]
+    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="model")
+    results = analyse_choice(panel, spec, CATEGORIES)
+    table = results.tables["choice_mnl"]
+    assert (table["base"] == "repeated_contract").all()
+    assert list(dict.fromkeys(table["outcome"])) == CATEGORIES[1:]
+    codes = panel["governance_form"].map({c: i for i, c in enumerate(CATEGORIES)})
+    direct = sm.MNLogit(codes, patsy.dmatrix(FORMULA, panel, return_type="dataframe")).fit(disp=0, method="newton")
+    np.testing.assert_allclose(table["estimate"], np.asarray(direct.params).T.ravel(), rtol=1e-8)
+    np.testing.assert_allclose(table["std_error"], np.asarray(direct.bse).T.ravel(), rtol=1e-8)
+    np.testing.assert_allclose(table["rrr"], np.exp(table["estimate"]))
     z = stats.norm.ppf(0.975)
-    assert row["conf_low"] == pytest.approx(row["estimate"] - z * row["std_error"])
-    np.testing.assert_allclose(fit.probabilities.sum(axis=1), 1)
+    np.testing.assert_allclose(table["rrr_conf_low"], np.exp(table["estimate"] - z * table["std_error"]))
+    fit = results.tables["choice_fit"].set_index("statistic")["value"]
+    assert fit["log_likelihood"] == pytest.approx(direct.llf)
+    assert fit["mcfadden_r2"] == pytest.approx(direct.prsquared, rel=1e-8)
 
 
-def test_rows_with_missing_regressors_are_counted_not_hidden(codebook, small_waves):
-    analysis, _ = build_analysis(pd.concat(small_waves, ignore_index=True).drop(columns=list(CHOICE_SCALES)),
-                                 codebook)
-    analysis["firm_key"] = analysis["registry_number"]
-    analysis.loc[analysis.index[:7], "trust"] = np.nan
-    fit = fit_mnl(analysis, ChoiceSpec("governance_form", "repeated_contract", FORMULA), CATEGORIES)
-    stats_ = fit.fit.set_index("statistic")["value"]
-    assert stats_["n_missing"] == 7 and stats_["n"] == len(analysis) - 7
-    assert stats_["n_clusters"] == analysis["firm_key"].iloc[7:].nunique()
+def test_cluster_standard_errors_use_statas_factor(panel):
+    """Stata's vce(cluster) = statsmodels' cluster covariance × (N − K)/(N − 1)."""
+    import patsy
+    import statsmodels.api as sm
+
+    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="cluster", cluster="firm_key")
+    design = build_design(panel, spec, CATEGORIES)
+    fit = fit_mnl(design, spec)
+    codes = panel["governance_form"].map({c: i for i, c in enumerate(CATEGORIES)})
+    X = patsy.dmatrix(FORMULA, panel, return_type="dataframe")
+    groups = pd.factorize(panel["firm_key"])[0]
+    sm_cluster = sm.MNLogit(codes, X).fit(disp=0, method="newton", cov_type="cluster", cov_kwds={"groups": groups})
+    n, k = len(panel), fit.params.size
+    np.testing.assert_allclose(fit.cov, np.asarray(sm_cluster.cov_params()) * (n - k) / (n - 1), rtol=1e-7)
 
 
-def test_a_base_that_never_occurs_is_an_error(codebook, small_waves):
-    analysis, _ = build_analysis(pd.concat(small_waves, ignore_index=True).drop(columns=list(CHOICE_SCALES)),
-                                 codebook)
+def test_ames_predictions_tests_and_classification(panel):
+    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, profiles=("asset_specificity",),
+                      profile_by="sector", profile_points=5)
+    tables = analyse_choice(panel, spec, CATEGORIES).tables
+    ames = tables["choice_ame"]
+    assert set(ames["outcome"]) == set(CATEGORIES)          # all J outcomes, base included
+    np.testing.assert_allclose(ames.groupby("term")["estimate"].sum(), 0, atol=1e-12)
+    assert "sector[textile]" in set(ames["term"])
+    predictions = tables["choice_predictions"]
+    assert len(predictions) == 5 * 2 * 4
+    np.testing.assert_allclose(predictions.groupby(["value", "by"])["estimate"].sum(), 1, atol=1e-12)
+    tests = tables["choice_tests"]
+    expected = {"wald_term", "lr_term", "combine_wald", "combine_lr", "iia_hausman_mcfadden", "iia_small_hsiao"}
+    assert expected <= set(tests["test"])
+    assert set(tests.loc[tests["test"] == "lr_term", "hypothesis"]) == {"sector", *CHOICE_SCALES}
+    confusion = tables["choice_classification"]
+    assert confusion.loc[confusion["observed"] == "Total", "Total"].item() == len(panel)
+
+
+def test_frequency_weights_equal_expanded_rows(panel):
+    weights = np.random.default_rng(1).integers(1, 4, len(panel))
+    weighted = panel.assign(fw=weights)
+    expanded = panel.loc[panel.index.repeat(weights)].reset_index(drop=True)
+    spec_w = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="model", weights="fw")
+    spec_e = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="model")
+    a = analyse_choice(weighted, spec_w, CATEGORIES).tables
+    b = analyse_choice(expanded, spec_e, CATEGORIES).tables
+    np.testing.assert_allclose(a["choice_mnl"]["estimate"], b["choice_mnl"]["estimate"], rtol=1e-7)
+    np.testing.assert_allclose(a["choice_mnl"]["std_error"], b["choice_mnl"]["std_error"], rtol=1e-6)
+    np.testing.assert_allclose(a["choice_ame"]["estimate"], b["choice_ame"]["estimate"], rtol=1e-6, atol=1e-10)
+
+
+def test_separation_is_reported_and_firth_takes_over():
+    rng = np.random.default_rng(3)
+    n = 120
+    data = pd.DataFrame({"x": rng.normal(size=n), "d": rng.integers(0, 2, n)})
+    outcome = rng.choice(["a", "b"], n)
+    outcome = np.where(data["d"] == 1, "c", outcome)   # d = 1 always chooses c: separated
+    data["choice"] = outcome
+    spec = ChoiceSpec("choice", "a", "x + d", cov_type="model")
+    with pytest.warns(Warning):
+        results = analyse_choice(data, spec, ["a", "b", "c"])
+    assert any("separation" in note for note in results.warnings)
+    small = results.tables["choice_small_sample"].set_index("outcome")
+    assert bool(small.at["c", "separated"]) and "d" in small.at["c", "implicated"]
+    firth = results.tables["choice_firth"]
+    assert len(firth) == 6 and np.isfinite(firth["std_error"]).all() and firth["estimate"].abs().max() < 10
+
+
+def test_rows_with_missing_values_are_counted_not_hidden(panel):
+    data = panel.copy()
+    data.loc[data.index[:7], "trust"] = np.nan
+    fit = analyse_choice(data, ChoiceSpec("governance_form", "repeated_contract", FORMULA), CATEGORIES)
+    stats_ = fit.tables["choice_fit"].set_index("statistic")["value"]
+    assert stats_["n_missing"] == 7 and stats_["n_obs"] == len(data) - 7
+    assert stats_["n_clusters"] == data["firm_key"].iloc[7:].nunique()
+
+
+def test_a_base_that_never_occurs_is_an_error(panel):
     with pytest.raises(ValueError, match="base category 'franchise'"):
-        fit_mnl(analysis, ChoiceSpec("governance_form", "franchise", FORMULA, cov_type="nonrobust"),
-                CATEGORIES + ["franchise"])
+        build_design(panel, ChoiceSpec("governance_form", "franchise", FORMULA), CATEGORIES + ["franchise"])
+
+
+def test_bootstrap_intervals_are_reproducible(panel):
+    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, bootstrap_replicates=20, seed=5)
+    first = analyse_choice(panel, spec, CATEGORIES).tables["choice_bootstrap"]
+    second = analyse_choice(panel, spec, CATEGORIES, n_jobs=2).tables["choice_bootstrap"]
+    pd.testing.assert_frame_equal(first, second)
+    assert (first["conf_low"] < first["conf_high"]).all() and (first["share_failed"] < 0.5).all()

@@ -54,8 +54,18 @@ def test_outputs_are_produced(run):
         assert (results / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     choice = pd.read_csv(results / "tables" / "choice_mnl.csv")
     assert list(choice.columns) == ["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
-                                    "conf_low", "conf_high"]
+                                    "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high"]
     assert set(choice["outcome"]) == {"licensing", "supply_chain_partnership", "joint_venture"}
+    tables = project / "results" / "tables"
+    ame = pd.read_csv(tables / "choice_ame.csv")
+    assert list(ame.columns) == ["outcome", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
+                                 "conf_high"]
+    assert set(ame["outcome"]) == {"repeated_contract", "licensing", "supply_chain_partnership", "joint_venture"}
+    for name in ["choice_tests", "choice_fit", "choice_predictions", "choice_classification", "choice_small_sample",
+                 "choice_bootstrap"]:
+        assert len(pd.read_csv(tables / f"{name}.csv")) > 0, name
+    bootstrap = pd.read_csv(tables / "choice_bootstrap.csv")
+    assert (bootstrap["n_ok"] + 0 > 150).all()
     performance = pd.read_csv(results / "tables" / "performance_ols.csv")
     assert list(performance.columns) == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low",
                                          "conf_high"]

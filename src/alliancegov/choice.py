@@ -1,20 +1,32 @@
-"""Governance-form choice: a multinomial logit on transaction-cost variables.
+"""Governance-form choice: a multinomial logit on transaction-cost variables, at the standard of
+Stata's ``mlogit`` + ``margins`` + SPost's ``mlogtest``.
 
-statsmodels' ``MNLogit`` does the fitting. It takes the first sorted outcome level as base and
-drops labels, so the outcome is coded here with the configured base as 0 and the other forms
-in codebook order, and every table row carries its outcome and base names.
+statsmodels' ``MNLogit`` fits the unweighted model; with frequency weights (which ``MNLogit``
+silently ignores) the package's own Newton fit (``stats.mnl.fit_mnl_newton``, checked against
+the same Stata reference) maximises the weighted likelihood. statsmodels takes the first sorted
+outcome level as base and drops labels, so the outcome is coded here with the configured base as
+0 and the other forms in codebook order, and every table row carries outcome and base names.
+
+Standard errors (``cov_type``): ``model`` (inverse information, Stata's default ``oim``),
+``robust`` (sandwich × N/(N−1), Stata's ``vce(robust)``) or ``cluster`` (sandwich of cluster
+score sums × G/(G−1), Stata's ``vce(cluster)``; statsmodels' own cluster option also multiplies
+by (N−1)/(N−K), which Stata does not).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from alliancegov.stats.tidy import tidy_coefficients
+from alliancegov.stats.tidy import readable_term, tidy_coefficients
 
-COV_TYPES = ("nonrobust", "HC0", "cluster")
+COV_TYPES = ("model", "robust", "cluster")
+FIRTH_POLICIES = ("auto", "always", "never")
+SMALL_EVENTS_PER_PARAMETER = 10  # Peduzzi et al. (1996)'s rule of thumb, reported per equation
 
 
 @dataclass(frozen=True)
@@ -22,8 +34,13 @@ class ChoiceSpec:
     """What to fit (``choice`` in the config).
 
     ``formula`` is the right-hand side in patsy syntax, e.g.
-    ``asset_specificity + trust + C(sector, Treatment('services'))``. ``cov_type`` is
-    ``nonrobust`` (inverse Hessian), ``HC0`` (sandwich) or ``cluster`` (by ``cluster``).
+    ``asset_specificity + trust + C(sector, Treatment('services'))``. ``weights`` names a column
+    of frequency weights. ``profiles`` are continuous regressors over which predicted
+    probabilities are traced (``profile_points`` values from their observed minimum to maximum),
+    separately for each level of the categorical regressor ``profile_by``. ``firth``: ``auto``
+    fits Firth's penalised MNL when separation is detected, ``always`` or ``never``.
+    ``bootstrap_replicates`` > 0 adds percentile bootstrap CIs (resampling clusters when
+    ``cov_type`` is ``cluster``), seeded by ``seed``.
     """
 
     outcome: str
@@ -31,21 +48,55 @@ class ChoiceSpec:
     formula: str
     cov_type: str = "cluster"
     cluster: str | None = "firm_key"
+    weights: str | None = None
     level: float = 0.95
+    profiles: tuple[str, ...] = ()
+    profile_by: str | None = None
+    profile_points: int = 9
+    firth: str = "auto"
+    bootstrap_replicates: int = 0
+    seed: int = 20261127
 
     def __post_init__(self) -> None:
         if self.cov_type not in COV_TYPES:
             raise ValueError(f"cov_type must be one of {COV_TYPES}, not {self.cov_type!r}")
         if self.cov_type == "cluster" and not self.cluster:
             raise ValueError("cov_type 'cluster' needs a cluster variable")
+        if self.firth not in FIRTH_POLICIES:
+            raise ValueError(f"firth must be one of {FIRTH_POLICIES}, not {self.firth!r}")
+
+    @classmethod
+    def from_config(cls, section: dict) -> ChoiceSpec:
+        values = dict(section)
+        values["profiles"] = tuple(values.get("profiles", ()))
+        return cls(**values)
+
+
+@dataclass
+class ChoiceDesign:
+    """The rows used, the design matrix with readable column names, and the coded outcome."""
+
+    data: pd.DataFrame            # rows used (listwise complete), original columns
+    X: pd.DataFrame               # (n, k) design, columns named as in the tables (``sector[textile]``)
+    y: np.ndarray                 # (n,) outcome codes, 0 = base
+    levels: list[str]             # outcome names, base first
+    weights: np.ndarray | None    # (n,) frequency weights
+    groups: np.ndarray | None     # (n,) cluster codes
+    design_info: object           # patsy DesignInfo, to rebuild X for counterfactual profiles
+    terms: dict[str, list[str]]   # model term → its design columns (all dummies of a factor)
+    continuous: list[int]         # column indices of numeric regressors
+    discrete: dict[str, tuple[None, list[int]]] = field(default_factory=dict)  # factor → dummy columns
+    n_missing: int = 0            # rows left out for a missing outcome, regressor, cluster or weight
 
 
 @dataclass
 class ChoiceFit:
-    coefficients: pd.DataFrame    # outcome, base, term, estimate, std_error, statistic, p_value, conf_low, conf_high
-    fit: pd.DataFrame             # statistic, value
-    probabilities: pd.DataFrame   # predicted probability of each category, rows used in the fit
-    result: object                # the statsmodels results object
+    params: np.ndarray            # (k, J−1), statsmodels' layout
+    cov: np.ndarray               # (k(J−1), k(J−1)), equation-major
+    loglik: float
+    probabilities: np.ndarray     # (n, J)
+    converged: bool
+    model_cov: np.ndarray         # inverse information, for tests that need it
 
 
 def outcome_levels(data: pd.Series, base: str, categories: list[str]) -> list[str]:
@@ -59,53 +110,313 @@ def outcome_levels(data: pd.Series, base: str, categories: list[str]) -> list[st
     return [base] + [c for c in categories if c in observed and c != base]
 
 
-def fit_mnl(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> ChoiceFit:
-    """Fit the multinomial logit of ``spec.outcome`` on ``spec.formula`` (listwise deletion).
+def _factor_name(code: str) -> str:
+    match = re.match(r"C\((\w+)", code)
+    return match.group(1) if match else code
 
-    Rows missing the outcome or any regressor are not used; their number is reported as
-    ``n_missing`` in the fit table.
-    """
+
+def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> ChoiceDesign:
+    """Listwise-complete rows, the patsy design and the coded outcome (base = 0)."""
     import patsy
+
+    needed = [c for c in (spec.outcome, spec.weights, spec.cluster if spec.cov_type == "cluster" else None) if c]
+    usable = data.dropna(subset=needed)
+    matrix = patsy.dmatrix(spec.formula, usable, return_type="dataframe", NA_action="drop")
+    info = matrix.design_info
+    rows = usable.loc[matrix.index]
+    names = [readable_term(c) for c in matrix.columns]
+    X = pd.DataFrame(matrix.to_numpy(float), columns=names)
+    terms, continuous, discrete = {}, [], {}
+    for term in info.terms:
+        columns = list(range(*info.slice(term).indices(len(names))))
+        if not columns:
+            continue
+        categorical = [f for f in term.factors if info.factor_infos[f].type == "categorical"]
+        label = ":".join(_factor_name(f.code) for f in term.factors) or "Intercept"
+        terms[label] = [names[c] for c in columns]
+        if label == "Intercept":
+            continue
+        if categorical and len(term.factors) == 1:
+            discrete[label] = (None, columns)
+        elif not categorical:
+            continuous.extend(columns)
+    levels = outcome_levels(rows[spec.outcome], spec.base, categories)
+    codes = pd.Categorical(rows[spec.outcome], categories=levels).codes.astype(int)
+    return ChoiceDesign(
+        data=rows.reset_index(drop=True), X=X, y=codes, levels=levels,
+        weights=rows[spec.weights].to_numpy(float) if spec.weights else None,
+        groups=pd.factorize(rows[spec.cluster])[0] if spec.cov_type == "cluster" else None,
+        design_info=info, terms=terms, continuous=continuous, discrete=discrete,
+        n_missing=int(len(data) - len(rows)),
+    )
+
+
+def fit_mnl(design: ChoiceDesign, spec: ChoiceSpec) -> ChoiceFit:
+    """ML fit and the configured covariance."""
     import statsmodels.api as sm
     from threadpoolctl import threadpool_limits
 
-    usable = data[data[spec.outcome].notna()]
-    design = patsy.dmatrix(spec.formula, usable, return_type="dataframe", NA_action="drop")
-    if spec.cov_type == "cluster":
-        design = design[usable.loc[design.index, spec.cluster].notna()]
-    levels = outcome_levels(usable.loc[design.index, spec.outcome], spec.base, categories)
-    codes = pd.Categorical(usable.loc[design.index, spec.outcome], categories=levels).codes
-    fit_kwargs = {"method": "newton", "maxiter": 100, "disp": 0}
-    if spec.cov_type == "cluster":
-        groups = pd.factorize(usable.loc[design.index, spec.cluster])[0]
-        fit_kwargs |= {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
-    elif spec.cov_type == "HC0":
-        fit_kwargs |= {"cov_type": "HC0"}
-    with threadpool_limits(1):  # one BLAS thread: measured faster than two on this workload
-        result = sm.MNLogit(codes, design).fit(**fit_kwargs)
+    from alliancegov.stats.mnl import fit_mnl_newton, model_covariance, probabilities, sandwich_covariance
 
-    params = np.asarray(result.params)
-    bse = np.asarray(result.bse)
+    X = design.X.to_numpy()
+    with threadpool_limits(1, user_api="blas"):  # one BLAS thread: measured faster than two here
+        if design.weights is None:
+            result = sm.MNLogit(design.y, X).fit(method="newton", maxiter=100, disp=0)
+            params, loglik = np.asarray(result.params), float(result.llf)
+            converged = bool(result.mle_retvals.get("converged", False))
+            model_cov = np.asarray(result.cov_params())
+        else:
+            newton = fit_mnl_newton(X, design.y, weights=design.weights)
+            params, loglik, converged = newton.params, newton.loglik, newton.converged
+            model_cov = model_covariance(newton.information)
+        if spec.cov_type == "model":
+            cov = model_cov
+        else:
+            cov = sandwich_covariance(X, design.y, params, kind=spec.cov_type, groups=design.groups,
+                                      weights=design.weights, weight_type="frequency")
+    if not converged:
+        warnings.warn("the multinomial logit did not converge", RuntimeWarning, stacklevel=2)
+    return ChoiceFit(params, cov, loglik, probabilities(X, params), converged, model_cov)
+
+
+def _per_outcome(table: pd.DataFrame, levels: list[str], base: str) -> pd.DataFrame:
+    table.insert(0, "outcome", np.repeat(levels[1:], len(table) // (len(levels) - 1)))
+    table.insert(1, "base", base)
+    return table
+
+
+def coefficient_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
+    """Tidy coefficients per non-base outcome, with relative-risk ratios and their CIs."""
+    k = design.X.shape[1]
+    terms = list(design.X.columns) * (len(design.levels) - 1)
+    table = tidy_coefficients(terms, fit.params.T.ravel(), np.sqrt(np.diag(fit.cov)), level=spec.level)
+    table = _per_outcome(table, design.levels, spec.base)
+    table["rrr"] = np.exp(table["estimate"])
+    table["rrr_conf_low"] = np.exp(table["conf_low"])
+    table["rrr_conf_high"] = np.exp(table["conf_high"])
+    assert len(table) == k * (len(design.levels) - 1)
+    return table
+
+
+def ame_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
+    """Average marginal effects on every outcome's probability (delta-method SEs), tidy."""
+    from alliancegov.stats.mnl import average_marginal_effects
+
+    discrete = {}
+    for name, (_, columns) in design.discrete.items():
+        # a single-dummy factor keeps its full column name (``sector[textile]``) as its label
+        discrete[design.X.columns[columns[0]] if len(columns) == 1 else name] = (None, columns)
+    ames = average_marginal_effects(design.X, fit.params, fit.cov, continuous=design.continuous,
+                                    discrete=discrete, weights=design.weights)
+    table = tidy_coefficients(ames["variable"], ames["estimate"], ames["std_error"], level=spec.level)
+    table.insert(0, "outcome", np.asarray(design.levels, dtype=object)[ames["outcome"].to_numpy(int)])
+    return table
+
+
+def prediction_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
+    """Average predicted probabilities with delta-method CIs over each profile variable.
+
+    As Stata's ``margins, at(x = (grid)) at(by = level)``: every firm's ``x`` (and ``profile_by``)
+    set to the value, the predicted probabilities averaged over firms. Columns: ``variable,
+    value, by, outcome, estimate, std_error, conf_low, conf_high``.
+    """
+    import patsy
+
+    from alliancegov.stats.mnl import average_predicted_probabilities
+
+    by_levels = sorted(design.data[spec.profile_by].dropna().unique()) if spec.profile_by else [None]
     tables = []
-    for j, outcome in enumerate(levels[1:]):
-        table = tidy_coefficients(design.columns, params[:, j], bse[:, j], level=spec.level)
-        table.insert(0, "outcome", outcome)
-        table.insert(1, "base", spec.base)
-        tables.append(table)
-    coefficients = pd.concat(tables, ignore_index=True)
+    for variable in spec.profiles:
+        grid = np.linspace(design.data[variable].min(), design.data[variable].max(), spec.profile_points)
+        for by in by_levels:
+            for value in grid:
+                scenario = design.data.assign(**{variable: value})
+                if by is not None:
+                    scenario[spec.profile_by] = by
+                (X,) = patsy.build_design_matrices([design.design_info], scenario, return_type="dataframe")
+                table = average_predicted_probabilities(X.to_numpy(float), fit.params, fit.cov,
+                                                        weights=design.weights, level=spec.level)
+                table.insert(0, "variable", variable)
+                table.insert(1, "value", value)
+                table.insert(2, "by", by if by is not None else "")
+                table["outcome"] = np.asarray(design.levels, dtype=object)[table["outcome"].to_numpy(int)]
+                tables.append(table)
+    columns = ["variable", "value", "by", "outcome", "estimate", "std_error", "conf_low", "conf_high"]
+    return pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
 
-    counts = np.bincount(codes, minlength=len(levels))
-    n = int(len(codes))
-    loglik_null = float(np.sum(counts[counts > 0] * np.log(counts[counts > 0] / n)))  # exact for an MNL with intercept
-    n_params = params.size
-    n_clusters = len(np.unique(fit_kwargs["cov_kwds"]["groups"])) if spec.cov_type == "cluster" else np.nan
-    fit = pd.DataFrame({
-        "statistic": ["n", "n_missing", "n_clusters", "log_likelihood", "log_likelihood_null",
-                      "mcfadden_r2", "aic", "bic", "n_parameters", "converged"],
-        "value": [n, int(len(data) - n), float(n_clusters),
-                  float(result.llf), loglik_null, 1 - float(result.llf) / loglik_null,
-                  -2 * float(result.llf) + 2 * n_params, -2 * float(result.llf) + np.log(n) * n_params,
-                  n_params, float(bool(result.mle_retvals.get("converged", False)))],
+
+TEST_COLUMNS = ["test", "hypothesis", "df", "statistic", "p_value", "note"]
+
+
+def _attempt(test: str, compute) -> pd.DataFrame:
+    """Run one family of tests; a numerical failure becomes a row saying so, never a silent gap."""
+    try:
+        return compute()
+    except (np.linalg.LinAlgError, ValueError, RuntimeError) as error:
+        return pd.DataFrame([{"test": test, "hypothesis": "", "df": np.nan, "statistic": np.nan,
+                              "p_value": np.nan, "note": f"not computed: {type(error).__name__}: {error}"}])
+
+
+def test_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
+    """Tests as SPost's ``mlogtest``: Wald and LR per term, combining outcomes, IIA.
+
+    Columns: ``test, hypothesis, df, statistic, p_value, note``. Wald tests use the configured
+    covariance; LR and IIA tests refit the model by maximum likelihood, so they are left out
+    with frequency weights.
+    """
+    from types import SimpleNamespace
+
+    from alliancegov.stats.mnl_tests import combine_outcomes_tests, iia_tests, lr_test_terms, wald_test_terms
+
+    X, names = design.X.to_numpy(), list(design.X.columns)
+    terms = {term: columns for term, columns in design.terms.items() if term != "Intercept"}
+    fitted = SimpleNamespace(params=fit.params, cov_params=lambda: fit.cov)
+    likelihood_tests = design.weights is None
+
+    def term_tests(kind: str, compute):
+        return lambda: compute().assign(test=kind).rename(columns={"term": "hypothesis"})
+
+    def combine():
+        table = combine_outcomes_tests(design.y, X, fitted, cov=fit.cov, labels=design.levels,
+                                       tests=("wald", "lr") if likelihood_tests else ("wald",))
+        table["hypothesis"] = table["outcome_a"].astype(str) + " = " + table["outcome_b"].astype(str)
+        return table.assign(test="combine_" + table["test"])
+
+    def iia():
+        table = iia_tests(design.y, X, spec.seed, labels=design.levels)
+        table["hypothesis"] = "omitting " + table["omitted"].astype(str)
+        return table.assign(test="iia_" + table["test"].astype(str))
+
+    parts = [_attempt("wald_term", term_tests("wald_term", lambda: wald_test_terms(fitted, names, terms, cov=fit.cov))),
+             _attempt("combine", combine)]
+    if likelihood_tests:
+        parts += [_attempt("lr_term", term_tests("lr_term", lambda: lr_test_terms(design.y, X, names, terms))),
+                  _attempt("iia", iia)]
+    table = pd.concat(parts, ignore_index=True)
+    table["note"] = table["note"].fillna("") if "note" in table else ""
+    return table[TEST_COLUMNS]
+
+
+def fit_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
+    """Fit statistics (SPost ``fitstat``) plus rows used, rows left out, clusters, convergence."""
+    from alliancegov.stats.mnl_tests import fit_statistics
+
+    table = fit_statistics(design.y, fit.probabilities, fit.loglik, fit.params.size, weights=design.weights)
+    extra = pd.DataFrame({
+        "statistic": ["n_missing", "n_clusters", "converged"],
+        "value": [float(design.n_missing),
+                  float(len(np.unique(design.groups))) if design.groups is not None else np.nan,
+                  float(fit.converged)],
     })
-    probabilities = pd.DataFrame(np.asarray(result.predict(design)), index=design.index, columns=levels)
-    return ChoiceFit(coefficients, fit, probabilities, result)
+    return pd.concat([table, extra], ignore_index=True)
+
+
+def classification(fit: ChoiceFit, design: ChoiceDesign) -> pd.DataFrame:
+    """Observed × predicted (highest probability) counts with margins."""
+    from alliancegov.stats.mnl_tests import classification_table
+
+    table = classification_table(design.y, fit.probabilities, labels=design.levels)
+    return table.rename_axis(index="observed", columns=None).reset_index()
+
+
+def small_sample_table(design: ChoiceDesign) -> pd.DataFrame:
+    """Per non-base outcome: events per parameter and separation in the base-vs-outcome problem."""
+    from alliancegov.stats.separation import detect_separation, events_per_parameter
+
+    epp = events_per_parameter(design.y, design.X.shape[1])
+    separation = detect_separation(design.X.to_numpy(), design.y, names=list(design.X.columns))
+    table = epp.merge(separation[["outcome", "separated", "kind", "implicated"]], on="outcome", how="left")
+    table["implicated"] = table["implicated"].map(lambda cols: " ".join(cols) if isinstance(cols, tuple) else "")
+    table["outcome"] = np.asarray(design.levels, dtype=object)[table["outcome"].to_numpy(int)]
+    table["few_events"] = table["events_per_parameter"] < SMALL_EVENTS_PER_PARAMETER
+    return table
+
+
+def model_separated(design: ChoiceDesign) -> bool:
+    """Whether the multinomial ML estimate does not exist (Albert & Anderson 1984)."""
+    from alliancegov.stats.separation import detect_mnl_separation
+
+    return bool(detect_mnl_separation(design.X.to_numpy(), design.y)["separated"])
+
+
+def firth_table(design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
+    """Firth's penalised MNL, tidy like :func:`coefficient_table` (model-based Wald CIs)."""
+    from alliancegov.stats.firth import fit_firth_mnl
+
+    firth = fit_firth_mnl(design.X.to_numpy(), design.y)
+    table = tidy_coefficients(list(design.X.columns) * (len(design.levels) - 1), firth.params.T.ravel(),
+                              firth.std_errors.T.ravel(), level=spec.level)
+    return _per_outcome(table, design.levels, spec.base)
+
+
+def bootstrap_table(design: ChoiceDesign, spec: ChoiceSpec, n_jobs: int = 1) -> pd.DataFrame:
+    """Percentile bootstrap CIs of the coefficients (clusters resampled whole when clustered)."""
+    from alliancegov.stats.bootstrap import bootstrap_estimates, percentile_intervals
+
+    fit_function = _BootstrapFit(design.X.to_numpy(), design.y, design.weights, len(design.levels))
+    result = bootstrap_estimates(fit_function, len(design.y), spec.bootstrap_replicates, spec.seed,
+                                 n_jobs=n_jobs, cluster_ids=design.groups)
+    terms = list(design.X.columns) * (len(design.levels) - 1)
+    table = percentile_intervals(result, level=spec.level, names=terms).drop(columns=["estimate_index"])
+    return _per_outcome(table, design.levels, spec.base)
+
+
+class _BootstrapFit:
+    """Refit on resampled rows; a resample missing an outcome counts as a failure."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None, n_levels: int):
+        self.X, self.y, self.weights, self.n_levels = X, y, weights, n_levels
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray | None:
+        from alliancegov.stats.mnl import fit_mnl_newton
+
+        y = self.y[rows]
+        if len(np.unique(y)) < self.n_levels:
+            return None
+        weights = None if self.weights is None else self.weights[rows]
+        fit = fit_mnl_newton(self.X[rows], y, weights=weights)
+        return fit.params.T.ravel() if fit.converged else None
+
+
+@dataclass
+class ChoiceResults:
+    """Every table of the choice stage, keyed as the output files are named."""
+
+    tables: dict[str, pd.DataFrame]
+    warnings: list[str]
+    fit: ChoiceFit
+    design: ChoiceDesign
+
+
+def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], n_jobs: int = 1) -> ChoiceResults:
+    """Fit the MNL and compute every table: coefficients, AMEs, predictions, tests, fit, small-sample checks."""
+    design = build_design(data, spec, categories)
+    fit = fit_mnl(design, spec)
+    notes = []
+    small = small_sample_table(design)
+    separated = model_separated(design)
+    if separated:
+        notes.append("separation: the maximum-likelihood estimates do not exist (Albert & Anderson 1984); "
+                     f"sub-problems flagged: {', '.join(small.loc[small['separated'], 'outcome']) or 'none'}; "
+                     "read the Firth estimates (choice_firth.csv)")
+    if small["few_events"].any():
+        notes.append(f"fewer than {SMALL_EVENTS_PER_PARAMETER} events per parameter for: "
+                     + ", ".join(small.loc[small["few_events"], "outcome"]))
+    if not fit.converged:
+        notes.append("the multinomial logit did not converge")
+    use_firth = spec.firth == "always" or (spec.firth == "auto" and separated)
+    tables = {
+        "choice_mnl": coefficient_table(fit, design, spec),
+        "choice_ame": ame_table(fit, design, spec),
+        "choice_predictions": prediction_table(fit, design, spec),
+        "choice_tests": test_table(fit, design, spec),
+        "choice_fit": fit_table(fit, design, spec),
+        "choice_classification": classification(fit, design),
+        "choice_small_sample": small,
+        "choice_firth": firth_table(design, spec) if use_firth else pd.DataFrame(
+            columns=["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
+                     "conf_high"]),
+    }
+    if spec.bootstrap_replicates > 0:
+        tables["choice_bootstrap"] = bootstrap_table(design, spec, n_jobs=n_jobs)
+    return ChoiceResults(tables, notes, fit, design)

@@ -28,7 +28,8 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 TEMPLATE_NAME = "report.html.j2"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow")
-TABLE_KEYS = ("reliability", "choice_mnl", "choice_fit", "performance_ols", "performance_fit", "form_by_sector")
+TABLE_KEYS = ("reliability", "choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample",
+              "performance_ols", "performance_fit", "form_by_sector")
 PROVENANCE_COLUMNS = ("wave", "file", "format", "sha256", "rows")
 VERSIONED_PACKAGES = ("alliancegov", "pandas", "numpy", "statsmodels", "scikit-learn", "seaborn", "snakemake")
 # Configuration keys whose values would let a reader undo pseudonymisation or reach a service.
@@ -55,6 +56,9 @@ REPORT_TEXT = {
         "table_reliability": "Fiabilité des échelles",
         "table_choice_mnl": "Logit multinomial : coefficients",
         "table_choice_fit": "Logit multinomial : qualité d'ajustement",
+        "table_choice_ame": "Logit multinomial : effets marginaux moyens sur la probabilité de chaque forme",
+        "table_choice_tests": "Logit multinomial : tests (Wald, rapport de vraisemblance, regroupement, IIA)",
+        "table_choice_small_sample": "Petits échantillons : événements par paramètre et séparation",
         "table_performance_ols": "Régression de la performance (MCO) : coefficients",
         "table_performance_fit": "Régression de la performance (MCO) : qualité d'ajustement",
         "figure_form_by_sector": "Part de chaque forme de gouvernance dans chaque secteur.",
@@ -91,6 +95,9 @@ REPORT_TEXT = {
         "table_reliability": "Scale reliability",
         "table_choice_mnl": "Multinomial logit: coefficients",
         "table_choice_fit": "Multinomial logit: goodness of fit",
+        "table_choice_ame": "Multinomial logit: average marginal effects on each form's probability",
+        "table_choice_tests": "Multinomial logit: tests (Wald, likelihood ratio, combining forms, IIA)",
+        "table_choice_small_sample": "Small samples: events per parameter and separation",
         "table_performance_ols": "Performance regression (OLS): coefficients",
         "table_performance_fit": "Performance regression (OLS): goodness of fit",
         "figure_form_by_sector": "Share of each governance form within each sector.",
@@ -334,7 +341,7 @@ _NOTES_TEXT = {
         "choice": ("Choix de gouvernance : logit multinomial (statsmodels MNLogit, Newton), base « {base} » ; "
                    "erreurs types {cov_type}{cluster} ; {n:.0f} réponses utilisées, {missing:.0f} écartées "
                    "pour valeurs manquantes."),
-        "cluster": " par grappe ({cluster}, {n_clusters:.0f} grappes ; facteur de petit échantillon de statsmodels)",
+        "cluster": " par grappe ({cluster}, {n_clusters:.0f} grappes ; facteur G/(G−1) comme Stata)",
         "not_converged": "ATTENTION : l'estimation du logit multinomial n'a pas convergé ; ne pas interpréter.",
         "performance": ("Performance : MCO de « {outcome} », erreurs types {cov_type}, intervalles de confiance "
                         "de Student ; {n:.0f} réponses utilisées, {missing:.0f} écartées pour valeurs manquantes."),
@@ -348,7 +355,7 @@ _NOTES_TEXT = {
         "choice": ("Governance choice: multinomial logit (statsmodels MNLogit, Newton), base '{base}'; "
                    "{cov_type} standard errors{cluster}; {n:.0f} responses used, {missing:.0f} left out for "
                    "missing values."),
-        "cluster": " clustered by {cluster} ({n_clusters:.0f} clusters; statsmodels' small-sample factor)",
+        "cluster": " clustered by {cluster} ({n_clusters:.0f} clusters; Stata's G/(G−1) factor)",
         "not_converged": "WARNING: the multinomial logit did not converge; do not interpret it.",
         "performance": ("Performance: OLS of '{outcome}', {cov_type} standard errors, Student-t confidence "
                         "intervals; {n:.0f} responses used, {missing:.0f} left out for missing values."),
@@ -369,7 +376,7 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame, performance_fit: pd.Da
         text["exclusions"].format(rules=", ".join(config["qc"]["exclusion_rules"])),
         text["scales"],
         text["choice"].format(base=choice["base"], cov_type=choice["cov_type"], cluster=cluster,
-                              n=choice_stats["n"], missing=choice_stats["n_missing"]),
+                              n=choice_stats["n_obs"], missing=choice_stats["n_missing"]),
         text["performance"].format(outcome=performance["outcome"], cov_type=performance["cov_type"],
                                    n=performance_stats["n"], missing=performance_stats["n_missing"]),
     ]

@@ -1,22 +1,41 @@
+CHOICE_TABLES = {
+    "choice_mnl": "Multinomial logit coefficients and relative-risk ratios",
+    "choice_ame": "Average marginal effects",
+    "choice_predictions": "Predicted probabilities",
+    "choice_tests": "Tests",
+    "choice_fit": "Fit statistics",
+    "choice_classification": "Classification table",
+    "choice_small_sample": "Small-sample checks",
+    "choice_firth": "Firth estimates",
+    "choice_bootstrap": "Bootstrap intervals",
+}
+
+
 rule choice:
     input:
         data=rules.constructs.output.data,
         codebook=CODEBOOK_FILES,
     output:
-        coefficients=report(
-            "results/tables/choice_mnl.csv",
-            caption="../report/choice_mnl.rst",
-            category="3. Governance choice",
-        ),
-        fit=report(
-            "results/tables/choice_fit.csv",
-            caption="../report/choice_fit.rst",
-            category="3. Governance choice",
-        ),
-        probabilities="results/interim/choice_probabilities.parquet",
+        **{
+            name: report(
+                f"results/tables/{name}.csv",
+                caption=f"../report/{name}.rst",
+                category="3. Governance choice",
+                labels={"table": label},
+            )
+            for name, label in CHOICE_TABLES.items()
+            if name != "choice_bootstrap" or config["choice"].get("bootstrap_replicates", 0) > 0
+        },
+        warnings="results/tables/choice_warnings.txt",
     params:
         spec=config["choice"],
-        code=source_hash("codebook", "choice", "stats/__init__", "stats/tidy", "tables"),
+        code=source_hash(
+            "codebook", "choice", "stats/__init__", "stats/tidy", "stats/mnl", "stats/mnl_tests",
+            "stats/separation", "stats/firth", "stats/bootstrap", "tables",
+        ),
+    threads: 2
+    resources:
+        mem_mb=2000,
     log:
         "results/logs/choice.log",
     conda:

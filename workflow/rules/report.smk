@@ -4,7 +4,7 @@ FIGURES = ["form_by_sector", "construct_scores", "choice_coefficients", "perform
 rule figures:
     input:
         data=rules.constructs.output.data,
-        choice=rules.choice.output.coefficients,
+        choice=rules.choice.output.choice_mnl,
         sample_flow=rules.pool.output.sample_flow,
         codebook=CODEBOOK_FILES,
     output:
@@ -39,8 +39,12 @@ rule report:
         figures=expand("results/figures/{name}.png", name=FIGURES),
         form_by_sector=rules.figures.output.table,
         reliability=rules.constructs.output.reliability,
-        choice_mnl=rules.choice.output.coefficients,
-        choice_fit=rules.choice.output.fit,
+        choice_mnl=rules.choice.output.choice_mnl,
+        choice_ame=rules.choice.output.choice_ame,
+        choice_tests=rules.choice.output.choice_tests,
+        choice_fit=rules.choice.output.choice_fit,
+        choice_small_sample=rules.choice.output.choice_small_sample,
+        choice_warnings=rules.choice.output.warnings,
         performance_ols=rules.performance.output.coefficients,
         performance_fit=rules.performance.output.fit,
         sample_flow=rules.pool.output.sample_flow,

@@ -1,15 +1,19 @@
 import pandas as pd
 
-from alliancegov.choice import ChoiceSpec, fit_mnl
+from alliancegov.choice import ChoiceSpec, analyse_choice
 from alliancegov.codebook import Codebook
 from alliancegov.runtime import start_job
 from alliancegov.tables import write_csv
 
 log = start_job(snakemake.log[0])
-spec = ChoiceSpec(**snakemake.params.spec)
+spec = ChoiceSpec.from_config(snakemake.params.spec)
 codebook = Codebook.from_dir(snakemake.config["codebook"])
-fit = fit_mnl(pd.read_parquet(snakemake.input.data), spec, codebook.answer_names(spec.outcome))
-write_csv(fit.coefficients, snakemake.output.coefficients)
-write_csv(fit.fit, snakemake.output.fit)
-fit.probabilities.to_parquet(snakemake.output.probabilities)
-log.info("\n%s", fit.coefficients.to_string(index=False))
+results = analyse_choice(pd.read_parquet(snakemake.input.data), spec, codebook.answer_names(spec.outcome),
+                         n_jobs=snakemake.threads)
+for name, table in results.tables.items():
+    write_csv(table, getattr(snakemake.output, name))
+with open(snakemake.output.warnings, "w", encoding="utf-8") as handle:
+    handle.writelines(f"{warning}\n" for warning in results.warnings)
+for warning in results.warnings:
+    log.warning(warning)
+log.info("\n%s", results.tables["choice_mnl"].to_string(index=False))

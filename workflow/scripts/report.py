@@ -10,7 +10,8 @@ from alliancegov.runtime import start_job
 log = start_job(snakemake.log[0])
 inputs = snakemake.input
 tables = {name: pd.read_csv(getattr(inputs, name), keep_default_na=False)
-          for name in ("reliability", "choice_mnl", "choice_fit", "performance_ols", "performance_fit")}
+          for name in ("reliability", "choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample",
+                       "performance_ols", "performance_fit")}
 tables["form_by_sector"] = pd.read_csv(inputs.form_by_sector)
 figures = {Path(path).stem: Path(path) for path in inputs.figures}
 provenance = [json.loads(Path(path).read_text(encoding="utf-8")) for path in inputs.provenance]
@@ -24,7 +25,7 @@ html = render_report(
     config=dict(snakemake.params.config),
     notes=methods_notes(
         snakemake.params.config, tables["choice_fit"], tables["performance_fit"], snakemake.params.language
-    ),
+    ) + Path(inputs.choice_warnings).read_text(encoding="utf-8").splitlines(),
     generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
 )
 write_report(html, snakemake.output.html)
