@@ -16,4 +16,7 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         rules.report.output.html,
-        rules.pool.output.sample_flow,
+        rules.pool.output,
+        rules.choice.output,
+        rules.performance.output,
+        rules.figures.output,

@@ -8,6 +8,11 @@ from alliancegov.constructs import build_analysis
 from alliancegov.simulate import CHOICE_SCALES, load_truth, simulate_waves, true_choice_coefficients
 
 FORMULA = " + ".join(CHOICE_SCALES) + " + C(sector, Treatment('services'))"
+
+
+def light(outcome="governance_form", base="repeated_contract", formula=FORMULA, **options):
+    """A spec without the slower optional tables (ordered logit, cross-validation) unless asked."""
+    return ChoiceSpec(outcome, base, formula, **({"ordered": False, "cv_folds": 0} | options))
 CATEGORIES = ["repeated_contract", "licensing", "supply_chain_partnership", "joint_venture"]
 
 
@@ -32,7 +37,7 @@ def test_mnl_recovers_the_true_coefficients(large_sample):
     The sample is fixed by its seed. With 21 coefficients about one seed in five puts one of them
     just outside its 99% interval by chance; the joint Wald test below is the principled check.
     """
-    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="model", level=0.99)
+    spec = light(cov_type="model", level=0.99)
     design = build_design(large_sample, spec, CATEGORIES)
     fit = fit_mnl(design, spec)
     table = coefficient_table(fit, design, spec).set_index(["outcome", "term"])
@@ -52,7 +57,7 @@ def test_labels_base_rrr_and_statsmodels_agree(panel):
     import patsy
     import statsmodels.api as sm
 
-    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="model")
+    spec = light(cov_type="model")
     results = analyse_choice(panel, spec, CATEGORIES)
     table = results.tables["choice_mnl"]
     assert (table["base"] == "repeated_contract").all()
@@ -74,7 +79,7 @@ def test_cluster_standard_errors_use_statas_factor(panel):
     import patsy
     import statsmodels.api as sm
 
-    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="cluster", cluster="firm_key")
+    spec = light(cov_type="cluster", cluster="firm_key")
     design = build_design(panel, spec, CATEGORIES)
     fit = fit_mnl(design, spec)
     codes = panel["governance_form"].map({c: i for i, c in enumerate(CATEGORIES)})
@@ -86,7 +91,7 @@ def test_cluster_standard_errors_use_statas_factor(panel):
 
 
 def test_ames_predictions_tests_and_classification(panel):
-    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, profiles=("asset_specificity",),
+    spec = light(profiles=("asset_specificity",),
                       profile_by="sector", profile_points=5)
     tables = analyse_choice(panel, spec, CATEGORIES).tables
     ames = tables["choice_ame"]
@@ -108,8 +113,8 @@ def test_frequency_weights_equal_expanded_rows(panel):
     weights = np.random.default_rng(1).integers(1, 4, len(panel))
     weighted = panel.assign(fw=weights)
     expanded = panel.loc[panel.index.repeat(weights)].reset_index(drop=True)
-    spec_w = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="model", weights="fw")
-    spec_e = ChoiceSpec("governance_form", "repeated_contract", FORMULA, cov_type="model")
+    spec_w = light(cov_type="model", weights="fw")
+    spec_e = light(cov_type="model")
     a = analyse_choice(weighted, spec_w, CATEGORIES).tables
     b = analyse_choice(expanded, spec_e, CATEGORIES).tables
     np.testing.assert_allclose(a["choice_mnl"]["estimate"], b["choice_mnl"]["estimate"], rtol=1e-7)
@@ -124,7 +129,7 @@ def test_separation_is_reported_and_firth_takes_over():
     outcome = rng.choice(["a", "b"], n)
     outcome = np.where(data["d"] == 1, "c", outcome)   # d = 1 always chooses c: separated
     data["choice"] = outcome
-    spec = ChoiceSpec("choice", "a", "x + d", cov_type="model")
+    spec = light("choice", "a", "x + d", cov_type="model")
     with pytest.warns(Warning):
         results = analyse_choice(data, spec, ["a", "b", "c"])
     assert any("separation" in note for note in results.warnings)
@@ -137,7 +142,7 @@ def test_separation_is_reported_and_firth_takes_over():
 def test_rows_with_missing_values_are_counted_not_hidden(panel):
     data = panel.copy()
     data.loc[data.index[:7], "trust"] = np.nan
-    fit = analyse_choice(data, ChoiceSpec("governance_form", "repeated_contract", FORMULA), CATEGORIES)
+    fit = analyse_choice(data, light(), CATEGORIES)
     stats_ = fit.tables["choice_fit"].set_index("statistic")["value"]
     assert stats_["n_missing"] == 7 and stats_["n_obs"] == len(data) - 7
     assert stats_["n_clusters"] == data["firm_key"].iloc[7:].nunique()
@@ -145,12 +150,39 @@ def test_rows_with_missing_values_are_counted_not_hidden(panel):
 
 def test_a_base_that_never_occurs_is_an_error(panel):
     with pytest.raises(ValueError, match="base category 'franchise'"):
-        build_design(panel, ChoiceSpec("governance_form", "franchise", FORMULA), CATEGORIES + ["franchise"])
+        build_design(panel, light(base="franchise"), CATEGORIES + ["franchise"])
 
 
 def test_bootstrap_intervals_are_reproducible(panel):
-    spec = ChoiceSpec("governance_form", "repeated_contract", FORMULA, bootstrap_replicates=20, seed=5)
+    spec = light(bootstrap_replicates=20, seed=5)
     first = analyse_choice(panel, spec, CATEGORIES).tables["choice_bootstrap"]
     second = analyse_choice(panel, spec, CATEGORIES, n_jobs=2).tables["choice_bootstrap"]
     pd.testing.assert_frame_equal(first, second)
     assert (first["conf_low"] < first["conf_high"]).all() and (first["share_failed"] < 0.5).all()
+
+
+def test_ordered_equity_and_cross_validation_tables(panel):
+    spec = light(ordered=True, cv_folds=3,
+                      binary_outcome="(equity_stake != 'none') | (new_legal_entity == 'yes')", binary_name="equity")
+    tables = analyse_choice(panel, spec, CATEGORIES).tables
+    ordered = tables["choice_ordered"]
+    cuts = ordered[ordered["term"].str.contains("|", regex=False)]
+    assert cuts["term"].tolist() == ["repeated_contract|licensing", "licensing|supply_chain_partnership",
+                                     "supply_chain_partnership|joint_venture"]
+    assert (np.diff(cuts["estimate"]) > 0).all()
+    assert "Intercept" not in set(ordered["term"])
+    np.testing.assert_allclose(tables["choice_ordered_ame"].groupby("term")["estimate"].sum(), 0, atol=1e-10)
+    assert tables["choice_ordered_brant"]["term"].iloc[0] == "all"
+    equity = tables["choice_equity"]
+    assert set(equity["outcome"]) == {"equity"} and set(equity["base"]) == {"no"}
+    cv = tables["choice_cv"].set_index(["model", "metric"])["mean"]
+    assert cv["mnl", "log_loss"] < cv["majority_class", "log_loss"]
+
+
+def test_binary_outcome_is_missing_where_its_inputs_are():
+    from alliancegov.choice import binary_outcome
+
+    data = pd.DataFrame({"equity_stake": ["none", "minority", None, "none"],
+                         "new_legal_entity": ["no", "no", "no", "yes"]})
+    result = binary_outcome(data, "(equity_stake != 'none') | (new_legal_entity == 'yes')")
+    assert result.tolist()[:2] == ["no", "yes"] and pd.isna(result.iloc[2]) and result.iloc[3] == "yes"

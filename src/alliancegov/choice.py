@@ -40,7 +40,12 @@ class ChoiceSpec:
     separately for each level of the categorical regressor ``profile_by``. ``firth``: ``auto``
     fits Firth's penalised MNL when separation is detected, ``always`` or ``never``.
     ``bootstrap_replicates`` > 0 adds percentile bootstrap CIs (resampling clusters when
-    ``cov_type`` is ``cluster``), seeded by ``seed``.
+    ``cov_type`` is ``cluster``), seeded by ``seed``. ``ordered`` adds the ordered logit of the
+    outcome on the codebook's order of categories (market → hierarchy). ``binary_outcome`` is a
+    pandas expression (e.g. ``(equity_stake != 'none') | (new_legal_entity == 'yes')``) whose
+    logit on the same regressors is fitted too (``yes`` against ``no``, labelled ``binary_name``
+    in the table). ``cv_folds`` ≥ 2 adds
+    the stratified k-fold predictive check.
     """
 
     outcome: str
@@ -56,6 +61,10 @@ class ChoiceSpec:
     firth: str = "auto"
     bootstrap_replicates: int = 0
     seed: int = 20261127
+    ordered: bool = True
+    binary_outcome: str | None = None
+    binary_name: str = "binary_outcome"
+    cv_folds: int = 5
 
     def __post_init__(self) -> None:
         if self.cov_type not in COV_TYPES:
@@ -378,6 +387,57 @@ class _BootstrapFit:
         return fit.params.T.ravel() if fit.converged else None
 
 
+def ordered_tables(design: ChoiceDesign, categories: list[str], spec: ChoiceSpec) -> dict[str, pd.DataFrame]:
+    """Ordered logit on the codebook's order of the outcome: coefficients, AMEs, Brant test."""
+    from alliancegov.stats.ordinal import brant_test, fit_ordered_logit, ordered_average_marginal_effects, tidy_ordered
+
+    scale = [c for c in categories if c in design.levels]
+    codes = pd.Categorical(np.asarray(design.levels, dtype=object)[design.y], categories=scale).codes
+    slopes = [c for c in design.X.columns if c != "Intercept"]
+    X = design.X[slopes]
+    fit = fit_ordered_logit(X, codes)
+    position = {name: i for i, name in enumerate(slopes)}
+    continuous = [position[design.X.columns[c]] for c in design.continuous]
+    discrete = {}
+    for name, (_, columns) in design.discrete.items():
+        key = design.X.columns[columns[0]] if len(columns) == 1 else name
+        discrete[key] = [position[design.X.columns[c]] for c in columns]
+    ames = ordered_average_marginal_effects(X, fit, continuous, discrete)
+    ame = tidy_coefficients(ames["variable"], ames["estimate"], ames["std_error"], level=spec.level)
+    ame.insert(0, "outcome", np.asarray(scale, dtype=object)[ames["outcome"].to_numpy(int)])
+    return {"choice_ordered": tidy_ordered(fit, level=spec.level, outcome_labels=scale),
+            "choice_ordered_ame": ame,
+            "choice_ordered_brant": _attempt("brant", lambda: brant_test(X, codes))}
+
+
+def binary_outcome(data: pd.DataFrame, expression: str) -> pd.Series:
+    """``yes``/``no`` from a pandas expression; missing where a variable it uses is missing."""
+    import re as regex
+
+    used = [name for name in regex.findall(r"[A-Za-z_]\w*", expression) if name in data.columns]
+    value = data.eval(expression).astype(bool).map({True: "yes", False: "no"}).astype("str")
+    return value.mask(data[used].isna().any(axis=1))
+
+
+def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> pd.DataFrame:
+    """Logit of ``binary_outcome`` (yes against no) on the choice regressors, as ``coefficient_table``."""
+    column = "binary_outcome"
+    binary = ChoiceSpec(column, "no", spec.formula, cov_type=spec.cov_type, cluster=spec.cluster,
+                        weights=spec.weights, level=spec.level)
+    design = build_design(data.assign(**{column: binary_outcome(data, spec.binary_outcome)}), binary, ["no", "yes"])
+    table = coefficient_table(fit_mnl(design, binary), design, binary)
+    table["outcome"] = spec.binary_name
+    return table
+
+
+def cross_validation_tables(design: ChoiceDesign, spec: ChoiceSpec) -> dict[str, pd.DataFrame]:
+    from alliancegov.stats.predictive import cross_validated_scores
+
+    scores, confusion = cross_validated_scores(design.X.to_numpy(), design.y, folds=spec.cv_folds, seed=spec.seed,
+                                               labels=design.levels)
+    return {"choice_cv": scores, "choice_cv_confusion": confusion}
+
+
 @dataclass
 class ChoiceResults:
     """Every table of the choice stage, keyed as the output files are named."""
@@ -419,4 +479,10 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
     }
     if spec.bootstrap_replicates > 0:
         tables["choice_bootstrap"] = bootstrap_table(design, spec, n_jobs=n_jobs)
+    if spec.ordered:
+        tables |= ordered_tables(design, categories, spec)
+    if spec.binary_outcome:
+        tables["choice_equity"] = binary_table(data, spec)
+    if spec.cv_folds >= 2:
+        tables |= cross_validation_tables(design, spec)
     return ChoiceResults(tables, notes, fit, design)

@@ -42,3 +42,37 @@ def crosswalk_file(wildcards):
     """The wave's crosswalk to the codebook, if the waves sheet names one."""
     path = WAVES.loc[wildcards.wave].get("crosswalk", "")
     return [path] if isinstance(path, str) and path else []
+
+
+CHOICE_TABLES = {
+    "choice_mnl": "Multinomial logit coefficients and relative-risk ratios",
+    "choice_ame": "Average marginal effects",
+    "choice_predictions": "Predicted probabilities",
+    "choice_tests": "Tests",
+    "choice_fit": "Fit statistics",
+    "choice_classification": "Classification table",
+    "choice_small_sample": "Small-sample checks",
+    "choice_firth": "Firth estimates",
+    "choice_bootstrap": "Bootstrap intervals",
+    "choice_ordered": "Ordered logit",
+    "choice_ordered_ame": "Ordered logit: average marginal effects",
+    "choice_ordered_brant": "Ordered logit: Brant test",
+    "choice_equity": "Equity vs non-equity logit",
+    "choice_cv": "Cross-validated predictive check",
+    "choice_cv_confusion": "Cross-validated confusion matrix",
+}
+
+
+def choice_table_wanted(name):
+    """The optional choice tables follow the config (see alliancegov.choice.ChoiceSpec)."""
+    spec = config["choice"]
+    optional = {
+        "choice_bootstrap": spec.get("bootstrap_replicates", 0) > 0,
+        "choice_ordered": spec.get("ordered", True),
+        "choice_ordered_ame": spec.get("ordered", True),
+        "choice_ordered_brant": spec.get("ordered", True),
+        "choice_equity": bool(spec.get("binary_outcome")),
+        "choice_cv": spec.get("cv_folds", 5) >= 2,
+        "choice_cv_confusion": spec.get("cv_folds", 5) >= 2,
+    }
+    return optional.get(name, True)

@@ -1,16 +1,3 @@
-CHOICE_TABLES = {
-    "choice_mnl": "Multinomial logit coefficients and relative-risk ratios",
-    "choice_ame": "Average marginal effects",
-    "choice_predictions": "Predicted probabilities",
-    "choice_tests": "Tests",
-    "choice_fit": "Fit statistics",
-    "choice_classification": "Classification table",
-    "choice_small_sample": "Small-sample checks",
-    "choice_firth": "Firth estimates",
-    "choice_bootstrap": "Bootstrap intervals",
-}
-
-
 rule choice:
     input:
         data=rules.constructs.output.data,
@@ -24,14 +11,14 @@ rule choice:
                 labels={"table": label},
             )
             for name, label in CHOICE_TABLES.items()
-            if name != "choice_bootstrap" or config["choice"].get("bootstrap_replicates", 0) > 0
+            if choice_table_wanted(name)
         },
         warnings="results/tables/choice_warnings.txt",
     params:
         spec=config["choice"],
         code=source_hash(
             "codebook", "choice", "stats/__init__", "stats/tidy", "stats/mnl", "stats/mnl_tests",
-            "stats/separation", "stats/firth", "stats/bootstrap", "tables",
+            "stats/separation", "stats/firth", "stats/bootstrap", "stats/ordinal", "stats/predictive", "tables",
         ),
     threads: 2
     resources:
