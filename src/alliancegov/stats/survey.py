@@ -1,0 +1,403 @@
+"""Design-based (Taylor-linearised) inference for complex survey samples.
+
+Generic: nothing here knows about the survey of this project. SME surveys are often stratified
+cluster samples with sampling weights; analysts compare with Stata ``svy: mlogit`` / ``svy: logit``
+and R ``survey::svyglm``. This module provides
+
+* :class:`SurveyDesign`, the description of the sample (weights, strata, PSUs, finite population
+  correction, lonely-PSU policy), as Stata's ``svyset`` / R's ``svydesign``;
+* :func:`linearised_covariance`, the Taylor-linearisation (Binder 1983) covariance of any
+  M-estimator from its weighted score contributions and its bread;
+* :func:`fit_mnl_survey`, pseudo-maximum-likelihood multinomial logit with that covariance, built on
+  :func:`alliancegov.stats.mnl.fit_mnl_newton` and :func:`~alliancegov.stats.mnl.score_contributions`;
+* :func:`design_effects`, Kish-style design effects.
+
+The variance formula
+--------------------
+For an estimator solving ``sum_i u_i(theta) = 0`` with weighted score contributions ``u_i`` (n, p)
+and bread ``A`` (p, p) (the inverse of the weighted information, i.e. of minus the derivative of the
+estimating function), the linearised covariance is::
+
+    V = A  [ sum_h (1 - f_h) n_h / (n_h - 1) sum_{i in h} (z_hi - zbar_h)(z_hi - zbar_h)' ]  A
+
+where ``z_hi = sum_{obs in PSU i of stratum h} u`` are PSU totals of the weighted scores, ``n_h`` is
+the number of sampled PSUs in stratum ``h``, ``zbar_h`` their mean and ``f_h`` the first-stage
+sampling fraction (0 without an fpc). This is the ``with-replacement`` / ultimate-cluster variance of
+Stata ``svy`` (``vce(linearized)``) and of R ``survey`` (``svyrecvar``); later sampling stages are
+not modelled separately (their variability is carried by the PSU totals). Special cases:
+
+* no strata, no PSU, unit weights: ``V = n/(n-1) A (sum_i u_i u_i') A`` at an MLE (scores sum to
+  zero), which is Stata's ``vce(robust)`` and :func:`~alliancegov.stats.mnl.sandwich_covariance`
+  with ``kind="robust"``;
+* no strata, PSUs = clusters: ``G/(G-1) A (sum_g S_g S_g') A``, Stata's ``vce(cluster g)`` and
+  ``sandwich_covariance(kind="cluster")``.
+
+Conventions
+-----------
+* **PSUs are nested in strata**: a PSU is identified by the pair (stratum, psu label), as in
+  Stata's ``svyset`` and R's ``svydesign(..., nest=TRUE)``; the same label in two strata denotes two
+  PSUs.
+* **Degrees of freedom**: ``design_df = n_psu - n_strata`` (Stata's design df, R's ``degf``).
+  Stata's ``svy`` uses t quantiles with these df for confidence intervals and so does
+  :meth:`SurveyFit.conf_int`. (R's ``summary.svyglm`` uses ``degf - (number of slopes)``.)
+* **fpc** (as Stata ``svyset, fpc()`` and R ``svydesign(fpc=)``, first stage only): a per-observation
+  array, constant within each stratum. If any value exceeds 1 the values are population sizes
+  ``N_h`` (the number of PSUs in the population stratum, or of units without PSUs; ``np.inf`` is
+  allowed) and ``f_h = n_h / N_h``; otherwise all values must lie in [0, 1] and are the sampling
+  fractions ``f_h`` themselves. A stratum with ``f_h = 1`` (a census / certainty stratum) contributes
+  no variance.
+* **Lonely PSUs** (a stratum with a single sampled PSU and ``f_h < 1``), as Stata's
+  ``svyset, singleunit()`` / R's ``options(survey.lonely.psu=)``:
+
+  ``"error"``  (Stata ``missing``, R ``"fail"``) raise ``ValueError`` naming the strata;
+  ``"certainty"`` the stratum contributes no variance (Stata ``certainty``, R ``"certainty"``);
+  ``"remove"`` identical to ``"certainty"`` for this one-stage linearisation (R ``"remove"``); the
+      design df are unchanged in both cases since a one-PSU stratum adds 1 - 1 = 0 to them;
+  ``"adjust"`` centre the stratum's PSU total at the grand mean ``sum_all_PSUs z / n_psu`` instead of
+      its own (undefined) mean, with factor ``(1 - f_h)`` and no ``n_h/(n_h - 1)`` (Stata
+      ``centered``; R ``"adjust"``, whose older versions centre at zero). For the scores of an
+      estimating equation the grand mean is zero at the solution, so the contribution is then
+      ``(1 - f_h) z z'`` either way.
+
+Frequency weights are not survey weights
+----------------------------------------
+Sampling (probability) weights ``w_i = 1/pi_i`` belong in ``SurveyDesign.weights``. **Frequency
+weights** (row ``i`` stands for ``w_i`` identical observations, Stata ``fweight``) are a compact
+encoding of an i.i.d. sample, not a design: use ``mnl.fit_mnl_newton(X, y, weights=fw)`` with its
+model covariance (``.cov``) or ``mnl.sandwich_covariance(..., weights=fw, weight_type="frequency")``,
+which reproduce the analysis of the expanded rows. Passing frequency weights here would treat each
+row as one PSU: the meat becomes ``sum_i w_i^2 s_i s_i'`` instead of ``sum_i w_i s_i s_i'`` (an
+overstated variance when weights exceed 1) and the df count rows instead of observations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from alliancegov.stats.mnl import fit_mnl_newton, model_covariance, score_contributions
+
+__all__ = [
+    "LonelyPSU",
+    "SurveyDesign",
+    "SurveyFit",
+    "design_degrees_of_freedom",
+    "design_effects",
+    "fit_mnl_survey",
+    "linearised_covariance",
+]
+
+LonelyPSU = Literal["error", "certainty", "adjust", "remove"]
+_LONELY_POLICIES = ("error", "certainty", "adjust", "remove")
+
+
+# --------------------------------------------------------------------------------------------
+# design description
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class SurveyDesign:
+    """A complex sample design (Stata ``svyset`` / R ``svydesign``, first stage).
+
+    Every array is per observation, shape (n,), in the row order of the data; ``None`` means absent.
+
+    ``weights``
+        sampling (probability) weights ``1/pi_i``, finite and non-negative; ``None`` = all 1.
+        Used by :func:`fit_mnl_survey`; :func:`linearised_covariance` takes scores that are already
+        weighted and ignores them. NOT frequency weights (see the module docstring).
+    ``strata``
+        stratum labels (any hashable values, no missing values); ``None`` = one stratum.
+    ``psu``
+        primary sampling unit labels, nested in strata (the pair (stratum, label) is the PSU);
+        ``None`` = every observation is its own PSU.
+    ``fpc``
+        first-stage finite population correction, constant within strata: population sizes
+        ``N_h`` (if any value exceeds 1; ``np.inf`` allowed) or sampling fractions ``f_h`` in [0, 1].
+        ``None`` = sampling with replacement (``f_h = 0``).
+    ``lonely_psu``
+        policy for strata with one sampled PSU: ``"error"`` (default), ``"certainty"``,
+        ``"adjust"`` or ``"remove"`` (see the module docstring).
+    """
+
+    weights: np.ndarray | None = None
+    strata: np.ndarray | None = None
+    psu: np.ndarray | None = None
+    fpc: np.ndarray | None = None
+    lonely_psu: LonelyPSU = "error"
+
+    def __post_init__(self):
+        if self.lonely_psu not in _LONELY_POLICIES:
+            raise ValueError(f"lonely_psu must be one of {_LONELY_POLICIES}, got {self.lonely_psu!r}")
+        lengths = {}
+        for name in ("weights", "strata", "psu", "fpc"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            arr = np.asarray(value, dtype=float if name in ("weights", "fpc") else None)
+            if arr.ndim != 1:
+                raise ValueError(f"{name} must be 1-dimensional, got shape {arr.shape}")
+            object.__setattr__(self, name, arr)
+            lengths[name] = arr.shape[0]
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"design arrays differ in length: {lengths}")
+        if self.weights is not None and (not np.all(np.isfinite(self.weights)) or np.any(self.weights < 0)):
+            raise ValueError("weights must be finite and non-negative")
+
+    @property
+    def n(self) -> int | None:
+        """Number of observations the design describes (``None`` if it holds no array)."""
+        for arr in (self.weights, self.strata, self.psu, self.fpc):
+            if arr is not None:
+                return int(arr.shape[0])
+        return None
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """PSU/stratum bookkeeping for n observations.
+
+    ``psu_index`` (n,) PSU code 0..G-1 of each observation; ``psu_stratum`` (G,) stratum code of each
+    PSU; ``n_h`` (H,) sampled PSUs per stratum; ``keep`` (H,) the factor ``1 - f_h``;
+    ``labels`` (H,) the stratum labels.
+    """
+
+    psu_index: np.ndarray
+    psu_stratum: np.ndarray
+    n_h: np.ndarray
+    keep: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def n_psu(self) -> int:
+        return int(self.psu_stratum.shape[0])
+
+    @property
+    def n_strata(self) -> int:
+        return int(self.n_h.shape[0])
+
+
+def _codes(values, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    if values.shape != (n,):
+        raise ValueError(f"design.{name} has {values.shape[0]} elements, the data {n}")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if np.any(codes < 0):
+        raise ValueError(f"design.{name} contains missing values")
+    return codes, np.asarray(uniques)
+
+
+def _finite_population_keep(fpc: np.ndarray | None, stratum: np.ndarray, n_h: np.ndarray,
+                            labels: np.ndarray) -> np.ndarray:
+    """(H,) factors ``1 - f_h`` from an fpc given as population sizes or sampling fractions."""
+    if fpc is None:
+        return np.ones(n_h.shape[0])
+    if np.any(np.isnan(fpc)) or np.any(fpc < 0):
+        raise ValueError("design.fpc must be non-negative (population sizes or sampling fractions)")
+    _, first_row = np.unique(stratum, return_index=True)
+    first = fpc[first_row]  # (H,) the value on each stratum's first observation
+    varies = ~np.isclose(fpc, first[stratum], rtol=1e-12, atol=0.0)
+    if np.any(varies):
+        raise ValueError(f"design.fpc varies within strata {labels[np.unique(stratum[varies])].tolist()}")
+    if np.any(fpc > 1):
+        if np.any(fpc < 1):
+            raise ValueError("design.fpc mixes population sizes (> 1) and sampling fractions (< 1)")
+        too_small = first < n_h
+        if np.any(too_small):
+            raise ValueError(f"design.fpc (population size) is below the number of sampled PSUs in "
+                             f"strata {labels[too_small].tolist()}")
+        with np.errstate(divide="ignore"):
+            fraction = np.where(np.isinf(first), 0.0, n_h / first)
+    else:
+        fraction = first
+    return 1.0 - fraction
+
+
+def _structure(design: SurveyDesign, n: int) -> _Structure:
+    if design.n is not None and design.n != n:
+        raise ValueError(f"the design describes {design.n} observations, the data has {n}")
+    if design.strata is None:
+        stratum, labels = np.zeros(n, dtype=np.int64), np.array(["<single stratum>"], dtype=object)
+    else:
+        stratum, labels = _codes(design.strata, "strata", n)
+    if design.psu is None:
+        psu_index = np.arange(n)
+        psu_stratum = stratum.copy()
+    else:
+        psu_code, _ = _codes(design.psu, "psu", n)
+        # nest PSUs in strata: one PSU per (stratum, label) pair
+        pairs = stratum.astype(np.int64) * (int(psu_code.max(initial=0)) + 1) + psu_code
+        psu_index, uniq = pd.factorize(pairs, sort=True)
+        psu_stratum = (np.asarray(uniq) // (int(psu_code.max(initial=0)) + 1)).astype(np.int64)
+    n_h = np.bincount(psu_stratum, minlength=labels.shape[0])
+    keep = _finite_population_keep(design.fpc, stratum, n_h, labels)
+    return _Structure(psu_index=np.asarray(psu_index, dtype=np.int64), psu_stratum=psu_stratum, n_h=n_h,
+                      keep=keep, labels=labels)
+
+
+def _psu_totals(U: np.ndarray, psu_index: np.ndarray, n_psu: int) -> np.ndarray:
+    """(G, p) sums of the rows of ``U`` (n, p) within each PSU."""
+    n = U.shape[0]
+    indicator = sparse.csr_matrix((np.ones(n), (psu_index, np.arange(n))), shape=(n_psu, n))
+    return np.asarray(indicator @ U)
+
+
+def _design_meat(U: np.ndarray, st: _Structure, lonely_psu: str) -> np.ndarray:
+    """(p, p) ``sum_h (1-f_h) n_h/(n_h-1) sum_i (z_hi - zbar_h)(z_hi - zbar_h)'`` with the lonely policy."""
+    Z = _psu_totals(U, st.psu_index, st.n_psu)
+    H = st.n_strata
+    sums = np.zeros((H, Z.shape[1]))
+    np.add.at(sums, st.psu_stratum, Z)
+    means = sums / st.n_h[:, None]
+    lonely = (st.n_h == 1) & (st.keep > 0)
+    if np.any(lonely) and lonely_psu == "error":
+        raise ValueError(f"strata {st.labels[lonely].tolist()} have a single PSU (lonely PSU); choose "
+                         "SurveyDesign(lonely_psu='certainty' | 'adjust' | 'remove') or collapse strata")
+    if lonely_psu == "adjust":
+        means[lonely] = Z.sum(axis=0) / st.n_psu  # grand mean of all PSU totals
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(st.n_h > 1, st.keep * st.n_h / (st.n_h - 1), 0.0)
+    if lonely_psu == "adjust":
+        factor[lonely] = st.keep[lonely]
+    centred = Z - means[st.psu_stratum]
+    scale = factor[st.psu_stratum]
+    return centred.T @ (centred * scale[:, None])
+
+
+def linearised_covariance(scores_weighted, bread, design: SurveyDesign) -> np.ndarray:
+    """Taylor-linearised (Binder 1983) covariance of an M-estimator under a complex design, (p, p).
+
+    ``scores_weighted`` (n, p): per-observation score (estimating-function) contributions ALREADY
+    multiplied by the sampling weights, ``u_i = w_i s_i``; ``bread`` (p, p): the inverse of the
+    weighted information ``(-sum_i w_i ds_i/dtheta)^{-1}``; ``design``: strata, PSUs, fpc and lonely
+    PSU policy (its ``weights`` are not used here). Returns::
+
+        V = A [sum_h (1-f_h) n_h/(n_h-1) sum_i (z_hi - zbar_h)(z_hi - zbar_h)'] A
+
+    with ``z_hi`` the PSU totals of ``u`` (see the module docstring for conventions). Generic: any
+    estimator (GLM, MNL, ordered logit, ...) given its scores and bread; the parameter order is the
+    column order of ``scores_weighted``.
+    """
+    U = np.asarray(scores_weighted, dtype=float)
+    if U.ndim != 2:
+        raise ValueError(f"scores_weighted must be (n, p), got shape {U.shape}")
+    n, p = U.shape
+    A = np.asarray(bread, dtype=float)
+    if A.shape != (p, p):
+        raise ValueError(f"bread must be ({p}, {p}), got {A.shape}")
+    if not np.all(np.isfinite(U)):
+        raise ValueError("scores_weighted contains non-finite values")
+    st = _structure(design, n)
+    meat = _design_meat(U, st, design.lonely_psu)
+    V = A @ meat @ A.T
+    return (V + V.T) / 2
+
+
+def design_degrees_of_freedom(design: SurveyDesign, n: int) -> tuple[int, int, int]:
+    """``(n_psu, n_strata, design_df = n_psu - n_strata)`` of ``design`` on ``n`` observations."""
+    st = _structure(design, n)
+    return st.n_psu, st.n_strata, st.n_psu - st.n_strata
+
+
+# --------------------------------------------------------------------------------------------
+# multinomial logit
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class SurveyFit:
+    """Result of :func:`fit_mnl_survey`.
+
+    ``params`` (k, J-1) coefficients (column ``j-1`` = equation of outcome ``j``; outcome 0 is the
+    base); ``cov`` (k(J-1), k(J-1)) linearised design covariance, equation-major
+    (``theta = params.T.ravel()``) as in :mod:`alliancegov.stats.mnl`; ``cov_srs`` the same-shaped
+    model-based covariance for a simple random sample of the same size, ``(W/n_+) I_w^{-1}`` with
+    ``I_w`` the weighted information, ``W`` the sum of weights and ``n_+`` the observations with a
+    positive weight (the denominator of :func:`design_effects`); ``loglik`` the weighted
+    pseudo-log-likelihood ``sum_i w_i log P_{i,y_i}`` (depends on the scale of the weights, not a
+    likelihood: no LR tests); ``n`` observations, ``n_psu`` PSUs, ``n_strata`` strata,
+    ``design_df = n_psu - n_strata``; ``converged`` / ``iterations`` from Newton.
+    """
+
+    params: np.ndarray
+    cov: np.ndarray
+    cov_srs: np.ndarray
+    loglik: float
+    n: int
+    n_psu: int
+    n_strata: int
+    design_df: int
+    converged: bool
+    iterations: int
+
+    @property
+    def std_errors(self) -> np.ndarray:
+        """(k, J-1) linearised standard errors, in the shape of ``params``."""
+        k = self.params.shape[0]
+        return np.sqrt(np.maximum(np.diag(self.cov), 0.0)).reshape(-1, k).T
+
+    def conf_int(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper), each (k, J-1): ``params -/+ t_{design_df, (1+level)/2} * std_errors``.
+
+        As Stata's ``svy``: Student t with the design degrees of freedom (NaN if ``design_df < 1``).
+        """
+        if not 0 < level < 1:
+            raise ValueError("level must lie in (0, 1)")
+        q = stats.t.ppf(0.5 + level / 2, self.design_df) if self.design_df >= 1 else np.nan
+        half = q * self.std_errors
+        return self.params - half, self.params + half
+
+
+def fit_mnl_survey(X, y, design: SurveyDesign, *, tol: float = 1e-10, maxiter: int = 100) -> SurveyFit:
+    """Pseudo-maximum-likelihood MNL with the Taylor-linearised design covariance (Stata ``svy: mlogit``).
+
+    ``X`` (n, k) design matrix (include a constant column yourself), ``y`` (n,) integer outcome codes
+    0..J-1 (0 = base), ``design`` a :class:`SurveyDesign` on the same n rows. The coefficients
+    maximise ``sum_i w_i log P_{i,y_i}`` (:func:`~alliancegov.stats.mnl.fit_mnl_newton` with the
+    sampling weights; invariant to rescaling the weights); the covariance is
+    :func:`linearised_covariance` of the weighted scores ``w_i s_i`` with bread ``I_w^{-1}``. With
+    J = 2 this is the design-based binary logit of ``svy: logit`` and of
+    ``survey::svyglm(family=quasibinomial)``.
+    """
+    Xa = np.asarray(X, dtype=float)
+    if Xa.ndim != 2:
+        raise ValueError(f"X must be 2-dimensional, got shape {Xa.shape}")
+    n = Xa.shape[0]
+    st = _structure(design, n)
+    w = design.weights
+    fit = fit_mnl_newton(Xa, y, weights=w, tol=tol, maxiter=maxiter)
+    S = score_contributions(Xa, y, fit.params)
+    if w is not None:
+        S *= w[:, None]
+    bread = model_covariance(fit.information)
+    cov = linearised_covariance(S, bread, design)
+    if w is None:
+        cov_srs = bread
+    else:
+        cov_srs = bread * (float(w.sum()) / int(np.count_nonzero(w > 0)))
+    return SurveyFit(params=fit.params, cov=cov, cov_srs=cov_srs, loglik=fit.loglik, n=n, n_psu=st.n_psu,
+                     n_strata=st.n_strata, design_df=st.n_psu - st.n_strata, converged=fit.converged,
+                     iterations=fit.iterations)
+
+
+# --------------------------------------------------------------------------------------------
+# design effects
+# --------------------------------------------------------------------------------------------
+
+def design_effects(cov_design, cov_srs) -> np.ndarray:
+    """Kish-style design effects ``diag(cov_design) / diag(cov_srs)``, shape (p,).
+
+    ``cov_design`` the design-based (linearised) covariance, ``cov_srs`` the covariance the same
+    estimator would have under simple random sampling of the same size (e.g. ``SurveyFit.cov_srs``).
+    Roughly Stata's ``estat effects`` ``DEFF`` (Stata's srs variance is its own srswor estimate: with
+    an fpc it also carries ``1 - n/N``); ``sqrt`` of the result is the ``DEFT``-like ratio of standard
+    errors. Parameters with a zero srs variance give NaN.
+    """
+    Vd = np.asarray(cov_design, dtype=float)
+    Vs = np.asarray(cov_srs, dtype=float)
+    if Vd.ndim != 2 or Vd.shape[0] != Vd.shape[1] or Vd.shape != Vs.shape:
+        raise ValueError(f"covariances must be square and of one shape, got {Vd.shape} and {Vs.shape}")
+    d = np.diag(Vs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(d > 0, np.diag(Vd) / np.where(d > 0, d, 1.0), np.nan)
