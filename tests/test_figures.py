@@ -185,3 +185,157 @@ def test_unknown_governance_form_is_an_error(analysis, codebook):
 
     with pytest.raises(ValueError, match="licence"):
         plot_form_by_sector(broken, codebook, "en")
+
+
+# ---- reliability and Likert figures ---------------------------------------------------------
+
+from alliancegov.constructs import build_analysis  # noqa: E402
+from alliancegov.figures import plot_likert_diverging, plot_reliability  # noqa: E402
+
+LIKERT_SCALES = ["asset_specificity", "trust"]
+
+
+@pytest.fixture(scope="module")
+def survey(codebook: Codebook, small_waves) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Raw pooled answers (items as given), the analysis frame (items recoded) and reliability."""
+    pooled = pd.concat(small_waves, ignore_index=True)
+    raw = pooled[codebook.of_type("likert") + ["wave", "sector", "governance_form"]].copy()
+    raw.loc[:6, "as4"] = np.nan
+    analysis, reliability = build_analysis(raw, codebook)
+    return raw, analysis, reliability
+
+
+def plain_texts(figure) -> list[str]:
+    """Figure texts, unwrapped, with no-break spaces read as spaces."""
+    return [label.replace("\u00a0", " ") for label in all_texts(figure)]
+
+
+@pytest.mark.parametrize(
+    ("language", "scale_label", "alpha_key", "threshold"),
+    [("en", "Asset specificity", "Cronbach's alpha with 95% CI", "Usual threshold of 0.7"),
+     ("fr", "Spécificité des actifs", "Alpha de Cronbach et IC à 95 %", "Seuil usuel de 0,7")],
+)
+def test_reliability_figure_shows_pooled_alpha_interval_and_omega(
+    survey, codebook, language, scale_label, alpha_key, threshold
+):
+    _, _, reliability = survey
+    figure = plot_reliability(reliability, codebook, language)
+    texts = plain_texts(figure)
+    ax = figure.axes[0]
+    pooled = reliability[reliability["wave"] == "all"].reset_index(drop=True)
+
+    assert len(figure.axes) == 1
+    assert [label.get_text().replace("\n", " ").replace("\u00a0", " ") for label in ax.get_yticklabels()] == [
+        f"{codebook.label(scale, language)} (n = {n})" for scale, n in zip(pooled["scale"], pooled["n_complete"])
+    ]
+    assert f"{scale_label} (n = {pooled.at[0, 'n_complete']})" in texts
+    assert {alpha_key, threshold} <= set(texts)
+    assert any(label.startswith(("McDonald", "Oméga")) for label in texts)
+    # The threshold line, the alpha points with their intervals, the omega points.
+    assert any(np.allclose(line.get_xdata(), 0.7) for line in ax.lines)
+    alpha_points, caps, bars = ax.containers[0]
+    assert np.allclose(alpha_points.get_xdata(), pooled["alpha"])
+    segments = bars[0].get_segments()
+    assert np.allclose([segment[0][0] for segment in segments], pooled["alpha_conf_low"])
+    assert np.allclose([segment[1][0] for segment in segments], pooled["alpha_conf_high"])
+    omega_points = next(line for line in ax.lines if line.get_marker() == "D")
+    assert np.allclose(omega_points.get_xdata(), pooled["omega"])
+    if language == "fr":
+        assert "0,8" in [label.get_text() for label in ax.get_xticklabels()]
+
+
+def test_reliability_figure_needs_pooled_rows(survey, codebook):
+    _, _, reliability = survey
+    with pytest.raises(ValueError, match="pooled"):
+        plot_reliability(reliability[reliability["wave"] != "all"], codebook, "en")
+
+
+def bar_shares(ax) -> dict[str, np.ndarray]:
+    """Answer label → bar widths of one panel, top item first."""
+    return {container.get_label(): np.array([patch.get_width() for patch in container.patches])
+            for container in ax.containers}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_likert_figure_has_one_panel_per_scale_labelled_from_the_codebook(survey, codebook, language):
+    _, analysis, _ = survey
+    figure = plot_likert_diverging(analysis, codebook, language, LIKERT_SCALES)
+    texts = plain_texts(figure)
+    mark = "(R)" if language == "en" else "(I)"
+
+    assert len(figure.axes) == len(LIKERT_SCALES)
+    assert [ax.get_title(loc="left") for ax in figure.axes] == [codebook.label(s, language) for s in LIKERT_SCALES]
+    answer_labels = codebook.choices("likert5")[f"label_{language}"].tolist()
+    legend = [text.get_text().replace("\n", " ") for text in figure.legends[0].get_texts()]
+    assert legend == answer_labels
+    for ax, scale in zip(figure.axes, LIKERT_SCALES):
+        items = codebook.items(scale)
+        ticks = [label.get_text().replace("\n", " ").replace("\u00a0", " ") for label in ax.get_yticklabels()]
+        assert len(ticks) == len(items)
+        for tick, name, reverse in zip(ticks, items["name"], items["reverse"]):
+            label = codebook.label(name, language) + (f" {mark}" if reverse else "")
+            assert tick == f"{label} (n = {analysis[name].notna().sum()})"
+    note = "answers as given, before recoding" if language == "en" else "réponses telles que données"
+    assert any(note in label for label in texts)
+    if language == "fr":
+        assert any(label.endswith("\u202f%") for label in texts)
+        assert "Pas du tout d'accord" in legend and "Strongly disagree" not in texts
+
+
+def test_likert_bars_show_reverse_coded_items_as_answered_with_the_neutral_centred(survey, codebook):
+    raw, analysis, _ = survey
+    figure = plot_likert_diverging(analysis, codebook, "en", ["asset_specificity"])
+    ax = figure.axes[0]
+    labels = dict(zip(range(1, 6), codebook.choices("likert5")["label_en"]))
+    widths = bar_shares(ax)
+    names = codebook.items("asset_specificity")["name"].tolist()
+    expected = {code: np.array([(raw[name] == code).sum() / raw[name].notna().sum() for name in names])
+                for code in range(1, 6)}
+
+    for code, label in labels.items():
+        assert widths[label] == pytest.approx(expected[code], abs=1e-12)   # as4 as answered, not recoded
+    assert sum(widths.values()) == pytest.approx(np.ones(len(names)))
+    neutral = next(c for c in ax.containers if c.get_label() == labels[3])
+    for patch in neutral.patches:                                     # centred on 0
+        assert patch.get_x() == pytest.approx(-patch.get_width() / 2)
+    agree = next(c for c in ax.containers if c.get_label() == labels[4])
+    assert all(patch.get_x() > 0 for patch in agree.patches)
+    disagree = next(c for c in ax.containers if c.get_label() == labels[2])
+    assert all(patch.get_x() + patch.get_width() < 0 for patch in disagree.patches)
+
+    as_raw = plot_likert_diverging(raw, codebook, "en", ["asset_specificity"], recoded=False)
+    assert all(np.allclose(bar_shares(as_raw.axes[0])[label], widths[label]) for label in labels.values())
+
+
+def test_likert_figure_rejects_answers_outside_the_value_set(survey, codebook):
+    _, analysis, _ = survey
+    with pytest.raises(ValueError, match="outside the value set"):
+        plot_likert_diverging(analysis.assign(tr1=analysis["tr1"].replace(5.0, 99.0)), codebook, "en", ["trust"])
+    with pytest.raises(ValueError, match="tr2"):
+        plot_likert_diverging(analysis.drop(columns="tr2"), codebook, "en", ["trust"])
+
+
+@pytest.mark.parametrize("draw", ["reliability", "likert"])
+def test_new_figures_save_byte_identically(tmp_path, survey, codebook, draw):
+    _, analysis, reliability = survey
+
+    def figure():
+        if draw == "reliability":
+            return plot_reliability(reliability, codebook, "fr")
+        return plot_likert_diverging(analysis, codebook, "fr", LIKERT_SCALES)
+
+    first = save_figure(figure(), tmp_path / "a.png").read_bytes()
+    second = save_figure(figure(), tmp_path / "b.png").read_bytes()
+    assert first.startswith(PNG_SIGNATURE) and first == second
+
+
+def test_make_figures_adds_the_optional_figures_only_when_asked(tmp_path, survey, choice_mnl, sample_flow, codebook):
+    _, analysis, reliability = survey
+    paths = make_figures(
+        analysis, choice_mnl, sample_flow, codebook, "en", ["asset_specificity", "trust"], "satisfaction",
+        tmp_path / "fig", reliability=reliability, likert_scales=LIKERT_SCALES,
+    )
+
+    assert [path.name for path in paths][-2:] == ["reliability.png", "likert_items.png"]
+    assert len(paths) == 7
+    assert all(path.read_bytes().startswith(PNG_SIGNATURE) for path in paths)

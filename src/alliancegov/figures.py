@@ -62,10 +62,34 @@ TEXT = {
     "analysed": {"fr": "Analysées", "en": "Analysed"},
     "level_separator": {"fr": " : ", "en": ": "},
     "group_size": {"fr": "{label} (n = {n})", "en": "{label} (n = {n})"},
+    "reliability_title": {
+        "fr": "Fiabilité des échelles (vagues regroupées)",
+        "en": "Scale reliability (pooled waves)",
+    },
+    "reliability_axis": {"fr": "Coefficient de fiabilité", "en": "Reliability coefficient"},
+    "alpha_with_ci": {"fr": "Alpha de Cronbach et IC à {level} %", "en": "Cronbach's alpha with {level}% CI"},
+    "omega": {"fr": "Oméga total de McDonald", "en": "McDonald's omega total"},
+    "reliability_threshold": {"fr": "Seuil usuel de {value}", "en": "Usual threshold of {value}"},
+    "likert_title": {"fr": "Réponses aux items des échelles", "en": "Answers to the scale items"},
+    "likert_axis": {"fr": "Part des réponses valides", "en": "Share of valid answers"},
+    "likert_note": {
+        "fr": "Items inversés marqués {mark} : réponses telles que données, avant recodage. "
+              "Non-réponses exclues ; catégorie neutre centrée sur 0.",
+        "en": "Reverse-coded items marked {mark}: answers as given, before recoding. "
+              "Missing answers left out; neutral category centred on 0.",
+    },
+    "reverse_mark": {"fr": "(I)", "en": "(R)"},
 }
 SAMPLE_FLOW_STEPS = ("received", "excluded", "analysed")
 # Indices in the colorblind palette; the first four are taken by the governance forms.
 SAMPLE_FLOW_COLOURS = {"received": 7, "excluded": 5, "analysed": 2}
+RELIABILITY_COLOURS = {"alpha": 4, "omega": 5}
+RELIABILITY_THRESHOLD = 0.7
+POOLED_WAVE = "all"
+# ColorBrewer RdBu ends (colour-blind safe) with a grey neutral, disagree red → agree blue.
+LIKERT_PALETTE = "RdBu"
+LIKERT_NEUTRAL_COLOUR = (0.8, 0.8, 0.8)
+LIKERT_ITEM_LABEL_CHARS = 34
 
 
 def text(key: str, language: str, **fields: object) -> str:
@@ -381,6 +405,180 @@ def plot_sample_flow(sample_flow: pd.DataFrame, language: str) -> Figure:
     return figure
 
 
+def with_count(label: str, n: int, language: str, width: int = LABEL_WIDTH_CHARS) -> str:
+    """``label (n = N)`` wrapped to ``width``, never breaking inside "(n = N)" (no-break spaces)."""
+    count = text("group_size", language, label="", n=n).strip().replace(" ", "\u00a0")
+    return wrap(f"{label} {count}", width)
+
+
+def decimal(value: float, language: str) -> str:
+    """``value`` written with ``g`` formatting and the decimal comma in French."""
+    written = f"{value:g}"
+    return written.replace(".", ",") if language == "fr" else written
+
+
+def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: str) -> Figure:
+    """Cronbach's alpha with its confidence interval and McDonald's omega per scale, pooled waves.
+
+    Input: the reliability table (``scale, wave, n_complete, alpha, alpha_conf_low,
+    alpha_conf_high, omega``, see ``alliancegov.constructs.reliability_table``); only the
+    pooled rows (wave ``all``) are drawn, scales in codebook order, top to bottom, each
+    labelled with its number of complete responses. A dashed line marks the usual 0.7.
+    """
+    import seaborn as sns
+
+    pooled = reliability[reliability["wave"].astype(str) == POOLED_WAVE].set_index("scale")
+    scales = [scale for scale in codebook.scales["scale"] if scale in pooled.index]
+    scales += [scale for scale in pooled.index if scale not in scales]
+    if not scales:
+        raise ValueError(f"reliability has no pooled rows (wave {POOLED_WAVE!r})")
+    rows = pooled.loc[scales]
+    palette = sns.color_palette("colorblind")
+    positions = np.arange(len(scales))[::-1]
+    with themed_figure(1.3 + 0.36 * len(scales)) as (figure, axes):
+        ax = axes[0, 0]
+        ax.axvline(RELIABILITY_THRESHOLD, color="0.3", linestyle="--", linewidth=0.8,
+                   label=text("reliability_threshold", language, value=decimal(RELIABILITY_THRESHOLD, language)))
+        ax.errorbar(
+            rows["alpha"], positions + 0.12,
+            xerr=[rows["alpha"] - rows["alpha_conf_low"], rows["alpha_conf_high"] - rows["alpha"]],
+            fmt="o", markersize=4, capsize=2, linewidth=1, color=palette[RELIABILITY_COLOURS["alpha"]],
+            label=text("alpha_with_ci", language, level=95),
+        )
+        ax.plot(rows["omega"], positions - 0.12, "D", markersize=4, linestyle="none",
+                color=palette[RELIABILITY_COLOURS["omega"]], label=text("omega", language))
+        labels = [
+            with_count(codebook.label(scale, language), int(row.n_complete), language, 34)
+            for scale, row in zip(scales, rows.itertuples(), strict=True)
+        ]
+        ax.set_yticks(positions, labels)
+        ax.set_ylim(-0.6, len(scales) - 0.4)
+        low = np.nanmin(rows[["alpha_conf_low", "omega", "alpha"]].to_numpy(float))
+        ax.set_xlim(min(0.5, np.floor(low * 10) / 10), 1.0)
+        ax.set_xlabel(text("reliability_axis", language))
+        ax.set_title(text("reliability_title", language))
+        format_numbers(ax.xaxis, language)
+        handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+        keys = [text("alpha_with_ci", language, level=95), text("omega", language),
+                text("reliability_threshold", language, value=decimal(RELIABILITY_THRESHOLD, language))]
+        figure.legend([handles[key] for key in keys], keys, loc="outside lower center", ncols=3, frameon=False)
+    return figure
+
+
+def likert_shares(answers: pd.DataFrame, codes: list[int]) -> pd.DataFrame:
+    """Share of each answer code among the valid answers of each item; rows = items, columns = codes.
+
+    Input: one numeric column per item (missing answers as NaN). Raises if an answer is not
+    among ``codes``. Output also has ``n``, the number of valid answers.
+    """
+    values = answers.stack().dropna()
+    unknown = sorted(set(values) - set(codes))
+    if unknown:
+        raise ValueError(f"answers outside the value set {codes}: {unknown[:5]}")
+    counts = pd.DataFrame({code: (answers == code).sum() for code in codes}).reindex(answers.columns)
+    n = counts.sum(axis=1)
+    shares = counts.div(n.where(n > 0), axis=0)
+    return shares.assign(n=n.astype("int64"))
+
+
+def plot_likert_diverging(
+    analysis: pd.DataFrame, codebook: Codebook, language: str, scales: list[str], *, recoded: bool = True
+) -> Figure:
+    """Diverging stacked bars of the answers to every item of ``scales``, one panel per scale.
+
+    Input: a frame with one column per item (answer codes, missing as NaN). By default it is
+    the analysis frame, whose reverse-coded items hold RECODED answers; they are turned back
+    (reverse coding, (min + max) − x, is its own inverse) so every item is shown as answered,
+    which the figure note states. Pass ``recoded=False`` for a frame of raw answers (shown as
+    they are).
+
+    Each bar gives the shares of the valid answers of one item (missing left out); the neutral
+    answer is centred on 0, disagreement to the left, agreement to the right. Items are
+    labelled by their codebook label (wrapped, reverse-coded ones marked), answers by the
+    labels of the items' value set (``likert5``), all in ``language``.
+    """
+    import seaborn as sns
+    from matplotlib.ticker import FuncFormatter
+
+    from alliancegov.constructs import reverse_code
+
+    items = {scale: codebook.items(scale) for scale in scales}
+    names = [name for rows in items.values() for name in rows["name"]]
+    missing = [name for name in names if name not in analysis.columns]
+    if missing:
+        raise ValueError(f"analysis has no column for items {missing}")
+    list_names = set(codebook.variables.loc[names, "list_name"])
+    if len(list_names) != 1:
+        raise ValueError(f"items of {scales} do not share one value set: {sorted(list_names)}")
+    choices = codebook.choices(list_names.pop())
+    codes = choices["code"].tolist()
+    answers = analysis[names].astype(float)
+    if recoded:
+        answers = reverse_code(answers, codebook)
+    shares = likert_shares(answers, codes)
+
+    middle = len(codes) // 2
+    neutral = codes[middle] if len(codes) % 2 else None
+    half_neutral_all = shares[neutral] / 2 if neutral is not None else 0.0
+    extent = max((shares[codes[:middle]].sum(axis=1) + half_neutral_all).max(),
+                 (shares[codes[len(codes) - middle:]].sum(axis=1) + half_neutral_all).max())
+    # Symmetric axis to the next quarter above the longest side (at most 100 %).
+    reach = min(1.0, np.ceil(np.nan_to_num(extent, nan=1.0) * 4 + 1e-9) / 4)
+    colours = dict(zip(codes, sns.color_palette(LIKERT_PALETTE, len(codes)), strict=True))
+    if neutral is not None:
+        colours[neutral] = LIKERT_NEUTRAL_COLOUR
+    answer_labels = dict(zip(codes, choices[f"label_{language}"], strict=True))
+    mark = text("reverse_mark", language)
+
+    heights = [len(rows) for rows in items.values()]
+    with themed_figure(
+        1.8 + 0.45 * sum(heights) + 0.35 * len(scales), nrows=len(scales), sharex=True, height_ratios=heights,
+    ) as (figure, axes):
+        for ax, (scale, rows) in zip(axes[:, 0], items.items(), strict=True):
+            part = shares.loc[rows["name"]]
+            positions = np.arange(len(part))[::-1]
+            half_neutral = part[neutral] / 2 if neutral is not None else 0.0
+            left = -half_neutral
+            for code in reversed(codes[:middle]):          # towards the left, mildest first
+                left = left - part[code]
+                ax.barh(positions, part[code], left=left, color=colours[code], label=answer_labels[code],
+                        height=0.7, edgecolor="white", linewidth=0.5)
+            if neutral is not None:
+                ax.barh(positions, part[neutral], left=-half_neutral, color=colours[neutral],
+                        label=answer_labels[neutral], height=0.7, edgecolor="white", linewidth=0.5)
+            right = half_neutral
+            for code in codes[len(codes) - middle:]:        # towards the right, mildest first
+                ax.barh(positions, part[code], left=right, color=colours[code], label=answer_labels[code],
+                        height=0.7, edgecolor="white", linewidth=0.5)
+                right = right + part[code]
+            labels = [
+                with_count(codebook.label(name, language) + (f" {mark}" if reverse else ""),
+                           int(part.at[name, "n"]), language, LIKERT_ITEM_LABEL_CHARS)
+                for name, reverse in zip(rows["name"], rows["reverse"], strict=True)
+            ]
+            ax.set_yticks(positions, labels)
+            ax.set_ylim(-0.6, len(part) - 0.4)
+            ax.axvline(0, color="0.3", linewidth=0.8)
+            ax.set_title(codebook.label(scale, language), loc="left", fontweight="bold")
+            ax.grid(axis="y", visible=False)
+        unit = "\u202f%" if language == "fr" else "%"
+        axes[-1, 0].xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{abs(100 * value):.0f}{unit}"))
+        axes[-1, 0].set_xlim(-reach, reach)
+        axes[-1, 0].set_xlabel(text("likert_axis", language))
+        # The note sits under the axis label (part of the axes, so the layout makes room for it).
+        axes[-1, 0].annotate(
+            wrap(text("likert_note", language, mark=mark), 75), xy=(0.5, 0), xycoords=axes[-1, 0].xaxis.label,
+            xytext=(0, -4), textcoords="offset points", ha="center", va="top", fontsize="small", color="0.3",
+        )
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        order = [labels.index(answer_labels[code]) for code in codes]
+        # The key reads left to right like the bars.
+        figure.legend([handles[i] for i in order], [wrap(labels[i], 16) for i in order],
+                      loc="outside lower center", ncols=len(codes), frameon=False, fontsize="small")
+        figure.suptitle(text("likert_title", language))
+    return figure
+
+
 def save_figure(fig: Figure, path: str | Path) -> Path:
     """Write ``fig`` as a 300-dpi PNG that is byte-identical across runs, then close it.
 
@@ -407,11 +605,17 @@ def make_figures(
     scales: list[str],
     performance_outcome: str,
     out_dir: str | Path,
+    *,
+    reliability: pd.DataFrame | None = None,
+    likert_scales: list[str] | None = None,
 ) -> list[Path]:
     """Draw and save the report figures in ``out_dir``; return their paths in report order.
 
     Writes ``form_by_sector.png``, ``construct_scores.png``, ``choice_coefficients.png``,
-    ``performance_by_form.png`` and ``sample_flow.png``.
+    ``performance_by_form.png`` and ``sample_flow.png``; then, only when asked,
+    ``reliability.png`` (given the ``reliability`` table, see :func:`plot_reliability`) and
+    ``likert_items.png`` (given ``likert_scales``, drawn from the recoded items of ``analysis``,
+    see :func:`plot_likert_diverging`).
     """
     out_dir = Path(out_dir)
     figures = {
@@ -421,5 +625,9 @@ def make_figures(
         "performance_by_form": lambda: plot_performance_by_form(analysis, performance_outcome, codebook, language),
         "sample_flow": lambda: plot_sample_flow(sample_flow, language),
     }
+    if reliability is not None:
+        figures["reliability"] = lambda: plot_reliability(reliability, codebook, language)
+    if likert_scales:
+        figures["likert_items"] = lambda: plot_likert_diverging(analysis, codebook, language, likert_scales)
     # Drawn and saved one at a time so only one figure is held in memory.
     return [save_figure(draw(), out_dir / f"{stem}.png") for stem, draw in figures.items()]
