@@ -186,3 +186,23 @@ def test_binary_outcome_is_missing_where_its_inputs_are():
                          "new_legal_entity": ["no", "no", "no", "yes"]})
     result = binary_outcome(data, "(equity_stake != 'none') | (new_legal_entity == 'yes')")
     assert result.tolist()[:2] == ["no", "yes"] and pd.isna(result.iloc[2]) and result.iloc[3] == "yes"
+
+
+def test_survey_design_gives_linearised_errors_and_design_df(panel):
+    """With PSU = firm and no strata or weights, the design covariance is Stata's vce(cluster)."""
+    rng = np.random.default_rng(4)
+    data = panel.assign(stratum=np.where(panel["sector"] == "textile", "t", "s"), pw=rng.uniform(1, 3, len(panel)))
+    design = analyse_choice(data, light(cov_type="design", psu="firm_key"), CATEGORIES)
+    cluster = analyse_choice(data, light(cov_type="cluster", cluster="firm_key"), CATEGORIES)
+    np.testing.assert_allclose(design.fit.cov, cluster.fit.cov, rtol=1e-8)
+    n_psu = data["firm_key"].nunique()
+    assert design.fit.df_resid == n_psu - 1
+    table = design.tables["choice_mnl"]
+    half = stats.t(n_psu - 1).ppf(0.975) * table["std_error"]
+    np.testing.assert_allclose(table["conf_high"] - table["estimate"], half)
+    weighted = analyse_choice(data, light(cov_type="design", sampling_weights="pw", strata="stratum", psu="firm_key"),
+                              CATEGORIES)
+    assert not set(weighted.tables["choice_tests"]["test"]) & {"lr_term", "iia_hausman_mcfadden"}
+    assert "lr_chi2" not in set(weighted.tables["choice_fit"]["statistic"])
+    with pytest.raises(ValueError, match="sampling_weights"):
+        light(weights="pw", cov_type="design", psu="firm_key")

@@ -10,21 +10,23 @@ outcome level as base and drops labels, so the outcome is coded here with the co
 Standard errors (``cov_type``): ``model`` (inverse information, Stata's default ``oim``),
 ``robust`` (sandwich × N/(N−1), Stata's ``vce(robust)``) or ``cluster`` (sandwich of cluster
 score sums × G/(G−1), Stata's ``vce(cluster)``; statsmodels' own cluster option also multiplies
-by (N−1)/(N−K), which Stata does not).
+by (N−1)/(N−K), which Stata does not) or ``design`` (a survey design: sampling weights, strata,
+PSUs and a finite population correction give pseudo-likelihood estimates with Taylor-linearised
+standard errors and t intervals on the design degrees of freedom, as Stata's ``svy: mlogit``).
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from alliancegov.stats.tidy import readable_term, tidy_coefficients
 
-COV_TYPES = ("model", "robust", "cluster")
+COV_TYPES = ("model", "robust", "cluster", "design")
 FIRTH_POLICIES = ("auto", "always", "never")
 SMALL_EVENTS_PER_PARAMETER = 10  # Peduzzi et al. (1996)'s rule of thumb, reported per equation
 
@@ -65,12 +67,27 @@ class ChoiceSpec:
     binary_outcome: str | None = None
     binary_name: str = "binary_outcome"
     cv_folds: int = 5
+    sampling_weights: str | None = None
+    strata: str | None = None
+    psu: str | None = None
+    fpc: str | None = None
+    lonely_psu: str = "error"
 
     def __post_init__(self) -> None:
         if self.cov_type not in COV_TYPES:
             raise ValueError(f"cov_type must be one of {COV_TYPES}, not {self.cov_type!r}")
         if self.cov_type == "cluster" and not self.cluster:
             raise ValueError("cov_type 'cluster' needs a cluster variable")
+        if self.cov_type == "design" and not (self.sampling_weights or self.strata or self.psu):
+            raise ValueError("cov_type 'design' needs sampling_weights, strata or psu")
+        if self.weights and self.cov_type == "design":
+            raise ValueError("frequency weights and a survey design cannot be combined; "
+                             "give the design's weights as sampling_weights")
+
+    @property
+    def design_columns(self) -> list[str]:
+        return [c for c in (self.sampling_weights, self.strata, self.psu, self.fpc) if c] \
+            if self.cov_type == "design" else []
         if self.firth not in FIRTH_POLICIES:
             raise ValueError(f"firth must be one of {FIRTH_POLICIES}, not {self.firth!r}")
 
@@ -96,6 +113,12 @@ class ChoiceDesign:
     continuous: list[int]         # column indices of numeric regressors
     discrete: dict[str, tuple[None, list[int]]] = field(default_factory=dict)  # factor → dummy columns
     n_missing: int = 0            # rows left out for a missing outcome, regressor, cluster or weight
+    survey: object | None = None  # stats.survey.SurveyDesign when cov_type is "design"
+
+    @property
+    def averaging_weights(self) -> np.ndarray | None:
+        """Weights of averages over firms (AMEs, predictions): frequency or sampling weights."""
+        return self.weights if self.survey is None else self.survey.weights
 
 
 @dataclass
@@ -106,6 +129,7 @@ class ChoiceFit:
     probabilities: np.ndarray     # (n, J)
     converged: bool
     model_cov: np.ndarray         # inverse information, for tests that need it
+    df_resid: float | None = None  # design degrees of freedom (t intervals) under a survey design
 
 
 def outcome_levels(data: pd.Series, base: str, categories: list[str]) -> list[str]:
@@ -129,6 +153,7 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) ->
     import patsy
 
     needed = [c for c in (spec.outcome, spec.weights, spec.cluster if spec.cov_type == "cluster" else None) if c]
+    needed += spec.design_columns
     usable = data.dropna(subset=needed)
     matrix = patsy.dmatrix(spec.formula, usable, return_type="dataframe", NA_action="drop")
     info = matrix.design_info
@@ -151,12 +176,21 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) ->
             continuous.extend(columns)
     levels = outcome_levels(rows[spec.outcome], spec.base, categories)
     codes = pd.Categorical(rows[spec.outcome], categories=levels).codes.astype(int)
+    survey = None
+    if spec.cov_type == "design":
+        from alliancegov.stats.survey import SurveyDesign
+
+        def column(name: str | None, dtype=None) -> np.ndarray | None:
+            return rows[name].to_numpy(dtype) if name else None
+
+        survey = SurveyDesign(weights=column(spec.sampling_weights, float), strata=column(spec.strata),
+                              psu=column(spec.psu), fpc=column(spec.fpc, float), lonely_psu=spec.lonely_psu)
     return ChoiceDesign(
         data=rows.reset_index(drop=True), X=X, y=codes, levels=levels,
         weights=rows[spec.weights].to_numpy(float) if spec.weights else None,
         groups=pd.factorize(rows[spec.cluster])[0] if spec.cov_type == "cluster" else None,
         design_info=info, terms=terms, continuous=continuous, discrete=discrete,
-        n_missing=int(len(data) - len(rows)),
+        n_missing=int(len(data) - len(rows)), survey=survey,
     )
 
 
@@ -168,6 +202,13 @@ def fit_mnl(design: ChoiceDesign, spec: ChoiceSpec) -> ChoiceFit:
     from alliancegov.stats.mnl import fit_mnl_newton, model_covariance, probabilities, sandwich_covariance
 
     X = design.X.to_numpy()
+    if design.survey is not None:
+        from alliancegov.stats.survey import fit_mnl_survey
+
+        with threadpool_limits(1, user_api="blas"):
+            survey = fit_mnl_survey(X, design.y, design.survey)
+        return ChoiceFit(survey.params, survey.cov, survey.loglik, probabilities(X, survey.params), survey.converged,
+                         survey.cov_srs, df_resid=float(survey.design_df))
     with threadpool_limits(1, user_api="blas"):  # one BLAS thread: measured faster than two here
         if design.weights is None:
             result = sm.MNLogit(design.y, X).fit(method="newton", maxiter=100, disp=0)
@@ -198,7 +239,8 @@ def coefficient_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) ->
     """Tidy coefficients per non-base outcome, with relative-risk ratios and their CIs."""
     k = design.X.shape[1]
     terms = list(design.X.columns) * (len(design.levels) - 1)
-    table = tidy_coefficients(terms, fit.params.T.ravel(), np.sqrt(np.diag(fit.cov)), level=spec.level)
+    table = tidy_coefficients(terms, fit.params.T.ravel(), np.sqrt(np.diag(fit.cov)), df_resid=fit.df_resid,
+                              level=spec.level)
     table = _per_outcome(table, design.levels, spec.base)
     table["rrr"] = np.exp(table["estimate"])
     table["rrr_conf_low"] = np.exp(table["conf_low"])
@@ -216,7 +258,7 @@ def ame_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Data
         # a single-dummy factor keeps its full column name (``sector[textile]``) as its label
         discrete[design.X.columns[columns[0]] if len(columns) == 1 else name] = (None, columns)
     ames = average_marginal_effects(design.X, fit.params, fit.cov, continuous=design.continuous,
-                                    discrete=discrete, weights=design.weights)
+                                    discrete=discrete, weights=design.averaging_weights)
     table = tidy_coefficients(ames["variable"], ames["estimate"], ames["std_error"], level=spec.level)
     table.insert(0, "outcome", np.asarray(design.levels, dtype=object)[ames["outcome"].to_numpy(int)])
     return table
@@ -244,7 +286,7 @@ def prediction_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> 
                     scenario[spec.profile_by] = by
                 (X,) = patsy.build_design_matrices([design.design_info], scenario, return_type="dataframe")
                 table = average_predicted_probabilities(X.to_numpy(float), fit.params, fit.cov,
-                                                        weights=design.weights, level=spec.level)
+                                                        weights=design.averaging_weights, level=spec.level)
                 table.insert(0, "variable", variable)
                 table.insert(1, "value", value)
                 table.insert(2, "by", by if by is not None else "")
@@ -271,7 +313,7 @@ def test_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Dat
 
     Columns: ``test, hypothesis, df, statistic, p_value, note``. Wald tests use the configured
     covariance; LR and IIA tests refit the model by maximum likelihood, so they are left out
-    with frequency weights.
+    with frequency weights or a survey design.
     """
     from types import SimpleNamespace
 
@@ -280,7 +322,7 @@ def test_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Dat
     X, names = design.X.to_numpy(), list(design.X.columns)
     terms = {term: columns for term, columns in design.terms.items() if term != "Intercept"}
     fitted = SimpleNamespace(params=fit.params, cov_params=lambda: fit.cov)
-    likelihood_tests = design.weights is None
+    likelihood_tests = design.weights is None and design.survey is None
 
     def term_tests(kind: str, compute):
         return lambda: compute().assign(test=kind).rename(columns={"term": "hypothesis"})
@@ -311,6 +353,9 @@ def fit_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Data
     from alliancegov.stats.mnl_tests import fit_statistics
 
     table = fit_statistics(design.y, fit.probabilities, fit.loglik, fit.params.size, weights=design.weights)
+    if design.survey is not None:  # a pseudo-likelihood: likelihood-based statistics do not apply
+        table = table[~table["statistic"].isin(["lr_chi2", "lr_df", "lr_p_value", "aic", "bic", "aic_per_obs",
+                                                "bic_prime"])]
     extra = pd.DataFrame({
         "statistic": ["n_missing", "n_clusters", "converged"],
         "value": [float(design.n_missing),
@@ -422,8 +467,7 @@ def binary_outcome(data: pd.DataFrame, expression: str) -> pd.Series:
 def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> pd.DataFrame:
     """Logit of ``binary_outcome`` (yes against no) on the choice regressors, as ``coefficient_table``."""
     column = "binary_outcome"
-    binary = ChoiceSpec(column, "no", spec.formula, cov_type=spec.cov_type, cluster=spec.cluster,
-                        weights=spec.weights, level=spec.level)
+    binary = replace(spec, outcome=column, base="no", binary_outcome=None)
     design = build_design(data.assign(**{column: binary_outcome(data, spec.binary_outcome)}), binary, ["no", "yes"])
     table = coefficient_table(fit_mnl(design, binary), design, binary)
     table["outcome"] = spec.binary_name
@@ -477,8 +521,10 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
             columns=["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
                      "conf_high"]),
     }
-    if spec.bootstrap_replicates > 0:
+    if spec.bootstrap_replicates > 0 and design.survey is None:
         tables["choice_bootstrap"] = bootstrap_table(design, spec, n_jobs=n_jobs)
+    elif spec.bootstrap_replicates > 0:
+        notes.append("bootstrap not run: resampling a complex survey design needs replicate weights")
     if spec.ordered:
         tables |= ordered_tables(design, categories, spec)
     if spec.binary_outcome:

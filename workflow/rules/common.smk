@@ -67,7 +67,7 @@ def choice_table_wanted(name):
     """The optional choice tables follow the config (see alliancegov.choice.ChoiceSpec)."""
     spec = config["choice"]
     optional = {
-        "choice_bootstrap": spec.get("bootstrap_replicates", 0) > 0,
+        "choice_bootstrap": spec.get("bootstrap_replicates", 0) > 0 and spec.get("cov_type") != "design",
         "choice_ordered": spec.get("ordered", True),
         "choice_ordered_ame": spec.get("ordered", True),
         "choice_ordered_brant": spec.get("ordered", True),
