@@ -10,9 +10,11 @@ from alliancegov.codebook import Codebook
 from alliancegov.figures import (
     make_figures,
     mean_confidence_intervals,
+    plot_ame_forest,
     plot_choice_coefficients,
     plot_form_by_sector,
     plot_performance_by_form,
+    plot_predicted_probabilities,
     plot_sample_flow,
     sample_flow_bars,
     save_figure,
@@ -76,17 +78,6 @@ def all_texts(figure) -> list[str]:
     from matplotlib.text import Text
 
     return [artist.get_text().replace("\n", " ") for artist in figure.findobj(Text) if artist.get_text()]
-
-
-def test_make_figures_writes_the_five_pngs(tmp_path, analysis, choice_mnl, sample_flow, codebook):
-    paths = make_figures(analysis, choice_mnl, sample_flow, codebook, "fr", SCALES, "satisfaction", tmp_path / "fig")
-
-    assert [path.name for path in paths] == [
-        "form_by_sector.png", "construct_scores.png", "choice_coefficients.png",
-        "performance_by_form.png", "sample_flow.png",
-    ]
-    for path in paths:
-        assert path.read_bytes().startswith(PNG_SIGNATURE)
 
 
 def test_saving_the_same_figure_twice_gives_identical_bytes(tmp_path, sample_flow):
@@ -329,13 +320,62 @@ def test_new_figures_save_byte_identically(tmp_path, survey, codebook, draw):
     assert first.startswith(PNG_SIGNATURE) and first == second
 
 
-def test_make_figures_adds_the_optional_figures_only_when_asked(tmp_path, survey, choice_mnl, sample_flow, codebook):
-    _, analysis, reliability = survey
-    paths = make_figures(
-        analysis, choice_mnl, sample_flow, codebook, "en", ["asset_specificity", "trust"], "satisfaction",
-        tmp_path / "fig", reliability=reliability, likert_scales=LIKERT_SCALES,
-    )
+@pytest.fixture(scope="module")
+def choice_ame(codebook) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    rows = [(form, term) for form in codebook.answer_names("governance_form")
+            for term in ["asset_specificity", "trust", "sector[textile]"]]
+    frame = pd.DataFrame(rows, columns=["outcome", "term"])
+    frame["estimate"] = rng.normal(0, 0.05, len(frame))
+    frame["conf_low"] = frame["estimate"] - 0.03
+    frame["conf_high"] = frame["estimate"] + 0.03
+    return frame
 
-    assert [path.name for path in paths][-2:] == ["reliability.png", "likert_items.png"]
-    assert len(paths) == 7
+
+@pytest.fixture(scope="module")
+def choice_predictions(codebook) -> pd.DataFrame:
+    forms = codebook.answer_names("governance_form")
+    rows = []
+    for variable in ["asset_specificity", "environmental_uncertainty"]:
+        for by in ["textile", "services"]:
+            for value in np.linspace(1, 5, 5):
+                shares = np.exp(np.arange(4) * (value - 3) / 2)
+                for form, share in zip(forms, shares / shares.sum()):
+                    rows.append((variable, value, by, form, share, share - 0.05, share + 0.05))
+    return pd.DataFrame(rows, columns=["variable", "value", "by", "outcome", "estimate", "conf_low", "conf_high"])
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_ame_forest_has_a_panel_per_form_including_the_base(choice_ame, codebook, language):
+    figure = plot_ame_forest(choice_ame, codebook, language)
+    titles = [ax.get_title().replace("\n", " ") for ax in figure.axes]
+    assert titles == [codebook.answer_label("governance_form", f, language)
+                      for f in codebook.answer_names("governance_form")]
+    texts = all_texts(figure)
+    assert ("Secteur d'activité : Textile-habillement" if language == "fr" else "Sector: Textile and apparel") in texts
+
+
+def test_predicted_probability_curves(choice_predictions, codebook, tmp_path):
+    figure = plot_predicted_probabilities(choice_predictions, codebook, "fr", "sector")
+    assert len(figure.axes) == 4
+    titles = {ax.get_title().replace("\n", " ") for ax in figure.axes}
+    assert "Textile-habillement : Spécificité des actifs" in titles
+    assert all(ax.get_ylim() == (0, 1) for ax in figure.axes)
+    assert len(figure.axes[0].lines) == 4
+    first = save_figure(plot_predicted_probabilities(choice_predictions, codebook, "en", "sector"), tmp_path / "a.png")
+    second = save_figure(plot_predicted_probabilities(choice_predictions, codebook, "en", "sector"), tmp_path / "b.png")
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_make_figures_writes_every_report_figure(tmp_path, survey, choice_mnl, choice_ame, choice_predictions,
+                                                  sample_flow, codebook):
+    _, analysis, reliability = survey
+    tables = {"choice_mnl": choice_mnl, "choice_ame": choice_ame, "choice_predictions": choice_predictions,
+              "sample_flow": sample_flow, "reliability": reliability}
+    paths = make_figures(analysis, tables, codebook, "en", scales=["asset_specificity", "trust"],
+                         likert_scales=LIKERT_SCALES, performance_outcome="satisfaction", profile_by="sector",
+                         out_dir=tmp_path / "fig")
+    assert [p.stem for p in paths] == ["form_by_sector", "construct_scores", "choice_coefficients", "choice_ame",
+                                       "choice_predictions", "performance_by_form", "sample_flow", "reliability",
+                                       "likert_items"]
     assert all(path.read_bytes().startswith(PNG_SIGNATURE) for path in paths)

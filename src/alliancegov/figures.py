@@ -79,6 +79,19 @@ TEXT = {
               "Missing answers left out; neutral category centred on 0.",
     },
     "reverse_mark": {"fr": "(I)", "en": "(R)"},
+    "ame_title": {
+        "fr": "Effets marginaux moyens sur la probabilité de chaque forme",
+        "en": "Average marginal effects on the probability of each form",
+    },
+    "ame_axis": {
+        "fr": "Variation de la probabilité (points de probabilité) et IC à 95 %",
+        "en": "Change in probability (probability points) with 95% CI",
+    },
+    "predicted_title": {
+        "fr": "Probabilités prédites moyennes et IC à 95 %",
+        "en": "Average predicted probabilities with 95% CI",
+    },
+    "predicted_axis": {"fr": "Probabilité prédite", "en": "Predicted probability"},
 }
 SAMPLE_FLOW_STEPS = ("received", "excluded", "analysed")
 # Indices in the colorblind palette; the first four are taken by the governance forms.
@@ -300,6 +313,75 @@ def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, langu
         base_label = ", ".join(forms[form] for form in base)
         figure.supxlabel(text("coefficient_axis", language, base=base_label), fontsize="medium")
         figure.suptitle(text("choice_title", language))
+    return figure
+
+
+def plot_ame_forest(choice_ame: pd.DataFrame, codebook: Codebook, language: str) -> Figure:
+    """Forest plot of average marginal effects with 95% CIs, one panel per governance form.
+
+    Input: tidy AMEs with ``outcome`` (every form, the base included), ``term``, ``estimate``,
+    ``conf_low``, ``conf_high`` (probability units), as ``choice_ame.csv``.
+    """
+    outcome = codebook_categorical(choice_ame["outcome"], codebook, FORM)
+    outcomes = [form for form in outcome.cat.categories if form in set(outcome)]
+    forms = form_labels(codebook, language)
+    colours = form_colours(codebook)
+    terms = list(dict.fromkeys(choice_ame["term"]))
+    position = {term: len(terms) - 1 - rank for rank, term in enumerate(terms)}
+    with themed_figure(1.2 + 0.32 * len(terms), ncols=len(outcomes), sharex=True, sharey=True) as (figure, axes):
+        for ax, form in zip(axes[0], outcomes, strict=True):
+            rows = choice_ame[outcome == form]
+            ax.errorbar(
+                rows["estimate"], rows["term"].map(position),
+                xerr=[rows["estimate"] - rows["conf_low"], rows["conf_high"] - rows["estimate"]],
+                fmt="o", markersize=3.5, capsize=2, linewidth=1, color=colours[form],
+            )
+            ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
+            ax.set_title(wrap(forms[form], 18))
+            format_numbers(ax.xaxis, language)
+        axes[0, 0].set_yticks(range(len(terms)), [wrap(term_label(t, codebook, language)) for t in reversed(terms)])
+        axes[0, 0].set_ylim(-0.7, len(terms) - 0.3)
+        figure.supxlabel(text("ame_axis", language), fontsize="medium")
+        figure.suptitle(text("ame_title", language))
+    return figure
+
+
+def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, language: str,
+                                 by_variable: str | None) -> Figure:
+    """Average predicted probability of each form over each profile variable, with 95% CI bands.
+
+    Input: ``choice_predictions.csv`` (``variable, value, by, outcome, estimate, conf_low,
+    conf_high``). One column of panels per profile variable, one row per level of ``by``
+    (labelled from the codebook answers of ``by_variable``), one colour per form.
+    """
+    variables = list(dict.fromkeys(predictions["variable"]))
+    by_levels = list(dict.fromkeys(predictions["by"].fillna("")))
+    forms = form_labels(codebook, language)
+    colours = form_colours(codebook)
+    with themed_figure(1.0 + 2.2 * len(by_levels), nrows=len(by_levels), ncols=len(variables),
+                       sharex="col", sharey=True) as (figure, axes):
+        for row, by in enumerate(by_levels):
+            for column, variable in enumerate(variables):
+                ax = axes[row, column]
+                panel = predictions[(predictions["variable"] == variable) & (predictions["by"].fillna("") == by)]
+                for form in codebook.answer_names(FORM):
+                    curve = panel[panel["outcome"] == form].sort_values("value")
+                    if curve.empty:
+                        continue
+                    ax.plot(curve["value"], curve["estimate"], color=colours[form], linewidth=1.3, label=forms[form])
+                    ax.fill_between(curve["value"], curve["conf_low"], curve["conf_high"], color=colours[form],
+                                    alpha=0.18, linewidth=0)
+                ax.set_ylim(0, 1)
+                format_shares(ax.yaxis, language)
+                format_numbers(ax.xaxis, language)
+                title = label_or_name(codebook, variable, language)
+                if by and by_variable:
+                    title = codebook.answer_label(by_variable, by, language) + text("level_separator", language) + title
+                ax.set_title(wrap(title, 40), fontsize="medium")
+        figure.supylabel(text("predicted_axis", language), fontsize="medium")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        figure.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+        figure.suptitle(text("predicted_title", language))
     return figure
 
 
@@ -598,36 +680,35 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
 
 def make_figures(
     analysis: pd.DataFrame,
-    choice_mnl: pd.DataFrame,
-    sample_flow: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
     codebook: Codebook,
     language: str,
-    scales: list[str],
-    performance_outcome: str,
-    out_dir: str | Path,
     *,
-    reliability: pd.DataFrame | None = None,
-    likert_scales: list[str] | None = None,
+    scales: list[str],
+    likert_scales: list[str],
+    performance_outcome: str,
+    profile_by: str | None,
+    out_dir: str | Path,
 ) -> list[Path]:
-    """Draw and save the report figures in ``out_dir``; return their paths in report order.
+    """Draw and save every report figure in ``out_dir``; return their paths in report order.
 
-    Writes ``form_by_sector.png``, ``construct_scores.png``, ``choice_coefficients.png``,
-    ``performance_by_form.png`` and ``sample_flow.png``; then, only when asked,
-    ``reliability.png`` (given the ``reliability`` table, see :func:`plot_reliability`) and
-    ``likert_items.png`` (given ``likert_scales``, drawn from the recoded items of ``analysis``,
-    see :func:`plot_likert_diverging`).
+    ``tables`` holds ``choice_mnl``, ``choice_ame``, ``choice_predictions``, ``reliability`` and
+    ``sample_flow`` as the pipeline writes them. Writes ``form_by_sector``, ``construct_scores``,
+    ``choice_coefficients``, ``choice_ame``, ``choice_predictions``, ``performance_by_form``,
+    ``sample_flow``, ``reliability`` and ``likert_items`` (``.png``).
     """
     out_dir = Path(out_dir)
     figures = {
         "form_by_sector": lambda: plot_form_by_sector(analysis, codebook, language),
         "construct_scores": lambda: plot_construct_scores(analysis, codebook, language, scales),
-        "choice_coefficients": lambda: plot_choice_coefficients(choice_mnl, codebook, language),
+        "choice_coefficients": lambda: plot_choice_coefficients(tables["choice_mnl"], codebook, language),
+        "choice_ame": lambda: plot_ame_forest(tables["choice_ame"], codebook, language),
+        "choice_predictions": lambda: plot_predicted_probabilities(tables["choice_predictions"], codebook, language,
+                                                                   profile_by),
         "performance_by_form": lambda: plot_performance_by_form(analysis, performance_outcome, codebook, language),
-        "sample_flow": lambda: plot_sample_flow(sample_flow, language),
+        "sample_flow": lambda: plot_sample_flow(tables["sample_flow"], language),
+        "reliability": lambda: plot_reliability(tables["reliability"], codebook, language),
+        "likert_items": lambda: plot_likert_diverging(analysis, codebook, language, likert_scales),
     }
-    if reliability is not None:
-        figures["reliability"] = lambda: plot_reliability(reliability, codebook, language)
-    if likert_scales:
-        figures["likert_items"] = lambda: plot_likert_diverging(analysis, codebook, language, likert_scales)
     # Drawn and saved one at a time so only one figure is held in memory.
     return [save_figure(draw(), out_dir / f"{stem}.png") for stem, draw in figures.items()]

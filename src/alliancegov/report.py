@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 TEMPLATE_NAME = "report.html.j2"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow")
+FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "choice_ame", "choice_predictions",
+                "performance_by_form", "sample_flow", "reliability", "likert_items")
 TABLE_KEYS = ("reliability", "choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample",
               "performance_ols", "performance_fit", "form_by_sector")
 PROVENANCE_COLUMNS = ("wave", "file", "format", "sha256", "rows")
@@ -65,6 +66,13 @@ REPORT_TEXT = {
         "figure_sample_flow": "Du questionnaire reçu à l'échantillon analysé, par vague.",
         "figure_construct_scores": "Distribution des scores des construits par forme de gouvernance.",
         "figure_choice_coefficients": "Coefficients du logit multinomial et intervalles de confiance à 95 %.",
+        "figure_choice_ame": "Effets marginaux moyens sur la probabilité de chaque forme, IC à 95 %.",
+        "figure_choice_predictions": (
+            "Probabilités prédites moyennes de chaque forme selon la spécificité des actifs et l'incertitude, "
+            "par secteur, avec bandes de confiance à 95 %."
+        ),
+        "figure_reliability": "Alpha de Cronbach (IC de Feldt à 95 %) et oméga de McDonald par échelle.",
+        "figure_likert_items": "Réponses aux items des échelles (barres divergentes).",
         "figure_performance_by_form": (
             "Performance moyenne par forme de gouvernance et intervalles de confiance à 95 %."
         ),
@@ -104,6 +112,13 @@ REPORT_TEXT = {
         "figure_sample_flow": "From questionnaires received to the analysed sample, by wave.",
         "figure_construct_scores": "Distribution of construct scores by governance form.",
         "figure_choice_coefficients": "Multinomial-logit coefficients with 95% confidence intervals.",
+        "figure_choice_ame": "Average marginal effects on the probability of each form, 95% CIs.",
+        "figure_choice_predictions": (
+            "Average predicted probabilities of each form over asset specificity and uncertainty, by sector, "
+            "with 95% confidence bands."
+        ),
+        "figure_reliability": "Cronbach's alpha (Feldt 95% CI) and McDonald's omega per scale.",
+        "figure_likert_items": "Answers to the scale items (diverging bars).",
         "figure_performance_by_form": "Mean performance by governance form with 95% confidence intervals.",
         "inputs": "Input files",
         "configuration": "Configuration",

@@ -9,6 +9,11 @@ rule constructs:
             caption="../report/reliability.rst",
             category="2. Measurement",
         ),
+        item_statistics=report(
+            "results/tables/reliability_items.csv",
+            caption="../report/reliability_items.rst",
+            category="2. Measurement",
+        ),
     params:
         code=source_hash("codebook", "constructs", "tables"),
     log:

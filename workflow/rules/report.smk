@@ -1,10 +1,23 @@
-FIGURES = ["form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow"]
+FIGURES = [
+    "form_by_sector",
+    "construct_scores",
+    "choice_coefficients",
+    "choice_ame",
+    "choice_predictions",
+    "performance_by_form",
+    "sample_flow",
+    "reliability",
+    "likert_items",
+]
 
 
 rule figures:
     input:
         data=rules.constructs.output.data,
-        choice=rules.choice.output.choice_mnl,
+        choice_mnl=rules.choice.output.choice_mnl,
+        choice_ame=rules.choice.output.choice_ame,
+        choice_predictions=rules.choice.output.choice_predictions,
+        reliability=rules.constructs.output.reliability,
         sample_flow=rules.pool.output.sample_flow,
         codebook=CODEBOOK_FILES,
     output:
@@ -24,7 +37,9 @@ rule figures:
     params:
         language=config["language"],
         scales=config["figures"]["construct_scales"],
+        likert_scales=config["figures"]["likert_scales"],
         performance_outcome=config["performance"]["outcome"],
+        profile_by=config["choice"].get("profile_by"),
         code=source_hash("codebook", "figures", "tables"),
     log:
         "results/logs/figures.log",

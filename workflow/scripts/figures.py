@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pandas as pd
 
 from alliancegov.codebook import Codebook
@@ -8,10 +10,14 @@ from alliancegov.tables import form_by_sector_table, write_csv
 log = start_job(snakemake.log[0])
 codebook = Codebook.from_dir(snakemake.config["codebook"])
 analysis = pd.read_parquet(snakemake.input.data)
+tables = {name: pd.read_csv(getattr(snakemake.input, name))
+          for name in ("choice_mnl", "choice_ame", "choice_predictions", "reliability")}
+tables["sample_flow"] = pd.read_csv(snakemake.input.sample_flow, keep_default_na=False)
 paths = make_figures(
-    analysis, pd.read_csv(snakemake.input.choice), pd.read_csv(snakemake.input.sample_flow, keep_default_na=False),
-    codebook, snakemake.params.language, snakemake.params.scales, snakemake.params.performance_outcome,
-    out_dir=snakemake.output.sample_flow.rsplit("/", 1)[0],
+    analysis, tables, codebook, snakemake.params.language,
+    scales=snakemake.params.scales, likert_scales=snakemake.params.likert_scales,
+    performance_outcome=snakemake.params.performance_outcome, profile_by=snakemake.params.profile_by,
+    out_dir=Path(snakemake.output.sample_flow).parent,
 )
 write_csv(form_by_sector_table(analysis, codebook), snakemake.output.table)
 log.info("figures: %s", ", ".join(map(str, paths)))
