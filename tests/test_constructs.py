@@ -101,9 +101,8 @@ def test_alpha_equals_pingouin_listwise_and_the_hand_formula(likert_items):
 
 
 def test_feldt_interval_equals_pingouin_and_the_formula(likert_items):
-    from scipy.stats import f
-
     import pingouin as pg
+    from scipy.stats import f
     complete = likert_items.dropna()
     alpha, n = cronbach_alpha(complete)
     k = complete.shape[1]
