@@ -4,6 +4,9 @@ Every received response ends either in the analysed data or in the exclusions ta
 exactly one reason: the first rule, in the configured order, whose flag it raises. Flags:
 
 * ``no_consent``: consent is not "yes";
+
+A check whose variables the wave does not have (no consent question, no duration, no attention
+item, no Likert items, no submission id) flags nobody.
 * ``duplicate_submission``: a submission id already seen (the first copy is kept);
 * ``duplicate_firm``: a firm already interviewed in this wave (the earliest submission is kept);
 * ``unknown_value``: an answer matched no code or label and was quarantined at ingestion;
@@ -35,8 +38,24 @@ class QualitySettings:
     exclusion_rules: tuple[str, ...] = RULES
     speeder_fraction: float = 0.3
     straightlining_min_run: int = 15
-    attention_variable: str = "attention_check"
+    attention_variable: str | None = "attention_check"
     attention_expected: float = 4
+    consent_variable: str | None = "consent"
+    consent_value: str = "yes"
+    duration_variable: str | None = "interview_duration_min"
+
+    @classmethod
+    def from_config(cls, qc: dict) -> QualitySettings:
+        """From the config's ``qc`` section; a check whose variable is not configured is off."""
+        attention = qc.get("attention_check") or {}
+        consent = qc.get("consent") or {}
+        return cls(
+            exclusion_rules=tuple(qc["exclusion_rules"]), speeder_fraction=qc.get("speeder_fraction", 0.3),
+            straightlining_min_run=qc.get("straightlining_min_run", 15),
+            attention_variable=attention.get("variable"), attention_expected=attention.get("expected", 0),
+            consent_variable=consent.get("variable"), consent_value=consent.get("value", "yes"),
+            duration_variable=qc.get("duration_variable"),
+        )
 
     def __post_init__(self) -> None:
         unknown = set(self.exclusion_rules) - set(RULES)
@@ -114,12 +133,16 @@ def quality_flags(frame: pd.DataFrame, codebook: Codebook, settings: QualitySett
     flags = pd.DataFrame(False, index=frame.index, columns=list(RULES))
     offending = pd.DataFrame("", index=frame.index, columns=list(RULES))
 
-    flags["no_consent"] = frame["consent"].ne("yes").fillna(True).to_numpy(bool)
-    offending["no_consent"] = "consent=" + frame["consent"].fillna("(blank)").astype(str)
+    consent = settings.consent_variable
+    if consent in frame:
+        flags["no_consent"] = frame[consent].ne(settings.consent_value).fillna(True).to_numpy(bool)
+        offending["no_consent"] = f"{consent}=" + frame[consent].fillna("(blank)").astype(str)
 
-    flags["duplicate_submission"] = frame["submission_id"].duplicated(keep="first")
-    offending["duplicate_submission"] = "submission_id=" + frame["submission_id"].astype(str)
-    order = frame.assign(_dup=flags["duplicate_submission"]).sort_values(["_dup", "submission_time", "source_row"])
+    if "submission_id" in frame and frame["submission_id"].notna().any():
+        flags["duplicate_submission"] = frame["submission_id"].duplicated(keep="first")
+        offending["duplicate_submission"] = "submission_id=" + frame["submission_id"].astype(str)
+    order_by = ["_dup", "submission_time", "source_row"] if "submission_time" in frame else ["_dup", "source_row"]
+    order = frame.assign(_dup=flags["duplicate_submission"]).sort_values(order_by)
     first_of_firm = ~order["firm_key"].duplicated(keep="first") | order["_dup"]
     flags["duplicate_firm"] = ~first_of_firm.reindex(frame.index)
     offending["duplicate_firm"] = "firm interviewed earlier in the wave"
@@ -133,19 +156,23 @@ def quality_flags(frame: pd.DataFrame, codebook: Codebook, settings: QualitySett
         flags.loc[text.index, "out_of_range"] = True
         offending.loc[text.index, "out_of_range"] = text
 
-    duration = frame["interview_duration_min"]
-    threshold = settings.speeder_fraction * duration[~flags["no_consent"]].median()
-    flags["speeder"] = (duration < threshold).fillna(False).to_numpy(bool)
-    offending["speeder"] = [f"interview_duration_min={d:g} < {threshold:.1f}" for d in duration.fillna(np.nan)]
+    if settings.duration_variable in frame:
+        duration = frame[settings.duration_variable]
+        threshold = settings.speeder_fraction * duration[~flags["no_consent"]].median()
+        flags["speeder"] = (duration < threshold).fillna(False).to_numpy(bool)
+        offending["speeder"] = [f"{settings.duration_variable}={d:g} < {threshold:.1f}" for d in duration]
 
-    likert_items = [v for v in codebook.of_type("likert") if v != settings.attention_variable]
-    runs = _longest_identical_run(frame[likert_items].to_numpy(float))
-    flags["straightlining"] = runs >= settings.straightlining_min_run
-    offending["straightlining"] = [f"{r} identical answers in a row" for r in runs]
+    likert_items = [v for v in codebook.of_type("likert") if v != settings.attention_variable and v in frame]
+    if likert_items:
+        runs = _longest_identical_run(frame[likert_items].to_numpy(float))
+        flags["straightlining"] = runs >= settings.straightlining_min_run
+        offending["straightlining"] = [f"{r} identical answers in a row" for r in runs]
 
-    attention = frame[settings.attention_variable]
-    flags["failed_attention_check"] = (attention.notna() & (attention != settings.attention_expected)).to_numpy(bool)
-    offending["failed_attention_check"] = f"{settings.attention_variable}=" + attention.astype(str)
+    if settings.attention_variable in frame:
+        attention = frame[settings.attention_variable]
+        failed = attention.notna() & (attention != settings.attention_expected)
+        flags["failed_attention_check"] = failed.to_numpy(bool)
+        offending["failed_attention_check"] = f"{settings.attention_variable}=" + attention.astype(str)
     assert len(flags) == n
     return flags, offending
 
@@ -167,7 +194,8 @@ def clean_wave(ingested: pd.DataFrame, codebook: Codebook, settings: QualitySett
         "wave": wave,
         "firm_key": values.loc[excluded, "firm_key"].to_numpy(),
         "source_row": values.loc[excluded, "source_row"].to_numpy(),
-        "submission_id": values.loc[excluded, "submission_id"].to_numpy(),
+        "submission_id": (values["submission_id"] if "submission_id" in values
+                          else pd.Series("", index=values.index, dtype="str"))[excluded].to_numpy(),
         "rule": reason[excluded].to_numpy(),
         "offending": [offending.at[i, reason.iat[i]] for i in rows],
     })

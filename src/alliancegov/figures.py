@@ -32,24 +32,24 @@ LABEL_WIDTH_CHARS = 28
 PNG_DPI = 300
 
 TEXT = {
-    "share_of_alliances": {"fr": "Part des alliances", "en": "Share of alliances"},
-    "form_by_sector_title": {"fr": "Forme de gouvernance par secteur", "en": "Governance form by sector"},
+    "share_of_responses": {"fr": "Part des réponses", "en": "Share of responses"},
+    "outcome_by_group_title": {"fr": "{outcome} selon : {group}", "en": "{outcome} by {group}"},
     "score": {"fr": "Score", "en": "Score"},
     "construct_scores_title": {
-        "fr": "Scores des construits par forme de gouvernance",
-        "en": "Construct scores by governance form",
+        "fr": "Scores des construits selon : {outcome}",
+        "en": "Construct scores by {outcome}",
     },
     "coefficient_axis": {
         "fr": "Coefficient (log du rapport des chances par rapport à « {base} ») et IC à 95 %",
         "en": "Coefficient (log-odds relative to “{base}”) with 95% CI",
     },
     "choice_title": {
-        "fr": "Choix de la forme de gouvernance : logit multinomial",
-        "en": "Choice of governance form: multinomial logit",
+        "fr": "Logit multinomial : {outcome}",
+        "en": "Multinomial logit: {outcome}",
     },
     "mean_by_form_title": {
-        "fr": "Moyenne par forme de gouvernance et IC à 95 %",
-        "en": "Mean by governance form with 95% CI",
+        "fr": "Moyenne selon : {form}, et IC à 95 %",
+        "en": "Mean by {form} with 95% CI",
     },
     "responses": {"fr": "Réponses", "en": "Responses"},
     "sample_flow_title": {
@@ -139,23 +139,23 @@ def term_label(term: str, codebook: Codebook, language: str) -> str:
     return label_or_name(codebook, term, language)
 
 
-def form_labels(codebook: Codebook, language: str) -> dict[str, str]:
-    """Governance form name → label, in codebook order."""
-    return {form: codebook.answer_label(FORM, form, language) for form in codebook.answer_names(FORM)}
+def form_labels(codebook: Codebook, language: str, outcome: str = FORM) -> dict[str, str]:
+    """Outcome answer name (a governance form) → label, in codebook order."""
+    return {form: codebook.answer_label(outcome, form, language) for form in codebook.answer_names(outcome)}
 
 
-def form_colours(codebook: Codebook) -> dict[str, tuple[float, float, float]]:
-    """Governance form name → colour, fixed by codebook order so every figure agrees."""
+def form_colours(codebook: Codebook, outcome: str = FORM) -> dict[str, tuple[float, float, float]]:
+    """Outcome answer name → colour, fixed by codebook order so every figure agrees."""
     import seaborn as sns
 
-    forms = codebook.answer_names(FORM)
+    forms = codebook.answer_names(outcome)
     return dict(zip(forms, sns.color_palette("colorblind", len(forms)), strict=True))
 
 
-def form_label_palette(codebook: Codebook, language: str) -> dict[str, tuple[float, float, float]]:
-    """Governance form label → colour, for seaborn's ``hue`` on labelled data."""
-    labels = form_labels(codebook, language)
-    return {labels[form]: colour for form, colour in form_colours(codebook).items()}
+def form_label_palette(codebook: Codebook, language: str, outcome: str = FORM) -> dict[str, tuple[float, float, float]]:
+    """Outcome answer label → colour, for seaborn's ``hue`` on labelled data."""
+    labels = form_labels(codebook, language, outcome)
+    return {labels[form]: colour for form, colour in form_colours(codebook, outcome).items()}
 
 
 def theme_rc() -> dict:
@@ -213,42 +213,46 @@ def format_shares(axis: Axis, language: str) -> None:
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{100 * value:.0f}{unit}"))
 
 
-def place_form_legend(ax: Axes, codebook: Codebook, language: str) -> None:
-    """Move the governance-form legend of ``ax`` under the figure, where long labels fit."""
+def place_form_legend(ax: Axes, codebook: Codebook, language: str, outcome: str = FORM) -> None:
+    """Move the outcome legend of ``ax`` under the figure, where long labels fit."""
     handles, labels = ax.get_legend_handles_labels()
     ax.get_legend().remove()
     ax.figure.legend(
-        handles, labels, title=codebook.label(FORM, language), loc="outside lower center", ncols=2, frameon=False
+        handles, labels, title=codebook.label(outcome, language), loc="outside lower center", ncols=2, frameon=False
     )
 
 
-def plot_form_by_sector(analysis: pd.DataFrame, codebook: Codebook, language: str) -> Figure:
-    """Bar chart of the share of each governance form within each sector.
+def plot_form_by_sector(analysis: pd.DataFrame, codebook: Codebook, language: str, outcome: str = FORM,
+                        group: str = "sector") -> Figure:
+    """Bar chart of the share of each outcome answer (governance form) within each group (sector).
 
-    Input: the analysis frame with canonical answer names in ``sector`` and
-    ``governance_form`` (one row per analysed response).
+    Input: the analysis frame with canonical answer names in ``group`` and ``outcome`` (one
+    row per analysed response).
     """
     import seaborn as sns
 
-    shares = form_by_sector_table(analysis, codebook)
-    forms = form_labels(codebook, language)
-    sectors = {name: codebook.answer_label("sector", name, language) for name in codebook.answer_names("sector")}
-    shares["sector_label"] = shares["sector"].map(sectors)
-    shares["form_label"] = shares["governance_form"].map(forms)
+    shares = form_by_sector_table(analysis, codebook, outcome, group)
+    forms = form_labels(codebook, language, outcome)
+    sectors = {name: codebook.answer_label(group, name, language) for name in codebook.answer_names(group)}
+    shares["sector_label"] = shares[group].map(sectors)
+    shares["form_label"] = shares[outcome].map(forms)
     with themed_figure(4.2) as (figure, axes):
         ax = axes[0, 0]
         sns.barplot(
             data=shares, x="sector_label", y="share", hue="form_label", order=list(sectors.values()),
-            hue_order=list(forms.values()), palette=form_label_palette(codebook, language), saturation=1, ax=ax,
+            hue_order=list(forms.values()), palette=form_label_palette(codebook, language, outcome), saturation=1,
+            ax=ax,
         )
-        ax.set(xlabel=codebook.label("sector", language), ylabel=text("share_of_alliances", language))
-        ax.set_title(text("form_by_sector_title", language))
+        ax.set(xlabel=codebook.label(group, language), ylabel=text("share_of_responses", language))
+        ax.set_title(text("outcome_by_group_title", language, outcome=codebook.label(outcome, language),
+                          group=codebook.label(group, language)))
         format_shares(ax.yaxis, language)
-        place_form_legend(ax, codebook, language)
+        place_form_legend(ax, codebook, language, outcome)
     return figure
 
 
-def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: str, scales: list[str]) -> Figure:
+def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: str, scales: list[str],
+                          outcome: str = FORM) -> Figure:
     """Box plots of each scale score in ``scales`` by governance form.
 
     Input: the analysis frame with ``governance_form`` and one numeric column per scale
@@ -256,10 +260,10 @@ def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: 
     """
     import seaborn as sns
 
-    forms = form_labels(codebook, language)
+    forms = form_labels(codebook, language, outcome)
     scale_labels = {scale: wrap(codebook.label(scale, language), 18) for scale in scales}
     scores = (
-        analysis.assign(form_label=codebook_categorical(analysis[FORM], codebook, FORM).map(forms))
+        analysis.assign(form_label=codebook_categorical(analysis[outcome], codebook, outcome).map(forms))
         .melt(id_vars="form_label", value_vars=scales, var_name="scale", value_name="score")
         .dropna(subset=["form_label", "score"])
     )
@@ -271,16 +275,17 @@ def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: 
         sns.boxplot(
             data=scores, x="scale_label", y="score", hue="form_label",
             order=list(scale_labels.values()), hue_order=list(forms.values()),
-            palette=form_label_palette(codebook, language), saturation=1, fliersize=2, linewidth=0.8, ax=ax,
+            palette=form_label_palette(codebook, language, outcome), saturation=1, fliersize=2, linewidth=0.8, ax=ax,
         )
         ax.set(xlabel="", ylabel=text("score", language))
-        ax.set_title(text("construct_scores_title", language))
+        ax.set_title(text("construct_scores_title", language, outcome=codebook.label(outcome, language)))
         format_numbers(ax.yaxis, language)
-        place_form_legend(ax, codebook, language)
+        place_form_legend(ax, codebook, language, outcome)
     return figure
 
 
-def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, language: str) -> Figure:
+def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, language: str,
+                             outcome_variable: str = FORM) -> Figure:
     """Forest plot of multinomial-logit coefficients with 95% CIs, one panel per outcome.
 
     Input: tidy coefficients with columns ``outcome`` (governance form), ``term``,
@@ -289,11 +294,11 @@ def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, langu
     axis, is the form(s) without coefficients.
     """
     coefficients = choice_mnl[choice_mnl["term"] != "Intercept"]
-    outcome = codebook_categorical(coefficients["outcome"], codebook, FORM)
+    outcome = codebook_categorical(coefficients["outcome"], codebook, outcome_variable)
     outcomes = [form for form in outcome.cat.categories if form in set(outcome)]
-    base = [form for form in codebook.answer_names(FORM) if form not in outcomes]
-    forms = form_labels(codebook, language)
-    colours = form_colours(codebook)
+    base = [form for form in codebook.answer_names(outcome_variable) if form not in outcomes]
+    forms = form_labels(codebook, language, outcome_variable)
+    colours = form_colours(codebook, outcome_variable)
     terms = list(dict.fromkeys(coefficients["term"]))
     position = {term: len(terms) - 1 - rank for rank, term in enumerate(terms)}
     with themed_figure(1.2 + 0.32 * len(terms), ncols=len(outcomes), sharex=True, sharey=True) as (figure, axes):
@@ -312,20 +317,21 @@ def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, langu
         axes[0, 0].set_ylim(-0.7, len(terms) - 0.3)
         base_label = ", ".join(forms[form] for form in base)
         figure.supxlabel(text("coefficient_axis", language, base=base_label), fontsize="medium")
-        figure.suptitle(text("choice_title", language))
+        figure.suptitle(text("choice_title", language, outcome=codebook.label(outcome_variable, language)))
     return figure
 
 
-def plot_ame_forest(choice_ame: pd.DataFrame, codebook: Codebook, language: str) -> Figure:
+def plot_ame_forest(choice_ame: pd.DataFrame, codebook: Codebook, language: str,
+                    outcome_variable: str = FORM) -> Figure:
     """Forest plot of average marginal effects with 95% CIs, one panel per governance form.
 
     Input: tidy AMEs with ``outcome`` (every form, the base included), ``term``, ``estimate``,
     ``conf_low``, ``conf_high`` (probability units), as ``choice_ame.csv``.
     """
-    outcome = codebook_categorical(choice_ame["outcome"], codebook, FORM)
+    outcome = codebook_categorical(choice_ame["outcome"], codebook, outcome_variable)
     outcomes = [form for form in outcome.cat.categories if form in set(outcome)]
-    forms = form_labels(codebook, language)
-    colours = form_colours(codebook)
+    forms = form_labels(codebook, language, outcome_variable)
+    colours = form_colours(codebook, outcome_variable)
     terms = list(dict.fromkeys(choice_ame["term"]))
     position = {term: len(terms) - 1 - rank for rank, term in enumerate(terms)}
     with themed_figure(1.2 + 0.32 * len(terms), ncols=len(outcomes), sharex=True, sharey=True) as (figure, axes):
@@ -347,7 +353,7 @@ def plot_ame_forest(choice_ame: pd.DataFrame, codebook: Codebook, language: str)
 
 
 def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, language: str,
-                                 by_variable: str | None) -> Figure:
+                                 by_variable: str | None, outcome_variable: str = FORM) -> Figure:
     """Average predicted probability of each form over each profile variable, with 95% CI bands.
 
     Input: ``choice_predictions.csv`` (``variable, value, by, outcome, estimate, conf_low,
@@ -356,15 +362,15 @@ def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, 
     """
     variables = list(dict.fromkeys(predictions["variable"]))
     by_levels = list(dict.fromkeys(predictions["by"].fillna("")))
-    forms = form_labels(codebook, language)
-    colours = form_colours(codebook)
+    forms = form_labels(codebook, language, outcome_variable)
+    colours = form_colours(codebook, outcome_variable)
     with themed_figure(1.0 + 2.2 * len(by_levels), nrows=len(by_levels), ncols=len(variables),
                        sharex="col", sharey=True) as (figure, axes):
         for row, by in enumerate(by_levels):
             for column, variable in enumerate(variables):
                 ax = axes[row, column]
                 panel = predictions[(predictions["variable"] == variable) & (predictions["by"].fillna("") == by)]
-                for form in codebook.answer_names(FORM):
+                for form in codebook.answer_names(outcome_variable):
                     curve = panel[panel["outcome"] == form].sort_values("value")
                     if curve.empty:
                         continue
@@ -409,17 +415,18 @@ def mean_confidence_intervals(values: pd.Series, groups: pd.Series, level: float
     ).reset_index()
 
 
-def plot_performance_by_form(analysis: pd.DataFrame, outcome: str, codebook: Codebook, language: str) -> Figure:
-    """Mean of ``outcome`` by governance form with t-based 95% CIs (point ranges).
+def plot_performance_by_form(analysis: pd.DataFrame, outcome: str, codebook: Codebook, language: str,
+                             form: str = FORM) -> Figure:
+    """Mean of ``outcome`` by ``form`` (the governance form) with t-based 95% CIs (point ranges).
 
-    Input: the analysis frame with ``governance_form`` and the numeric column ``outcome``
-    (a variable or scale of the codebook, or a derived column labelled by its name).
+    Input: the analysis frame with ``form`` and the numeric column ``outcome`` (a variable or
+    scale of the codebook, or a derived column labelled by its name).
     """
     means = mean_confidence_intervals(
-        analysis[outcome], codebook_categorical(analysis[FORM], codebook, FORM)
+        analysis[outcome], codebook_categorical(analysis[form], codebook, form)
     ).astype({"group": str})
-    forms = form_labels(codebook, language)
-    colours = form_colours(codebook)
+    forms = form_labels(codebook, language, form)
+    colours = form_colours(codebook, form)
     positions = np.arange(len(means))[::-1]
     with themed_figure(0.9 + 0.45 * len(means)) as (figure, axes):
         ax = axes[0, 0]
@@ -434,7 +441,7 @@ def plot_performance_by_form(analysis: pd.DataFrame, outcome: str, codebook: Cod
         )
         ax.set_ylim(-0.6, len(means) - 0.4)
         ax.set_xlabel(label_or_name(codebook, outcome, language))
-        ax.set_title(text("mean_by_form_title", language))
+        ax.set_title(text("mean_by_form_title", language, form=codebook.label(form, language)))
         format_numbers(ax.xaxis, language)
     return figure
 
@@ -689,26 +696,35 @@ def make_figures(
     performance_outcome: str,
     profile_by: str | None,
     out_dir: str | Path,
+    outcome: str = FORM,
+    group: str = "sector",
 ) -> list[Path]:
     """Draw and save every report figure in ``out_dir``; return their paths in report order.
 
     ``tables`` holds ``choice_mnl``, ``choice_ame``, ``choice_predictions``, ``reliability`` and
-    ``sample_flow`` as the pipeline writes them. Writes ``form_by_sector``, ``construct_scores``,
+    ``sample_flow`` as the pipeline writes them; ``outcome`` is the choice model's outcome and
+    ``group`` the categorical variable of the outcome-by-group bars. Without ``scales`` the
+    construct-score and reliability figures are not drawn, without ``likert_scales`` the Likert
+    one (a survey may have no multi-item scale). Writes ``form_by_sector``, ``construct_scores``,
     ``choice_coefficients``, ``choice_ame``, ``choice_predictions``, ``performance_by_form``,
     ``sample_flow``, ``reliability`` and ``likert_items`` (``.png``).
     """
     out_dir = Path(out_dir)
     figures = {
-        "form_by_sector": lambda: plot_form_by_sector(analysis, codebook, language),
-        "construct_scores": lambda: plot_construct_scores(analysis, codebook, language, scales),
-        "choice_coefficients": lambda: plot_choice_coefficients(tables["choice_mnl"], codebook, language),
-        "choice_ame": lambda: plot_ame_forest(tables["choice_ame"], codebook, language),
+        "form_by_sector": lambda: plot_form_by_sector(analysis, codebook, language, outcome, group),
+        "construct_scores": lambda: plot_construct_scores(analysis, codebook, language, scales, outcome),
+        "choice_coefficients": lambda: plot_choice_coefficients(tables["choice_mnl"], codebook, language, outcome),
+        "choice_ame": lambda: plot_ame_forest(tables["choice_ame"], codebook, language, outcome),
         "choice_predictions": lambda: plot_predicted_probabilities(tables["choice_predictions"], codebook, language,
-                                                                   profile_by),
-        "performance_by_form": lambda: plot_performance_by_form(analysis, performance_outcome, codebook, language),
+                                                                   profile_by, outcome),
+        "performance_by_form": lambda: plot_performance_by_form(analysis, performance_outcome, codebook, language,
+                                                                 outcome),
         "sample_flow": lambda: plot_sample_flow(tables["sample_flow"], language),
         "reliability": lambda: plot_reliability(tables["reliability"], codebook, language),
         "likert_items": lambda: plot_likert_diverging(analysis, codebook, language, likert_scales),
     }
+    skipped = ({"construct_scores", "reliability"} if not scales else set()) | (
+        {"likert_items"} if not likert_scales else set())
+    figures = {stem: draw for stem, draw in figures.items() if stem not in skipped}
     # Drawn and saved one at a time so only one figure is held in memory.
     return [save_figure(draw(), out_dir / f"{stem}.png") for stem, draw in figures.items()]

@@ -301,12 +301,14 @@ QUARANTINE_COLUMN = "unknown_values"
 class IngestSettings:
     """``ingest`` in the config.
 
-    ``unknown_values``: ``error`` stops on a value that matches no code or label;
+    ``firm_id_column``: the identifier hashed into the firm key (None: every response is its own
+    firm, keyed by its submission id or row). ``unknown_values``: ``error`` stops on a value that
+    matches no code or label;
     ``quarantine`` keeps reading, leaves such a value missing and describes it in the
     ``unknown_values`` column, for the cleaning stage to exclude the response with its reason.
     """
 
-    firm_id_column: str
+    firm_id_column: str | None
     required_columns: tuple[str, ...] = ()
     unknown_values: str = "error"
 
@@ -405,7 +407,11 @@ def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, ke
     for position, variable, cell in failures:
         problems.iat[position] = "; ".join(filter(None, [problems.iat[position], f"{variable}={_show(cell)}"]))
     frame = pd.DataFrame(out)
-    frame.insert(2, "firm_key", firm_keys(frame[settings.firm_id_column], frame["submission_id"], key))
+    # A response without a firm identifier is keyed by its submission (or its row): never pooled with another.
+    fallback = frame["submission_id"] if "submission_id" in frame else wave + ":row" + frame["source_row"].astype(str)
+    identifiers = frame[settings.firm_id_column] if settings.firm_id_column in frame else pd.Series(
+        pd.NA, index=frame.index, dtype="str")
+    frame.insert(2, "firm_key", firm_keys(identifiers, fallback, key))
     frame.insert(3, QUARANTINE_COLUMN, problems)
     absent = [v for v in codebook.variables["name"] if v not in frame.columns]
     for variable in absent:  # missing by design in this wave's instrument
@@ -416,7 +422,8 @@ def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, ke
         v for v in codebook.variables["name"] if v in frame.columns]
     provenance = {
         "wave": wave, "file": path.name, "format": fmt, "sha256": sha256_of(path), "rows": int(len(frame)),
-        "instrument_versions": sorted(frame["instrument_version"].dropna().unique().tolist()),
+        "instrument_versions": sorted(frame["instrument_version"].dropna().unique().tolist())
+        if "instrument_version" in frame else [],
         "ignored_columns": sorted(set(cells.columns) - set(codebook.variables["name"])), "absent_columns": absent,
         "quarantined_rows": int((problems != "").sum()), "crosswalk": applied, **table.details,
     }

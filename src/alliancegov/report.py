@@ -382,9 +382,9 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame, performance_fit: pd.Da
     """Plain-text method notes for the report, from the run configuration and the fit tables."""
     text = _NOTES_TEXT[language]
     choice = {**{"cov_type": "cluster", "cluster": "firm_key"}, **config["choice"]}
-    choice_stats = choice_fit.set_index("statistic")["value"].astype(float)
+    choice_stats = pd.to_numeric(choice_fit.set_index("statistic")["value"], errors="coerce")
     performance = {**{"cov_type": "HC3"}, **config["performance"]}
-    performance_stats = performance_fit.set_index("statistic")["value"].astype(float)
+    performance_stats = pd.to_numeric(performance_fit.set_index("statistic")["value"], errors="coerce")
     cluster = (text["cluster"].format(cluster=choice["cluster"], n_clusters=choice_stats["n_clusters"])
                if choice["cov_type"] == "cluster" else "")
     notes = [

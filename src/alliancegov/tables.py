@@ -120,31 +120,31 @@ def codebook_categorical(values: pd.Series, codebook: Codebook, variable: str) -
     return pd.Series(pd.Categorical(text, categories=answers), index=values.index, name=values.name)
 
 
-def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Counts and within-sector shares of each governance form.
+def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: str = "governance_form",
+                         group: str = "sector") -> pd.DataFrame:
+    """Counts and within-group shares of each outcome answer (governance form by sector).
 
-    Input: the analysis frame (one row per analysed response) with canonical answer
-    names in ``sector`` and ``governance_form``; rows missing either are left out.
-    Output: one row per sector × form combination, zeros included, in codebook order of
-    sectors then forms, with columns ``sector`` and ``governance_form`` (str), ``n``
-    (int64) and ``share`` (float64, ``n`` over the sector total; NaN for a sector with no
-    response, where a share is undefined).
+    Input: the analysis frame (one row per analysed response) with canonical answer names in
+    ``group`` and ``outcome``; rows missing either are left out. Output: one row per group ×
+    outcome combination, zeros included, in codebook order of groups then outcomes, with
+    columns ``group`` and ``outcome`` named after the variables (str), ``n`` (int64) and
+    ``share`` (float64, ``n`` over the group total; NaN for a group with no response, where a
+    share is undefined).
     """
-    sector = codebook_categorical(analysis["sector"], codebook, "sector")
-    form = codebook_categorical(analysis["governance_form"], codebook, "governance_form")
     counts = (
-        pd.DataFrame({"sector": sector, "governance_form": form})
-        .groupby(["sector", "governance_form"], observed=False)
+        pd.DataFrame({group: codebook_categorical(analysis[group], codebook, group),
+                      outcome: codebook_categorical(analysis[outcome], codebook, outcome)})
+        .groupby([group, outcome], observed=False)
         .size()
         .rename("n")
         .reset_index()
     )
-    sector_totals = counts.groupby("sector", observed=False)["n"].transform("sum")
+    totals = counts.groupby(group, observed=False)["n"].transform("sum")
     return pd.DataFrame(
         {
-            "sector": counts["sector"].astype(str),
-            "governance_form": counts["governance_form"].astype(str),
+            group: counts[group].astype(str),
+            outcome: counts[outcome].astype(str),
             "n": counts["n"].astype("int64"),
-            "share": (counts["n"] / sector_totals.where(sector_totals > 0)).astype("float64"),
+            "share": (counts["n"] / totals.where(totals > 0)).astype("float64"),
         }
     )

@@ -76,3 +76,17 @@ def choice_table_wanted(name):
         "choice_cv_confusion": spec.get("cv_folds", 5) >= 2,
     }
     return optional.get(name, True)
+
+
+def figure_names():
+    """The report figures; those of multi-item scales only when the config names scales."""
+    names = ["form_by_sector", "construct_scores", "choice_coefficients", "choice_ame", "choice_predictions",
+             "performance_by_form", "sample_flow", "reliability", "likert_items"]
+    if not config["figures"]["construct_scales"]:
+        names = [n for n in names if n not in ("construct_scores", "reliability")]
+    if not config["figures"]["likert_scales"]:
+        names.remove("likert_items")
+    return names
+
+
+FIGURES = figure_names()

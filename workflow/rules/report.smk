@@ -1,16 +1,3 @@
-FIGURES = [
-    "form_by_sector",
-    "construct_scores",
-    "choice_coefficients",
-    "choice_ame",
-    "choice_predictions",
-    "performance_by_form",
-    "sample_flow",
-    "reliability",
-    "likert_items",
-]
-
-
 rule figures:
     input:
         data=rules.constructs.output.data,
@@ -40,6 +27,8 @@ rule figures:
         likert_scales=config["figures"]["likert_scales"],
         performance_outcome=config["performance"]["outcome"],
         profile_by=config["choice"].get("profile_by"),
+        outcome=config["choice"]["outcome"],
+        group=config["figures"]["group"],
         code=source_hash("codebook", "figures", "tables"),
     log:
         "results/logs/figures.log",

@@ -6,15 +6,8 @@ from alliancegov.runtime import start_job
 from alliancegov.tables import write_csv
 
 log = start_job(snakemake.log[0])
-qc = snakemake.params.qc
-settings = QualitySettings(
-    exclusion_rules=tuple(qc["exclusion_rules"]),
-    speeder_fraction=qc["speeder_fraction"],
-    straightlining_min_run=qc["straightlining_min_run"],
-    attention_variable=qc["attention_check"]["variable"],
-    attention_expected=qc["attention_check"]["expected"],
-)
 codebook = Codebook.from_dir(snakemake.config["codebook"])
+settings = QualitySettings.from_config(snakemake.params.qc)
 result = clean_wave(pd.read_parquet(snakemake.input.data), codebook, settings, survey_year=snakemake.params.year)
 result.analysed.to_parquet(snakemake.output.data, index=False)
 write_csv(result.exclusions, snakemake.output.exclusions)

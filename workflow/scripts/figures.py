@@ -17,7 +17,8 @@ paths = make_figures(
     analysis, tables, codebook, snakemake.params.language,
     scales=snakemake.params.scales, likert_scales=snakemake.params.likert_scales,
     performance_outcome=snakemake.params.performance_outcome, profile_by=snakemake.params.profile_by,
-    out_dir=Path(snakemake.output.sample_flow).parent,
+    out_dir=Path(snakemake.output.sample_flow).parent, outcome=snakemake.params.outcome, group=snakemake.params.group,
 )
-write_csv(form_by_sector_table(analysis, codebook), snakemake.output.table)
+write_csv(form_by_sector_table(analysis, codebook, snakemake.params.outcome, snakemake.params.group),
+          snakemake.output.table)
 log.info("figures: %s", ", ".join(map(str, paths)))

@@ -11,7 +11,7 @@ codebook = Codebook.from_dir(snakemake.config["codebook"])
 frame, provenance = ingest_wave(
     snakemake.input.raw, wave["format"], wave["wave"], codebook,
     key=load_pseudonymisation_key(settings.get("key_file")),
-    settings=IngestSettings(settings["firm_id_column"], tuple(settings["required_columns"]),
+    settings=IngestSettings(settings.get("firm_id_column"), tuple(settings["required_columns"]),
                             settings.get("unknown_values", "error")),
     crosswalk=load_crosswalk(snakemake.input.crosswalk[0]) if snakemake.input.crosswalk else None,
 )
