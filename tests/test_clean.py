@@ -1,7 +1,15 @@
 import pandas as pd
 import pytest
 
-from alliancegov.clean import RULES, QualitySettings, clean_wave, pool_waves, split_missing_codes
+from alliancegov.clean import (
+    RULES,
+    QualitySettings,
+    clean_wave,
+    item_nonresponse,
+    pool_waves,
+    respondent_nonresponse,
+    split_missing_codes,
+)
 from alliancegov.ingest import IngestSettings, ingest_wave
 from alliancegov.simulate import add_mess, write_sav
 
@@ -79,9 +87,8 @@ def test_rule_order_decides_the_reason(messy_ingested, codebook):
     assert rule(default) == "speeder" and rule(reordered) == "straightlining"
     # a rule left out of the list flags but excludes nobody
     assert "failed_attention_check" not in set(reordered.exclusions["rule"])
-    assert len(reordered.analysed) == len(default.analysed) + len(mess.planted["failed_attention_check"]) + len(
-        mess.planted["out_of_range"]
-    )
+    left_out = ("failed_attention_check", "out_of_range", "skip_logic")
+    assert len(reordered.analysed) == len(default.analysed) + sum(len(mess.planted[r]) for r in left_out)
 
 
 def test_missing_codes_become_missing_and_are_counted_by_kind(codebook):
@@ -92,12 +99,32 @@ def test_missing_codes_become_missing_and_are_counted_by_kind(codebook):
             "employees_now": [12.0, 9999.0, 9997.0, 40.0],
         }
     )
-    values, counts = split_missing_codes(frame, codebook)
+    values, kinds = split_missing_codes(frame, codebook)
     assert values["as1"].tolist()[:1] == [1.0] and values["as1"].isna().sum() == 3
     assert values["sector"].isna().sum() == 3
-    n = counts.set_index(["variable", "kind"])["n"]
-    assert n["as1", "refused"] == 1 and n["as1", "dont_know"] == 1 and n["as1", "blank"] == 1
-    assert n["employees_now", "not_applicable"] == 1 and n["sector", "dont_know"] == 1
+    n = item_nonresponse(kinds).set_index(["variable", "kind"])
+    assert n.at[("as1", "refused"), "n"] == 1 and n.at[("as1", "dont_know"), "n"] == 1
+    assert n.at[("as1", "blank"), "n"] == 1 and n.at[("as1", "blank"), "share"] == 0.25
+    assert n.at[("employees_now", "not_applicable"), "n"] == 1 and n.at[("sector", "dont_know"), "n"] == 1
+    per_row = respondent_nonresponse(kinds, frame.assign(firm_key="f", source_row=[2, 3, 4, 5]))
+    assert per_row[["dont_know", "refused", "not_applicable", "blank"]].to_numpy().tolist() == [
+        [0, 0, 0, 0], [2, 1, 0, 0], [1, 1, 1, 0], [0, 0, 0, 2]]
+    assert per_row["share_missing"].tolist()[1:3] == [1.0, 1.0]  # 2 of the 2 applicable items in row 3
+
+
+def test_skip_logic_flags_answers_where_the_question_did_not_apply(messy_ingested, codebook, small_waves):
+    frame, mess = messy_ingested
+    result = clean_wave(frame, codebook, QualitySettings(), survey_year=2026)
+    skipped = result.exclusions[result.exclusions["rule"] == "skip_logic"]
+    assert skipped["submission_id"].tolist() == mess.planted["skip_logic"]
+    assert skipped["offending"].tolist() == ["months_to_partnership=12.0"]
+    # a partnership coded "non applicable" breaks the same rule the other way
+    flipped = frame.copy()
+    partner = flipped.index[flipped["governance_form"].eq("joint_venture")][0]
+    flipped.loc[partner, "months_to_partnership"] = 9997.0
+    again = clean_wave(flipped, codebook, QualitySettings(), survey_year=2026)
+    row = again.exclusions.set_index("source_row").loc[flipped.at[partner, "source_row"]]
+    assert row["rule"] == "skip_logic" and row["offending"] == "months_to_partnership=non applicable"
 
 
 def test_pooling_adds_the_pooled_flow(messy_ingested, codebook):

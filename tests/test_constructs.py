@@ -250,3 +250,14 @@ def test_item_table_per_wave_and_pooled(codebook, small_waves):
     pooled = item_statistics(recoded[trust["item"].tolist()])
     assert trust.drop(columns=["scale", "wave"]).reset_index(drop=True).equals(pooled)
     assert (table["corrected_item_total_r"] > 0).all()      # items recoded: all point the same way
+
+
+def test_select_multiple_answers_become_indicators_and_a_count(codebook):
+    from alliancegov.constructs import choice_indicators
+
+    frame = pd.DataFrame({"distribution_channels": ["large_partner online", "large_partner", None]})
+    indicators = choice_indicators(frame, codebook)
+    assert indicators["distribution_channels__n"].tolist()[:2] == [2.0, 1.0]
+    assert indicators["distribution_channels__online"].tolist()[:2] == [1.0, 0.0]
+    assert indicators.iloc[2].isna().all()
+    assert len(indicators.columns) == len(codebook.answer_names("distribution_channels")) + 1

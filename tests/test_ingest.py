@@ -175,3 +175,21 @@ def test_quarantine_keeps_reading_and_describes_the_value(tmp_path, codebook):
     frame, provenance = ingest_wave(path, "csv", "w2025", codebook, key=b"k", settings=settings)
     assert frame["unknown_values"].tolist() == ["sector='Mines'; as1='Bof'", ""]
     assert frame["sector"].isna().tolist() == [True, False] and provenance["quarantined_rows"] == 1
+
+
+def test_select_multiple_as_joined_names_or_kobo_choice_columns(tmp_path, codebook):
+    joined = write_csv_text(tmp_path, "submission_id;registry_number;profil/distribution_channels\n"
+                                      "s1;RC1;online large_partner\ns2;RC2;Ne sait pas\ns3;RC3;\n")
+    frame, _ = ingest(joined, "csv", codebook)
+    assert frame["distribution_channels"].tolist()[:2] == ["large_partner online", "dont_know"]
+    assert pd.isna(frame["distribution_channels"].iloc[2])
+    columns = "submission_id;registry_number;" + ";".join(
+        f"profil/distribution_channels/{c}" for c in ["large_partner", "distributors", "online"])
+    dichotomies = write_csv_text(tmp_path, columns + "\ns1;RC1;1;0;1\ns2;RC2;1;0;0\ns3;RC3;;;\n")
+    frame, provenance = ingest(dichotomies, "csv", codebook)
+    assert frame["distribution_channels"].tolist()[:2] == ["large_partner online", "large_partner"]
+    assert pd.isna(frame["distribution_channels"].iloc[2])
+    assert len(provenance["select_multiple_columns"]) == 3 and provenance["ignored_columns"] == []
+    unknown = write_csv_text(tmp_path, "submission_id;registry_number;distribution_channels\ns1;RC1;online fax\n")
+    with pytest.raises(IngestError, match="row 2, column 'distribution_channels': unknown value 'online fax'"):
+        ingest(unknown, "csv", codebook)

@@ -11,6 +11,8 @@ item, no Likert items, no submission id) flags nobody.
 * ``duplicate_firm``: a firm already interviewed in this wave (the earliest submission is kept);
 * ``unknown_value``: an answer matched no code or label and was quarantined at ingestion;
 * ``out_of_range``: a value the codebook schema rejects (pandera, all failures collected);
+* ``skip_logic``: a question answered where the codebook's ``relevant`` condition says it does
+  not apply, or coded "non applicable" where it does;
 * ``speeder``: interview shorter than ``speeder_fraction`` × the wave's median duration;
 * ``straightlining``: the longest run of identical answers over the Likert items in
   questionnaire order reaches ``straightlining_min_run``;
@@ -27,8 +29,8 @@ import pandas as pd
 from alliancegov.codebook import Codebook, validation_schema
 from alliancegov.ingest import QUARANTINE_COLUMN
 
-RULES = ("no_consent", "duplicate_submission", "duplicate_firm", "unknown_value", "out_of_range", "speeder",
-         "straightlining", "failed_attention_check")
+RULES = ("no_consent", "duplicate_submission", "duplicate_firm", "unknown_value", "out_of_range", "skip_logic",
+         "speeder", "straightlining", "failed_attention_check")
 
 
 @dataclass(frozen=True)
@@ -68,32 +70,57 @@ class CleanWave:
     analysed: pd.DataFrame      # the responses kept, missing codes as missing
     exclusions: pd.DataFrame    # wave, firm_key, source_row, submission_id, rule, offending
     flow: pd.DataFrame          # wave, step, reason, n
-    nonresponse: pd.DataFrame   # wave, variable, kind, n
+    nonresponse: pd.DataFrame   # wave, variable, kind, n, share (among analysed responses)
+    respondents: pd.DataFrame   # wave, firm_key, source_row, items, dont_know, refused, not_applicable, blank, share
+
+
+NONRESPONSE_KINDS = ("answered", "dont_know", "refused", "not_applicable", "blank")
 
 
 def split_missing_codes(frame: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Replace missing-value codes by missing; count them by variable and kind.
+    """Replace missing-value codes by missing, keeping what kind of nonresponse each cell was.
 
-    Returns the frame with codes removed and a table ``variable, kind, n`` where kind is
-    dont_know, refused or not_applicable (codebook missing lists) or blank (no answer at all).
+    Returns the frame with codes removed and ``kinds``: one int8 column per substantive variable
+    (not meta or identifying), the index in ``NONRESPONSE_KINDS`` of each cell (0 answered,
+    1 ne sait pas, 2 refus, 3 non applicable, 4 blank).
     """
     out = frame.copy()
-    counts = []
+    kinds = {}
     for variable in codebook.variables["name"]:
         if variable not in out or codebook.variables.at[variable, "role"] in ("meta", "identifying"):
             continue
-        codes = codebook.missing_codes(variable)
         column = out[variable]
-        blank = column.isna()
+        kind = np.where(column.isna().to_numpy(), NONRESPONSE_KINDS.index("blank"), 0).astype("int8")
+        codes = codebook.missing_codes(variable)
         if codes:
-            is_select = codebook.variables.at[variable, "type"] == "select_one"
-            keys = {kind: (kind if is_select else float(code)) for code, kind in codes.items()}
-            for kind, key in keys.items():
-                hit = column == key
-                counts.append((variable, kind, int(hit.sum())))
+            is_select = codebook.variables.at[variable, "type"] in ("select_one", "select_multiple")
+            keys = {name: (name if is_select else float(code)) for code, name in codes.items()}
+            for name, key in keys.items():
+                kind[(column == key).fillna(False).to_numpy(bool)] = NONRESPONSE_KINDS.index(name)
             out[variable] = column.where(~column.isin(list(keys.values())))
-        counts.append((variable, "blank", int(blank.sum())))
-    return out, pd.DataFrame(counts, columns=["variable", "kind", "n"])
+        kinds[variable] = kind
+    return out, pd.DataFrame(kinds, index=frame.index)
+
+
+def item_nonresponse(kinds: pd.DataFrame) -> pd.DataFrame:
+    """Per variable and kind of nonresponse: count and share of responses (``variable, kind, n, share``)."""
+    rows = []
+    for variable in kinds.columns:
+        counts = np.bincount(kinds[variable].to_numpy(), minlength=len(NONRESPONSE_KINDS))
+        for code, name in enumerate(NONRESPONSE_KINDS[1:], start=1):
+            rows.append((variable, name, int(counts[code]), counts[code] / len(kinds) if len(kinds) else np.nan))
+    return pd.DataFrame(rows, columns=["variable", "kind", "n", "share"])
+
+
+def respondent_nonresponse(kinds: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """Per response: items asked, and how many were ne sait pas, refus, non applicable or blank."""
+    table = pd.DataFrame({"firm_key": values["firm_key"].to_numpy(), "source_row": values["source_row"].to_numpy(),
+                          "items": kinds.shape[1]})
+    for code, name in enumerate(NONRESPONSE_KINDS[1:], start=1):
+        table[name] = (kinds.to_numpy() == code).sum(axis=1)
+    missing = table[["dont_know", "refused", "blank"]].sum(axis=1)
+    table["share_missing"] = missing / (table["items"] - table["not_applicable"]).where(lambda d: d > 0)
+    return table
 
 
 def _longest_identical_run(answers: np.ndarray) -> np.ndarray:
@@ -125,9 +152,35 @@ def range_failures(frame: pd.DataFrame, codebook: Codebook, survey_year: int) ->
     return pd.DataFrame(columns=["position", "column", "value", "check"])
 
 
+def skip_logic_failures(frame: pd.DataFrame, kinds: pd.DataFrame, codebook: Codebook) -> pd.Series:
+    """Per row, the variables answered against their ``relevant`` condition ("" when consistent).
+
+    ``relevant`` is a pandas expression over other variables (e.g. ``governance_form !=
+    'repeated_contract'``); a row where a variable it uses is missing is not judged.
+    """
+    import re
+
+    problems = pd.Series("", index=frame.index, dtype="str")
+    not_applicable = NONRESPONSE_KINDS.index("not_applicable")
+    for variable, condition in zip(codebook.variables["name"], codebook.variables["relevant"]):
+        if not condition or variable not in kinds:
+            continue
+        used = [name for name in re.findall(r"[A-Za-z_]\w*", condition) if name in frame.columns]
+        judged = frame[used].notna().all(axis=1)
+        relevant = frame.eval(condition).astype(bool) & judged
+        answered = kinds[variable].to_numpy() == 0
+        wrong = judged & ((~relevant & answered) | (relevant & (kinds[variable].to_numpy() == not_applicable)))
+        text = np.where(answered, variable + "=" + frame[variable].astype(str), variable + "=non applicable")
+        problems[wrong] = [f"{p}; {t}" if p else t for p, t in zip(problems[wrong], text[wrong.to_numpy()])]
+    return problems
+
+
 def quality_flags(frame: pd.DataFrame, codebook: Codebook, settings: QualitySettings,
-                  survey_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Boolean flag per rule (columns ``RULES``) and an ``offending`` text per rule and row."""
+                  survey_year: int, kinds: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Boolean flag per rule (columns ``RULES``) and an ``offending`` text per rule and row.
+
+    ``kinds`` (from :func:`split_missing_codes`) enables the skip-logic check.
+    """
     frame = frame.reset_index(drop=True)
     n = len(frame)
     flags = pd.DataFrame(False, index=frame.index, columns=list(RULES))
@@ -156,6 +209,11 @@ def quality_flags(frame: pd.DataFrame, codebook: Codebook, settings: QualitySett
         flags.loc[text.index, "out_of_range"] = True
         offending.loc[text.index, "out_of_range"] = text
 
+    if kinds is not None:
+        skips = skip_logic_failures(frame, kinds.reset_index(drop=True), codebook)
+        flags["skip_logic"] = (skips != "").to_numpy(bool)
+        offending["skip_logic"] = skips
+
     if settings.duration_variable in frame:
         duration = frame[settings.duration_variable]
         threshold = settings.speeder_fraction * duration[~flags["no_consent"]].median()
@@ -181,8 +239,8 @@ def clean_wave(ingested: pd.DataFrame, codebook: Codebook, settings: QualitySett
                survey_year: int) -> CleanWave:
     """Missing codes → missing, flags, first-matching-rule exclusion, row accounting."""
     wave = str(ingested["wave"].iloc[0])
-    values, nonresponse = split_missing_codes(ingested.reset_index(drop=True), codebook)
-    flags, offending = quality_flags(values, codebook, settings, survey_year)
+    values, kinds = split_missing_codes(ingested.reset_index(drop=True), codebook)
+    flags, offending = quality_flags(values, codebook, settings, survey_year, kinds)
     active = flags[list(settings.exclusion_rules)]
     if active.shape[1]:
         reason = active.idxmax(axis=1).where(active.any(axis=1))
@@ -200,9 +258,13 @@ def clean_wave(ingested: pd.DataFrame, codebook: Codebook, settings: QualitySett
         "offending": [offending.at[i, reason.iat[i]] for i in rows],
     })
     flow = wave_flow(wave, len(values), exclusions["rule"], settings.exclusion_rules)
-    nonresponse.insert(0, "wave", wave)
     analysed = values.loc[~excluded].reset_index(drop=True)
-    return CleanWave(analysed, exclusions, flow, nonresponse)
+    kept = kinds.loc[~excluded].reset_index(drop=True)   # nonresponse among the analysed responses
+    nonresponse = item_nonresponse(kept)
+    nonresponse.insert(0, "wave", wave)
+    respondents = respondent_nonresponse(kept, analysed)
+    respondents.insert(0, "wave", wave)
+    return CleanWave(analysed, exclusions, flow, nonresponse, respondents)
 
 
 def wave_flow(wave: str, received: int, rules_applied: pd.Series, rule_order: tuple[str, ...]) -> pd.DataFrame:
@@ -222,4 +284,5 @@ def pool_waves(waves: list[CleanWave], rule_order: tuple[str, ...]) -> CleanWave
     received = int(flows.loc[flows["step"] == "received", "n"].sum())
     flow = pd.concat([flows, wave_flow("all", received, exclusions["rule"], rule_order)], ignore_index=True)
     nonresponse = pd.concat([w.nonresponse for w in waves], ignore_index=True)
-    return CleanWave(analysed, exclusions, flow, nonresponse)
+    respondents = pd.concat([w.respondents for w in waves], ignore_index=True)
+    return CleanWave(analysed, exclusions, flow, nonresponse, respondents)

@@ -3,13 +3,15 @@
 The codebook folder holds three CSV files modelled on an XLSForm:
 
 * ``variables.csv`` (like the ``survey`` sheet): one row per variable with its
-  ``name``, Kobo ``group``, ``type`` (text, datetime, select_one, integer,
-  decimal, likert), ``role`` (meta, identifying, free_text, quality, profile,
+  ``name``, Kobo ``group``, ``type`` (text, datetime, select_one, select_multiple,
+  integer, decimal, likert; a select_multiple answer is its choice names joined by spaces, as
+  Kobo stores it), ``role`` (meta, identifying, free_text, quality, profile,
   partner, governance, item, performance), the ``list_name`` of its answers, the
   ``missing_list`` of its missing-value codes, the valid ``min``/``max`` (a number,
   or ``survey_year`` for the year of the wave), the
-  ``scale`` an item belongs to, whether the item is ``reverse``-coded, and the
-  French and English labels.
+  ``scale`` an item belongs to, whether the item is ``reverse``-coded, the French and
+  English labels, and optionally (like XLSForm's ``relevant``) a pandas condition on other
+  variables saying when the question applies, e.g. ``governance_form != 'repeated_contract'``.
 * ``value_sets.csv`` (like the ``choices`` sheet): ``list_name, code, name,
   label_fr, label_en``. ``code`` is the number stored in SPSS/Stata files,
   ``name`` the canonical value (Kobo's choice name), labels are what a
@@ -30,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-VARIABLE_TYPES = {"text", "datetime", "select_one", "integer", "decimal", "likert"}
+VARIABLE_TYPES = {"text", "datetime", "select_one", "select_multiple", "integer", "decimal", "likert"}
 ROLES = {
     "meta", "identifying", "free_text", "quality", "profile", "partner",
     "governance", "item", "performance",
@@ -74,6 +76,8 @@ class Codebook:
         value_sets = read("value_sets.csv")
         scales = read("scales.csv")
         variables["reverse"] = variables["reverse"].eq("1")
+        if "relevant" not in variables:  # optional column: every question applies to everyone
+            variables["relevant"] = ""
         value_sets["code"] = pd.to_numeric(value_sets["code"]).astype("int64")
         scales["min_items"] = pd.to_numeric(scales["min_items"]).astype("int64")
         return cls(variables.set_index("name", drop=False), value_sets, scales.set_index("scale", drop=False))
@@ -94,7 +98,8 @@ class Codebook:
             used = set(self.variables[column]) - {""}
             if used - lists:
                 problems.append(f"{column} not in value_sets.csv: {sorted(used - lists)}")
-        needs_list = self.variables["type"].isin(["select_one", "likert"]) & self.variables["list_name"].eq("")
+        needs_list = self.variables["type"].isin(["select_one", "select_multiple", "likert"]) \
+            & self.variables["list_name"].eq("")
         if needs_list.any():
             problems.append(f"select_one/likert variables without list_name: {list(names[needs_list])}")
         for list_name, rows in self.value_sets.groupby("list_name"):
@@ -135,7 +140,7 @@ class Codebook:
         return rows.sort_values("code").reset_index(drop=True)
 
     def answer_names(self, variable: str) -> list[str]:
-        """Canonical answer names of a select_one variable, in code order."""
+        """Canonical answer names of a select_one or select_multiple variable, in code order."""
         return self.choices(self.variables.at[variable, "list_name"])["name"].tolist()
 
     def missing_codes(self, variable: str) -> dict[int, str]:
@@ -197,4 +202,9 @@ def validation_schema(codebook: Codebook, survey_year: int):
             columns[name] = pa.Column(float, checks=checks, nullable=True, required=False)
         elif vtype == "select_one":
             columns[name] = pa.Column(checks=pa.Check.isin(codebook.answer_names(name)), nullable=True, required=False)
+        elif vtype == "select_multiple":
+            allowed = set(codebook.answer_names(name))
+            columns[name] = pa.Column(
+                checks=pa.Check(lambda s, allowed=allowed: s.isna() | s.str.split().map(lambda t: set(t) <= allowed),
+                                error="choices of the codebook"), nullable=True, required=False)
     return pa.DataFrameSchema(columns, strict=False, coerce=False)

@@ -230,9 +230,26 @@ def item_table(recoded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[columns]
 
 
+def choice_indicators(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """For each select_multiple question: one 0/1 column per choice (``question__choice``) and
+    the number chosen (``question__n``); missing where the question was not answered."""
+    columns = {}
+    for variable in codebook.of_type("select_multiple"):
+        if variable not in frame:
+            continue
+        chosen = frame[variable].map(lambda v: set(v.split()) if isinstance(v, str) else None)
+        answered = chosen.notna()
+        for choice in codebook.answer_names(variable):
+            picked = chosen.map(lambda c, x=choice: float(x in c) if c else 0.0)
+            columns[f"{variable}__{choice}"] = picked.where(answered)
+        columns[f"{variable}__n"] = chosen.map(lambda c: float(len(c)) if c else 0.0).where(answered)
+    return pd.DataFrame(columns, index=frame.index)
+
+
 def build_analysis(pooled: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The analysis frame (pooled answers, items recoded, scale scores added) and reliability."""
+    """The analysis frame (pooled answers, items recoded, scale scores and choice indicators
+    added) and the reliability table."""
     recoded = reverse_code(pooled, codebook)
     scores = score_scales(recoded, codebook)
-    analysis = pd.concat([recoded, scores], axis=1)
+    analysis = pd.concat([recoded, scores, choice_indicators(recoded, codebook)], axis=1)
     return analysis, reliability_table(recoded, codebook)

@@ -163,10 +163,35 @@ READERS = {"csv": read_csv_table, "kobo_csv": read_csv_table, "xlsx": read_xlsx_
 
 # ---- column and value mapping ----------------------------------------------------------------------
 
-def canonical_column(header: str) -> str:
-    """``group/subgroup/question`` → ``question``; Kobo's system names → codebook names."""
+def canonical_column(header: str, select_multiple: frozenset[str] = frozenset()) -> str:
+    """``group/subgroup/question`` → ``question``; Kobo's system names → codebook names.
+
+    Kobo's 0/1 column of one choice of a select_multiple question, ``group/question/choice``,
+    becomes ``question/choice``.
+    """
     header = str(header).strip()
-    return KOBO_META.get(header, header.rsplit("/", 1)[-1])
+    if header in KOBO_META:
+        return KOBO_META[header]
+    parts = header.split("/")
+    if len(parts) >= 2 and parts[-2] in select_multiple:
+        return "/".join(parts[-2:])
+    return parts[-1]
+
+
+def join_choice_columns(cells: pd.DataFrame, variable: str, choices: list[str]) -> pd.Series:
+    """One select_multiple answer from Kobo's ``variable/choice`` 0/1 columns: the chosen names, joined.
+
+    A row whose 0/1 cells are all blank is unanswered (missing), not "nothing chosen".
+    """
+    columns = [c for c in cells.columns if c.startswith(f"{variable}/")]
+    unknown = [c for c in columns if c.split("/", 1)[1] not in choices]
+    if unknown:
+        raise IngestError(f"columns {unknown} name no choice of {variable!r} in the codebook")
+    chosen = cells[columns].map(lambda c: None if _is_blank(c) else _parse_number(c))
+    answered = chosen.notna().any(axis=1)
+    order = [c for c in choices if f"{variable}/{c}" in columns]
+    joined = [" ".join(name for name in order if row[f"{variable}/{name}"] == 1) for _, row in chosen.iterrows()]
+    return pd.Series(joined, index=cells.index, dtype=object).where(answered)
 
 
 def _answer_lookup(codebook: Codebook, variable: str, value: str) -> dict[str, object]:
@@ -218,7 +243,19 @@ def convert_column(cells: pd.Series, variable: str, codebook: Codebook) -> tuple
         return cells.map(lambda c: pd.NA if _is_blank(c) else str(c).strip()).astype("str"), []
     unique = pd.unique(cells.astype(object))
     mapping: dict[object, object] = {}
-    if vtype == "select_one":
+    if vtype == "select_multiple":
+        lookup = _answer_lookup(codebook, variable, "name")
+        order = {name: i for i, name in enumerate(codebook.answer_names(variable))}
+        for cell in unique:
+            if _is_blank(cell):
+                mapping[cell] = None
+                continue
+            whole = lookup.get(normalise_label(cell))   # a missing-value label, or a single choice
+            tokens = [whole] if whole is not None else [
+                lookup.get(normalise_label(token), _UNMAPPED) for token in str(cell).split()]
+            mapping[cell] = _UNMAPPED if _UNMAPPED in tokens else " ".join(
+                sorted(set(tokens), key=lambda token: order.get(token, -1)))
+    elif vtype == "select_one":
         lookup = _answer_lookup(codebook, variable, "name")
         for cell in unique:
             if _is_blank(cell):
@@ -239,7 +276,7 @@ def convert_column(cells: pd.Series, variable: str, codebook: Codebook) -> tuple
     bad = converted.map(lambda v: v is _UNMAPPED)
     failures = [(int(i), cells.iloc[i]) for i in np.flatnonzero(bad.to_numpy())]
     converted = converted.mask(bad)
-    if vtype == "select_one":
+    if vtype in ("select_one", "select_multiple"):
         return converted.astype("str"), failures
     return converted.astype(float), failures
 
@@ -376,11 +413,20 @@ def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, ke
         known |= set(crosswalk["source"]) - {""}
     table = READERS[fmt](path, known)
     cells, row_numbers = table.cells, table.row_numbers
-    names = [canonical_column(c) for c in cells.columns]
+    multiple = frozenset(codebook.of_type("select_multiple"))
+    names = [canonical_column(c, multiple) for c in cells.columns]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise IngestError(f"{path}: columns {duplicated} appear more than once")
     cells.columns = names
+    choice_columns = [c for c in names if "/" in c]
+    for variable in sorted({c.split("/", 1)[0] for c in choice_columns}):
+        if variable not in cells.columns:  # only Kobo's 0/1 columns were exported
+            try:
+                cells[variable] = join_choice_columns(cells, variable, codebook.answer_names(variable))
+            except IngestError as error:
+                raise IngestError(f"{path}: {error}") from error
+    cells = cells.drop(columns=choice_columns)
     applied = {}
     if crosswalk is not None:
         cells, applied = apply_crosswalk(cells, crosswalk)
@@ -425,6 +471,7 @@ def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, ke
         "instrument_versions": sorted(frame["instrument_version"].dropna().unique().tolist())
         if "instrument_version" in frame else [],
         "ignored_columns": sorted(set(cells.columns) - set(codebook.variables["name"])), "absent_columns": absent,
-        "quarantined_rows": int((problems != "").sum()), "crosswalk": applied, **table.details,
+        "quarantined_rows": int((problems != "").sum()), "crosswalk": applied,
+        "select_multiple_columns": choice_columns, **table.details,
     }
     return frame[ordered], provenance

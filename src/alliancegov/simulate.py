@@ -252,7 +252,19 @@ def _wave_responses(
     ]
     out["instrument_version"] = f"{year}.1"
     out["comment"] = ""
+    out["distribution_channels"] = _distribution_channels(out["sector"].to_numpy(), truth, rng)
     return out
+
+
+def _distribution_channels(sector: np.ndarray, truth: dict, rng: np.random.Generator) -> np.ndarray:
+    """Kobo-style select_multiple answers: the large partner, plus other channels by sector."""
+    shares = truth["firms"]["distribution_channels"]
+    channels = list(next(iter(shares.values())))
+    draws = rng.random((len(sector), len(channels)))
+    used = np.column_stack([draws[:, j] < np.where(sector == "textile", shares["textile"][c], shares["services"][c])
+                            for j, c in enumerate(channels)])
+    return np.array([" ".join(["large_partner", *(c for c, u in zip(channels, row) if u)]) for row in used],
+                    dtype=object)
 
 
 def _governance_attributes(out: pd.DataFrame, truth: dict, rng: np.random.Generator) -> None:
@@ -436,6 +448,10 @@ def add_mess(
     straight = rows(spec["straightliners"], "straightlining")
     df.loc[straight, likert] = 4.0
     df.loc[rows(spec["failed_attention"], "failed_attention_check"), "attention_check"] = 1.0
+    # A question answered although it did not apply: a repeated contract with months to partnership.
+    eligible = [i for i in order[taken:] if df.at[i, "governance_form"] == "repeated_contract"][: spec["skip_logic"]]
+    order = np.concatenate([order[:taken], eligible, [i for i in order[taken:] if i not in set(eligible)]])
+    df.loc[rows(len(eligible), "skip_logic"), "months_to_partnership"] = 12.0
     refusing = rows(spec["non_consenting"], "no_consent")
     answered = [
         v
@@ -511,7 +527,8 @@ KOBO_META_COLUMNS = {
 
 
 def write_kobo_csv(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
-    """A KoboToolbox 'labels' export: ``;``-separated, fully quoted, French labels, ``group/name``."""
+    """A KoboToolbox 'labels' export: ``;``-separated, fully quoted, French labels, ``group/name``;
+    a select_multiple question as its space-joined choice names and one 0/1 column per choice."""
     labelled = _labelled(df, codebook, "fr", likert_as_labels=True)
     columns = {}
     for name in codebook.variables["name"]:
@@ -521,6 +538,10 @@ def write_kobo_csv(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> No
         if codebook.variables.at[name, "type"] in ("integer", "decimal"):
             values = values.map(_format_number)
         columns[header] = values.fillna("").astype(str)
+        if codebook.variables.at[name, "type"] == "select_multiple":
+            chosen = df[name].map(lambda v: None if v is None or pd.isna(v) or v == "" else set(str(v).split()))
+            for choice in codebook.answer_names(name):
+                columns[f"{header}/{choice}"] = chosen.map(lambda c, x=choice: "" if c is None else str(int(x in c)))
     export = pd.DataFrame(columns)
     export.insert(0, "_id", np.arange(1, len(export) + 1).astype(str))
     export["_index"] = np.arange(1, len(export) + 1).astype(str)
@@ -557,7 +578,7 @@ def _numeric_export(df: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame,
     """Codebook variables as statistical packages store them: numeric codes, value labels, missing codes."""
     out, value_labels, missing_codes = {}, {}, {}
     for name, vtype in zip(codebook.variables["name"], codebook.variables["type"]):
-        if vtype in ("text", "datetime"):
+        if vtype in ("text", "datetime", "select_multiple"):
             out[name] = df[name].fillna("").astype(str)
             continue
         answers = _answer_table(codebook, name)

@@ -27,6 +27,7 @@ rule clean:
         exclusions="results/qc/waves/{wave}/exclusions.csv",
         flow="results/qc/waves/{wave}/sample_flow.csv",
         nonresponse="results/qc/waves/{wave}/nonresponse.csv",
+        respondents="results/qc/waves/{wave}/nonresponse_respondents.csv",
     params:
         year=lambda wildcards: int(WAVES.loc[wildcards.wave, "year"]),
         qc=config["qc"],
@@ -45,6 +46,7 @@ rule pool:
         exclusions=expand(rules.clean.output.exclusions, wave=WAVES["wave"]),
         flow=expand(rules.clean.output.flow, wave=WAVES["wave"]),
         nonresponse=expand(rules.clean.output.nonresponse, wave=WAVES["wave"]),
+        respondents=expand(rules.clean.output.respondents, wave=WAVES["wave"]),
     output:
         data="results/interim/pooled.parquet",
         sample_flow=report(
@@ -57,7 +59,12 @@ rule pool:
             caption="../report/exclusions.rst",
             category="1. Sample",
         ),
-        nonresponse="results/qc/nonresponse.csv",
+        nonresponse=report(
+            "results/qc/nonresponse.csv",
+            caption="../report/nonresponse.rst",
+            category="1. Sample",
+        ),
+        respondents="results/qc/nonresponse_respondents.csv",
     params:
         rules=config["qc"]["exclusion_rules"],
         code=source_hash("clean", "tables"),

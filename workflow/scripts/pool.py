@@ -11,10 +11,11 @@ def read(path):
     return pd.read_csv(path, dtype={"firm_key": str, "submission_id": str, "reason": str}, keep_default_na=False)
 
 
+inputs = snakemake.input
 waves = [
-    CleanWave(pd.read_parquet(data), read(exclusions), read(flow), read(nonresponse))
-    for data, exclusions, flow, nonresponse in zip(
-        snakemake.input.data, snakemake.input.exclusions, snakemake.input.flow, snakemake.input.nonresponse
+    CleanWave(pd.read_parquet(data), read(exclusions), read(flow), read(nonresponse), read(respondents))
+    for data, exclusions, flow, nonresponse, respondents in zip(
+        inputs.data, inputs.exclusions, inputs.flow, inputs.nonresponse, inputs.respondents
     )
 ]
 pooled = pool_waves(waves, tuple(snakemake.params.rules))
@@ -22,4 +23,5 @@ pooled.analysed.to_parquet(snakemake.output.data, index=False)
 write_csv(pooled.flow, snakemake.output.sample_flow)
 write_csv(pooled.exclusions, snakemake.output.exclusions)
 write_csv(pooled.nonresponse, snakemake.output.nonresponse)
+write_csv(pooled.respondents, snakemake.output.respondents)
 log.info("%s", pooled.flow.to_string(index=False))
