@@ -54,7 +54,7 @@ def test_outputs_are_produced(run):
         assert (results / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     choice = pd.read_csv(results / "tables" / "choice_mnl.csv")
     assert list(choice.columns) == ["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
-                                    "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high"]
+                                    "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high", "estimator"]
     assert set(choice["outcome"]) == {"licensing", "supply_chain_partnership", "joint_venture"}
     tables = project / "results" / "tables"
     ame = pd.read_csv(tables / "choice_ame.csv")

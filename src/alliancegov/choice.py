@@ -1,11 +1,11 @@
 """Governance-form choice: a multinomial logit on transaction-cost variables, at the standard of
 Stata's ``mlogit`` + ``margins`` + SPost's ``mlogtest``.
 
-statsmodels' ``MNLogit`` fits the unweighted model; with frequency weights (which ``MNLogit``
-silently ignores) the package's own Newton fit (``stats.mnl.fit_mnl_newton``, checked against
-the same Stata reference) maximises the weighted likelihood. statsmodels takes the first sorted
-outcome level as base and drops labels, so the outcome is coded here with the configured base as
-0 and the other forms in codebook order, and every table row carries outcome and base names.
+The package's vectorised Newton fit (``stats.mnl.fit_mnl_newton``) estimates the model; it is
+held in the tests to statsmodels' ``MNLogit`` and to Stata's published results (see
+:func:`fit_mnl` for why it, not ``MNLogit``, runs here). The outcome is coded with the
+configured base as 0 and the other forms in codebook order, and every table row carries outcome
+and base names (statsmodels would take the first sorted level as base and drop the labels).
 
 Standard errors (``cov_type``): ``model`` (inverse information, Stata's default ``oim``),
 ``robust`` (sandwich × N/(N−1), Stata's ``vce(robust)``) or ``cluster`` (sandwich of cluster
@@ -195,8 +195,14 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) ->
 
 
 def fit_mnl(design: ChoiceDesign, spec: ChoiceSpec) -> ChoiceFit:
-    """ML fit and the configured covariance."""
-    import statsmodels.api as sm
+    """ML fit and the configured covariance.
+
+    The fit is the package's vectorised Newton–Raphson (``stats.mnl.fit_mnl_newton``) rather
+    than statsmodels' ``MNLogit``: the tests hold it to statsmodels' estimates (1e-8) and to
+    Stata's published ANES and Star98 results, it takes frequency weights (which ``MNLogit``
+    ignores), and at 1,000,000 rows ``MNLogit`` made the stage 4.7× a plain Newton fit against
+    a target of 3× (``bench/choice_scale.py``).
+    """
     from threadpoolctl import threadpool_limits
 
     from alliancegov.stats.mnl import fit_mnl_newton, model_covariance, probabilities, sandwich_covariance
@@ -210,15 +216,9 @@ def fit_mnl(design: ChoiceDesign, spec: ChoiceSpec) -> ChoiceFit:
         return ChoiceFit(survey.params, survey.cov, survey.loglik, probabilities(X, survey.params), survey.converged,
                          survey.cov_srs, df_resid=float(survey.design_df))
     with threadpool_limits(1, user_api="blas"):  # one BLAS thread: measured faster than two here
-        if design.weights is None:
-            result = sm.MNLogit(design.y, X).fit(method="newton", maxiter=100, disp=0)
-            params, loglik = np.asarray(result.params), float(result.llf)
-            converged = bool(result.mle_retvals.get("converged", False))
-            model_cov = np.asarray(result.cov_params())
-        else:
-            newton = fit_mnl_newton(X, design.y, weights=design.weights)
-            params, loglik, converged = newton.params, newton.loglik, newton.converged
-            model_cov = model_covariance(newton.information)
+        newton = fit_mnl_newton(X, design.y, weights=design.weights)
+        params, loglik, converged = newton.params, newton.loglik, newton.converged
+        model_cov = model_covariance(newton.information)
         if spec.cov_type == "model":
             cov = model_cov
         else:
@@ -393,14 +393,14 @@ def model_separated(design: ChoiceDesign) -> bool:
     return bool(detect_mnl_separation(design.X.to_numpy(), design.y)["separated"])
 
 
-def firth_table(design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
-    """Firth's penalised MNL, tidy like :func:`coefficient_table` (model-based Wald CIs)."""
+def fit_firth(design: ChoiceDesign) -> ChoiceFit:
+    """Firth's penalised (Jeffreys-prior) MNL, with its model-based covariance."""
     from alliancegov.stats.firth import fit_firth_mnl
+    from alliancegov.stats.mnl import probabilities
 
-    firth = fit_firth_mnl(design.X.to_numpy(), design.y)
-    table = tidy_coefficients(list(design.X.columns) * (len(design.levels) - 1), firth.params.T.ravel(),
-                              firth.std_errors.T.ravel(), level=spec.level)
-    return _per_outcome(table, design.levels, spec.base)
+    X = design.X.to_numpy()
+    firth = fit_firth_mnl(X, design.y)
+    return ChoiceFit(firth.params, firth.cov, firth.loglik, probabilities(X, firth.params), firth.converged, firth.cov)
 
 
 def bootstrap_table(design: ChoiceDesign, spec: ChoiceSpec, n_jobs: int = 1) -> pd.DataFrame:
@@ -495,31 +495,37 @@ class ChoiceResults:
 def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], n_jobs: int = 1) -> ChoiceResults:
     """Fit the MNL and compute every table: coefficients, AMEs, predictions, tests, fit, small-sample checks."""
     design = build_design(data, spec, categories)
-    fit = fit_mnl(design, spec)
     notes = []
     small = small_sample_table(design)
     separated = model_separated(design)
+    firth = fit_firth(design) if spec.firth == "always" or (spec.firth == "auto" and separated) else None
+    if separated and firth is None:
+        raise ValueError("separation: the maximum-likelihood estimates do not exist (Albert & Anderson 1984) and "
+                         "choice.firth is 'never'; allow Firth's penalised estimates or change the model")
     if separated:
+        # Every table then rests on Firth's estimates; choice_mnl.csv says so in its estimator column.
+        fit = firth
         notes.append("separation: the maximum-likelihood estimates do not exist (Albert & Anderson 1984); "
                      f"sub-problems flagged: {', '.join(small.loc[small['separated'], 'outcome']) or 'none'}; "
-                     "read the Firth estimates (choice_firth.csv)")
+                     "all choice tables use Firth's penalised estimates")
+    else:
+        fit = fit_mnl(design, spec)
     if small["few_events"].any():
         notes.append(f"fewer than {SMALL_EVENTS_PER_PARAMETER} events per parameter for: "
                      + ", ".join(small.loc[small["few_events"], "outcome"]))
     if not fit.converged:
         notes.append("the multinomial logit did not converge")
-    use_firth = spec.firth == "always" or (spec.firth == "auto" and separated)
     tables = {
-        "choice_mnl": coefficient_table(fit, design, spec),
+        "choice_mnl": coefficient_table(fit, design, spec).assign(estimator="firth" if separated else "ml"),
         "choice_ame": ame_table(fit, design, spec),
         "choice_predictions": prediction_table(fit, design, spec),
         "choice_tests": test_table(fit, design, spec),
         "choice_fit": fit_table(fit, design, spec),
         "choice_classification": classification(fit, design),
         "choice_small_sample": small,
-        "choice_firth": firth_table(design, spec) if use_firth else pd.DataFrame(
-            columns=["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
-                     "conf_high"]),
+        "choice_firth": coefficient_table(firth, design, spec) if firth is not None
+        else pd.DataFrame(columns=["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
+                                   "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high"]),
     }
     if spec.bootstrap_replicates > 0 and design.survey is None:
         tables["choice_bootstrap"] = bootstrap_table(design, spec, n_jobs=n_jobs)

@@ -11,12 +11,14 @@
   each missing cell takes the observed value of one of the ``donors`` observed cases whose
   predicted means are closest (so imputations are always values that occur in the data);
 * categorical columns (strings, ``category``, booleans): a multinomial logit draw (like R
-  ``mice``'s ``polyreg`` / Stata's ``mi impute mlogit``): the model, with a weak ridge penalty
-  (scikit-learn's ``LogisticRegression(C=1)`` on standardised predictors) so that sparse cells
-  and separation do not break it, is fitted on a bootstrap resample of the observed cases (the
-  parameter draw that makes the imputation "proper"); each missing cell is then drawn from its
-  predicted category probabilities. Only categories observed in the column can be drawn.
-  Categorical columns enter the other variables' imputation models as dummies (``C(x)``).
+  ``mice``'s ``polyreg`` / Stata's ``mi impute mlogit``). The logit has a weak ridge penalty
+  (as scikit-learn's ``LogisticRegression(C=1)`` on standardised predictors, fitted here by
+  Newton steps) so that sparse cells and separation do not break it, and is fitted on a
+  bootstrap resample of the observed cases (the parameter draw that makes the imputation
+  "proper"); each missing cell is then drawn from its predicted category probabilities. Only
+  categories observed in the column can be drawn (not PMM on integer codes, which would
+  impose an order on unordered categories). Categorical columns enter the other variables'
+  imputation models as treatment dummies.
 
 Seeding: ``numpy.random.SeedSequence(seed).spawn(m)`` gives one independent stream per
 imputation, and each chain uses only its own ``numpy.random.Generator`` (statsmodels >= 0.15
@@ -45,9 +47,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-#: Ridge strength of the multinomial-logit imputation model (scikit-learn's ``C``, on
-#: standardised predictors): weak, but keeps the fit finite under separation.
-CATEGORICAL_RIDGE_C = 1.0
+#: Ridge penalty of the multinomial-logit imputation model on standardised predictors
+#: (scikit-learn's ``C = 1 / CATEGORICAL_RIDGE``): weak, but keeps the fit finite under separation.
+CATEGORICAL_RIDGE = 1.0
 _KEEP_ROWS = "keep_rows_"  # fully observed helper column: stops MICEData dropping all-missing rows
 
 
@@ -96,6 +98,8 @@ def _check_request(frame, columns, m, categorical, iterations, donors) -> tuple[
         raise ValueError(f"columns not in frame: {absent}")
     if not categorical <= set(columns):
         raise ValueError(f"categorical columns not among columns: {sorted(categorical - set(columns))}")
+    if len(frame) == 0:
+        raise ValueError("frame has no rows")
     if int(m) != m or m < 1 or int(iterations) != iterations or iterations < 1 or donors < 1:
         raise ValueError("m, iterations and donors must be positive integers")
     for column in columns:
@@ -133,7 +137,7 @@ def _working_frame(frame, columns, categorical) -> tuple[pd.DataFrame, dict[str,
         name, series = f"v{position}", frame[column]
         if column in categorical:
             levels[name] = _observed_levels(series)
-            codes = pd.Categorical(series, categories=levels[name]).codes
+            codes = pd.Index(levels[name]).get_indexer(series.astype(object))
             work[name] = np.where(codes < 0, np.nan, codes).astype(float)
         else:
             work[name] = series.to_numpy(dtype=float, na_value=np.nan)
@@ -151,7 +155,7 @@ def _completed_copy(frame, columns, chain: pd.DataFrame, levels) -> pd.DataFrame
             continue
         values = chain[name].to_numpy()[missing]
         if name in levels:
-            values = np.asarray(levels[name], dtype=object)[values.astype(int)]
+            values = pd.Series(levels[name], dtype=frame[column].dtype).to_numpy()[values.astype(int)]
         series = completed[column].copy()
         series.iloc[missing] = values
         completed[column] = series
@@ -221,27 +225,71 @@ def _multinomial_probabilities(x_fit: np.ndarray, y_fit: np.ndarray, x_new: np.n
     """Category probabilities (n_new, n_levels) from a ridge multinomial logit of y_fit on x_fit.
 
     ``x_fit`` (n, k) and ``x_new`` (n_new, k) may hold an intercept or other constant columns
-    (dropped; the model has its own unpenalised intercept); ``y_fit`` (n,) integer codes in
-    [0, n_levels). Categories absent from ``y_fit`` get probability 0.
+    (dropped: the model has its own unpenalised intercepts); the others are standardised with
+    ``x_fit``'s mean and SD. ``y_fit`` (n,) integer codes in [0, n_levels); categories absent
+    from ``y_fit`` get probability 0.
     """
+    from scipy.special import softmax
+
     probabilities = np.zeros((x_new.shape[0], n_levels))
-    present = np.unique(y_fit)
-    if present.size == 1:
-        probabilities[:, present[0]] = 1.0
-        return probabilities
+    present, y_present = np.unique(y_fit, return_inverse=True)
     spread = x_fit.std(axis=0)
     keep = spread > 0
-    if not keep.any():
-        probabilities[:, present] = np.bincount(y_fit, minlength=n_levels)[present] / y_fit.size
-        return probabilities
-    from sklearn.linear_model import LogisticRegression
-
     centre = x_fit[:, keep].mean(axis=0)
     z_fit = (x_fit[:, keep] - centre) / spread[keep]
     z_new = (x_new[:, keep] - centre) / spread[keep]
-    model = LogisticRegression(C=CATEGORICAL_RIDGE_C, max_iter=1000).fit(z_fit, y_fit)
-    probabilities[:, model.classes_] = model.predict_proba(z_new)
+    weights = ridge_multinomial_logit(z_fit, y_present, present.size, CATEGORICAL_RIDGE)
+    probabilities[:, present] = softmax(np.column_stack([np.ones(len(z_new)), z_new]) @ weights, axis=1)
     return probabilities
+
+
+def ridge_multinomial_logit(z: np.ndarray, y: np.ndarray, n_levels: int, penalty: float = 1.0,
+                            max_iter: int = 100, tol: float = 1e-10) -> np.ndarray:
+    """Ridge-penalised multinomial logit by damped Newton; coefficients (1 + d, n_levels).
+
+    Minimises −loglik + ``penalty``/2 · Σ slopes² for ``z`` (n, d) and codes ``y`` (n,) in
+    [0, n_levels), every level present, with a softmax over all levels: row 0 holds the
+    (unpenalised) intercepts, the first fixed at 0, rows 1.. the slopes of each level. For three
+    or more levels this is scikit-learn's multinomial ``LogisticRegression(C=1/penalty)`` (for
+    two, its binary ``C=2/penalty``), here by Newton steps with step halving (milliseconds),
+    and finite under separation thanks to the penalty.
+    """
+    from scipy.special import logsumexp, softmax
+
+    design = np.column_stack([np.ones(len(z)), z])
+    n_coef = design.shape[1]
+    onehot = np.eye(n_levels)[y]
+    ridge = np.zeros((n_coef, n_levels))
+    ridge[1:] = penalty
+    free = np.ones((n_coef, n_levels), dtype=bool)
+    free[0, 0] = False
+    free_flat = free.T.ravel()  # class-major flattening: index = level * n_coef + coefficient
+
+    def objective(weights):
+        linear = design @ weights
+        return logsumexp(linear, axis=1).sum() - (onehot * linear).sum() + 0.5 * (ridge * weights**2).sum()
+
+    weights = np.zeros((n_coef, n_levels))
+    if n_levels == 1:
+        return weights
+    current = objective(weights)
+    for _ in range(max_iter):
+        prob = softmax(design @ weights, axis=1)
+        gradient = (design.T @ (prob - onehot) + ridge * weights).T.ravel()[free_flat]
+        curvature = prob[:, :, None] * (np.eye(n_levels)[None] - prob[:, None, :])
+        hessian = np.einsum("ni,nab,nj->aibj", design, curvature, design).reshape(free_flat.size, -1)
+        hessian += np.diag(ridge.T.ravel())
+        step = np.zeros(free_flat.size)
+        step[free_flat] = np.linalg.solve(hessian[np.ix_(free_flat, free_flat)], gradient)
+        step = step.reshape(n_levels, n_coef).T
+        size = 1.0
+        while objective(weights - size * step) > current and size > 1e-8:
+            size /= 2
+        weights = weights - size * step
+        current = objective(weights)
+        if np.max(np.abs(size * step)) < tol:
+            break
+    return weights
 
 
 def _draw_categories(probabilities: np.ndarray, rng) -> np.ndarray:
