@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: run test report example lint clean
+.PHONY: run test report example bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ report: $(STAMP)
 # Regenerate the bundled example waves in data/raw/ from the simulator (seeded).
 example: $(STAMP)
 	$(BIN)/python -m alliancegov.simulate data/raw
+
+# Speed targets live here, not in timed unit tests: records in results/bench/ (JSON and Markdown).
+bench: $(STAMP)
+	$(BIN)/python bench/choice_scale.py --rows 1000000 --repeats 3
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests workflow/scripts
