@@ -43,3 +43,21 @@ def test_cluster_standard_errors_and_missing_rows(data):
 def test_cluster_needs_a_variable():
     with pytest.raises(ValueError, match="cluster variable"):
         PerformanceSpec("y", "x", cov_type="cluster")
+
+
+def test_multiple_imputation_pools_ols_with_barnard_rubin_df(data):
+    from alliancegov.performance import fit_ols_imputed
+
+    rng = np.random.default_rng(2)
+    holed = data.copy()
+    holed.loc[rng.random(len(holed)) < 0.2, "x"] = np.nan
+    spec = PerformanceSpec("y", "C(form, Treatment('a')) + x", cov_type="nonrobust", imputations=10, seed=4)
+    pooled = fit_ols_imputed(holed, spec)
+    table = pooled.coefficients.set_index("term")
+    full = fit_ols(data, PerformanceSpec("y", "C(form, Treatment('a')) + x", cov_type="nonrobust")).coefficients
+    complete = full.set_index("term")
+    assert abs(table.at["x", "estimate"] - complete.at["x", "estimate"]) < 2 * complete.at["x", "std_error"]
+    assert table.at["x", "std_error"] > complete.at["x", "std_error"]   # missing information costs precision
+    assert (table["df"] <= len(data) - 4).all() and (table["fmi"] > 0).all()
+    stats = pooled.fit.set_index("statistic")["value"]
+    assert stats["n"] == len(data) and stats["imputations"] == 10

@@ -47,7 +47,9 @@ class ChoiceSpec:
     pandas expression (e.g. ``(equity_stake != 'none') | (new_legal_entity == 'yes')``) whose
     logit on the same regressors is fitted too (``yes`` against ``no``, labelled ``binary_name``
     in the table). ``cv_folds`` ≥ 2 adds
-    the stratified k-fold predictive check.
+    the stratified k-fold predictive check. ``imputations`` > 0 imputes the model's variables by
+    chained equations that many times (seeded by ``seed``) and pools the coefficients and AMEs by
+    Rubin's rules; the other tables then use the complete cases.
     """
 
     outcome: str
@@ -72,6 +74,8 @@ class ChoiceSpec:
     psu: str | None = None
     fpc: str | None = None
     lonely_psu: str = "error"
+    imputations: int = 0
+    imputation_iterations: int = 10
 
     def __post_init__(self) -> None:
         if self.cov_type not in COV_TYPES:
@@ -92,9 +96,14 @@ class ChoiceSpec:
             raise ValueError(f"firth must be one of {FIRTH_POLICIES}, not {self.firth!r}")
 
     @classmethod
-    def from_config(cls, section: dict) -> ChoiceSpec:
+    def from_config(cls, section: dict, missing_data: dict | None = None) -> ChoiceSpec:
+        """From the config's ``choice`` section and its ``missing_data`` section."""
         values = dict(section)
         values["profiles"] = tuple(values.get("profiles", ()))
+        missing_data = missing_data or {}
+        if missing_data.get("method", "listwise") == "mice":
+            values["imputations"] = missing_data.get("imputations", 20)
+            values["imputation_iterations"] = missing_data.get("iterations", 10)
         return cls(**values)
 
 
@@ -482,6 +491,37 @@ def cross_validation_tables(design: ChoiceDesign, spec: ChoiceSpec) -> dict[str,
     return {"choice_cv": scores, "choice_cv_confusion": confusion}
 
 
+def imputed_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> dict[str, pd.DataFrame]:
+    """Coefficients and AMEs pooled by Rubin's rules over ``spec.imputations`` imputed datasets.
+
+    The model's variables (outcome, regressors, weights) are imputed together; responses whose
+    outcome was missing are left out of the analysis after imputation (von Hippel 2007).
+    Tables as :func:`coefficient_table` and :func:`ame_table`, plus ``df`` and ``fmi``
+    (fraction of missing information) per row.
+    """
+    from alliancegov.stats.imputation import formula_variables, impute_for_model, pooled_tidy, rubin_pool
+
+    variables = formula_variables(" ".join(filter(None, [spec.outcome, spec.formula, spec.weights])), data.columns)
+    observed_outcome = data[spec.outcome].notna()
+    completed = impute_for_model(data, variables, spec.imputations, spec.seed, iterations=spec.imputation_iterations)
+    coefficients, ames = [], []
+    for frame in completed:
+        design = build_design(frame[observed_outcome], spec, categories)
+        fit = fit_mnl(design, spec)
+        coefficients.append((fit.params.T.ravel(), fit.cov))
+        ame = ame_table(fit, design, spec)
+        ames.append((ame["estimate"].to_numpy(), np.diag(ame["std_error"].to_numpy() ** 2)))
+    pooled_coefficients = pooled_tidy(rubin_pool(*map(np.array, zip(*coefficients))),
+                                      list(design.X.columns) * (len(design.levels) - 1), level=spec.level)
+    pooled_coefficients = _per_outcome(pooled_coefficients, design.levels, spec.base)
+    for column, source in (("rrr", "estimate"), ("rrr_conf_low", "conf_low"), ("rrr_conf_high", "conf_high")):
+        pooled_coefficients[column] = np.exp(pooled_coefficients[source])
+    pooled_ames = pooled_tidy(rubin_pool(*map(np.array, zip(*ames))), ame["term"], level=spec.level)
+    pooled_ames.insert(0, "outcome", ame["outcome"].to_numpy())
+    return {"choice_mnl": pooled_coefficients.assign(estimator=f"ml, {spec.imputations} imputations"),
+            "choice_ame": pooled_ames}
+
+
 @dataclass
 class ChoiceResults:
     """Every table of the choice stage, keyed as the output files are named."""
@@ -537,4 +577,8 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
         tables["choice_equity"] = binary_table(data, spec)
     if spec.cv_folds >= 2:
         tables |= cross_validation_tables(design, spec)
+    if spec.imputations > 0:
+        tables |= imputed_tables(data, spec, categories)
+        notes.append(f"missing data: coefficients and AMEs pool {spec.imputations} chained-equation imputations "
+                     "by Rubin's rules; the other choice tables use the complete cases")
     return ChoiceResults(tables, notes, fit, design)

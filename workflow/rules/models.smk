@@ -16,9 +16,11 @@ rule choice:
         warnings="results/tables/choice_warnings.txt",
     params:
         spec=config["choice"],
+        missing_data=config["missing_data"],
         code=source_hash(
             "codebook", "choice", "stats/__init__", "stats/tidy", "stats/mnl", "stats/mnl_tests",
-            "stats/separation", "stats/firth", "stats/bootstrap", "stats/ordinal", "stats/predictive", "tables",
+            "stats/separation", "stats/firth", "stats/bootstrap", "stats/ordinal", "stats/predictive",
+            "stats/imputation", "tables",
         ),
     threads: 2
     resources:
@@ -47,7 +49,8 @@ rule performance:
         ),
     params:
         spec=config["performance"],
-        code=source_hash("performance", "stats/__init__", "stats/tidy", "tables"),
+        missing_data=config["missing_data"],
+        code=source_hash("performance", "stats/__init__", "stats/tidy", "stats/imputation", "tables"),
     log:
         "results/logs/performance.log",
     conda:

@@ -6,7 +6,7 @@ from alliancegov.runtime import start_job
 from alliancegov.tables import write_csv
 
 log = start_job(snakemake.log[0])
-spec = ChoiceSpec.from_config(snakemake.params.spec)
+spec = ChoiceSpec.from_config(snakemake.params.spec, snakemake.params.missing_data)
 codebook = Codebook.from_dir(snakemake.config["codebook"])
 results = analyse_choice(pd.read_parquet(snakemake.input.data), spec, codebook.answer_names(spec.outcome),
                          n_jobs=snakemake.threads)

@@ -497,3 +497,19 @@ def pooled_tidy(pooled: PooledEstimate, terms, level: float = 0.95) -> pd.DataFr
         "fmi": pooled.fmi,
     })
     return table[[*TIDY_COLUMNS, "df", "fmi"]]
+
+
+def formula_variables(formula: str, columns) -> list[str]:
+    """The data columns a patsy formula (or pandas expression) uses, in order of appearance."""
+    import re
+
+    names = dict.fromkeys(name for name in re.findall(r"[A-Za-z_]\w*", formula) if name in set(columns))
+    return list(names)
+
+
+def impute_for_model(frame: pd.DataFrame, variables: list[str], m: int, seed: int, *,
+                     iterations: int = 10) -> list[pd.DataFrame]:
+    """``m`` completed copies of ``frame`` for a model on ``variables``: text columns among them
+    are imputed as categorical, the others by predictive mean matching (:func:`impute_chained`)."""
+    categorical = [v for v in variables if not pd.api.types.is_numeric_dtype(frame[v])]
+    return impute_chained(frame, variables, m, seed, categorical=categorical, iterations=iterations)
