@@ -218,7 +218,8 @@ def test_frequency_weights_reproduce_a_published_grouped_logit():
     """Star98 (statsmodels.datasets.star98): the binomial GLM of schools' counts above/below the
     national median (``statsmodels/genmod/tests/results/results_glm.py``, class ``Star98``, from R's
     ``glm(family=binomial)`` and Stata) is a binary logit on the pupils with frequency weights: one
-    row per school and outcome, weighted by its count. Coefficients and SEs to 1e-4 (relative).
+    row per school and outcome, weighted by its count. Coefficients and SEs to 1e-4 (relative),
+    log-likelihood to 1e-3.
     """
     import statsmodels.api as sm
     from statsmodels.genmod.tests.results.results_glm import Star98
@@ -233,6 +234,13 @@ def test_frequency_weights_reproduce_a_published_grouped_logit():
     order = list(exog.columns) + ["Intercept"]   # the reference lists the constant last
     np.testing.assert_allclose(table.loc[order, "estimate"], reference.params, rtol=1e-4, atol=1e-9)
     np.testing.assert_allclose(table.loc[order, "std_error"], reference.bse, rtol=1e-4)
+    # R's binomial log-likelihood adds log C(n, k) per school to the pupils' weighted logit one
+    from scipy.special import gammaln
+
+    above, below = data.endog["NABOVE"].to_numpy(), data.endog["NBELOW"].to_numpy()
+    log_binomial = np.sum(gammaln(above + below + 1) - gammaln(above + 1) - gammaln(below + 1))
+    fit = analyse_choice(rows, spec, ["below", "above"]).tables["choice_fit"].set_index("statistic")["value"]
+    assert fit["log_likelihood"] + log_binomial == pytest.approx(reference.llf, abs=1e-3)
 
 
 def test_confidence_intervals_cover_the_truth_at_the_nominal_rate(codebook):
@@ -271,3 +279,14 @@ def test_multiple_imputation_pools_coefficients_and_ames(panel):
     assert set(tables["choice_ame"]["outcome"]) == set(CATEGORIES)
     again = analyse_choice(data, spec, CATEGORIES).tables["choice_mnl"]
     pd.testing.assert_frame_equal(tables["choice_mnl"], again)   # seeded
+
+
+def test_variants_are_fitted_side_by_side(panel):
+    spec = light(cov_type="model", variants=(("core", "asset_specificity + trust"),))
+    table = analyse_choice(panel, spec, CATEGORIES).tables["choice_variants"]
+    assert list(dict.fromkeys(table["model"])) == ["main", "core"]
+    core = table[(table["model"] == "core") & (table["outcome"] != "(fit)")]
+    assert set(core["term"]) == {"Intercept", "asset_specificity", "trust"}
+    fit = table[table["outcome"] == "(fit)"].set_index(["model", "term"])["estimate"]
+    assert fit["main", "log_likelihood"] > fit["core", "log_likelihood"]   # nested: more terms fit better
+    assert fit["main", "n_obs"] == fit["core", "n_obs"] == len(panel)

@@ -63,7 +63,7 @@ def test_outputs_are_produced(run):
     assert set(ame["outcome"]) == {"repeated_contract", "licensing", "supply_chain_partnership", "joint_venture"}
     for name in ["choice_tests", "choice_fit", "choice_predictions", "choice_classification", "choice_small_sample",
                  "choice_bootstrap", "choice_ordered", "choice_ordered_ame", "choice_ordered_brant", "choice_equity",
-                 "choice_cv", "choice_cv_confusion"]:
+                 "choice_cv", "choice_cv_confusion", "choice_variants"]:
         assert len(pd.read_csv(tables / f"{name}.csv")) > 0, name
     bootstrap = pd.read_csv(tables / "choice_bootstrap.csv")
     assert (bootstrap["n_ok"] + 0 > 150).all()

@@ -49,7 +49,8 @@ class ChoiceSpec:
     in the table). ``cv_folds`` ≥ 2 adds
     the stratified k-fold predictive check. ``imputations`` > 0 imputes the model's variables by
     chained equations that many times (seeded by ``seed``) and pools the coefficients and AMEs by
-    Rubin's rules; the other tables then use the complete cases.
+    Rubin's rules; the other tables then use the complete cases. ``variants`` are alternative
+    right-hand sides (name, formula) fitted like the main model and shown side by side.
     """
 
     outcome: str
@@ -76,6 +77,7 @@ class ChoiceSpec:
     lonely_psu: str = "error"
     imputations: int = 0
     imputation_iterations: int = 10
+    variants: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.cov_type not in COV_TYPES:
@@ -100,6 +102,7 @@ class ChoiceSpec:
         """From the config's ``choice`` section and its ``missing_data`` section."""
         values = dict(section)
         values["profiles"] = tuple(values.get("profiles", ()))
+        values["variants"] = tuple((values.get("variants") or {}).items())
         missing_data = missing_data or {}
         if missing_data.get("method", "listwise") == "mice":
             values["imputations"] = missing_data.get("imputations", 20)
@@ -522,6 +525,29 @@ def imputed_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) 
             "choice_ame": pooled_ames}
 
 
+def variants_table(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> pd.DataFrame:
+    """The main model and each variant side by side, as modelsummary/esttab columns in long form.
+
+    Columns: ``model``, then :func:`coefficient_table`'s; each model's N, log-likelihood,
+    McFadden R², AIC and BIC are rows with ``outcome`` ``(fit)`` and the statistic as ``term``.
+    """
+    from alliancegov.stats.mnl_tests import fit_statistics
+
+    tables = []
+    for name, formula in (("main", spec.formula), *spec.variants):
+        variant = replace(spec, formula=formula)
+        design = build_design(data, variant, categories)
+        fit = fit_mnl(design, variant)
+        coefficients = coefficient_table(fit, design, variant)
+        statistics = fit_statistics(design.y, fit.probabilities, fit.loglik, fit.params.size, weights=design.weights)
+        statistics = statistics[statistics["statistic"].isin(["n_obs", "log_likelihood", "mcfadden_r2", "aic", "bic"])]
+        summary = pd.DataFrame({"outcome": "(fit)", "base": spec.base, "term": statistics["statistic"],
+                                "estimate": statistics["value"]})
+        tables.append(pd.concat([coefficients, summary], ignore_index=True).assign(model=name))
+    table = pd.concat(tables, ignore_index=True)
+    return table[["model", *[c for c in table.columns if c != "model"]]]
+
+
 @dataclass
 class ChoiceResults:
     """Every table of the choice stage, keyed as the output files are named."""
@@ -577,6 +603,8 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
         tables["choice_equity"] = binary_table(data, spec)
     if spec.cv_folds >= 2:
         tables |= cross_validation_tables(design, spec)
+    if spec.variants:
+        tables["choice_variants"] = variants_table(data, spec, categories)
     if spec.imputations > 0:
         tables |= imputed_tables(data, spec, categories)
         notes.append(f"missing data: coefficients and AMEs pool {spec.imputations} chained-equation imputations "

@@ -60,6 +60,7 @@ CHOICE_TABLES = {
     "choice_equity": "Equity vs non-equity logit",
     "choice_cv": "Cross-validated predictive check",
     "choice_cv_confusion": "Cross-validated confusion matrix",
+    "choice_variants": "Model variants side by side",
 }
 
 
@@ -74,6 +75,7 @@ def choice_table_wanted(name):
         "choice_equity": bool(spec.get("binary_outcome")),
         "choice_cv": spec.get("cv_folds", 5) >= 2,
         "choice_cv_confusion": spec.get("cv_folds", 5) >= 2,
+        "choice_variants": bool(spec.get("variants")),
     }
     return optional.get(name, True)
 
