@@ -20,3 +20,4 @@ rule all:
         rules.choice.output,
         rules.performance.output,
         rules.figures.output,
+        rules.hypotheses.output,

@@ -65,11 +65,21 @@ def test_outputs_are_produced(run):
                  "choice_bootstrap", "choice_ordered", "choice_ordered_ame", "choice_ordered_brant", "choice_equity",
                  "choice_cv", "choice_cv_confusion", "choice_variants"]:
         assert len(pd.read_csv(tables / f"{name}.csv")) > 0, name
+    for name in ["performance_ols", "performance_ordered", "performance_ordered_ame", "performance_contrasts",
+                 "misalignment", "misalignment_first_stage", "importance"]:
+        assert len(pd.read_csv(tables / f"{name}.csv")) > 0, name
+    hypotheses = pd.read_csv(tables / "hypotheses.csv", keep_default_na=False)
+    assert set(hypotheses["hypothesis"]) == {f"H{i}" for i in range(1, 9)}
+    assert hypotheses["verdict"].isin(["supported", "contradicted", "inconclusive"]).all()
+    computed = hypotheses[hypotheses["note"].eq("") | ~hypotheses["note"].str.startswith("not computed")]
+    assert len(computed) == len(hypotheses)             # every check computed from an estimate
+    assert pd.to_numeric(hypotheses["estimate"]).notna().all()
     bootstrap = pd.read_csv(tables / "choice_bootstrap.csv")
     assert (bootstrap["n_ok"] + 0 > 150).all()
     performance = pd.read_csv(results / "tables" / "performance_ols.csv")
-    assert list(performance.columns) == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low",
-                                         "conf_high"]
+    assert list(performance.columns) == ["outcome", "model", "se_type", "term", "estimate", "std_error",
+                                         "statistic", "p_value", "conf_low", "conf_high"]
+    assert set(performance["se_type"]) == {"HC3", "cluster"} and "interaction" in set(performance["model"])
 
 
 def test_every_raw_row_is_accounted_for(run):

@@ -62,6 +62,11 @@ def test_every_stage_produced_its_outputs(anes_run):
     assert ordered["term"].str.contains("|", regex=False).sum() == 6          # 7 ordered parties
     equity = pd.read_csv(anes_run / "tables" / "choice_equity.csv")
     assert set(equity["outcome"]) == {"vote_dole"}
-    assert len(pd.read_csv(anes_run / "tables" / "performance_ols.csv")) == 5
+    # the intercept, 6 parties against strong Democrats, age, education and income
+    assert len(pd.read_csv(anes_run / "tables" / "performance_ols.csv")) == 10
+    verdicts = pd.read_csv(anes_run / "tables" / "hypotheses.csv").drop_duplicates("hypothesis")
+    verdicts = verdicts.set_index("hypothesis")
+    assert verdicts.at["A1", "verdict"] == "supported" and verdicts.at["A2", "verdict"] == "supported"
     html = (anes_run / "report" / "index.html").read_text(encoding="utf-8")
-    assert "ANES 1996: party identification" in html and html.count("data:image/png;base64,") == 6
+    assert "ANES 1996: party identification" in html
+    assert html.count("data:image/png;base64,") == 7   # no scale, Likert or survival figure

@@ -548,6 +548,18 @@ def variants_table(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) 
     return table[["model", *[c for c in table.columns if c != "model"]]]
 
 
+@dataclass(frozen=True)
+class DesignBuilder:
+    """The choice model's design for any frame (the first stage of the performance models);
+    picklable, so bootstrap workers can rebuild it on resampled firms."""
+
+    spec: ChoiceSpec
+    categories: tuple[str, ...]
+
+    def __call__(self, frame: pd.DataFrame) -> ChoiceDesign:
+        return build_design(frame, replace(self.spec, cov_type="model", weights=None), list(self.categories))
+
+
 @dataclass
 class ChoiceResults:
     """Every table of the choice stage, keyed as the output files are named."""

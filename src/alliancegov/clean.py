@@ -258,7 +258,7 @@ def clean_wave(ingested: pd.DataFrame, codebook: Codebook, settings: QualitySett
         "offending": [offending.at[i, reason.iat[i]] for i in rows],
     })
     flow = wave_flow(wave, len(values), exclusions["rule"], settings.exclusion_rules)
-    analysed = values.loc[~excluded].reset_index(drop=True)
+    analysed = values.loc[~excluded].reset_index(drop=True).assign(survey_year=survey_year)
     kept = kinds.loc[~excluded].reset_index(drop=True)   # nonresponse among the analysed responses
     nonresponse = item_nonresponse(kept)
     nonresponse.insert(0, "wave", wave)

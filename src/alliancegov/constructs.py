@@ -246,10 +246,23 @@ def choice_indicators(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index)
 
 
+def answer_codes(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """For each select_one question, its codebook code as a number (``question__code``), so that
+    ordered answers (revenue trend, meeting frequency) and yes/no answers enter models as scores."""
+    columns = {}
+    for variable in codebook.of_type("select_one"):
+        if variable in frame:
+            choices = codebook.choices(codebook.variables.at[variable, "list_name"])
+            codes = dict(zip(choices["name"], choices["code"].astype(float)))
+            columns[f"{variable}__code"] = frame[variable].map(codes)
+    return pd.DataFrame(columns, index=frame.index).astype(float)
+
+
 def build_analysis(pooled: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The analysis frame (pooled answers, items recoded, scale scores and choice indicators
-    added) and the reliability table."""
+    """The analysis frame (pooled answers, items recoded, scale scores, choice indicators and
+    answer codes added) and the reliability table."""
     recoded = reverse_code(pooled, codebook)
     scores = score_scales(recoded, codebook)
-    analysis = pd.concat([recoded, scores, choice_indicators(recoded, codebook)], axis=1)
+    derived = [scores, choice_indicators(recoded, codebook), answer_codes(recoded, codebook)]
+    analysis = pd.concat([recoded, *derived], axis=1)
     return analysis, reliability_table(recoded, codebook)

@@ -92,6 +92,31 @@ TEXT = {
         "en": "Average predicted probabilities with 95% CI",
     },
     "predicted_axis": {"fr": "Probabilité prédite", "en": "Predicted probability"},
+    "misalignment_title": {
+        "fr": "Effet du désalignement sur la performance (bootstrap des deux étapes, IC à 95 %)",
+        "en": "Effect of misalignment on performance (two-stage bootstrap, 95% CI)",
+    },
+    "misalignment_axis": {"fr": "Coefficient", "en": "Coefficient"},
+    "misalignment_terms": {
+        "fr": {"misaligned": "Désalignement (0/1)", "excess_hierarchy": "Excès de hiérarchie",
+               "insufficient_hierarchy": "Hiérarchie insuffisante", "misfit": "Inadéquation (1 − P)"},
+        "en": {"misaligned": "Misaligned (0/1)", "excess_hierarchy": "Excess hierarchy",
+               "insufficient_hierarchy": "Insufficient hierarchy", "misfit": "Misfit (1 − P)"},
+    },
+    "misalignment_models": {
+        "fr": {"uncorrected": "sans correction", "direction": "sens", "misfit": "continu",
+               "corrected_lee": "correction de Lee", "corrected_dmf": "correction de Dubin–McFadden",
+               "corrected_dahl": "correction de Dahl"},
+        "en": {"uncorrected": "uncorrected", "direction": "direction", "misfit": "continuous",
+               "corrected_lee": "Lee correction", "corrected_dmf": "Dubin–McFadden correction",
+               "corrected_dahl": "Dahl correction"},
+    },
+    "km_title": {
+        "fr": "Délai entre le premier contrat et le partenariat (Kaplan–Meier, IC à 95 %)",
+        "en": "Time from a first contract to a partnership (Kaplan–Meier, 95% CI)",
+    },
+    "km_axis": {"fr": "Part encore sans partenariat", "en": "Share not yet in partnership"},
+    "km_time": {"fr": "Mois depuis le premier contrat", "en": "Months since the first contract"},
 }
 SAMPLE_FLOW_STEPS = ("received", "excluded", "analysed")
 # Indices in the colorblind palette; the first four are taken by the governance forms.
@@ -388,6 +413,53 @@ def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, 
         handles, labels = axes[0, 0].get_legend_handles_labels()
         figure.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
         figure.suptitle(text("predicted_title", language))
+    return figure
+
+
+def plot_misalignment(misalignment: pd.DataFrame, language: str) -> Figure:
+    """Point ranges of the misalignment coefficients in every second-stage model.
+
+    Input: ``misalignment.csv`` (``model, term, estimate, conf_low, conf_high``); only the
+    misalignment terms are drawn, one row per model and term.
+    """
+    labels = TEXT["misalignment_terms"][language]
+    models = TEXT["misalignment_models"][language]
+    rows = misalignment[misalignment["term"].isin(list(labels))].reset_index(drop=True)
+    positions = np.arange(len(rows))[::-1]
+    with themed_figure(1.0 + 0.38 * len(rows)) as (figure, axes):
+        ax = axes[0, 0]
+        ax.errorbar(rows["estimate"], positions, xerr=[rows["estimate"] - rows["conf_low"],
+                                                       rows["conf_high"] - rows["estimate"]],
+                    fmt="o", markersize=4, capsize=2, linewidth=1, color="0.2")
+        ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
+        ax.set_yticks(positions, [f"{labels[t]} ({models.get(m, m)})" for m, t in zip(rows["model"], rows["term"])])
+        ax.set_xlabel(text("misalignment_axis", language))
+        figure.suptitle(wrap(text("misalignment_title", language), 70))
+        format_numbers(ax.xaxis, language)
+    return figure
+
+
+def plot_kaplan_meier(curves: pd.DataFrame, codebook: Codebook, group: str, language: str) -> Figure:
+    """Kaplan–Meier curves (share without the event) with 95% bands, one per group.
+
+    Input: ``stats.survival.kaplan_meier``'s step table (``group, time, survival, conf_low,
+    conf_high``); the curves start at 1 at time 0.
+    """
+    with themed_figure(3.6) as (figure, axes):
+        ax = axes[0, 0]
+        for level in dict.fromkeys(curves["group"]):
+            part = curves[curves["group"] == level]
+            times = np.concatenate([[0.0], part["time"].to_numpy(float)])
+            label = codebook.answer_label(group, level, language) if group in codebook.variables.index else str(level)
+            line, = ax.step(times, np.concatenate([[1.0], part["survival"]]), where="post", linewidth=1.3, label=label)
+            low, high = (np.concatenate([[1.0], part[column]]) for column in ("conf_low", "conf_high"))
+            ax.fill_between(times, low, high, step="post", alpha=0.2, color=line.get_color(), linewidth=0)
+        ax.set_ylim(0, 1.02)
+        ax.set(xlabel=text("km_time", language), ylabel=text("km_axis", language))
+        ax.set_title(wrap(text("km_title", language), 60))
+        format_shares(ax.yaxis, language)
+        format_numbers(ax.xaxis, language)
+        ax.legend(frameon=False)
     return figure
 
 
@@ -698,6 +770,8 @@ def make_figures(
     out_dir: str | Path,
     outcome: str = FORM,
     group: str = "sector",
+    performance: pd.DataFrame | None = None,
+    time_to_event: dict | None = None,
 ) -> list[Path]:
     """Draw and save every report figure in ``out_dir``; return their paths in report order.
 
@@ -705,9 +779,13 @@ def make_figures(
     ``sample_flow`` as the pipeline writes them; ``outcome`` is the choice model's outcome and
     ``group`` the categorical variable of the outcome-by-group bars. Without ``scales`` the
     construct-score and reliability figures are not drawn, without ``likert_scales`` the Likert
-    one (a survey may have no multi-item scale). Writes ``form_by_sector``, ``construct_scores``,
-    ``choice_coefficients``, ``choice_ame``, ``choice_predictions``, ``performance_by_form``,
-    ``sample_flow``, ``reliability`` and ``likert_items`` (``.png``).
+    one (a survey may have no multi-item scale). ``performance``, when given, is the frame with
+    the derived performance outcomes (else ``analysis`` must hold ``performance_outcome``); with
+    ``tables["misalignment"]`` the misalignment figure is drawn, and with ``time_to_event`` (the
+    hypotheses register's block) the Kaplan–Meier curves.
+    Writes ``form_by_sector``, ``construct_scores``, ``choice_coefficients``, ``choice_ame``,
+    ``choice_predictions``, ``performance_by_form``, ``sample_flow``, ``reliability`` and
+    ``likert_items`` (``.png``).
     """
     out_dir = Path(out_dir)
     figures = {
@@ -717,14 +795,29 @@ def make_figures(
         "choice_ame": lambda: plot_ame_forest(tables["choice_ame"], codebook, language, outcome),
         "choice_predictions": lambda: plot_predicted_probabilities(tables["choice_predictions"], codebook, language,
                                                                    profile_by, outcome),
-        "performance_by_form": lambda: plot_performance_by_form(analysis, performance_outcome, codebook, language,
-                                                                 outcome),
+        "performance_by_form": lambda: plot_performance_by_form(
+            analysis if performance is None else performance, performance_outcome, codebook, language, outcome),
         "sample_flow": lambda: plot_sample_flow(tables["sample_flow"], language),
         "reliability": lambda: plot_reliability(tables["reliability"], codebook, language),
         "likert_items": lambda: plot_likert_diverging(analysis, codebook, language, likert_scales),
     }
+    if "misalignment" in tables:
+        figures["misalignment"] = lambda: plot_misalignment(tables["misalignment"], language)
+    if time_to_event:
+        figures["time_to_partnership"] = lambda: plot_kaplan_meier(
+            _kaplan_meier_curves(analysis if performance is None else performance, time_to_event),
+            codebook, time_to_event["group"], language)
     skipped = ({"construct_scores", "reliability"} if not scales else set()) | (
         {"likert_items"} if not likert_scales else set())
     figures = {stem: draw for stem, draw in figures.items() if stem not in skipped}
     # Drawn and saved one at a time so only one figure is held in memory.
     return [save_figure(draw(), out_dir / f"{stem}.png") for stem, draw in figures.items()]
+
+
+def _kaplan_meier_curves(frame: pd.DataFrame, time_to_event: dict) -> pd.DataFrame:
+    from alliancegov.hypotheses import time_to_event as times_and_events
+    from alliancegov.stats.survival import kaplan_meier
+
+    time, event = times_and_events(frame, time_to_event)
+    known = np.isfinite(time) & frame[time_to_event["group"]].notna().to_numpy()
+    return kaplan_meier(time[known], event[known], frame.loc[known, time_to_event["group"]].to_numpy())

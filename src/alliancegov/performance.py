@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from alliancegov.stats.tidy import tidy_coefficients
+from alliancegov.stats.tidy import readable_term, tidy_coefficients
 
 COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
 
@@ -103,3 +103,336 @@ def fit_ols_imputed(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit
                   float(np.mean([f.result.rsquared for f in fits])), df_complete],
     })
     return PerformanceFit(coefficients, fit, fits[0].result)
+
+
+# ---- the performance stage: outcomes, models by form, contrasts ----------------------------------
+
+def derive_variables(data: pd.DataFrame, definitions: dict[str, str]) -> pd.DataFrame:
+    """Add variables defined as pandas expressions (``log(employees_now / employees_start)``)."""
+    out = data.copy()
+    for name, expression in definitions.items():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = out.eval(expression, engine="python")
+        out[name] = pd.Series(value, index=out.index, dtype=float).replace([np.inf, -np.inf], np.nan)
+    return out
+
+
+def composite_index(data: pd.DataFrame, components: list[str], min_components: int) -> pd.Series:
+    """Mean of the components' z-scores (pooled sample), where at least ``min_components`` are known.
+
+    Each component is standardised to mean 0 and SD 1 over the responses that have it, so the index
+    is in SD units and every part weighs the same; a response with fewer known parts is missing.
+    """
+    parts = data[components].astype(float)
+    z = (parts - parts.mean()) / parts.std(ddof=1)
+    return z.mean(axis=1).where(z.notna().sum(axis=1) >= min_components)
+
+
+def ols_table(data: pd.DataFrame, spec: PerformanceSpec, model: str) -> pd.DataFrame:
+    """Tidy OLS coefficients with ``outcome``, ``model`` and ``se_type`` first."""
+    fit = fit_ols_imputed(data, spec) if spec.imputations > 0 else fit_ols(data, spec)
+    table = fit.coefficients
+    table.insert(0, "outcome", spec.outcome)
+    table.insert(1, "model", model)
+    table.insert(2, "se_type", spec.cov_type)
+    return table
+
+
+def form_contrasts(data: pd.DataFrame, spec: PerformanceSpec, form: str, forms: list[str]) -> pd.DataFrame:
+    """Every pairwise difference between forms in ``spec.outcome``, adjusted for the controls, with
+    Holm-adjusted p-values (``contrast, estimate, std_error, statistic, p_value, p_holm, conf_low,
+    conf_high``). The form enters ``spec.formula`` as ``C(form, Treatment(base))``."""
+    from statsmodels.stats.multitest import multipletests
+
+    result = fit_ols(data, spec).result
+    names = list(result.params.index)
+    column = {f: next((n for n in names if n.endswith(f"[T.{f}]") and n.startswith(f"C({form}")), None) for f in forms}
+    rows = []
+    for i, a in enumerate(forms):
+        for b in forms[i + 1:]:
+            vector = np.zeros(len(names))
+            if column[b]:
+                vector[names.index(column[b])] += 1
+            if column[a]:
+                vector[names.index(column[a])] -= 1
+            test = result.t_test(vector)
+            rows.append((f"{b} - {a}", float(np.squeeze(test.effect)), float(np.squeeze(test.sd)),
+                         float(np.squeeze(test.tvalue)), float(np.squeeze(test.pvalue)),
+                         *np.asarray(test.conf_int(alpha=1 - spec.level)).ravel()))
+    table = pd.DataFrame(rows, columns=["contrast", "estimate", "std_error", "statistic", "p_value", "conf_low",
+                                        "conf_high"])
+    table.insert(5, "p_holm", multipletests(table["p_value"], method="holm")[1])
+    table.insert(0, "outcome", spec.outcome)
+    return table
+
+
+def ordered_outcome_tables(data: pd.DataFrame, outcome: str, formula: str, scale: list[str],
+                           level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ordered logit of an ordinal answer (``scale``: its answers in order) on ``formula``:
+    coefficients with odds ratios and cut points, and AMEs on each category's probability."""
+    import patsy
+
+    from alliancegov.stats.ordinal import fit_ordered_logit, ordered_average_marginal_effects, tidy_ordered
+
+    rows = data[data[outcome].notna()]
+    X = patsy.dmatrix(formula, rows, return_type="dataframe", NA_action="drop")
+    X = X.drop(columns="Intercept")   # the cut points play the intercept
+    names = [readable_term(c) for c in X.columns]
+    X.columns = names
+    present = [s for s in scale if s in set(rows.loc[X.index, outcome])]
+    codes = pd.Categorical(rows.loc[X.index, outcome], categories=present).codes
+    fit = fit_ordered_logit(X, codes)
+    dummies = [i for i, n in enumerate(names) if "[" in n]
+    ames = ordered_average_marginal_effects(X, fit, [i for i in range(len(names)) if i not in dummies],
+                                            {names[i]: [i] for i in dummies})
+    ame = tidy_coefficients(ames["variable"], ames["estimate"], ames["std_error"], level=level)
+    ame.insert(0, "category", np.asarray(present, dtype=object)[ames["outcome"].to_numpy(int)])
+    coefficients = tidy_ordered(fit, level=level, outcome_labels=present)
+    for table in (coefficients, ame):
+        table.insert(0, "outcome", outcome)
+    return coefficients, ame
+
+
+# ---- misalignment (Masten 1993; Sampson 2004) with multinomial selection correction ---------------
+
+def misalignment_measures(probabilities: np.ndarray, chosen: np.ndarray, scale_rank: np.ndarray) -> pd.DataFrame:
+    """Misalignment of each firm's chosen form from the first stage's predicted probabilities.
+
+    ``probabilities`` (n, J) and ``chosen`` (n,) codes from the choice model; ``scale_rank`` (J,)
+    each form's position on the market → hierarchy scale. The aligned form is the one of highest
+    predicted probability. Columns: ``aligned`` (code), ``misaligned`` (0/1, modal mismatch),
+    ``excess_hierarchy`` and ``insufficient_hierarchy`` (0/1, the chosen form above or below the
+    aligned one on the scale), ``misfit`` (1 − predicted probability of the chosen form).
+    """
+    aligned = probabilities.argmax(axis=1)
+    gap = scale_rank[chosen] - scale_rank[aligned]
+    return pd.DataFrame({
+        "aligned": aligned,
+        "misaligned": (chosen != aligned).astype(float),
+        "excess_hierarchy": (gap > 0).astype(float),
+        "insufficient_hierarchy": (gap < 0).astype(float),
+        "misfit": 1 - probabilities[np.arange(len(chosen)), chosen],
+    })
+
+
+@dataclass(frozen=True)
+class MisalignmentSpec:
+    """``misalignment`` in the config: the performance outcome, the second stage's controls (patsy),
+    selection-correction methods (``lee``, ``dmf``, ``dahl``) and the two-stage bootstrap."""
+
+    outcome: str
+    controls: str
+    selection: tuple[str, ...] = ("lee", "dmf")
+    bootstrap_replicates: int = 200
+    seed: int = 20261127
+    level: float = 0.95
+
+
+@dataclass
+class TwoStageData:
+    """Both stages' matrices, built once so that bootstrap resamples only index rows.
+
+    Rows are the firms complete for the first stage, the outcome and the controls.
+    """
+
+    first_stage: np.ndarray     # (n, k) choice-model design
+    first_stage_names: tuple[str, ...]
+    chosen: np.ndarray          # (n,) form codes
+    controls: pd.DataFrame      # (n, c) second-stage controls, intercept included
+    outcome: np.ndarray         # (n,)
+    scale_rank: np.ndarray      # (J,) position of each form on the market → hierarchy scale
+    selection: tuple[str, ...]
+
+    @classmethod
+    def build(cls, frame: pd.DataFrame, choice_design_builder, spec: MisalignmentSpec,
+              scale_rank: np.ndarray) -> tuple[TwoStageData, pd.DataFrame]:
+        """The matrices and the rows they hold (the first stage's rows, filtered)."""
+        import patsy
+
+        design = choice_design_builder(frame)
+        rows = design.data
+        controls = patsy.dmatrix(spec.controls, rows, return_type="dataframe", NA_action="drop")
+        keep = np.zeros(len(rows), dtype=bool)
+        keep[controls.index] = True
+        keep &= rows[spec.outcome].notna().to_numpy()
+        controls = controls.loc[keep[controls.index]]
+        controls.columns = [readable_term(c) for c in controls.columns]
+        data = cls(design.X.to_numpy()[keep], tuple(design.X.columns), design.y[keep], controls.reset_index(drop=True),
+                   rows.loc[keep, spec.outcome].to_numpy(float), scale_rank, spec.selection)
+        return data, rows.loc[keep].reset_index(drop=True)
+
+    def estimates(self, rows: np.ndarray | None = None) -> dict[str, pd.Series]:
+        """Both stages on ``rows`` (all when None): model → second-stage coefficients.
+
+        Models: ``uncorrected`` (misaligned), ``direction`` (excess and insufficient hierarchy),
+        ``misfit`` (continuous), and ``corrected_<method>`` (misaligned + selection terms).
+        """
+        from alliancegov.stats.mnl import fit_mnl_newton, probabilities
+        from alliancegov.stats.selection import selection_terms
+
+        rows = np.arange(len(self.chosen)) if rows is None else rows
+        X, chosen, y = self.first_stage[rows], self.chosen[rows], self.outcome[rows]
+        P = probabilities(X, fit_mnl_newton(X, chosen).params)
+        measures = misalignment_measures(P, chosen, self.scale_rank)
+        controls = self.controls.iloc[rows].reset_index(drop=True)
+        models = {"uncorrected": (["misaligned"], None),
+                  "direction": (["excess_hierarchy", "insufficient_hierarchy"], None),
+                  "misfit": (["misfit"], None)}
+        for method in self.selection:
+            models[f"corrected_{method}"] = (["misaligned"], selection_terms(P, chosen, method))
+        estimates = {}
+        for name, (regressors, terms) in models.items():
+            parts = [controls, measures[regressors]] + ([terms.reset_index(drop=True)] if terms is not None else [])
+            design = pd.concat(parts, axis=1)
+            coef, *_ = np.linalg.lstsq(design.to_numpy(float), y, rcond=None)
+            estimates[name] = pd.Series(coef, index=design.columns)
+        return estimates
+
+
+def percentile_p_values(replicates: np.ndarray) -> np.ndarray:
+    """Two-sided percentile-bootstrap p-values of H0: coefficient = 0, per column of the
+    (B, p) successful replicates: twice the smaller share of replicates on either side of 0
+    (the smallest level at which the percentile interval excludes 0), capped at 1."""
+    below = (replicates <= 0).mean(axis=0)
+    above = (replicates >= 0).mean(axis=0)
+    return np.minimum(1.0, 2 * np.minimum(below, above))
+
+
+class _TwoStageRefit:
+    """Resampled firms → both stages refitted (picklable for the bootstrap workers)."""
+
+    def __init__(self, data: TwoStageData, layout):
+        self.data, self.layout = data, layout
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray | None:
+        estimates = self.data.estimates(rows)
+        flat = np.concatenate([estimates[model].reindex(terms).to_numpy() for model, terms in self.layout])
+        return flat if np.isfinite(flat).all() else None
+
+
+def misalignment_table(data: TwoStageData, spec: MisalignmentSpec, clusters: np.ndarray | None = None,
+                       n_jobs: int = 1) -> pd.DataFrame:
+    """Second-stage estimates of every model with SEs and percentile CIs from a bootstrap over both
+    stages together (firms resampled by cluster), corrected and uncorrected side by side.
+
+    Columns: ``model, outcome, term, estimate, std_error, statistic, p_value, conf_low,
+    conf_high, n_ok, share_failed``; ``statistic`` is the estimate over the bootstrap SE; the
+    p-value is the percentile bootstrap's, consistent with the interval (see
+    :func:`percentile_p_values`): small samples give a few wild resamples that inflate the
+    bootstrap SE but not the percentiles.
+    """
+    from alliancegov.stats.bootstrap import bootstrap_estimates, percentile_intervals
+
+    point = data.estimates()
+    layout = [(model, list(series.index)) for model, series in point.items()]
+    result = bootstrap_estimates(_TwoStageRefit(data, layout), len(data.chosen), spec.bootstrap_replicates,
+                                 spec.seed, n_jobs=n_jobs, cluster_ids=clusters)
+    intervals = percentile_intervals(result, level=spec.level)
+    table = pd.DataFrame([(model, term) for model, terms in layout for term in terms], columns=["model", "term"])
+    table["estimate"] = np.concatenate([point[model].to_numpy() for model, _ in layout])
+    table["std_error"] = intervals["std_error"].to_numpy()
+    table["statistic"] = table["estimate"] / table["std_error"]
+    table["p_value"] = percentile_p_values(result.estimates[result.ok])
+    for column in ("conf_low", "conf_high", "n_ok", "share_failed"):
+        table[column] = intervals[column].to_numpy()
+    table.insert(1, "outcome", spec.outcome)
+    return table
+
+
+def first_stage_strength(data: TwoStageData) -> pd.DataFrame:
+    """LR test that the choice regressors left out of the performance equation (the exclusion
+    restrictions: first-stage columns not among the second stage's controls) jointly matter in
+    the first stage: the MNL with and without them."""
+    from alliancegov.stats.mnl import fit_mnl_newton
+    from alliancegov.stats.selection import first_stage_strength as lr_test
+
+    names = list(data.first_stage_names)
+    excluded = [i for i, name in enumerate(names) if name not in set(data.controls.columns)]
+    kept = [i for i in range(len(names)) if i not in excluded]
+    full = fit_mnl_newton(data.first_stage, data.chosen)
+    restricted = fit_mnl_newton(data.first_stage[:, kept], data.chosen)
+    test = lr_test(llf_full=full.loglik, llf_restricted=restricted.loglik,
+                   df=len(excluded) * (full.params.shape[1]))
+    return pd.DataFrame({"test": ["lr_excluded_variables"], "variables": [" ".join(names[i] for i in excluded)],
+                         "df": [test.df], "statistic": [test.statistic], "p_value": [test.p_value]})
+
+
+def importance_table(frame: pd.DataFrame, outcome: str, groups: dict[str, str]) -> pd.DataFrame:
+    """Shapley (general dominance) decomposition of the R² of ``outcome`` on groups of regressors,
+    each group a patsy fragment (``misaligned``, ``C(sector)``), over the complete rows."""
+    import patsy
+
+    from alliancegov.stats.importance import shapley_r2
+
+    matrices = {name: patsy.dmatrix(f"{fragment} - 1", frame, return_type="dataframe", NA_action="drop")
+                for name, fragment in groups.items()}
+    rows = frame.index[frame[outcome].notna()]
+    for matrix in matrices.values():
+        rows = rows.intersection(matrix.index)
+    return shapley_r2(frame.loc[rows, outcome].to_numpy(float),
+                      {name: matrix.loc[rows].to_numpy(float) for name, matrix in matrices.items()})
+
+
+def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str], *,
+                        missing_data: dict | None = None,
+                        n_jobs: int = 1) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Every performance table, and the analysis frame with the derived outcomes and misalignment.
+
+    ``settings`` holds the config's ``performance``, ``misalignment`` and ``importance`` sections;
+    ``choice_design_builder(frame)`` builds the first stage's design (the choice model);
+    ``scale`` lists the forms from market to hierarchy.
+    """
+    section = settings["performance"]
+    frame = derive_variables(data, section.get("derived", {}))
+    index = section.get("index")
+    if index:
+        frame[index["name"]] = composite_index(frame, index["components"], index["min_components"])
+    base = {k: section[k] for k in ("formula", "cov_type", "cluster", "level") if k in section}
+    tables = {"performance_ols": [], "performance_ordered": [], "performance_ordered_ame": []}
+    for outcome in [section["outcome"], *section.get("parts", [])]:
+        spec = PerformanceSpec.from_config({**base, "outcome": outcome}, missing_data)
+        tables["performance_ols"].append(ols_table(frame, spec, "by_form"))
+        if section.get("cluster") and spec.cov_type != "cluster":
+            tables["performance_ols"].append(ols_table(frame, replace(spec, cov_type="cluster"), "by_form"))
+    main = PerformanceSpec.from_config({**base, "outcome": section["outcome"]}, missing_data)
+    if section.get("interaction"):
+        tables["performance_ols"].append(ols_table(frame, replace(main, formula=section["interaction"]), "interaction"))
+    fit = fit_ols(frame, main)
+    for outcome in section.get("ordinal", []):
+        answers = scale_of(frame, outcome, section)
+        coefficients, ame = ordered_outcome_tables(frame, outcome, section["formula"], answers)
+        tables["performance_ordered"].append(coefficients)
+        tables["performance_ordered_ame"].append(ame)
+    empty = pd.DataFrame(columns=["outcome", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
+                                  "conf_high"])   # no ordinal outcome configured
+    tables = {name: pd.concat(parts, ignore_index=True) if parts else empty for name, parts in tables.items()}
+    tables["performance_fit"] = fit.fit
+    tables["performance_contrasts"] = form_contrasts(frame, main, section["form"], scale)
+
+    mis = MisalignmentSpec(**{"selection": tuple(settings["misalignment"].get("selection", ("lee", "dmf"))),
+                              **{k: v for k, v in settings["misalignment"].items() if k != "selection"}})
+    two_stage, rows = TwoStageData.build(frame, choice_design_builder, mis, np.arange(len(scale)))
+    measures = misalignment_measures(_first_stage_probabilities(two_stage), two_stage.chosen, two_stage.scale_rank)
+    enriched = pd.concat([rows, measures], axis=1)
+    enriched["aligned_form"] = np.asarray(scale, dtype=object)[measures["aligned"].to_numpy()]
+    clusters = pd.factorize(rows[section["cluster"]])[0] if section.get("cluster") else None
+    tables["misalignment"] = misalignment_table(two_stage, mis, clusters=clusters, n_jobs=n_jobs)
+    tables["misalignment_first_stage"] = first_stage_strength(two_stage)
+    groups = settings.get("importance", {}).get("groups")
+    if groups:
+        tables["importance"] = importance_table(enriched, mis.outcome, groups)
+    return tables, enriched
+
+
+def scale_of(frame: pd.DataFrame, variable: str, section: dict) -> list[str]:
+    """An ordinal answer's categories in order: from the config (``scales``) or by their codes."""
+    if variable in section.get("scales", {}):
+        return list(section["scales"][variable])
+    codes = frame[[variable, f"{variable}__code"]].dropna().drop_duplicates().sort_values(f"{variable}__code")
+    return codes[variable].tolist()
+
+
+def _first_stage_probabilities(data: TwoStageData) -> np.ndarray:
+    from alliancegov.stats.mnl import fit_mnl_newton, probabilities
+
+    return probabilities(data.first_stage, fit_mnl_newton(data.first_stage, data.chosen).params)

@@ -28,9 +28,11 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 TEMPLATE_NAME = "report.html.j2"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "choice_ame", "choice_predictions",
-                "performance_by_form", "sample_flow", "reliability", "likert_items")
+                "performance_by_form", "sample_flow", "reliability", "likert_items", "misalignment",
+                "time_to_partnership")
 TABLE_KEYS = ("reliability", "choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample",
-              "performance_ols", "performance_fit", "form_by_sector")
+              "performance_ols", "performance_fit", "form_by_sector", "hypotheses", "performance_contrasts",
+              "misalignment", "importance")
 PROVENANCE_COLUMNS = ("wave", "file", "format", "sha256", "rows")
 VERSIONED_PACKAGES = ("alliancegov", "pandas", "numpy", "statsmodels", "scikit-learn", "seaborn", "snakemake")
 # Configuration keys whose values would let a reader undo pseudonymisation or reach a service.
@@ -58,6 +60,12 @@ REPORT_TEXT = {
         "table_choice_mnl": "Logit multinomial : coefficients",
         "table_choice_fit": "Logit multinomial : qualité d'ajustement",
         "table_choice_ame": "Logit multinomial : effets marginaux moyens sur la probabilité de chaque forme",
+        "table_hypotheses": "Hypothèses de l'étude : estimations et verdicts",
+        "table_performance_contrasts": "Performance : écarts entre formes (p ajustées de Holm)",
+        "table_misalignment": "Désalignement et performance (corrections de sélection, bootstrap des deux étapes)",
+        "table_importance": "Importance relative : décomposition de Shapley du R²",
+        "figure_misalignment": "Effet du désalignement sur la performance selon le modèle, IC à 95 %.",
+        "figure_time_to_partnership": "Délai entre le premier contrat et le partenariat, par secteur (Kaplan–Meier).",
         "table_choice_tests": "Logit multinomial : tests (Wald, rapport de vraisemblance, regroupement, IIA)",
         "table_choice_small_sample": "Petits échantillons : événements par paramètre et séparation",
         "table_performance_ols": "Régression de la performance (MCO) : coefficients",
@@ -104,6 +112,12 @@ REPORT_TEXT = {
         "table_choice_mnl": "Multinomial logit: coefficients",
         "table_choice_fit": "Multinomial logit: goodness of fit",
         "table_choice_ame": "Multinomial logit: average marginal effects on each form's probability",
+        "table_hypotheses": "The study's hypotheses: estimates and verdicts",
+        "table_performance_contrasts": "Performance: differences between forms (Holm-adjusted p)",
+        "table_misalignment": "Misalignment and performance (selection corrections, two-stage bootstrap)",
+        "table_importance": "Relative importance: Shapley decomposition of R²",
+        "figure_misalignment": "Effect of misalignment on performance by model, 95% CIs.",
+        "figure_time_to_partnership": "Time from a first contract to a partnership, by sector (Kaplan–Meier).",
         "table_choice_tests": "Multinomial logit: tests (Wald, likelihood ratio, combining forms, IIA)",
         "table_choice_small_sample": "Small samples: events per parameter and separation",
         "table_performance_ols": "Performance regression (OLS): coefficients",

@@ -236,6 +236,7 @@ def _wave_responses(
         out[f"{TRUE_PREFIX}prob_{form}"] = probs[:, j]
     out[f"{TRUE_PREFIX}aligned_form"] = np.array(FORMS, dtype=object)[probs.argmax(axis=1)]
     out[f"{TRUE_PREFIX}misaligned"] = (out["governance_form"] != out[f"{TRUE_PREFIX}aligned_form"]).astype(int)
+    out[f"{TRUE_PREFIX}misfit"] = 1 - probs[np.arange(n), form_index]
 
     _governance_attributes(out, truth, rng)
     _performance(out, year, truth, codebook, rng)
@@ -300,7 +301,7 @@ def _performance(out: pd.DataFrame, year: int, truth: dict, codebook: Codebook, 
     index = (
         out["governance_form"].map(p["form_effect"]).to_numpy()
         + p["trust_effect"] * (out["trust"].to_numpy() - 3)
-        + p["misalignment_penalty"] * out[f"{TRUE_PREFIX}misaligned"].to_numpy()
+        + p["misalignment_penalty"] * out[f"{TRUE_PREFIX}misfit"].to_numpy()
         + out["sector"].map(p["sector_effect"]).to_numpy()
         + rng.normal(0, p["noise_sd"], n)
     )

@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from snakemake.utils import validate
 
 
@@ -83,12 +84,28 @@ def choice_table_wanted(name):
 def figure_names():
     """The report figures; those of multi-item scales only when the config names scales."""
     names = ["form_by_sector", "construct_scores", "choice_coefficients", "choice_ame", "choice_predictions",
-             "performance_by_form", "sample_flow", "reliability", "likert_items"]
+             "performance_by_form", "sample_flow", "reliability", "likert_items", "misalignment",
+             "time_to_partnership"]
     if not config["figures"]["construct_scales"]:
         names = [n for n in names if n not in ("construct_scores", "reliability")]
     if not config["figures"]["likert_scales"]:
         names.remove("likert_items")
+    with open(config["hypotheses"], encoding="utf-8") as handle:
+        if "time_to_event" not in yaml.safe_load(handle):
+            names.remove("time_to_partnership")
     return names
 
 
 FIGURES = figure_names()
+
+
+PERFORMANCE_TABLES = {
+    "performance_ols": "Performance by governance form (OLS)",
+    "performance_fit": "Fit of the main performance model",
+    "performance_ordered": "Ordinal outcomes (ordered logit)",
+    "performance_ordered_ame": "Ordinal outcomes: average marginal effects",
+    "performance_contrasts": "Pairwise contrasts between forms (Holm)",
+    "misalignment": "Misalignment and performance, with selection corrections",
+    "misalignment_first_stage": "First-stage strength of the excluded variables",
+    "importance": "Relative importance (Shapley R² decomposition)",
+}

@@ -36,24 +36,55 @@ rule choice:
 rule performance:
     input:
         data=rules.constructs.output.data,
+        codebook=CODEBOOK_FILES,
     output:
-        coefficients=report(
-            "results/tables/performance_ols.csv",
-            caption="../report/performance_ols.rst",
-            category="4. Performance",
-        ),
-        fit=report(
-            "results/tables/performance_fit.csv",
-            caption="../report/performance_fit.rst",
-            category="4. Performance",
-        ),
+        **{
+            name: report(
+                f"results/tables/{name}.csv",
+                caption=f"../report/{name}.rst",
+                category="4. Performance",
+                labels={"table": label},
+            )
+            for name, label in PERFORMANCE_TABLES.items()
+            if name != "importance" or config.get("importance", {}).get("groups")
+        },
+        data="results/interim/performance.parquet",
     params:
-        spec=config["performance"],
+        settings={key: config.get(key, {}) for key in ("performance", "misalignment", "importance")},
+        choice=config["choice"],
         missing_data=config["missing_data"],
-        code=source_hash("performance", "stats/__init__", "stats/tidy", "stats/imputation", "tables"),
+        code=source_hash(
+            "performance", "choice", "stats/__init__", "stats/tidy", "stats/imputation", "stats/mnl",
+            "stats/ordinal", "stats/selection", "stats/importance", "stats/bootstrap", "tables",
+        ),
+    threads: 2
     log:
         "results/logs/performance.log",
     conda:
         "../../environment.yml"
     script:
         "../scripts/performance.py"
+
+
+rule hypotheses:
+    input:
+        data=rules.performance.output.data,
+        choice_ame=rules.choice.output.choice_ame,
+        misalignment=rules.performance.output.misalignment,
+        importance=rules.performance.output.importance,
+        register=config["hypotheses"],
+    output:
+        table=report(
+            "results/tables/hypotheses.csv",
+            caption="../report/hypotheses.rst",
+            category="0. Hypotheses",
+        ),
+    params:
+        language=config["language"],
+        code=source_hash("hypotheses", "performance", "choice", "stats/survival", "stats/ordinal", "tables"),
+    log:
+        "results/logs/hypotheses.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/hypotheses.py"

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from alliancegov.codebook import Codebook
 from alliancegov.figures import make_figures
@@ -11,13 +12,15 @@ log = start_job(snakemake.log[0])
 codebook = Codebook.from_dir(snakemake.config["codebook"])
 analysis = pd.read_parquet(snakemake.input.data)
 tables = {name: pd.read_csv(getattr(snakemake.input, name))
-          for name in ("choice_mnl", "choice_ame", "choice_predictions", "reliability")}
+          for name in ("choice_mnl", "choice_ame", "choice_predictions", "reliability", "misalignment")}
 tables["sample_flow"] = pd.read_csv(snakemake.input.sample_flow, keep_default_na=False)
 paths = make_figures(
     analysis, tables, codebook, snakemake.params.language,
     scales=snakemake.params.scales, likert_scales=snakemake.params.likert_scales,
     performance_outcome=snakemake.params.performance_outcome, profile_by=snakemake.params.profile_by,
     out_dir=Path(snakemake.output.sample_flow).parent, outcome=snakemake.params.outcome, group=snakemake.params.group,
+    performance=pd.read_parquet(snakemake.input.performance),
+    time_to_event=yaml.safe_load(Path(snakemake.input.register).read_text(encoding="utf-8")).get("time_to_event"),
 )
 write_csv(form_by_sector_table(analysis, codebook, snakemake.params.outcome, snakemake.params.group),
           snakemake.output.table)

@@ -1,13 +1,20 @@
 import pandas as pd
 
-from alliancegov.performance import PerformanceSpec, fit_ols, fit_ols_imputed
+from alliancegov.choice import ChoiceSpec, DesignBuilder
+from alliancegov.codebook import Codebook
+from alliancegov.performance import analyse_performance
 from alliancegov.runtime import start_job
 from alliancegov.tables import write_csv
 
 log = start_job(snakemake.log[0])
-spec = PerformanceSpec.from_config(snakemake.params.spec, snakemake.params.missing_data)
-data = pd.read_parquet(snakemake.input.data)
-fit = fit_ols_imputed(data, spec) if spec.imputations > 0 else fit_ols(data, spec)
-write_csv(fit.coefficients, snakemake.output.coefficients)
-write_csv(fit.fit, snakemake.output.fit)
-log.info("\n%s", fit.coefficients.to_string(index=False))
+codebook = Codebook.from_dir(snakemake.config["codebook"])
+choice = ChoiceSpec.from_config(snakemake.params.choice)
+scale = codebook.answer_names(choice.outcome)   # codebook order: market → hierarchy
+tables, enriched = analyse_performance(
+    pd.read_parquet(snakemake.input.data), snakemake.params.settings, DesignBuilder(choice, tuple(scale)), scale,
+    missing_data=snakemake.params.missing_data, n_jobs=snakemake.threads,
+)
+for name, table in tables.items():
+    write_csv(table, getattr(snakemake.output, name))
+enriched.to_parquet(snakemake.output.data, index=False)
+log.info("\n%s", tables["misalignment"].to_string(index=False))

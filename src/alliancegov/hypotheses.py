@@ -1,0 +1,216 @@
+"""The study's claims (H1–H8) as computed verdicts.
+
+``config/hypotheses.yaml`` lists each hypothesis with one or more checks; each check reads an
+estimate with its confidence interval and p-value, from a table the models wrote or from a test
+computed here on the analysis frame, and compares its sign with the expected direction:
+
+* ``supported``: significant at ``alpha`` in the expected direction;
+* ``contradicted``: significant in the opposite direction;
+* ``inconclusive``: not significant.
+
+A hypothesis is supported when all its checks are, contradicted when any is, else inconclusive.
+Check types:
+
+* ``coefficient``: a row of a model table (``table``, filters in ``where``);
+* ``proportion``: the share of responses meeting a pandas ``expression`` against ``value``
+  (Wilson interval, exact binomial test);
+* ``mean``: the mean of ``variable`` against ``value`` (t interval and test);
+* ``logit``: a binary logit of a pandas ``expression`` on ``formula``, coefficient ``term``;
+* ``ordered_logit``: an ordered logit of the ordinal ``outcome`` on ``formula``, coefficient ``term``;
+* ``largest_share``: whether ``group`` has the largest share in the ``importance`` table (a point
+  comparison, without uncertainty: stated as such in the note);
+* ``event_by``: the Kaplan–Meier probability of the event by ``horizon`` in one ``level`` of ``group``
+  against ``value``;
+* ``cox``: a Cox model's log hazard ratio for ``term`` (``formula`` over the analysis frame).
+
+The two survival checks take ``time``, ``event``, ``censor_time`` and ``group`` from the register's
+``time_to_event`` block (see :func:`time_to_event`), unless the check sets them.
+
+``expected`` is ``positive`` or ``negative`` (for a value comparison: the estimate above or below it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+VERDICTS = ("supported", "contradicted", "inconclusive")
+
+
+def check_verdict(estimate: float, p_value: float, expected: str, alpha: float, reference: float = 0.0) -> str:
+    """Verdict of one check from its estimate, p-value and expected sign against ``reference``."""
+    if not np.isfinite(p_value) or p_value >= alpha:
+        return "inconclusive"
+    above = estimate > reference
+    return "supported" if above == (expected == "positive") else "contradicted"
+
+
+def hypothesis_verdict(verdicts: list[str]) -> str:
+    if "contradicted" in verdicts:
+        return "contradicted"
+    return "supported" if verdicts and all(v == "supported" for v in verdicts) else "inconclusive"
+
+
+def _row(table: pd.DataFrame, where: dict) -> pd.Series:
+    mask = np.ones(len(table), dtype=bool)
+    for column, value in where.items():
+        mask &= table[column].astype(str).to_numpy() == str(value)
+    if mask.sum() != 1:
+        raise ValueError(f"{mask.sum()} rows match {where}; a check needs exactly one")
+    return table[mask].iloc[0]
+
+
+def _proportion(frame: pd.DataFrame, check: dict, level: float) -> dict:
+    from scipy import stats
+    from statsmodels.stats.proportion import proportion_confint
+
+    used = [c for c in frame.columns if c in check["expression"]]
+    known = frame.dropna(subset=used)
+    hits = int(known.eval(check["expression"]).astype(bool).sum())
+    n = len(known)
+    low, high = proportion_confint(hits, n, alpha=1 - level, method="wilson")
+    p_value = stats.binomtest(hits, n, check["value"]).pvalue
+    return {"estimate": hits / n, "conf_low": low, "conf_high": high, "p_value": p_value, "n": n,
+            "reference": check["value"]}
+
+
+def _mean(frame: pd.DataFrame, check: dict, level: float) -> dict:
+    from scipy import stats
+
+    values = frame[check["variable"]].dropna().to_numpy(float)
+    test = stats.ttest_1samp(values, check["value"])
+    low, high = test.confidence_interval(level)
+    return {"estimate": values.mean(), "conf_low": low, "conf_high": high, "p_value": test.pvalue,
+            "n": len(values), "reference": check["value"]}
+
+
+def _logit(frame: pd.DataFrame, check: dict, level: float) -> dict:
+    from alliancegov.choice import ChoiceSpec, binary_outcome, build_design, coefficient_table, fit_mnl
+
+    spec = ChoiceSpec("check_outcome", "no", check["formula"], cov_type=check.get("cov_type", "robust"), level=level)
+    data = frame.assign(check_outcome=binary_outcome(frame, check["expression"]))
+    design = build_design(data, spec, ["no", "yes"])
+    row = _row(coefficient_table(fit_mnl(design, spec), design, spec), {"term": check["term"]})
+    return {**row[["estimate", "conf_low", "conf_high", "p_value"]].to_dict(), "n": len(design.y)}
+
+
+def _ordered_logit(frame: pd.DataFrame, check: dict, level: float) -> dict:
+    from alliancegov.performance import ordered_outcome_tables, scale_of
+
+    coefficients, _ = ordered_outcome_tables(frame, check["outcome"], check["formula"],
+                                             scale_of(frame, check["outcome"], {}), level)
+    row = _row(coefficients, {"term": check["term"]})
+    return row[["estimate", "conf_low", "conf_high", "p_value"]].to_dict()
+
+
+def _largest_share(tables: dict[str, pd.DataFrame], check: dict) -> dict:
+    importance = tables["importance"].set_index("group")["share"]
+    largest = importance.idxmax()
+    share = importance[check["group"]]
+    verdict_p = 0.0 if largest == check["group"] else 1.0   # a point comparison: no sampling test
+    return {"estimate": share, "conf_low": np.nan, "conf_high": np.nan, "p_value": verdict_p,
+            "reference": importance.drop(check["group"]).max(),
+            "note": f"largest share: {largest}; a point comparison of Shapley shares, without a test"}
+
+
+def evaluate_check(check: dict, tables: dict[str, pd.DataFrame], frame: pd.DataFrame, level: float) -> dict:
+    """One check's estimate, interval, p-value and reference value."""
+    kind = check.get("test", "coefficient")
+    if kind == "coefficient":
+        row = _row(tables[check["table"]], check.get("where", {}))
+        return row[["estimate", "conf_low", "conf_high", "p_value"]].to_dict()
+    if kind == "proportion":
+        return _proportion(frame, check, level)
+    if kind == "mean":
+        return _mean(frame, check, level)
+    if kind == "logit":
+        return _logit(frame, check, level)
+    if kind == "ordered_logit":
+        return _ordered_logit(frame, check, level)
+    if kind == "largest_share":
+        return _largest_share(tables, check)
+    if kind in SURVIVAL_CHECKS:
+        return SURVIVAL_CHECKS[kind](frame, check, level)
+    raise ValueError(f"unknown check type {kind!r}")
+
+
+def describe(check: dict) -> str:
+    """A short readable statement of what a check reads."""
+    kind = check.get("test", "coefficient")
+    if kind == "coefficient":
+        return f"{check['table']}: " + ", ".join(f"{k}={v}" for k, v in check.get("where", {}).items())
+    details = {k: v for k, v in check.items() if k not in ("test", "expected")}
+    return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in details.items())
+
+
+def evaluate_register(register: dict, tables: dict[str, pd.DataFrame], frame: pd.DataFrame,
+                      language: str = "en") -> pd.DataFrame:
+    """Every check of every hypothesis with its estimate, CI, p-value, check verdict and the
+    hypothesis verdict. Columns: ``hypothesis, claim, check, expected, estimate, conf_low,
+    conf_high, p_value, reference, check_verdict, verdict, note``."""
+    alpha = register.get("alpha", 0.05)
+    level = 1 - alpha
+    rows = []
+    for hypothesis in register["hypotheses"]:
+        checks = []
+        for check in hypothesis["checks"]:
+            try:
+                result = evaluate_check({**register.get("time_to_event", {}), **check}, tables, frame, level)
+            except (KeyError, ValueError, np.linalg.LinAlgError) as error:
+                result = {"estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_value": np.nan,
+                          "note": f"not computed: {type(error).__name__}: {error}"}
+            reference = result.get("reference", 0.0)
+            verdict = check_verdict(result["estimate"], result["p_value"], check["expected"], alpha, reference)
+            checks.append({"hypothesis": hypothesis["id"], "claim": hypothesis[f"claim_{language}"],
+                           "check": describe(check), "expected": check["expected"],
+                           "estimate": result["estimate"], "conf_low": result["conf_low"],
+                           "conf_high": result["conf_high"], "p_value": result["p_value"], "reference": reference,
+                           "check_verdict": verdict, "note": result.get("note", "")})
+        overall = hypothesis_verdict([c["check_verdict"] for c in checks])
+        rows += [{**c, "verdict": overall} for c in checks]
+    columns = ["hypothesis", "claim", "check", "expected", "estimate", "conf_low", "conf_high", "p_value",
+               "reference", "check_verdict", "verdict", "note"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _event_by(frame: pd.DataFrame, check: dict, level: float) -> dict:
+    from scipy import stats
+
+    from alliancegov.stats.survival import share_event_by
+
+    time, event = time_to_event(frame, check)
+    table = share_event_by(time, event, frame[check["group"]].to_numpy(), check["horizon"])
+    row = _row(table, {"group": check["level"]})
+    se = (row["conf_high"] - row["conf_low"]) / (2 * stats.norm.ppf(0.5 + level / 2))
+    z = (row["probability"] - check["value"]) / se if se > 0 else np.nan
+    return {"estimate": row["probability"], "conf_low": row["conf_low"], "conf_high": row["conf_high"],
+            "p_value": 2 * stats.norm.sf(abs(z)), "reference": check["value"],
+            "note": "z test of the Kaplan–Meier probability against the value, SE from the CI width"}
+
+
+def _cox(frame: pd.DataFrame, check: dict, level: float) -> dict:
+    import patsy
+
+    from alliancegov.stats.survival import cox_model
+    from alliancegov.stats.tidy import readable_term
+
+    time, event = time_to_event(frame, check)
+    keep = np.isfinite(time)
+    X = patsy.dmatrix(check["formula"], frame[keep], return_type="dataframe", NA_action="raise")
+    X = X.drop(columns="Intercept")   # the baseline hazard plays the intercept
+    X.columns = [readable_term(c) for c in X.columns]
+    coefficients, _ = cox_model(time[keep], event[keep], X)
+    row = _row(coefficients, {"term": check["term"]})
+    return row[["estimate", "conf_low", "conf_high", "p_value"]].to_dict()
+
+
+def time_to_event(frame: pd.DataFrame, check: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Time and event indicator: ``time`` where the ``event`` expression holds, else the
+    ``censor_time`` expression (time at risk without the event)."""
+    event = frame.eval(check["event"]).astype(bool).to_numpy()
+    observed = frame[check["time"]].to_numpy(float)
+    censored = frame.eval(check["censor_time"], engine="python").to_numpy(float)
+    return np.where(event, observed, censored), event.astype(int)
+
+
+SURVIVAL_CHECKS = {"event_by": _event_by, "cox": _cox}
