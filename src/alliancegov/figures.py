@@ -309,6 +309,34 @@ def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: 
     return figure
 
 
+def forest_by_form(table: pd.DataFrame, codebook: Codebook, language: str, outcome_variable: str, *,
+                   x_label: str, title: str) -> Figure:
+    """Point ranges (``estimate``, ``conf_low``, ``conf_high``) of each ``term``, one panel per
+    ``outcome`` answer in codebook order; terms keep their first-appearance order, top to bottom."""
+    outcome = codebook_categorical(table["outcome"], codebook, outcome_variable)
+    outcomes = [form for form in outcome.cat.categories if form in set(outcome)]
+    forms = form_labels(codebook, language, outcome_variable)
+    colours = form_colours(codebook, outcome_variable)
+    terms = list(dict.fromkeys(table["term"]))
+    position = {term: len(terms) - 1 - rank for rank, term in enumerate(terms)}
+    with themed_figure(1.2 + 0.32 * len(terms), ncols=len(outcomes), sharex=True, sharey=True) as (figure, axes):
+        for ax, form in zip(axes[0], outcomes, strict=True):
+            rows = table[outcome == form]
+            ax.errorbar(
+                rows["estimate"], rows["term"].map(position),
+                xerr=[rows["estimate"] - rows["conf_low"], rows["conf_high"] - rows["estimate"]],
+                fmt="o", markersize=3.5, capsize=2, linewidth=1, color=colours[form],
+            )
+            ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
+            ax.set_title(wrap(forms[form], 22 if len(outcomes) < 4 else 18))
+            format_numbers(ax.xaxis, language)
+        axes[0, 0].set_yticks(range(len(terms)), [wrap(term_label(t, codebook, language)) for t in reversed(terms)])
+        axes[0, 0].set_ylim(-0.7, len(terms) - 0.3)
+        figure.supxlabel(x_label, fontsize="medium")
+        figure.suptitle(title)
+    return figure
+
+
 def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, language: str,
                              outcome_variable: str = FORM) -> Figure:
     """Forest plot of multinomial-logit coefficients with 95% CIs, one panel per outcome.
@@ -319,31 +347,13 @@ def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, langu
     axis, is the form(s) without coefficients.
     """
     coefficients = choice_mnl[choice_mnl["term"] != "Intercept"]
-    outcome = codebook_categorical(coefficients["outcome"], codebook, outcome_variable)
-    outcomes = [form for form in outcome.cat.categories if form in set(outcome)]
-    base = [form for form in codebook.answer_names(outcome_variable) if form not in outcomes]
     forms = form_labels(codebook, language, outcome_variable)
-    colours = form_colours(codebook, outcome_variable)
-    terms = list(dict.fromkeys(coefficients["term"]))
-    position = {term: len(terms) - 1 - rank for rank, term in enumerate(terms)}
-    with themed_figure(1.2 + 0.32 * len(terms), ncols=len(outcomes), sharex=True, sharey=True) as (figure, axes):
-        for ax, form in zip(axes[0], outcomes, strict=True):
-            rows = coefficients[outcome == form]
-            ax.errorbar(
-                rows["estimate"], rows["term"].map(position),
-                xerr=[rows["estimate"] - rows["conf_low"], rows["conf_high"] - rows["estimate"]],
-                fmt="o", markersize=3.5, capsize=2, linewidth=1, color=colours[form],
-            )
-            ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
-            ax.set_title(wrap(forms[form], 22))
-            format_numbers(ax.xaxis, language)
-        tick_labels = [wrap(term_label(term, codebook, language)) for term in reversed(terms)]
-        axes[0, 0].set_yticks(range(len(terms)), tick_labels)
-        axes[0, 0].set_ylim(-0.7, len(terms) - 0.3)
-        base_label = ", ".join(forms[form] for form in base)
-        figure.supxlabel(text("coefficient_axis", language, base=base_label), fontsize="medium")
-        figure.suptitle(text("choice_title", language, outcome=codebook.label(outcome_variable, language)))
-    return figure
+    base = [form for form in codebook.answer_names(outcome_variable) if form not in set(coefficients["outcome"])]
+    return forest_by_form(
+        coefficients, codebook, language, outcome_variable,
+        x_label=text("coefficient_axis", language, base=", ".join(forms[form] for form in base)),
+        title=text("choice_title", language, outcome=codebook.label(outcome_variable, language)),
+    )
 
 
 def plot_ame_forest(choice_ame: pd.DataFrame, codebook: Codebook, language: str,
@@ -353,28 +363,8 @@ def plot_ame_forest(choice_ame: pd.DataFrame, codebook: Codebook, language: str,
     Input: tidy AMEs with ``outcome`` (every form, the base included), ``term``, ``estimate``,
     ``conf_low``, ``conf_high`` (probability units), as ``choice_ame.csv``.
     """
-    outcome = codebook_categorical(choice_ame["outcome"], codebook, outcome_variable)
-    outcomes = [form for form in outcome.cat.categories if form in set(outcome)]
-    forms = form_labels(codebook, language, outcome_variable)
-    colours = form_colours(codebook, outcome_variable)
-    terms = list(dict.fromkeys(choice_ame["term"]))
-    position = {term: len(terms) - 1 - rank for rank, term in enumerate(terms)}
-    with themed_figure(1.2 + 0.32 * len(terms), ncols=len(outcomes), sharex=True, sharey=True) as (figure, axes):
-        for ax, form in zip(axes[0], outcomes, strict=True):
-            rows = choice_ame[outcome == form]
-            ax.errorbar(
-                rows["estimate"], rows["term"].map(position),
-                xerr=[rows["estimate"] - rows["conf_low"], rows["conf_high"] - rows["estimate"]],
-                fmt="o", markersize=3.5, capsize=2, linewidth=1, color=colours[form],
-            )
-            ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
-            ax.set_title(wrap(forms[form], 18))
-            format_numbers(ax.xaxis, language)
-        axes[0, 0].set_yticks(range(len(terms)), [wrap(term_label(t, codebook, language)) for t in reversed(terms)])
-        axes[0, 0].set_ylim(-0.7, len(terms) - 0.3)
-        figure.supxlabel(text("ame_axis", language), fontsize="medium")
-        figure.suptitle(text("ame_title", language))
-    return figure
+    return forest_by_form(choice_ame, codebook, language, outcome_variable,
+                          x_label=text("ame_axis", language), title=text("ame_title", language))
 
 
 def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, language: str,
