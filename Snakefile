@@ -21,3 +21,4 @@ rule all:
         rules.performance.output,
         rules.figures.output,
         rules.hypotheses.output,
+        rules.publication_tables.output,

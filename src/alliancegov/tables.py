@@ -769,3 +769,35 @@ def suppress_tidy_crosstab(tidy: pd.DataFrame, row: str, column: str, n: str = "
         result[share] = result[share].mask(suppressed)
     result["suppressed"] = suppressed
     return result
+
+
+def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame, out_dir: str | Path, *,
+                    language: str, se_type: str) -> list[Path]:
+    """The papers' regression tables in every publication format, from the pipeline's tidy CSVs.
+
+    ``choice_variants`` (model, outcome, term, ... and ``(fit)`` rows; or ``choice_mnl`` alone)
+    gives the choice models side by side as relative-risk ratios; ``performance_ols`` the performance outcomes side by
+    side (the ``by_form`` models with ``se_type`` SEs). Writes ``choice_models.*`` and
+    ``performance_models.*`` (.tex, .md, .html, .docx) in ``out_dir``.
+    """
+    out_dir = Path(out_dir)
+    decimal_mark = "," if language == "fr" else "."
+    if "model" not in choice_variants:   # no variants configured: the main model alone
+        choice_variants = choice_variants.assign(model="main")
+    coefficients = choice_variants[choice_variants["outcome"] != "(fit)"]
+    fit_rows = choice_variants[choice_variants["outcome"] == "(fit)"]
+    choice_models = {name: rows.drop(columns="model") for name, rows in coefficients.groupby("model", sort=False)}
+    choice_fit = {name: dict(zip(rows["term"], rows["estimate"].astype(float)))
+                  for name, rows in fit_rows.groupby("model", sort=False)}
+    choice = regression_table(choice_models, exponentiate=True, fit=choice_fit, decimal_mark=decimal_mark,
+                              se_type=se_type)
+    by_form = performance_ols[(performance_ols["model"] == "by_form") & (performance_ols["se_type"] != "cluster")]
+    performance = regression_table({outcome: rows.drop(columns=["outcome", "model", "se_type"])
+                                    for outcome, rows in by_form.groupby("outcome", sort=False)},
+                                   decimal_mark=decimal_mark, se_type=str(by_form["se_type"].iloc[0]))
+    captions = {"fr": ("Choix de la forme de gouvernance : rapports de risques relatifs",
+                       "Performance de l'alliance selon la forme de gouvernance (MCO)"),
+                "en": ("Choice of governance form: relative-risk ratios",
+                       "Alliance performance by governance form (OLS)")}[language]
+    return (write_publication_tables(choice, out_dir / "choice_models", captions[0], "tab:choice")
+            + write_publication_tables(performance, out_dir / "performance_models", captions[1], "tab:performance"))

@@ -32,6 +32,7 @@ rule figures:
         profile_by=config["choice"].get("profile_by"),
         outcome=config["choice"]["outcome"],
         group=config["figures"]["group"],
+        minimum_cell=config["disclosure"]["minimum_cell"],
         code=source_hash("codebook", "figures", "tables"),
     log:
         "results/logs/figures.log",
@@ -79,3 +80,33 @@ rule report:
         "../../environment.yml"
     script:
         "../scripts/report.py"
+
+
+rule publication_tables:
+    input:
+        choice=(
+            rules.choice.output.choice_variants
+            if config["choice"].get("variants")
+            else rules.choice.output.choice_mnl
+        ),
+        performance=rules.performance.output.performance_ols,
+    output:
+        **{
+            f"{stem}_{suffix}": report(
+                f"results/tables/publication/{stem}.{suffix}",
+                caption=f"../report/publication_{stem}.rst",
+                category="7. Publication tables",
+            )
+            for stem in ("choice_models", "performance_models")
+            for suffix in ("tex", "md", "html", "docx")
+        },
+    params:
+        language=config["language"],
+        se_type=config["choice"].get("cov_type", "cluster"),
+        code=source_hash("tables"),
+    log:
+        "results/logs/publication_tables.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/publication_tables.py"

@@ -6,7 +6,7 @@ import yaml
 from alliancegov.codebook import Codebook
 from alliancegov.figures import make_figures
 from alliancegov.runtime import start_job
-from alliancegov.tables import form_by_sector_table, write_csv
+from alliancegov.tables import form_by_sector_table, suppress_tidy_crosstab, write_csv
 
 log = start_job(snakemake.log[0])
 codebook = Codebook.from_dir(snakemake.config["codebook"])
@@ -22,6 +22,7 @@ paths = make_figures(
     performance=pd.read_parquet(snakemake.input.performance),
     time_to_event=yaml.safe_load(Path(snakemake.input.register).read_text(encoding="utf-8")).get("time_to_event"),
 )
-write_csv(form_by_sector_table(analysis, codebook, snakemake.params.outcome, snakemake.params.group),
-          snakemake.output.table)
+counts = form_by_sector_table(analysis, codebook, snakemake.params.outcome, snakemake.params.group)
+write_csv(suppress_tidy_crosstab(counts, snakemake.params.group, snakemake.params.outcome,
+                                 minimum=snakemake.params.minimum_cell), snakemake.output.table)
 log.info("figures: %s", ", ".join(map(str, paths)))
