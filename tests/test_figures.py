@@ -379,3 +379,15 @@ def test_make_figures_writes_every_report_figure(tmp_path, survey, choice_mnl, c
                                        "choice_predictions", "performance_by_form", "sample_flow", "reliability",
                                        "likert_items"]
     assert all(path.read_bytes().startswith(PNG_SIGNATURE) for path in paths)
+
+
+def test_every_format_is_byte_identical_across_saves(sample_flow, tmp_path):
+    from alliancegov.figures import FIGURE_FORMATS
+
+    first = save_figure(plot_sample_flow(sample_flow, "fr"), tmp_path / "one" / "flow.png", FIGURE_FORMATS)
+    second = save_figure(plot_sample_flow(sample_flow, "fr"), tmp_path / "two" / "flow.png", FIGURE_FORMATS)
+    for fmt in FIGURE_FORMATS:
+        a, b = first.with_suffix(f".{fmt}").read_bytes(), second.with_suffix(f".{fmt}").read_bytes()
+        assert a == b, fmt
+    assert first.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    assert b"<svg" in first.with_suffix(".svg").read_bytes()

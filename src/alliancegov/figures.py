@@ -730,18 +730,26 @@ def plot_likert_diverging(
     return figure
 
 
-def save_figure(fig: Figure, path: str | Path) -> Path:
-    """Write ``fig`` as a 300-dpi PNG that is byte-identical across runs, then close it.
+# Metadata that would differ between runs (dates, software stamps) left out of each format.
+STABLE_METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+FIGURE_FORMATS = ("png", "svg", "pdf")
 
-    The PNG carries no software/version stamp. Parent folders are created. Returns the path.
+
+def save_figure(fig: Figure, path: str | Path, formats: tuple[str, ...] = ("png",)) -> Path:
+    """Write ``fig`` in ``formats`` (PNG at 300 dpi, SVG, PDF) byte-identical across runs, then close it.
+
+    ``path`` names the PNG; the other formats go beside it with their own suffix. No date or
+    software stamp is written, and SVG element ids come from a fixed hash salt. Parent folders are
+    created. Returns the PNG's path.
     """
     import matplotlib
     from matplotlib import pyplot as plt
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context(theme_rc()):
-        fig.savefig(path, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    with matplotlib.rc_context({**theme_rc(), "svg.hashsalt": "alliancegov", "pdf.compression": 6}):
+        for fmt in formats:
+            fig.savefig(path.with_suffix(f".{fmt}"), format=fmt, dpi=PNG_DPI, metadata=STABLE_METADATA[fmt])
     # Figures made here are not registered with pyplot, but a caller's pyplot figure would be.
     plt.close(fig)
     return path
@@ -801,7 +809,7 @@ def make_figures(
         {"likert_items"} if not likert_scales else set())
     figures = {stem: draw for stem, draw in figures.items() if stem not in skipped}
     # Drawn and saved one at a time so only one figure is held in memory.
-    return [save_figure(draw(), out_dir / f"{stem}.png") for stem, draw in figures.items()]
+    return [save_figure(draw(), out_dir / f"{stem}.png", FIGURE_FORMATS) for stem, draw in figures.items()]
 
 
 def _kaplan_meier_curves(frame: pd.DataFrame, time_to_event: dict) -> pd.DataFrame:

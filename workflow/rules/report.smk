@@ -19,6 +19,8 @@ rule figures:
             )
             for name in FIGURES
         },
+        # the same figures as vector files for journals (not shown in Snakemake's report)
+        **{f"{name}_{fmt}": f"results/figures/{name}.{fmt}" for name in FIGURES for fmt in ("svg", "pdf")},
         table=report(
             "results/tables/form_by_sector.csv",
             caption="../report/form_by_sector_table.rst",
