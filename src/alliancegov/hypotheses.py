@@ -34,8 +34,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-VERDICTS = ("supported", "contradicted", "inconclusive")
-
 
 def check_verdict(estimate: float, p_value: float, expected: str, alpha: float, reference: float = 0.0) -> str:
     """Verdict of one check from its estimate, p-value and expected sign against ``reference``."""

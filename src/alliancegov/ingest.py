@@ -190,8 +190,12 @@ def join_choice_columns(cells: pd.DataFrame, variable: str, choices: list[str]) 
     chosen = cells[columns].map(lambda c: None if _is_blank(c) else _parse_number(c))
     answered = chosen.notna().any(axis=1)
     order = [c for c in choices if f"{variable}/{c}" in columns]
-    joined = [" ".join(name for name in order if row[f"{variable}/{name}"] == 1) for _, row in chosen.iterrows()]
-    return pd.Series(joined, index=cells.index, dtype=object).where(answered)
+    # each chosen name followed by a space, concatenated across columns, then the last space trimmed
+    joined = np.full(len(cells), "", dtype=object)
+    for name in order:
+        joined = joined + np.where(chosen[f"{variable}/{name}"].to_numpy() == 1, name + " ", "")
+    joined = pd.Series(joined, index=cells.index, dtype=object).str.rstrip()
+    return joined.where(answered)
 
 
 def _answer_lookup(codebook: Codebook, variable: str, value: str) -> dict[str, object]:

@@ -261,18 +261,24 @@ class TwoStageData:
                    rows.loc[keep, spec.outcome].to_numpy(float), scale_rank, spec.selection)
         return data, rows.loc[keep].reset_index(drop=True)
 
+    def first_stage_probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """The choice model fitted on ``rows``: predicted probabilities of each form, (len(rows), J)."""
+        from alliancegov.stats.mnl import fit_mnl_newton, probabilities
+
+        X = self.first_stage[rows]
+        return probabilities(X, fit_mnl_newton(X, self.chosen[rows]).params)
+
     def estimates(self, rows: np.ndarray | None = None) -> dict[str, pd.Series]:
         """Both stages on ``rows`` (all when None): model → second-stage coefficients.
 
         Models: ``uncorrected`` (misaligned), ``direction`` (excess and insufficient hierarchy),
         ``misfit`` (continuous), and ``corrected_<method>`` (misaligned + selection terms).
         """
-        from alliancegov.stats.mnl import fit_mnl_newton, probabilities
         from alliancegov.stats.selection import selection_terms
 
         rows = np.arange(len(self.chosen)) if rows is None else rows
-        X, chosen, y = self.first_stage[rows], self.chosen[rows], self.outcome[rows]
-        P = probabilities(X, fit_mnl_newton(X, chosen).params)
+        chosen, y = self.chosen[rows], self.outcome[rows]
+        P = self.first_stage_probabilities(rows)
         measures = misalignment_measures(P, chosen, self.scale_rank)
         controls = self.controls.iloc[rows].reset_index(drop=True)
         models = {"uncorrected": (["misaligned"], None),
@@ -412,7 +418,9 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     mis = MisalignmentSpec(**{"selection": tuple(settings["misalignment"].get("selection", ("lee", "dmf"))),
                               **{k: v for k, v in settings["misalignment"].items() if k != "selection"}})
     two_stage, rows = TwoStageData.build(frame, choice_design_builder, mis, np.arange(len(scale)))
-    measures = misalignment_measures(_first_stage_probabilities(two_stage), two_stage.chosen, two_stage.scale_rank)
+    everyone = np.arange(len(two_stage.chosen))
+    measures = misalignment_measures(two_stage.first_stage_probabilities(everyone), two_stage.chosen,
+                                     two_stage.scale_rank)
     enriched = pd.concat([rows, measures], axis=1)
     enriched["aligned_form"] = np.asarray(scale, dtype=object)[measures["aligned"].to_numpy()]
     clusters = pd.factorize(rows[section["cluster"]])[0] if section.get("cluster") else None
@@ -430,9 +438,3 @@ def scale_of(frame: pd.DataFrame, variable: str, section: dict) -> list[str]:
         return list(section["scales"][variable])
     codes = frame[[variable, f"{variable}__code"]].dropna().drop_duplicates().sort_values(f"{variable}__code")
     return codes[variable].tolist()
-
-
-def _first_stage_probabilities(data: TwoStageData) -> np.ndarray:
-    from alliancegov.stats.mnl import fit_mnl_newton, probabilities
-
-    return probabilities(data.first_stage, fit_mnl_newton(data.first_stage, data.chosen).params)
