@@ -12,7 +12,7 @@ inputs = snakemake.input
 tables = {name: pd.read_csv(getattr(inputs, name), keep_default_na=False)
           for name in ("reliability", "choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample",
                        "performance_ols", "performance_fit", "performance_contrasts", "misalignment", "importance")}
-tables["hypotheses"] = pd.read_csv(inputs.hypotheses, keep_default_na=False)[
+tables["hypotheses"] = pd.read_csv(inputs.hypotheses)[
     ["hypothesis", "claim", "check", "estimate", "conf_low", "conf_high", "p_value", "check_verdict", "verdict"]]
 tables["form_by_sector"] = pd.read_csv(inputs.form_by_sector)
 figures = {Path(path).stem: Path(path) for path in inputs.figures}
