@@ -16,6 +16,8 @@ rule constructs:
         ),
     params:
         code=source_hash("codebook", "constructs", "tables"),
+    benchmark:
+        "results/benchmarks/constructs.tsv"
     log:
         "results/logs/constructs.log",
     conda:

@@ -10,6 +10,8 @@ rule ingest:
         wave=lambda wildcards: WAVES.loc[wildcards.wave].to_dict(),
         settings=config["ingest"],
         code=source_hash("codebook", "ingest"),
+    benchmark:
+        "results/benchmarks/ingest/{wave}.tsv"
     log:
         "results/logs/ingest/{wave}.log",
     conda:
@@ -32,6 +34,8 @@ rule clean:
         year=lambda wildcards: int(WAVES.loc[wildcards.wave, "year"]),
         qc=config["qc"],
         code=source_hash("codebook", "clean", "tables"),
+    benchmark:
+        "results/benchmarks/clean/{wave}.tsv"
     log:
         "results/logs/clean/{wave}.log",
     conda:
@@ -68,6 +72,8 @@ rule pool:
     params:
         rules=config["qc"]["exclusion_rules"],
         code=source_hash("clean", "tables"),
+    benchmark:
+        "results/benchmarks/pool.tsv"
     log:
         "results/logs/pool.log",
     conda:

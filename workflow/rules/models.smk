@@ -25,6 +25,8 @@ rule choice:
     threads: 2
     resources:
         mem_mb=2000,
+    benchmark:
+        "results/benchmarks/choice.tsv"
     log:
         "results/logs/choice.log",
     conda:
@@ -58,6 +60,8 @@ rule performance:
             "stats/ordinal", "stats/selection", "stats/importance", "stats/bootstrap", "tables",
         ),
     threads: 2
+    benchmark:
+        "results/benchmarks/performance.tsv"
     log:
         "results/logs/performance.log",
     conda:
@@ -82,6 +86,8 @@ rule hypotheses:
     params:
         language=config["language"],
         code=source_hash("hypotheses", "performance", "choice", "stats/survival", "stats/ordinal", "tables"),
+    benchmark:
+        "results/benchmarks/hypotheses.tsv"
     log:
         "results/logs/hypotheses.log",
     conda:

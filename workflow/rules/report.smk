@@ -36,6 +36,8 @@ rule figures:
         group=config["figures"]["group"],
         minimum_cell=config["disclosure"]["minimum_cell"],
         code=source_hash("codebook", "figures", "tables"),
+    benchmark:
+        "results/benchmarks/figures.tsv"
     log:
         "results/logs/figures.log",
     conda:
@@ -76,6 +78,8 @@ rule report:
         title=config["report"]["title"],
         code=source_hash("codebook", "report"),
         template=lambda wildcards: hashlib.sha256((PACKAGE / "templates" / "report.html.j2").read_bytes()).hexdigest()[:16],
+    benchmark:
+        "results/benchmarks/report.tsv"
     log:
         "results/logs/report.log",
     conda:
@@ -106,6 +110,8 @@ rule publication_tables:
         language=config["language"],
         se_type=config["choice"].get("cov_type", "cluster"),
         code=source_hash("tables"),
+    benchmark:
+        "results/benchmarks/publication_tables.tsv"
     log:
         "results/logs/publication_tables.log",
     conda:
