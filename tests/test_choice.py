@@ -290,3 +290,62 @@ def test_variants_are_fitted_side_by_side(panel):
     fit = table[table["outcome"] == "(fit)"].set_index(["model", "term"])["estimate"]
     assert fit["main", "log_likelihood"] > fit["core", "log_likelihood"]   # nested: more terms fit better
     assert fit["main", "n_obs"] == fit["core", "n_obs"] == len(panel)
+
+
+def two_waves(codebook, n, *, shift_in_second=0.0):
+    """Two independent simulated waves; ``shift_in_second`` moves the asset-specificity slope of
+    supply-chain partnerships in the second wave only."""
+    first, second = load_truth(), load_truth()
+    second["choice"]["coefficients"]["supply_chain_partnership"]["asset_specificity"] += shift_in_second
+    waves = [simulate_waves(n, [2024], seed=41, codebook=codebook, truth=first)[0],
+             simulate_waves(n, [2025], seed=42, codebook=codebook, truth=second)[0]]
+    data = scored(waves, codebook)
+    return data.assign(firm_key=data["wave"] + "-" + data["registry_number"].astype(str))
+
+
+def test_wave_stability_lr_matches_statsmodels_fits(panel):
+    """The LR statistic is 2 (Σ per-wave log-likelihoods − pooled-with-wave-FE log-likelihood), each
+    fitted here independently with statsmodels' MNLogit."""
+    import patsy
+    import statsmodels.api as sm
+
+    from alliancegov.choice import wave_tables
+
+    tables = wave_tables(panel, light(), CATEGORIES)
+    lr = tables["choice_stability"].set_index("test").loc["lr"]
+
+    def mnlogit(formula, frame):
+        codes = pd.Categorical(frame["governance_form"], categories=CATEGORIES).codes
+        return sm.MNLogit(codes, patsy.dmatrix(formula, frame)).fit(disp=0, method="newton", maxiter=100)
+
+    pooled = mnlogit(f"{FORMULA} + C(wave)", panel)
+    per_wave = [mnlogit(FORMULA, panel[panel["wave"] == w]) for w in sorted(panel["wave"].unique())]
+    assert lr["statistic"] == pytest.approx(2 * (sum(r.llf for r in per_wave) - pooled.llf), rel=1e-6)
+    assert lr["df"] == (len(per_wave) - 1) * (len(CHOICE_SCALES) + 1) * (len(CATEGORIES) - 1)
+    side = tables["choice_waves"]
+    assert list(dict.fromkeys(side["model"])) == ["pooled_wave_fe", "w2024", "w2025", "w2026"]
+    fits = side[side["outcome"] == "(fit)"].set_index(["model", "term"])["estimate"]
+    assert fits["pooled_wave_fe", "log_likelihood"] == pytest.approx(pooled.llf, rel=1e-8)
+    assert {"wave[w2025]", "wave[w2026]"} <= set(side.loc[side["model"] == "pooled_wave_fe", "term"])
+
+
+def test_wave_stability_rejects_a_slope_that_changes_and_not_one_that_stays(codebook):
+    from alliancegov.choice import wave_tables
+
+    stable = wave_tables(two_waves(codebook, 1500), light(), CATEGORIES)["choice_stability"].set_index("test")
+    changed = wave_tables(two_waves(codebook, 1500, shift_in_second=1.5), light(),
+                          CATEGORIES)["choice_stability"].set_index("test")
+    for test in ("lr", "wald_cluster"):
+        assert stable.loc[test, "p_value"] > 0.01, stable
+        assert changed.loc[test, "p_value"] < 0.001, changed
+
+
+def test_wave_tables_with_one_wave_or_a_form_missing_from_a_wave(panel):
+    from alliancegov.choice import wave_tables
+
+    single = wave_tables(panel[panel["wave"] == "w2024"], light(), CATEGORIES)
+    assert single["choice_waves"].empty and single["choice_stability"].empty
+    assert "estimate" in single["choice_waves"] and "p_value" in single["choice_stability"]
+    no_jv_late = panel[~((panel["wave"] == "w2026") & (panel["governance_form"] == "joint_venture"))]
+    lr = wave_tables(no_jv_late, light(), CATEGORIES)["choice_stability"].set_index("test").loc["lr"]
+    assert np.isnan(lr["statistic"]) and "w2026" in lr["note"]

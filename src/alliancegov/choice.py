@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -89,13 +90,13 @@ class ChoiceSpec:
         if self.weights and self.cov_type == "design":
             raise ValueError("frequency weights and a survey design cannot be combined; "
                              "give the design's weights as sampling_weights")
+        if self.firth not in FIRTH_POLICIES:
+            raise ValueError(f"firth must be one of {FIRTH_POLICIES}, not {self.firth!r}")
 
     @property
     def design_columns(self) -> list[str]:
         return [c for c in (self.sampling_weights, self.strata, self.psu, self.fpc) if c] \
             if self.cov_type == "design" else []
-        if self.firth not in FIRTH_POLICIES:
-            raise ValueError(f"firth must be one of {FIRTH_POLICIES}, not {self.firth!r}")
 
     @classmethod
     def from_config(cls, section: dict, missing_data: dict | None = None) -> ChoiceSpec:
@@ -327,8 +328,6 @@ def test_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Dat
     covariance; LR and IIA tests refit the model by maximum likelihood, so they are left out
     with frequency weights or a survey design.
     """
-    from types import SimpleNamespace
-
     from alliancegov.stats.mnl_tests import combine_outcomes_tests, iia_tests, lr_test_terms, wald_test_terms
 
     X, names = design.X.to_numpy(), list(design.X.columns)
@@ -525,27 +524,113 @@ def imputed_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) 
             "choice_ame": pooled_ames}
 
 
-def variants_table(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> pd.DataFrame:
-    """The main model and each variant side by side, as modelsummary/esttab columns in long form.
-
-    Columns: ``model``, then :func:`coefficient_table`'s; each model's N, log-likelihood,
-    McFadden R², AIC and BIC are rows with ``outcome`` ``(fit)`` and the statistic as ``term``.
-    """
+def _fit_rows(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
+    """A model's N, log-likelihood, McFadden R², AIC and BIC as rows with ``outcome`` ``(fit)``."""
     from alliancegov.stats.mnl_tests import fit_statistics
 
+    statistics = fit_statistics(design.y, fit.probabilities, fit.loglik, fit.params.size, weights=design.weights)
+    statistics = statistics[statistics["statistic"].isin(["n_obs", "log_likelihood", "mcfadden_r2", "aic", "bic"])]
+    return pd.DataFrame({"outcome": "(fit)", "base": spec.base, "term": statistics["statistic"],
+                         "estimate": statistics["value"]})
+
+
+def side_by_side(models: list[tuple[str, pd.DataFrame, ChoiceSpec]], categories: list[str]) -> pd.DataFrame:
+    """Models as modelsummary/esttab columns, in long form: ``model`` then :func:`coefficient_table`'s
+    columns, with each model's fit statistics as rows (``outcome`` ``(fit)``).
+
+    ``models``: (name, rows to fit on, spec) triples.
+    """
     tables = []
-    for name, formula in (("main", spec.formula), *spec.variants):
-        variant = replace(spec, formula=formula)
-        design = build_design(data, variant, categories)
-        fit = fit_mnl(design, variant)
-        coefficients = coefficient_table(fit, design, variant)
-        statistics = fit_statistics(design.y, fit.probabilities, fit.loglik, fit.params.size, weights=design.weights)
-        statistics = statistics[statistics["statistic"].isin(["n_obs", "log_likelihood", "mcfadden_r2", "aic", "bic"])]
-        summary = pd.DataFrame({"outcome": "(fit)", "base": spec.base, "term": statistics["statistic"],
-                                "estimate": statistics["value"]})
-        tables.append(pd.concat([coefficients, summary], ignore_index=True).assign(model=name))
+    for name, frame, spec in models:
+        design = build_design(frame, spec, categories)
+        fit = fit_mnl(design, spec)
+        tables.append(pd.concat([coefficient_table(fit, design, spec), _fit_rows(fit, design, spec)],
+                                ignore_index=True).assign(model=name))
     table = pd.concat(tables, ignore_index=True)
     return table[["model", *[c for c in table.columns if c != "model"]]]
+
+
+def variants_table(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> pd.DataFrame:
+    """The main model and each variant side by side (see :func:`side_by_side`)."""
+    return side_by_side([(name, data, replace(spec, formula=formula))
+                         for name, formula in (("main", spec.formula), *spec.variants)], categories)
+
+
+POOLED_WAVES_MODEL = "pooled_wave_fe"
+
+
+def _wave_factor(wave: str, waves: list[str]) -> str:
+    return f"C({wave}, Treatment({waves[0]!r}))"
+
+
+def wave_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str],
+                wave: str = "wave") -> dict[str, pd.DataFrame]:
+    """The choice model across survey waves, as a user would check it with Stata's ``i.wave``,
+    ``by wave: mlogit`` and ``lrtest``.
+
+    ``choice_waves``: the pooled model with wave fixed effects (``model`` ``pooled_wave_fe``, wave
+    dummies against the first wave in ``data``'s order) beside one model per wave (``model`` = the
+    wave), in :func:`side_by_side`'s layout. ``choice_stability``: tests that the coefficients
+    other than the intercepts are the same in every wave (``TEST_COLUMNS``):
+
+    - ``lr``: 2 (Σ per-wave log-likelihoods − pooled-with-wave-FE log-likelihood), df = the extra
+      parameters. It assumes independent observations, which firms re-interviewed across waves
+      break; hence also
+    - ``wald_cluster``: the pooled model with every regressor interacted with the wave, fitted
+      with the configured covariance (clustered by firm by default), Wald test that all the
+      interactions are 0 — robust to the repeated firms, as Stata's ``suest`` would be.
+
+    With one wave both tables are empty (with their columns).
+    """
+    waves = list(pd.unique(data[wave].dropna()))
+    if len(waves) < 2:
+        empty = side_by_side([(POOLED_WAVES_MODEL, data, spec)], categories).iloc[:0]
+        return {"choice_waves": empty, "choice_stability": pd.DataFrame(columns=TEST_COLUMNS)}
+    factor = _wave_factor(wave, waves)
+    pooled_spec = replace(spec, formula=f"{spec.formula} + {factor}")
+    models = [(POOLED_WAVES_MODEL, data, pooled_spec)] + [(w, data[data[wave] == w], spec) for w in waves]
+    return {"choice_waves": side_by_side(models, categories),
+            "choice_stability": stability_tests(data, spec, categories, wave, waves)}
+
+
+def stability_tests(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], wave: str,
+                    waves: list[str]) -> pd.DataFrame:
+    """LR and cluster-robust Wald tests of equal slopes across waves (see :func:`wave_tables`)."""
+    from scipy import stats
+
+    from alliancegov.stats.mnl_tests import wald_test_terms
+
+    factor = _wave_factor(wave, waves)
+    ml = replace(spec, cov_type="model", weights=None)
+    pooled = build_design(data, replace(ml, formula=f"{spec.formula} + {factor}"), categories)
+    hypothesis = f"same coefficients in the {len(waves)} waves (intercepts free)"
+    wald_name = f"wald_{spec.cov_type}"
+    per_wave = [build_design(data[data[wave] == w], ml, categories) for w in waves]
+    incomplete = [w for w, design in zip(waves, per_wave) if design.levels != pooled.levels]
+    if incomplete:
+        # wave-specific intercepts of a form nobody chose in a wave are infinite: neither test exists
+        reason = f"not computed: not every form is chosen in wave(s) {', '.join(incomplete)}"
+        return pd.DataFrame([(test, hypothesis, np.nan, np.nan, np.nan, reason) for test in ("lr", wald_name)],
+                            columns=TEST_COLUMNS)
+    if spec.weights or spec.cov_type == "design":
+        rows = [("lr", hypothesis, np.nan, np.nan, np.nan, "not computed: needs unweighted maximum likelihood")]
+    else:
+        restricted = fit_mnl(pooled, ml).loglik
+        unrestricted = sum(fit_mnl(design, ml).loglik for design in per_wave)
+        n_equations = len(pooled.levels) - 1
+        df = (sum(design.X.shape[1] for design in per_wave) - pooled.X.shape[1]) * n_equations
+        statistic = 2 * (unrestricted - restricted)
+        rows = [("lr", hypothesis, df, statistic, float(stats.chi2.sf(statistic, df)),
+                 "assumes independent observations across waves")]
+    interacted = replace(spec, formula=f"({spec.formula}) * {factor}")
+    design = build_design(data, interacted, categories)
+    fit = fit_mnl(design, interacted)
+    interactions = [column for term, columns in design.terms.items() if ":" in term and wave in term.split(":")
+                    for column in columns]
+    wald = wald_test_terms(SimpleNamespace(params=fit.params), list(design.X.columns), {hypothesis: interactions},
+                           cov=fit.cov)
+    rows.append((wald_name, hypothesis, *wald.loc[0, ["df", "statistic", "p_value"]], f"{spec.cov_type} covariance"))
+    return pd.DataFrame(rows, columns=TEST_COLUMNS)
 
 
 @dataclass(frozen=True)
