@@ -393,3 +393,22 @@ def test_suppress_tidy_crosstab_hides_counts_and_matching_shares(codebook):
     kept = ~result["suppressed"]
     assert (result.loc[kept, "n"].astype("int64") == tidy.loc[kept, "n"]).all()
     assert ((tidy["n"] == 0) <= ~result["suppressed"]).all(), "true zeros stay published"
+
+
+def test_form_shares_by_wave_follow_the_wave_order_with_wilson_intervals(codebook):
+    from alliancegov.tables import form_shares_by_wave
+
+    analysis = pd.DataFrame({
+        "wave": ["w2025"] * 10 + ["w2024"] * 4,
+        "governance_form": ["joint_venture"] * 3 + ["repeated_contract"] * 7 + ["licensing"] * 4,
+    })
+    table = form_shares_by_wave(analysis, codebook, ["w2024", "w2025", "w2026"])
+    assert list(dict.fromkeys(table["wave"])) == ["w2024", "w2025", "w2026"]
+    row = table[(table["wave"] == "w2025") & (table["governance_form"] == "joint_venture")].iloc[0]
+    z, n, p = 1.959963984540054, 10, 0.3
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * (p * (1 - p) / n + z**2 / (4 * n**2)) ** 0.5
+    assert (row["n"], row["wave_n"], row["share"]) == (3, 10, pytest.approx(0.3))
+    assert (row["conf_low"], row["conf_high"]) == (pytest.approx(centre - half), pytest.approx(centre + half))
+    empty_wave = table[table["wave"] == "w2026"]
+    assert (empty_wave["n"] == 0).all() and empty_wave["share"].isna().all()

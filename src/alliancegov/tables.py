@@ -133,19 +133,21 @@ def codebook_categorical(values: pd.Series, codebook: Codebook, variable: str) -
 
 
 def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: str = "governance_form",
-                         group: str = "sector") -> pd.DataFrame:
+                         group: str = "sector", group_levels: list[str] | None = None) -> pd.DataFrame:
     """Counts and within-group shares of each outcome answer (governance form by sector).
 
     Input: the analysis frame (one row per analysed response) with canonical answer names in
-    ``group`` and ``outcome``; rows missing either are left out. Output: one row per group ×
-    outcome combination, zeros included, in codebook order of groups then outcomes, with
-    columns ``group`` and ``outcome`` named after the variables (str), ``n`` (int64) and
-    ``share`` (float64, ``n`` over the group total; NaN for a group with no response, where a
-    share is undefined).
+    ``group`` and ``outcome``; rows missing either are left out. ``group_levels`` orders a group
+    that is not a codebook variable (e.g. the survey waves); by default the codebook's order.
+    Output: one row per group × outcome combination, zeros included, in the order of groups
+    then outcomes, with columns ``group`` and ``outcome`` named after the variables (str), ``n``
+    (int64) and ``share`` (float64, ``n`` over the group total; NaN for a group with no
+    response, where a share is undefined).
     """
+    groups = (codebook_categorical(analysis[group], codebook, group) if group_levels is None
+              else pd.Series(pd.Categorical(analysis[group], categories=group_levels), index=analysis.index))
     counts = (
-        pd.DataFrame({group: codebook_categorical(analysis[group], codebook, group),
-                      outcome: codebook_categorical(analysis[outcome], codebook, outcome)})
+        pd.DataFrame({group: groups, outcome: codebook_categorical(analysis[outcome], codebook, outcome)})
         .groupby([group, outcome], observed=False)
         .size()
         .rename("n")
@@ -160,6 +162,19 @@ def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: st
             "share": (counts["n"] / totals.where(totals > 0)).astype("float64"),
         }
     )
+
+
+def form_shares_by_wave(analysis: pd.DataFrame, codebook: Codebook, waves: list[str],
+                        outcome: str = "governance_form", level: float = 0.95) -> pd.DataFrame:
+    """:func:`form_by_sector_table` by survey wave (in the order of ``waves``), with Wilson score
+    intervals of each share (``conf_low``, ``conf_high``): firms are independent within a wave."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    table = form_by_sector_table(analysis, codebook, outcome, "wave", group_levels=waves)
+    totals = table.groupby("wave", sort=False)["n"].transform("sum")
+    low, high = proportion_confint(table["n"], totals.where(totals > 0), alpha=1 - level, method="wilson")
+    return table.assign(wave_n=totals.astype("int64"), conf_low=np.asarray(low, float),
+                        conf_high=np.asarray(high, float))
 
 
 # ---------------------------------------------------------------------------------------------
