@@ -7,6 +7,7 @@ import re
 import struct
 import sys
 import zlib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -92,6 +93,7 @@ def inputs(figures):
         config={"waves": [1, 2], "pseudonymisation": {"salt": "tres-secret-sel"}, "label": PLANTED},
         notes=["Les scores sont des moyennes d'items.", PLANTED],
         generated_at="2025-01-01T00:00:00+00:00",
+        captions={stem: f"Légende de {stem} {PLANTED}" for stem in figures},
     )
 
 
@@ -184,3 +186,25 @@ def test_sample_counts_do_not_count_the_pooled_rows_twice():
         "n": [10, 2, 8, 5, 1, 4, 15, 3, 12],
     })
     assert sample_counts(flow) == {"received": 15, "excluded": 3, "analysed": 12, "waves": 2}
+
+
+def test_captions_come_from_the_caption_files_escaped(inputs, tmp_path):
+    from alliancegov.report import read_caption
+
+    path = tmp_path / "figure_sample_flow.rst"
+    path.write_text("Effets marginaux\nmoyens (``margins, dydx(*)`` de Stata).\n", encoding="utf-8")
+    assert read_caption(path) == "Effets marginaux moyens (margins, dydx(*) de Stata)."
+    html = render_report(language="fr", **{**inputs, "captions": {"sample_flow": read_caption(path)}})
+    assert "<figcaption>Effets marginaux moyens (margins, dydx(*) de Stata).</figcaption>" in html
+    assert html.count("<figcaption>") == 1
+    escaped = render_report(language="fr", **inputs)
+    assert escaped.count("<figcaption>Légende de") == len(FIGURE_STEMS)
+    assert "<script" not in escaped
+
+
+def test_every_figure_has_a_caption_in_both_languages():
+    root = Path(__file__).resolve().parents[1] / "workflow" / "report"
+    for stem in report.FIGURE_STEMS:
+        english, french = root / f"figure_{stem}.rst", root / "fr" / f"figure_{stem}.rst"
+        assert english.read_text(encoding="utf-8").strip() and french.read_text(encoding="utf-8").strip(), stem
+        assert english.read_text(encoding="utf-8") != french.read_text(encoding="utf-8"), stem

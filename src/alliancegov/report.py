@@ -64,26 +64,10 @@ REPORT_TEXT = {
         "table_performance_contrasts": "Performance : écarts entre formes (p ajustées de Holm)",
         "table_misalignment": "Désalignement et performance (corrections de sélection, bootstrap des deux étapes)",
         "table_importance": "Importance relative : décomposition de Shapley du R²",
-        "figure_misalignment": "Effet du désalignement sur la performance selon le modèle, IC à 95 %.",
-        "figure_time_to_partnership": "Délai entre le premier contrat et le partenariat, par secteur (Kaplan–Meier).",
         "table_choice_tests": "Logit multinomial : tests (Wald, rapport de vraisemblance, regroupement, IIA)",
         "table_choice_small_sample": "Petits échantillons : événements par paramètre et séparation",
         "table_performance_ols": "Régression de la performance (MCO) : coefficients",
         "table_performance_fit": "Régression de la performance (MCO) : qualité d'ajustement",
-        "figure_form_by_sector": "Part de chaque forme de gouvernance dans chaque secteur.",
-        "figure_sample_flow": "Du questionnaire reçu à l'échantillon analysé, par vague.",
-        "figure_construct_scores": "Distribution des scores des construits par forme de gouvernance.",
-        "figure_choice_coefficients": "Coefficients du logit multinomial et intervalles de confiance à 95 %.",
-        "figure_choice_ame": "Effets marginaux moyens sur la probabilité de chaque forme, IC à 95 %.",
-        "figure_choice_predictions": (
-            "Probabilités prédites moyennes de chaque forme selon la spécificité des actifs et l'incertitude, "
-            "par secteur, avec bandes de confiance à 95 %."
-        ),
-        "figure_reliability": "Alpha de Cronbach (IC de Feldt à 95 %) et oméga de McDonald par échelle.",
-        "figure_likert_items": "Réponses aux items des échelles (barres divergentes).",
-        "figure_performance_by_form": (
-            "Performance moyenne par forme de gouvernance et intervalles de confiance à 95 %."
-        ),
         "inputs": "Fichiers d'entrée",
         "configuration": "Configuration",
         "software": "Logiciels",
@@ -116,24 +100,10 @@ REPORT_TEXT = {
         "table_performance_contrasts": "Performance: differences between forms (Holm-adjusted p)",
         "table_misalignment": "Misalignment and performance (selection corrections, two-stage bootstrap)",
         "table_importance": "Relative importance: Shapley decomposition of R²",
-        "figure_misalignment": "Effect of misalignment on performance by model, 95% CIs.",
-        "figure_time_to_partnership": "Time from a first contract to a partnership, by sector (Kaplan–Meier).",
         "table_choice_tests": "Multinomial logit: tests (Wald, likelihood ratio, combining forms, IIA)",
         "table_choice_small_sample": "Small samples: events per parameter and separation",
         "table_performance_ols": "Performance regression (OLS): coefficients",
         "table_performance_fit": "Performance regression (OLS): goodness of fit",
-        "figure_form_by_sector": "Share of each governance form within each sector.",
-        "figure_sample_flow": "From questionnaires received to the analysed sample, by wave.",
-        "figure_construct_scores": "Distribution of construct scores by governance form.",
-        "figure_choice_coefficients": "Multinomial-logit coefficients with 95% confidence intervals.",
-        "figure_choice_ame": "Average marginal effects on the probability of each form, 95% CIs.",
-        "figure_choice_predictions": (
-            "Average predicted probabilities of each form over asset specificity and uncertainty, by sector, "
-            "with 95% confidence bands."
-        ),
-        "figure_reliability": "Cronbach's alpha (Feldt 95% CI) and McDonald's omega per scale.",
-        "figure_likert_items": "Answers to the scale items (diverging bars).",
-        "figure_performance_by_form": "Mean performance by governance form with 95% confidence intervals.",
         "inputs": "Input files",
         "configuration": "Configuration",
         "software": "Software",
@@ -318,6 +288,7 @@ def render_report(
     config: dict,
     notes: list[str],
     generated_at: str,
+    captions: dict[str, str] | None = None,
 ) -> str:
     """The report as one HTML page in ``language`` ('fr' or 'en').
 
@@ -329,6 +300,8 @@ def render_report(
     ``provenance`` one dict per input file (see :func:`provenance_table`); ``config`` is
     the run configuration (secret-looking keys are redacted); ``notes`` are plain-text
     method notes; ``generated_at`` is printed as is and is the only run-dependent line.
+    ``captions`` maps figure stems to their caption in ``language`` (plain text, see
+    :func:`read_caption`); a figure without one gets none.
     """
     if language not in REPORT_TEXT:
         raise ValueError(f"language must be one of {sorted(REPORT_TEXT)}, not {language!r}")
@@ -340,6 +313,7 @@ def render_report(
         title=title,
         text=REPORT_TEXT[language],
         figures={stem: png_data_uri(path) for stem, path in figures.items()},
+        captions=captions or {},
         tables={key: table_html(table, language) for key, table in tables.items()},
         sample_summary=REPORT_TEXT[language]["sample_summary"].format(**sample_counts(sample_flow)),
         sample_flow=table_html(sample_flow_table(sample_flow, language), language),
@@ -350,6 +324,13 @@ def render_report(
         notes=notes,
         generated_at=generated_at,
     )
+
+
+def read_caption(path: str | Path) -> str:
+    """A caption file (reStructuredText, shared with Snakemake's report) as one line of plain text:
+    inline literals lose their backquotes, line breaks become spaces."""
+    text = Path(path).read_text(encoding="utf-8")
+    return " ".join(re.sub(r"``(.+?)``", r"\1", text).split())
 
 
 def write_report(html: str, path: str | Path) -> Path:

@@ -2,6 +2,7 @@ report: "../report/workflow.rst"
 
 
 import hashlib
+import os
 import importlib.util
 from pathlib import Path
 
@@ -20,6 +21,7 @@ if WAVES["wave"].duplicated().any():
     raise ValueError(f"{config['waves']}: wave identifiers repeat: {sorted(WAVES['wave'][WAVES['wave'].duplicated()])}")
 
 CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in ("variables.csv", "value_sets.csv", "scales.csv")]
+RULES_DIR = Path(workflow.current_basedir)  # report() captions are relative to the rule files
 PACKAGE = Path(importlib.util.find_spec("alliancegov").origin).parent  # the installed package the jobs import
 
 
@@ -33,6 +35,18 @@ def source_hash(*modules):
     for module in ("__init__", "runtime", *modules):
         digest.update((PACKAGE / f"{module}.py").read_bytes())
     return digest.hexdigest()[:16]
+
+
+def caption(name):
+    """A report() caption path (relative to the rule files) in the configured language: French
+    captions live in workflow/report/fr/, English ones in workflow/report/."""
+    localised = RULES_DIR.parent / "report" / config["language"] / f"{name}.rst"
+    return f"../report/{config['language']}/{name}.rst" if localised.exists() else f"../report/{name}.rst"
+
+
+def caption_input(name):
+    """The same caption as a path from the working directory, for a rule that reads it."""
+    return os.path.relpath(RULES_DIR / caption(name))
 
 
 def wave_file(wildcards):

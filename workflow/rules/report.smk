@@ -14,7 +14,7 @@ rule figures:
         **{
             name: report(
                 f"results/figures/{name}.png",
-                caption=f"../report/figure_{name}.rst",
+                caption=caption(f"figure_{name}"),
                 category="5. Figures",
             )
             for name in FIGURES
@@ -49,6 +49,7 @@ rule figures:
 rule report:
     input:
         figures=expand("results/figures/{name}.png", name=FIGURES),
+        captions=[caption_input(f"figure_{name}") for name in FIGURES],
         form_by_sector=rules.figures.output.table,
         reliability=rules.constructs.output.reliability,
         choice_mnl=rules.choice.output.choice_mnl,

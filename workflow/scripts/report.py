@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alliancegov.report import methods_notes, render_report, write_report
+from alliancegov.report import methods_notes, read_caption, render_report, write_report
 from alliancegov.runtime import start_job
 
 log = start_job(snakemake.log[0])
@@ -16,6 +16,7 @@ tables["hypotheses"] = pd.read_csv(inputs.hypotheses)[
     ["hypothesis", "claim", "check", "estimate", "conf_low", "conf_high", "p_value", "check_verdict", "verdict"]]
 tables["form_by_sector"] = pd.read_csv(inputs.form_by_sector)
 figures = {Path(path).stem: Path(path) for path in inputs.figures}
+captions = {Path(path).stem.removeprefix("figure_"): read_caption(path) for path in inputs.captions}
 provenance = [json.loads(Path(path).read_text(encoding="utf-8")) for path in inputs.provenance]
 html = render_report(
     language=snakemake.params.language,
@@ -29,6 +30,7 @@ html = render_report(
         snakemake.params.config, tables["choice_fit"], tables["performance_fit"], snakemake.params.language
     ) + Path(inputs.choice_warnings).read_text(encoding="utf-8").splitlines(),
     generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    captions=captions,
 )
 write_report(html, snakemake.output.html)
 log.info("report written to %s", snakemake.output.html)
