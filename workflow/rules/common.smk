@@ -21,7 +21,7 @@ if WAVES["wave"].duplicated().any():
     raise ValueError(f"{config['waves']}: wave identifiers repeat: {sorted(WAVES['wave'][WAVES['wave'].duplicated()])}")
 
 CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in ("variables.csv", "value_sets.csv", "scales.csv")]
-RULES_DIR = Path(workflow.current_basedir)  # report() captions are relative to the rule files
+RULES_DIR = Path(workflow.current_basedir)  # report() captions are paths relative to this folder
 PACKAGE = Path(importlib.util.find_spec("alliancegov").origin).parent  # the installed package the jobs import
 
 
@@ -38,14 +38,14 @@ def source_hash(*modules):
 
 
 def caption(name):
-    """A report() caption path (relative to the rule files) in the configured language: French
+    """A report() caption path (relative to workflow/rules/) in the configured language: French
     captions live in workflow/report/fr/, English ones in workflow/report/."""
     localised = RULES_DIR.parent / "report" / config["language"] / f"{name}.rst"
     return f"../report/{config['language']}/{name}.rst" if localised.exists() else f"../report/{name}.rst"
 
 
 def caption_input(name):
-    """The same caption as a path from the working directory, for a rule that reads it."""
+    """The same caption as a path from the working directory, for a job that reads it."""
     return os.path.relpath(RULES_DIR / caption(name))
 
 
