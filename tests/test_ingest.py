@@ -193,3 +193,18 @@ def test_select_multiple_as_joined_names_or_kobo_choice_columns(tmp_path, codebo
     unknown = write_csv_text(tmp_path, "submission_id;registry_number;distribution_channels\ns1;RC1;online fax\n")
     with pytest.raises(IngestError, match="row 2, column 'distribution_channels': unknown value 'online fax'"):
         ingest(unknown, "csv", codebook)
+
+
+def test_crosswalk_recodes_numeric_codes_of_a_stata_file(tmp_path, codebook):
+    """A new instrument swapped the sector codes (1 = services): Stata stores them as 1.0 and 2.0,
+    and the crosswalk's "1" and "2" must still match them."""
+    import pyreadstat
+
+    path = tmp_path / "wave.dta"
+    pyreadstat.write_dta(pd.DataFrame({"submission_id": ["s1", "s2", "s3"], "registry_number": ["R1", "R2", "R3"],
+                                       "secteur": [1.0, 2.0, 1.0]}), str(path))
+    crosswalk = pd.DataFrame({"source": ["secteur", "", ""], "variable": ["sector", "sector", "sector"],
+                              "source_value": ["", "1", "2"], "value": ["", "services", "textile"]})
+    frame, provenance = ingest_wave(path, "dta", "w2027", codebook, key=b"k", settings=SETTINGS, crosswalk=crosswalk)
+    assert frame["sector"].tolist() == ["services", "textile", "services"]
+    assert provenance["crosswalk"]["values_recoded"] == 3

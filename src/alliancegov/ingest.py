@@ -233,6 +233,13 @@ def _show(cell: object) -> str:
     return f"{cell:g}" if isinstance(cell, (float, np.floating)) else repr(str(cell))
 
 
+def _match_key(cell: object) -> str:
+    """A cell as answers are matched: a whole number as its code (``1.0`` from Stata/SPSS is
+    code ``1``), anything else as its normalised label."""
+    number = _parse_number(cell)
+    return normalise_label(int(number) if number is not None and number.is_integer() else cell)
+
+
 def _is_blank(cell: object) -> bool:
     return cell is None or (isinstance(cell, float) and np.isnan(cell)) or (isinstance(cell, str) and not cell.strip())
 
@@ -265,9 +272,7 @@ def convert_column(cells: pd.Series, variable: str, codebook: Codebook) -> tuple
             if _is_blank(cell):
                 mapping[cell] = None
                 continue
-            number = _parse_number(cell)
-            key = normalise_label(int(number) if number is not None and number.is_integer() else cell)
-            mapping[cell] = lookup.get(key, _UNMAPPED)
+            mapping[cell] = lookup.get(_match_key(cell), _UNMAPPED)
     else:
         lookup = _answer_lookup(codebook, variable, "code")
         for cell in unique:
@@ -390,7 +395,7 @@ def apply_crosswalk(cells: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[pd.Da
             continue
         mapping = {normalise_label(a): b for a, b in zip(rows["source_value"], rows["value"])}
         column = out[variable]
-        keys = column.map(lambda cell: None if _is_blank(cell) else normalise_label(cell))
+        keys = column.map(lambda cell: None if _is_blank(cell) else _match_key(cell))
         hit = keys.isin(list(mapping))
         recoded += int(hit.sum())
         out[variable] = column.where(~hit, keys.map(mapping))
