@@ -208,3 +208,21 @@ def test_every_figure_has_a_caption_in_both_languages():
         english, french = root / f"figure_{stem}.rst", root / "fr" / f"figure_{stem}.rst"
         assert english.read_text(encoding="utf-8").strip() and french.read_text(encoding="utf-8").strip(), stem
         assert english.read_text(encoding="utf-8") != french.read_text(encoding="utf-8"), stem
+
+
+def test_table_cells_and_headers_show_codebook_labels(codebook):
+    from alliancegov.report import label_cells
+
+    table = pd.DataFrame({"outcome": ["joint_venture", "licensing"], "term": ["sector[textile]", "asset_specificity"],
+                          "sector": ["services", "not_an_answer"], "estimate": [0.5, -1.0]})
+    french = label_cells(table, codebook, "fr", "governance_form")
+    assert french["outcome"].tolist() == [codebook.answer_label("governance_form", "joint_venture", "fr"),
+                                          codebook.answer_label("governance_form", "licensing", "fr")]
+    assert french["term"].tolist() == [
+        codebook.label("sector", "fr") + " : " + codebook.answer_label("sector", "textile", "fr"),
+        codebook.label("asset_specificity", "fr")]
+    assert french["sector"].tolist() == [codebook.answer_label("sector", "services", "fr"), "not_an_answer"]
+    assert french["estimate"].tolist() == [0.5, -1.0]
+    english = label_cells(table, codebook, "en", "governance_form")
+    assert english["outcome"].iloc[0] == codebook.answer_label("governance_form", "joint_venture", "en") != french[
+        "outcome"].iloc[0]

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from jinja2 import Environment
     from markupsafe import Markup
 
+    from alliancegov.codebook import Codebook
+
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 TEMPLATE_NAME = "report.html.j2"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -153,6 +155,32 @@ def table_html(table: pd.DataFrame, language: str) -> Markup:
         escape=True, index=False, float_format=decimal_formatter(language), na_rep="", border=0, classes="data"
     )
     return Markup(html)
+
+
+def label_cells(table: pd.DataFrame, codebook: Codebook, language: str, outcome: str) -> pd.DataFrame:
+    """``table`` with codebook labels in ``language`` in place of canonical names, as a reader
+    expects them in a published table: ``term`` cells (``sector[textile]`` → "Secteur :
+    Textile-habillement", a scale → its label), answers in any column named after a codebook
+    question (``outcome`` cells are answers of the ``outcome`` question), and those columns'
+    headers. Names the codebook does not know stay as written."""
+    from alliancegov.figures import term_label
+
+    out = table.copy()
+    if "term" in out:
+        out["term"] = out["term"].map(lambda term: term_label(term, codebook, language)
+                                      if isinstance(term, str) else term)
+    headers = {}
+    for column in out.columns:
+        variable = outcome if column == "outcome" else column
+        if variable not in codebook.variables.index:
+            continue
+        if codebook.variables.at[variable, "list_name"]:
+            answers = {name: codebook.answer_label(variable, name, language)
+                       for name in codebook.answer_names(variable)}
+            out[column] = out[column].map(lambda value, answers=answers: answers.get(value, value))
+        if column not in COLUMN_LABELS[language]:
+            headers[column] = codebook.label(variable, language)
+    return out.rename(columns=headers)
 
 
 def png_data_uri(path: str | Path) -> str:
@@ -289,6 +317,8 @@ def render_report(
     notes: list[str],
     generated_at: str,
     captions: dict[str, str] | None = None,
+    codebook: Codebook | None = None,
+    outcome: str = "governance_form",
 ) -> str:
     """The report as one HTML page in ``language`` ('fr' or 'en').
 
@@ -301,7 +331,8 @@ def render_report(
     the run configuration (secret-looking keys are redacted); ``notes`` are plain-text
     method notes; ``generated_at`` is printed as is and is the only run-dependent line.
     ``captions`` maps figure stems to their caption in ``language`` (plain text, see
-    :func:`read_caption`); a figure without one gets none.
+    :func:`read_caption`); a figure without one gets none. With a ``codebook``, table cells and
+    headers show its labels (:func:`label_cells`; ``outcome`` is the choice model's question).
     """
     if language not in REPORT_TEXT:
         raise ValueError(f"language must be one of {sorted(REPORT_TEXT)}, not {language!r}")
@@ -314,7 +345,8 @@ def render_report(
         text=REPORT_TEXT[language],
         figures={stem: png_data_uri(path) for stem, path in figures.items()},
         captions=captions or {},
-        tables={key: table_html(table, language) for key, table in tables.items()},
+        tables={key: table_html(label_cells(table, codebook, language, outcome) if codebook else table, language)
+                for key, table in tables.items()},
         sample_summary=REPORT_TEXT[language]["sample_summary"].format(**sample_counts(sample_flow)),
         sample_flow=table_html(sample_flow_table(sample_flow, language), language),
         provenance=table_html(provenance_table(provenance), language),

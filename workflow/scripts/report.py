@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from alliancegov.codebook import Codebook
 from alliancegov.report import methods_notes, read_caption, render_report, write_report
 from alliancegov.runtime import start_job
 
@@ -31,6 +32,8 @@ html = render_report(
     ) + Path(inputs.choice_warnings).read_text(encoding="utf-8").splitlines(),
     generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     captions=captions,
+    codebook=Codebook.from_dir(snakemake.config["codebook"]),
+    outcome=snakemake.config["choice"]["outcome"],
 )
 write_report(html, snakemake.output.html)
 log.info("report written to %s", snakemake.output.html)
