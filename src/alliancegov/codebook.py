@@ -178,6 +178,27 @@ class Codebook:
         match = rows.loc[rows["name"] == str(answer), f"label_{language}"]
         return match.iloc[0] if len(match) else str(answer)
 
+    def label_or_name(self, name: str, language: str = "en") -> str:
+        """Label of a variable or scale, or ``name`` itself for a derived column."""
+        try:
+            return self.label(name, language)
+        except KeyError:
+            return name
+
+    def term_label(self, term: str, language: str = "en") -> str:
+        """Readable label of a model term.
+
+        A categorical term ``sector[textile]`` (the tidy tables' spelling) becomes "Sector:
+        Textile and apparel" ("Secteur : Textile-habillement" in French); a variable or scale
+        name becomes its label; anything else (an interaction, a derived column) stays as written.
+        """
+        variable, marker, level = term.partition("[")
+        has_answers = variable in self.variables.index and self.variables.at[variable, "list_name"]
+        if marker and level.endswith("]") and has_answers:
+            separator = " : " if language == "fr" else ": "
+            return self.label(variable, language) + separator + self.answer_label(variable, level[:-1], language)
+        return self.label_or_name(term, language)
+
 
 def validation_schema(codebook: Codebook, survey_year: int):
     """A pandera schema of a cleaned wave (missing codes already set to missing), from the codebook.

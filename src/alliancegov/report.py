@@ -163,12 +163,9 @@ def label_cells(table: pd.DataFrame, codebook: Codebook, language: str, outcome:
     Textile-habillement", a scale → its label), answers in any column named after a codebook
     question (``outcome`` cells are answers of the ``outcome`` question), and those columns'
     headers. Names the codebook does not know stay as written."""
-    from alliancegov.figures import term_label
-
     out = table.copy()
     if "term" in out:
-        out["term"] = out["term"].map(lambda term: term_label(term, codebook, language)
-                                      if isinstance(term, str) else term)
+        out["term"] = out["term"].map(lambda t: codebook.term_label(t, language) if isinstance(t, str) else t)
     headers = {}
     for column in out.columns:
         variable = outcome if column == "outcome" else column
