@@ -1,53 +1,10 @@
 """End to end: the whole DAG on the bundled example, in a temporary copy of the project."""
 
-import hashlib
-import os
-import shutil
-import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from tests.conftest import RAW_DIR, ROOT
-
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-PIPELINE_KEY = "pipeline-test-key"   # every run of a test project pseudonymises with the same key
-PROJECT_PARTS = ["Snakefile", "config", "workflow", "data", "environment.yml"]
-
-
-def checksums(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
-
-
-def snakemake(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([SNAKEMAKE, *args], cwd=project, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONHASHSEED": "0", "ALLIANCEGOV_HMAC_KEY": PIPELINE_KEY})
-
-
-def copy_project(project: Path) -> None:
-    for part in PROJECT_PARTS:
-        source = ROOT / part
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, project / part)
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    project = tmp_path_factory.mktemp("project")
-    copy_project(project)
-    raw = project / "data" / "raw"
-    before = checksums(raw)
-    for path in raw.iterdir():  # the pipeline must never write there
-        path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    raw.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP)
-    try:
-        result = snakemake(project, "--cores", "2")
-    finally:
-        raw.chmod(stat.S_IRWXU)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return project, before
+from tests.conftest import RAW_DIR, checksums, copy_project, snakemake
 
 
 def test_outputs_are_produced(run):

@@ -409,8 +409,8 @@ def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, ke
     """Read one wave file into canonical, pseudonymised form.
 
     Returns the canonical frame (``wave``, ``source_row``, ``firm_key``, ``unknown_values``, then
-    every non-identifying codebook variable) and a provenance record. Raises :class:`IngestError`
-    naming file, row, column and value for anything it cannot read.
+    every codebook variable that is neither identifying nor free text) and a provenance record.
+    Raises :class:`IngestError` naming file, row, column and value for anything it cannot read.
     """
     path = Path(path)
     if fmt not in READERS:
@@ -472,7 +472,8 @@ def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, ke
     for variable in absent:  # missing by design in this wave's instrument
         numeric = codebook.variables.at[variable, "type"] in NUMERIC_TYPES
         frame[variable] = pd.Series(np.nan if numeric else pd.NA, index=frame.index, dtype=float if numeric else "str")
-    frame = frame.drop(columns=codebook.of_role("identifying"))
+    # Free text may name people or firms and is never analysed: it goes with the identifiers.
+    frame = frame.drop(columns=codebook.of_role("identifying", "free_text"))
     ordered = ["wave", "source_row", "firm_key", QUARANTINE_COLUMN] + [
         v for v in codebook.variables["name"] if v in frame.columns]
     provenance = {
