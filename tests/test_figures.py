@@ -18,7 +18,6 @@ from alliancegov.figures import (
     plot_sample_flow,
     sample_flow_bars,
     save_figure,
-    term_label,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -134,10 +133,10 @@ def test_choice_coefficients_leave_out_the_intercept_and_name_the_base(choice_mn
 
 
 def test_term_label_reads_tidy_categorical_terms(codebook):
-    assert term_label("sector[services]", codebook, "en") == "Sector: Services"
-    assert term_label("sector[textile]", codebook, "fr") == "Secteur d'activité : Textile-habillement"
-    assert term_label("trust", codebook, "fr") == "Confiance"
-    assert term_label("trust:sector", codebook, "en") == "trust:sector"
+    assert codebook.term_label("sector[services]", "en") == "Sector: Services"
+    assert codebook.term_label("sector[textile]", "fr") == "Secteur d'activité : Textile-habillement"
+    assert codebook.term_label("trust", "fr") == "Confiance"
+    assert codebook.term_label("trust:sector", "en") == "trust:sector"
 
 
 def test_mean_confidence_intervals_match_the_t_formula():

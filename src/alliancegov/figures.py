@@ -117,6 +117,10 @@ TEXT = {
     },
     "km_axis": {"fr": "Part encore sans partenariat", "en": "Share not yet in partnership"},
     "km_time": {"fr": "Mois depuis le premier contrat", "en": "Months since the first contract"},
+    "form_shares_by_wave_title": {
+        "fr": "{outcome} selon la vague d'enquête (IC de Wilson à 95 %)",
+        "en": "{outcome} by survey wave (Wilson 95% CI)",
+    },
 }
 SAMPLE_FLOW_STEPS = ("received", "excluded", "analysed")
 # Indices in the colorblind palette; the first four are taken by the governance forms.
@@ -138,30 +142,6 @@ def text(key: str, language: str, **fields: object) -> str:
 def wrap(label: str, width: int = LABEL_WIDTH_CHARS) -> str:
     """``label`` broken into lines of at most ``width`` characters (long French labels)."""
     return textwrap.fill(label, width=width, break_long_words=False)
-
-
-def label_or_name(codebook: Codebook, name: str, language: str) -> str:
-    """Codebook label of a variable or scale, or ``name`` itself for a derived column."""
-    try:
-        return codebook.label(name, language)
-    except KeyError:
-        return name
-
-
-def term_label(term: str, codebook: Codebook, language: str) -> str:
-    """Readable label of a tidy-table term.
-
-    A categorical term ``sector[textile]`` (the tidy tables' spelling, see
-    ``alliancegov.stats.tidy.readable_term``) becomes "Sector: Textile and apparel"; a variable
-    or scale name becomes its codebook label; anything else (e.g. an interaction) is returned
-    as written.
-    """
-    variable, marker, level = term.partition("[")
-    has_answers = variable in codebook.variables.index and codebook.variables.at[variable, "list_name"]
-    if marker and level.endswith("]") and has_answers:
-        answer = codebook.answer_label(variable, level.removesuffix("]"), language)
-        return codebook.label(variable, language) + text("level_separator", language) + answer
-    return label_or_name(codebook, term, language)
 
 
 def form_labels(codebook: Codebook, language: str, outcome: str = FORM) -> dict[str, str]:
@@ -330,7 +310,7 @@ def forest_by_form(table: pd.DataFrame, codebook: Codebook, language: str, outco
             ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
             ax.set_title(wrap(forms[form], 22 if len(outcomes) < 4 else 18))
             format_numbers(ax.xaxis, language)
-        axes[0, 0].set_yticks(range(len(terms)), [wrap(term_label(t, codebook, language)) for t in reversed(terms)])
+        axes[0, 0].set_yticks(range(len(terms)), [wrap(codebook.term_label(t, language)) for t in reversed(terms)])
         axes[0, 0].set_ylim(-0.7, len(terms) - 0.3)
         figure.supxlabel(x_label, fontsize="medium")
         figure.suptitle(title)
@@ -395,7 +375,7 @@ def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, 
                 ax.set_ylim(0, 1)
                 format_shares(ax.yaxis, language)
                 format_numbers(ax.xaxis, language)
-                title = label_or_name(codebook, variable, language)
+                title = codebook.label_or_name(variable, language)
                 if by and by_variable:
                     title = codebook.answer_label(by_variable, by, language) + text("level_separator", language) + title
                 ax.set_title(wrap(title, 40), fontsize="medium")
@@ -502,7 +482,7 @@ def plot_performance_by_form(analysis: pd.DataFrame, outcome: str, codebook: Cod
             [wrap(text("group_size", language, label=forms[row.group], n=row.n), 34) for row in means.itertuples()],
         )
         ax.set_ylim(-0.6, len(means) - 0.4)
-        ax.set_xlabel(label_or_name(codebook, outcome, language))
+        ax.set_xlabel(codebook.label_or_name(outcome, language))
         ax.set_title(text("mean_by_form_title", language, form=codebook.label(form, language)))
         format_numbers(ax.xaxis, language)
     return figure
@@ -819,3 +799,249 @@ def _kaplan_meier_curves(frame: pd.DataFrame, time_to_event: dict) -> pd.DataFra
     time, event = times_and_events(frame, time_to_event)
     known = np.isfinite(time) & frame[time_to_event["group"]].notna().to_numpy()
     return kaplan_meier(time[known], event[known], frame.loc[known, time_to_event["group"]].to_numpy())
+
+
+# ---- panel: transitions of governance form between consecutive waves ---------------------------
+
+# The panel figure's wording lives with it, so the whole figure arrives in one place.
+TEXT.update({
+    "alluvial_title": {
+        "fr": "Formes de gouvernance d'une vague à la suivante",
+        "en": "Governance forms from one wave to the next",
+    },
+    "alluvial_axis": {"fr": "Entreprises", "en": "Firms"},
+    "alluvial_note": {
+        "fr": "Barres : entreprises de chaque vague ; bandes : entreprises interrogées à deux vagues consécutives. "
+              "Effectifs inférieurs à {minimum} non affichés.",
+        "en": "Bars: firms in each wave; bands: firms interviewed in two consecutive waves. "
+              "Counts under {minimum} not shown.",
+    },
+    "alluvial_note_linked": {
+        "fr": "Entreprises interrogées à deux vagues consécutives. Effectifs inférieurs à {minimum} non affichés.",
+        "en": "Firms interviewed in two consecutive waves. Counts under {minimum} not shown.",
+    },
+})
+ALLUVIAL_BAR_WIDTH = 0.14        # in wave spacings
+ALLUVIAL_GAP_SHARE = 0.02        # white space between stacked forms, as a share of the tallest bar
+ALLUVIAL_LABEL_SHARE = 0.035     # a thinner band (share of the tallest bar) has no room for its count
+ALLUVIAL_BAND_ALPHA = 0.45
+ALLUVIAL_CURVE_POINTS = 48
+ALLUVIAL_LABEL_POINT = 2         # where along a band its count is written
+
+
+def _count_text(n: int, language: str) -> str:
+    written = f"{n:,}"
+    return written.replace(",", "\u202f") if language == "fr" else written
+
+
+def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str, *,
+                         totals: pd.DataFrame | None = None, outcome: str = FORM, minimum_cell: int = 5) -> Figure:
+    """Alluvial plot of the governance forms of firms across consecutive waves.
+
+    Input: ``counts`` as ``alliancegov.panel.panel_transitions`` writes ``transition_counts``
+    (``from_wave, to_wave, from_state, to_state, n``; the pooled ``all`` rows are ignored), and
+    optionally ``totals`` as its ``form_by_wave`` (``wave, state, n``). One stacked bar per wave,
+    forms in codebook order from the top and in the package colours; between two consecutive
+    waves one band per (from, to) pair of forms, as thick as its number of firms and coloured by
+    the form they left. With ``totals`` each bar is every firm of its wave, so the part of a bar
+    without a band is firms interviewed in one wave only; without it, the larger of the firms
+    arriving and leaving. Waves keep the order of ``totals``, else of ``counts``.
+
+    A band's count is written only when it reaches ``minimum_cell`` (and the band has room for
+    it), so small cells are not disclosed by a label.
+    """
+    from matplotlib.patches import Patch
+
+    forms = codebook.answer_names(outcome)
+    k = len(forms)
+    by_wave = counts[counts["from_wave"].astype(str) != POOLED_WAVE]
+    unknown = sorted(map(str, (set(by_wave["from_state"]) | set(by_wave["to_state"])) - set(forms)))
+    if unknown:
+        raise ValueError(f"transition counts name forms outside the codebook's {outcome}: {unknown}")
+    if totals is not None:
+        waves = list(dict.fromkeys(totals["wave"]))
+    else:
+        waves = list(dict.fromkeys(np.ravel(by_wave[["from_wave", "to_wave"]].to_numpy())))
+    if not waves:
+        raise ValueError("no wave to draw: the transition counts are empty and no totals were given")
+    position = {wave: i for i, wave in enumerate(waves)}
+    flows = {}
+    for (from_wave, to_wave), part in by_wave.groupby(["from_wave", "to_wave"], sort=False):
+        if position.get(to_wave, -1) != position.get(from_wave, -2) + 1:
+            raise ValueError(f"transitions {from_wave} → {to_wave} are not between consecutive waves of {waves}")
+        matrix = (part.pivot_table(index="from_state", columns="to_state", values="n", aggfunc="sum")
+                  .reindex(index=forms, columns=forms).fillna(0).to_numpy(float))
+        flows[position[from_wave]] = matrix
+
+    heights = np.zeros((len(waves), k))
+    for step, matrix in flows.items():
+        heights[step] = np.maximum(heights[step], matrix.sum(axis=1))
+        heights[step + 1] = np.maximum(heights[step + 1], matrix.sum(axis=0))
+    if totals is not None:
+        given = (totals.assign(_wave=totals["wave"].map(position))
+                 .pivot_table(index="_wave", columns="state", values="n", aggfunc="sum")
+                 .reindex(index=range(len(waves)), columns=forms).fillna(0).to_numpy(float))
+        heights = np.maximum(heights, given)
+    tallest = max(heights.sum(axis=1).max(), 1.0)
+    gap = ALLUVIAL_GAP_SHARE * tallest
+    # Top of each form's segment, forms stacked from the top in codebook order with a gap between.
+    stack_top = heights.sum(axis=1, keepdims=True) + gap * (k - 1)
+    tops = stack_top - (np.cumsum(heights, axis=1) - heights) - gap * np.arange(k)
+    colours = form_colours(codebook, outcome)
+    labels = form_labels(codebook, language, outcome)
+    half = ALLUVIAL_BAR_WIDTH / 2
+    smooth = np.linspace(0, 1, ALLUVIAL_CURVE_POINTS)
+    smooth = smooth * smooth * (3 - 2 * smooth)
+
+    with themed_figure(4.4) as (figure, axes):
+        ax = axes[0, 0]
+        for j, form in enumerate(forms):
+            ax.bar(np.arange(len(waves)), heights[:, j], bottom=tops[:, j] - heights[:, j], width=ALLUVIAL_BAR_WIDTH,
+                   color=colours[form], edgecolor="white", linewidth=0.5)
+        for step, matrix in flows.items():
+            # Bands leave a segment in the order of the form they reach, and enter one in the order
+            # of the form they left, so bands cross only where firms really changed form.
+            source_tops = tops[step][:, None] - (np.cumsum(matrix, axis=1) - matrix)
+            target_tops = tops[step + 1][None, :] - (np.cumsum(matrix, axis=0) - matrix)
+            x = step + half + (1 - 2 * half) * np.linspace(0, 1, ALLUVIAL_CURVE_POINTS)
+            for i, j in zip(*np.nonzero(matrix)):
+                upper = source_tops[i, j] + (target_tops[i, j] - source_tops[i, j]) * smooth
+                lower = upper - matrix[i, j]
+                ax.fill(np.concatenate([x, x[::-1]]), np.concatenate([upper, lower[::-1]]), color=colours[forms[i]],
+                        alpha=ALLUVIAL_BAND_ALPHA, linewidth=0)
+                n = int(matrix[i, j])
+                if n >= minimum_cell and matrix[i, j] >= ALLUVIAL_LABEL_SHARE * tallest:
+                    # Next to the bar the bands of a segment are still stacked apart, whereas
+                    # further on crossing bands would put their counts on top of each other.
+                    ax.text(x[ALLUVIAL_LABEL_POINT], upper[ALLUVIAL_LABEL_POINT] - matrix[i, j] / 2,
+                            _count_text(n, language), ha="left", va="center", fontsize="x-small", color="0.15")
+        ax.set_xticks(range(len(waves)), [text("wave", language, wave=wave) for wave in waves])
+        ax.set_xlim(-0.3, len(waves) - 0.7)
+        ax.set_ylim(0, tallest + gap * k)
+        ax.grid(axis="x", visible=False)
+        ax.set_ylabel(text("alluvial_axis", language))
+        note = "alluvial_note" if totals is not None else "alluvial_note_linked"
+        ax.set_xlabel(wrap(text(note, language, minimum=minimum_cell), 90), fontsize="small", color="0.3")
+        ax.set_title(text("alluvial_title", language))
+        format_numbers(ax.yaxis, language)
+        figure.legend([Patch(color=colours[form]) for form in forms], [labels[form] for form in forms],
+                      title=codebook.label(outcome, language), loc="outside lower center", ncols=2, frameon=False)
+    return figure
+
+
+def plot_form_shares_by_wave(shares: pd.DataFrame, codebook: Codebook, language: str, outcome: str = FORM) -> Figure:
+    """Share of each governance form in each survey wave, with its interval.
+
+    Input: :func:`alliancegov.tables.form_shares_by_wave`'s table (``wave``, ``outcome``,
+    ``wave_n``, ``share``, ``conf_low``, ``conf_high``), waves in their survey order. Each form is
+    a line across waves, slightly dodged so that intervals do not overlap; waves are labelled with
+    their number of firms.
+    """
+    forms = form_labels(codebook, language, outcome)
+    colours = form_colours(codebook, outcome)
+    waves = list(dict.fromkeys(shares["wave"]))
+    sizes = shares.drop_duplicates("wave").set_index("wave")["wave_n"]
+    present = [form for form in forms if form in set(shares[outcome])]
+    offsets = np.linspace(-0.12, 0.12, len(present)) if len(present) > 1 else np.zeros(1)
+    with themed_figure(4.2) as (figure, axes):
+        ax = axes[0, 0]
+        for offset, form in zip(offsets, present):
+            rows = shares[shares[outcome] == form].set_index("wave").reindex(waves)
+            x = np.arange(len(waves)) + offset
+            ax.errorbar(x, rows["share"], yerr=[rows["share"] - rows["conf_low"], rows["conf_high"] - rows["share"]],
+                        color=colours[form], marker="o", capsize=2, label=forms[form])
+        ax.set_xticks(np.arange(len(waves)),
+                      [with_count(text("wave", language, wave=w), int(sizes[w]), language) for w in waves])
+        ax.set(xlabel="", ylabel=text("share_of_responses", language), ylim=(0, None))
+        ax.set_title(text("form_shares_by_wave_title", language, outcome=codebook.label(outcome, language)))
+        format_shares(ax.yaxis, language)
+        ax.legend()
+        place_form_legend(ax, codebook, language, outcome)
+    return figure
+
+
+# ---- power planning (alliancegov.power) --------------------------------------------------------------
+
+POWER_TARGET = 0.8
+POWER_TEXT = {
+    "title": {"fr": "Puissance selon la taille de l'échantillon (simulée aux estimations actuelles)",
+              "en": "Power by sample size (simulated at the current estimates)"},
+    "x": {"fr": "Entreprises dans la vague (échelle logarithmique)", "en": "Firms in the wave (log scale)"},
+    "y": {"fr": "Puissance et IC de Clopper–Pearson à 95 %", "en": "Power with 95% Clopper–Pearson CI"},
+    "target": {"fr": "Puissance visée : {value}", "en": "Target power: {value}"},
+    "ame": {"fr": "EMM : {term} → P({outcome})", "en": "AME: {term} → P({outcome})"},
+    "all": {"fr": "Toutes les vérifications simulées de {hypothesis}", "en": "All simulated {hypothesis} checks"},
+    "note": {"fr": "Détecté : significatif au seuil de {alpha} dans le sens attendu, test du pipeline.",
+             "en": "Detected: significant at {alpha} in the expected direction, with the pipeline's test."},
+    "note_bootstrap": {"fr": " H7 : bootstrap des deux étapes à {b} rééchantillonnages par réplication "
+                             "(légèrement conservateur).",
+                       "en": " H7: two-stage bootstrap with {b} resamples per replicate (slightly conservative)."},
+}
+
+
+def power_effect_label(row: pd.Series, codebook: Codebook, language: str, outcome: str = FORM) -> str:
+    """Readable label of one effect of the power table (``table, model, outcome, term, hypothesis``)."""
+    if row["table"] == "choice_ame":
+        return POWER_TEXT["ame"][language].format(term=codebook.term_label(str(row["term"]), language),
+                                                  outcome=codebook.answer_label(outcome, str(row["outcome"]), language))
+    if row["table"] == "misalignment":
+        term = TEXT["misalignment_terms"][language].get(str(row["term"]), str(row["term"]))
+        model = TEXT["misalignment_models"][language].get(str(row["model"]), str(row["model"]))
+        return f"{term} ({model})"
+    return POWER_TEXT["all"][language].format(hypothesis=row["hypothesis"])
+
+
+def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, target: float = POWER_TARGET,
+                 alpha: float = 0.05, bootstrap_replicates: int | None = None, outcome: str = FORM) -> Figure:
+    """Power against the number of firms, one panel per hypothesis and one curve per effect, with
+    Clopper–Pearson bands and a dashed line at the ``target`` power.
+
+    Input: ``alliancegov.power.power_table`` (``n, hypothesis, table, model, outcome, term, power,
+    conf_low, conf_high``; power as a share 0–1). The x axis is logarithmic with a tick at every
+    simulated size; the "all checks" curve of a hypothesis is black. The note under the figure
+    states the detection rule (``alpha``) and, with ``bootstrap_replicates``, the H7 test's B.
+    """
+    import seaborn as sns
+    from matplotlib.ticker import NullLocator
+
+    hypotheses = list(dict.fromkeys(table["hypothesis"]))
+    sizes = sorted(table["n"].unique())
+    palette = sns.color_palette("colorblind")
+    note = POWER_TEXT["note"][language].format(alpha=decimal(alpha, language))
+    if bootstrap_replicates and (table["table"] == "misalignment").any():
+        note += POWER_TEXT["note_bootstrap"][language].format(b=bootstrap_replicates)
+    with themed_figure(0.9 + 2.3 * len(hypotheses), nrows=len(hypotheses), ncols=1, sharex=True) as (figure, axes):
+        for ax, hypothesis in zip(axes[:, 0], hypotheses):
+            part = table[table["hypothesis"] == hypothesis]
+            keys = list(dict.fromkeys(zip(part["table"], part["model"].fillna(""), part["outcome"].fillna(""),
+                                          part["term"].fillna(""))))
+            for i, key in enumerate(keys):
+                curve = part[(part["table"] == key[0]) & (part["model"].fillna("") == key[1])
+                             & (part["outcome"].fillna("") == key[2]) & (part["term"].fillna("") == key[3])]
+                curve = curve.sort_values("n")
+                joint = key[0] not in ("choice_ame", "misalignment")
+                colour = "0.1" if joint else palette[i % len(palette)]
+                ax.fill_between(curve["n"], curve["conf_low"], curve["conf_high"], color=colour, alpha=0.12,
+                                linewidth=0)
+                ax.plot(curve["n"], curve["power"], marker="o", markersize=3, linewidth=1.2, color=colour,
+                        linestyle="--" if joint else "-",
+                        label=wrap(power_effect_label(curve.iloc[0], codebook, language, outcome), 34))
+            ax.axhline(target, color="0.3", linestyle=":", linewidth=1,
+                       label=text_target(target, language))
+            ax.set_xscale("log")
+            ax.set_xticks(sizes, [str(int(n)) for n in sizes])
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_ylim(0, 1.02)
+            ax.set_title(str(hypothesis), loc="left")
+            format_shares(ax.yaxis, language)
+            ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False, fontsize="small")
+        axes[-1, 0].set_xlabel(POWER_TEXT["x"][language])
+        figure.suptitle(wrap(POWER_TEXT["title"][language], 80))
+        figure.supylabel(POWER_TEXT["y"][language])
+        figure.supxlabel(wrap(note, 110), fontsize="small", color="0.3")
+    return figure
+
+
+def text_target(value: float, language: str) -> str:
+    """The target-power line's legend entry (``0,8`` in French)."""
+    return POWER_TEXT["target"][language].format(value=decimal(value, language))

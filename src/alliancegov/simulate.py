@@ -6,7 +6,8 @@ transaction-cost constructs are latent scores answered through noisy, partly rev
 Likert items; the governance form follows a true multinomial logit on the scale scores; the
 performance index depends on the form, trust, sector and a penalty when the chosen form is not
 the aligned one (the form of highest true choice probability). Firms are re-interviewed in later
-waves with drifting constructs, so a panel links across waves.
+waves with drifting constructs, so a panel links across waves; a re-interviewed firm's form follows
+the true Markov transition matrix from its previous form, a new firm's the multinomial logit.
 
 Three layers, each usable alone:
 
@@ -43,13 +44,61 @@ CHOICE_SCALES = (
     "knowledge_tacitness",
 )
 TRUE_PREFIX = "true_"
+PREVIOUS_FORM = f"{TRUE_PREFIX}previous_form"
 
 
 def load_truth(path: str | Path | None = None) -> dict:
-    """The true parameters: ``path`` if given, else the packaged ``truth.yaml``."""
+    """The true parameters: ``path`` if given, else the packaged ``truth.yaml``.
+
+    A ``panel.transition`` matrix, when present, is validated (see :func:`transition_matrix`).
+    """
     if path is None:
-        return yaml.safe_load(resources.files("alliancegov").joinpath("truth.yaml").read_text("utf-8"))
-    return yaml.safe_load(Path(path).read_text("utf-8"))
+        truth = yaml.safe_load(resources.files("alliancegov").joinpath("truth.yaml").read_text("utf-8"))
+    else:
+        truth = yaml.safe_load(Path(path).read_text("utf-8"))
+    if "transition" in (truth.get("panel") or {}):
+        transition_matrix(truth)
+    return truth
+
+
+def transition_matrix(truth: dict, tolerance: float = 1e-6) -> pd.DataFrame:
+    """The true Markov transition matrix of governance forms, shape (4, 4), rows and columns in
+    ``FORMS`` order: row = previous form, column = form at the next wave.
+
+    Raises ``ValueError`` when ``panel.transition`` is absent, names a form outside ``FORMS``, lacks
+    a row, has a probability outside [0, 1] or a row not summing to 1 (within ``tolerance``).
+    A to-form left out of a row has probability 0.
+    """
+    rows = (truth.get("panel") or {}).get("transition")
+    if not isinstance(rows, dict):
+        raise ValueError("truth has no panel.transition matrix {from_form: {to_form: probability}}")
+    named = set(rows) | {to for row in rows.values() if isinstance(row, dict) for to in row}
+    unknown = sorted(map(str, named - set(FORMS)))
+    missing = [form for form in FORMS if form not in rows]
+    if unknown or missing:
+        raise ValueError(f"panel.transition: unknown forms {unknown}, missing rows {missing}; forms are {list(FORMS)}")
+    not_rows = [form for form in FORMS if not isinstance(rows[form], dict)]
+    if not_rows:
+        raise ValueError(f"panel.transition rows {not_rows} must map to-forms to probabilities")
+    matrix = pd.DataFrame.from_dict(rows, orient="index").reindex(index=list(FORMS), columns=list(FORMS))
+    numeric = matrix.apply(pd.to_numeric, errors="coerce")
+
+    def cells(mask: pd.DataFrame) -> dict:
+        return {(FORMS[i], FORMS[j]): matrix.iat[i, j] for i, j in zip(*np.nonzero(mask.to_numpy()))}
+
+    not_numbers = cells(numeric.isna() & matrix.notna())
+    if not_numbers:
+        raise ValueError(f"panel.transition probabilities that are not numbers: {not_numbers}")
+    matrix = numeric.fillna(0.0).astype(float)
+    outside = {cell: float(p) for cell, p in cells((matrix < 0) | (matrix > 1)).items()}
+    if outside:
+        raise ValueError(f"panel.transition probabilities outside [0, 1]: {outside}")
+    sums = matrix.sum(axis=1)
+    off = sums[(sums - 1).abs() > tolerance]
+    if len(off):
+        raise ValueError(f"panel.transition rows must sum to 1: {off.round(6).to_dict()}")
+    # Exact unit sums, so the cumulative sum a form is drawn from ends at 1 (up to rounding).
+    return matrix.div(sums, axis=0)
 
 
 def _draw(rng: np.random.Generator, shares: dict, size: int) -> np.ndarray:
@@ -212,12 +261,18 @@ def _scale_score(answers: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
 
 
 def _wave_responses(
-    firms: pd.DataFrame, year: int, wave: str, truth: dict, codebook: Codebook, rng: np.random.Generator
+    firms: pd.DataFrame, year: int, wave: str, truth: dict, codebook: Codebook, rng: np.random.Generator,
+    transition: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One wave's clean canonical answers of ``firms`` (one row per firm)."""
+    """One wave's clean canonical answers of ``firms`` (one row per firm).
+
+    A firm with a ``PREVIOUS_FORM`` (re-interviewed) draws its form from that form's row of
+    ``transition``; the others from the true multinomial logit.
+    """
     n = len(firms)
     noise = truth["constructs"]["item_noise_sd"]
     out = firms.reset_index(drop=True).copy()
+    previous_form = out.pop(PREVIOUS_FORM) if PREVIOUS_FORM in out else pd.Series(np.nan, index=out.index, dtype=object)
     out["firm_age"] = year - out["founding_year"]
     answers = []
     for scale in codebook.scales["scale"]:
@@ -230,13 +285,23 @@ def _wave_responses(
     out = pd.concat([out, *answers], axis=1)
 
     probs = choice_probabilities(out, truth)
-    form_index = (probs.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+    draw_probs = probs
+    returning = previous_form.notna().to_numpy()
+    if returning.any():
+        if transition is None:
+            raise ValueError("re-interviewed firms need the true transition matrix")
+        draw_probs = probs.copy()
+        draw_probs[returning] = transition.to_numpy()[pd.Index(FORMS).get_indexer(previous_form[returning])]
+    # The same uniform draw per firm whatever its probability row, so a wave without re-interviewed
+    # firms is the same data as before the panel had a transition matrix.
+    form_index = (draw_probs.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
     out["governance_form"] = np.array(FORMS, dtype=object)[form_index]
     for j, form in enumerate(FORMS):
         out[f"{TRUE_PREFIX}prob_{form}"] = probs[:, j]
     out[f"{TRUE_PREFIX}aligned_form"] = np.array(FORMS, dtype=object)[probs.argmax(axis=1)]
     out[f"{TRUE_PREFIX}misaligned"] = (out["governance_form"] != out[f"{TRUE_PREFIX}aligned_form"]).astype(int)
     out[f"{TRUE_PREFIX}misfit"] = 1 - probs[np.arange(n), form_index]
+    out[PREVIOUS_FORM] = previous_form.to_numpy()
 
     _governance_attributes(out, truth, rng)
     _performance(out, year, truth, codebook, rng)
@@ -346,12 +411,17 @@ def simulate_waves(
     """Clean canonical responses of successive waves, with truth columns prefixed ``true_``.
 
     Each wave has ``n_per_wave`` firms: a ``reinterview_share`` of the previous wave's firms
-    (default from the truth file) whose constructs drift, topped up with new firms. Waves are
-    named ``w{year}``. Deterministic given ``seed``.
+    (default from the truth file) whose constructs drift and whose form follows the truth's
+    Markov transition matrix (``panel.transition``) from their previous form, topped up with new
+    firms whose form follows the multinomial logit. Waves are named ``w{year}``. Deterministic
+    given ``seed``. ``true_previous_form`` holds a re-interviewed firm's form at the previous wave
+    (missing for new firms); ``true_prob_*``, ``true_aligned_form`` and ``true_misfit`` stay those of
+    the logit on the firm's current scores, whatever drew its form.
     """
     truth = truth or load_truth()
     rng = np.random.default_rng(seed)
     share = truth["panel"]["reinterview_share"] if reinterview_share is None else reinterview_share
+    transition = transition_matrix(truth) if len(years) > 1 and share > 0 else None
     waves, previous, next_id = [], None, 1
     for year in years:
         if previous is None:
@@ -362,8 +432,9 @@ def simulate_waves(
             fresh = _new_firms(n_per_wave - len(kept), next_id, truth, rng, year)
             firms = pd.concat([kept, fresh], ignore_index=True)
         next_id = int(firms["firm_id"].max()) + 1
-        waves.append(_wave_responses(firms, year, f"w{year}", truth, codebook, rng))
-        previous = firms
+        wave = _wave_responses(firms, year, f"w{year}", truth, codebook, rng, transition)
+        waves.append(wave)
+        previous = firms.assign(**{PREVIOUS_FORM: wave["governance_form"].to_numpy()})
     return waves
 
 
