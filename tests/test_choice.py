@@ -349,3 +349,16 @@ def test_wave_tables_with_one_wave_or_a_form_missing_from_a_wave(panel):
     no_jv_late = panel[~((panel["wave"] == "w2026") & (panel["governance_form"] == "joint_venture"))]
     lr = wave_tables(no_jv_late, light(), CATEGORIES)["choice_stability"].set_index("test").loc["lr"]
     assert np.isnan(lr["statistic"]) and "w2026" in lr["note"]
+
+
+def test_bootstrap_scattered_over_parts_equals_the_single_job(panel):
+    from alliancegov.choice import bootstrap_part, bootstrap_table, bootstrap_table_from_parts
+
+    spec = light(bootstrap_replicates=21, seed=6)
+    design = build_design(panel, spec, CATEGORIES)
+    whole = bootstrap_table(design, spec)
+    parts = [bootstrap_part(design, spec, part, 3) for part in range(3)]
+    assert [len(p) for p in parts] == [7, 7, 7]
+    pd.testing.assert_frame_equal(bootstrap_table_from_parts(design, spec, parts[::-1]), whole)
+    with pytest.raises(ValueError, match="20 resamples, not 21"):
+        bootstrap_table_from_parts(design, spec, [parts[0].iloc[1:], *parts[1:]])

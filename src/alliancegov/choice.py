@@ -102,6 +102,7 @@ class ChoiceSpec:
     def from_config(cls, section: dict, missing_data: dict | None = None) -> ChoiceSpec:
         """From the config's ``choice`` section and its ``missing_data`` section."""
         values = dict(section)
+        values.pop("bootstrap_jobs", None)  # how the workflow splits the bootstrap, not part of the model
         values["profiles"] = tuple(values.get("profiles", ()))
         values["variants"] = tuple((values.get("variants") or {}).items())
         missing_data = missing_data or {}
@@ -416,11 +417,42 @@ def fit_firth(design: ChoiceDesign) -> ChoiceFit:
 
 def bootstrap_table(design: ChoiceDesign, spec: ChoiceSpec, n_jobs: int = 1) -> pd.DataFrame:
     """Percentile bootstrap CIs of the coefficients (clusters resampled whole when clustered)."""
-    from alliancegov.stats.bootstrap import bootstrap_estimates, percentile_intervals
+    return bootstrap_intervals(design, spec, _bootstrap(design, spec, range(spec.bootstrap_replicates), n_jobs))
+
+
+def bootstrap_part(design: ChoiceDesign, spec: ChoiceSpec, part: int, n_parts: int, n_jobs: int = 1) -> pd.DataFrame:
+    """Scatter job ``part`` (0-based) of ``n_parts``: its share of the bootstrap resamples, as a
+    table for :func:`bootstrap_table_from_parts` (``stats.bootstrap.result_frame``). The parts
+    together give exactly :func:`bootstrap_table`'s result."""
+    from alliancegov.stats.bootstrap import result_frame
+
+    bounds = np.linspace(0, spec.bootstrap_replicates, n_parts + 1).round().astype(int)
+    replicates = range(bounds[part], bounds[part + 1])
+    return result_frame(_bootstrap(design, spec, replicates, n_jobs), replicates)
+
+
+def bootstrap_table_from_parts(design: ChoiceDesign, spec: ChoiceSpec, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Gather the scatter jobs' :func:`bootstrap_part` tables into :func:`bootstrap_table`'s result."""
+    from alliancegov.stats.bootstrap import result_from_frames
+
+    result = result_from_frames(parts, seed=spec.seed)
+    if result.ok.size != spec.bootstrap_replicates:
+        raise ValueError(f"the bootstrap parts hold {result.ok.size} resamples, not {spec.bootstrap_replicates}")
+    return bootstrap_intervals(design, spec, result)
+
+
+def _bootstrap(design: ChoiceDesign, spec: ChoiceSpec, replicates: range, n_jobs: int):
+    from alliancegov.stats.bootstrap import bootstrap_estimates
 
     fit_function = _BootstrapFit(design.X.to_numpy(), design.y, design.weights, len(design.levels))
-    result = bootstrap_estimates(fit_function, len(design.y), spec.bootstrap_replicates, spec.seed,
-                                 n_jobs=n_jobs, cluster_ids=design.groups)
+    return bootstrap_estimates(fit_function, len(design.y), spec.bootstrap_replicates, spec.seed,
+                               n_jobs=n_jobs, cluster_ids=design.groups, replicates=replicates)
+
+
+def bootstrap_intervals(design: ChoiceDesign, spec: ChoiceSpec, result) -> pd.DataFrame:
+    """The coefficient table's percentile intervals from a ``stats.bootstrap.BootstrapResult``."""
+    from alliancegov.stats.bootstrap import percentile_intervals
+
     terms = list(design.X.columns) * (len(design.levels) - 1)
     table = percentile_intervals(result, level=spec.level, names=terms).drop(columns=["estimate_index"])
     return _per_outcome(table, design.levels, spec.base)
@@ -655,8 +687,13 @@ class ChoiceResults:
     design: ChoiceDesign
 
 
-def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], n_jobs: int = 1) -> ChoiceResults:
-    """Fit the MNL and compute every table: coefficients, AMEs, predictions, tests, fit, small-sample checks."""
+def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], n_jobs: int = 1,
+                   bootstrap: bool = True) -> ChoiceResults:
+    """Fit the MNL and compute every table: coefficients, AMEs, predictions, tests, fit, small-sample checks.
+
+    ``bootstrap=False`` leaves the bootstrap out, for a workflow that scatters it over jobs
+    (:func:`bootstrap_part`, :func:`bootstrap_table_from_parts`).
+    """
     design = build_design(data, spec, categories)
     notes = []
     small = small_sample_table(design)
@@ -691,7 +728,8 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
                                    "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high"]),
     }
     if spec.bootstrap_replicates > 0 and design.survey is None:
-        tables["choice_bootstrap"] = bootstrap_table(design, spec, n_jobs=n_jobs)
+        if bootstrap:
+            tables["choice_bootstrap"] = bootstrap_table(design, spec, n_jobs=n_jobs)
     elif spec.bootstrap_replicates > 0:
         notes.append("bootstrap not run: resampling a complex survey design needs replicate weights")
     if spec.ordered:

@@ -30,7 +30,33 @@ def test_identical_for_one_and_two_workers():
 def test_resamples_follow_the_seed():
     first = resample_indices(50, 5, seed=3)
     np.testing.assert_array_equal(np.vstack(first), np.vstack(resample_indices(50, 5, seed=3)))
-    np.testing.assert_array_equal(np.vstack(first), np.random.default_rng(3).integers(0, 50, size=(5, 50)))
+    expected = [np.random.default_rng([3, b]).integers(0, 50, size=50) for b in range(5)]
+    np.testing.assert_array_equal(np.vstack(first), np.vstack(expected))
+    assert not np.array_equal(first[0], first[1])
+
+
+def test_a_scattered_bootstrap_gathers_to_the_whole_one():
+    """Parts computed by separate jobs (through their tables) give exactly the one-job result,
+    failures included, with replicate numbers as keys."""
+    from alliancegov.stats.bootstrap import combine_results, result_frame, result_from_frames
+
+    values = np.random.default_rng(8).normal(size=120)
+
+    def fit(idx):
+        if idx[0] % 7 == 0:
+            raise ValueError("planted failure")
+        return np.array([values[idx].mean(), values[idx].std()])
+
+    whole = bootstrap_estimates(fit, 120, n_boot=40, seed=4, n_jobs=1)
+    parts = [range(0, 13), range(13, 27), range(27, 40)]
+    results = [bootstrap_estimates(fit, 120, n_boot=40, seed=4, n_jobs=1, replicates=part) for part in parts]
+    for gathered in (combine_results(results),
+                     result_from_frames([result_frame(r, part) for r, part in zip(results, parts)])):
+        np.testing.assert_array_equal(gathered.ok, whole.ok)
+        np.testing.assert_array_equal(gathered.estimates, whole.estimates)
+        assert gathered.failures == whole.failures and whole.failures
+    with pytest.raises(ValueError, match="outside"):
+        bootstrap_estimates(fit, 120, n_boot=40, seed=4, replicates=range(30, 45))
 
 
 def test_percentile_interval_covers_the_mean_of_normal_data():

@@ -52,19 +52,32 @@ class BootstrapResult:
         return self.estimates[self.ok].std(axis=0, ddof=1)
 
 
-def resample_indices(data_size: int, n_boot: int, seed, cluster_ids=None) -> list[np.ndarray]:
-    """Row indices of ``n_boot`` resamples of ``data_size`` rows.
+class Resampler:
+    """Rows of bootstrap resample ``b``, drawn from its own generator ``default_rng([seed, b])``.
 
-    Without ``cluster_ids``: ``data_size`` rows drawn with replacement per resample. With
-    ``cluster_ids`` (data_size,): as many clusters as there are drawn with replacement, each
-    contributing all its rows (so resample sizes vary). Returns a list of ``n_boot`` int arrays.
+    Each resample is drawn when needed, from a generator of its own, so a job computing
+    resamples 100–199 draws exactly what a job computing all 200 would, and memory stays that of
+    one resample (at 1,000,000 rows, 200 resamples drawn up front would take 1.6 GB).
+    Without ``cluster_ids``: ``data_size`` rows with replacement. With ``cluster_ids``
+    (data_size,): as many clusters as there are, with replacement, each contributing all its rows
+    (so resample sizes vary). Picklable, so workers draw their own resamples.
     """
-    rng = np.random.default_rng(seed)
-    if cluster_ids is None:
-        return list(rng.integers(0, data_size, size=(n_boot, data_size)))
-    members = _cluster_members(cluster_ids, data_size)
-    draws = rng.integers(0, len(members), size=(n_boot, len(members)))
-    return [np.concatenate([members[c] for c in draw]) for draw in draws]
+
+    def __init__(self, data_size: int, seed, cluster_ids=None):
+        self.data_size, self.seed = data_size, seed
+        self.members = None if cluster_ids is None else _cluster_members(cluster_ids, data_size)
+
+    def __call__(self, b: int) -> np.ndarray:
+        rng = np.random.default_rng([int(self.seed), int(b)])
+        if self.members is None:
+            return rng.integers(0, self.data_size, size=self.data_size)
+        return np.concatenate([self.members[c] for c in rng.integers(0, len(self.members), size=len(self.members))])
+
+
+def resample_indices(data_size: int, n_boot: int, seed, cluster_ids=None) -> list[np.ndarray]:
+    """Row indices of resamples ``0..n_boot-1`` (see :class:`Resampler`): a list of int arrays."""
+    resampler = Resampler(data_size, seed, cluster_ids)
+    return [resampler(b) for b in range(n_boot)]
 
 
 def _cluster_members(cluster_ids, data_size: int) -> list[np.ndarray]:
@@ -87,12 +100,12 @@ class _Failure:
     reason: str
 
 
-def _run_chunk(fit_function, chunk: list[np.ndarray]) -> list:
-    """Apply ``fit_function`` to each index array; an exception becomes a :class:`_Failure`."""
+def _run_chunk(fit_function, resampler: Resampler, replicates: list[int]) -> list:
+    """Apply ``fit_function`` to each replicate's resample; an exception becomes a :class:`_Failure`."""
     out = []
-    for indices in chunk:
+    for b in replicates:
         try:
-            out.append(fit_function(indices))
+            out.append(fit_function(resampler(b)))
         except Exception as error:  # every failure is counted, with its reason
             out.append(_Failure(f"{type(error).__name__}: {error}"))
     return out
@@ -103,15 +116,15 @@ def _chunks(items: list, n_chunks: int) -> list[list]:
     return [items[start:start + size] for start in range(0, len(items), size)]
 
 
-def _run_all(fit_function, samples: list[np.ndarray], n_jobs: int) -> list:
-    """Raw outputs of ``fit_function`` on every resample, in resample order."""
+def _run_all(fit_function, resampler: Resampler, replicates: list[int], n_jobs: int) -> list:
+    """Raw outputs of ``fit_function`` on every replicate's resample, in replicate order."""
     from joblib import Parallel, delayed, effective_n_jobs
 
     workers = effective_n_jobs(n_jobs)
-    if workers == 1 or len(samples) <= 1:
-        return _run_chunk(fit_function, samples)
-    chunks = _chunks(samples, workers * CHUNKS_PER_WORKER)
-    parts = Parallel(n_jobs=workers, backend="loky")(delayed(_run_chunk)(fit_function, c) for c in chunks)
+    if workers == 1 or len(replicates) <= 1:
+        return _run_chunk(fit_function, resampler, replicates)
+    chunks = _chunks(replicates, workers * CHUNKS_PER_WORKER)
+    parts = Parallel(n_jobs=workers, backend="loky")(delayed(_run_chunk)(fit_function, resampler, c) for c in chunks)
     return [out for part in parts for out in part]
 
 
@@ -145,19 +158,56 @@ def _collect(outputs: list) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
 
 
 def bootstrap_estimates(fit_function, data_size: int, n_boot: int, seed, n_jobs: int = 2,
-                        cluster_ids=None) -> BootstrapResult:
+                        cluster_ids=None, replicates: range | None = None) -> BootstrapResult:
     """Bootstrap distribution of ``fit_function``'s estimates.
 
     ``fit_function(indices) -> 1-d array`` (p,) re-fits the estimator on the rows ``indices``
     (int array, with repeats) of the caller's data; it must be picklable for ``n_jobs > 1``
     (closures and lambdas are, via cloudpickle; large captured data is sent once per chunk).
-    ``data_size`` rows; ``n_boot`` resamples drawn from ``default_rng(seed)`` (see
-    :func:`resample_indices`; clusters resampled whole when ``cluster_ids`` (data_size,) is given).
-    The result is identical for any ``n_jobs``.
+    ``data_size`` rows; resamples ``0..n_boot-1`` (see :class:`Resampler`; clusters resampled
+    whole when ``cluster_ids`` (data_size,) is given). ``replicates`` computes only those of the
+    ``n_boot`` resamples (a scatter job's share; rows of the result in that order; gather the
+    parts with :func:`combine_results`). The result is identical for any ``n_jobs`` and any
+    split into parts.
     """
-    samples = resample_indices(data_size, n_boot, seed, cluster_ids)
-    estimates, ok, failures = _collect(_run_all(fit_function, samples, n_jobs))
+    replicates = range(n_boot) if replicates is None else replicates
+    if replicates.start < 0 or replicates.stop > n_boot:
+        raise ValueError(f"replicates {replicates} outside 0..{n_boot - 1}")
+    resampler = Resampler(data_size, seed, cluster_ids)
+    estimates, ok, failures = _collect(_run_all(fit_function, resampler, list(replicates), n_jobs))
+    failures = {replicates[b]: reason for b, reason in failures.items()}
     return BootstrapResult(estimates=estimates, ok=ok, failures=failures, seed=seed)
+
+
+def combine_results(parts: list[BootstrapResult]) -> BootstrapResult:
+    """One result from the parts of a scattered bootstrap, in the order given.
+
+    A part whose resamples all failed has no estimate columns: its rows are NaN at the width
+    of the others. Failure keys are already replicate numbers (see :func:`bootstrap_estimates`).
+    """
+    width = max((part.estimates.shape[1] for part in parts), default=0)
+    estimates = np.vstack([part.estimates if part.estimates.shape[1] == width
+                           else np.full((part.ok.size, width), np.nan) for part in parts])
+    failures = {b: reason for part in parts for b, reason in part.failures.items()}
+    return BootstrapResult(estimates=estimates, ok=np.concatenate([part.ok for part in parts]),
+                           failures=dict(sorted(failures.items())), seed=parts[0].seed if parts else None)
+
+
+def result_frame(result: BootstrapResult, replicates: range) -> pd.DataFrame:
+    """A (part of a) result as a table to pass between jobs: ``replicate, ok, failure, estimate_0..``."""
+    frame = pd.DataFrame(result.estimates, columns=[f"estimate_{j}" for j in range(result.estimates.shape[1])])
+    frame.insert(0, "replicate", np.asarray(list(replicates), dtype="int64"))
+    frame.insert(1, "ok", result.ok)
+    frame.insert(2, "failure", [result.failures.get(b, "") for b in replicates])
+    return frame
+
+
+def result_from_frames(frames: list[pd.DataFrame], seed=None) -> BootstrapResult:
+    """:func:`result_frame` tables of every part back into one result, replicates in order."""
+    frame = pd.concat(frames, ignore_index=True).sort_values("replicate", kind="stable")
+    estimates = frame.filter(like="estimate_").to_numpy(float)
+    failures = {int(b): str(reason) for b, reason in zip(frame["replicate"], frame["failure"]) if reason}
+    return BootstrapResult(estimates=estimates, ok=frame["ok"].to_numpy(bool), failures=failures, seed=seed)
 
 
 def percentile_intervals(result: BootstrapResult, level: float = 0.95, names=None) -> pd.DataFrame:
