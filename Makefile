@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: run test report example bench lint clean
+.PHONY: run test report example bench lint clean power
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,15 @@ example: $(STAMP)
 	$(BIN)/python -m alliancegov.simulate data/raw
 
 # Speed targets live here, not in timed unit tests: records in results/bench/ (JSON and Markdown).
+# The whole pipeline at 10^3..10^6 respondents takes about an hour on 2 cores; a quick look:
+# make bench BENCH_ARGS="--sizes 1000 10000 --repeats 1".
 bench: $(STAMP)
 	$(BIN)/python bench/choice_scale.py --rows 1000000 --repeats 3
+	$(BIN)/python bench/pipeline_scale.py $(BENCH_ARGS)
+
+# Power of the H1 and H7 tests by sample size, simulated at the current estimates (after `make run`'s models).
+power: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) power
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests workflow/scripts

@@ -10,7 +10,9 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/constructs.smk"
 include: "workflow/rules/models.smk"
+include: "workflow/rules/waves.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/power.smk"
 
 
 rule all:
@@ -18,7 +20,9 @@ rule all:
         rules.report.output.html,
         rules.pool.output,
         rules.choice.output,
+        rules.choice_bootstrap.output if CHOICE_BOOTSTRAP else [],
         rules.performance.output,
         rules.figures.output,
         rules.hypotheses.output,
+        rules.waves.output,
         rules.publication_tables.output,

@@ -226,3 +226,15 @@ def test_table_cells_and_headers_show_codebook_labels(codebook):
     english = label_cells(table, codebook, "en", "governance_form")
     assert english["outcome"].iloc[0] == codebook.answer_label("governance_form", "joint_venture", "en") != french[
         "outcome"].iloc[0]
+
+
+def test_hypotheses_summary_has_one_row_per_hypothesis_with_translated_verdicts():
+    from alliancegov.report import hypotheses_summary, translate_verdicts
+
+    checks = pd.DataFrame({"hypothesis": ["H1", "H1", "H2"], "claim": ["a", "a", "b"],
+                           "check_verdict": ["supported", "inconclusive", "supported"],
+                           "verdict": ["inconclusive", "inconclusive", "supported"]})
+    summary = hypotheses_summary(checks)
+    assert summary.to_dict("list") == {"hypothesis": ["H1", "H2"], "claim": ["a", "b"],
+                                       "verdict": ["inconclusive", "supported"], "checks_supported": ["1/2", "1/1"]}
+    assert translate_verdicts(summary, "fr")["verdict"].tolist() == ["non concluante", "confirmée"]

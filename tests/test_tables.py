@@ -412,3 +412,24 @@ def test_form_shares_by_wave_follow_the_wave_order_with_wilson_intervals(codeboo
     assert (row["conf_low"], row["conf_high"]) == (pytest.approx(centre - half), pytest.approx(centre + half))
     empty_wave = table[table["wave"] == "w2026"]
     assert (empty_wave["n"] == 0).all() and empty_wave["share"].isna().all()
+
+
+def test_descriptive_table_shows_means_counts_and_suppresses_small_cells(codebook):
+    from alliancegov.tables import descriptive_table, to_markdown
+
+    analysis = pd.DataFrame({
+        "governance_form": ["repeated_contract"] * 12 + ["joint_venture"] * 8,
+        "trust": [3.0] * 6 + [4.0] * 6 + [2.0] * 8,
+        "sector": ["textile"] * 10 + ["services"] * 2 + ["textile"] * 3 + ["services"] * 5,
+    })
+    table = descriptive_table(analysis, codebook, continuous=["trust"], categorical=["sector"],
+                              by="governance_form", language="en", minimum_cell=5)
+    rc = next(c for c in table.columns if c.startswith(codebook.answer_label("governance_form", "repeated_contract")))
+    assert rc.endswith("(n = 12)") and table.columns[2] == "All (n = 20)"
+    trust = table[table["term"].str.startswith(codebook.label("trust", "en"))].iloc[0]
+    assert trust[rc] == "3.50 (0.52)" and trust["All (n = 20)"] == "2.90 (0.85)"
+    services = table[table["term"].str.strip() == codebook.answer_label("sector", "services", "en")].iloc[0]
+    textile = table[table["term"].str.strip() == codebook.answer_label("sector", "textile", "en")].iloc[0]
+    assert services[rc] == "x" and textile[rc] == "x"   # 2 < 5, and its column partner by secondary suppression
+    assert services["All (n = 20)"] == "7 (35.0)"
+    assert "fewer than 5 firms" in to_markdown(table)

@@ -1,4 +1,4 @@
-"""The study's claims (H1–H8) as computed verdicts.
+"""The study's claims (H1–H9) as computed verdicts.
 
 ``config/hypotheses.yaml`` lists each hypothesis with one or more checks; each check reads an
 estimate with its confidence interval and p-value, from a table the models wrote or from a test
@@ -11,7 +11,7 @@ computed here on the analysis frame, and compares its sign with the expected dir
 A hypothesis is supported when all its checks are, contradicted when any is, else inconclusive.
 Check types:
 
-* ``coefficient``: a row of a model table (``table``, filters in ``where``);
+* ``coefficient``: a row of a model table (``table``, filters in ``where``), against 0 or ``value``;
 * ``proportion``: the share of responses meeting a pandas ``expression`` against ``value``
   (Wilson interval, exact binomial test);
 * ``mean``: the mean of ``variable`` against ``value`` (t interval and test);
@@ -116,7 +116,8 @@ def evaluate_check(check: dict, tables: dict[str, pd.DataFrame], frame: pd.DataF
     kind = check.get("test", "coefficient")
     if kind == "coefficient":
         row = _row(tables[check["table"]], check.get("where", {}))
-        return row[["estimate", "conf_low", "conf_high", "p_value"]].to_dict()
+        # a table row tests against 0 unless the check names the null value (e.g. a share of 0.5)
+        return {**row[["estimate", "conf_low", "conf_high", "p_value"]].to_dict(), "reference": check.get("value", 0.0)}
     if kind == "proportion":
         return _proportion(frame, check, level)
     if kind == "mean":

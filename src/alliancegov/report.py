@@ -31,16 +31,21 @@ TEMPLATE_NAME = "report.html.j2"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "choice_ame", "choice_predictions",
                 "performance_by_form", "sample_flow", "reliability", "likert_items", "misalignment",
-                "time_to_partnership")
-TABLE_KEYS = ("reliability", "choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample",
-              "performance_ols", "performance_fit", "form_by_sector", "hypotheses", "performance_contrasts",
-              "misalignment", "importance")
+                "time_to_partnership", "form_shares_by_wave", "transitions_alluvial")
+VERDICTS = {"fr": {"supported": "confirmée", "contradicted": "contredite", "inconclusive": "non concluante"},
+           "en": {"supported": "supported", "contradicted": "contradicted", "inconclusive": "inconclusive"}}
+TABLE_KEYS = ("hypotheses_summary", "descriptives", "reliability", "choice_mnl", "choice_ame", "choice_tests",
+              "choice_fit", "choice_small_sample", "performance_ols", "performance_fit", "form_by_sector", "hypotheses",
+              "performance_contrasts", "misalignment", "importance", "choice_stability", "panel_transitions",
+              "panel_deepening")
 PROVENANCE_COLUMNS = ("wave", "file", "format", "sha256", "rows")
 VERSIONED_PACKAGES = ("alliancegov", "pandas", "numpy", "statsmodels", "scikit-learn", "seaborn", "snakemake")
 # Configuration keys whose values would let a reader undo pseudonymisation or reach a service.
 SECRET_KEY_PARTS = ("salt", "pepper", "secret", "password", "passphrase", "token", "api_key", "private_key")
 REDACTED = "<redacted>"
 TABLE_DECIMALS = 3
+OUTCOME_COLUMNS = ("outcome", "from_state", "to_state")  # cells that are answers of the choice outcome
+ALL_FORMS = "all"  # alliancegov.stats.transitions.ALL_STATES
 POOLED_WAVE = "all"  # the pooled rows of the sample flow (alliancegov.clean.pool_waves)
 
 REPORT_TEXT = {
@@ -50,6 +55,11 @@ REPORT_TEXT = {
         "measurement": "Mesure",
         "choice": "Choix de la forme de gouvernance",
         "performance": "Performance",
+        "waves": "Vagues et panel d'entreprises",
+        "all_forms": "Toute forme (part des changements vers plus de hiérarchie)",
+        "table_choice_stability": "Stabilité du modèle de choix entre les vagues",
+        "table_panel_transitions": "Probabilités de transition d'une vague à la suivante (chaîne de Markov)",
+        "table_panel_deepening": "Les relations s'approfondissent-elles ? Changements de forme vers plus de hiérarchie",
         "methods_notes": "Notes de méthode",
         "provenance": "Provenance",
         "sample_summary": (
@@ -62,7 +72,10 @@ REPORT_TEXT = {
         "table_choice_mnl": "Logit multinomial : coefficients",
         "table_choice_fit": "Logit multinomial : qualité d'ajustement",
         "table_choice_ame": "Logit multinomial : effets marginaux moyens sur la probabilité de chaque forme",
-        "table_hypotheses": "Hypothèses de l'étude : estimations et verdicts",
+        "table_hypotheses_summary": "Hypothèses de l'étude : verdicts",
+        "table_descriptives": ("Statistiques descriptives selon la forme de gouvernance : moyenne (écart-type) ou "
+                               "effectif (% de la colonne) ; x : case masquée (sous le seuil de diffusion)"),
+        "table_hypotheses": "Hypothèses de l'étude : chaque vérification, son estimation et son verdict",
         "table_performance_contrasts": "Performance : écarts entre formes (p ajustées de Holm)",
         "table_misalignment": "Désalignement et performance (corrections de sélection, bootstrap des deux étapes)",
         "table_importance": "Importance relative : décomposition de Shapley du R²",
@@ -86,6 +99,11 @@ REPORT_TEXT = {
         "measurement": "Measurement",
         "choice": "Choice of governance form",
         "performance": "Performance",
+        "waves": "Waves and the panel of firms",
+        "all_forms": "Any form (share of changes toward more hierarchy)",
+        "table_choice_stability": "Stability of the choice model across waves",
+        "table_panel_transitions": "Transition probabilities from one wave to the next (Markov chain)",
+        "table_panel_deepening": "Do relationships deepen? Changes of form toward more hierarchy",
         "methods_notes": "Methods notes",
         "provenance": "Provenance",
         "sample_summary": (
@@ -98,7 +116,10 @@ REPORT_TEXT = {
         "table_choice_mnl": "Multinomial logit: coefficients",
         "table_choice_fit": "Multinomial logit: goodness of fit",
         "table_choice_ame": "Multinomial logit: average marginal effects on each form's probability",
-        "table_hypotheses": "The study's hypotheses: estimates and verdicts",
+        "table_hypotheses_summary": "The study's hypotheses: verdicts",
+        "table_descriptives": ("Descriptive statistics by governance form: mean (SD) or count (% of the column); "
+                               "x: suppressed cell (under the disclosure minimum)"),
+        "table_hypotheses": "The study's hypotheses: each check with its estimate and verdict",
         "table_performance_contrasts": "Performance: differences between forms (Holm-adjusted p)",
         "table_misalignment": "Misalignment and performance (selection corrections, two-stage bootstrap)",
         "table_importance": "Relative importance: Shapley decomposition of R²",
@@ -120,11 +141,16 @@ REPORT_TEXT = {
 
 COLUMN_LABELS = {
     "fr": {
-        "outcome": "Issue", "term": "Terme", "estimate": "Coefficient", "std_error": "Erreur type",
+        "outcome": "Issue", "term": "Terme", "estimate": "Estimation", "std_error": "Erreur type",
         "statistic": "Statistique", "p_value": "p", "conf_low": "IC 95 % (bas)", "conf_high": "IC 95 % (haut)",
         "sector": "Secteur", "governance_form": "Forme de gouvernance", "n": "n", "share": "Part",
         "wave": "Vague", "step": "Étape", "reason": "Motif", "file": "Fichier", "format": "Format",
         "sha256": "SHA-256", "rows": "Lignes", "package": "Logiciel", "version": "Version",
+        "claim": "Énoncé", "check": "Vérification", "check_verdict": "Verdict de la vérification",
+        "verdict": "Verdict", "checks_supported": "Vérifications confirmées",
+        "from_state": "De (vague t)", "to_state": "Vers (vague t + 1)", "row_total": "Total de la ligne",
+        "count_up": "n (de → vers)", "count_down": "n (vers → de)", "test": "Test", "hypothesis": "Hypothèse",
+        "df": "ddl", "note": "Note",
     },
     "en": {
         "outcome": "Outcome", "term": "Term", "estimate": "Estimate", "std_error": "Std. error",
@@ -132,6 +158,11 @@ COLUMN_LABELS = {
         "sector": "Sector", "governance_form": "Governance form", "n": "n", "share": "Share",
         "wave": "Wave", "step": "Step", "reason": "Reason", "file": "File", "format": "Format",
         "sha256": "SHA-256", "rows": "Rows", "package": "Software", "version": "Version",
+        "claim": "Claim", "check": "Check", "check_verdict": "Check verdict", "verdict": "Verdict",
+        "checks_supported": "Checks supported",
+        "from_state": "From (wave t)", "to_state": "To (wave t + 1)", "row_total": "Row total",
+        "count_up": "n (from → to)", "count_down": "n (to → from)", "test": "Test", "hypothesis": "Hypothesis",
+        "df": "df", "note": "Note",
     },
 }
 
@@ -168,16 +199,33 @@ def label_cells(table: pd.DataFrame, codebook: Codebook, language: str, outcome:
         out["term"] = out["term"].map(lambda t: codebook.term_label(t, language) if isinstance(t, str) else t)
     headers = {}
     for column in out.columns:
-        variable = outcome if column == "outcome" else column
+        variable = outcome if column in OUTCOME_COLUMNS else column
         if variable not in codebook.variables.index:
             continue
         if codebook.variables.at[variable, "list_name"]:
             answers = {name: codebook.answer_label(variable, name, language)
                        for name in codebook.answer_names(variable)}
+            if column in OUTCOME_COLUMNS:  # the panel tables' row over every form
+                answers[ALL_FORMS] = REPORT_TEXT[language]["all_forms"]
             out[column] = out[column].map(lambda value, answers=answers: answers.get(value, value))
         if column not in COLUMN_LABELS[language]:
             headers[column] = codebook.label(variable, language)
     return out.rename(columns=headers)
+
+
+def hypotheses_summary(checks: pd.DataFrame) -> pd.DataFrame:
+    """One row per hypothesis of the register's evaluation (``alliancegov.hypotheses``): its id,
+    claim, verdict, and how many of its checks are supported (``"2/3"``)."""
+    grouped = checks.groupby("hypothesis", sort=False)
+    supported = grouped["check_verdict"].agg(lambda v: f"{int((v == 'supported').sum())}/{len(v)}")
+    return pd.DataFrame({"hypothesis": list(grouped.groups), "claim": grouped["claim"].first().to_numpy(),
+                         "verdict": grouped["verdict"].first().to_numpy(), "checks_supported": supported.to_numpy()})
+
+
+def translate_verdicts(table: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Verdict cells in ``language``."""
+    columns = [c for c in ("check_verdict", "verdict") if c in table]
+    return table.assign(**{c: table[c].map(lambda v: VERDICTS[language].get(v, v)) for c in columns})
 
 
 def png_data_uri(path: str | Path) -> str:
@@ -342,7 +390,8 @@ def render_report(
         text=REPORT_TEXT[language],
         figures={stem: png_data_uri(path) for stem, path in figures.items()},
         captions=captions or {},
-        tables={key: table_html(label_cells(table, codebook, language, outcome) if codebook else table, language)
+        tables={key: table_html(translate_verdicts(label_cells(table, codebook, language, outcome)
+                                                   if codebook else table, language), language)
                 for key, table in tables.items()},
         sample_summary=REPORT_TEXT[language]["sample_summary"].format(**sample_counts(sample_flow)),
         sample_flow=table_html(sample_flow_table(sample_flow, language), language),

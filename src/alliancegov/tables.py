@@ -786,14 +786,74 @@ def suppress_tidy_crosstab(tidy: pd.DataFrame, row: str, column: str, n: str = "
     return result
 
 
+DESCRIPTIVE_TEXT = {
+    "fr": {"all": "Ensemble", "mean_sd": "moyenne (é.-t.)", "n_pct": "n (%)",
+           "note": "Moyenne (écart-type) ou effectif (% de la colonne). {marker} : case de moins de {minimum} "
+                   "entreprises masquée, avec masquage secondaire."},
+    "en": {"all": "All", "mean_sd": "mean (SD)", "n_pct": "n (%)",
+           "note": "Mean (standard deviation) or count (% of the column). {marker}: cell of fewer than {minimum} "
+                   "firms suppressed, with secondary suppression."},
+}
+
+
+def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous: Sequence[str],
+                      categorical: Sequence[str], by: str, language: str, minimum_cell: int = 5,
+                      digits: int = 2) -> pd.DataFrame:
+    """A paper's "Table 1": the model variables overall and by ``by`` (the governance form).
+
+    Input: the analysis frame, one row per firm. ``continuous`` variables show mean (SD) over
+    their known values; each ``categorical`` variable a header row and one row per codebook
+    answer with count (% of the column), counts under ``minimum_cell`` suppressed with secondary
+    suppression (:func:`suppress_small_cells`; the overall column is the row margin, published).
+    Output: strings, columns ``part`` and ``term`` (labels from the codebook in ``language``),
+    then the overall column and one column per answer of ``by``, each headed with its n; the
+    writers of :func:`write_publication_tables` render it, the ``note`` row as the table note.
+    """
+    text = DESCRIPTIVE_TEXT[language]
+    mark = "," if language == "fr" else "."
+    groups = codebook_categorical(analysis[by], codebook, by)
+    levels = [level for level in groups.cat.categories if (groups == level).any()]
+    headers = [f"{text['all']} (n = {len(analysis)})"] + [
+        f"{codebook.answer_label(by, level, language)} (n = {int((groups == level).sum())})" for level in levels]
+    rows = []
+    for variable in continuous:
+        values = pd.to_numeric(analysis[variable], errors="coerce")
+        cells = [values] + [values[groups == level] for level in levels]
+        rows.append(["estimate", f"{codebook.label_or_name(variable, language)}, {text['mean_sd']}"]
+                    + [f"{format_number(v.mean(), digits, mark)} ({format_number(v.std(), digits, mark)})"
+                       for v in cells])
+    for variable in categorical:
+        answers = codebook_categorical(analysis[variable], codebook, variable)
+        counts = pd.crosstab(answers, groups).reindex(columns=levels, fill_value=0)
+        counts = counts.loc[[a for a in counts.index if counts.loc[a].sum() > 0]]
+        published, hidden = suppress_small_cells(counts, minimum=minimum_cell)
+        column_totals = counts.sum(axis=0)
+        rows.append(["estimate", f"{codebook.label_or_name(variable, language)}, {text['n_pct']}"]
+                    + [""] * (len(levels) + 1))
+        for answer in counts.index:
+            total = int(counts.loc[answer].sum())
+            cells = [f"{total} ({format_number(100 * total / column_totals.sum(), 1, mark)})"]
+            for level in levels:
+                n = int(counts.at[answer, level])
+                cells.append(SUPPRESSION_MARKER if hidden.at[answer, level]
+                             else f"{n} ({format_number(100 * n / column_totals[level], 1, mark)})")
+            rows.append(["estimate", f"    {codebook.answer_label(variable, answer, language)}", *cells])
+    rows.append(["note", text["note"].format(marker=SUPPRESSION_MARKER, minimum=minimum_cell)]
+                + [""] * (len(levels) + 1))
+    return pd.DataFrame(rows, columns=[PART_COLUMN, LABEL_COLUMN, *headers])
+
+
 def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame, out_dir: str | Path, *,
-                    language: str, se_type: str) -> list[Path]:
-    """The papers' regression tables in every publication format, from the pipeline's tidy CSVs.
+                    language: str, se_type: str, codebook: Codebook | None = None,
+                    descriptives: pd.DataFrame | None = None, outcome: str = "governance_form") -> list[Path]:
+    """The papers' tables in every publication format, from the pipeline's tidy CSVs.
 
     ``choice_variants`` (model, outcome, term, ... and ``(fit)`` rows; or ``choice_mnl`` alone)
     gives the choice models side by side as relative-risk ratios; ``performance_ols`` the performance outcomes side by
-    side (the ``by_form`` models with ``se_type`` SEs). Writes ``choice_models.*`` and
-    ``performance_models.*`` (.tex, .md, .html, .docx) in ``out_dir``.
+    side (the ``by_form`` models with ``se_type`` SEs). With a ``codebook``, terms and the
+    ``outcome`` question's answers are shown by their labels in ``language``. ``descriptives``
+    (:func:`descriptive_table`) is written too. Writes ``choice_models.*``,
+    ``performance_models.*`` and ``descriptives.*`` (.tex, .md, .html, .docx) in ``out_dir``.
     """
     out_dir = Path(out_dir)
     decimal_mark = "," if language == "fr" else "."
@@ -804,15 +864,26 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
     choice_models = {name: rows.drop(columns="model") for name, rows in coefficients.groupby("model", sort=False)}
     choice_fit = {name: dict(zip(rows["term"], rows["estimate"].astype(float)))
                   for name, rows in fit_rows.groupby("model", sort=False)}
+    labels = {}
+    if codebook is not None:
+        terms = set(coefficients["term"].astype(str)) | set(performance_ols["term"].astype(str))
+        labels = {term: codebook.term_label(term, language) for term in terms}
+        labels |= {form: codebook.answer_label(outcome, form, language) for form in codebook.answer_names(outcome)}
     choice = regression_table(choice_models, exponentiate=True, fit=choice_fit, decimal_mark=decimal_mark,
-                              se_type=se_type)
+                              se_type=se_type, term_labels=labels)
     by_form = performance_ols[(performance_ols["model"] == "by_form") & (performance_ols["se_type"] != "cluster")]
     performance = regression_table({outcome: rows.drop(columns=["outcome", "model", "se_type"])
                                     for outcome, rows in by_form.groupby("outcome", sort=False)},
-                                   decimal_mark=decimal_mark, se_type=str(by_form["se_type"].iloc[0]))
+                                   decimal_mark=decimal_mark, se_type=str(by_form["se_type"].iloc[0]),
+                                   term_labels=labels)
     captions = {"fr": ("Choix de la forme de gouvernance : rapports de risques relatifs",
-                       "Performance de l'alliance selon la forme de gouvernance (MCO)"),
+                       "Performance de l'alliance selon la forme de gouvernance (MCO)",
+                       "Statistiques descriptives selon la forme de gouvernance"),
                 "en": ("Choice of governance form: relative-risk ratios",
-                       "Alliance performance by governance form (OLS)")}[language]
-    return (write_publication_tables(choice, out_dir / "choice_models", captions[0], "tab:choice")
-            + write_publication_tables(performance, out_dir / "performance_models", captions[1], "tab:performance"))
+                       "Alliance performance by governance form (OLS)",
+                       "Descriptive statistics by governance form")}[language]
+    paths = (write_publication_tables(choice, out_dir / "choice_models", captions[0], "tab:choice")
+             + write_publication_tables(performance, out_dir / "performance_models", captions[1], "tab:performance"))
+    if descriptives is not None:
+        paths += write_publication_tables(descriptives, out_dir / "descriptives", captions[2], "tab:descriptives")
+    return paths

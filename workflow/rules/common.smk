@@ -27,6 +27,7 @@ PACKAGE = Path(importlib.util.find_spec("alliancegov").origin).parent  # the ins
 
 wildcard_constraints:
     wave="|".join(WAVES["wave"]),
+    part=r"\d+",
 
 
 def source_hash(*modules):
@@ -80,10 +81,11 @@ CHOICE_TABLES = {
 
 
 def choice_table_wanted(name):
-    """The optional choice tables follow the config (see alliancegov.choice.ChoiceSpec)."""
+    """The optional choice tables follow the config (see alliancegov.choice.ChoiceSpec); the
+    bootstrap has rules of its own (scatter-gather)."""
     spec = config["choice"]
     optional = {
-        "choice_bootstrap": spec.get("bootstrap_replicates", 0) > 0 and spec.get("cov_type") != "design",
+        "choice_bootstrap": False,
         "choice_ordered": spec.get("ordered", True),
         "choice_ordered_ame": spec.get("ordered", True),
         "choice_ordered_brant": spec.get("ordered", True),
@@ -111,6 +113,20 @@ def figure_names():
 
 
 FIGURES = figure_names()
+CHOICE_BOOTSTRAP = config["choice"].get("bootstrap_replicates", 0) > 0 and config["choice"].get("cov_type") != "design"
+BOOTSTRAP_PARTS = range(config["choice"].get("bootstrap_jobs", 2))
+
+
+# Waves in survey order (by year, then as listed): pooled models, per-wave models and the panel.
+WAVE_ORDER = list(WAVES.sort_values("year", kind="stable")["wave"])
+WAVE_FIGURES = ["form_shares_by_wave", "transitions_alluvial"]
+PANEL_TABLES = {
+    "panel_links": "Panel: firms linked between consecutive waves",
+    "panel_transition_counts": "Panel: transitions of governance form (counts and row shares)",
+    "panel_transitions": "Panel: Markov transition probabilities",
+    "panel_deepening": "Panel: do relationships deepen?",
+    "panel_homogeneity": "Panel: same transition matrix between every pair of waves?",
+}
 
 
 PERFORMANCE_TABLES = {

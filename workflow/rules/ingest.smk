@@ -7,7 +7,8 @@ rule ingest:
         data="results/interim/ingested/{wave}.parquet",
         provenance="results/qc/provenance/{wave}.json",
     params:
-        wave=lambda wildcards: WAVES.loc[wildcards.wave].to_dict(),
+        # only what the job reads, so that a new column or another wave's row in the sheet re-runs nothing
+        format=lambda wildcards: WAVES.loc[wildcards.wave, "format"],
         settings=config["ingest"],
         code=source_hash("codebook", "ingest"),
     benchmark:

@@ -35,6 +35,57 @@ rule choice:
         "../scripts/choice.py"
 
 
+rule choice_bootstrap_part:
+    input:
+        data=rules.constructs.output.data,
+        codebook=CODEBOOK_FILES,
+    output:
+        temp("results/interim/bootstrap/choice_{part}.parquet"),
+    params:
+        spec=config["choice"],
+        parts=len(BOOTSTRAP_PARTS),
+        code=source_hash("codebook", "choice", "stats/__init__", "stats/tidy", "stats/mnl", "stats/bootstrap"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+    benchmark:
+        "results/benchmarks/choice_bootstrap_part/{part}.tsv"
+    log:
+        "results/logs/choice_bootstrap_part/{part}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/choice_bootstrap_part.py"
+
+
+rule choice_bootstrap:
+    input:
+        data=rules.constructs.output.data,
+        codebook=CODEBOOK_FILES,
+        parts=expand(rules.choice_bootstrap_part.output[0], part=BOOTSTRAP_PARTS),
+    output:
+        table=report(
+            "results/tables/choice_bootstrap.csv",
+            caption="../report/choice_bootstrap.rst",
+            category="3. Governance choice",
+            labels={"table": CHOICE_TABLES["choice_bootstrap"]},
+        ),
+    params:
+        spec=config["choice"],
+        code=source_hash("codebook", "choice", "stats/__init__", "stats/tidy", "stats/mnl", "stats/bootstrap", "tables"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+    benchmark:
+        "results/benchmarks/choice_bootstrap.tsv"
+    log:
+        "results/logs/choice_bootstrap.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/choice_bootstrap.py"
+
+
 rule performance:
     input:
         data=rules.constructs.output.data,
@@ -76,6 +127,7 @@ rule hypotheses:
         choice_ame=rules.choice.output.choice_ame,
         misalignment=rules.performance.output.misalignment,
         importance=rules.performance.output.importance,
+        panel_deepening="results/tables/panel_deepening.csv",
         register=config["hypotheses"],
     output:
         table=report(

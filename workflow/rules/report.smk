@@ -15,7 +15,7 @@ rule figures:
             name: report(
                 f"results/figures/{name}.png",
                 caption=caption(f"figure_{name}"),
-                category="5. Figures",
+                category="6. Figures",
             )
             for name in FIGURES
         },
@@ -48,8 +48,12 @@ rule figures:
 
 rule report:
     input:
-        figures=expand("results/figures/{name}.png", name=FIGURES),
-        captions=[caption_input(f"figure_{name}") for name in FIGURES],
+        figures=expand("results/figures/{name}.png", name=FIGURES + WAVE_FIGURES),
+        captions=[caption_input(f"figure_{name}") for name in FIGURES + WAVE_FIGURES],
+        data=rules.constructs.output.data,
+        choice_stability=rules.waves.output.choice_stability,
+        panel_transitions=rules.waves.output.panel_transitions,
+        panel_deepening=rules.waves.output.panel_deepening,
         form_by_sector=rules.figures.output.table,
         reliability=rules.constructs.output.reliability,
         choice_mnl=rules.choice.output.choice_mnl,
@@ -71,13 +75,15 @@ rule report:
         html=report(
             "results/report/index.html",
             caption="../report/html_report.rst",
-            category="6. Report",
+            category="7. Report",
         ),
     params:
         config=config,
         language=config["language"],
         title=config["report"]["title"],
-        code=source_hash("codebook", "report"),
+        descriptives=config["figures"]["descriptives"],
+        minimum_cell=config["disclosure"]["minimum_cell"],
+        code=source_hash("codebook", "report", "tables"),
         template=lambda wildcards: hashlib.sha256((PACKAGE / "templates" / "report.html.j2").read_bytes()).hexdigest()[:16],
     benchmark:
         "results/benchmarks/report.tsv"
@@ -97,20 +103,25 @@ rule publication_tables:
             else rules.choice.output.choice_mnl
         ),
         performance=rules.performance.output.performance_ols,
+        data=rules.constructs.output.data,
+        codebook=CODEBOOK_FILES,
     output:
         **{
             f"{stem}_{suffix}": report(
                 f"results/tables/publication/{stem}.{suffix}",
                 caption=f"../report/publication_{stem}.rst",
-                category="7. Publication tables",
+                category="8. Publication tables",
             )
-            for stem in ("choice_models", "performance_models")
+            for stem in ("choice_models", "performance_models", "descriptives")
             for suffix in ("tex", "md", "html", "docx")
         },
     params:
         language=config["language"],
         se_type=config["choice"].get("cov_type", "cluster"),
-        code=source_hash("tables"),
+        descriptives=config["figures"]["descriptives"],
+        outcome=config["choice"]["outcome"],
+        minimum_cell=config["disclosure"]["minimum_cell"],
+        code=source_hash("codebook", "tables"),
     benchmark:
         "results/benchmarks/publication_tables.tsv"
     log:

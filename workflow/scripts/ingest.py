@@ -5,11 +5,11 @@ from alliancegov.ingest import IngestSettings, ingest_wave, load_crosswalk, load
 from alliancegov.runtime import start_job
 
 log = start_job(snakemake.log[0])
-wave = snakemake.params.wave
+wave = snakemake.wildcards.wave
 settings = snakemake.params.settings
 codebook = Codebook.from_dir(snakemake.config["codebook"])
 frame, provenance = ingest_wave(
-    snakemake.input.raw, wave["format"], wave["wave"], codebook,
+    snakemake.input.raw, snakemake.params.format, wave, codebook,
     key=load_pseudonymisation_key(settings.get("key_file")),
     settings=IngestSettings(settings.get("firm_id_column"), tuple(settings["required_columns"]),
                             settings.get("unknown_values", "error")),
@@ -20,4 +20,4 @@ frame.to_parquet(snakemake.output.data, index=False)
 with open(snakemake.output.provenance, "w", encoding="utf-8") as handle:
     json.dump(provenance, handle, indent=2, ensure_ascii=False, sort_keys=True)
     handle.write("\n")
-log.info("wave %s: %d rows read from %s", wave["wave"], len(frame), snakemake.input.raw)
+log.info("wave %s: %d rows read from %s", wave, len(frame), snakemake.input.raw)

@@ -1,0 +1,101 @@
+# Power planning (`make power`, not part of `all`): the simulator set at the current estimates,
+# replications scattered over sample sizes and chunks, gathered into a power table and curves.
+# See alliancegov.power.
+
+POWER = config["power"]   # defaults from the schema when the config has no power block
+POWER_SETTINGS = {key: config[key] for key in ("power", "choice", "performance", "misalignment")}
+POWER_CODE = source_hash(
+    "power", "simulate", "codebook", "constructs", "choice", "performance", "hypotheses", "stats/__init__",
+    "stats/tidy", "stats/mnl", "stats/separation", "stats/firth", "stats/bootstrap", "stats/selection",
+)
+
+
+rule power_truth:
+    input:
+        choice_mnl=rules.choice.output.choice_mnl,
+        misalignment=rules.performance.output.misalignment,
+        register=config["hypotheses"],
+        codebook=CODEBOOK_FILES,
+    output:
+        truth="results/interim/power/truth_at_estimates.yaml",
+        calibration="results/interim/power/calibration.csv",
+    params:
+        settings=POWER_SETTINGS,
+        code=POWER_CODE,
+        # the simulator's parameters live in the package, beside its code
+        truth=lambda wildcards: hashlib.sha256((PACKAGE / "truth.yaml").read_bytes()).hexdigest()[:16],
+    threads: 1
+    resources:
+        mem_mb=2500,
+    benchmark:
+        "results/benchmarks/power/truth.tsv"
+    log:
+        "results/logs/power/truth.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/power_truth.py"
+
+
+rule power_replicates:
+    input:
+        truth=rules.power_truth.output.truth,
+        register=config["hypotheses"],
+        codebook=CODEBOOK_FILES,
+    output:
+        replicates="results/interim/power/replicates/n{n}_chunk{chunk}.parquet",
+    wildcard_constraints:
+        n=r"\d+",
+        chunk=r"\d+",
+    params:
+        settings=POWER_SETTINGS,
+        code=POWER_CODE,
+    threads: 1
+    resources:
+        mem_mb=1000,
+    benchmark:
+        "results/benchmarks/power/n{n}_chunk{chunk}.tsv"
+    log:
+        "results/logs/power/n{n}_chunk{chunk}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/power_replicates.py"
+
+
+rule power_summary:
+    input:
+        replicates=expand(
+            rules.power_replicates.output.replicates, n=POWER["sample_sizes"], chunk=range(POWER["chunks"])
+        ),
+        truth=rules.power_truth.output.truth,
+        register=config["hypotheses"],
+        codebook=CODEBOOK_FILES,
+    output:
+        table=report("results/tables/power.csv", caption="../report/power.rst", category="8. Power"),
+        figure=report(
+            "results/figures/power_curves.png", caption="../report/power_curves.rst", category="8. Power"
+        ),
+        # the same figure as vector files (not shown in Snakemake's report)
+        figure_svg="results/figures/power_curves.svg",
+        figure_pdf="results/figures/power_curves.pdf",
+    params:
+        settings=POWER_SETTINGS,
+        language=config["language"],
+        code=source_hash("power", "figures", "tables", "codebook"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+    benchmark:
+        "results/benchmarks/power/summary.tsv"
+    log:
+        "results/logs/power/summary.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/power_summary.py"
+
+
+rule power:
+    input:
+        rules.power_summary.output,

@@ -1,0 +1,63 @@
+rule waves:
+    input:
+        data=rules.constructs.output.data,
+        codebook=CODEBOOK_FILES,
+    output:
+        choice_waves=report(
+            "results/tables/choice_waves.csv",
+            caption="../report/choice_waves.rst",
+            category="5. Waves and panel",
+            labels={"table": "Choice model: pooled with wave effects and per wave"},
+        ),
+        choice_stability=report(
+            "results/tables/choice_stability.csv",
+            caption="../report/choice_stability.rst",
+            category="5. Waves and panel",
+            labels={"table": "Stability of the choice model across waves"},
+        ),
+        form_shares=report(
+            "results/tables/form_shares_by_wave.csv",
+            caption="../report/form_shares_by_wave.rst",
+            category="5. Waves and panel",
+            labels={"table": "Governance forms by wave"},
+        ),
+        **{
+            name: report(
+                f"results/tables/{name}.csv",
+                caption=f"../report/{name}.rst",
+                category="5. Waves and panel",
+                labels={"table": label},
+            )
+            for name, label in PANEL_TABLES.items()
+        },
+        **{
+            f"{name}_{fmt}": (
+                report(
+                    f"results/figures/{name}.png",
+                    caption=caption(f"figure_{name}"),
+                    category="6. Figures",
+                )
+                if fmt == "png"
+                else f"results/figures/{name}.{fmt}"
+            )
+            for name in WAVE_FIGURES
+            for fmt in ("png", "svg", "pdf")
+        },
+    params:
+        spec=config["choice"],
+        waves=WAVE_ORDER,
+        language=config["language"],
+        minimum_cell=config["disclosure"]["minimum_cell"],
+        code=source_hash("codebook", "choice", "panel", "tables", "figures", "stats/__init__", "stats/tidy",
+                         "stats/mnl", "stats/mnl_tests", "stats/transitions"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+    benchmark:
+        "results/benchmarks/waves.tsv"
+    log:
+        "results/logs/waves.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/waves.py"
