@@ -19,7 +19,9 @@ CATEGORIES = ["repeated_contract", "licensing", "supply_chain_partnership", "joi
 
 
 def scored(waves, codebook):
-    analysis, _ = build_analysis(pd.concat(waves, ignore_index=True).drop(columns=list(CHOICE_SCALES)), codebook)
+    """The waves scored as the constructs stage scores them (the simulator's own scores dropped first)."""
+    pooled = pd.concat(waves, ignore_index=True)
+    analysis, _ = build_analysis(pooled.drop(columns=[s for s in codebook.scales.index if s in pooled]), codebook)
     return analysis.assign(firm_key=analysis["registry_number"])
 
 
