@@ -30,7 +30,7 @@ def test_outputs_are_produced(run):
                  "misalignment", "misalignment_first_stage", "importance"]:
         assert len(pd.read_csv(tables / f"{name}.csv")) > 0, name
     hypotheses = pd.read_csv(tables / "hypotheses.csv", keep_default_na=False)
-    assert set(hypotheses["hypothesis"]) == {f"H{i}" for i in range(1, 9)}
+    assert set(hypotheses["hypothesis"]) == {f"H{i}" for i in range(1, 10)}
     assert hypotheses["verdict"].isin(["supported", "contradicted", "inconclusive"]).all()
     computed = hypotheses[hypotheses["note"].eq("") | ~hypotheses["note"].str.startswith("not computed")]
     assert len(computed) == len(hypotheses)             # every check computed from an estimate

@@ -69,4 +69,5 @@ def test_every_stage_produced_its_outputs(anes_run):
     assert verdicts.at["A1", "verdict"] == "supported" and verdicts.at["A2", "verdict"] == "supported"
     html = (anes_run / "report" / "index.html").read_text(encoding="utf-8")
     assert "ANES 1996: party identification" in html
-    assert html.count("data:image/png;base64,") == 7   # no scale, Likert or survival figure
+    # no scale, Likert or survival figure; the waves figures with its single wave
+    assert html.count("data:image/png;base64,") == 9
