@@ -111,6 +111,8 @@ rule performance:
             "stats/ordinal", "stats/selection", "stats/importance", "stats/bootstrap", "tables",
         ),
     threads: 2
+    resources:
+        mem_mb=2000,
     benchmark:
         "results/benchmarks/performance.tsv"
     log:
