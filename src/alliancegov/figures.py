@@ -1029,7 +1029,7 @@ def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, targ
             ax.axhline(target, color="0.3", linestyle=":", linewidth=1,
                        label=text_target(target, language))
             ax.set_xscale("log")
-            ax.set_xticks(sizes, [str(int(n)) for n in sizes])
+            ax.set_xticks(sizes, power_size_labels(sizes, language))
             ax.xaxis.set_minor_locator(NullLocator())
             ax.set_ylim(0, 1.02)
             ax.set_title(str(hypothesis), loc="left")
@@ -1040,6 +1040,19 @@ def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, targ
         figure.supylabel(POWER_TEXT["y"][language])
         figure.supxlabel(wrap(note, 110), fontsize="small", color="0.3")
     return figure
+
+
+def power_size_labels(sizes: list[int], language: str, min_ratio: float = 1.4) -> list[str]:
+    """Tick labels of the sample sizes on a log axis: every size is ticked, but a size closer than
+    ``min_ratio`` to the next labelled larger one is left unlabelled so labels never overlap
+    (the largest is always labelled); thousands split by a narrow space in French."""
+    labels, kept = [], None
+    for n in sorted(sizes, reverse=True):
+        show = kept is None or kept / n >= min_ratio
+        kept = n if show else kept
+        written = f"{int(n):,}".replace(",", "\u202f" if language == "fr" else ",")
+        labels.append(written if show else "")
+    return labels[::-1]
 
 
 def text_target(value: float, language: str) -> str:

@@ -19,16 +19,19 @@ these tables):
   two-stage performance regression (:func:`alliancegov.performance.misalignment_table`), tested
   as the pipeline tests it, with the percentile p-value of a bootstrap that refits both stages,
   but with ``bootstrap_replicates`` resamples (default 99) instead of the pipeline's 200. Measured
-  cost per replicate on this machine (2 cores, one BLAS thread): ~0.3–0.7 s for 99 resamples at
-  50–1,000 firms against ~0.05 s for everything else, so the full 200 would double the run for
-  little gain. Consequence: the p-value moves in steps of 2/B and the finite-B test loses a
-  little power against the B → ∞ test the pipeline approximates (a loss of order 1/B, Jöckel
-  1986; Davidson & MacKinnon 2000), so the H7 curve is slightly *conservative*. An analytic
+  on this machine (one BLAS thread): a replicate costs 0.6–1.4 s of CPU, most of it the 99
+  two-stage refits (separated resamples at 50 firms are the slowest), against 0.05–0.3 s for the
+  H1 fit, AMEs and separation check; B = 200 would about double ``make power`` (25 min of CPU
+  with the default config) for a small gain. Consequence: the p-value moves in steps of 2/B and
+  the finite-B test loses a little power against the B → ∞ test the pipeline approximates (a
+  loss of order 1/B, Jöckel 1986; Davidson & MacKinnon 2000), so the H7 curve is slightly
+  *conservative*. An analytic
   (plug-in) SE was not used: the second-stage OLS SE ignores the first stage's estimation error
   and would overstate power, and the small samples where power matters are where a Wald test is
   least like the pipeline's percentile test. In small samples many resamples fail (separated
-  first stages); the pipeline then tests on the successful ones, and so does this study: the
-  share failed is reported (``share_bootstrap_failed``).
+  first stages; about half of them at 50 firms); the pipeline then tests on the successful ones,
+  and so does this study: the share failed is reported (``share_bootstrap_failed``), and a
+  replicate whose own first stage cannot be fitted counts as not detected (``failed``).
 
 Units of the H7 effect: the simulator's ``misalignment_penalty`` acts on a *latent* performance
 index, while the pipeline's misfit coefficient is estimated on the composite index of

@@ -26,7 +26,7 @@ rule power_truth:
         truth=lambda wildcards: hashlib.sha256((PACKAGE / "truth.yaml").read_bytes()).hexdigest()[:16],
     threads: 1
     resources:
-        mem_mb=2500,
+        mem_mb=1500,  # measured peak 0.55 GB (100,000 simulated firms)
     benchmark:
         "results/benchmarks/power/truth.tsv"
     log:
@@ -52,7 +52,7 @@ rule power_replicates:
         code=POWER_CODE,
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=600,  # measured peak 0.25 GB at 1,000 firms
     benchmark:
         "results/benchmarks/power/n{n}_chunk{chunk}.tsv"
     log:
@@ -85,7 +85,7 @@ rule power_summary:
         code=source_hash("power", "figures", "tables", "codebook"),
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=600,
     benchmark:
         "results/benchmarks/power/summary.tsv"
     log:
