@@ -127,7 +127,7 @@ def _states(pairs: pd.DataFrame) -> list:
 def _count_matrix(pairs: pd.DataFrame) -> np.ndarray:
     """Transition counts (k, k), row = from-state, in the pairs' state order."""
     k = len(_states(pairs))
-    cells = pairs["from_state"].cat.codes.to_numpy() * k + pairs["to_state"].cat.codes.to_numpy()
+    cells = pairs["from_state"].cat.codes.to_numpy().astype(np.int64) * k + pairs["to_state"].cat.codes.to_numpy()
     return np.bincount(cells, minlength=k * k).reshape(k, k)
 
 
@@ -195,7 +195,7 @@ def _bootstrap_probabilities(pairs: pd.DataFrame, n_boot: int, seed) -> np.ndarr
     k = len(_states(pairs))
     units = pd.factorize(pairs["unit"])[0]
     n_units = int(units.max()) + 1
-    cells = pairs["from_state"].cat.codes.to_numpy() * k + pairs["to_state"].cat.codes.to_numpy()
+    cells = pairs["from_state"].cat.codes.to_numpy().astype(np.int64) * k + pairs["to_state"].cat.codes.to_numpy()
     per_unit = sparse.csr_matrix((np.ones(len(pairs)), (units, cells)), shape=(n_units, k * k))
     rng = np.random.default_rng(seed)
     # Chunks bound the (chunk, units) weight matrix to about 20 million entries.
@@ -363,8 +363,10 @@ def homogeneity_test(pairs: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=HOMOGENEITY_COLUMNS)
     states = _states(pairs)
     k = len(states)
-    steps = pairs["from_period"].cat.codes.to_numpy()
-    cells = (steps * k + pairs["from_state"].cat.codes.to_numpy()) * k + pairs["to_state"].cat.codes.to_numpy()
+    # categorical codes are int8: widen before combining them, or 8 periods of 4 states overflow
+    steps = pairs["from_period"].cat.codes.to_numpy().astype(np.int64)
+    cells = ((steps * k + pairs["from_state"].cat.codes.to_numpy().astype(np.int64)) * k
+             + pairs["to_state"].cat.codes.to_numpy().astype(np.int64))
     n_steps = int(steps.max()) + 1
     counts = np.bincount(cells, minlength=n_steps * k * k).reshape(n_steps, k, k).transpose(1, 0, 2).astype(float)
     step_totals = counts.sum(axis=2, keepdims=True)
