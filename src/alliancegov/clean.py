@@ -179,7 +179,9 @@ def quality_flags(frame: pd.DataFrame, codebook: Codebook, settings: QualitySett
                   survey_year: int, kinds: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Boolean flag per rule (columns ``RULES``) and an ``offending`` text per rule and row.
 
-    ``kinds`` (from :func:`split_missing_codes`) enables the skip-logic check.
+    ``kinds`` (from :func:`split_missing_codes`) enables the skip-logic check. An offending text
+    is only read where its rule flags the row; texts formatted one row at a time (speeder,
+    straightlining) are written there only, so that cleaning needs no loop over every response.
     """
     frame = frame.reset_index(drop=True)
     flags = pd.DataFrame(False, index=frame.index, columns=list(RULES))
@@ -217,13 +219,15 @@ def quality_flags(frame: pd.DataFrame, codebook: Codebook, settings: QualitySett
         duration = frame[settings.duration_variable]
         threshold = settings.speeder_fraction * duration[~flags["no_consent"]].median()
         flags["speeder"] = (duration < threshold).fillna(False).to_numpy(bool)
-        offending["speeder"] = [f"{settings.duration_variable}={d:g} < {threshold:.1f}" for d in duration]
+        offending.loc[flags["speeder"], "speeder"] = [
+            f"{settings.duration_variable}={d:g} < {threshold:.1f}" for d in duration[flags["speeder"]]]
 
     likert_items = [v for v in codebook.of_type("likert") if v != settings.attention_variable and v in frame]
     if likert_items:
         runs = _longest_identical_run(frame[likert_items].to_numpy(float))
         flags["straightlining"] = runs >= settings.straightlining_min_run
-        offending["straightlining"] = [f"{r} identical answers in a row" for r in runs]
+        offending.loc[flags["straightlining"], "straightlining"] = [
+            f"{r} identical answers in a row" for r in runs[flags["straightlining"].to_numpy()]]
 
     if settings.attention_variable in frame:
         attention = frame[settings.attention_variable]

@@ -230,6 +230,14 @@ def item_table(recoded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[columns]
 
 
+def _per_distinct(values: pd.Series, function) -> np.ndarray:
+    """``function`` (to a float) of each distinct non-missing value, spread back to the rows; NaN
+    where missing. One Python call per distinct answer, not per response."""
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    mapped = np.array([function(value) for value in distinct] + [np.nan], dtype=float)
+    return mapped[codes]   # code -1 (missing) takes the last entry
+
+
 def choice_indicators(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """For each select_multiple question: one 0/1 column per choice (``question__choice``) and
     the number chosen (``question__n``); missing where the question was not answered."""
@@ -237,12 +245,12 @@ def choice_indicators(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     for variable in codebook.of_type("select_multiple"):
         if variable not in frame:
             continue
-        chosen = frame[variable].map(lambda v: set(v.split()) if isinstance(v, str) else None)
-        answered = chosen.notna()
+        values = frame[variable]
         for choice in codebook.answer_names(variable):
-            picked = chosen.map(lambda c, x=choice: float(x in c) if c else 0.0)
-            columns[f"{variable}__{choice}"] = picked.where(answered)
-        columns[f"{variable}__n"] = chosen.map(lambda c: float(len(c)) if c else 0.0).where(answered)
+            columns[f"{variable}__{choice}"] = _per_distinct(
+                values, lambda v, x=choice: float(x in v.split()) if isinstance(v, str) else np.nan)
+        columns[f"{variable}__n"] = _per_distinct(
+            values, lambda v: float(len(set(v.split()))) if isinstance(v, str) else np.nan)
     return pd.DataFrame(columns, index=frame.index)
 
 
@@ -254,7 +262,7 @@ def answer_codes(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         if variable in frame:
             choices = codebook.choices(codebook.variables.at[variable, "list_name"])
             codes = dict(zip(choices["name"], choices["code"].astype(float)))
-            columns[f"{variable}__code"] = frame[variable].map(codes)
+            columns[f"{variable}__code"] = _per_distinct(frame[variable], lambda v, codes=codes: codes.get(v, np.nan))
     return pd.DataFrame(columns, index=frame.index).astype(float)
 
 

@@ -85,15 +85,17 @@ def _table_from_rows(rows: list[list[object]], row_numbers: list[int], path: Pat
     header = ["" if _is_blank(c) else str(c).strip() for c in rows[header_index]]
     while header and header[-1] == "":
         header.pop()
-    body, numbers, blank = [], [], 0
+    body, numbers, blank, width = [], [], 0, len(header)
     for row, number in zip(rows[header_index + 1:], row_numbers[header_index + 1:]):
-        if all(_is_blank(c) for c in row):
+        if _blank_row(row):
             blank += 1
             continue
-        if len(row) > len(header) and not all(_is_blank(c) for c in row[len(header):]):
-            raise IngestError(f"{path}: row {number} has {len(row)} fields but the header (row "
-                              f"{row_numbers[header_index]}) has {len(header)}")
-        body.append(list(row[:len(header)]) + [""] * (len(header) - len(row)))
+        if len(row) != width:
+            if len(row) > width and not all(_is_blank(c) for c in row[width:]):
+                raise IngestError(f"{path}: row {number} has {len(row)} fields but the header (row "
+                                  f"{row_numbers[header_index]}) has {width}")
+            row = list(row[:width]) + [""] * (width - len(row))
+        body.append(row)
         numbers.append(number)
     if any(name == "" for name in header):
         raise IngestError(f"{path}: the header (row {row_numbers[header_index]}) has an empty column name "
@@ -101,6 +103,35 @@ def _table_from_rows(rows: list[list[object]], row_numbers: list[int], path: Pat
     cells = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header)
     details |= {"header_row": int(row_numbers[header_index]), "blank_rows_skipped": blank}
     return RawTable(cells, np.asarray(numbers, dtype=int), details)
+
+
+def _blank_row(row: list[object]) -> bool:
+    try:  # a text row (CSV): one C-level join instead of a Python call per cell
+        return not "".join(row).strip()
+    except TypeError:  # a spreadsheet row holds numbers, dates or NaN
+        return all(_is_blank(c) for c in row)
+
+
+def _parse_csv(text: str, delimiter: str, path: Path) -> tuple[list[list[str]], list[int]]:
+    """The records of a delimited text and the line each starts on (the file's first line is 1)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error:
+        rows = None  # read again record by record below, to name the row at fault
+    if rows is not None and reader.line_num == len(rows):  # one line per record: numbering is trivial
+        return rows, list(range(1, len(rows) + 1))
+    # A quoted cell spans lines (or a record is malformed): number the records as they are read.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows, numbers, start = [], [], 1
+    try:
+        for row in reader:
+            rows.append(row)
+            numbers.append(start)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise IngestError(f"{path}: row {start}: {error}") from error
+    return rows, numbers
 
 
 def read_csv_table(path: Path, known: set[str]) -> RawTable:
@@ -115,15 +146,7 @@ def read_csv_table(path: Path, known: set[str]) -> RawTable:
     text, encoding = _decode(raw, path)
     sample = text[:20000].splitlines()[:HEADER_SEARCH_ROWS]
     delimiter = max([";", ",", "\t"], key=lambda d: max(line.count(d) for line in sample))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows, numbers, start = [], [], 1
-    try:
-        for row in reader:
-            rows.append(row)
-            numbers.append(start)
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise IngestError(f"{path}: row {start}: {error}") from error
+    rows, numbers = _parse_csv(text, delimiter, path)
     table = _table_from_rows(rows, numbers, path, known, {"encoding": encoding, "delimiter": delimiter})
     first = table.cells.iloc[0] if len(table.cells) else None
     if first is not None and all(str(v).startswith("#") or v == "" for v in first):
@@ -187,7 +210,11 @@ def join_choice_columns(cells: pd.DataFrame, variable: str, choices: list[str]) 
     unknown = [c for c in columns if c.split("/", 1)[1] not in choices]
     if unknown:
         raise IngestError(f"columns {unknown} name no choice of {variable!r} in the codebook")
-    chosen = cells[columns].map(lambda c: None if _is_blank(c) else _parse_number(c))
+    chosen = {}
+    for column in columns:
+        codes, numbers = map_distinct(cells[column], lambda c: np.nan if _is_blank(c) else _parse_number(c))
+        chosen[column] = pd.Series(numbers[codes], index=cells.index, dtype=float)
+    chosen = pd.DataFrame(chosen, index=cells.index, columns=columns)
     answered = chosen.notna().any(axis=1)
     order = [c for c in choices if f"{variable}/{c}" in columns]
     # each chosen name followed by a space, concatenated across columns, then the last space trimmed
@@ -244,6 +271,19 @@ def _is_blank(cell: object) -> bool:
     return cell is None or (isinstance(cell, float) and np.isnan(cell)) or (isinstance(cell, str) and not cell.strip())
 
 
+def map_distinct(cells: pd.Series, convert) -> tuple[np.ndarray, np.ndarray]:
+    """``convert`` called once per distinct cell: the codes of the cells and the converted values.
+
+    ``converted[codes]`` is the converted column. A column holds few distinct answers, so this is
+    one Python call per answer rather than per response. Blank cells (None, NaN) are one value.
+    """
+    codes, distinct = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=False)
+    converted = np.empty(len(distinct), dtype=object)
+    for position, cell in enumerate(distinct):
+        converted[position] = convert(cell)
+    return codes, converted
+
+
 def convert_column(cells: pd.Series, variable: str, codebook: Codebook) -> tuple[pd.Series, list[tuple[int, object]]]:
     """Convert one column of raw cells to canonical values.
 
@@ -251,40 +291,39 @@ def convert_column(cells: pd.Series, variable: str, codebook: Codebook) -> tuple
     """
     vtype = codebook.variables.at[variable, "type"]
     if vtype in ("text", "datetime"):
-        return cells.map(lambda c: pd.NA if _is_blank(c) else str(c).strip()).astype("str"), []
-    unique = pd.unique(cells.astype(object))
-    mapping: dict[object, object] = {}
+        codes, text = map_distinct(cells, lambda c: pd.NA if _is_blank(c) else str(c).strip())
+        return pd.Series(text[codes], index=cells.index).astype("str"), []
     if vtype == "select_multiple":
         lookup = _answer_lookup(codebook, variable, "name")
         order = {name: i for i, name in enumerate(codebook.answer_names(variable))}
-        for cell in unique:
+
+        def convert(cell: object) -> object:
             if _is_blank(cell):
-                mapping[cell] = None
-                continue
+                return None
             whole = lookup.get(normalise_label(cell))   # a missing-value label, or a single choice
             tokens = [whole] if whole is not None else [
                 lookup.get(normalise_label(token), _UNMAPPED) for token in str(cell).split()]
-            mapping[cell] = _UNMAPPED if _UNMAPPED in tokens else " ".join(
+            return _UNMAPPED if _UNMAPPED in tokens else " ".join(
                 sorted(set(tokens), key=lambda token: order.get(token, -1)))
     elif vtype == "select_one":
         lookup = _answer_lookup(codebook, variable, "name")
-        for cell in unique:
-            if _is_blank(cell):
-                mapping[cell] = None
-                continue
-            mapping[cell] = lookup.get(_match_key(cell), _UNMAPPED)
+
+        def convert(cell: object) -> object:
+            return None if _is_blank(cell) else lookup.get(_match_key(cell), _UNMAPPED)
     else:
         lookup = _answer_lookup(codebook, variable, "code")
-        for cell in unique:
+
+        def convert(cell: object) -> object:
             if _is_blank(cell):
-                mapping[cell] = np.nan
-                continue
+                return np.nan
             number = _parse_number(cell)
-            mapping[cell] = number if number is not None else lookup.get(normalise_label(cell), _UNMAPPED)
-    converted = cells.astype(object).map(mapping)
-    bad = converted.map(lambda v: v is _UNMAPPED)
-    failures = [(int(i), cells.iloc[i]) for i in np.flatnonzero(bad.to_numpy())]
-    converted = converted.mask(bad)
+            return number if number is not None else lookup.get(normalise_label(cell), _UNMAPPED)
+    codes, converted = map_distinct(cells, convert)
+    unmapped = np.array([value is _UNMAPPED for value in converted], dtype=bool)
+    converted[unmapped] = None
+    bad = unmapped[codes]
+    failures = [(int(i), cells.iloc[i]) for i in np.flatnonzero(bad)]
+    converted = pd.Series(converted[codes], index=cells.index)
     if vtype in ("select_one", "select_multiple"):
         return converted.astype("str"), failures
     return converted.astype(float), failures
@@ -395,7 +434,8 @@ def apply_crosswalk(cells: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[pd.Da
             continue
         mapping = {normalise_label(a): b for a, b in zip(rows["source_value"], rows["value"])}
         column = out[variable]
-        keys = column.map(lambda cell: None if _is_blank(cell) else _match_key(cell))
+        codes, distinct = map_distinct(column, lambda cell: None if _is_blank(cell) else _match_key(cell))
+        keys = pd.Series(distinct[codes], index=column.index)
         hit = keys.isin(list(mapping))
         recoded += int(hit.sum())
         out[variable] = column.where(~hit, keys.map(mapping))

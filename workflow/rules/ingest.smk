@@ -47,11 +47,13 @@ rule clean:
 
 rule pool:
     input:
-        data=expand(rules.clean.output.data, wave=WAVES["wave"]),
-        exclusions=expand(rules.clean.output.exclusions, wave=WAVES["wave"]),
-        flow=expand(rules.clean.output.flow, wave=WAVES["wave"]),
-        nonresponse=expand(rules.clean.output.nonresponse, wave=WAVES["wave"]),
-        respondents=expand(rules.clean.output.respondents, wave=WAVES["wave"]),
+        # patterns, not rules.clean.output: under a remote default storage those are storage
+        # objects, which expand() refuses
+        data=expand("results/interim/clean/{wave}.parquet", wave=WAVES["wave"]),
+        exclusions=expand("results/qc/waves/{wave}/exclusions.csv", wave=WAVES["wave"]),
+        flow=expand("results/qc/waves/{wave}/sample_flow.csv", wave=WAVES["wave"]),
+        nonresponse=expand("results/qc/waves/{wave}/nonresponse.csv", wave=WAVES["wave"]),
+        respondents=expand("results/qc/waves/{wave}/nonresponse_respondents.csv", wave=WAVES["wave"]),
     output:
         data="results/interim/pooled.parquet",
         sample_flow=report(

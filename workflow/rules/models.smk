@@ -62,7 +62,7 @@ rule choice_bootstrap:
     input:
         data=rules.constructs.output.data,
         codebook=CODEBOOK_FILES,
-        parts=expand(rules.choice_bootstrap_part.output[0], part=BOOTSTRAP_PARTS),
+        parts=expand("results/interim/bootstrap/choice_{part}.parquet", part=BOOTSTRAP_PARTS),
     output:
         table=report(
             "results/tables/choice_bootstrap.csv",

@@ -65,16 +65,18 @@ rule power_replicates:
 
 rule power_summary:
     input:
+        # a pattern, not rules.power_replicates.output: see the pool rule
         replicates=expand(
-            rules.power_replicates.output.replicates, n=POWER["sample_sizes"], chunk=range(POWER["chunks"])
+            "results/interim/power/replicates/n{n}_chunk{chunk}.parquet", n=POWER["sample_sizes"],
+            chunk=range(POWER["chunks"]),
         ),
         truth=rules.power_truth.output.truth,
         register=config["hypotheses"],
         codebook=CODEBOOK_FILES,
     output:
-        table=report("results/tables/power.csv", caption="../report/power.rst", category="8. Power"),
+        table=report("results/tables/power.csv", caption="../report/power.rst", category="9. Power"),
         figure=report(
-            "results/figures/power_curves.png", caption="../report/power_curves.rst", category="8. Power"
+            "results/figures/power_curves.png", caption="../report/power_curves.rst", category="9. Power"
         ),
         # the same figure as vector files (not shown in Snakemake's report)
         figure_svg="results/figures/power_curves.svg",

@@ -69,7 +69,7 @@ rule report:
         hypotheses=rules.hypotheses.output.table,
         performance_fit=rules.performance.output.performance_fit,
         sample_flow=rules.pool.output.sample_flow,
-        provenance=expand(rules.ingest.output.provenance, wave=WAVES["wave"]),
+        provenance=expand("results/qc/provenance/{wave}.json", wave=WAVES["wave"]),
         codebook=CODEBOOK_FILES,
     output:
         html=report(
