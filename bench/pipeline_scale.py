@@ -135,6 +135,7 @@ def snakemake(project: Path, log: Path, timeout: float) -> dict:
 
 def stage_records(project: Path, since: float) -> dict:
     """Snakemake's benchmark records of the jobs that ran since ``since``, summed per rule."""
+    import numpy as np
     import pandas as pd
 
     stages: dict[str, dict] = {}
@@ -145,11 +146,12 @@ def stage_records(project: Path, since: float) -> dict:
         # the last line: "NA" where a job ended before Snakemake's first memory sample
         record = pd.to_numeric(pd.read_csv(path, sep="\t").iloc[-1], errors="coerce")
         rule = path.relative_to(folder).parts[0].removesuffix(".tsv")
-        stage = stages.setdefault(rule, {"jobs": 0, "wall_seconds": 0.0, "cpu_seconds": 0.0, "max_rss_mib": 0.0})
+        stage = stages.setdefault(rule, {"jobs": 0, "wall_seconds": 0.0, "cpu_seconds": 0.0,
+                                         "max_rss_mib": float("nan")})
         stage["jobs"] += 1
         stage["wall_seconds"] += float(record["s"])
         stage["cpu_seconds"] += float(record["cpu_time"])
-        stage["max_rss_mib"] = max(stage["max_rss_mib"], float(record["max_rss"]))
+        stage["max_rss_mib"] = float(np.fmax(stage["max_rss_mib"], record["max_rss"]))  # NaN: not sampled
     return stages
 
 
@@ -463,7 +465,8 @@ def markdown(record: dict) -> str:
             lines.append(f"| {stage} | " + " | ".join(cells) + " |")
     lines += [
         "", "Per-stage figures are Snakemake's `benchmark:` records, summed over a stage's jobs (one per wave for "
-        "ingest and clean); peak memory is the largest job's. Whole-run figures: wall clock of the `snakemake` "
+        "ingest and clean); peak memory is the largest job's, as Snakemake samples it (a job shorter than its first "
+        "sample shows –, and a short peak can be missed). Whole-run figures: wall clock of the `snakemake` "
         "process, CPU of its process tree (`wait4`), the peak of the tree's summed RSS sampled every 0.2 s, and the "
         "largest single process. Columns `bundled` use the median from-scratch run. A stage missing from a column "
         "did not finish in that run. `load before` is the machine's 1-minute load average as the run started: "
