@@ -443,8 +443,14 @@ def bootstrap_table_from_parts(design: ChoiceDesign, spec: ChoiceSpec, parts: li
 
 def _bootstrap(design: ChoiceDesign, spec: ChoiceSpec, replicates: range, n_jobs: int):
     from alliancegov.stats.bootstrap import bootstrap_estimates
+    from alliancegov.stats.mnl import fit_mnl_newton
 
-    fit_function = _BootstrapFit(design.X.to_numpy(), design.y, design.weights, len(design.levels))
+    X = design.X.to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # no convergence: refits start from scratch
+        full = fit_mnl_newton(X, design.y, weights=design.weights)
+    fit_function = _BootstrapFit(X, design.y, design.weights, len(design.levels),
+                                 start=full.params if full.converged else None)
     return bootstrap_estimates(fit_function, len(design.y), spec.bootstrap_replicates, spec.seed,
                                n_jobs=n_jobs, cluster_ids=design.groups, replicates=replicates)
 
@@ -459,10 +465,12 @@ def bootstrap_intervals(design: ChoiceDesign, spec: ChoiceSpec, result) -> pd.Da
 
 
 class _BootstrapFit:
-    """Refit on resampled rows; a resample missing an outcome counts as a failure."""
+    """Refit on resampled rows, from the full sample's estimates ``start`` (k, J-1) if given;
+    a resample missing an outcome counts as a failure."""
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None, n_levels: int):
-        self.X, self.y, self.weights, self.n_levels = X, y, weights, n_levels
+    def __init__(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None, n_levels: int,
+                 start: np.ndarray | None = None):
+        self.X, self.y, self.weights, self.n_levels, self.start = X, y, weights, n_levels, start
 
     def __call__(self, rows: np.ndarray) -> np.ndarray | None:
         from alliancegov.stats.mnl import fit_mnl_newton
@@ -471,7 +479,7 @@ class _BootstrapFit:
         if len(np.unique(y)) < self.n_levels:
             return None
         weights = None if self.weights is None else self.weights[rows]
-        fit = fit_mnl_newton(self.X[rows], y, weights=weights)
+        fit = fit_mnl_newton(self.X[rows], y, weights=weights, start=self.start)
         return fit.params.T.ravel() if fit.converged else None
 
 

@@ -261,15 +261,17 @@ class TwoStageData:
                    rows.loc[keep, spec.outcome].to_numpy(float), scale_rank, spec.selection)
         return data, rows.loc[keep].reset_index(drop=True)
 
-    def first_stage_probabilities(self, rows: np.ndarray) -> np.ndarray:
-        """The choice model fitted on ``rows``: predicted probabilities of each form, (len(rows), J)."""
+    def first_stage_probabilities(self, rows: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+        """The choice model fitted on ``rows`` (Newton from ``start`` (k, J-1) if given): predicted
+        probabilities of each form, (len(rows), J)."""
         from alliancegov.stats.mnl import fit_mnl_newton, probabilities
 
         X = self.first_stage[rows]
-        return probabilities(X, fit_mnl_newton(X, self.chosen[rows]).params)
+        return probabilities(X, fit_mnl_newton(X, self.chosen[rows], start=start).params)
 
-    def estimates(self, rows: np.ndarray | None = None) -> dict[str, pd.Series]:
-        """Both stages on ``rows`` (all when None): model → second-stage coefficients.
+    def estimates(self, rows: np.ndarray | None = None, start: np.ndarray | None = None) -> dict[str, pd.Series]:
+        """Both stages on ``rows`` (all when None): model → second-stage coefficients; the first
+        stage's Newton starts from ``start`` (k, J-1) if given (a bootstrap refit from the full fit).
 
         Models: ``uncorrected`` (misaligned), ``direction`` (excess and insufficient hierarchy),
         ``misfit`` (continuous), and ``corrected_<method>`` (misaligned + selection terms).
@@ -278,7 +280,7 @@ class TwoStageData:
 
         rows = np.arange(len(self.chosen)) if rows is None else rows
         chosen, y = self.chosen[rows], self.outcome[rows]
-        P = self.first_stage_probabilities(rows)
+        P = self.first_stage_probabilities(rows, start)
         measures = misalignment_measures(P, chosen, self.scale_rank)
         controls = self.controls.iloc[rows].reset_index(drop=True)
         models = {"uncorrected": (["misaligned"], None),
@@ -305,13 +307,14 @@ def percentile_p_values(replicates: np.ndarray) -> np.ndarray:
 
 
 class _TwoStageRefit:
-    """Resampled firms → both stages refitted (picklable for the bootstrap workers)."""
+    """Resampled firms → both stages refitted, the first from the full fit's estimates ``start``
+    (picklable for the bootstrap workers)."""
 
-    def __init__(self, data: TwoStageData, layout):
-        self.data, self.layout = data, layout
+    def __init__(self, data: TwoStageData, layout, start: np.ndarray):
+        self.data, self.layout, self.start = data, layout, start
 
     def __call__(self, rows: np.ndarray) -> np.ndarray | None:
-        estimates = self.data.estimates(rows)
+        estimates = self.data.estimates(rows, self.start)
         flat = np.concatenate([estimates[model].reindex(terms).to_numpy() for model, terms in self.layout])
         return flat if np.isfinite(flat).all() else None
 
@@ -328,10 +331,12 @@ def misalignment_table(data: TwoStageData, spec: MisalignmentSpec, clusters: np.
     bootstrap SE but not the percentiles.
     """
     from alliancegov.stats.bootstrap import bootstrap_estimates, percentile_intervals
+    from alliancegov.stats.mnl import fit_mnl_newton
 
     point = data.estimates()
     layout = [(model, list(series.index)) for model, series in point.items()]
-    result = bootstrap_estimates(_TwoStageRefit(data, layout), len(data.chosen), spec.bootstrap_replicates,
+    start = fit_mnl_newton(data.first_stage, data.chosen).params
+    result = bootstrap_estimates(_TwoStageRefit(data, layout, start), len(data.chosen), spec.bootstrap_replicates,
                                  spec.seed, n_jobs=n_jobs, cluster_ids=clusters)
     intervals = percentile_intervals(result, level=spec.level)
     table = pd.DataFrame([(model, term) for model, terms in layout for term in terms], columns=["model", "term"])

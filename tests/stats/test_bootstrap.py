@@ -146,3 +146,15 @@ def test_clusters_are_resampled_whole():
     assert len(np.unique(result.estimates)) > 1                 # sizes vary with the clusters drawn
     with pytest.raises(ValueError, match="cluster_ids"):
         bootstrap_estimates(n_rows, 5, n_boot=3, seed=0, cluster_ids=cluster_ids)
+
+
+def test_cluster_resample_gathers_each_drawn_cluster_in_draw_order():
+    # interleaved, unsorted cluster labels: the rows of each drawn cluster must come out whole,
+    # in the order the clusters were drawn, exactly as concatenating them one by one would
+    rng = np.random.default_rng(4)
+    cluster_ids = rng.choice(np.array(["x", "y", "z", "w", "v"]), size=40)
+    first_seen = pd.unique(cluster_ids)
+    members = [np.flatnonzero(cluster_ids == c) for c in first_seen]
+    for b, indices in enumerate(resample_indices(len(cluster_ids), 20, seed=3, cluster_ids=cluster_ids)):
+        drawn = np.random.default_rng([3, b]).integers(0, len(members), size=len(members))
+        np.testing.assert_array_equal(indices, np.concatenate([members[c] for c in drawn]))

@@ -65,13 +65,13 @@ class Resampler:
 
     def __init__(self, data_size: int, seed, cluster_ids=None):
         self.data_size, self.seed = data_size, seed
-        self.members = None if cluster_ids is None else _cluster_members(cluster_ids, data_size)
+        self.clusters = None if cluster_ids is None else _ClusterIndex(cluster_ids, data_size)
 
     def __call__(self, b: int) -> np.ndarray:
         rng = np.random.default_rng([int(self.seed), int(b)])
-        if self.members is None:
+        if self.clusters is None:
             return rng.integers(0, self.data_size, size=self.data_size)
-        return np.concatenate([self.members[c] for c in rng.integers(0, len(self.members), size=len(self.members))])
+        return self.clusters.rows_of(rng.integers(0, self.clusters.count, size=self.clusters.count))
 
 
 def resample_indices(data_size: int, n_boot: int, seed, cluster_ids=None) -> list[np.ndarray]:
@@ -80,17 +80,30 @@ def resample_indices(data_size: int, n_boot: int, seed, cluster_ids=None) -> lis
     return [resampler(b) for b in range(n_boot)]
 
 
-def _cluster_members(cluster_ids, data_size: int) -> list[np.ndarray]:
-    """Row indices of each cluster, clusters in order of first appearance."""
-    cluster_ids = np.asarray(cluster_ids)
-    if cluster_ids.shape != (data_size,):
-        raise ValueError(f"cluster_ids must have shape ({data_size},), not {cluster_ids.shape}")
-    codes, _ = pd.factorize(cluster_ids)
-    if np.any(codes < 0):
-        raise ValueError("cluster_ids must not contain missing values")
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    return np.split(order, bounds)
+class _ClusterIndex:
+    """Row indices of each cluster, clusters in order of first appearance, held as one sorted
+    array with offsets so that the rows of drawn clusters are gathered without a Python loop
+    over clusters (at 10^5 firms that loop was a tenth of the choice stage's time)."""
+
+    def __init__(self, cluster_ids, data_size: int):
+        cluster_ids = np.asarray(cluster_ids)
+        if cluster_ids.shape != (data_size,):
+            raise ValueError(f"cluster_ids must have shape ({data_size},), not {cluster_ids.shape}")
+        codes, _ = pd.factorize(cluster_ids)
+        if np.any(codes < 0):
+            raise ValueError("cluster_ids must not contain missing values")
+        self.order = np.argsort(codes, kind="stable")
+        self.sizes = np.bincount(codes)
+        self.starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
+        self.count = self.sizes.size
+
+    def rows_of(self, drawn: np.ndarray) -> np.ndarray:
+        """All rows of the clusters ``drawn`` (cluster numbers, repeats allowed), cluster after
+        cluster in the order drawn."""
+        sizes = self.sizes[drawn]
+        ends = np.cumsum(sizes)
+        positions = np.repeat(self.starts[drawn] - (ends - sizes), sizes) + np.arange(ends[-1] if ends.size else 0)
+        return self.order[positions]
 
 
 @dataclass(frozen=True)

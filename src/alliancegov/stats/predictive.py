@@ -1,8 +1,10 @@
 """Out-of-sample check of a multinomial model with scikit-learn's cross-validation tools.
 
-scikit-learn supplies the folds, the metrics and an unpenalised multinomial logistic regression
-(the same model as the MNL, fitted by lbfgs); what it lacks is the comparison an analyst wants
-in one table: the model against the majority-class baseline, fold by fold and on average.
+scikit-learn supplies the folds, the metrics and the majority-class baseline; what it lacks is
+the comparison an analyst wants in one table: the model against that baseline, fold by fold and
+on average. The MNL of each fold is fitted by the package's Newton (``stats.mnl``), not by
+scikit-learn's unpenalised ``LogisticRegression``: lbfgs took about 7 s a fold at 100,000 rows,
+Newton a tenth of that, for the same maximum.
 """
 
 from __future__ import annotations
@@ -11,32 +13,45 @@ import numpy as np
 import pandas as pd
 
 
+class _NewtonMNL:
+    """The unpenalised MNL with scikit-learn's ``fit`` / ``predict_proba`` / ``classes_``."""
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> _NewtonMNL:
+        from alliancegov.stats.mnl import fit_mnl_newton
+
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        self.params_ = fit_mnl_newton(X, codes).params
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        from alliancegov.stats.mnl import probabilities
+
+        return probabilities(X, self.params_)
+
+
 def cross_validated_scores(X: np.ndarray, y: np.ndarray, *, folds: int = 5, seed: int = 0,
                            labels: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stratified k-fold log-loss, accuracy and macro-F1 of the MNL and of the majority class.
 
-    ``X``: (n, k) design including its intercept column (dropped here: scikit-learn fits its own);
-    ``y``: (n,) outcome codes. Returns the scores (``model, metric, mean, std, fold_1..fold_k``)
+    ``X``: (n, k) design including its intercept column; ``y``: (n,) outcome codes. Returns the
+    scores (``model, metric, mean, std, fold_1..fold_k``)
     and the out-of-fold confusion matrix of the MNL (``observed`` × predicted labels).
     """
     from sklearn.dummy import DummyClassifier
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
     from sklearn.model_selection import StratifiedKFold
 
-    constant = np.all(X == X[:1], axis=0)
-    features = X[:, ~constant]
     classes = np.unique(y)
     labels = labels or [str(c) for c in classes]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    models = {"mnl": lambda: LogisticRegression(C=np.inf, max_iter=5000, tol=1e-8),
+    models = {"mnl": _NewtonMNL,
               "majority_class": lambda: DummyClassifier(strategy="prior")}
     scores = {(name, metric): [] for name in models for metric in ("log_loss", "accuracy", "macro_f1")}
     predicted = np.empty_like(y)
-    for train, test in splitter.split(features, y):
+    for train, test in splitter.split(X, y):
         for name, make in models.items():
-            model = make().fit(features[train], y[train])
-            probabilities = model.predict_proba(features[test])
+            model = make().fit(X[train], y[train])
+            probabilities = model.predict_proba(X[test])
             guess = model.classes_[probabilities.argmax(axis=1)]
             scores[name, "log_loss"].append(log_loss(y[test], probabilities, labels=model.classes_))
             scores[name, "accuracy"].append(accuracy_score(y[test], guess))
