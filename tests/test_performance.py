@@ -158,3 +158,24 @@ def test_without_a_penalty_the_test_rejects_at_about_the_nominal_rate(codebook):
         table = misalignment_table(data, replace(spec, bootstrap_replicates=40)).set_index(["model", "term"])
         rejections.append(table.loc[("misfit", "misfit"), "p_value"] < 0.05)
     assert 1 <= sum(rejections) <= 10, sum(rejections)
+
+
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
+def test_the_scattered_two_stage_bootstrap_gathers_to_the_whole_one(codebook):
+    """The workflow's parts (rules misalignment_bootstrap_part, misalignment), passed between jobs
+    as tables, give the table of one bootstrap run in one process, to the bit."""
+    from alliancegov.performance import misalignment_bootstrap, misalignment_intervals, misalignment_table
+    from alliancegov.stats.bootstrap import part_replicates, result_frame, result_from_frames
+
+    data, spec = simulated_two_stage(codebook, 400, seed=21)
+    clusters = np.arange(len(data.chosen)) // 2          # pairs of rows as firms: whole clusters resampled
+    whole = misalignment_table(data, spec, clusters=clusters)
+    frames = []
+    for part in range(3):
+        replicates = part_replicates(spec.bootstrap_replicates, part, 3)
+        frames.append(result_frame(misalignment_bootstrap(data, spec, clusters, replicates), replicates))
+    assert [len(frame) for frame in frames] == [13, 14, 13]
+    gathered = misalignment_intervals(data, spec, result_from_frames(frames[::-1], seed=spec.seed))
+    pd.testing.assert_frame_equal(gathered, whole, check_exact=True)
+    with pytest.raises(ValueError, match="resamples"):
+        misalignment_intervals(data, spec, result_from_frames(frames[:2], seed=spec.seed))

@@ -65,11 +65,12 @@ def test_profile_parses_and_names_existing_rules(name):
     # the heavy pooled jobs get more than the light per-wave ones
     resources = settings["set-resources"]
     assert resources["choice"]["mem_mb"] > resources["ingest"]["mem_mb"]
-    assert settings["set-threads"]["choice"] > 1
+    assert settings["set-threads"]["choice_bootstrap_part"] > 1
+    assert settings["set-threads"]["misalignment_bootstrap_part"] > 1
 
 
 def expect_profile_resources(jobs: dict[str, dict], settings: dict) -> None:
-    for rule in ("ingest", "clean", "choice", "performance"):
+    for rule in ("ingest", "clean", "choice", "choice_bootstrap_part", "performance", "misalignment_bootstrap_part"):
         assert rule in jobs, f"no {rule} job in the dry run"
         wanted = settings["default-resources"] | settings["set-resources"].get(rule, {})
         for resource, value in wanted.items():

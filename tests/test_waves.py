@@ -20,9 +20,10 @@ pytestmark = pytest.mark.slow
 EXAMPLE_SEED, EXAMPLE_FIRMS = 20261127, 300      # the bundled example's (alliancegov.simulate.make_example)
 FOURTH_YEAR = 2027
 BOOTSTRAP_JOBS = 2                               # config/config.yaml: choice.bootstrap_jobs
+MISALIGNMENT_JOBS = 2                            # config/config.yaml: misalignment.bootstrap_jobs
 RENAMED = {"tr1": "confiance1", "tr2": "confiance2", "tr3": "confiance3"}
-POOLED_STAGES = {"pool", "constructs", "choice", "performance", "hypotheses", "waves", "figures", "report",
-                 "publication_tables", "all"}
+POOLED_STAGES = {"pool", "constructs", "choice", "performance", "misalignment", "hypotheses", "waves", "figures",
+                 "report", "publication_tables", "all"}
 
 
 def project_copy(run, tmp_path: Path) -> Path:
@@ -93,7 +94,8 @@ def grown(run, tmp_path_factory, codebook):
 def test_adding_a_wave_plans_only_its_ingest_and_cleaning_and_the_pooled_stages(grown):
     _, plan = grown
     assert plan == Counter({"ingest": 1, "clean": 1, **{stage: 1 for stage in POOLED_STAGES},
-                            "choice_bootstrap": 1, "choice_bootstrap_part": BOOTSTRAP_JOBS})
+                            "choice_bootstrap": 1, "choice_bootstrap_part": BOOTSTRAP_JOBS,
+                            "misalignment_bootstrap_part": MISALIGNMENT_JOBS})
 
 
 def test_the_fourth_wave_is_read_through_its_crosswalk_and_analysed(grown):

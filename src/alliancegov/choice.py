@@ -424,10 +424,9 @@ def bootstrap_part(design: ChoiceDesign, spec: ChoiceSpec, part: int, n_parts: i
     """Scatter job ``part`` (0-based) of ``n_parts``: its share of the bootstrap resamples, as a
     table for :func:`bootstrap_table_from_parts` (``stats.bootstrap.result_frame``). The parts
     together give exactly :func:`bootstrap_table`'s result."""
-    from alliancegov.stats.bootstrap import result_frame
+    from alliancegov.stats.bootstrap import part_replicates, result_frame
 
-    bounds = np.linspace(0, spec.bootstrap_replicates, n_parts + 1).round().astype(int)
-    replicates = range(bounds[part], bounds[part + 1])
+    replicates = part_replicates(spec.bootstrap_replicates, part, n_parts)
     return result_frame(_bootstrap(design, spec, replicates, n_jobs), replicates)
 
 

@@ -227,6 +227,12 @@ class MisalignmentSpec:
     seed: int = 20261127
     level: float = 0.95
 
+    @classmethod
+    def from_config(cls, section: dict) -> MisalignmentSpec:
+        """From the config's ``misalignment`` section (``bootstrap_jobs`` is the workflow's, not the model's)."""
+        return cls(selection=tuple(section.get("selection", ("lee", "dmf"))),
+                   **{k: v for k, v in section.items() if k not in ("selection", "bootstrap_jobs")})
+
 
 @dataclass
 class TwoStageData:
@@ -319,10 +325,32 @@ class _TwoStageRefit:
         return flat if np.isfinite(flat).all() else None
 
 
-def misalignment_table(data: TwoStageData, spec: MisalignmentSpec, clusters: np.ndarray | None = None,
-                       n_jobs: int = 1) -> pd.DataFrame:
-    """Second-stage estimates of every model with SEs and percentile CIs from a bootstrap over both
-    stages together (firms resampled by cluster), corrected and uncorrected side by side.
+def _full_sample(data: TwoStageData) -> tuple[dict[str, pd.Series], np.ndarray]:
+    """Both stages on every firm, and the first stage's estimates (k, J-1)."""
+    from alliancegov.stats.mnl import fit_mnl_newton
+
+    start = fit_mnl_newton(data.first_stage, data.chosen).params
+    return data.estimates(start=start), start   # Newton from its own optimum stops at once
+
+
+def misalignment_bootstrap(data: TwoStageData, spec: MisalignmentSpec, clusters: np.ndarray | None = None,
+                           replicates: range | None = None, n_jobs: int = 1):
+    """The two-stage bootstrap's resamples ``replicates`` (default all ``spec.bootstrap_replicates``;
+    a scatter job's share, see ``stats.bootstrap.part_replicates``): firms resampled by cluster,
+    both stages refitted; a ``stats.bootstrap.BootstrapResult`` whose columns follow
+    :func:`misalignment_intervals`' rows."""
+    from alliancegov.stats.bootstrap import bootstrap_estimates
+
+    point, start = _full_sample(data)
+    layout = [(model, list(series.index)) for model, series in point.items()]
+    return bootstrap_estimates(_TwoStageRefit(data, layout, start), len(data.chosen), spec.bootstrap_replicates,
+                               spec.seed, n_jobs=n_jobs, cluster_ids=clusters, replicates=replicates)
+
+
+def misalignment_intervals(data: TwoStageData, spec: MisalignmentSpec, result) -> pd.DataFrame:
+    """Second-stage estimates of every model with SEs and percentile CIs from the two-stage
+    bootstrap ``result`` (all resamples, :func:`misalignment_bootstrap`), corrected and uncorrected
+    side by side.
 
     Columns: ``model, outcome, term, estimate, std_error, statistic, p_value, conf_low,
     conf_high, n_ok, share_failed``; ``statistic`` is the estimate over the bootstrap SE; the
@@ -330,14 +358,12 @@ def misalignment_table(data: TwoStageData, spec: MisalignmentSpec, clusters: np.
     :func:`percentile_p_values`): small samples give a few wild resamples that inflate the
     bootstrap SE but not the percentiles.
     """
-    from alliancegov.stats.bootstrap import bootstrap_estimates, percentile_intervals
-    from alliancegov.stats.mnl import fit_mnl_newton
+    from alliancegov.stats.bootstrap import percentile_intervals
 
-    point = data.estimates()
+    if result.n_boot != spec.bootstrap_replicates:
+        raise ValueError(f"the bootstrap holds {result.n_boot} resamples, not {spec.bootstrap_replicates}")
+    point, _ = _full_sample(data)
     layout = [(model, list(series.index)) for model, series in point.items()]
-    start = fit_mnl_newton(data.first_stage, data.chosen).params
-    result = bootstrap_estimates(_TwoStageRefit(data, layout, start), len(data.chosen), spec.bootstrap_replicates,
-                                 spec.seed, n_jobs=n_jobs, cluster_ids=clusters)
     intervals = percentile_intervals(result, level=spec.level)
     table = pd.DataFrame([(model, term) for model, terms in layout for term in terms], columns=["model", "term"])
     table["estimate"] = np.concatenate([point[model].to_numpy() for model, _ in layout])
@@ -348,6 +374,12 @@ def misalignment_table(data: TwoStageData, spec: MisalignmentSpec, clusters: np.
         table[column] = intervals[column].to_numpy()
     table.insert(1, "outcome", spec.outcome)
     return table
+
+
+def misalignment_table(data: TwoStageData, spec: MisalignmentSpec, clusters: np.ndarray | None = None,
+                       n_jobs: int = 1) -> pd.DataFrame:
+    """:func:`misalignment_intervals` from the whole bootstrap run here (``n_jobs`` workers)."""
+    return misalignment_intervals(data, spec, misalignment_bootstrap(data, spec, clusters, n_jobs=n_jobs))
 
 
 def first_stage_strength(data: TwoStageData) -> pd.DataFrame:
@@ -384,14 +416,30 @@ def importance_table(frame: pd.DataFrame, outcome: str, groups: dict[str, str]) 
                       {name: matrix.loc[rows].to_numpy(float) for name, matrix in matrices.items()})
 
 
+def misalignment_inputs(frame: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str]
+                        ) -> tuple[TwoStageData, MisalignmentSpec, np.ndarray | None, pd.DataFrame]:
+    """The two-stage data of an analysis frame with the derived outcomes (the frame
+    :func:`analyse_performance` returns, or the one it builds): both stages' matrices, the
+    ``misalignment`` settings as a spec, the firms' cluster codes (n,) (None when the
+    performance section names no cluster) and the rows used."""
+    spec = MisalignmentSpec.from_config(settings["misalignment"])
+    data, rows = TwoStageData.build(frame, choice_design_builder, spec, np.arange(len(scale)))
+    cluster = settings["performance"].get("cluster")
+    clusters = pd.factorize(rows[cluster])[0] if cluster else None
+    return data, spec, clusters, rows
+
+
 def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str], *,
-                        missing_data: dict | None = None,
-                        n_jobs: int = 1) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+                        missing_data: dict | None = None, n_jobs: int = 1,
+                        bootstrap: bool = True) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Every performance table, and the analysis frame with the derived outcomes and misalignment.
 
     ``settings`` holds the config's ``performance``, ``misalignment`` and ``importance`` sections;
     ``choice_design_builder(frame)`` builds the first stage's design (the choice model);
-    ``scale`` lists the forms from market to hierarchy.
+    ``scale`` lists the forms from market to hierarchy. ``bootstrap=False`` leaves out the
+    ``misalignment`` table, for a workflow that scatters its bootstrap over jobs
+    (:func:`misalignment_inputs` on the returned frame, :func:`misalignment_bootstrap`,
+    :func:`misalignment_intervals`).
     """
     section = settings["performance"]
     frame = derive_variables(data, section.get("derived", {}))
@@ -420,16 +468,14 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     tables["performance_fit"] = fit.fit
     tables["performance_contrasts"] = form_contrasts(frame, main, section["form"], scale)
 
-    mis = MisalignmentSpec(**{"selection": tuple(settings["misalignment"].get("selection", ("lee", "dmf"))),
-                              **{k: v for k, v in settings["misalignment"].items() if k != "selection"}})
-    two_stage, rows = TwoStageData.build(frame, choice_design_builder, mis, np.arange(len(scale)))
+    two_stage, mis, clusters, rows = misalignment_inputs(frame, settings, choice_design_builder, scale)
     everyone = np.arange(len(two_stage.chosen))
     measures = misalignment_measures(two_stage.first_stage_probabilities(everyone), two_stage.chosen,
                                      two_stage.scale_rank)
     enriched = pd.concat([rows, measures], axis=1)
     enriched["aligned_form"] = np.asarray(scale, dtype=object)[measures["aligned"].to_numpy()]
-    clusters = pd.factorize(rows[section["cluster"]])[0] if section.get("cluster") else None
-    tables["misalignment"] = misalignment_table(two_stage, mis, clusters=clusters, n_jobs=n_jobs)
+    if bootstrap:
+        tables["misalignment"] = misalignment_table(two_stage, mis, clusters=clusters, n_jobs=n_jobs)
     tables["misalignment_first_stage"] = first_stage_strength(two_stage)
     groups = settings.get("importance", {}).get("groups")
     if groups:

@@ -146,11 +146,7 @@ class PowerSettings:
 
         power = config.get("power") or {}
         choice = ChoiceSpec.from_config(config["choice"])   # no imputation: simulated data are complete
-        section = config["misalignment"]
-        misalignment = MisalignmentSpec(
-            **{k: v for k, v in section.items() if k != "selection"},
-            selection=tuple(section.get("selection", ("lee", "dmf"))),
-        )
+        misalignment = MisalignmentSpec.from_config(config["misalignment"])
         pipeline_b = misalignment.bootstrap_replicates
         misalignment = replace(misalignment, bootstrap_replicates=int(power.get("bootstrap_replicates", 99)))
         sizes = power.get("sample_sizes", [])

@@ -115,6 +115,9 @@ def figure_names():
 FIGURES = figure_names()
 CHOICE_BOOTSTRAP = config["choice"].get("bootstrap_replicates", 0) > 0 and config["choice"].get("cov_type") != "design"
 BOOTSTRAP_PARTS = range(config["choice"].get("bootstrap_jobs", 2))
+MISALIGNMENT_PARTS = range(config["misalignment"].get("bootstrap_jobs", 2))
+# what the two-stage bootstrap reads of the config; its parts re-run when only these change
+MISALIGNMENT_SETTINGS = {key: config.get(key, {}) for key in ("performance", "misalignment")}
 
 
 # Waves in survey order (by year, then as listed): pooled models, per-wave models and the panel.

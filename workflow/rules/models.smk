@@ -22,7 +22,7 @@ rule choice:
             "stats/separation", "stats/firth", "stats/bootstrap", "stats/ordinal", "stats/predictive",
             "stats/imputation", "tables",
         ),
-    threads: 2
+    threads: 1
     resources:
         mem_mb=2000,
     benchmark:
@@ -99,7 +99,7 @@ rule performance:
                 labels={"table": label},
             )
             for name, label in PERFORMANCE_TABLES.items()
-            if name != "importance" or config.get("importance", {}).get("groups")
+            if name != "misalignment" and (name != "importance" or config.get("importance", {}).get("groups"))
         },
         data="results/interim/performance.parquet",
     params:
@@ -110,7 +110,7 @@ rule performance:
             "performance", "choice", "stats/__init__", "stats/tidy", "stats/imputation", "stats/mnl",
             "stats/ordinal", "stats/selection", "stats/importance", "stats/bootstrap", "tables",
         ),
-    threads: 2
+    threads: 1
     resources:
         mem_mb=2000,
     benchmark:
@@ -123,11 +123,68 @@ rule performance:
         "../scripts/performance.py"
 
 
+rule misalignment_bootstrap_part:
+    input:
+        data=rules.performance.output.data,
+        codebook=CODEBOOK_FILES,
+    output:
+        temp("results/interim/bootstrap/misalignment_{part}.parquet"),
+    params:
+        settings=MISALIGNMENT_SETTINGS,
+        choice=config["choice"],
+        parts=len(MISALIGNMENT_PARTS),
+        code=source_hash(
+            "performance", "choice", "stats/__init__", "stats/mnl", "stats/selection", "stats/bootstrap",
+        ),
+    threads: 1
+    resources:
+        mem_mb=2000,
+    benchmark:
+        "results/benchmarks/misalignment_bootstrap_part/{part}.tsv"
+    log:
+        "results/logs/misalignment_bootstrap_part/{part}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/misalignment_bootstrap_part.py"
+
+
+rule misalignment:
+    input:
+        data=rules.performance.output.data,
+        codebook=CODEBOOK_FILES,
+        parts=expand("results/interim/bootstrap/misalignment_{part}.parquet", part=MISALIGNMENT_PARTS),
+    output:
+        table=report(
+            "results/tables/misalignment.csv",
+            caption="../report/misalignment.rst",
+            category="4. Performance",
+            labels={"table": PERFORMANCE_TABLES["misalignment"]},
+        ),
+    params:
+        settings=MISALIGNMENT_SETTINGS,
+        choice=config["choice"],
+        code=source_hash(
+            "performance", "choice", "stats/__init__", "stats/mnl", "stats/selection", "stats/bootstrap", "tables",
+        ),
+    threads: 1
+    resources:
+        mem_mb=2000,
+    benchmark:
+        "results/benchmarks/misalignment.tsv"
+    log:
+        "results/logs/misalignment.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/misalignment.py"
+
+
 rule hypotheses:
     input:
         data=rules.performance.output.data,
         choice_ame=rules.choice.output.choice_ame,
-        misalignment=rules.performance.output.misalignment,
+        misalignment=rules.misalignment.output.table,
         importance=rules.performance.output.importance,
         panel_deepening="results/tables/panel_deepening.csv",
         register=config["hypotheses"],

@@ -13,7 +13,7 @@ POWER_CODE = source_hash(
 rule power_truth:
     input:
         choice_mnl=rules.choice.output.choice_mnl,
-        misalignment=rules.performance.output.misalignment,
+        misalignment=rules.misalignment.output.table,
         register=config["hypotheses"],
         codebook=CODEBOOK_FILES,
     output:

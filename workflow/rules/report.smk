@@ -2,7 +2,7 @@ rule figures:
     input:
         data=rules.constructs.output.data,
         performance=rules.performance.output.data,
-        misalignment=rules.performance.output.misalignment,
+        misalignment=rules.misalignment.output.table,
         register=config["hypotheses"],
         choice_mnl=rules.choice.output.choice_mnl,
         choice_ame=rules.choice.output.choice_ame,
@@ -64,7 +64,7 @@ rule report:
         choice_warnings=rules.choice.output.warnings,
         performance_ols=rules.performance.output.performance_ols,
         performance_contrasts=rules.performance.output.performance_contrasts,
-        misalignment=rules.performance.output.misalignment,
+        misalignment=rules.misalignment.output.table,
         importance=rules.performance.output.importance,
         hypotheses=rules.hypotheses.output.table,
         performance_fit=rules.performance.output.performance_fit,

@@ -192,6 +192,15 @@ def bootstrap_estimates(fit_function, data_size: int, n_boot: int, seed, n_jobs:
     return BootstrapResult(estimates=estimates, ok=ok, failures=failures, seed=seed)
 
 
+def part_replicates(n_boot: int, part: int, n_parts: int) -> range:
+    """The resamples of scatter job ``part`` (0-based) of ``n_parts``: contiguous shares of
+    ``0..n_boot-1`` as equal as can be, together every resample once."""
+    if not 0 <= part < n_parts:
+        raise ValueError(f"part {part} outside 0..{n_parts - 1}")
+    bounds = np.linspace(0, n_boot, n_parts + 1).round().astype(int)
+    return range(int(bounds[part]), int(bounds[part + 1]))
+
+
 def combine_results(parts: list[BootstrapResult]) -> BootstrapResult:
     """One result from the parts of a scattered bootstrap, in the order given.
 
