@@ -461,3 +461,14 @@ def test_newton_on_200k_rows_agrees_with_statsmodels():
         res = sm.MNLogit(y, X).fit(method="newton", disp=0)
     np.testing.assert_allclose(fit.params, res.params, rtol=0, atol=1e-8)
     assert fit.loglik == pytest.approx(res.llf, rel=1e-12)
+
+
+def test_cluster_meat_is_the_same_block_by_block(small_case, monkeypatch):
+    """Clusters of unequal sizes in scrambled order, their score sums formed a few clusters at a
+    time (a tiny block size forces many blocks) or all at once: the same covariance."""
+    X, y, groups, B = small_case
+    scrambled = np.random.default_rng(8).permutation(len(y)) % 23     # 23 clusters, interleaved rows
+    whole = mnl.sandwich_covariance(X, y, B, kind="cluster", groups=scrambled)
+    monkeypatch.setattr(mnl, "_BLOCK_FLOATS", 1)                     # 64 rows a block: several blocks
+    blocks = mnl.sandwich_covariance(X, y, B, kind="cluster", groups=scrambled)
+    np.testing.assert_allclose(blocks, whole, rtol=1e-12, atol=1e-15)

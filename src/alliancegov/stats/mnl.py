@@ -408,7 +408,8 @@ def sandwich_covariance(X, y, params, *, kind: Literal["robust", "cluster"], gro
 
     ``information`` (the negative Hessian, with the same weights) may be passed to avoid recomputing
     it; ``groups`` is any (n,) array of cluster labels. Robust meats are built from outcome-pair
-    products like :func:`information`, so no (n, k(J-1)) score matrix is formed.
+    products like :func:`information`, so no (n, k(J-1)) score matrix is formed; cluster meats
+    from blocks of clusters (:func:`_cluster_meat`).
     """
     X = _design(X)
     n, k = X.shape
@@ -443,24 +444,41 @@ def sandwich_covariance(X, y, params, *, kind: Literal["robust", "cluster"], gro
         groups = np.asarray(groups)
         if groups.shape != (n,):
             raise ValueError(f"groups must have shape ({n},)")
-        codes, uniques = pd.factorize(groups)
+        codes, _ = pd.factorize(groups)
         if np.any(codes < 0):
             raise ValueError("groups contains missing values")
         if w is not None:
             U *= w[:, None]
-        G_all = len(uniques)
-        S = np.empty((G_all, B.shape[1] * k))
-        for j in range(B.shape[1]):
-            uj = U[:, j]
-            for c in range(k):
-                S[:, j * k + c] = np.bincount(codes, weights=uj * X[:, c], minlength=G_all)
+        meat = _cluster_meat(X, U, codes)
         G = int(np.unique(codes[positive]).size)
-        meat = S.T @ S
         factor = G / (G - 1)
     else:
         raise ValueError("kind must be 'robust' or 'cluster'")
     V = factor * bread @ meat @ bread
     return (V + V.T) / 2
+
+
+def _cluster_meat(X: np.ndarray, U: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``sum_g S_g S_g'`` with ``S_g`` (p,) the summed scores ``U_i (x) x_i`` of cluster ``g``.
+
+    ``X`` (n, k), ``U`` (n, m) score residuals (weighted), ``codes`` (n,) cluster numbers
+    0..G-1; returns (m k, m k), equation-major. The clusters' score sums are formed a block of
+    clusters at a time: all G of them at once, (G, m k), took 2.9 GB with 10^6 firms and a
+    360-parameter model (the waves stage's interactions).
+    """
+    m, k = U.shape[1], X.shape[1]
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
+    bounds = np.r_[starts, codes.size]
+    clusters_per_block = max(1, _chunk_rows(m * k) * starts.size // max(codes.size, 1))
+    meat = np.zeros((m * k, m * k))
+    for first in range(0, starts.size, clusters_per_block):
+        last = min(first + clusters_per_block, starts.size)
+        rows = order[bounds[first]:bounds[last]]
+        scores = (U[rows][:, :, None] * X[rows][:, None, :]).reshape(rows.size, m * k)
+        sums = np.add.reduceat(scores, starts[first:last] - bounds[first], axis=0)
+        meat += sums.T @ sums
+    return meat
 
 
 # --------------------------------------------------------------------------------------------
