@@ -13,10 +13,17 @@ not here: logistf's published fit on ``sex2``, coefficients to 2e-7 and penalise
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from alliancegov.stats import separation
 from alliancegov.stats.firth import _indicator_matrix, _modified_score, _penalised_state, fit_firth_mnl
-from alliancegov.stats.separation import detect_mnl_separation, detect_separation, events_per_parameter
+from alliancegov.stats.separation import (
+    binary_separation,
+    detect_mnl_separation,
+    detect_separation,
+    events_per_parameter,
+)
 
 TRUE_ETA = [(0.2, 0.5, 0.0), (-0.1, 0.0, 0.3), (0.0, 0.4, -0.4)]  # (const, x1, x2) per non-base outcome
 
@@ -201,6 +208,134 @@ def test_events_per_parameter():
     assert table["events"].tolist() == [12, 40, 6]
     assert table["parameters"].tolist() == [4, 4, 4]
     assert table["events_per_parameter"].tolist() == [3.0, 10.0, 1.5]
+
+
+# --- separation on large data: overlap certified on a subset -------------------------------
+
+def simulate_large_mnl(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Design (n, 6) = [1, 3 normals, 2 dummies] and codes 0..3 from a well-behaved MNL."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 3)), rng.random((n, 2)) < 0.3]).astype(float)
+    eta = np.column_stack([np.zeros(n), X @ rng.normal(scale=0.4, size=(6, 3))])
+    prob = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+    y = (rng.random(n)[:, None] > np.cumsum(prob, axis=1)).sum(axis=1)
+    return X, y
+
+
+@pytest.fixture
+def lp_rows(monkeypatch):
+    """Row counts of the constraint matrices the LPs are solved on, in call order."""
+    rows = []
+    solve = separation._lp_classify
+
+    def recording(signed, tol):
+        rows.append(signed.shape[0])
+        return solve(signed, tol)
+
+    monkeypatch.setattr(separation, "_lp_classify", recording)
+    return rows
+
+
+def full_lp_results(monkeypatch, X, y, names=None):
+    """detect_mnl_separation and detect_separation forced onto the LPs on all rows."""
+    with monkeypatch.context() as patch:
+        patch.setattr(separation, "SUBSET_PER_CLASS", X.shape[0])
+        return detect_mnl_separation(X, y, names), detect_separation(X, y, names)
+
+
+def assert_same_results(got, expected):
+    (mnl, table), (mnl_expected, table_expected) = got, expected
+    assert (mnl["separated"], mnl["kind"]) == (mnl_expected["separated"], mnl_expected["kind"])
+    pd.testing.assert_frame_equal(mnl["direction"], mnl_expected["direction"])
+    pd.testing.assert_frame_equal(table, table_expected)
+
+
+def test_large_overlapping_design_is_certified_without_the_full_lps(monkeypatch):
+    X, y = simulate_large_mnl(50_000, seed=11)
+    solve = separation._lp_classify
+
+    def subset_only(signed, tol):
+        if signed.shape[0] > 4 * separation.SUBSET_PER_CLASS * 3:
+            raise AssertionError(f"LPs run on {signed.shape[0]} constraint rows")
+        return solve(signed, tol)
+
+    monkeypatch.setattr(separation, "_lp_classify", subset_only)
+    joint = detect_mnl_separation(X, y)
+    assert not joint["separated"] and joint["kind"] == "none"
+    assert joint["direction"].shape == (6, 3) and not joint["direction"].to_numpy().any()
+    table = detect_separation(X, y)
+    assert not table["separated"].any() and (table["kind"] == "none").all()
+    assert table["n_separated_rows"].tolist() == [0, 0, 0]
+    assert table["n_rows"].tolist() == [int(((y == 0) | (y == j)).sum()) for j in (1, 2, 3)]
+
+
+def planted(kind: str, n: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    X, y = simulate_large_mnl(n, seed=12)
+    if kind == "quasi-complete":                      # dummy 1 only for (some) rows of outcome 2
+        d = (np.random.default_rng(13).random(n) < 0.1).astype(float)
+        return np.column_stack([X, d]), np.where(d == 1, 2, y)
+    cuts = np.quantile(X[:, 1], [0.25, 0.5, 0.75])      # outcome ordered by x1: complete separation
+    return X, np.searchsorted(cuts, X[:, 1])
+
+
+@pytest.mark.parametrize("kind", ["quasi-complete", "complete"])
+def test_planted_separation_falls_back_to_the_full_lps(monkeypatch, lp_rows, kind):
+    X, y = planted(kind)
+    names = [f"c{p}" for p in range(X.shape[1])]
+    expected = full_lp_results(monkeypatch, X, y, names)
+    assert lp_rows == [X.shape[0] * 3] + [int(((y == 0) | (y == j)).sum()) for j in (1, 2, 3)]
+    del lp_rows[:]
+    monkeypatch.setattr(separation, "SUBSET_PER_CLASS", 100)
+    got = detect_mnl_separation(X, y, names), detect_separation(X, y, names)
+    assert_same_results(got, expected)
+    assert got[0]["separated"] and got[0]["kind"] == kind
+    assert X.shape[0] * 3 in lp_rows and 4 * 100 * 3 in lp_rows       # tried on the subset first
+    if kind == "quasi-complete":
+        assert got[0]["direction"].loc["c6"].tolist() == [-1, 1, -1]
+        flagged = got[1].set_index("outcome").loc[2]
+        assert flagged["implicated"] == ("c6",) and flagged["direction"] == (1,)
+        assert flagged["n_separated_rows"] == int(X[:, 6].sum())
+
+
+@pytest.mark.parametrize("rare_outcomes", [[2, 2, 2, 2, 2], [0, 1, 2, 3, 2]])
+def test_rank_deficient_subset_falls_back_to_the_full_lps(monkeypatch, lp_rows, rare_outcomes):
+    """A rare dummy that is 0 on the whole subset: the subset LPs cannot see it, so no certificate."""
+    X, y = simulate_large_mnl(4000, seed=14)
+    monkeypatch.setattr(separation, "SUBSET_PER_CLASS", 100)
+    outside = np.setdiff1d(np.arange(y.size), separation._subset(y, 100))
+    rare = [outside[y[outside] == outcome][i] for i, outcome in enumerate(rare_outcomes)]
+    X = np.column_stack([X, np.isin(np.arange(y.size), rare)]).astype(float)
+
+    joint = detect_mnl_separation(X, y)
+    assert lp_rows == [X.shape[0] * 3]                # rank-deficient subset: straight to all rows
+    expected, _ = full_lp_results(monkeypatch, X, y)
+    assert joint["separated"] == expected["separated"] == (set(rare_outcomes) == {2})
+    assert joint["kind"] == expected["kind"]
+    pd.testing.assert_frame_equal(joint["direction"], expected["direction"])
+    if joint["separated"]:
+        assert joint["kind"] == "quasi-complete"
+        assert joint["direction"].loc["x6"].tolist() == [-1, 1, -1]
+
+    z = (y == 2).astype(int)                          # binary: 5 events outside its own subset
+    rare = np.setdiff1d(np.flatnonzero(z), separation._subset(z, 100))[:5]
+    del lp_rows[:]
+    check = binary_separation(np.column_stack([X[:, :6], np.isin(np.arange(z.size), rare)]), z)
+    assert 2 * 100 not in lp_rows and lp_rows[-1] == z.size    # no LP on the rank-deficient subset
+    assert check["separated"] and check["kind"] == "quasi-complete"
+    assert check["direction"][6] > 0 and not check["direction"][:6].any()
+    assert check["n_separated_rows"] == 5
+
+
+def test_separation_checks_are_deterministic(monkeypatch):
+    monkeypatch.setattr(separation, "SUBSET_PER_CLASS", 100)
+    y = np.random.default_rng(15).integers(0, 4, 3000)
+    y[:30] = 4                                         # a rare outcome is kept whole
+    first = separation._subset(y, 100)
+    np.testing.assert_array_equal(first, separation._subset(y, 100))
+    assert np.bincount(y[first]).tolist() == [100, 100, 100, 100, 30]
+    for X, y in [simulate_large_mnl(3000, seed=16), planted("quasi-complete", 3000)]:
+        assert_same_results((detect_mnl_separation(X, y), detect_separation(X, y)),
+                            (detect_mnl_separation(X, y), detect_separation(X, y)))
 
 
 # --- Firth vs ML on well-behaved data ------------------------------------------------------

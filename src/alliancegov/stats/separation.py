@@ -30,6 +30,27 @@ units. Konis' "test" form of the same LP without the box (unbounded ⇔ separate
 A third LP finds the rows that some direction classifies strictly (``n_separated_rows``, see
 ``_separable_rows``): separation is *complete* when that is every row, *quasi-complete* when it
 is some; the sub-problem is flagged if any of the three LPs says so.
+
+The LPs have a variable per constraint row, so on large data (10^5 to 10^6 rows) they are slow.
+They are first solved on a subset ``S`` of the rows, which can prove overlap but not separation:
+
+* adding rows only adds constraints ``s_i · x_i'b ≥ 0``, so every direction of recession of the
+  full data is one of ``S``;
+* if the LPs on ``S`` find no direction of recession with ``X_S b ≠ 0`` (boxed optimum 0, test LP
+  bounded, no separable row), every direction of recession of ``S`` has ``s_i · x_i'b = 0`` on
+  all rows of ``S``; if the constraint rows of ``S`` also have full column rank, that forces
+  ``b = 0``;
+* so the full data have no direction of recession either: they overlap, and the full LPs would
+  return exactly this result (not separated, kind "none", zero direction, no separable rows).
+
+``S`` takes up to ``SUBSET_PER_CLASS`` rows of each response value (of each observed outcome for
+the joint MNL check, whose constraint rows are those of the chosen observations), so rare outcomes
+are fully represented, drawn with a fixed seed so results are reproducible. When ``S`` does not
+certify overlap (it is separated, or rank-deficient, e.g. a rare dummy that is 0 on all of ``S``),
+a ten times larger subset is tried, then the full data. A subset is only used while it has at
+most half the rows (one that fails adds its LPs to those on all rows); smaller data go straight to
+the full LPs. Separated data are therefore always classified by the LPs on all rows, and every
+result is the one of the full LPs (up to the LPs' numerical tolerance, as before).
 """
 
 from __future__ import annotations
@@ -40,6 +61,7 @@ import pandas as pd
 SEPARATION_COLUMNS = ["outcome", "n_rows", "n_events", "separated", "kind", "n_separated_rows",
                       "implicated", "direction"]
 EPP_COLUMNS = ["outcome", "events", "parameters", "events_per_parameter"]
+SUBSET_PER_CLASS = 2000       # rows per response value in the subset that may certify overlap
 
 
 def _column_names(n_columns: int, names) -> list[str]:
@@ -51,11 +73,11 @@ def _column_names(n_columns: int, names) -> list[str]:
     return names
 
 
-def _signed_design(X: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Rows of ``X`` (n, k) multiplied by ``+1`` where ``z == 1`` and ``-1`` where ``z == 0``; (n, k)."""
+def _scaled(X: np.ndarray) -> np.ndarray:
+    """``X`` (n, k) with each column divided by its maximum absolute value (all-zero columns kept)."""
     scale = np.max(np.abs(X), axis=0)
     scale[scale == 0] = 1.0
-    return np.where(z[:, None] == 1, 1.0, -1.0) * (X / scale)
+    return X / scale
 
 
 def _recession_direction(signed: np.ndarray, tol: float) -> tuple[np.ndarray, bool]:
@@ -98,7 +120,7 @@ def _separable_rows(signed: np.ndarray) -> np.ndarray:
     return result.x[k:] > 0.5
 
 
-def _classify(signed: np.ndarray, tol: float) -> dict:
+def _lp_classify(signed: np.ndarray, tol: float) -> dict:
     """Konis' check plus the separable rows on a signed, scaled design (n, k)."""
     direction, unbounded = _recession_direction(signed, tol)
     separable = _separable_rows(signed)
@@ -110,6 +132,37 @@ def _classify(signed: np.ndarray, tol: float) -> dict:
             "n_separated_rows": int(separable.sum())}
 
 
+def _subset(groups: np.ndarray, per_class: int) -> np.ndarray:
+    """Sorted indices of up to ``per_class`` rows of each value of ``groups`` (n,), fixed seed."""
+    rng = np.random.default_rng(0)
+    chosen = np.zeros(groups.size, dtype=bool)
+    for value in np.unique(groups):
+        rows = np.flatnonzero(groups == value)
+        chosen[rng.choice(rows, min(per_class, rows.size), replace=False)] = True
+    return np.flatnonzero(chosen)
+
+
+def _classify(constraint_rows, groups: np.ndarray, tol: float) -> dict:
+    """:func:`_lp_classify` of all rows, with overlap first certified on subsets if possible.
+
+    ``constraint_rows(index)`` returns the signed, scaled constraint rows of the observations
+    ``index`` (always the same columns); ``groups`` (n,) the response per observation, along
+    which the subsets are stratified. See the module docstring for why the result is that of
+    the full LPs.
+    """
+    n = groups.size
+    for per_class in (SUBSET_PER_CLASS, 10 * SUBSET_PER_CLASS):
+        subset = _subset(groups, per_class)
+        if 2 * subset.size > n:
+            break
+        signed = constraint_rows(subset)
+        if np.linalg.matrix_rank(signed) == signed.shape[1]:
+            check = _lp_classify(signed, tol)
+            if not check["separated"]:
+                return check
+    return _lp_classify(constraint_rows(np.arange(n)), tol)
+
+
 def binary_separation(X, z, tol: float = 1e-7) -> dict:
     """Separation check of one binary logit sub-problem.
 
@@ -118,9 +171,10 @@ def binary_separation(X, z, tol: float = 1e-7) -> dict:
     scaled columns (0 for columns not implicated) and ``n_separated_rows``, the rows that some
     direction of recession classifies strictly (their ML fitted probabilities go to 0 or 1).
     """
-    X = np.asarray(X, float)
+    X = _scaled(np.asarray(X, float))
     z = np.asarray(z).astype(int)
-    return _classify(_signed_design(X, z), tol)
+    signs = np.where(z == 1, 1.0, -1.0)
+    return _classify(lambda rows: signs[rows, None] * X[rows], z, tol)
 
 
 def detect_separation(X, y, names=None) -> pd.DataFrame:
@@ -193,9 +247,8 @@ def detect_mnl_separation(X, y, names=None, tol: float = 1e-7) -> dict:
     y = np.asarray(y).astype(int)
     names = _column_names(X.shape[1], names)
     m = int(y.max())
-    scale = np.max(np.abs(X), axis=0)
-    scale[scale == 0] = 1.0
-    check = _classify(_mnl_signed_rows(X / scale, y, m), tol)
+    X = _scaled(X)
+    check = _classify(lambda rows: _mnl_signed_rows(X[rows], y[rows], m), y, tol)
     signs = np.sign(check["direction"]).astype(int).reshape(m, X.shape[1]).T
     return {"separated": check["separated"], "kind": check["kind"],
             "direction": pd.DataFrame(signs, index=names, columns=range(1, m + 1))}
