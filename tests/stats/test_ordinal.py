@@ -11,7 +11,7 @@ References reproduced
   - Stata ``ologit apply pared public gpa, or`` (log likelihood -358.51244, odds ratios, /cut1 /cut2
     with standard errors; the UCLA Stata page's output, as reproduced in a course do-file).
   polr's optim stops ~5e-4 short of the maximum (its cut points differ from Stata's in the 4th
-  decimal); our Newton-polished fit equals Stata's to its printed precision.
+  decimal); our Newton-Raphson fit equals Stata's to its printed precision.
 * R ``brant::brant`` documentation example (https://rdrr.io/cran/brant/man/brant.html):
   ``polr(Smoke ~ Sex + Height, data = MASS::survey)`` (208 complete rows, embedded below from
   Rdatasets ``csv/MASS/survey.csv``): residual deviance 287.0276 and the Brant table
@@ -191,6 +191,53 @@ def with_params(fit: OrderedFit, theta: np.ndarray) -> OrderedFit:
     return dataclasses.replace(fit, slopes=theta[:k].copy(), cutpoints=theta[k:].copy())
 
 
+def threshold_jacobian(raw: np.ndarray, k: int) -> np.ndarray:
+    """Jacobian d(slopes, cutpoints)/d(statsmodels params), (p, p).
+
+    statsmodels' thresholds are ``(c_1, log(c_2 - c_1), ..., log(c_{J-1} - c_{J-2}))``, so
+    ``c_j = c_1 + sum_{i=2..j} exp(raw_i)``: ``dc_j/draw_1 = 1`` and ``dc_j/draw_i = exp(raw_i)``
+    for ``2 <= i <= j``.
+    """
+    p = raw.shape[0]
+    m = p - k
+    jac = np.zeros((p, p))
+    jac[:k, :k] = np.eye(k)
+    increments = np.concatenate([[1.0], np.exp(raw[k + 1:])])
+    for j in range(m):
+        jac[k + j, k:k + j + 1] = increments[:j + 1]
+    return jac
+
+
+def statsmodels_ordered_fit(X, y):
+    """statsmodels ``OrderedModel(distr='logit')`` as the former fitter used it: BFGS, Newton polish
+    (numerical Hessian), covariance mapped to the natural scale by the delta method.
+    Returns (params (slopes, cutpoints), cov, loglik)."""
+    import warnings
+
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    X = np.asarray(X, float)
+    k = X.shape[1]
+    model = OrderedModel(y, X, distr="logit")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = model.fit(method="bfgs", maxiter=2000, gtol=1e-8, disp=False)
+        result = model.fit(method="newton", start_params=first.params, maxiter=100, tol=1e-12, disp=False)
+    raw = np.asarray(result.params, float)
+    jac = threshold_jacobian(raw, k)
+    cov = jac @ np.asarray(result.cov_params(), float) @ jac.T
+    natural = np.concatenate([raw[:k], np.asarray(model.transform_threshold_params(raw), float)[1:-1]])
+    return natural, (cov + cov.T) / 2, float(result.llf)
+
+
+def simulate_ordered(rng, n, slopes, cutpoints):
+    """Proportional-odds data: x1 normal, x2 a 0/1 dummy, x3 normal with mean 2 and sd 1.5, x4 uniform."""
+    X = np.column_stack([rng.normal(size=n), (rng.random(n) < 0.3).astype(float), rng.normal(2.0, 1.5, size=n),
+                         rng.uniform(-1, 1, size=n)])[:, :len(slopes)]
+    y = np.digitize(X @ np.asarray(slopes) + rng.logistic(size=n), cutpoints)
+    return X, y
+
+
 # --------------------------------------------------------------------------------------------
 # fit: published references
 # --------------------------------------------------------------------------------------------
@@ -270,7 +317,7 @@ def test_survey_reproduces_polr_and_brant_package(survey):
 # fit: covariance on the natural scale
 # --------------------------------------------------------------------------------------------
 
-def test_delta_method_covariance_equals_inverse_information(ucla, ucla_fit, simulated, simulated_fit):
+def test_covariance_equals_inverse_information(ucla, ucla_fit, simulated, simulated_fit):
     for (X, y), fit in [(ucla, ucla_fit), (simulated, simulated_fit)]:
         exact, score = analytic_information_cov(X.to_numpy(), y, fit.slopes, fit.cutpoints)
         assert np.max(np.abs(score)) < 1e-5  # at the maximum
@@ -280,9 +327,8 @@ def test_delta_method_covariance_equals_inverse_information(ucla, ucla_fit, simu
 
 
 def test_threshold_jacobian_matches_finite_differences():
+    """The delta-method map of statsmodels' threshold covariance used by the reference fit below."""
     from statsmodels.miscmodels.ordinal_model import OrderedModel
-
-    from alliancegov.stats.ordinal import _threshold_jacobian
 
     rng = np.random.default_rng(3)
     model = OrderedModel(rng.integers(0, 4, 50), rng.normal(size=(50, 2)), distr="logit")
@@ -293,7 +339,112 @@ def test_threshold_jacobian_matches_finite_differences():
 
     h = 1e-6
     fd = np.column_stack([(natural(raw + h * e) - natural(raw - h * e)) / (2 * h) for e in np.eye(5)])
-    np.testing.assert_allclose(_threshold_jacobian(raw, 2), fd, atol=1e-8)
+    np.testing.assert_allclose(threshold_jacobian(raw, 2), fd, atol=1e-8)
+
+
+# --------------------------------------------------------------------------------------------
+# fit: the Newton-Raphson against statsmodels, simulation, edge cases
+# --------------------------------------------------------------------------------------------
+
+def test_agrees_with_statsmodels_ordered_model():
+    """5 categories, 4 regressors (one 0/1, one off-centre), 3000 rows: same maximum as OrderedModel."""
+    X, y = simulate_ordered(np.random.default_rng(7), 3000, [0.7, -0.9, 0.25, 1.2], [-1.2, 0.0, 0.9, 2.1])
+    fit = fit_ordered_logit(X, y)
+    params, cov, loglik = statsmodels_ordered_fit(X, y)
+    assert fit.converged and fit.n == 3000 and fit.n_categories == 5
+    np.testing.assert_allclose(fit.params, params, rtol=0, atol=1e-6)
+    assert abs(fit.loglik - loglik) <= 1e-8 * abs(loglik)
+    assert fit.loglik >= loglik - 1e-9                      # nobody finds a higher point
+    # statsmodels' covariance is a numerical Hessian (mapped by the delta method): agreement to its noise
+    np.testing.assert_allclose(fit.std_errors, np.sqrt(np.diag(cov)), rtol=1e-4)
+    exact, score = analytic_information_cov(X, y, fit.slopes, fit.cutpoints)
+    np.testing.assert_allclose(fit.cov, exact, rtol=1e-8, atol=1e-12)
+    assert np.max(np.abs(score)) < 1e-8
+
+
+def test_loglik_derivatives_match_finite_differences_and_stay_finite_in_the_tails():
+    from alliancegov.stats.ordinal import _loglik_derivatives, _sorted_by_category
+
+    rng = np.random.default_rng(5)
+    X, y = simulate_ordered(rng, 400, [0.5, -0.4, 0.3], [-1.0, 0.2, 1.0, 2.0])
+    Xs, bounds = _sorted_by_category(X, y, 5)
+    theta = np.array([0.3, -0.8, 0.1, -0.9, 0.1, 0.8, 2.5])   # away from the maximum
+    _, grad, hess = _loglik_derivatives(Xs, bounds, theta[:3], theta[3:])
+    h = 1e-5
+
+    def at(t):
+        return _loglik_derivatives(Xs, bounds, t[:3], t[3:])
+
+    fd_grad = np.array([(at(theta + h * e)[0] - at(theta - h * e)[0]) / (2 * h) for e in np.eye(7)])
+    fd_hess = np.column_stack([(at(theta + h * e)[1] - at(theta - h * e)[1]) / (2 * h) for e in np.eye(7)])
+    np.testing.assert_allclose(grad, fd_grad, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(hess, fd_hess, rtol=1e-6, atol=1e-5)
+    assert np.all(np.linalg.eigvalsh(-hess) > 0)           # concave (Pratt 1981)
+
+    # a middle-category row 40 logits above both its cut points (eta = -40, cuts -1 and 0):
+    # P = F(40) - F(39) cancels to 0 in double precision; log F(u) + log F(-l) + log(1 - e^(l-u)) does not
+    ll, grad, hess = _loglik_derivatives(np.array([[1.0]]), np.array([0, 0, 0, 1, 1]), np.array([-40.0]),
+                                         np.array([-2.0, -1.0, 0.0]))
+    assert expit(40.0) - expit(39.0) == 0.0
+    expected = np.log(expit(40.0)) + np.log(expit(-39.0)) + np.log1p(-np.exp(-1.0))
+    assert abs(ll - expected) < 1e-13 * abs(expected)
+    # in the tail P ~ e^eta (e^-l' ...): d log P / d eta = 1, d/dc_upper = 1/(e - 1), d/dc_lower = -e/(e - 1)
+    e = np.e
+    np.testing.assert_allclose(grad, [1.0, 0.0, -e / (e - 1), 1 / (e - 1)], rtol=1e-12, atol=1e-15)
+    assert np.all(np.isfinite(hess))
+
+
+def test_recovers_true_parameters_on_a_large_sample():
+    truth = np.array([0.6, -0.8, 0.3, -1.5, -0.4, 0.5, 1.6])
+    X, y = simulate_ordered(np.random.default_rng(2024), 200_000, truth[:3], truth[3:])
+    fit = fit_ordered_logit(X, y, names=["a", "b", "c"])
+    assert fit.converged and fit.n == 200_000 and fit.names == ("a", "b", "c")
+    assert np.all(np.abs(fit.params - truth) < 4 * fit.std_errors)
+    assert np.all(fit.std_errors < 0.02)
+
+
+def test_separation_returns_not_converged_quickly():
+    import time
+
+    rng = np.random.default_rng(8)
+    n = 2000
+    x, w = rng.normal(size=n), rng.normal(size=n)
+    complete = (np.column_stack([x, w]), np.digitize(x, [-1.0, 0.0, 1.0]))      # x orders y perfectly
+    d = (rng.random(n) < 0.1).astype(float)
+    y = np.digitize(0.5 * w + rng.logistic(size=n), [-1.0, 0.0, 1.0])
+    top = (np.column_stack([d, w]), np.where(d == 1, 3, y))                       # d = 1 predicts the top
+    bottom = (np.column_stack([d, w]), np.where(d == 1, 0, y))                    # ... or the bottom category
+    binary = (np.column_stack([x, w]), (x > 0).astype(int))
+    for X, yy in [complete, top, bottom, binary]:
+        start = time.perf_counter()
+        fit = fit_ordered_logit(X, yy)
+        assert time.perf_counter() - start < 10
+        assert not fit.converged
+        assert np.isfinite(fit.loglik) and np.all(np.isfinite(fit.params))
+        assert np.all(np.diff(fit.cutpoints) > 0)
+    # quasi-complete separation: the separated slope runs off, the others stay at their ML values
+    fit = fit_ordered_logit(*top)
+    assert fit.slopes[0] > 20
+    overlap = d == 0
+    fit_overlap = fit_ordered_logit(w[overlap, None], y[overlap])
+    np.testing.assert_allclose(fit.slopes[1], fit_overlap.slopes[0], atol=1e-6)
+
+
+def test_binary_outcome_equals_logit_with_constant():
+    import statsmodels.api as sm
+
+    X, y = simulate_ordered(np.random.default_rng(9), 1500, [0.8, -0.5, 0.3], [0.4])
+    assert set(np.unique(y)) == {0, 1}
+    fit = fit_ordered_logit(X, y)
+    logit = sm.Logit(y, sm.add_constant(X)).fit(method="newton", maxiter=100, tol=1e-12, disp=False)
+    assert fit.converged and fit.n_categories == 2
+    np.testing.assert_allclose(fit.slopes, logit.params[1:], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(fit.cutpoints, [-logit.params[0]], rtol=0, atol=1e-9)
+    assert abs(fit.loglik - logit.llf) <= 1e-12 * abs(logit.llf)
+    # cov of (slopes, -intercept): flip the sign of the constant's row and column
+    sign = np.concatenate([np.ones(3), [-1.0]])
+    reordered = np.asarray(logit.cov_params())[np.ix_([1, 2, 3, 0], [1, 2, 3, 0])] * np.outer(sign, sign)
+    np.testing.assert_allclose(fit.cov, reordered, rtol=1e-8)
 
 
 # --------------------------------------------------------------------------------------------
