@@ -22,6 +22,8 @@ rule all:
         rules.choice.output,
         rules.choice_bootstrap.output if CHOICE_BOOTSTRAP else [],
         rules.performance.output,
+        rules.misalignment.output,
+        rules.figures_descriptive.output,
         rules.figures.output,
         rules.hypotheses.output,
         rules.waves.output,

@@ -5,8 +5,8 @@ same package functions and the same config, and writes the same outputs under ``
 clean, pool, constructs, choice (with its bootstrap), performance, waves and panel, hypotheses,
 figures, tables, report. Frames stay in memory between stages (no Parquet hand-over); tables are
 read back from their CSV files where a workflow script reads them, so that every function sees
-what it sees in the pipeline. The choice and performance stages get ``--jobs`` workers, as their
-rules get ``threads: 2``.
+what it sees in the pipeline. The two bootstraps get ``--jobs`` workers, as the workflow runs
+their two scatter jobs side by side.
 
 Usage: ``python bench/single_script.py --project DIR --out DIR [--jobs N]``; ``DIR`` is a
 project folder (``config/``, ``workflow/`` for the schemas and figure captions, the raw files its

@@ -390,3 +390,17 @@ def test_every_format_is_byte_identical_across_saves(sample_flow, tmp_path):
         assert a == b, fmt
     assert first.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
     assert b"<svg" in first.with_suffix(".svg").read_bytes()
+
+
+def test_make_figures_draws_only_what_it_is_asked_and_needs_only_their_tables(tmp_path, survey, sample_flow,
+                                                                               codebook):
+    """The workflow's figures_descriptive job: the figures of the data alone, without any model table."""
+    _, analysis, reliability = survey
+    tables = {"sample_flow": sample_flow, "reliability": reliability}
+    common = dict(scales=["asset_specificity", "trust"], likert_scales=LIKERT_SCALES,
+                  performance_outcome="satisfaction", profile_by="sector", out_dir=tmp_path / "fig")
+    paths = make_figures(analysis, tables, codebook, "en", only=["sample_flow", "form_by_sector"], **common)
+    assert [p.stem for p in paths] == ["form_by_sector", "sample_flow"]
+    assert sorted(p.name for p in (tmp_path / "fig").glob("*.png")) == ["form_by_sector.png", "sample_flow.png"]
+    with pytest.raises(ValueError, match="misalignment"):
+        make_figures(analysis, tables, codebook, "en", only=["misalignment"], **common)

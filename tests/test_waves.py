@@ -23,7 +23,7 @@ BOOTSTRAP_JOBS = 2                               # config/config.yaml: choice.bo
 MISALIGNMENT_JOBS = 2                            # config/config.yaml: misalignment.bootstrap_jobs
 RENAMED = {"tr1": "confiance1", "tr2": "confiance2", "tr3": "confiance3"}
 POOLED_STAGES = {"pool", "constructs", "choice", "performance", "misalignment", "hypotheses", "waves", "figures",
-                 "report", "publication_tables", "all"}
+                 "figures_descriptive", "report", "publication_tables", "all"}
 
 
 def project_copy(run, tmp_path: Path) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 import warnings
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -750,8 +750,10 @@ def make_figures(
     group: str = "sector",
     performance: pd.DataFrame | None = None,
     time_to_event: dict | None = None,
+    only: Collection[str] | None = None,
 ) -> list[Path]:
-    """Draw and save every report figure in ``out_dir``; return their paths in report order.
+    """Draw and save every report figure in ``out_dir`` (or the stems in ``only``, e.g. those of
+    the data alone while the models run); return their paths in report order.
 
     ``tables`` holds ``choice_mnl``, ``choice_ame``, ``choice_predictions``, ``reliability`` and
     ``sample_flow`` as the pipeline writes them; ``outcome`` is the choice model's outcome and
@@ -788,6 +790,11 @@ def make_figures(
     skipped = ({"construct_scores", "reliability"} if not scales else set()) | (
         {"likert_items"} if not likert_scales else set())
     figures = {stem: draw for stem, draw in figures.items() if stem not in skipped}
+    if only is not None:
+        unknown = sorted(set(only) - set(figures))
+        if unknown:
+            raise ValueError(f"cannot draw {unknown}: not a figure of this configuration (or its table is missing)")
+        figures = {stem: draw for stem, draw in figures.items() if stem in only}
     # Drawn and saved one at a time so only one figure is held in memory.
     return [save_figure(draw(), out_dir / f"{stem}.png", FIGURE_FORMATS) for stem, draw in figures.items()]
 

@@ -113,6 +113,34 @@ def figure_names():
 
 
 FIGURES = figure_names()
+# drawn from the data alone (rule figures_descriptive), the others from the models (rule figures)
+DESCRIPTIVE_FIGURES = [name for name in FIGURES
+                       if name in ("form_by_sector", "construct_scores", "sample_flow", "reliability", "likert_items")]
+MODEL_FIGURES = [name for name in FIGURES if name not in DESCRIPTIVE_FIGURES]
+
+
+def figure_outputs(names):
+    """Each figure as PNG in Snakemake's report, and as SVG and PDF for journals (not in the report)."""
+    return {
+        **{
+            name: report(f"results/figures/{name}.png", caption=caption(f"figure_{name}"), category="6. Figures")
+            for name in names
+        },
+        **{f"{name}_{fmt}": f"results/figures/{name}.{fmt}" for name in names for fmt in ("svg", "pdf")},
+    }
+
+
+FIGURE_PARAMS = dict(
+    language=config["language"],
+    scales=config["figures"]["construct_scales"],
+    likert_scales=config["figures"]["likert_scales"],
+    performance_outcome=config["performance"]["outcome"],
+    profile_by=config["choice"].get("profile_by"),
+    outcome=config["choice"]["outcome"],
+    group=config["figures"]["group"],
+    minimum_cell=config["disclosure"]["minimum_cell"],
+    code=source_hash("codebook", "figures", "tables"),
+)
 CHOICE_BOOTSTRAP = config["choice"].get("bootstrap_replicates", 0) > 0 and config["choice"].get("cov_type") != "design"
 BOOTSTRAP_PARTS = range(config["choice"].get("bootstrap_jobs", 2))
 MISALIGNMENT_PARTS = range(config["misalignment"].get("bootstrap_jobs", 2))

@@ -1,3 +1,30 @@
+# The figures of the data alone start as soon as the constructs are scored, beside the models.
+rule figures_descriptive:
+    input:
+        data=rules.constructs.output.data,
+        reliability=rules.constructs.output.reliability,
+        sample_flow=rules.pool.output.sample_flow,
+        codebook=CODEBOOK_FILES,
+    output:
+        **figure_outputs(DESCRIPTIVE_FIGURES),
+        table=report(
+            "results/tables/form_by_sector.csv",
+            caption="../report/form_by_sector_table.rst",
+            category="2. Measurement",
+        ),
+    params:
+        figures=DESCRIPTIVE_FIGURES,
+        **FIGURE_PARAMS,
+    benchmark:
+        "results/benchmarks/figures_descriptive.tsv"
+    log:
+        "results/logs/figures_descriptive.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figures.py"
+
+
 rule figures:
     input:
         data=rules.constructs.output.data,
@@ -7,35 +34,12 @@ rule figures:
         choice_mnl=rules.choice.output.choice_mnl,
         choice_ame=rules.choice.output.choice_ame,
         choice_predictions=rules.choice.output.choice_predictions,
-        reliability=rules.constructs.output.reliability,
-        sample_flow=rules.pool.output.sample_flow,
         codebook=CODEBOOK_FILES,
     output:
-        **{
-            name: report(
-                f"results/figures/{name}.png",
-                caption=caption(f"figure_{name}"),
-                category="6. Figures",
-            )
-            for name in FIGURES
-        },
-        # the same figures as vector files for journals (not shown in Snakemake's report)
-        **{f"{name}_{fmt}": f"results/figures/{name}.{fmt}" for name in FIGURES for fmt in ("svg", "pdf")},
-        table=report(
-            "results/tables/form_by_sector.csv",
-            caption="../report/form_by_sector_table.rst",
-            category="2. Measurement",
-        ),
+        **figure_outputs(MODEL_FIGURES),
     params:
-        language=config["language"],
-        scales=config["figures"]["construct_scales"],
-        likert_scales=config["figures"]["likert_scales"],
-        performance_outcome=config["performance"]["outcome"],
-        profile_by=config["choice"].get("profile_by"),
-        outcome=config["choice"]["outcome"],
-        group=config["figures"]["group"],
-        minimum_cell=config["disclosure"]["minimum_cell"],
-        code=source_hash("codebook", "figures", "tables"),
+        figures=MODEL_FIGURES,
+        **FIGURE_PARAMS,
     benchmark:
         "results/benchmarks/figures.tsv"
     log:
@@ -54,7 +58,7 @@ rule report:
         choice_stability=rules.waves.output.choice_stability,
         panel_transitions=rules.waves.output.panel_transitions,
         panel_deepening=rules.waves.output.panel_deepening,
-        form_by_sector=rules.figures.output.table,
+        form_by_sector=rules.figures_descriptive.output.table,
         reliability=rules.constructs.output.reliability,
         choice_mnl=rules.choice.output.choice_mnl,
         choice_ame=rules.choice.output.choice_ame,
