@@ -637,7 +637,7 @@ def stability_tests(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str],
     """LR and cluster-robust Wald tests of equal slopes across waves (see :func:`wave_tables`)."""
     from scipy import stats
 
-    from alliancegov.stats.mnl_tests import wald_test_terms
+    from alliancegov.stats.mnl_tests import equal_coefficients_test, wald_test_terms
 
     factor = _wave_factor(wave, waves)
     ml = replace(spec, cov_type="model", weights=None)
@@ -653,22 +653,33 @@ def stability_tests(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str],
                             columns=TEST_COLUMNS)
     if spec.weights or spec.cov_type == "design":
         rows = [("lr", hypothesis, np.nan, np.nan, np.nan, "not computed: needs unweighted maximum likelihood")]
-    else:
-        restricted = fit_mnl(pooled, ml).loglik
-        unrestricted = sum(fit_mnl(design, ml).loglik for design in per_wave)
-        n_equations = len(pooled.levels) - 1
-        df = (sum(design.X.shape[1] for design in per_wave) - pooled.X.shape[1]) * n_equations
-        statistic = 2 * (unrestricted - restricted)
-        rows = [("lr", hypothesis, df, statistic, float(stats.chi2.sf(statistic, df)),
-                 "assumes independent observations across waves")]
-    interacted = replace(spec, formula=f"({spec.formula}) * {factor}")
-    design = build_design(data, interacted, categories)
-    fit = fit_mnl(design, interacted)
-    interactions = [column for term, columns in design.terms.items() if ":" in term and wave in term.split(":")
-                    for column in columns]
-    wald = wald_test_terms(SimpleNamespace(params=fit.params), list(design.X.columns), {hypothesis: interactions},
-                           cov=fit.cov)
-    rows.append((wald_name, hypothesis, *wald.loc[0, ["df", "statistic", "p_value"]], f"{spec.cov_type} covariance"))
+        # the interacted model itself, fitted as configured (weights, survey design)
+        interacted = replace(spec, formula=f"({spec.formula}) * {factor}")
+        design = build_design(data, interacted, categories)
+        fit = fit_mnl(design, interacted)
+        interactions = [column for term, columns in design.terms.items()
+                        if ":" in term and wave in term.split(":") for column in columns]
+        wald = wald_test_terms(SimpleNamespace(params=fit.params), list(design.X.columns), {hypothesis: interactions},
+                               cov=fit.cov)
+        rows.append((wald_name, hypothesis, *wald.loc[0, ["df", "statistic", "p_value"]],
+                     f"{spec.cov_type} covariance"))
+        return pd.DataFrame(rows, columns=TEST_COLUMNS)
+    fits = [fit_mnl(design, ml) for design in per_wave]
+    restricted = fit_mnl(pooled, ml).loglik
+    n_equations = len(pooled.levels) - 1
+    df = (sum(design.X.shape[1] for design in per_wave) - pooled.X.shape[1]) * n_equations
+    statistic = 2 * (sum(fit.loglik for fit in fits) - restricted)
+    rows = [("lr", hypothesis, df, statistic, float(stats.chi2.sf(statistic, df)),
+             "assumes independent observations across waves")]
+    # The interacted model's estimates are the per-wave fits: its Wald test comes from their joint
+    # (suest) covariance, without its (n, waves × k) design (6 GB at 10^6 firms in 10 waves).
+    samples = [(design.X.to_numpy(), design.y, fit.params,
+                design.data[spec.cluster].to_numpy() if spec.cov_type == "cluster" else None)
+               for design, fit in zip(per_wave, fits)]
+    slopes = [column for column in per_wave[0].X.columns if column != "Intercept"]
+    wald = equal_coefficients_test(samples, [list(design.X.columns) for design in per_wave], slopes,
+                                   kind=spec.cov_type)
+    rows.append((wald_name, hypothesis, wald.df, wald.statistic, wald.p_value, f"{spec.cov_type} covariance"))
     return pd.DataFrame(rows, columns=TEST_COLUMNS)
 
 

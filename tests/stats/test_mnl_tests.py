@@ -334,3 +334,43 @@ def test_iia_tests_wrapper(true_mnl):
     sh = out[(out.test == "small_hsiao") & (out.omitted == "c")].iloc[0]
     assert sh["statistic"] == pytest.approx(mt.small_hsiao(y, X, 2, seed=5).statistic)
     assert ((out["p_value"] > 0.001) | out["p_value"].isna()).all()
+
+
+@pytest.mark.parametrize("kind", ["model", "robust", "cluster"])
+def test_equal_coefficients_across_samples_is_the_interacted_models_wald_test(kind):
+    """suest from separate fits = the pooled model with every column interacted with the sample,
+    fitted whole, and the Wald test of its interactions (firms in several samples one cluster)."""
+    from alliancegov.stats.mnl import fit_mnl_newton, model_covariance, sandwich_covariance
+
+    rng = np.random.default_rng(5)
+    n_samples, per_sample, k = 3, 400, 3
+    X = np.column_stack([np.ones(n_samples * per_sample), rng.normal(size=(n_samples * per_sample, k - 1))])
+    sample = np.repeat(np.arange(n_samples), per_sample)
+    slopes = np.array([[0.4, -0.3], [0.8, 0.2], [-0.5, 0.6]]).T          # (k-1, J-1), third sample differs
+    eta = np.column_stack([np.zeros(len(X)), 0.2 + X[:, 1:] @ slopes * np.where(sample == 2, 1.5, 1.0)[:, None]])
+    P = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+    y = (P.cumsum(axis=1) > rng.random((len(X), 1))).argmax(axis=1)
+    firm = np.concatenate([rng.permutation(per_sample) for _ in range(n_samples)])   # each firm in every sample
+
+    samples = []
+    for s in range(n_samples):
+        rows = sample == s
+        samples.append((X[rows], y[rows], fit_mnl_newton(X[rows], y[rows]).params,
+                        firm[rows] if kind == "cluster" else None))
+    names = ["Intercept", "x1", "x2"]
+    test = mt.equal_coefficients_test(samples, [names] * n_samples, ["x1", "x2"], kind=kind)
+
+    dummies = [(sample == s).astype(float)[:, None] for s in range(1, n_samples)]
+    X_int = np.hstack([X] + [X * d for d in dummies])                  # columns: base, then sample s × (1, x1, x2)
+    fit = fit_mnl_newton(X_int, y)
+    if kind == "model":
+        V = model_covariance(fit.information)
+    else:
+        V = sandwich_covariance(X_int, y, fit.params, kind=kind, groups=firm if kind == "cluster" else None)
+    width = X_int.shape[1]
+    interactions = [e * width + k * s + c for e in range(3) for s in range(1, n_samples) for c in (1, 2)]
+    theta = fit.params.T.ravel()[interactions]
+    expected = float(theta @ np.linalg.solve(V[np.ix_(interactions, interactions)], theta))
+    assert test.df == len(interactions) == 12                        # 3 equations × 2 later samples × 2
+    assert test.statistic == pytest.approx(expected, rel=1e-7)
+    assert test.p_value < 0.05                                        # the third sample's slopes differ

@@ -282,6 +282,46 @@ def wald_test_terms(result, names: Sequence[str] | None, terms: Mapping[str, Seq
     return pd.DataFrame(rows, columns=TEST_COLUMNS)
 
 
+def equal_coefficients_test(samples, names: Sequence[Sequence[str]], columns: Sequence[str], *,
+                            kind: str = "model") -> ChiSquareTest:
+    """Wald test that the coefficients of ``columns`` are equal in every sample, in all ``J-1``
+    equations, from MNLs fitted separately on each sample: Stata's ``suest`` then ``test``.
+
+    ``samples`` as :func:`alliancegov.stats.mnl.stacked_covariance` (per sample ``(X, y, params,
+    groups)``), ``names`` the design column names of each sample, ``columns`` those whose
+    coefficients are compared (usually all but the intercept); ``kind`` the covariance
+    (``model``, ``robust``, ``cluster``: clusters may span samples). The restrictions are
+    ``b_s - b_1 = 0`` for every later sample s: the same statistic as the Wald test of the
+    sample × regressor interactions in the pooled interacted model, whose estimates are the
+    separate fits. ``df`` is the rank of the restrictions' covariance.
+    """
+    from alliancegov.stats.mnl import stacked_covariance
+
+    thetas = [np.asarray(params, dtype=float).T.ravel() for _, _, params, _ in samples]
+    ks = [len(sample_names) for sample_names in names]
+    m = thetas[0].size // ks[0]
+    offsets = np.r_[0, np.cumsum([theta.size for theta in thetas])]
+    positions = []
+    for sample_names in names:
+        missing = [c for c in columns if c not in sample_names]
+        if missing:
+            raise ValueError(f"columns {missing} are not in every sample's design")
+        positions.append([list(sample_names).index(c) for c in columns])
+    R = np.zeros(((len(samples) - 1) * m * len(columns), offsets[-1]))
+    row = 0
+    for s in range(1, len(samples)):
+        for e in range(m):
+            for c in range(len(columns)):
+                R[row, offsets[s] + e * ks[s] + positions[s][c]] = 1.0
+                R[row, offsets[0] + e * ks[0] + positions[0][c]] = -1.0
+                row += 1
+    difference = R @ np.concatenate(thetas)
+    V = R @ stacked_covariance(samples, kind=kind) @ R.T
+    df = int(np.linalg.matrix_rank(V, hermitian=True))
+    statistic = _quadratic_form(difference, V)
+    return ChiSquareTest(statistic, df, _chi2_sf(statistic, df))
+
+
 # --------------------------------------------------------------------------------------------
 # 3. tests for combining outcomes
 # --------------------------------------------------------------------------------------------
