@@ -179,3 +179,15 @@ def test_the_scattered_two_stage_bootstrap_gathers_to_the_whole_one(codebook):
     pd.testing.assert_frame_equal(gathered, whole, check_exact=True)
     with pytest.raises(ValueError, match="resamples"):
         misalignment_intervals(data, spec, result_from_frames(frames[:2], seed=spec.seed))
+
+
+def test_least_squares_equals_the_svd_solution_and_falls_back_to_it_when_it_must():
+    from alliancegov.performance import least_squares
+
+    rng = np.random.default_rng(3)
+    X = np.column_stack([np.ones(500), rng.normal(size=(500, 3)), rng.integers(0, 2, 500)])
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0, 3.0]) + rng.normal(size=500)
+    np.testing.assert_allclose(least_squares(X, y), np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-10)
+    # a dummy absent from a resample (a zero column) and near-collinear columns: the SVD's minimum-norm answer
+    for awkward in (np.column_stack([X, np.zeros(500)]), np.column_stack([X, X[:, 1] + 1e-9 * rng.normal(size=500)])):
+        np.testing.assert_array_equal(least_squares(awkward, y), np.linalg.lstsq(awkward, y, rcond=None)[0])
