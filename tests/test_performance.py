@@ -191,3 +191,25 @@ def test_least_squares_equals_the_svd_solution_and_falls_back_to_it_when_it_must
     # a dummy absent from a resample (a zero column) and near-collinear columns: the SVD's minimum-norm answer
     for awkward in (np.column_stack([X, np.zeros(500)]), np.column_stack([X, X[:, 1] + 1e-9 * rng.normal(size=500)])):
         np.testing.assert_array_equal(least_squares(awkward, y), np.linalg.lstsq(awkward, y, rcond=None)[0])
+
+
+def test_ols_with_text_factors_equals_statsmodels_formula_fit():
+    """fit_ols codes text columns as categoricals for patsy: the same columns, estimates and HC3
+    SEs as statsmodels' formula interface on the text as it is."""
+    import statsmodels.formula.api as smf
+
+    from alliancegov.performance import PerformanceSpec, fit_ols
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"form": rng.choice(["licensing", "joint_venture", "repeated_contract"], 300),
+                          "sector": pd.array(rng.choice(["textile", "services", "agrifood"], 300), dtype="str"),
+                          "trust": rng.normal(size=300)})
+    frame["y"] = frame["trust"] + (frame["form"] == "licensing") + rng.normal(size=300)
+    frame.loc[5, "sector"] = None
+    formula = "C(form, Treatment('repeated_contract')) + trust + C(sector)"
+    ours = fit_ols(frame, PerformanceSpec("y", formula, cov_type="HC3")).result
+    reference = smf.ols(f"y ~ {formula}", frame).fit(cov_type="HC3")
+    assert list(ours.params.index) == list(reference.params.index)
+    np.testing.assert_allclose(ours.params, reference.params, rtol=1e-10)
+    np.testing.assert_allclose(ours.bse, reference.bse, rtol=1e-10)
+    assert ours.nobs == 299

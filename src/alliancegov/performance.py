@@ -54,6 +54,16 @@ class PerformanceFit:
     result: object
 
 
+def _text_as_categories(data: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """``data`` with the text columns ``formula`` uses as pandas categoricals (sorted levels, as
+    patsy would sort the text): patsy codes a categorical 3× faster than Arrow-backed strings,
+    which it walks value by value (0.6 s a model at 10^5 rows, a dozen models a run)."""
+    from alliancegov.stats.imputation import formula_variables
+
+    text = [c for c in formula_variables(formula, data.columns) if pd.api.types.is_string_dtype(data[c])]
+    return data.astype({column: "category" for column in text}) if text else data
+
+
 def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     """OLS of ``spec.outcome`` on ``spec.formula``; t-based CIs with the residual df.
 
@@ -62,7 +72,9 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     import patsy
     import statsmodels.api as sm
 
-    y, design = patsy.dmatrices(f"{spec.outcome} ~ {spec.formula}", data, return_type="dataframe", NA_action="drop")
+    formula = f"{spec.outcome} ~ {spec.formula}"
+    y, design = patsy.dmatrices(formula, _text_as_categories(data, formula), return_type="dataframe",
+                                NA_action="drop")
     kwargs = {"cov_type": spec.cov_type}
     if spec.cov_type == "cluster":
         keep = data.loc[design.index, spec.cluster].notna()
