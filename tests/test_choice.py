@@ -364,3 +364,20 @@ def test_bootstrap_scattered_over_parts_equals_the_single_job(panel):
     pd.testing.assert_frame_equal(bootstrap_table_from_parts(design, spec, parts[::-1]), whole)
     with pytest.raises(ValueError, match="20 resamples, not 21"):
         bootstrap_table_from_parts(design, spec, [parts[0].iloc[1:], *parts[1:]])
+
+
+def test_a_scenario_design_equals_patsy_rebuilding_it_over_every_firm(panel):
+    """Terms with the profile variable, with the profile_by factor, with both, with an interaction
+    between the profile variable and another regressor, and without either: scenario_matrix builds
+    what patsy builds from the whole modified frame."""
+    import patsy
+
+    from alliancegov.choice import scenario_matrix
+
+    formula = ("asset_specificity + I(asset_specificity ** 2) + asset_specificity:trust + trust"
+               " + C(sector, Treatment('services')) + C(sector, Treatment('services')):asset_specificity")
+    design = build_design(panel, light(formula=formula), CATEGORIES)
+    for values in ({"asset_specificity": 4.5}, {"sector": "textile"}, {"asset_specificity": 1.0, "sector": "services"}):
+        (expected,) = patsy.build_design_matrices([design.design_info], design.data.assign(**values))
+        np.testing.assert_array_equal(scenario_matrix(design, values), np.asarray(expected))
+    np.testing.assert_array_equal(scenario_matrix(design, {}), design.X.to_numpy())

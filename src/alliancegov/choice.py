@@ -278,6 +278,35 @@ def ame_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Data
     return table
 
 
+def scenario_matrix(design: ChoiceDesign, values: dict) -> np.ndarray:
+    """``design.X`` (n, k) as it would be with ``values`` (variable → value) set for every firm.
+
+    Terms that use none of the variables are copied; terms that use only them are the same for
+    every firm, built on one row and broadcast; only terms mixing them with other variables are
+    rebuilt over the firms. patsy walks text factors value by value, so rebuilding the whole
+    design for each of the 54 scenarios took most of the choice stage at 10^5 firms.
+    """
+    import patsy
+
+    from alliancegov.stats.formulas import formula_variables
+
+    X = design.X.to_numpy(dtype=float, copy=True)
+    info = design.design_info
+    everyone = None
+    for term, columns in info.term_slices.items():
+        used = {v for factor in term.factors for v in formula_variables(factor.code, design.data.columns)}
+        if not used & values.keys():
+            continue
+        if used <= values.keys():
+            rows = design.data.iloc[:1].assign(**values)
+        else:
+            everyone = design.data.assign(**values) if everyone is None else everyone
+            rows = everyone
+        (part,) = patsy.build_design_matrices([info.subset([term])], rows)
+        X[:, columns] = np.asarray(part)
+    return X
+
+
 def prediction_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
     """Average predicted probabilities with delta-method CIs over each profile variable.
 
@@ -285,8 +314,6 @@ def prediction_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> 
     set to the value, the predicted probabilities averaged over firms. Columns: ``variable,
     value, by, outcome, estimate, std_error, conf_low, conf_high``.
     """
-    import patsy
-
     from alliancegov.stats.mnl import average_predicted_probabilities
 
     by_levels = sorted(design.data[spec.profile_by].dropna().unique()) if spec.profile_by else [None]
@@ -295,11 +322,8 @@ def prediction_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> 
         grid = np.linspace(design.data[variable].min(), design.data[variable].max(), spec.profile_points)
         for by in by_levels:
             for value in grid:
-                scenario = design.data.assign(**{variable: value})
-                if by is not None:
-                    scenario[spec.profile_by] = by
-                (X,) = patsy.build_design_matrices([design.design_info], scenario, return_type="dataframe")
-                table = average_predicted_probabilities(X.to_numpy(float), fit.params, fit.cov,
+                X = scenario_matrix(design, {variable: value} | ({spec.profile_by: by} if by is not None else {}))
+                table = average_predicted_probabilities(X, fit.params, fit.cov,
                                                         weights=design.averaging_weights, level=spec.level)
                 table.insert(0, "variable", variable)
                 table.insert(1, "value", value)
@@ -540,7 +564,8 @@ def imputed_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) 
     Tables as :func:`coefficient_table` and :func:`ame_table`, plus ``df`` and ``fmi``
     (fraction of missing information) per row.
     """
-    from alliancegov.stats.imputation import formula_variables, impute_for_model, pooled_tidy, rubin_pool
+    from alliancegov.stats.formulas import formula_variables
+    from alliancegov.stats.imputation import impute_for_model, pooled_tidy, rubin_pool
 
     variables = formula_variables(" ".join(filter(None, [spec.outcome, spec.formula, spec.weights])), data.columns)
     observed_outcome = data[spec.outcome].notna()

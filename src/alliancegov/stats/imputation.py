@@ -499,14 +499,6 @@ def pooled_tidy(pooled: PooledEstimate, terms, level: float = 0.95) -> pd.DataFr
     return table[[*TIDY_COLUMNS, "df", "fmi"]]
 
 
-def formula_variables(formula: str, columns) -> list[str]:
-    """The data columns a patsy formula (or pandas expression) uses, in order of appearance."""
-    import re
-
-    names = dict.fromkeys(name for name in re.findall(r"[A-Za-z_]\w*", formula) if name in set(columns))
-    return list(names)
-
-
 def impute_for_model(frame: pd.DataFrame, variables: list[str], m: int, seed: int, *,
                      iterations: int = 10) -> list[pd.DataFrame]:
     """``m`` completed copies of ``frame`` for a model on ``variables``: text columns among them

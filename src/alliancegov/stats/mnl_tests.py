@@ -168,7 +168,7 @@ def mnl_loglik(theta, y, X, *, derivatives: bool = False):
     J = theta.size // k + 1
     y = np.asarray(y, dtype=int)
     eta = np.zeros((n, J))
-    eta[:, 1:] = X @ theta.reshape(J - 1, k).T
+    eta[:, 1:] = X @ np.ascontiguousarray(theta.reshape(J - 1, k).T)   # a transposed operand skips BLAS
     top = eta.max(axis=1, keepdims=True)
     lse = top[:, 0] + np.log(np.exp(eta - top).sum(axis=1))
     rows = np.arange(n)

@@ -1,0 +1,25 @@
+"""The data a patsy formula reads, and that data in the form patsy reads fastest.
+
+Generic: nothing here knows about the survey.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+
+def formula_variables(formula: str, columns) -> list[str]:
+    """The data columns a patsy formula (or pandas expression) uses, in order of appearance."""
+    names = dict.fromkeys(name for name in re.findall(r"[A-Za-z_]\w*", formula) if name in set(columns))
+    return list(names)
+
+
+def text_as_categories(data: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """``data`` with the text columns ``formula`` uses as pandas categoricals (sorted levels, as
+    patsy sorts text). patsy codes a categorical about 3× faster than Arrow-backed strings, which
+    it walks value by value: 0.6 s a design matrix at 10^5 rows, and the models build dozens. The
+    design matrices are the same."""
+    text = [c for c in formula_variables(formula, data.columns) if pd.api.types.is_string_dtype(data[c])]
+    return data.astype({column: "category" for column in text}) if text else data
