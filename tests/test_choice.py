@@ -133,11 +133,12 @@ def test_separation_is_reported_and_firth_takes_over():
     outcome = rng.choice(["a", "b"], n)
     outcome = np.where(data["d"] == 1, "c", outcome)   # d = 1 always chooses c: separated
     data["choice"] = outcome
-    spec = light("choice", "a", "x + d", cov_type="model")
+    spec = light("choice", "a", "x + d", cov_type="model", ordered=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # the LR and IIA refits of a separated model warn; their rows say so
         results = analyse_choice(data, spec, ["a", "b", "c"])
     assert any("separation" in note for note in results.warnings)
+    assert any("ordered logit did not converge" in note for note in results.warnings)   # c, the top, is separated too
     assert set(results.tables["choice_mnl"]["estimator"]) == {"firth"}
     with pytest.raises(ValueError, match="separation"):
         analyse_choice(data, light("choice", "a", "x + d", cov_type="model", firth="never"), ["a", "b", "c"])

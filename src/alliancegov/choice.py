@@ -506,8 +506,10 @@ class _BootstrapFit:
         return fit.params.T.ravel() if fit.converged else None
 
 
-def ordered_tables(design: ChoiceDesign, categories: list[str], spec: ChoiceSpec) -> dict[str, pd.DataFrame]:
-    """Ordered logit on the codebook's order of the outcome: coefficients, AMEs, Brant test."""
+def ordered_tables(design: ChoiceDesign, categories: list[str], spec: ChoiceSpec
+                   ) -> tuple[dict[str, pd.DataFrame], bool]:
+    """Ordered logit on the codebook's order of the outcome: coefficients, AMEs, Brant test; and
+    whether the fit converged (not when the data are separated)."""
     from alliancegov.stats.ordinal import brant_test, fit_ordered_logit, ordered_average_marginal_effects, tidy_ordered
 
     scale = [c for c in categories if c in design.levels]
@@ -526,7 +528,7 @@ def ordered_tables(design: ChoiceDesign, categories: list[str], spec: ChoiceSpec
     ame.insert(0, "outcome", np.asarray(scale, dtype=object)[ames["outcome"].to_numpy(int)])
     return {"choice_ordered": tidy_ordered(fit, level=spec.level, outcome_labels=scale),
             "choice_ordered_ame": ame,
-            "choice_ordered_brant": _attempt("brant", lambda: brant_test(X, codes))}
+            "choice_ordered_brant": _attempt("brant", lambda: brant_test(X, codes))}, fit.converged
 
 
 def binary_outcome(data: pd.DataFrame, expression: str) -> pd.Series:
@@ -776,7 +778,11 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
     elif spec.bootstrap_replicates > 0:
         notes.append("bootstrap not run: resampling a complex survey design needs replicate weights")
     if spec.ordered:
-        tables |= ordered_tables(design, categories, spec)
+        ordered, converged = ordered_tables(design, categories, spec)
+        tables |= ordered
+        if not converged:
+            notes.append("the ordered logit did not converge (separation?): choice_ordered*.csv do not hold "
+                         "maximum-likelihood estimates")
     if spec.binary_outcome:
         tables["choice_equity"] = binary_table(data, spec)
     if spec.cv_folds >= 2:

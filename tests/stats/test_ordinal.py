@@ -403,9 +403,7 @@ def test_recovers_true_parameters_on_a_large_sample():
     assert np.all(fit.std_errors < 0.02)
 
 
-def test_separation_returns_not_converged_quickly():
-    import time
-
+def test_separation_returns_not_converged_with_a_warning():
     rng = np.random.default_rng(8)
     n = 2000
     x, w = rng.normal(size=n), rng.normal(size=n)
@@ -416,14 +414,14 @@ def test_separation_returns_not_converged_quickly():
     bottom = (np.column_stack([d, w]), np.where(d == 1, 0, y))                    # ... or the bottom category
     binary = (np.column_stack([x, w]), (x > 0).astype(int))
     for X, yy in [complete, top, bottom, binary]:
-        start = time.perf_counter()
-        fit = fit_ordered_logit(X, yy)
-        assert time.perf_counter() - start < 10
+        with pytest.warns(RuntimeWarning, match="did not converge"):
+            fit = fit_ordered_logit(X, yy)
         assert not fit.converged
         assert np.isfinite(fit.loglik) and np.all(np.isfinite(fit.params))
         assert np.all(np.diff(fit.cutpoints) > 0)
     # quasi-complete separation: the separated slope runs off, the others stay at their ML values
-    fit = fit_ordered_logit(*top)
+    with pytest.warns(RuntimeWarning):
+        fit = fit_ordered_logit(*top)
     assert fit.slopes[0] > 20
     overlap = d == 0
     fit_overlap = fit_ordered_logit(w[overlap, None], y[overlap])

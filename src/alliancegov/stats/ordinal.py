@@ -367,6 +367,10 @@ def fit_ordered_logit(X, y, names=None) -> OrderedFit:
     except np.linalg.LinAlgError:
         cov = np.full((k + J - 1, k + J - 1), np.nan)
     converged = converged and bool(np.all(np.isfinite(cov)))
+    if not converged:
+        warnings.warn(f"ordered logit did not converge in {iterations} Newton iterations (separation: a "
+                      "category or the order perfectly predicted?); its estimates are not ML estimates",
+                      RuntimeWarning, stacklevel=2)
     return OrderedFit(slopes=theta[:k].copy(), cutpoints=theta[k:].copy(), cov=cov, loglik=loglik,
                       converged=converged, n=n, names=tuple(labels))
 
