@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: run test report example bench lint clean power
+.PHONY: run test test-fast report example bench lint clean power
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The fast tier for development (under 2 minutes on 2 cores): everything but the whole-pipeline runs and
+# Monte Carlo studies marked `slow`, which `make test` (and CI) also run.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 # Snakemake's own zipped report of every report() output, after `make run`.
 report: $(STAMP)

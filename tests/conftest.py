@@ -19,6 +19,12 @@ PIPELINE_KEY = "pipeline-test-key"   # every run of a test project pseudonymises
 PROJECT_PARTS = ["Snakefile", "config", "workflow", "data", "environment.yml"]
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="record the bundled example's output checksums in tests/data/example_outputs.sha256 "
+                          "(after an intended change of the outputs; review the diff before committing)")
+
+
 @pytest.fixture(autouse=True)
 def hmac_key(monkeypatch):
     """Tests never touch the user's real pseudonymisation key file."""

@@ -246,6 +246,7 @@ def test_frequency_weights_reproduce_a_published_grouped_logit():
     assert fit["log_likelihood"] + log_binomial == pytest.approx(reference.llf, abs=1e-3)
 
 
+@pytest.mark.slow  # a Monte Carlo study
 def test_confidence_intervals_cover_the_truth_at_the_nominal_rate(codebook):
     """200 simulated surveys of 1,500 firms: 95% CIs of the 21 true coefficients cover 93–97%."""
     from alliancegov.simulate import choice_design

@@ -144,6 +144,7 @@ def test_planted_misalignment_penalty_is_recovered(codebook):
 
 
 @pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
+@pytest.mark.slow  # a Monte Carlo study
 def test_without_a_penalty_the_test_rejects_at_about_the_nominal_rate(codebook):
     """80 simulated surveys of 300 firms with no misalignment penalty: the two-stage bootstrap
     test of the misfit coefficient rejects at 5% in about 5% of them (1 to 10 of 80: the

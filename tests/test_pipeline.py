@@ -3,8 +3,19 @@
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from tests.conftest import RAW_DIR, checksums, copy_project, snakemake
+from tests.conftest import RAW_DIR, ROOT, checksums, copy_project, snakemake
+
+# whole-pipeline runs: the slow tier (`make test` runs them, `make test-fast` does not)
+pytestmark = pytest.mark.slow
+
+# The bundled example's published outputs, recorded: a change of layout or code that should not
+# change a result (a refactoring) must leave every one of them byte-identical. After an intended
+# change, record them again with `pytest tests/test_pipeline.py --update-golden` and commit the diff
+# of this file with the change, so the review shows which outputs moved.
+RECORDED_OUTPUTS = ROOT / "tests" / "data" / "example_outputs.sha256"
+PUBLISHED_FOLDERS = ("tables", "figures", "qc")
 
 
 def test_outputs_are_produced(run):
@@ -129,3 +140,24 @@ def test_a_second_run_from_scratch_gives_identical_bytes(run, tmp_path):
               (again / "results" / "report" / "index.html").read_text(encoding="utf-8").splitlines()]
     changed = [a for a, b in zip(*report) if a != b]
     assert len(report[0]) == len(report[1]) and all("generated" in line for line in changed), changed[:3]
+
+
+def output_checksums(results: Path) -> dict[str, str]:
+    """SHA-256 of every file under the published folders, keyed by its path under ``results/``."""
+    import hashlib
+
+    return {path.relative_to(results).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for folder in PUBLISHED_FOLDERS for path in sorted((results / folder).rglob("*")) if path.is_file()}
+
+
+def test_example_outputs_equal_the_recorded_ones(run, request):
+    """Every table, figure and qc file of the bundled example has the recorded bytes."""
+    project, _ = run
+    actual = output_checksums(project / "results")
+    if request.config.getoption("--update-golden"):
+        RECORDED_OUTPUTS.write_text("".join(f"{digest}  {name}\n" for name, digest in actual.items()),
+                                    encoding="utf-8")
+    recorded = dict(reversed(line.split("  ", 1)) for line in RECORDED_OUTPUTS.read_text(encoding="utf-8").splitlines())
+    assert sorted(actual.keys() - recorded.keys()) == [], "outputs not recorded"
+    assert sorted(recorded.keys() - actual.keys()) == [], "recorded outputs no longer written"
+    assert [name for name in recorded if actual[name] != recorded[name]] == []

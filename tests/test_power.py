@@ -171,6 +171,7 @@ def h1_at_truth(codebook, config, register):
     return ours, direct, settings, n
 
 
+@pytest.mark.slow  # a Monte Carlo study
 def test_h1_power_equals_a_direct_statsmodels_monte_carlo(h1_at_truth):
     """Same simulated samples, independent code: the simulator's scores, statsmodels' MNLogit and
     get_margeff. Every AME and SE agree, so the rejection counts (the power) agree."""
@@ -194,6 +195,7 @@ def test_h1_power_equals_a_direct_statsmodels_monte_carlo(h1_at_truth):
         assert disagree <= int((rows["estimator"] == "firth").sum()), check
 
 
+@pytest.mark.slow  # a Monte Carlo study
 def test_h1_power_matches_the_normal_approximation(codebook, config, register, h1_at_truth):
     """Power ≈ Φ(|AME|/SE(n) − z) + Φ(−|AME|/SE(n) − z), with the AME and SE(n) = SE_N √(N/n) from
     one sample of N = 20,000 firms, within Monte Carlo error."""
@@ -220,6 +222,7 @@ def test_h1_power_matches_the_normal_approximation(codebook, config, register, h
 
 # ---- (b) monotone in n, and the table's arithmetic -------------------------------------------------------
 
+@pytest.mark.slow  # a Monte Carlo study
 def test_power_curves_rise_with_the_sample_size(codebook, config, register):
     """H1 and H7 at the simulator's truth, 3 sizes × 16 nested replicates: no size loses power beyond
     Monte Carlo noise, and the largest size has at least the smallest's power."""

@@ -18,6 +18,9 @@ import pytest
 
 from tests.conftest import ROOT
 
+# whole-pipeline runs: the slow tier (`make test` runs them, `make test-fast` does not)
+pytestmark = pytest.mark.slow
+
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 PREDICTORS = ["logpopul", "selfLR", "age", "educ", "income", "Intercept"]   # the reference's order
 PARTIES = ["weak_democrat", "independent_democrat", "independent", "independent_republican", "weak_republican",
