@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from alliancegov.codebook import Codebook
+from alliancegov.descriptives import mean_confidence_intervals
 from alliancegov.figures import (
     make_figures,
-    mean_confidence_intervals,
     plot_ame_forest,
     plot_choice_coefficients,
     plot_form_by_sector,

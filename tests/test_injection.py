@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from alliancegov.tables import FORMULA_ESCAPE, FORMULA_PREFIXES
+from alliancegov.safe_output import FORMULA_ESCAPE, FORMULA_PREFIXES
 from tests.conftest import copy_project, snakemake
 
 pytestmark = pytest.mark.slow

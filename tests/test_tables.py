@@ -10,19 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliancegov.tables import (
-    form_by_sector_table,
-    neutralise_text_cells,
-    regression_table,
-    suppress_small_cells,
-    suppress_tidy_crosstab,
-    to_docx,
-    to_html,
-    to_latex,
-    to_markdown,
-    write_csv,
-    write_publication_tables,
-)
+from alliancegov.descriptives import form_by_sector_table
+from alliancegov.disclosure import suppress_small_cells, suppress_tidy_crosstab
+from alliancegov.publication import regression_table
+from alliancegov.safe_output import neutralise_text_cells, write_csv
+from alliancegov.table_formats import to_docx, to_html, to_latex, to_markdown, write_publication_tables
 
 
 @pytest.mark.parametrize("dangerous", ["=1+1", "+33 6 12", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
@@ -183,7 +175,7 @@ def test_regression_table_layout_stars_blanks_and_fit(logit, multinomial):
 
 
 def test_regression_table_exponentiated_confidence_intervals_in_french(logit):
-    table = regression_table({"Logit": logit}, statistic="conf_int", exponentiate=True, decimal_mark=",",
+    table = regression_table({"Logit": logit}, statistic="conf_int", exponentiate=True, language="fr",
                              term_labels={"age": "Âge"}, digits=2)
 
     rows = table.set_index("term")
@@ -396,7 +388,7 @@ def test_suppress_tidy_crosstab_hides_counts_and_matching_shares(codebook):
 
 
 def test_form_shares_by_wave_follow_the_wave_order_with_wilson_intervals(codebook):
-    from alliancegov.tables import form_shares_by_wave
+    from alliancegov.descriptives import form_shares_by_wave
 
     analysis = pd.DataFrame({
         "wave": ["w2025"] * 10 + ["w2024"] * 4,
@@ -415,7 +407,8 @@ def test_form_shares_by_wave_follow_the_wave_order_with_wilson_intervals(codeboo
 
 
 def test_descriptive_table_shows_means_counts_and_suppresses_small_cells(codebook):
-    from alliancegov.tables import descriptive_table, to_markdown
+    from alliancegov.publication import descriptive_table
+    from alliancegov.table_formats import to_markdown
 
     analysis = pd.DataFrame({
         "governance_form": ["repeated_contract"] * 12 + ["joint_venture"] * 8,

@@ -203,6 +203,23 @@ class Codebook:
         return self.label_or_name(term, language)
 
 
+def codebook_categorical(values: pd.Series, codebook: Codebook, variable: str) -> pd.Series:
+    """``values`` as a categorical whose categories are the answers of ``variable`` in code order.
+
+    Input: a Series of canonical answer names (missing values allowed). Output: a
+    categorical Series with the same index. Raises ``ValueError`` if a non-missing value
+    is not an answer of ``variable``, rather than silently turning it into a missing value.
+    """
+    answers = codebook.answer_names(variable)
+    text = values.astype("string")
+    unknown = text.notna() & ~text.isin(answers)
+    if unknown.any():
+        raise ValueError(
+            f"{variable}: values not in the codebook: {sorted(set(text[unknown]))}; expected one of {answers}"
+        )
+    return pd.Series(pd.Categorical(text, categories=answers), index=values.index, name=values.name)
+
+
 def _only_choices(answers: pd.Series, allowed: set[str]) -> pd.Series:
     """Per answer of a select_multiple question: missing, or only choices in ``allowed``.
 

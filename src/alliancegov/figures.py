@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook
-from alliancegov.tables import codebook_categorical, form_by_sector_table
+from alliancegov.codebook import Codebook, codebook_categorical
+from alliancegov.descriptives import form_by_sector_table, likert_shares, mean_confidence_intervals
+from alliancegov.formatting import number_format
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -433,30 +434,6 @@ def plot_kaplan_meier(curves: pd.DataFrame, codebook: Codebook, group: str, lang
     return figure
 
 
-def mean_confidence_intervals(values: pd.Series, groups: pd.Series, level: float = 0.95) -> pd.DataFrame:
-    """Mean of ``values`` in each group with a t-based confidence interval.
-
-    Input: two aligned Series; ``groups`` may be categorical, in which case every category
-    gets a row (empty ones with ``n`` = 0). Missing values are left out. Output: one row
-    per group with ``group, n, mean, conf_low, conf_high``; the interval is
-    mean ± t(level, n − 1) · sd / √n and is NaN when ``n`` < 2.
-    """
-    from scipy import stats
-
-    summary = values.groupby(groups, observed=False).agg(["count", "mean", "std"])
-    summary.index.name = "group"
-    n = summary["count"].astype("int64")
-    half_width = stats.t.ppf((1 + level) / 2, (n - 1).where(n > 1)) * summary["std"] / np.sqrt(n)
-    return pd.DataFrame(
-        {
-            "n": n,
-            "mean": summary["mean"],
-            "conf_low": summary["mean"] - half_width,
-            "conf_high": summary["mean"] + half_width,
-        }
-    ).reset_index()
-
-
 def plot_performance_by_form(analysis: pd.DataFrame, outcome: str, codebook: Codebook, language: str,
                              form: str = FORM) -> Figure:
     """Mean of ``outcome`` by ``form`` (the governance form) with t-based 95% CIs (point ranges).
@@ -542,12 +519,6 @@ def with_count(label: str, n: int, language: str, width: int = LABEL_WIDTH_CHARS
     return wrap(f"{label} {count}", width)
 
 
-def decimal(value: float, language: str) -> str:
-    """``value`` written with ``g`` formatting and the decimal comma in French."""
-    written = f"{value:g}"
-    return written.replace(".", ",") if language == "fr" else written
-
-
 def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: str) -> Figure:
     """Cronbach's alpha with its confidence interval and McDonald's omega per scale, pooled waves.
 
@@ -568,8 +539,9 @@ def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: st
     positions = np.arange(len(scales))[::-1]
     with themed_figure(1.3 + 0.36 * len(scales)) as (figure, axes):
         ax = axes[0, 0]
-        ax.axvline(RELIABILITY_THRESHOLD, color="0.3", linestyle="--", linewidth=0.8,
-                   label=text("reliability_threshold", language, value=decimal(RELIABILITY_THRESHOLD, language)))
+        threshold = text("reliability_threshold", language,
+                         value=number_format(language).general(RELIABILITY_THRESHOLD))
+        ax.axvline(RELIABILITY_THRESHOLD, color="0.3", linestyle="--", linewidth=0.8, label=threshold)
         ax.errorbar(
             rows["alpha"], positions + 0.12,
             xerr=[rows["alpha"] - rows["alpha_conf_low"], rows["alpha_conf_high"] - rows["alpha"]],
@@ -591,25 +563,9 @@ def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: st
         format_numbers(ax.xaxis, language)
         handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
         keys = [text("alpha_with_ci", language, level=95), text("omega", language),
-                text("reliability_threshold", language, value=decimal(RELIABILITY_THRESHOLD, language))]
+                threshold]
         figure.legend([handles[key] for key in keys], keys, loc="outside lower center", ncols=3, frameon=False)
     return figure
-
-
-def likert_shares(answers: pd.DataFrame, codes: list[int]) -> pd.DataFrame:
-    """Share of each answer code among the valid answers of each item; rows = items, columns = codes.
-
-    Input: one numeric column per item (missing answers as NaN). Raises if an answer is not
-    among ``codes``. Output also has ``n``, the number of valid answers.
-    """
-    values = answers.stack().dropna()
-    unknown = sorted(set(values) - set(codes))
-    if unknown:
-        raise ValueError(f"answers outside the value set {codes}: {unknown[:5]}")
-    counts = pd.DataFrame({code: (answers == code).sum() for code in codes}).reindex(answers.columns)
-    n = counts.sum(axis=1)
-    shares = counts.div(n.where(n > 0), axis=0)
-    return shares.assign(n=n.astype("int64"))
 
 
 def plot_likert_diverging(
@@ -836,11 +792,6 @@ ALLUVIAL_CURVE_POINTS = 48
 ALLUVIAL_LABEL_POINT = 2         # where along a band its count is written
 
 
-def _count_text(n: int, language: str) -> str:
-    written = f"{n:,}"
-    return written.replace(",", "\u202f") if language == "fr" else written
-
-
 def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str, *,
                          totals: pd.DataFrame | None = None, outcome: str = FORM, minimum_cell: int = 5) -> Figure:
     """Alluvial plot of the governance forms of firms across consecutive waves.
@@ -921,7 +872,7 @@ def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str
                     # Next to the bar the bands of a segment are still stacked apart, whereas
                     # further on crossing bands would put their counts on top of each other.
                     ax.text(x[ALLUVIAL_LABEL_POINT], upper[ALLUVIAL_LABEL_POINT] - matrix[i, j] / 2,
-                            _count_text(n, language), ha="left", va="center", fontsize="x-small", color="0.15")
+                            number_format(language).count(n), ha="left", va="center", fontsize="x-small", color="0.15")
         ax.set_xticks(range(len(waves)), [text("wave", language, wave=wave) for wave in waves])
         ax.set_xlim(-0.3, len(waves) - 0.7)
         ax.set_ylim(0, tallest + gap * k)
@@ -939,7 +890,7 @@ def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str
 def plot_form_shares_by_wave(shares: pd.DataFrame, codebook: Codebook, language: str, outcome: str = FORM) -> Figure:
     """Share of each governance form in each survey wave, with its interval.
 
-    Input: :func:`alliancegov.tables.form_shares_by_wave`'s table (``wave``, ``outcome``,
+    Input: :func:`alliancegov.descriptives.form_shares_by_wave`'s table (``wave``, ``outcome``,
     ``wave_n``, ``share``, ``conf_low``, ``conf_high``), waves in their survey order. Each form is
     a line across waves, slightly dodged so that intervals do not overlap; waves are labelled with
     their number of firms.
@@ -1014,7 +965,7 @@ def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, targ
     hypotheses = list(dict.fromkeys(table["hypothesis"]))
     sizes = sorted(table["n"].unique())
     palette = sns.color_palette("colorblind")
-    note = POWER_TEXT["note"][language].format(alpha=decimal(alpha, language))
+    note = POWER_TEXT["note"][language].format(alpha=number_format(language).general(alpha))
     if bootstrap_replicates and (table["table"] == "misalignment").any():
         note += POWER_TEXT["note_bootstrap"][language].format(b=bootstrap_replicates)
     with themed_figure(0.9 + 2.3 * len(hypotheses), nrows=len(hypotheses), ncols=1, sharex=True) as (figure, axes):
@@ -1057,11 +1008,10 @@ def power_size_labels(sizes: list[int], language: str, min_ratio: float = 1.4) -
     for n in sorted(sizes, reverse=True):
         show = kept is None or kept / n >= min_ratio
         kept = n if show else kept
-        written = f"{int(n):,}".replace(",", "\u202f" if language == "fr" else ",")
-        labels.append(written if show else "")
+        labels.append(number_format(language).count(n) if show else "")
     return labels[::-1]
 
 
 def text_target(value: float, language: str) -> str:
     """The target-power line's legend entry (``0,8`` in French)."""
-    return POWER_TEXT["target"][language].format(value=decimal(value, language))
+    return POWER_TEXT["target"][language].format(value=number_format(language).general(value))

@@ -164,12 +164,12 @@ def publishable_panel_tables(tables: dict[str, pd.DataFrame], minimum: int = 5) 
 
     Transition counts are cross-tabs of firms: in each pair of waves (and pooled), counts under
     ``minimum`` and their row shares are suppressed with secondary suppression
-    (``alliancegov.tables.suppress_tidy_crosstab``; row totals stay). The pooled pattern also
+    (``alliancegov.disclosure.suppress_tidy_crosstab``; row totals stay). The pooled pattern also
     hides the matching cells' counts, probabilities and intervals in the Markov table (they
     would give the counts back from the row totals) and the pair counts of the deepening tests;
     those tests' estimates, a difference of two probabilities, stay.
     """
-    from alliancegov.tables import suppress_tidy_crosstab
+    from alliancegov.disclosure import suppress_tidy_crosstab
 
     counts = tables["transition_counts"]
     if counts.empty:

@@ -14,11 +14,12 @@ import importlib.metadata
 import platform
 import re
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from alliancegov.formatting import number_format
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -167,12 +168,6 @@ COLUMN_LABELS = {
 }
 
 
-def decimal_formatter(language: str, decimals: int = TABLE_DECIMALS) -> Callable[[float], str]:
-    """Formatter writing a float with ``decimals`` decimals, with a decimal comma in French."""
-    separator = "," if language == "fr" else "."
-    return lambda value: f"{value:.{decimals}f}".replace(".", separator)
-
-
 def table_html(table: pd.DataFrame, language: str) -> Markup:
     """``table`` as an escaped HTML table: known column names translated, floats with 3 decimals.
 
@@ -182,9 +177,9 @@ def table_html(table: pd.DataFrame, language: str) -> Markup:
     from markupsafe import Markup
 
     labelled = table.rename(columns=COLUMN_LABELS[language])
-    html = labelled.to_html(
-        escape=True, index=False, float_format=decimal_formatter(language), na_rep="", border=0, classes="data"
-    )
+    numbers = number_format(language)
+    html = labelled.to_html(escape=True, index=False, float_format=lambda value: numbers.fixed(value, TABLE_DECIMALS),
+                            na_rep="", border=0, classes="data")
     return Markup(html)
 
 

@@ -3,12 +3,13 @@ report: "../report/workflow.rst"
 
 import hashlib
 import os
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
 import yaml
 from snakemake.utils import validate
+
+from alliancegov.code_hash import PACKAGE_DIR, code_hash
 
 
 validate(config, "../schemas/config.schema.yaml")
@@ -22,7 +23,7 @@ if WAVES["wave"].duplicated().any():
 
 CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in ("variables.csv", "value_sets.csv", "scales.csv")]
 RULES_DIR = Path(workflow.current_basedir)  # report() captions are paths relative to this folder
-PACKAGE = Path(importlib.util.find_spec("alliancegov").origin).parent  # the installed package the jobs import
+SCRIPTS_DIR = RULES_DIR.parent / "scripts"
 
 
 wildcard_constraints:
@@ -30,12 +31,11 @@ wildcard_constraints:
     part=r"\d+",
 
 
-def source_hash(*modules):
-    """Hash of the package modules a job runs, so that editing one re-runs only its jobs."""
-    digest = hashlib.sha256()
-    for module in ("__init__", "runtime", *modules):
-        digest.update((PACKAGE / f"{module}.py").read_bytes())
-    return digest.hexdigest()[:16]
+def script_code(script):
+    """The hash of every package module the rule's script reaches through its imports
+    (alliancegov.code_hash, read from the source when the DAG is built): as a param, it re-runs
+    the rule exactly when one of those modules changes."""
+    return code_hash(SCRIPTS_DIR / f"{script}.py")
 
 
 def caption(name):
@@ -139,7 +139,7 @@ FIGURE_PARAMS = dict(
     outcome=config["choice"]["outcome"],
     group=config["figures"]["group"],
     minimum_cell=config["disclosure"]["minimum_cell"],
-    code=source_hash("codebook", "figures", "tables"),
+    code=script_code("figures"),
 )
 CHOICE_BOOTSTRAP = config["choice"].get("bootstrap_replicates", 0) > 0 and config["choice"].get("cov_type") != "design"
 BOOTSTRAP_PARTS = range(config["choice"].get("bootstrap_jobs", 2))

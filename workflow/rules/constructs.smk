@@ -15,7 +15,7 @@ rule constructs:
             category="2. Measurement",
         ),
     params:
-        code=source_hash("codebook", "constructs", "tables"),
+        code=script_code("constructs"),
     benchmark:
         "results/benchmarks/constructs.tsv"
     log:

@@ -10,7 +10,7 @@ rule ingest:
         # only what the job reads, so that a new column or another wave's row in the sheet re-runs nothing
         format=lambda wildcards: WAVES.loc[wildcards.wave, "format"],
         settings=config["ingest"],
-        code=source_hash("codebook", "ingest"),
+        code=script_code("ingest"),
     benchmark:
         "results/benchmarks/ingest/{wave}.tsv"
     log:
@@ -34,7 +34,7 @@ rule clean:
     params:
         year=lambda wildcards: int(WAVES.loc[wildcards.wave, "year"]),
         qc=config["qc"],
-        code=source_hash("codebook", "clean", "tables"),
+        code=script_code("clean"),
     benchmark:
         "results/benchmarks/clean/{wave}.tsv"
     log:
@@ -74,7 +74,7 @@ rule pool:
         respondents="results/qc/nonresponse_respondents.csv",
     params:
         rules=config["qc"]["exclusion_rules"],
-        code=source_hash("clean", "tables"),
+        code=script_code("pool"),
     benchmark:
         "results/benchmarks/pool.tsv"
     log:

@@ -17,11 +17,7 @@ rule choice:
     params:
         spec=config["choice"],
         missing_data=config["missing_data"],
-        code=source_hash(
-            "codebook", "choice", "stats/__init__", "stats/tidy", "stats/mnl", "stats/mnl_tests",
-            "stats/separation", "stats/firth", "stats/bootstrap", "stats/ordinal", "stats/predictive",
-            "stats/imputation", "tables",
-        ),
+        code=script_code("choice"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -44,7 +40,7 @@ rule choice_bootstrap_part:
     params:
         spec=config["choice"],
         parts=len(BOOTSTRAP_PARTS),
-        code=source_hash("codebook", "choice", "stats/__init__", "stats/tidy", "stats/mnl", "stats/bootstrap"),
+        code=script_code("choice_bootstrap_part"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -72,7 +68,7 @@ rule choice_bootstrap:
         ),
     params:
         spec=config["choice"],
-        code=source_hash("codebook", "choice", "stats/__init__", "stats/tidy", "stats/mnl", "stats/bootstrap", "tables"),
+        code=script_code("choice_bootstrap"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -106,10 +102,7 @@ rule performance:
         settings={key: config.get(key, {}) for key in ("performance", "misalignment", "importance")},
         choice=config["choice"],
         missing_data=config["missing_data"],
-        code=source_hash(
-            "performance", "choice", "stats/__init__", "stats/tidy", "stats/imputation", "stats/mnl",
-            "stats/ordinal", "stats/selection", "stats/importance", "stats/bootstrap", "tables",
-        ),
+        code=script_code("performance"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -133,9 +126,7 @@ rule misalignment_bootstrap_part:
         settings=MISALIGNMENT_SETTINGS,
         choice=config["choice"],
         parts=len(MISALIGNMENT_PARTS),
-        code=source_hash(
-            "performance", "choice", "stats/__init__", "stats/mnl", "stats/selection", "stats/bootstrap",
-        ),
+        code=script_code("misalignment_bootstrap_part"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -164,9 +155,7 @@ rule misalignment:
     params:
         settings=MISALIGNMENT_SETTINGS,
         choice=config["choice"],
-        code=source_hash(
-            "performance", "choice", "stats/__init__", "stats/mnl", "stats/selection", "stats/bootstrap", "tables",
-        ),
+        code=script_code("misalignment"),
     threads: 1
     resources:
         mem_mb=2000,
@@ -196,7 +185,7 @@ rule hypotheses:
         ),
     params:
         language=config["language"],
-        code=source_hash("hypotheses", "performance", "choice", "stats/survival", "stats/ordinal", "tables"),
+        code=script_code("hypotheses"),
     benchmark:
         "results/benchmarks/hypotheses.tsv"
     log:

@@ -4,10 +4,6 @@
 
 POWER = config["power"]   # defaults from the schema when the config has no power block
 POWER_SETTINGS = {key: config[key] for key in ("power", "choice", "performance", "misalignment")}
-POWER_CODE = source_hash(
-    "power", "simulate", "codebook", "constructs", "choice", "performance", "hypotheses", "stats/__init__",
-    "stats/tidy", "stats/mnl", "stats/separation", "stats/firth", "stats/bootstrap", "stats/selection",
-)
 
 
 rule power_truth:
@@ -21,9 +17,9 @@ rule power_truth:
         calibration="results/interim/power/calibration.csv",
     params:
         settings=POWER_SETTINGS,
-        code=POWER_CODE,
+        code=script_code("power_truth"),
         # the simulator's parameters live in the package, beside its code
-        truth=lambda wildcards: hashlib.sha256((PACKAGE / "truth.yaml").read_bytes()).hexdigest()[:16],
+        truth=lambda wildcards: hashlib.sha256((PACKAGE_DIR / "truth.yaml").read_bytes()).hexdigest()[:16],
     threads: 1
     resources:
         mem_mb=1500,  # measured peak 0.55 GB (100,000 simulated firms)
@@ -49,7 +45,7 @@ rule power_replicates:
         chunk=r"\d+",
     params:
         settings=POWER_SETTINGS,
-        code=POWER_CODE,
+        code=script_code("power_replicates"),
     threads: 1
     resources:
         mem_mb=600,  # measured peak 0.25 GB at 1,000 firms
@@ -84,7 +80,7 @@ rule power_summary:
     params:
         settings=POWER_SETTINGS,
         language=config["language"],
-        code=source_hash("power", "figures", "tables", "codebook"),
+        code=script_code("power_summary"),
     threads: 1
     resources:
         mem_mb=600,

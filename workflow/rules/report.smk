@@ -87,8 +87,8 @@ rule report:
         title=config["report"]["title"],
         descriptives=config["figures"]["descriptives"],
         minimum_cell=config["disclosure"]["minimum_cell"],
-        code=source_hash("codebook", "report", "tables"),
-        template=lambda wildcards: hashlib.sha256((PACKAGE / "templates" / "report.html.j2").read_bytes()).hexdigest()[:16],
+        code=script_code("report"),
+        template=lambda wildcards: hashlib.sha256((PACKAGE_DIR / "templates" / "report.html.j2").read_bytes()).hexdigest()[:16],
     benchmark:
         "results/benchmarks/report.tsv"
     log:
@@ -125,7 +125,7 @@ rule publication_tables:
         descriptives=config["figures"]["descriptives"],
         outcome=config["choice"]["outcome"],
         minimum_cell=config["disclosure"]["minimum_cell"],
-        code=source_hash("codebook", "tables"),
+        code=script_code("publication_tables"),
     benchmark:
         "results/benchmarks/publication_tables.tsv"
     log:

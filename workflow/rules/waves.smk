@@ -48,8 +48,7 @@ rule waves:
         waves=WAVE_ORDER,
         language=config["language"],
         minimum_cell=config["disclosure"]["minimum_cell"],
-        code=source_hash("codebook", "choice", "panel", "tables", "figures", "stats/__init__", "stats/tidy",
-                         "stats/mnl", "stats/mnl_tests", "stats/transitions"),
+        code=script_code("waves"),
     threads: 1
     resources:
         mem_mb=2000,

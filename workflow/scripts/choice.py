@@ -3,7 +3,7 @@ import pandas as pd
 from alliancegov.choice import ChoiceSpec, analyse_choice
 from alliancegov.codebook import Codebook
 from alliancegov.runtime import start_job
-from alliancegov.tables import write_csv
+from alliancegov.safe_output import write_csv
 
 log = start_job(snakemake.log[0])
 spec = ChoiceSpec.from_config(snakemake.params.spec, snakemake.params.missing_data)

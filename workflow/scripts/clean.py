@@ -3,7 +3,7 @@ import pandas as pd
 from alliancegov.clean import QualitySettings, clean_wave
 from alliancegov.codebook import Codebook
 from alliancegov.runtime import start_job
-from alliancegov.tables import write_csv
+from alliancegov.safe_output import write_csv
 
 log = start_job(snakemake.log[0])
 codebook = Codebook.from_dir(snakemake.config["codebook"])

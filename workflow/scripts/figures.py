@@ -4,9 +4,11 @@ import pandas as pd
 import yaml
 
 from alliancegov.codebook import Codebook
+from alliancegov.descriptives import form_by_sector_table
+from alliancegov.disclosure import suppress_tidy_crosstab
 from alliancegov.figures import make_figures
 from alliancegov.runtime import start_job
-from alliancegov.tables import form_by_sector_table, suppress_tidy_crosstab, write_csv
+from alliancegov.safe_output import write_csv
 
 log = start_job(snakemake.log[0])
 codebook = Codebook.from_dir(snakemake.config["codebook"])

@@ -3,7 +3,7 @@ import yaml
 
 from alliancegov.hypotheses import evaluate_register
 from alliancegov.runtime import start_job
-from alliancegov.tables import write_csv
+from alliancegov.safe_output import write_csv
 
 log = start_job(snakemake.log[0])
 with open(snakemake.input.register, encoding="utf-8") as handle:

@@ -4,8 +4,8 @@ from alliancegov.choice import ChoiceSpec, DesignBuilder
 from alliancegov.codebook import Codebook
 from alliancegov.performance import misalignment_inputs, misalignment_intervals
 from alliancegov.runtime import start_job
+from alliancegov.safe_output import write_csv
 from alliancegov.stats.bootstrap import result_from_frames
-from alliancegov.tables import write_csv
 
 log = start_job(snakemake.log[0])
 codebook = Codebook.from_dir(snakemake.config["codebook"])

@@ -4,7 +4,7 @@ from alliancegov.choice import ChoiceSpec, DesignBuilder
 from alliancegov.codebook import Codebook
 from alliancegov.performance import analyse_performance
 from alliancegov.runtime import start_job
-from alliancegov.tables import write_csv
+from alliancegov.safe_output import write_csv
 
 log = start_job(snakemake.log[0])
 codebook = Codebook.from_dir(snakemake.config["codebook"])

@@ -2,7 +2,7 @@ import pandas as pd
 
 from alliancegov.clean import CleanWave, pool_waves
 from alliancegov.runtime import start_job
-from alliancegov.tables import write_csv
+from alliancegov.safe_output import write_csv
 
 log = start_job(snakemake.log[0])
 

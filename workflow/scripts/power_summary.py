@@ -7,7 +7,7 @@ from alliancegov.codebook import Codebook
 from alliancegov.figures import FIGURE_FORMATS, power_curves, save_figure
 from alliancegov.power import PowerSettings, power_table
 from alliancegov.runtime import start_job
-from alliancegov.tables import write_csv
+from alliancegov.safe_output import write_csv
 
 log = start_job(snakemake.log[0])
 register = yaml.safe_load(Path(snakemake.input.register).read_text(encoding="utf-8"))

@@ -6,8 +6,8 @@ import yaml
 from alliancegov.codebook import Codebook
 from alliancegov.power import PowerSettings, calibrate_penalty, truth_at_estimates
 from alliancegov.runtime import start_job
+from alliancegov.safe_output import write_csv
 from alliancegov.simulate import load_truth
-from alliancegov.tables import write_csv
 
 log = start_job(snakemake.log[0])
 settings = snakemake.params.settings

@@ -3,8 +3,8 @@ from pathlib import Path
 import pandas as pd
 
 from alliancegov.codebook import Codebook
+from alliancegov.publication import descriptive_table, publication_set
 from alliancegov.runtime import start_job
-from alliancegov.tables import descriptive_table, publication_set
 
 log = start_job(snakemake.log[0])
 params = snakemake.params

@@ -5,9 +5,9 @@ from pathlib import Path
 import pandas as pd
 
 from alliancegov.codebook import Codebook
+from alliancegov.publication import descriptive_table
 from alliancegov.report import hypotheses_summary, methods_notes, read_caption, render_report, write_report
 from alliancegov.runtime import start_job
-from alliancegov.tables import descriptive_table
 
 log = start_job(snakemake.log[0])
 inputs = snakemake.input

@@ -2,10 +2,12 @@ import pandas as pd
 
 from alliancegov.choice import ChoiceSpec, wave_tables
 from alliancegov.codebook import Codebook
+from alliancegov.descriptives import form_shares_by_wave
+from alliancegov.disclosure import suppress_tidy_crosstab
 from alliancegov.figures import plot_form_shares_by_wave, save_figure, transitions_alluvial
 from alliancegov.panel import PANEL_FILES, panel_transitions, publishable_panel_tables
 from alliancegov.runtime import start_job
-from alliancegov.tables import form_shares_by_wave, suppress_tidy_crosstab, write_csv
+from alliancegov.safe_output import write_csv
 
 log = start_job(snakemake.log[0])
 params, output = snakemake.params, snakemake.output

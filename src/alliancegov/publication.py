@@ -1,0 +1,271 @@
+"""The papers' tables: models side by side (as R's modelsummary or Stata's esttab) and the
+descriptive "Table 1", rendered in every publication format by :mod:`alliancegov.table_formats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from alliancegov.codebook import Codebook, codebook_categorical
+from alliancegov.disclosure import SUPPRESSION_MARKER, suppress_small_cells
+from alliancegov.formatting import NumberFormat, number_format
+from alliancegov.table_formats import LABEL_COLUMN, PART_COLUMN, write_publication_tables
+
+
+def significance_stars(p_value: float, stars: Sequence[float] = (0.1, 0.05, 0.01)) -> str:
+    """One ``*`` per threshold in ``stars`` that ``p_value`` is strictly below; ``""`` if missing.
+
+    >>> [significance_stars(p) for p in (0.009, 0.04, 0.09, 0.2, 0.05)]
+    ['***', '**', '*', '', '*']
+    """
+    if p_value is None or pd.isna(p_value):
+        return ""
+    return "*" * sum(float(p_value) < threshold for threshold in stars)
+
+
+def _model_rows(tidy: pd.DataFrame, name: str, statistic: str, needs_p: bool) -> pd.DataFrame:
+    """The rows of one tidy table keyed by ``(outcome, term)``; ``outcome`` is ``None`` if absent."""
+    needed = ["term", "estimate"]
+    needed += ["std_error"] if statistic == "std_error" else ["conf_low", "conf_high"]
+    needed += ["p_value"] if needs_p else []
+    missing = [column for column in needed if column not in tidy.columns]
+    if missing:
+        raise ValueError(f"model {name!r}: missing columns {missing}")
+    rows = tidy.assign(outcome=tidy["outcome"] if "outcome" in tidy.columns else None)
+    rows = rows.assign(outcome=rows["outcome"].astype(object).where(rows["outcome"].notna(), None))
+    duplicated = rows.duplicated(["outcome", "term"])
+    if duplicated.any():
+        raise ValueError(f"model {name!r}: duplicated terms {rows.loc[duplicated, 'term'].tolist()}")
+    return rows
+
+
+def _ordered_keys(tables: Sequence[pd.DataFrame]) -> list[tuple[object, object]]:
+    """``(outcome, term)`` keys in order of first appearance, grouped by outcome (first appearance)."""
+    keys: dict[object, dict[object, None]] = {}
+    for rows in tables:
+        for outcome, term in zip(rows["outcome"], rows["term"]):
+            keys.setdefault(outcome, {}).setdefault(term, None)
+    return [(outcome, term) for outcome, terms in keys.items() for term in terms]
+
+
+def _cell_pair(row: pd.Series, *, statistic: str, stars: Sequence[float], digits: int, exponentiate: bool,
+               numbers: NumberFormat) -> tuple[str, str]:
+    """The estimate cell (with stars) and the statistic cell of one tidy row."""
+    estimate = float(row["estimate"]) if pd.notna(row["estimate"]) else np.nan
+    scale = np.exp(estimate) if exponentiate else estimate
+    shown = numbers.fixed(scale, digits)
+    if shown:
+        shown += significance_stars(row.get("p_value"), stars) if stars else ""
+    if statistic == "std_error":
+        se = float(row["std_error"]) if pd.notna(row["std_error"]) else np.nan
+        se = scale * se if exponentiate else se  # delta method: d exp(b) = exp(b) db
+        text = numbers.fixed(se, digits)
+        return shown, f"({text})" if text else ""
+    bounds = [float(row[c]) if pd.notna(row[c]) else np.nan for c in ("conf_low", "conf_high")]
+    low, high = (numbers.fixed(np.exp(b) if exponentiate else b, digits) for b in bounds)
+    separator = "; " if numbers.decimal_mark == "," else ", "
+    return shown, f"[{low}{separator}{high}]" if low and high else ""
+
+
+def _fit_rows(fit: dict[str, dict[str, object]], names: Sequence[str], digits: int,
+              numbers: NumberFormat) -> list[dict[str, str]]:
+    """One row per fit statistic (first-appearance order); blank where a model lacks it."""
+    unknown = [name for name in fit if name not in names]
+    if unknown:
+        raise ValueError(f"fit statistics for unknown models {unknown}; models are {list(names)}")
+    statistics = dict.fromkeys(key for name in names for key in fit.get(name, {}))
+    return [
+        {PART_COLUMN: "fit", LABEL_COLUMN: str(key)}
+        | {name: numbers.fixed(fit.get(name, {}).get(key), digits) for name in names}
+        for key in statistics
+    ]
+
+
+def _note_lines(*, statistic: str, stars: Sequence[float], exponentiate: bool, se_type: str | None,
+                numbers: NumberFormat) -> list[str]:
+    """The notes under a regression table: star thresholds, then what the bracketed numbers are."""
+    lines = []
+    if stars:
+        thresholds = sorted(stars, reverse=True)
+        lines.append(", ".join(f"{'*' * (i + 1)} p < {numbers.general(t)}"
+                               for i, t in enumerate(thresholds)))
+    if statistic == "std_error":
+        kind = f"{se_type} standard errors" if se_type else "Standard errors"
+        kind = kind[0].upper() + kind[1:]
+        lines.append(f"{kind} in parentheses" + (" (delta method: exp(b)·se)." if exponentiate else "."))
+    else:
+        lines.append("Confidence intervals in brackets." + (f" Standard errors: {se_type}." if se_type else ""))
+    if exponentiate:
+        lines.append("Exponentiated coefficients (odds or relative-risk ratios); p-values test a ratio of 1.")
+    return lines
+
+
+def regression_table(models: dict[str, pd.DataFrame], *, statistic: Literal["std_error", "conf_int"] = "std_error",
+                     stars: Sequence[float] | None = (0.1, 0.05, 0.01), digits: int = 3, exponentiate: bool = False,
+                     fit: dict[str, dict[str, float]] | None = None, term_labels: dict | None = None,
+                     language: str = "en", se_type: str | None = None) -> pd.DataFrame:
+    """Models side by side, two rows per term, as R's modelsummary or Stata's esttab.
+
+    Input: ``models`` maps a column name to a tidy table with one row per term and columns
+    ``term, estimate`` plus ``std_error`` (``statistic="std_error"``) or ``conf_low, conf_high``
+    (``"conf_int"``), ``p_value`` (unless ``stars`` is empty) and optionally ``outcome``
+    (multinomial equations); other columns are ignored. ``fit`` maps model names to fit
+    statistics (``{"N": 250, "Pseudo R²": 0.12, "AIC": 610.4}``): Python/NumPy integers are
+    shown as integers, floats with ``digits`` decimals, strings as given. ``term_labels`` maps
+    terms and outcome names to display labels. ``se_type`` (e.g. ``"HC1 robust"``) goes in the note.
+
+    Output: a DataFrame of strings with columns ``part, term, <model names in order>``:
+
+    - per term an ``estimate`` row (``"0.123**"``; label in ``term``, ``"outcome: term"`` when the
+      model has an ``outcome`` column, rows grouped by outcome in order of first appearance)
+      and a ``statistic`` row (``"(0.045)"`` or ``"[0.01, 0.23]"``, blank label); a model lacking
+      a term has blank cells;
+    - one ``fit`` row per statistic in ``fit``;
+    - ``note`` rows (text in ``term``, model cells blank): star thresholds (``"* p < 0.1, ** p <
+      0.05, *** p < 0.01"``; a star per threshold that ``p`` is strictly below), the statistic
+      shown and ``se_type``.
+
+    ``exponentiate=True`` shows ``exp(estimate)``, ``exp(conf_low)``, ``exp(conf_high)`` and
+    ``exp(estimate)·std_error`` (delta method); p-values are unchanged. ``language="fr"``
+    writes ``0,123`` and CIs as ``[0,01; 0,23]``. Negative numbers keep ASCII ``-`` (which
+    :func:`write_csv` neutralises as a formula prefix: publish with the writers below).
+    """
+    if statistic not in ("std_error", "conf_int"):
+        raise ValueError(f"statistic must be 'std_error' or 'conf_int', not {statistic!r}")
+    if not models:
+        raise ValueError("no models")
+    names = [str(name) for name in models]
+    clashes = {PART_COLUMN, LABEL_COLUMN} & set(names)
+    if clashes or len(set(names)) != len(names):
+        raise ValueError(f"model names must be unique and not {sorted({PART_COLUMN, LABEL_COLUMN})}: {names}")
+    stars = tuple(stars or ())
+    labels = term_labels or {}
+    numbers = number_format(language)
+    tables = [_model_rows(tidy, name, statistic, bool(stars)) for name, tidy in zip(names, models.values())]
+    indexed = [rows.set_index(["outcome", "term"]) for rows in tables]
+    formatting = dict(statistic=statistic, stars=stars, digits=digits, exponentiate=exponentiate,
+                      numbers=numbers)
+    records = []
+    for outcome, term in _ordered_keys(tables):
+        label = str(labels.get(term, term))
+        if outcome is not None:
+            label = f"{labels.get(outcome, outcome)}: {label}"
+        estimate_row = {PART_COLUMN: "estimate", LABEL_COLUMN: label}
+        statistic_row = {PART_COLUMN: "statistic", LABEL_COLUMN: ""}
+        for name, rows in zip(names, indexed):
+            present = (outcome, term) in rows.index
+            cells = _cell_pair(rows.loc[(outcome, term)], **formatting) if present else ("", "")
+            estimate_row[name], statistic_row[name] = cells
+        records += [estimate_row, statistic_row]
+    records += _fit_rows(fit or {}, names, digits, numbers)
+    notes = _note_lines(statistic=statistic, stars=stars, exponentiate=exponentiate, se_type=se_type,
+                        numbers=numbers)
+    records += [{PART_COLUMN: "note", LABEL_COLUMN: line} | dict.fromkeys(names, "") for line in notes]
+    return pd.DataFrame.from_records(records, columns=[PART_COLUMN, LABEL_COLUMN, *names]).astype(object)
+
+
+DESCRIPTIVE_TEXT = {
+    "fr": {"all": "Ensemble", "mean_sd": "moyenne (é.-t.)", "n_pct": "n (%)",
+           "note": "Moyenne (écart-type) ou effectif (% de la colonne). {marker} : case de moins de {minimum} "
+                   "entreprises masquée, avec masquage secondaire."},
+    "en": {"all": "All", "mean_sd": "mean (SD)", "n_pct": "n (%)",
+           "note": "Mean (standard deviation) or count (% of the column). {marker}: cell of fewer than {minimum} "
+                   "firms suppressed, with secondary suppression."},
+}
+
+
+def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous: Sequence[str],
+                      categorical: Sequence[str], by: str, language: str, minimum_cell: int = 5,
+                      digits: int = 2) -> pd.DataFrame:
+    """A paper's "Table 1": the model variables overall and by ``by`` (the governance form).
+
+    Input: the analysis frame, one row per firm. ``continuous`` variables show mean (SD) over
+    their known values; each ``categorical`` variable a header row and one row per codebook
+    answer with count (% of the column), counts under ``minimum_cell`` suppressed with secondary
+    suppression (:func:`suppress_small_cells`; the overall column is the row margin, published).
+    Output: strings, columns ``part`` and ``term`` (labels from the codebook in ``language``),
+    then the overall column and one column per answer of ``by``, each headed with its n; the
+    writers of :func:`write_publication_tables` render it, the ``note`` row as the table note.
+    """
+    text = DESCRIPTIVE_TEXT[language]
+    numbers = number_format(language)
+    groups = codebook_categorical(analysis[by], codebook, by)
+    levels = [level for level in groups.cat.categories if (groups == level).any()]
+    headers = [f"{text['all']} (n = {len(analysis)})"] + [
+        f"{codebook.answer_label(by, level, language)} (n = {int((groups == level).sum())})" for level in levels]
+    rows = []
+    for variable in continuous:
+        values = pd.to_numeric(analysis[variable], errors="coerce")
+        cells = [values] + [values[groups == level] for level in levels]
+        rows.append(["estimate", f"{codebook.label_or_name(variable, language)}, {text['mean_sd']}"]
+                    + [f"{numbers.fixed(v.mean(), digits)} ({numbers.fixed(v.std(), digits)})"
+                       for v in cells])
+    for variable in categorical:
+        answers = codebook_categorical(analysis[variable], codebook, variable)
+        counts = pd.crosstab(answers, groups).reindex(columns=levels, fill_value=0)
+        counts = counts.loc[[a for a in counts.index if counts.loc[a].sum() > 0]]
+        published, hidden = suppress_small_cells(counts, minimum=minimum_cell)
+        column_totals = counts.sum(axis=0)
+        rows.append(["estimate", f"{codebook.label_or_name(variable, language)}, {text['n_pct']}"]
+                    + [""] * (len(levels) + 1))
+        for answer in counts.index:
+            total = int(counts.loc[answer].sum())
+            cells = [f"{total} ({numbers.fixed(100 * total / column_totals.sum(), 1)})"]
+            for level in levels:
+                n = int(counts.at[answer, level])
+                cells.append(SUPPRESSION_MARKER if hidden.at[answer, level]
+                             else f"{n} ({numbers.fixed(100 * n / column_totals[level], 1)})")
+            rows.append(["estimate", f"    {codebook.answer_label(variable, answer, language)}", *cells])
+    rows.append(["note", text["note"].format(marker=SUPPRESSION_MARKER, minimum=minimum_cell)]
+                + [""] * (len(levels) + 1))
+    return pd.DataFrame(rows, columns=[PART_COLUMN, LABEL_COLUMN, *headers])
+
+
+def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame, out_dir: str | Path, *,
+                    language: str, se_type: str, codebook: Codebook | None = None,
+                    descriptives: pd.DataFrame | None = None, outcome: str = "governance_form") -> list[Path]:
+    """The papers' tables in every publication format, from the pipeline's tidy CSVs.
+
+    ``choice_variants`` (model, outcome, term, ... and ``(fit)`` rows; or ``choice_mnl`` alone)
+    gives the choice models side by side as relative-risk ratios; ``performance_ols`` the performance outcomes side by
+    side (the ``by_form`` models with ``se_type`` SEs). With a ``codebook``, terms and the
+    ``outcome`` question's answers are shown by their labels in ``language``. ``descriptives``
+    (:func:`descriptive_table`) is written too. Writes ``choice_models.*``,
+    ``performance_models.*`` and ``descriptives.*`` (.tex, .md, .html, .docx) in ``out_dir``.
+    """
+    out_dir = Path(out_dir)
+    if "model" not in choice_variants:   # no variants configured: the main model alone
+        choice_variants = choice_variants.assign(model="main")
+    coefficients = choice_variants[choice_variants["outcome"] != "(fit)"]
+    fit_rows = choice_variants[choice_variants["outcome"] == "(fit)"]
+    choice_models = {name: rows.drop(columns="model") for name, rows in coefficients.groupby("model", sort=False)}
+    choice_fit = {name: dict(zip(rows["term"], rows["estimate"].astype(float)))
+                  for name, rows in fit_rows.groupby("model", sort=False)}
+    labels = {}
+    if codebook is not None:
+        terms = set(coefficients["term"].astype(str)) | set(performance_ols["term"].astype(str))
+        labels = {term: codebook.term_label(term, language) for term in terms}
+        labels |= {form: codebook.answer_label(outcome, form, language) for form in codebook.answer_names(outcome)}
+    choice = regression_table(choice_models, exponentiate=True, fit=choice_fit, language=language,
+                              se_type=se_type, term_labels=labels)
+    by_form = performance_ols[(performance_ols["model"] == "by_form") & (performance_ols["se_type"] != "cluster")]
+    performance = regression_table({outcome: rows.drop(columns=["outcome", "model", "se_type"])
+                                    for outcome, rows in by_form.groupby("outcome", sort=False)},
+                                   language=language, se_type=str(by_form["se_type"].iloc[0]),
+                                   term_labels=labels)
+    captions = {"fr": ("Choix de la forme de gouvernance : rapports de risques relatifs",
+                       "Performance de l'alliance selon la forme de gouvernance (MCO)",
+                       "Statistiques descriptives selon la forme de gouvernance"),
+                "en": ("Choice of governance form: relative-risk ratios",
+                       "Alliance performance by governance form (OLS)",
+                       "Descriptive statistics by governance form")}[language]
+    paths = (write_publication_tables(choice, out_dir / "choice_models", captions[0], "tab:choice")
+             + write_publication_tables(performance, out_dir / "performance_models", captions[1], "tab:performance"))
+    if descriptives is not None:
+        paths += write_publication_tables(descriptives, out_dir / "descriptives", captions[2], "tab:descriptives")
+    return paths

@@ -1,0 +1,114 @@
+"""Safe, byte-stable output: every CSV the pipeline publishes goes through :func:`write_csv`.
+
+A spreadsheet runs a cell that starts like a formula (CSV injection), and a carriage return in
+a cell splits a row for some readers: :func:`write_csv` neutralises both and writes the same
+bytes on every run. :func:`printable` strips the control characters that XML-based formats
+(Word, SVG) refuse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+# OWASP CSV injection: a spreadsheet evaluates a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+FORMULA_ESCAPE = "'"
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix ``value`` with a single quote if it is a string a spreadsheet would run as a formula.
+
+    Non-string values are returned unchanged.
+
+    >>> neutralise_cell("=HYPERLINK(1)")
+    "'=HYPERLINK(1)"
+    >>> neutralise_cell(-1.5)
+    -1.5
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return FORMULA_ESCAPE + value
+    return value
+
+
+def _may_hold_text(column: pd.Series) -> bool:
+    return (
+        pd.api.types.is_string_dtype(column)
+        or pd.api.types.is_object_dtype(column)
+        or isinstance(column.dtype, pd.CategoricalDtype)
+    ) and not pd.api.types.is_numeric_dtype(column)
+
+
+def map_text_cells(df: pd.DataFrame, cell_function: Callable[[object], object]) -> pd.DataFrame:
+    """A copy of ``df`` with ``cell_function`` applied to every non-missing cell of its text columns.
+
+    Text columns are those of ``str``, object or categorical dtype; numeric and datetime
+    columns are copied unchanged. Columns are addressed by position, so duplicated
+    column names are fine.
+    """
+    mapped = df.copy()
+    for position in range(df.shape[1]):
+        column = df.iloc[:, position]
+        if _may_hold_text(column):
+            mapped.isetitem(position, column.map(cell_function, na_action="ignore"))
+    return mapped
+
+
+def neutralise_text_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` in which text cells and column names cannot run as spreadsheet formulas.
+
+    Input: any DataFrame. Output: same shape, index and dtypes. In text-capable columns
+    (``str``, object or categorical dtype) every string starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading ``'``; column names likewise, since
+    the header row is a cell too. Numeric columns are left untouched, so negative numbers
+    stay numbers.
+    """
+    neutralised = map_text_cells(df, neutralise_cell)
+    neutralised.columns = [neutralise_cell(name) for name in df.columns]
+    return neutralised
+
+
+def _normalise_cell_line_breaks(value: object) -> object:
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def normalise_line_breaks(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells use ``\\n`` for every line break (``\\r\\n`` and ``\\r`` too).
+
+    Python's csv writer only quotes a field holding a character of the line terminator;
+    with ``\\n`` as terminator a bare carriage return would be written unquoted and split
+    the row for every reader. Numeric columns are untouched.
+    """
+    return map_text_cells(df, _normalise_cell_line_breaks)
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as a UTF-8 CSV that is safe to open in a spreadsheet and byte-stable.
+
+    Text cells are neutralised (:func:`neutralise_text_cells`) and their line breaks
+    normalised (:func:`normalise_line_breaks`); the index is dropped;
+    lines end with ``\\n`` whatever the platform; floats use ``%.10g`` so that the last
+    bits of floating-point noise do not change the file between runs. Parent folders are
+    created. Returns the path written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    normalise_line_breaks(neutralise_text_cells(df)).to_csv(
+        path, index=False, lineterminator="\n", float_format="%.10g", encoding="utf-8"
+    )
+    return path
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: line breaks become spaces, other control characters (invalid in XML) go."""
+    return CONTROL_CHARACTERS.sub("", " ".join(str(text).splitlines()))
