@@ -11,6 +11,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/constructs.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/waves.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/power.smk"
 
@@ -23,8 +24,10 @@ rule all:
         rules.choice_bootstrap.output if CHOICE_BOOTSTRAP else [],
         rules.performance.output,
         rules.misalignment.output,
+        rules.descriptives.output,
         rules.figures_descriptive.output,
-        rules.figures.output,
+        rules.figures_models.output,
+        rules.figures_waves.output,
         rules.hypotheses.output,
         rules.waves.output,
         rules.publication_tables.output,

@@ -43,7 +43,9 @@ def plain_newton(frame: pd.DataFrame, y: np.ndarray) -> None:
 
 def choice_stage(frame: pd.DataFrame, y: np.ndarray) -> None:
     """What the choice stage runs: the MNL fit, Stata-scaled robust SEs, AMEs for every outcome."""
-    from alliancegov.choice import ChoiceDesign, ChoiceSpec, ame_table, fit_mnl
+    from alliancegov.choice.design import ChoiceDesign
+    from alliancegov.choice.model import ame_table, fit_mnl
+    from alliancegov.choice.spec import ChoiceSpec
 
     regressors = list(frame.columns[1:])
     design = ChoiceDesign(data=frame, X=frame, y=y, levels=[f"form{j}" for j in range(int(y.max()) + 1)],

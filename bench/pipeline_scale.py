@@ -258,7 +258,8 @@ def newton_fit(project: Path, repeats: int) -> dict | None:
     import yaml
     from threadpoolctl import threadpool_limits
 
-    from alliancegov.choice import ChoiceSpec, build_design
+    from alliancegov.choice.design import build_design
+    from alliancegov.choice.spec import ChoiceSpec
     from alliancegov.codebook import Codebook
 
     analysis = project / "results" / "interim" / "analysis.parquet"

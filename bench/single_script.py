@@ -27,21 +27,27 @@ def run(project: Path, out: Path, jobs: int) -> None:
     import yaml
     from snakemake.utils import validate
 
-    from alliancegov.choice import ChoiceSpec, DesignBuilder, analyse_choice, wave_tables
+    from alliancegov.choice.design import DesignBuilder
+    from alliancegov.choice.spec import ChoiceSpec
+    from alliancegov.choice.stage import analyse_choice
     from alliancegov.clean import QualitySettings, clean_wave, pool_waves
     from alliancegov.codebook import Codebook
     from alliancegov.constructs import build_analysis, item_table, reverse_code
-    from alliancegov.descriptives import form_by_sector_table, form_shares_by_wave
+    from alliancegov.descriptives import form_by_sector_table
     from alliancegov.disclosure import suppress_tidy_crosstab
-    from alliancegov.figures import make_figures, plot_form_shares_by_wave, save_figure, transitions_alluvial
+    from alliancegov.figures.REMOVED import make_figures
+    from alliancegov.figures.theme import save_figure
+    from alliancegov.figures.waves import plot_form_shares_by_wave, transitions_alluvial
     from alliancegov.hypotheses import evaluate_register
     from alliancegov.ingest import IngestSettings, ingest_wave, load_crosswalk, load_pseudonymisation_key
-    from alliancegov.panel import PANEL_FILES, panel_transitions, publishable_panel_tables
     from alliancegov.performance import analyse_performance
     from alliancegov.publication import descriptive_table, publication_set
     from alliancegov.report import hypotheses_summary, methods_notes, read_caption, render_report, write_report
     from alliancegov.runtime import start_job
     from alliancegov.safe_output import write_csv
+    from alliancegov.waves.models import wave_tables
+    from alliancegov.waves.panel import PANEL_FILES, panel_transitions, publishable_panel_tables
+    from alliancegov.waves.stage import form_shares_by_wave
 
     out = out.resolve()
     os.chdir(project)  # the config's paths are relative to the project, as under Snakemake

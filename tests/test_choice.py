@@ -5,7 +5,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from alliancegov.choice import ChoiceSpec, analyse_choice, build_design, coefficient_table, fit_mnl
+from alliancegov.choice.design import build_design
+from alliancegov.choice.model import coefficient_table, fit_mnl
+from alliancegov.choice.spec import ChoiceSpec
+from alliancegov.choice.stage import analyse_choice
 from alliancegov.constructs import build_analysis
 from alliancegov.simulate import CHOICE_SCALES, load_truth, simulate_waves, true_choice_coefficients
 
@@ -189,7 +192,7 @@ def test_ordered_equity_and_cross_validation_tables(panel):
 
 
 def test_binary_outcome_is_missing_where_its_inputs_are():
-    from alliancegov.choice import binary_outcome
+    from alliancegov.choice.variants import binary_outcome
 
     data = pd.DataFrame({"equity_stake": ["none", "minority", None, "none"],
                          "new_legal_entity": ["no", "no", "no", "yes"]})
@@ -313,7 +316,7 @@ def test_wave_stability_lr_matches_statsmodels_fits(panel):
     import patsy
     import statsmodels.api as sm
 
-    from alliancegov.choice import wave_tables
+    from alliancegov.waves.models import wave_tables
 
     tables = wave_tables(panel, light(), CATEGORIES)
     lr = tables["choice_stability"].set_index("test").loc["lr"]
@@ -334,7 +337,7 @@ def test_wave_stability_lr_matches_statsmodels_fits(panel):
 
 
 def test_wave_stability_rejects_a_slope_that_changes_and_not_one_that_stays(codebook):
-    from alliancegov.choice import wave_tables
+    from alliancegov.waves.models import wave_tables
 
     stable = wave_tables(two_waves(codebook, 1500), light(), CATEGORIES)["choice_stability"].set_index("test")
     changed = wave_tables(two_waves(codebook, 1500, shift_in_second=1.5), light(),
@@ -345,7 +348,7 @@ def test_wave_stability_rejects_a_slope_that_changes_and_not_one_that_stays(code
 
 
 def test_wave_tables_with_one_wave_or_a_form_missing_from_a_wave(panel):
-    from alliancegov.choice import wave_tables
+    from alliancegov.waves.models import wave_tables
 
     single = wave_tables(panel[panel["wave"] == "w2024"], light(), CATEGORIES)
     assert single["choice_waves"].empty and single["choice_stability"].empty
@@ -356,7 +359,7 @@ def test_wave_tables_with_one_wave_or_a_form_missing_from_a_wave(panel):
 
 
 def test_bootstrap_scattered_over_parts_equals_the_single_job(panel):
-    from alliancegov.choice import bootstrap_part, bootstrap_table, bootstrap_table_from_parts
+    from alliancegov.choice.bootstrap import bootstrap_part, bootstrap_table, bootstrap_table_from_parts
 
     spec = light(bootstrap_replicates=21, seed=6)
     design = build_design(panel, spec, CATEGORIES)
@@ -374,7 +377,7 @@ def test_a_scenario_design_equals_patsy_rebuilding_it_over_every_firm(panel):
     what patsy builds from the whole modified frame."""
     import patsy
 
-    from alliancegov.choice import scenario_matrix
+    from alliancegov.choice.design import scenario_matrix
 
     formula = ("asset_specificity + I(asset_specificity ** 2) + asset_specificity:trust + trust"
                " + C(sector, Treatment('services')) + C(sector, Treatment('services')):asset_specificity")

@@ -7,18 +7,16 @@ import pandas as pd
 import pytest
 
 from alliancegov.codebook import Codebook
-from alliancegov.descriptives import mean_confidence_intervals
-from alliancegov.figures import (
-    make_figures,
+from alliancegov.descriptives import form_by_sector_table, likert_item_table, mean_confidence_intervals
+from alliancegov.figures.descriptive import plot_form_by_sector, plot_sample_flow, sample_flow_bars
+from alliancegov.figures.models import (
     plot_ame_forest,
     plot_choice_coefficients,
-    plot_form_by_sector,
     plot_performance_by_form,
     plot_predicted_probabilities,
-    plot_sample_flow,
-    sample_flow_bars,
-    save_figure,
 )
+from alliancegov.figures.theme import save_figure
+from alliancegov.performance import means_by_form
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SCALES = ["asset_specificity", "environmental_uncertainty", "trust", "satisfaction"]
@@ -98,8 +96,9 @@ def test_save_figure_writes_300_dpi(tmp_path, sample_flow):
 
 
 def test_form_by_sector_is_labelled_in_the_chosen_language(analysis, codebook):
-    french = all_texts(plot_form_by_sector(analysis, codebook, "fr"))
-    english = all_texts(plot_form_by_sector(analysis, codebook, "en"))
+    shares = form_by_sector_table(analysis, codebook)
+    french = all_texts(plot_form_by_sector(shares, codebook, "fr"))
+    english = all_texts(plot_form_by_sector(shares, codebook, "en"))
 
     assert "Textile-habillement" in french and "Coentreprise" in french
     assert "Textile and apparel" in english and "Joint venture" in english
@@ -111,7 +110,7 @@ def test_form_colours_follow_codebook_order_in_every_figure(analysis, choice_mnl
     import seaborn as sns
 
     colours = sns.color_palette("colorblind")
-    bars = plot_form_by_sector(analysis, codebook, "en")
+    bars = plot_form_by_sector(form_by_sector_table(analysis, codebook), codebook, "en")
     legend = {text.get_text(): handle.get_facecolor()[:3] for text, handle in
               zip(bars.legends[0].get_texts(), bars.legends[0].legend_handles, strict=True)}
     coefficients = plot_choice_coefficients(choice_mnl, codebook, "en")
@@ -153,7 +152,8 @@ def test_mean_confidence_intervals_match_the_t_formula():
 
 
 def test_performance_by_form_shows_each_form_with_its_size(analysis, codebook):
-    texts = all_texts(plot_performance_by_form(analysis, "satisfaction", codebook, "en"))
+    means = means_by_form(analysis, "satisfaction", "governance_form", codebook.answer_names("governance_form"))
+    texts = all_texts(plot_performance_by_form(means, codebook, "en"))
     counts = analysis["governance_form"].value_counts()
 
     assert f"Joint venture (n = {counts['joint_venture']})" in texts
@@ -174,25 +174,34 @@ def test_unknown_governance_form_is_an_error(analysis, codebook):
     broken = analysis.assign(governance_form=analysis["governance_form"].replace("licensing", "licence"))
 
     with pytest.raises(ValueError, match="licence"):
-        plot_form_by_sector(broken, codebook, "en")
+        form_by_sector_table(broken, codebook)
+
+
+def test_a_suppressed_share_draws_no_bar(analysis, codebook):
+    shares = form_by_sector_table(analysis, codebook)
+    shares.loc[0, "share"] = np.nan   # as suppress_tidy_crosstab leaves a small cell
+    bars = [container for container in plot_form_by_sector(shares, codebook, "en").axes[0].containers]
+    assert [len(container) for container in bars] == [1] + [2] * (len(bars) - 1)   # one bar per known share
+    assert sum(len(container) for container in bars) == shares["share"].notna().sum()
 
 
 # ---- reliability and Likert figures ---------------------------------------------------------
 
 from alliancegov.constructs import build_analysis  # noqa: E402
-from alliancegov.figures import plot_likert_diverging, plot_reliability  # noqa: E402
+from alliancegov.figures.descriptive import plot_likert_diverging, plot_reliability  # noqa: E402
 
 LIKERT_SCALES = ["asset_specificity", "trust"]
 
 
 @pytest.fixture(scope="module")
 def survey(codebook: Codebook, small_waves) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Raw pooled answers (items as given), the analysis frame (items recoded) and reliability."""
+    """Raw pooled answers (items as given), the analysis frame (items recoded), reliability and the
+    descriptives stage's table of the Likert items' answers."""
     pooled = pd.concat(small_waves, ignore_index=True)
     raw = pooled[codebook.of_type("likert") + ["wave", "sector", "governance_form"]].copy()
     raw.loc[:6, "as4"] = np.nan
     analysis, reliability = build_analysis(raw, codebook)
-    return raw, analysis, reliability
+    return raw, analysis, reliability, likert_item_table(raw, codebook, LIKERT_SCALES)
 
 
 def plain_texts(figure) -> list[str]:
@@ -208,7 +217,7 @@ def plain_texts(figure) -> list[str]:
 def test_reliability_figure_shows_pooled_alpha_interval_and_omega(
     survey, codebook, language, scale_label, alpha_key, threshold
 ):
-    _, _, reliability = survey
+    _, _, reliability, _ = survey
     figure = plot_reliability(reliability, codebook, language)
     texts = plain_texts(figure)
     ax = figure.axes[0]
@@ -235,7 +244,7 @@ def test_reliability_figure_shows_pooled_alpha_interval_and_omega(
 
 
 def test_reliability_figure_needs_pooled_rows(survey, codebook):
-    _, _, reliability = survey
+    _, _, reliability, _ = survey
     with pytest.raises(ValueError, match="pooled"):
         plot_reliability(reliability[reliability["wave"] != "all"], codebook, "en")
 
@@ -248,8 +257,8 @@ def bar_shares(ax) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_likert_figure_has_one_panel_per_scale_labelled_from_the_codebook(survey, codebook, language):
-    _, analysis, _ = survey
-    figure = plot_likert_diverging(analysis, codebook, language, LIKERT_SCALES)
+    _, analysis, _, items = survey
+    figure = plot_likert_diverging(items, codebook, language, LIKERT_SCALES)
     texts = plain_texts(figure)
     mark = "(R)" if language == "en" else "(I)"
 
@@ -273,8 +282,8 @@ def test_likert_figure_has_one_panel_per_scale_labelled_from_the_codebook(survey
 
 
 def test_likert_bars_show_reverse_coded_items_as_answered_with_the_neutral_centred(survey, codebook):
-    raw, analysis, _ = survey
-    figure = plot_likert_diverging(analysis, codebook, "en", ["asset_specificity"])
+    raw, _, _, items = survey
+    figure = plot_likert_diverging(items, codebook, "en", ["asset_specificity"])
     ax = figure.axes[0]
     labels = dict(zip(range(1, 6), codebook.choices("likert5")["label_en"]))
     widths = bar_shares(ax)
@@ -293,26 +302,36 @@ def test_likert_bars_show_reverse_coded_items_as_answered_with_the_neutral_centr
     disagree = next(c for c in ax.containers if c.get_label() == labels[2])
     assert all(patch.get_x() + patch.get_width() < 0 for patch in disagree.patches)
 
-    as_raw = plot_likert_diverging(raw, codebook, "en", ["asset_specificity"], recoded=False)
-    assert all(np.allclose(bar_shares(as_raw.axes[0])[label], widths[label]) for label in labels.values())
+
+def test_likert_item_table_counts_the_answers_as_given(survey, codebook):
+    raw, _, _, items = survey
+    as4 = items[items["item"] == "as4"].set_index("code")
+    assert as4["n"].to_dict() == {code: int((raw["as4"] == code).sum()) for code in range(1, 6)}
+    assert (as4["n_valid"] == raw["as4"].notna().sum()).all()
+    assert as4["share"].sum() == pytest.approx(1.0)
+    assert list(dict.fromkeys(items["item"])) == [name for scale in LIKERT_SCALES
+                                                  for name in codebook.items(scale)["name"]]
 
 
-def test_likert_figure_rejects_answers_outside_the_value_set(survey, codebook):
-    _, analysis, _ = survey
+def test_likert_item_table_rejects_answers_outside_the_value_set(survey, codebook):
+    raw, _, _, _ = survey
     with pytest.raises(ValueError, match="outside the value set"):
-        plot_likert_diverging(analysis.assign(tr1=analysis["tr1"].replace(5.0, 99.0)), codebook, "en", ["trust"])
+        likert_item_table(raw.assign(tr1=raw["tr1"].replace(5.0, 99.0)), codebook, ["trust"])
     with pytest.raises(ValueError, match="tr2"):
-        plot_likert_diverging(analysis.drop(columns="tr2"), codebook, "en", ["trust"])
+        likert_item_table(raw.drop(columns="tr2"), codebook, ["trust"])
+    with pytest.raises(ValueError, match="tr2"):
+        plot_likert_diverging(likert_item_table(raw, codebook, ["trust"]).query("item != 'tr2'"), codebook, "en",
+                              ["trust"])
 
 
 @pytest.mark.parametrize("draw", ["reliability", "likert"])
 def test_new_figures_save_byte_identically(tmp_path, survey, codebook, draw):
-    _, analysis, reliability = survey
+    _, _, reliability, items = survey
 
     def figure():
         if draw == "reliability":
             return plot_reliability(reliability, codebook, "fr")
-        return plot_likert_diverging(analysis, codebook, "fr", LIKERT_SCALES)
+        return plot_likert_diverging(items, codebook, "fr", LIKERT_SCALES)
 
     first = save_figure(figure(), tmp_path / "a.png").read_bytes()
     second = save_figure(figure(), tmp_path / "b.png").read_bytes()
@@ -366,22 +385,48 @@ def test_predicted_probability_curves(choice_predictions, codebook, tmp_path):
     assert first.read_bytes() == second.read_bytes()
 
 
-def test_make_figures_writes_every_report_figure(tmp_path, survey, choice_mnl, choice_ame, choice_predictions,
-                                                  sample_flow, codebook):
-    _, analysis, reliability = survey
-    tables = {"choice_mnl": choice_mnl, "choice_ame": choice_ame, "choice_predictions": choice_predictions,
-              "sample_flow": sample_flow, "reliability": reliability}
-    paths = make_figures(analysis, tables, codebook, "en", scales=["asset_specificity", "trust"],
-                         likert_scales=LIKERT_SCALES, performance_outcome="satisfaction", profile_by="sector",
-                         out_dir=tmp_path / "fig")
-    assert [p.stem for p in paths] == ["form_by_sector", "construct_scores", "choice_coefficients", "choice_ame",
-                                       "choice_predictions", "performance_by_form", "sample_flow", "reliability",
-                                       "likert_items"]
-    assert all(path.read_bytes().startswith(PNG_SIGNATURE) for path in paths)
+def figure_outputs(folder, stems) -> dict[str, str]:
+    """A figure rule's outputs: each figure's PNG, SVG and PDF."""
+    return {f"{stem}{suffix}": str(folder / f"{stem}.{fmt}") for stem in stems
+            for suffix, fmt in (("", "png"), ("_svg", "svg"), ("_pdf", "pdf"))}
+
+
+def test_the_descriptive_figures_rule_draws_the_configured_figures_from_files(tmp_path, survey, sample_flow, codebook):
+    from alliancegov.codebook import CODEBOOK_FILES
+    from alliancegov.figures.descriptive import run
+    from tests.conftest import CODEBOOK_DIR
+
+    _, analysis, reliability, items = survey
+    inputs = {"analysis": tmp_path / "analysis.parquet", "form_by_sector": tmp_path / "form_by_sector.csv",
+              "sample_flow": tmp_path / "sample_flow.csv", "reliability": tmp_path / "reliability.csv",
+              "likert_items": tmp_path / "likert_items.csv"}
+    analysis.to_parquet(inputs["analysis"])
+    form_by_sector_table(analysis, codebook).to_csv(inputs["form_by_sector"], index=False)
+    sample_flow.to_csv(inputs["sample_flow"], index=False)
+    reliability.to_csv(inputs["reliability"], index=False)
+    items.to_csv(inputs["likert_items"], index=False)
+    common = dict(codebook=[str(CODEBOOK_DIR / name) for name in CODEBOOK_FILES], language="en",
+                  outcome="governance_form", group="sector")
+    stems = ["form_by_sector", "construct_scores", "sample_flow", "reliability", "likert_items"]
+    paths = run(**{k: str(v) for k, v in inputs.items()}, outputs=figure_outputs(tmp_path / "all", stems),
+                scales=["asset_specificity", "trust"], likert_scales=LIKERT_SCALES, **common)
+    assert [p.stem for p in paths] == stems
+    for path in paths:
+        assert path.read_bytes().startswith(PNG_SIGNATURE)
+        assert path.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    # without scales: neither the construct scores nor reliability nor Likert items, and no table asked for
+    paths = run(analysis=str(inputs["analysis"]), form_by_sector=str(inputs["form_by_sector"]),
+                sample_flow=str(inputs["sample_flow"]), outputs=figure_outputs(tmp_path / "few", stems[::2][:1] +
+                                                                                 ["sample_flow"]),
+                scales=[], likert_scales=[], **common)
+    assert sorted(p.name for p in (tmp_path / "few").glob("*.png")) == ["form_by_sector.png", "sample_flow.png"]
+    with pytest.raises(ValueError, match="differ"):
+        run(**{k: str(v) for k, v in inputs.items()}, outputs=figure_outputs(tmp_path / "x", ["form_by_sector"]),
+            scales=[], likert_scales=[], **common)
 
 
 def test_every_format_is_byte_identical_across_saves(sample_flow, tmp_path):
-    from alliancegov.figures import FIGURE_FORMATS
+    from alliancegov.figures.theme import FIGURE_FORMATS
 
     first = save_figure(plot_sample_flow(sample_flow, "fr"), tmp_path / "one" / "flow.png", FIGURE_FORMATS)
     second = save_figure(plot_sample_flow(sample_flow, "fr"), tmp_path / "two" / "flow.png", FIGURE_FORMATS)
@@ -390,17 +435,3 @@ def test_every_format_is_byte_identical_across_saves(sample_flow, tmp_path):
         assert a == b, fmt
     assert first.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
     assert b"<svg" in first.with_suffix(".svg").read_bytes()
-
-
-def test_make_figures_draws_only_what_it_is_asked_and_needs_only_their_tables(tmp_path, survey, sample_flow,
-                                                                               codebook):
-    """The workflow's figures_descriptive job: the figures of the data alone, without any model table."""
-    _, analysis, reliability = survey
-    tables = {"sample_flow": sample_flow, "reliability": reliability}
-    common = dict(scales=["asset_specificity", "trust"], likert_scales=LIKERT_SCALES,
-                  performance_outcome="satisfaction", profile_by="sector", out_dir=tmp_path / "fig")
-    paths = make_figures(analysis, tables, codebook, "en", only=["sample_flow", "form_by_sector"], **common)
-    assert [p.stem for p in paths] == ["form_by_sector", "sample_flow"]
-    assert sorted(p.name for p in (tmp_path / "fig").glob("*.png")) == ["form_by_sector.png", "sample_flow.png"]
-    with pytest.raises(ValueError, match="misalignment"):
-        make_figures(analysis, tables, codebook, "en", only=["misalignment"], **common)

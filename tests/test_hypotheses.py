@@ -37,7 +37,8 @@ def test_proportion_and_mean_checks_compute_their_estimates():
 
 
 def h1_verdict(codebook, truth) -> pd.DataFrame:
-    from alliancegov.choice import ChoiceSpec, analyse_choice
+    from alliancegov.choice.spec import ChoiceSpec
+    from alliancegov.choice.stage import analyse_choice
     from alliancegov.constructs import build_analysis
     from alliancegov.simulate import CHOICE_SCALES, simulate_waves
 

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliancegov.figures import save_figure, transitions_alluvial
-from alliancegov.panel import panel_transitions, wave_order
+from alliancegov.figures.theme import save_figure
+from alliancegov.figures.waves import transitions_alluvial
 from alliancegov.simulate import FORMS, PREVIOUS_FORM, load_truth, simulate_waves, transition_matrix
 from alliancegov.stats.transitions import DEEPENING_COLUMNS, PROBABILITY_COLUMNS
+from alliancegov.waves.panel import panel_transitions, wave_order
 
 YEARS = [2024, 2025, 2026]
 FIRMS_PER_WAVE = 4000

@@ -95,7 +95,7 @@ def test_pairwise_contrasts_are_holm_adjusted(data):
 
 
 def test_misalignment_measures_by_hand():
-    from alliancegov.performance import misalignment_measures
+    from alliancegov.misalignment import misalignment_measures
 
     P = np.array([[0.6, 0.3, 0.1], [0.2, 0.3, 0.5], [0.1, 0.7, 0.2]])
     measures = misalignment_measures(P, np.array([0, 0, 2]), np.arange(3))
@@ -107,9 +107,10 @@ def test_misalignment_measures_by_hand():
 
 
 def simulated_two_stage(codebook, n, seed, penalty=None):
-    from alliancegov.choice import ChoiceSpec, DesignBuilder
+    from alliancegov.choice.design import DesignBuilder
+    from alliancegov.choice.spec import ChoiceSpec
     from alliancegov.constructs import build_analysis
-    from alliancegov.performance import MisalignmentSpec, TwoStageData
+    from alliancegov.misalignment import MisalignmentSpec, TwoStageData
     from alliancegov.simulate import CHOICE_SCALES, load_truth, simulate_waves
 
     truth = load_truth()
@@ -132,7 +133,7 @@ def test_planted_misalignment_penalty_is_recovered(codebook):
     """8,000 simulated firms: the simulator's penalty on the misfit (1 − the probability of the
     chosen form) lies in the two-stage bootstrap CI of the misfit coefficient, the first stage's
     probabilities estimated; the 0/1 mismatch points the same way."""
-    from alliancegov.performance import misalignment_table
+    from alliancegov.misalignment import misalignment_table
     from alliancegov.simulate import load_truth
 
     data, spec = simulated_two_stage(codebook, 8000, seed=11)
@@ -151,7 +152,7 @@ def test_without_a_penalty_the_test_rejects_at_about_the_nominal_rate(codebook):
     binomial(80, 0.05) range outside which a correct test falls 2% of the time)."""
     from dataclasses import replace
 
-    from alliancegov.performance import misalignment_table
+    from alliancegov.misalignment import misalignment_table
 
     rejections = []
     for replication in range(80):
@@ -165,7 +166,7 @@ def test_without_a_penalty_the_test_rejects_at_about_the_nominal_rate(codebook):
 def test_the_scattered_two_stage_bootstrap_gathers_to_the_whole_one(codebook):
     """The workflow's parts (rules misalignment_bootstrap_part, misalignment), passed between jobs
     as tables, give the table of one bootstrap run in one process, to the bit."""
-    from alliancegov.performance import misalignment_bootstrap, misalignment_intervals, misalignment_table
+    from alliancegov.misalignment import misalignment_bootstrap, misalignment_intervals, misalignment_table
     from alliancegov.stats.bootstrap import part_replicates, result_frame, result_from_frames
 
     data, spec = simulated_two_stage(codebook, 400, seed=21)
@@ -183,7 +184,7 @@ def test_the_scattered_two_stage_bootstrap_gathers_to_the_whole_one(codebook):
 
 
 def test_least_squares_equals_the_svd_solution_and_falls_back_to_it_when_it_must():
-    from alliancegov.performance import least_squares
+    from alliancegov.misalignment import least_squares
 
     rng = np.random.default_rng(3)
     X = np.column_stack([np.ones(500), rng.normal(size=(500, 3)), rng.integers(0, 2, 500)])

@@ -199,7 +199,8 @@ def test_h1_power_equals_a_direct_statsmodels_monte_carlo(h1_at_truth):
 def test_h1_power_matches_the_normal_approximation(codebook, config, register, h1_at_truth):
     """Power ≈ Φ(|AME|/SE(n) − z) + Φ(−|AME|/SE(n) − z), with the AME and SE(n) = SE_N √(N/n) from
     one sample of N = 20,000 firms, within Monte Carlo error."""
-    from alliancegov.choice import ame_table, build_design, fit_mnl
+    from alliancegov.choice.design import build_design
+    from alliancegov.choice.model import ame_table, fit_mnl
     from alliancegov.power import analysis_frame, power_table, simulate_population
     from alliancegov.simulate import load_truth
 

@@ -388,7 +388,7 @@ def test_suppress_tidy_crosstab_hides_counts_and_matching_shares(codebook):
 
 
 def test_form_shares_by_wave_follow_the_wave_order_with_wilson_intervals(codebook):
-    from alliancegov.descriptives import form_shares_by_wave
+    from alliancegov.waves.stage import form_shares_by_wave
 
     analysis = pd.DataFrame({
         "wave": ["w2025"] * 10 + ["w2024"] * 4,

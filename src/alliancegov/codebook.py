@@ -26,6 +26,7 @@ report labels) is derived from these tables, never written twice.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -39,6 +40,7 @@ ROLES = {
 }
 NUMERIC_TYPES = {"integer", "decimal", "likert"}
 MISSING_KINDS = ("dont_know", "refused", "not_applicable")
+CODEBOOK_FILES = ("variables.csv", "value_sets.csv", "scales.csv")
 
 
 class CodebookError(ValueError):
@@ -73,8 +75,40 @@ class Codebook:
 
     @classmethod
     def from_dir(cls, folder: str | Path) -> Codebook:
-        folder = Path(folder)
-        read = lambda name: pd.read_csv(folder / name, dtype=str, keep_default_na=False)  # noqa: E731
+        """The codebook of ``folder``, which holds its three files (see :data:`CODEBOOK_FILES`).
+
+        Parameters
+        ----------
+        folder : str or Path
+
+        Returns
+        -------
+        Codebook
+        """
+        return cls.from_files([Path(folder) / name for name in CODEBOOK_FILES])
+
+    @classmethod
+    def from_files(cls, paths: Sequence[str | Path]) -> Codebook:
+        """The codebook from its three files, as a workflow rule declares them among its inputs.
+
+        Parameters
+        ----------
+        paths : sequence of str or Path
+            The files ``variables.csv``, ``value_sets.csv`` and ``scales.csv``, in any order.
+
+        Returns
+        -------
+        Codebook
+
+        Raises
+        ------
+        CodebookError
+            If a file is missing from ``paths`` or named twice.
+        """
+        by_name = {Path(path).name: Path(path) for path in paths}
+        if sorted(by_name) != sorted(CODEBOOK_FILES) or len(paths) != len(CODEBOOK_FILES):
+            raise CodebookError(f"a codebook is the files {', '.join(CODEBOOK_FILES)}; given {[str(p) for p in paths]}")
+        read = lambda name: pd.read_csv(by_name[name], dtype=str, keep_default_na=False)  # noqa: E731
         variables = read("variables.csv")
         value_sets = read("value_sets.csv")
         scales = read("scales.csv")

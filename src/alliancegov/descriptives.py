@@ -4,6 +4,8 @@ the answers to the scale items.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -42,19 +44,6 @@ def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: st
     )
 
 
-def form_shares_by_wave(analysis: pd.DataFrame, codebook: Codebook, waves: list[str],
-                        outcome: str = "governance_form", level: float = 0.95) -> pd.DataFrame:
-    """:func:`form_by_sector_table` by survey wave (in the order of ``waves``), with Wilson score
-    intervals of each share (``conf_low``, ``conf_high``): firms are independent within a wave."""
-    from statsmodels.stats.proportion import proportion_confint
-
-    table = form_by_sector_table(analysis, codebook, outcome, "wave", group_levels=waves)
-    totals = table.groupby("wave", sort=False)["n"].transform("sum")
-    low, high = proportion_confint(table["n"], totals.where(totals > 0), alpha=1 - level, method="wilson")
-    return table.assign(wave_n=totals.astype("int64"), conf_low=np.asarray(low, float),
-                        conf_high=np.asarray(high, float))
-
-
 def mean_confidence_intervals(values: pd.Series, groups: pd.Series, level: float = 0.95) -> pd.DataFrame:
     """Mean of ``values`` in each group with a t-based confidence interval.
 
@@ -79,17 +68,83 @@ def mean_confidence_intervals(values: pd.Series, groups: pd.Series, level: float
     ).reset_index()
 
 
-def likert_shares(answers: pd.DataFrame, codes: list[int]) -> pd.DataFrame:
-    """Share of each answer code among the valid answers of each item; rows = items, columns = codes.
+LIKERT_COLUMNS = ["scale", "item", "code", "n", "share", "n_valid"]
 
-    Input: one numeric column per item (missing answers as NaN). Raises if an answer is not
-    among ``codes``. Output also has ``n``, the number of valid answers.
+
+def likert_item_table(answers: pd.DataFrame, codebook: Codebook, scales: Sequence[str]) -> pd.DataFrame:
+    """The answers to every item of ``scales`` as given (before reverse coding).
+
+    Parameters
+    ----------
+    answers : DataFrame
+        One row per response, one numeric column per item (answer codes; missing as NaN).
+    codebook : Codebook
+        The scales' items and their value set, which every item of ``scales`` must share.
+    scales : sequence of str
+
+    Returns
+    -------
+    DataFrame
+        One row per item × answer code, items in codebook order within each scale: ``scale,
+        item, code`` (int), ``n`` (answers with that code), ``share`` (of the item's valid
+        answers; NaN for an item nobody answered) and ``n_valid``.
+
+    Raises
+    ------
+    ValueError
+        If an item has no column, the items do not share one value set, or an answer is not
+        among the value set's codes.
     """
-    values = answers.stack().dropna()
-    unknown = sorted(set(values) - set(codes))
+    items = {scale: codebook.items(scale)["name"].tolist() for scale in scales}
+    names = [name for scale_items in items.values() for name in scale_items]
+    missing = [name for name in names if name not in answers.columns]
+    if missing:
+        raise ValueError(f"no column for items {missing}")
+    list_names = set(codebook.variables.loc[names, "list_name"])
+    if len(list_names) > 1:
+        raise ValueError(f"items of {list(scales)} do not share one value set: {sorted(list_names)}")
+    codes = codebook.choices(list_names.pop())["code"].tolist() if names else []
+    values = answers[names].astype(float)
+    unknown = sorted(set(values.stack().dropna()) - set(codes))
     if unknown:
         raise ValueError(f"answers outside the value set {codes}: {unknown[:5]}")
-    counts = pd.DataFrame({code: (answers == code).sum() for code in codes}).reindex(answers.columns)
-    n = counts.sum(axis=1)
-    shares = counts.div(n.where(n > 0), axis=0)
-    return shares.assign(n=n.astype("int64"))
+    counts = pd.DataFrame({code: (values == code).sum() for code in codes}, index=names, dtype="int64")
+    valid = counts.sum(axis=1)
+    shares = counts.div(valid.where(valid > 0), axis=0)
+    rows = [(scale, item, code, int(counts.at[item, code]), shares.at[item, code], int(valid[item]))
+            for scale, scale_items in items.items() for item in scale_items for code in codes]
+    return pd.DataFrame(rows, columns=LIKERT_COLUMNS)
+
+
+def run(*, pooled: str, codebook: Sequence[str], outputs: dict[str, str], outcome: str, group: str,
+        likert_scales: Sequence[str], minimum_cell: int) -> None:
+    """The descriptives rule: governance forms by group (small cells suppressed) and the answers
+    to the Likert items, as the tables the figures draw.
+
+    Parameters
+    ----------
+    pooled : str
+        Parquet file of the analysed responses with their answers as given.
+    codebook : sequence of str
+        The codebook's three files.
+    outputs : dict of str to str
+        ``form_by_sector`` and, when ``likert_scales`` is not empty, ``likert_items`` (CSV paths).
+    outcome, group : str
+        The cross-tabulated variables (the governance form, the sector).
+    likert_scales : sequence of str
+        The scales whose items are tabulated.
+    minimum_cell : int
+        Counts below it are suppressed, with secondary suppression.
+    """
+    import logging
+
+    from alliancegov.disclosure import suppress_tidy_crosstab
+    from alliancegov.safe_output import write_csv
+
+    book = Codebook.from_files(codebook)
+    responses = pd.read_parquet(pooled)
+    counts = form_by_sector_table(responses, book, outcome, group)
+    write_csv(suppress_tidy_crosstab(counts, group, outcome, minimum=minimum_cell), outputs["form_by_sector"])
+    if likert_scales:
+        write_csv(likert_item_table(responses, book, likert_scales), outputs["likert_items"])
+    logging.getLogger("alliancegov").info("%d responses tabulated", len(responses))

@@ -83,7 +83,10 @@ def _mean(frame: pd.DataFrame, check: dict, level: float) -> dict:
 
 
 def _logit(frame: pd.DataFrame, check: dict, level: float) -> dict:
-    from alliancegov.choice import ChoiceSpec, binary_outcome, build_design, coefficient_table, fit_mnl
+    from alliancegov.choice.design import build_design
+    from alliancegov.choice.model import coefficient_table, fit_mnl
+    from alliancegov.choice.spec import ChoiceSpec
+    from alliancegov.choice.variants import binary_outcome
 
     spec = ChoiceSpec("check_outcome", "no", check["formula"], cov_type=check.get("cov_type", "robust"), level=level)
     data = frame.assign(check_outcome=binary_outcome(frame, check["expression"]))
@@ -203,6 +206,29 @@ def _cox(frame: pd.DataFrame, check: dict, level: float) -> dict:
     return row[["estimate", "conf_low", "conf_high", "p_value"]].to_dict()
 
 
+def kaplan_meier_curves(frame: pd.DataFrame, time_to_event_block: dict) -> pd.DataFrame:
+    """Kaplan–Meier curves of the register's time to event, one per level of its ``group``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The analysis frame, one row per firm.
+    time_to_event_block : dict
+        The register's ``time_to_event`` block (``time``, ``event``, ``censor_time``, ``group``).
+
+    Returns
+    -------
+    DataFrame
+        ``stats.survival.kaplan_meier``'s step table (``group, time, survival, conf_low,
+        conf_high``, ...) over the firms with a known time and group.
+    """
+    from alliancegov.stats.survival import kaplan_meier
+
+    time, event = time_to_event(frame, time_to_event_block)
+    known = np.isfinite(time) & frame[time_to_event_block["group"]].notna().to_numpy()
+    return kaplan_meier(time[known], event[known], frame.loc[known, time_to_event_block["group"]].to_numpy())
+
+
 def time_to_event(frame: pd.DataFrame, check: dict) -> tuple[np.ndarray, np.ndarray]:
     """Time and event indicator: ``time`` where the ``event`` expression holds, else the
     ``censor_time`` expression (time at risk without the event)."""
@@ -213,3 +239,47 @@ def time_to_event(frame: pd.DataFrame, check: dict) -> tuple[np.ndarray, np.ndar
 
 
 SURVIVAL_CHECKS = {"event_by": _event_by, "cox": _cox}
+
+
+def run(*, data: str, register: str, choice_ame: str, misalignment: str, importance: str, panel_deepening: str,
+        outputs: dict[str, str], language: str) -> pd.DataFrame:
+    """The hypotheses rule: every check of the register and its verdict, and the Kaplan–Meier
+    curves of the register's time to event when it has one.
+
+    Parameters
+    ----------
+    data : str
+        Parquet file of the performance stage's frame (derived outcomes included).
+    register : str
+        The hypotheses register (YAML).
+    choice_ame, misalignment, importance, panel_deepening : str
+        The model tables the checks read (CSV).
+    outputs : dict of str to str
+        ``table``: ``hypotheses.csv``; ``time_to_partnership``: the Kaplan–Meier table, when the
+        register has a ``time_to_event`` block.
+    language : {"fr", "en"}
+        Language of the claims.
+
+    Returns
+    -------
+    DataFrame
+        The verdicts written.
+    """
+    import logging
+
+    import yaml
+
+    from alliancegov.safe_output import write_csv
+
+    with open(register, encoding="utf-8") as handle:
+        checks = yaml.safe_load(handle)
+    frame = pd.read_parquet(data)
+    tables = {"choice_ame": pd.read_csv(choice_ame), "misalignment": pd.read_csv(misalignment),
+              "importance": pd.read_csv(importance), "panel_deepening": pd.read_csv(panel_deepening)}
+    verdicts = evaluate_register(checks, tables, frame, language)
+    write_csv(verdicts, outputs["table"])
+    if "time_to_event" in checks:
+        write_csv(kaplan_meier_curves(frame, checks["time_to_event"]), outputs["time_to_partnership"])
+    logging.getLogger("alliancegov").info("\n%s", verdicts[["hypothesis", "check_verdict", "verdict"]]
+                                          .to_string(index=False))
+    return verdicts

@@ -1,12 +1,22 @@
-"""Alliance performance regressed on the governance form and controls (OLS, robust SEs)."""
+"""Alliance performance regressed on the governance form and controls (OLS, robust SEs): the
+performance stage (rule ``performance``), which also hands the misalignment stage its analysis
+frame with the derived outcomes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from alliancegov.misalignment import (
+    first_stage_strength,
+    misalignment_inputs,
+    misalignment_measures,
+    misalignment_table,
+)
 from alliancegov.stats.tidy import readable_term, tidy_coefficients
 
 COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
@@ -110,8 +120,6 @@ def fit_ols_imputed(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit
     return PerformanceFit(coefficients, fit, fits[0].result)
 
 
-# ---- the performance stage: outcomes, models by form, contrasts ----------------------------------
-
 def derive_variables(data: pd.DataFrame, definitions: dict[str, str]) -> pd.DataFrame:
     """Add variables defined as pandas expressions (``log(employees_now / employees_start)``)."""
     out = data.copy()
@@ -131,6 +139,29 @@ def composite_index(data: pd.DataFrame, components: list[str], min_components: i
     parts = data[components].astype(float)
     z = (parts - parts.mean()) / parts.std(ddof=1)
     return z.mean(axis=1).where(z.notna().sum(axis=1) >= min_components)
+
+
+def outcome_frame(data: pd.DataFrame, section: dict) -> pd.DataFrame:
+    """``data`` with the performance outcomes the config derives: its ``derived`` variables, then
+    its composite ``index``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame, one row per firm.
+    section : dict
+        The config's ``performance`` section.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``data`` with one more column per derived variable and for the index.
+    """
+    frame = derive_variables(data, section.get("derived", {}))
+    index = section.get("index")
+    if index:
+        frame[index["name"]] = composite_index(frame, index["components"], index["min_components"])
+    return frame
 
 
 def ols_table(data: pd.DataFrame, spec: PerformanceSpec, model: str) -> pd.DataFrame:
@@ -198,226 +229,31 @@ def ordered_outcome_tables(data: pd.DataFrame, outcome: str, formula: str, scale
     return coefficients, ame
 
 
-# ---- misalignment (Masten 1993; Sampson 2004) with multinomial selection correction ---------------
+def means_by_form(frame: pd.DataFrame, outcome: str, form: str, forms: list[str], level: float = 0.95) -> pd.DataFrame:
+    """Mean of ``outcome`` by governance form with a t-based confidence interval.
 
-def misalignment_measures(probabilities: np.ndarray, chosen: np.ndarray, scale_rank: np.ndarray) -> pd.DataFrame:
-    """Misalignment of each firm's chosen form from the first stage's predicted probabilities.
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per firm, with the numeric ``outcome`` and the form column ``form``.
+    outcome, form : str
+    forms : list of str
+        The forms in codebook order; each gets a row (an empty one with ``n`` = 0).
+    level : float
 
-    ``probabilities`` (n, J) and ``chosen`` (n,) codes from the choice model; ``scale_rank`` (J,)
-    each form's position on the market → hierarchy scale. The aligned form is the one of highest
-    predicted probability. Columns: ``aligned`` (code), ``misaligned`` (0/1, modal mismatch),
-    ``excess_hierarchy`` and ``insufficient_hierarchy`` (0/1, the chosen form above or below the
-    aligned one on the scale), ``misfit`` (1 − predicted probability of the chosen form).
+    Returns
+    -------
+    DataFrame
+        ``outcome, <form>, n, estimate`` (the mean), ``conf_low, conf_high``: mean ± t(level, n − 1)
+        · sd / √n, NaN when ``n`` < 2.
     """
-    aligned = probabilities.argmax(axis=1)
-    gap = scale_rank[chosen] - scale_rank[aligned]
-    return pd.DataFrame({
-        "aligned": aligned,
-        "misaligned": (chosen != aligned).astype(float),
-        "excess_hierarchy": (gap > 0).astype(float),
-        "insufficient_hierarchy": (gap < 0).astype(float),
-        "misfit": 1 - probabilities[np.arange(len(chosen)), chosen],
-    })
+    from alliancegov.descriptives import mean_confidence_intervals
 
-
-@dataclass(frozen=True)
-class MisalignmentSpec:
-    """``misalignment`` in the config: the performance outcome, the second stage's controls (patsy),
-    selection-correction methods (``lee``, ``dmf``, ``dahl``) and the two-stage bootstrap."""
-
-    outcome: str
-    controls: str
-    selection: tuple[str, ...] = ("lee", "dmf")
-    bootstrap_replicates: int = 200
-    seed: int = 20261127
-    level: float = 0.95
-
-    @classmethod
-    def from_config(cls, section: dict) -> MisalignmentSpec:
-        """From the config's ``misalignment`` section (``bootstrap_jobs`` is the workflow's, not the model's)."""
-        return cls(selection=tuple(section.get("selection", ("lee", "dmf"))),
-                   **{k: v for k, v in section.items() if k not in ("selection", "bootstrap_jobs")})
-
-
-@dataclass
-class TwoStageData:
-    """Both stages' matrices, built once so that bootstrap resamples only index rows.
-
-    Rows are the firms complete for the first stage, the outcome and the controls.
-    """
-
-    first_stage: np.ndarray     # (n, k) choice-model design
-    first_stage_names: tuple[str, ...]
-    chosen: np.ndarray          # (n,) form codes
-    controls: pd.DataFrame      # (n, c) second-stage controls, intercept included
-    outcome: np.ndarray         # (n,)
-    scale_rank: np.ndarray      # (J,) position of each form on the market → hierarchy scale
-    selection: tuple[str, ...]
-
-    @classmethod
-    def build(cls, frame: pd.DataFrame, choice_design_builder, spec: MisalignmentSpec,
-              scale_rank: np.ndarray) -> tuple[TwoStageData, pd.DataFrame]:
-        """The matrices and the rows they hold (the first stage's rows, filtered)."""
-        import patsy
-
-        design = choice_design_builder(frame)
-        rows = design.data
-        controls = patsy.dmatrix(spec.controls, rows, return_type="dataframe", NA_action="drop")
-        keep = np.zeros(len(rows), dtype=bool)
-        keep[controls.index] = True
-        keep &= rows[spec.outcome].notna().to_numpy()
-        controls = controls.loc[keep[controls.index]]
-        controls.columns = [readable_term(c) for c in controls.columns]
-        data = cls(design.X.to_numpy()[keep], tuple(design.X.columns), design.y[keep], controls.reset_index(drop=True),
-                   rows.loc[keep, spec.outcome].to_numpy(float), scale_rank, spec.selection)
-        return data, rows.loc[keep].reset_index(drop=True)
-
-    def first_stage_probabilities(self, rows: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
-        """The choice model fitted on ``rows`` (Newton from ``start`` (k, J-1) if given): predicted
-        probabilities of each form, (len(rows), J)."""
-        from alliancegov.stats.mnl import fit_mnl_newton, probabilities
-
-        X = self.first_stage[rows]
-        return probabilities(X, fit_mnl_newton(X, self.chosen[rows], start=start).params)
-
-    def estimates(self, rows: np.ndarray | None = None, start: np.ndarray | None = None) -> dict[str, pd.Series]:
-        """Both stages on ``rows`` (all when None): model → second-stage coefficients; the first
-        stage's Newton starts from ``start`` (k, J-1) if given (a bootstrap refit from the full fit).
-
-        Models: ``uncorrected`` (misaligned), ``direction`` (excess and insufficient hierarchy),
-        ``misfit`` (continuous), and ``corrected_<method>`` (misaligned + selection terms).
-        """
-        from alliancegov.stats.selection import selection_terms
-
-        rows = np.arange(len(self.chosen)) if rows is None else rows
-        chosen, y = self.chosen[rows], self.outcome[rows]
-        P = self.first_stage_probabilities(rows, start)
-        measures = misalignment_measures(P, chosen, self.scale_rank)
-        controls = self.controls.iloc[rows].reset_index(drop=True)
-        models = {"uncorrected": (["misaligned"], None),
-                  "direction": (["excess_hierarchy", "insufficient_hierarchy"], None),
-                  "misfit": (["misfit"], None)}
-        for method in self.selection:
-            models[f"corrected_{method}"] = (["misaligned"], selection_terms(P, chosen, method))
-        estimates = {}
-        for name, (regressors, terms) in models.items():
-            parts = [controls, measures[regressors]] + ([terms.reset_index(drop=True)] if terms is not None else [])
-            design = pd.concat(parts, axis=1)
-            estimates[name] = pd.Series(least_squares(design.to_numpy(float), y), index=design.columns)
-        return estimates
-
-
-def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """OLS coefficients (k,) of ``y`` (n,) on ``X`` (n, k): the normal equations with equilibrated
-    columns, solved by Cholesky, 15× faster than ``lstsq``'s SVD at 10^5 rows (the two-stage
-    bootstrap solves five of them per resample); the SVD's minimum-norm solution when the scaled
-    cross-product's condition number passes 1e8 (about 8 digits would be lost) or a column is 0."""
-    from scipy import linalg
-
-    gram = X.T @ X
-    scale = np.sqrt(np.diag(gram))
-    if np.all(scale > 0):
-        scaled = gram / np.outer(scale, scale)
-        if np.linalg.cond(scaled) < 1e8:
-            return linalg.solve(scaled, (X.T @ y) / scale, assume_a="pos") / scale
-    return np.linalg.lstsq(X, y, rcond=None)[0]
-
-
-def percentile_p_values(replicates: np.ndarray) -> np.ndarray:
-    """Two-sided percentile-bootstrap p-values of H0: coefficient = 0, per column of the
-    (B, p) successful replicates: twice the smaller share of replicates on either side of 0
-    (the smallest level at which the percentile interval excludes 0), capped at 1."""
-    below = (replicates <= 0).mean(axis=0)
-    above = (replicates >= 0).mean(axis=0)
-    return np.minimum(1.0, 2 * np.minimum(below, above))
-
-
-class _TwoStageRefit:
-    """Resampled firms → both stages refitted, the first from the full fit's estimates ``start``
-    (picklable for the bootstrap workers)."""
-
-    def __init__(self, data: TwoStageData, layout, start: np.ndarray):
-        self.data, self.layout, self.start = data, layout, start
-
-    def __call__(self, rows: np.ndarray) -> np.ndarray | None:
-        estimates = self.data.estimates(rows, self.start)
-        flat = np.concatenate([estimates[model].reindex(terms).to_numpy() for model, terms in self.layout])
-        return flat if np.isfinite(flat).all() else None
-
-
-def _full_sample(data: TwoStageData) -> tuple[dict[str, pd.Series], np.ndarray]:
-    """Both stages on every firm, and the first stage's estimates (k, J-1)."""
-    from alliancegov.stats.mnl import fit_mnl_newton
-
-    start = fit_mnl_newton(data.first_stage, data.chosen).params
-    return data.estimates(start=start), start   # Newton from its own optimum stops at once
-
-
-def misalignment_bootstrap(data: TwoStageData, spec: MisalignmentSpec, clusters: np.ndarray | None = None,
-                           replicates: range | None = None, n_jobs: int = 1):
-    """The two-stage bootstrap's resamples ``replicates`` (default all ``spec.bootstrap_replicates``;
-    a scatter job's share, see ``stats.bootstrap.part_replicates``): firms resampled by cluster,
-    both stages refitted; a ``stats.bootstrap.BootstrapResult`` whose columns follow
-    :func:`misalignment_intervals`' rows."""
-    from alliancegov.stats.bootstrap import bootstrap_estimates
-
-    point, start = _full_sample(data)
-    layout = [(model, list(series.index)) for model, series in point.items()]
-    return bootstrap_estimates(_TwoStageRefit(data, layout, start), len(data.chosen), spec.bootstrap_replicates,
-                               spec.seed, n_jobs=n_jobs, cluster_ids=clusters, replicates=replicates)
-
-
-def misalignment_intervals(data: TwoStageData, spec: MisalignmentSpec, result) -> pd.DataFrame:
-    """Second-stage estimates of every model with SEs and percentile CIs from the two-stage
-    bootstrap ``result`` (all resamples, :func:`misalignment_bootstrap`), corrected and uncorrected
-    side by side.
-
-    Columns: ``model, outcome, term, estimate, std_error, statistic, p_value, conf_low,
-    conf_high, n_ok, share_failed``; ``statistic`` is the estimate over the bootstrap SE; the
-    p-value is the percentile bootstrap's, consistent with the interval (see
-    :func:`percentile_p_values`): small samples give a few wild resamples that inflate the
-    bootstrap SE but not the percentiles.
-    """
-    from alliancegov.stats.bootstrap import percentile_intervals
-
-    if result.n_boot != spec.bootstrap_replicates:
-        raise ValueError(f"the bootstrap holds {result.n_boot} resamples, not {spec.bootstrap_replicates}")
-    point, _ = _full_sample(data)
-    layout = [(model, list(series.index)) for model, series in point.items()]
-    intervals = percentile_intervals(result, level=spec.level)
-    table = pd.DataFrame([(model, term) for model, terms in layout for term in terms], columns=["model", "term"])
-    table["estimate"] = np.concatenate([point[model].to_numpy() for model, _ in layout])
-    table["std_error"] = intervals["std_error"].to_numpy()
-    table["statistic"] = table["estimate"] / table["std_error"]
-    table["p_value"] = percentile_p_values(result.estimates[result.ok])
-    for column in ("conf_low", "conf_high", "n_ok", "share_failed"):
-        table[column] = intervals[column].to_numpy()
-    table.insert(1, "outcome", spec.outcome)
-    return table
-
-
-def misalignment_table(data: TwoStageData, spec: MisalignmentSpec, clusters: np.ndarray | None = None,
-                       n_jobs: int = 1) -> pd.DataFrame:
-    """:func:`misalignment_intervals` from the whole bootstrap run here (``n_jobs`` workers)."""
-    return misalignment_intervals(data, spec, misalignment_bootstrap(data, spec, clusters, n_jobs=n_jobs))
-
-
-def first_stage_strength(data: TwoStageData) -> pd.DataFrame:
-    """LR test that the choice regressors left out of the performance equation (the exclusion
-    restrictions: first-stage columns not among the second stage's controls) jointly matter in
-    the first stage: the MNL with and without them."""
-    from alliancegov.stats.mnl import fit_mnl_newton
-    from alliancegov.stats.selection import first_stage_strength as lr_test
-
-    names = list(data.first_stage_names)
-    excluded = [i for i, name in enumerate(names) if name not in set(data.controls.columns)]
-    kept = [i for i in range(len(names)) if i not in excluded]
-    full = fit_mnl_newton(data.first_stage, data.chosen)
-    restricted = fit_mnl_newton(data.first_stage[:, kept], data.chosen)
-    test = lr_test(llf_full=full.loglik, llf_restricted=restricted.loglik,
-                   df=len(excluded) * (full.params.shape[1]))
-    return pd.DataFrame({"test": ["lr_excluded_variables"], "variables": [" ".join(names[i] for i in excluded)],
-                         "df": [test.df], "statistic": [test.statistic], "p_value": [test.p_value]})
+    means = mean_confidence_intervals(frame[outcome], pd.Series(pd.Categorical(frame[form], categories=forms),
+                                                                index=frame.index), level)
+    means = means.rename(columns={"group": form, "mean": "estimate"}).astype({form: str})
+    means.insert(0, "outcome", outcome)
+    return means
 
 
 def importance_table(frame: pd.DataFrame, outcome: str, groups: dict[str, str]) -> pd.DataFrame:
@@ -436,19 +272,6 @@ def importance_table(frame: pd.DataFrame, outcome: str, groups: dict[str, str]) 
                       {name: matrix.loc[rows].to_numpy(float) for name, matrix in matrices.items()})
 
 
-def misalignment_inputs(frame: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str]
-                        ) -> tuple[TwoStageData, MisalignmentSpec, np.ndarray | None, pd.DataFrame]:
-    """The two-stage data of an analysis frame with the derived outcomes (the frame
-    :func:`analyse_performance` returns, or the one it builds): both stages' matrices, the
-    ``misalignment`` settings as a spec, the firms' cluster codes (n,) (None when the
-    performance section names no cluster) and the rows used."""
-    spec = MisalignmentSpec.from_config(settings["misalignment"])
-    data, rows = TwoStageData.build(frame, choice_design_builder, spec, np.arange(len(scale)))
-    cluster = settings["performance"].get("cluster")
-    clusters = pd.factorize(rows[cluster])[0] if cluster else None
-    return data, spec, clusters, rows
-
-
 def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str], *,
                         missing_data: dict | None = None, n_jobs: int = 1,
                         bootstrap: bool = True) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
@@ -462,10 +285,7 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     :func:`misalignment_intervals`).
     """
     section = settings["performance"]
-    frame = derive_variables(data, section.get("derived", {}))
-    index = section.get("index")
-    if index:
-        frame[index["name"]] = composite_index(frame, index["components"], index["min_components"])
+    frame = outcome_frame(data, section)
     base = {k: section[k] for k in ("formula", "cov_type", "cluster", "level") if k in section}
     tables = {"performance_ols": [], "performance_ordered": [], "performance_ordered_ame": []}
     for outcome in [section["outcome"], *section.get("parts", [])]:
@@ -494,6 +314,7 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
                                      two_stage.scale_rank)
     enriched = pd.concat([rows, measures], axis=1)
     enriched["aligned_form"] = np.asarray(scale, dtype=object)[measures["aligned"].to_numpy()]
+    tables["performance_by_form"] = means_by_form(enriched, section["outcome"], section["form"], scale)
     if bootstrap:
         tables["misalignment"] = misalignment_table(two_stage, mis, clusters=clusters, n_jobs=n_jobs)
     tables["misalignment_first_stage"] = first_stage_strength(two_stage)
@@ -509,3 +330,41 @@ def scale_of(frame: pd.DataFrame, variable: str, section: dict) -> list[str]:
         return list(section["scales"][variable])
     codes = frame[[variable, f"{variable}__code"]].dropna().drop_duplicates().sort_values(f"{variable}__code")
     return codes[variable].tolist()
+
+
+def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], settings: dict, choice: dict,
+        missing_data: dict, threads: int = 1) -> None:
+    """The performance rule: every performance table but the bootstrapped misalignment models
+    (rules ``misalignment_bootstrap_part`` and ``misalignment``), and the frame they start from.
+
+    Parameters
+    ----------
+    data : str
+        Parquet file of the analysis frame.
+    codebook : sequence of str
+        The codebook's three files (the forms in order, market → hierarchy).
+    outputs : dict of str to str
+        A CSV path per table and ``data``, the Parquet file of the analysis frame with the
+        derived outcomes and the misalignment measures.
+    settings : dict
+        The config's ``performance``, ``misalignment`` and ``importance`` sections.
+    choice, missing_data : dict
+        The config's ``choice`` (the first stage) and ``missing_data`` sections.
+    threads : int
+        Worker processes.
+    """
+    import logging
+
+    from alliancegov.choice.design import DesignBuilder
+    from alliancegov.choice.spec import ChoiceSpec
+    from alliancegov.codebook import Codebook
+    from alliancegov.safe_output import write_csv
+
+    first_stage = ChoiceSpec.from_config(choice)
+    scale = Codebook.from_files(codebook).answer_names(first_stage.outcome)   # codebook order: market → hierarchy
+    tables, enriched = analyse_performance(pd.read_parquet(data), settings, DesignBuilder(first_stage, tuple(scale)),
+                                           scale, missing_data=missing_data, n_jobs=threads, bootstrap=False)
+    for name, table in tables.items():
+        write_csv(table, outputs[name])
+    enriched.to_parquet(outputs["data"], index=False)
+    logging.getLogger("alliancegov").info("\n%s", tables["performance_ols"].to_string(index=False))

@@ -141,8 +141,8 @@ class PowerSettings:
     @classmethod
     def from_config(cls, config: dict, register: dict, codebook: Codebook) -> PowerSettings:
         """From the pipeline's config (its ``power`` block and model sections) and the register."""
-        from alliancegov.choice import ChoiceSpec
-        from alliancegov.performance import MisalignmentSpec
+        from alliancegov.choice.spec import ChoiceSpec
+        from alliancegov.misalignment import MisalignmentSpec
 
         power = config.get("power") or {}
         choice = ChoiceSpec.from_config(config["choice"])   # no imputation: simulated data are complete
@@ -238,8 +238,8 @@ def truth_at_estimates(truth: dict, choice_mnl: pd.DataFrame, misalignment: pd.D
 def misfit_coefficient(truth: dict, settings: PowerSettings, codebook: Codebook, firms: int, seed: int) -> float:
     """The misfit coefficient the pipeline estimates on one simulated sample of ``firms`` firms
     (point estimate of the ``misfit`` model, composite-index units)."""
-    from alliancegov.choice import DesignBuilder
-    from alliancegov.performance import TwoStageData
+    from alliancegov.choice.design import DesignBuilder
+    from alliancegov.misalignment import TwoStageData
 
     frame = analysis_frame(simulate_population(truth, codebook, firms, seed), codebook, settings.performance)
     spec = replace(settings.misalignment, selection=())   # the misfit model does not use them
@@ -319,7 +319,8 @@ def analysis_frame(wave: pd.DataFrame, codebook: Codebook, performance: dict) ->
 def choice_ame(frame: pd.DataFrame, settings: PowerSettings) -> tuple[pd.DataFrame, str]:
     """The pipeline's AME table for ``frame`` and the estimator used (``ml`` or ``firth``), as
     :func:`alliancegov.choice.analyse_choice` computes them (Firth when separated)."""
-    from alliancegov.choice import ame_table, build_design, fit_firth, fit_mnl, model_separated
+    from alliancegov.choice.design import build_design
+    from alliancegov.choice.model import ame_table, fit_firth, fit_mnl, model_separated
 
     design = build_design(frame, settings.choice, list(settings.categories))
     if model_separated(design):
@@ -331,8 +332,8 @@ def choice_ame(frame: pd.DataFrame, settings: PowerSettings) -> tuple[pd.DataFra
 
 def two_stage_table(frame: pd.DataFrame, settings: PowerSettings, seed: int) -> pd.DataFrame:
     """The pipeline's misalignment table (both stages bootstrapped, B from the settings)."""
-    from alliancegov.choice import DesignBuilder
-    from alliancegov.performance import TwoStageData, misalignment_table
+    from alliancegov.choice.design import DesignBuilder
+    from alliancegov.misalignment import TwoStageData, misalignment_table
 
     spec = replace(settings.misalignment, seed=seed)
     data, rows = TwoStageData.build(frame, DesignBuilder(settings.choice, settings.categories), spec,

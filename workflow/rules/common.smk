@@ -97,50 +97,32 @@ def choice_table_wanted(name):
     return optional.get(name, True)
 
 
-def figure_names():
-    """The report figures; those of multi-item scales only when the config names scales."""
-    names = ["form_by_sector", "construct_scores", "choice_coefficients", "choice_ame", "choice_predictions",
-             "performance_by_form", "sample_flow", "reliability", "likert_items", "misalignment",
-             "time_to_partnership"]
-    if not config["figures"]["construct_scales"]:
-        names = [n for n in names if n not in ("construct_scores", "reliability")]
-    if not config["figures"]["likert_scales"]:
-        names.remove("likert_items")
-    with open(config["hypotheses"], encoding="utf-8") as handle:
-        if "time_to_event" not in yaml.safe_load(handle):
-            names.remove("time_to_partnership")
-    return names
+with open(config["hypotheses"], encoding="utf-8") as register_file:
+    REGISTER = yaml.safe_load(register_file)
+TIME_TO_EVENT = REGISTER.get("time_to_event")   # the register's time-to-event block (None without one)
+SCALES = config["figures"]["construct_scales"]
+LIKERT_SCALES = config["figures"]["likert_scales"]
+# drawn from the data alone (rule figures_descriptive), from the models (figures_models), from the waves
+# (figures_waves); the figures of multi-item scales only when the config names scales
+DESCRIPTIVE_FIGURES = ["form_by_sector", *(["construct_scores"] if SCALES else []), "sample_flow",
+                       *(["reliability"] if SCALES else []), *(["likert_items"] if LIKERT_SCALES else [])]
+MODEL_FIGURES = ["choice_coefficients", "choice_ame", "choice_predictions", "performance_by_form", "misalignment",
+                 *(["time_to_partnership"] if TIME_TO_EVENT else [])]
+WAVE_FIGURES = ["form_shares_by_wave", "transitions_alluvial"]
+FIGURES = DESCRIPTIVE_FIGURES + MODEL_FIGURES + WAVE_FIGURES
 
 
-FIGURES = figure_names()
-# drawn from the data alone (rule figures_descriptive), the others from the models (rule figures)
-DESCRIPTIVE_FIGURES = [name for name in FIGURES
-                       if name in ("form_by_sector", "construct_scores", "sample_flow", "reliability", "likert_items")]
-MODEL_FIGURES = [name for name in FIGURES if name not in DESCRIPTIVE_FIGURES]
-
-
-def figure_outputs(names):
+def figure_outputs(names, category="6. Figures"):
     """Each figure as PNG in Snakemake's report, and as SVG and PDF for journals (not in the report)."""
     return {
         **{
-            name: report(f"results/figures/{name}.png", caption=caption(f"figure_{name}"), category="6. Figures")
+            name: report(f"results/figures/{name}.png", caption=caption(f"figure_{name}"), category=category)
             for name in names
         },
         **{f"{name}_{fmt}": f"results/figures/{name}.{fmt}" for name in names for fmt in ("svg", "pdf")},
     }
 
 
-FIGURE_PARAMS = dict(
-    language=config["language"],
-    scales=config["figures"]["construct_scales"],
-    likert_scales=config["figures"]["likert_scales"],
-    performance_outcome=config["performance"]["outcome"],
-    profile_by=config["choice"].get("profile_by"),
-    outcome=config["choice"]["outcome"],
-    group=config["figures"]["group"],
-    minimum_cell=config["disclosure"]["minimum_cell"],
-    code=script_code("figures"),
-)
 CHOICE_BOOTSTRAP = config["choice"].get("bootstrap_replicates", 0) > 0 and config["choice"].get("cov_type") != "design"
 BOOTSTRAP_PARTS = range(config["choice"].get("bootstrap_jobs", 2))
 MISALIGNMENT_PARTS = range(config["misalignment"].get("bootstrap_jobs", 2))
@@ -150,7 +132,6 @@ MISALIGNMENT_SETTINGS = {key: config.get(key, {}) for key in ("performance", "mi
 
 # Waves in survey order (by year, then as listed): pooled models, per-wave models and the panel.
 WAVE_ORDER = list(WAVES.sort_values("year", kind="stable")["wave"])
-WAVE_FIGURES = ["form_shares_by_wave", "transitions_alluvial"]
 PANEL_TABLES = {
     "panel_links": "Panel: firms linked between consecutive waves",
     "panel_transition_counts": "Panel: transitions of governance form (counts and row shares)",
@@ -169,4 +150,5 @@ PERFORMANCE_TABLES = {
     "misalignment": "Misalignment and performance, with selection corrections",
     "misalignment_first_stage": "First-stage strength of the excluded variables",
     "importance": "Relative importance (Shapley R² decomposition)",
+    "performance_by_form": "Mean performance by governance form",
 }

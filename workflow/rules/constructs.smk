@@ -24,3 +24,40 @@ rule constructs:
         "../../environment.yml"
     script:
         "../scripts/constructs.py"
+
+
+rule descriptives:
+    input:
+        pooled=rules.pool.output.data,
+        codebook=CODEBOOK_FILES,
+    output:
+        form_by_sector=report(
+            "results/tables/form_by_sector.csv",
+            caption="../report/form_by_sector_table.rst",
+            category="2. Measurement",
+        ),
+        **(
+            {
+                "likert_items": report(
+                    "results/tables/likert_items.csv",
+                    caption="../report/likert_items.rst",
+                    category="2. Measurement",
+                )
+            }
+            if LIKERT_SCALES
+            else {}
+        ),
+    params:
+        outcome=config["choice"]["outcome"],
+        group=config["figures"]["group"],
+        likert_scales=LIKERT_SCALES,
+        minimum_cell=config["disclosure"]["minimum_cell"],
+        code=script_code("descriptives"),
+    benchmark:
+        "results/benchmarks/descriptives.tsv"
+    log:
+        "results/logs/descriptives.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/descriptives.py"

@@ -36,7 +36,7 @@ rule choice_bootstrap_part:
         data=rules.constructs.output.data,
         codebook=CODEBOOK_FILES,
     output:
-        temp("results/interim/bootstrap/choice_{part}.parquet"),
+        part=temp("results/interim/bootstrap/choice_{part}.parquet"),
     params:
         spec=config["choice"],
         parts=len(BOOTSTRAP_PARTS),
@@ -121,7 +121,7 @@ rule misalignment_bootstrap_part:
         data=rules.performance.output.data,
         codebook=CODEBOOK_FILES,
     output:
-        temp("results/interim/bootstrap/misalignment_{part}.parquet"),
+        part=temp("results/interim/bootstrap/misalignment_{part}.parquet"),
     params:
         settings=MISALIGNMENT_SETTINGS,
         choice=config["choice"],
@@ -182,6 +182,17 @@ rule hypotheses:
             "results/tables/hypotheses.csv",
             caption="../report/hypotheses.rst",
             category="0. Hypotheses",
+        ),
+        **(
+            {
+                "time_to_partnership": report(
+                    "results/tables/time_to_partnership.csv",
+                    caption="../report/time_to_partnership.rst",
+                    category="0. Hypotheses",
+                )
+            }
+            if TIME_TO_EVENT
+            else {}
         ),
     params:
         language=config["language"],

@@ -71,15 +71,8 @@ rule power_summary:
         codebook=CODEBOOK_FILES,
     output:
         table=report("results/tables/power.csv", caption="../report/power.rst", category="9. Power"),
-        figure=report(
-            "results/figures/power_curves.png", caption="../report/power_curves.rst", category="9. Power"
-        ),
-        # the same figure as vector files (not shown in Snakemake's report)
-        figure_svg="results/figures/power_curves.svg",
-        figure_pdf="results/figures/power_curves.pdf",
     params:
         settings=POWER_SETTINGS,
-        language=config["language"],
         code=script_code("power_summary"),
     threads: 1
     resources:
@@ -94,6 +87,36 @@ rule power_summary:
         "../scripts/power_summary.py"
 
 
+rule figures_power:
+    input:
+        table=rules.power_summary.output.table,
+        codebook=CODEBOOK_FILES,
+    output:
+        power_curves=report(
+            "results/figures/power_curves.png", caption="../report/power_curves.rst", category="9. Power"
+        ),
+        # the same figure as vector files (not shown in Snakemake's report)
+        power_curves_svg="results/figures/power_curves.svg",
+        power_curves_pdf="results/figures/power_curves.pdf",
+    params:
+        language=config["language"],
+        alpha=POWER.get("alpha", REGISTER.get("alpha", 0.05)),
+        bootstrap_replicates=POWER.get("bootstrap_replicates", 99),
+        code=script_code("figures_power"),
+    threads: 1
+    resources:
+        mem_mb=600,
+    benchmark:
+        "results/benchmarks/power/figures.tsv"
+    log:
+        "results/logs/power/figures.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figures_power.py"
+
+
 rule power:
     input:
         rules.power_summary.output,
+        rules.figures_power.output,

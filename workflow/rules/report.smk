@@ -1,64 +1,12 @@
-# The figures of the data alone start as soon as the constructs are scored, beside the models.
-rule figures_descriptive:
-    input:
-        data=rules.constructs.output.data,
-        reliability=rules.constructs.output.reliability,
-        sample_flow=rules.pool.output.sample_flow,
-        codebook=CODEBOOK_FILES,
-    output:
-        **figure_outputs(DESCRIPTIVE_FIGURES),
-        table=report(
-            "results/tables/form_by_sector.csv",
-            caption="../report/form_by_sector_table.rst",
-            category="2. Measurement",
-        ),
-    params:
-        figures=DESCRIPTIVE_FIGURES,
-        **FIGURE_PARAMS,
-    benchmark:
-        "results/benchmarks/figures_descriptive.tsv"
-    log:
-        "results/logs/figures_descriptive.log",
-    conda:
-        "../../environment.yml"
-    script:
-        "../scripts/figures.py"
-
-
-rule figures:
-    input:
-        data=rules.constructs.output.data,
-        performance=rules.performance.output.data,
-        misalignment=rules.misalignment.output.table,
-        register=config["hypotheses"],
-        choice_mnl=rules.choice.output.choice_mnl,
-        choice_ame=rules.choice.output.choice_ame,
-        choice_predictions=rules.choice.output.choice_predictions,
-        codebook=CODEBOOK_FILES,
-    output:
-        **figure_outputs(MODEL_FIGURES),
-    params:
-        figures=MODEL_FIGURES,
-        **FIGURE_PARAMS,
-    benchmark:
-        "results/benchmarks/figures.tsv"
-    log:
-        "results/logs/figures.log",
-    conda:
-        "../../environment.yml"
-    script:
-        "../scripts/figures.py"
-
-
 rule report:
     input:
-        figures=expand("results/figures/{name}.png", name=FIGURES + WAVE_FIGURES),
-        captions=[caption_input(f"figure_{name}") for name in FIGURES + WAVE_FIGURES],
+        figures=expand("results/figures/{name}.png", name=FIGURES),
+        captions=[caption_input(f"figure_{name}") for name in FIGURES],
         data=rules.constructs.output.data,
         choice_stability=rules.waves.output.choice_stability,
         panel_transitions=rules.waves.output.panel_transitions,
         panel_deepening=rules.waves.output.panel_deepening,
-        form_by_sector=rules.figures_descriptive.output.table,
+        form_by_sector=rules.descriptives.output.form_by_sector,
         reliability=rules.constructs.output.reliability,
         choice_mnl=rules.choice.output.choice_mnl,
         choice_ame=rules.choice.output.choice_ame,

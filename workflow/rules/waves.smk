@@ -30,23 +30,11 @@ rule waves:
             )
             for name, label in PANEL_TABLES.items()
         },
-        **{
-            f"{name}_{fmt}": (
-                report(
-                    f"results/figures/{name}.png",
-                    caption=caption(f"figure_{name}"),
-                    category="6. Figures",
-                )
-                if fmt == "png"
-                else f"results/figures/{name}.{fmt}"
-            )
-            for name in WAVE_FIGURES
-            for fmt in ("png", "svg", "pdf")
-        },
+        transition_counts="results/interim/waves/transition_counts.parquet",
+        form_by_wave="results/interim/waves/form_by_wave.parquet",
     params:
         spec=config["choice"],
         waves=WAVE_ORDER,
-        language=config["language"],
         minimum_cell=config["disclosure"]["minimum_cell"],
         code=script_code("waves"),
     threads: 1

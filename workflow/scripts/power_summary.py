@@ -4,7 +4,6 @@ import pandas as pd
 import yaml
 
 from alliancegov.codebook import Codebook
-from alliancegov.figures import FIGURE_FORMATS, power_curves, save_figure
 from alliancegov.power import PowerSettings, power_table
 from alliancegov.runtime import start_job
 from alliancegov.safe_output import write_csv
@@ -17,7 +16,4 @@ replicates = pd.concat([pd.read_parquet(path) for path in snakemake.input.replic
 truth = yaml.safe_load(Path(snakemake.input.truth).read_text(encoding="utf-8"))
 table = power_table(replicates, notes=power.note(truth))
 write_csv(table, snakemake.output.table)
-save_figure(power_curves(table, codebook, snakemake.params.language, alpha=power.alpha,
-                         bootstrap_replicates=power.misalignment.bootstrap_replicates),
-            snakemake.output.figure, FIGURE_FORMATS)
 log.info("\n%s", table[["n", "hypothesis", "check", "power", "conf_low", "conf_high"]].to_string(index=False))

@@ -1,0 +1,152 @@
+"""The choice stage: every table of the governance-form model (rule ``choice``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from alliancegov.choice.bootstrap import bootstrap_table
+from alliancegov.choice.design import ChoiceDesign, build_design
+from alliancegov.choice.diagnostics import (
+    SMALL_EVENTS_PER_PARAMETER,
+    classification,
+    fit_table,
+    small_sample_table,
+    test_table,
+)
+from alliancegov.choice.model import (
+    ChoiceFit,
+    ame_table,
+    coefficient_table,
+    fit_firth,
+    fit_mnl,
+    model_separated,
+    prediction_table,
+)
+from alliancegov.choice.spec import ChoiceSpec
+from alliancegov.choice.variants import (
+    binary_table,
+    cross_validation_tables,
+    imputed_tables,
+    ordered_tables,
+    variants_table,
+)
+
+
+@dataclass
+class ChoiceResults:
+    """Every table of the choice stage, keyed as the output files are named."""
+
+    tables: dict[str, pd.DataFrame]
+    warnings: list[str]
+    fit: ChoiceFit
+    design: ChoiceDesign
+
+
+def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], n_jobs: int = 1,
+                   bootstrap: bool = True) -> ChoiceResults:
+    """Fit the MNL and compute every table: coefficients, AMEs, predictions, tests, fit, small-sample checks.
+
+    ``bootstrap=False`` leaves the bootstrap out, for a workflow that scatters it over jobs
+    (:func:`bootstrap_part`, :func:`bootstrap_table_from_parts`).
+    """
+    design = build_design(data, spec, categories)
+    notes = []
+    small = small_sample_table(design)
+    separated = model_separated(design)
+    firth = fit_firth(design) if spec.firth == "always" or (spec.firth == "auto" and separated) else None
+    if separated and firth is None:
+        raise ValueError("separation: the maximum-likelihood estimates do not exist (Albert & Anderson 1984) and "
+                         "choice.firth is 'never'; allow Firth's penalised estimates or change the model")
+    if separated:
+        # Every table then rests on Firth's estimates; choice_mnl.csv says so in its estimator column.
+        fit = firth
+        notes.append("separation: the maximum-likelihood estimates do not exist (Albert & Anderson 1984); "
+                     f"sub-problems flagged: {', '.join(small.loc[small['separated'], 'outcome']) or 'none'}; "
+                     "all choice tables use Firth's penalised estimates")
+    else:
+        fit = fit_mnl(design, spec)
+    if small["few_events"].any():
+        notes.append(f"fewer than {SMALL_EVENTS_PER_PARAMETER} events per parameter for: "
+                     + ", ".join(small.loc[small["few_events"], "outcome"]))
+    if not fit.converged:
+        notes.append("the multinomial logit did not converge")
+    tables = {
+        "choice_mnl": coefficient_table(fit, design, spec).assign(estimator="firth" if separated else "ml"),
+        "choice_ame": ame_table(fit, design, spec),
+        "choice_predictions": prediction_table(fit, design, spec),
+        "choice_tests": test_table(fit, design, spec),
+        "choice_fit": fit_table(fit, design, spec),
+        "choice_classification": classification(fit, design),
+        "choice_small_sample": small,
+        "choice_firth": coefficient_table(firth, design, spec) if firth is not None
+        else pd.DataFrame(columns=["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
+                                   "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high"]),
+    }
+    if spec.bootstrap_replicates > 0 and design.survey is None:
+        if bootstrap:
+            tables["choice_bootstrap"] = bootstrap_table(design, spec, n_jobs=n_jobs)
+    elif spec.bootstrap_replicates > 0:
+        notes.append("bootstrap not run: resampling a complex survey design needs replicate weights")
+    if spec.ordered:
+        ordered, converged = ordered_tables(design, categories, spec)
+        tables |= ordered
+        if not converged:
+            notes.append("the ordered logit did not converge (separation?): choice_ordered*.csv do not hold "
+                         "maximum-likelihood estimates")
+    if spec.binary_outcome:
+        tables["choice_equity"] = binary_table(data, spec)
+    if spec.cv_folds >= 2:
+        tables |= cross_validation_tables(design, spec)
+    if spec.variants:
+        tables["choice_variants"] = variants_table(data, spec, categories)
+    if spec.imputations > 0:
+        tables |= imputed_tables(data, spec, categories)
+        notes.append(f"missing data: coefficients and AMEs pool {spec.imputations} chained-equation imputations "
+                     "by Rubin's rules; the other choice tables use the complete cases")
+    return ChoiceResults(tables, notes, fit, design)
+
+
+def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: dict, missing_data: dict,
+        threads: int = 1) -> ChoiceResults:
+    """The choice rule: every table of the governance-form model but the bootstrap, which is
+    scattered over jobs of its own (:mod:`alliancegov.choice.bootstrap`).
+
+    Parameters
+    ----------
+    data : str
+        Parquet file of the analysis frame.
+    codebook : sequence of str
+        The codebook's three files (the outcome's answers in order, market → hierarchy).
+    outputs : dict of str to str
+        A CSV path per table (keys as :attr:`ChoiceResults.tables`) and ``warnings``, a text file
+        of the notes every reader of the tables needs (separation, convergence, few events).
+    spec, missing_data : dict
+        The config's ``choice`` and ``missing_data`` sections.
+    threads : int
+        Worker processes of the refits.
+
+    Returns
+    -------
+    ChoiceResults
+    """
+    import logging
+
+    from alliancegov.codebook import Codebook
+    from alliancegov.safe_output import write_csv
+
+    log = logging.getLogger("alliancegov")
+    choice = ChoiceSpec.from_config(spec, missing_data)
+    categories = Codebook.from_files(codebook).answer_names(choice.outcome)
+    results = analyse_choice(pd.read_parquet(data), choice, categories, n_jobs=threads, bootstrap=False)
+    for name, table in results.tables.items():
+        write_csv(table, outputs[name])
+    with open(outputs["warnings"], "w", encoding="utf-8") as handle:
+        handle.writelines(f"{warning}\n" for warning in results.warnings)
+    for warning in results.warnings:
+        log.warning(warning)
+    log.info("\n%s", results.tables["choice_mnl"].to_string(index=False))
+    return results

@@ -1,0 +1,361 @@
+"""Figures of the data alone: governance forms by group, construct scores, the sample flow,
+scale reliability and the answers to the scale items.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from alliancegov.codebook import Codebook, codebook_categorical
+from alliancegov.figures.theme import (
+    FORM,
+    form_label_palette,
+    form_labels,
+    format_numbers,
+    format_shares,
+    place_form_legend,
+    save_figures,
+    themed_figure,
+    with_count,
+    wrap,
+)
+from alliancegov.figures.wording import text
+from alliancegov.formatting import number_format
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+SAMPLE_FLOW_STEPS = ("received", "excluded", "analysed")
+# Indices in the colorblind palette; the first four are taken by the governance forms.
+SAMPLE_FLOW_COLOURS = {"received": 7, "excluded": 5, "analysed": 2}
+RELIABILITY_COLOURS = {"alpha": 4, "omega": 5}
+RELIABILITY_THRESHOLD = 0.7
+POOLED_WAVE = "all"
+# ColorBrewer RdBu ends (colour-blind safe) with a grey neutral, disagree red → agree blue.
+LIKERT_PALETTE = "RdBu"
+LIKERT_NEUTRAL_COLOUR = (0.8, 0.8, 0.8)
+LIKERT_ITEM_LABEL_CHARS = 34
+
+
+def plot_form_by_sector(shares: pd.DataFrame, codebook: Codebook, language: str, outcome: str = FORM,
+                        group: str = "sector") -> Figure:
+    """Bar chart of the share of each outcome answer (governance form) within each group (sector).
+
+    Parameters
+    ----------
+    shares : DataFrame
+        ``form_by_sector.csv``: :func:`alliancegov.descriptives.form_by_sector_table`'s layout: one
+        row per group × outcome answer with columns ``group``, ``outcome`` (named after the
+        variables) and ``share``; a share suppressed for disclosure (missing) draws no bar.
+    codebook : Codebook
+    language : {"fr", "en"}
+    outcome, group : str
+        The variables of the bars' colours and of the x axis.
+
+    Returns
+    -------
+    Figure
+    """
+    import seaborn as sns
+
+    shares = shares.astype({group: str, outcome: str})
+    forms = form_labels(codebook, language, outcome)
+    sectors = {name: codebook.answer_label(group, name, language) for name in codebook.answer_names(group)}
+    shares["sector_label"] = shares[group].map(sectors)
+    shares["form_label"] = shares[outcome].map(forms)
+    with themed_figure(4.2) as (figure, axes):
+        ax = axes[0, 0]
+        sns.barplot(
+            data=shares, x="sector_label", y="share", hue="form_label", order=list(sectors.values()),
+            hue_order=list(forms.values()), palette=form_label_palette(codebook, language, outcome), saturation=1,
+            ax=ax,
+        )
+        ax.set(xlabel=codebook.label(group, language), ylabel=text("share_of_responses", language))
+        ax.set_title(text("outcome_by_group_title", language, outcome=codebook.label(outcome, language),
+                          group=codebook.label(group, language)))
+        format_shares(ax.yaxis, language)
+        place_form_legend(ax, codebook, language, outcome)
+    return figure
+
+
+def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: str, scales: list[str],
+                          outcome: str = FORM) -> Figure:
+    """Box plots of each scale score in ``scales`` by governance form.
+
+    Input: the analysis frame with ``governance_form`` and one numeric column per scale
+    name in ``scales`` (missing scores are left out of that scale's boxes).
+    """
+    import seaborn as sns
+
+    forms = form_labels(codebook, language, outcome)
+    scale_labels = {scale: wrap(codebook.label(scale, language), 18) for scale in scales}
+    scores = (
+        analysis.assign(form_label=codebook_categorical(analysis[outcome], codebook, outcome).map(forms))
+        .melt(id_vars="form_label", value_vars=scales, var_name="scale", value_name="score")
+        .dropna(subset=["form_label", "score"])
+    )
+    scores["scale_label"] = scores["scale"].map(scale_labels)
+    with themed_figure(3.8) as (figure, axes), warnings.catch_warnings():
+        # seaborn 0.13.2 still passes bxp(vert=...), deprecated in matplotlib 3.11; nothing to fix on our side.
+        warnings.filterwarnings("ignore", message="vert: bool was deprecated", category=DeprecationWarning)
+        ax = axes[0, 0]
+        sns.boxplot(
+            data=scores, x="scale_label", y="score", hue="form_label",
+            order=list(scale_labels.values()), hue_order=list(forms.values()),
+            palette=form_label_palette(codebook, language, outcome), saturation=1, fliersize=2, linewidth=0.8, ax=ax,
+        )
+        ax.set(xlabel="", ylabel=text("score", language))
+        ax.set_title(text("construct_scores_title", language, outcome=codebook.label(outcome, language)))
+        format_numbers(ax.yaxis, language)
+        place_form_legend(ax, codebook, language, outcome)
+    return figure
+
+
+def sample_flow_bars(sample_flow: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Bars of the sample-flow figure: ``wave, step, label, n`` in plotting order.
+
+    Input: ``wave, step, reason, n`` with step in received / excluded / analysed and a
+    reason on excluded rows only. Waves keep their order of appearance; within a wave
+    come the received bar, one bar per exclusion reason (as listed), then analysed.
+    """
+    flow = sample_flow.assign(
+        reason=sample_flow["reason"].fillna("").astype(str),
+        step_rank=sample_flow["step"].map({step: rank for rank, step in enumerate(SAMPLE_FLOW_STEPS)}),
+        wave_rank=sample_flow["wave"].map({wave: rank for rank, wave in enumerate(pd.unique(sample_flow["wave"]))}),
+    )
+    if flow["step_rank"].isna().any():
+        raise ValueError(f"sample_flow steps must be among {SAMPLE_FLOW_STEPS}")
+    flow["label"] = [
+        text(step, language, reason=reason) for step, reason in zip(flow["step"], flow["reason"], strict=True)
+    ]
+    ordered = flow.sort_values(["wave_rank", "step_rank"], kind="stable")
+    return ordered[["wave", "step", "label", "n"]].reset_index(drop=True)
+
+
+def plot_sample_flow(sample_flow: pd.DataFrame, language: str) -> Figure:
+    """Horizontal bars per wave: responses received, excluded for each reason, analysed.
+
+    Input: ``wave, step, reason, n`` as described in :func:`sample_flow_bars`.
+    """
+    import seaborn as sns
+
+    bars = sample_flow_bars(sample_flow, language)
+    waves = list(pd.unique(bars["wave"]))
+    palette = sns.color_palette("colorblind")
+    tallest_wave = bars.groupby("wave", sort=False).size().max()
+    with themed_figure(0.8 + 0.3 * tallest_wave * len(waves), nrows=len(waves), sharex=True) as (figure, axes):
+        for ax, wave in zip(axes[:, 0], waves, strict=True):
+            rows = bars[bars["wave"] == wave]
+            positions = np.arange(len(rows))[::-1]
+            container = ax.barh(
+                positions, rows["n"], color=[palette[SAMPLE_FLOW_COLOURS[step]] for step in rows["step"]]
+            )
+            ax.bar_label(container, labels=[str(int(n)) for n in rows["n"]], padding=2, fontsize="small")
+            ax.set_yticks(positions, [wrap(label, 40) for label in rows["label"]])
+            ax.set_title(text("wave", language, wave=wave), loc="left")
+            ax.margins(x=0.12)
+        axes[-1, 0].set_xlabel(text("responses", language))
+        figure.suptitle(text("sample_flow_title", language))
+    return figure
+
+
+def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: str) -> Figure:
+    """Cronbach's alpha with its confidence interval and McDonald's omega per scale, pooled waves.
+
+    Input: the reliability table (``scale, wave, n_complete, alpha, alpha_conf_low,
+    alpha_conf_high, omega``, see ``alliancegov.constructs.reliability_table``); only the
+    pooled rows (wave ``all``) are drawn, scales in codebook order, top to bottom, each
+    labelled with its number of complete responses. A dashed line marks the usual 0.7.
+    """
+    import seaborn as sns
+
+    pooled = reliability[reliability["wave"].astype(str) == POOLED_WAVE].set_index("scale")
+    scales = [scale for scale in codebook.scales["scale"] if scale in pooled.index]
+    scales += [scale for scale in pooled.index if scale not in scales]
+    if not scales:
+        raise ValueError(f"reliability has no pooled rows (wave {POOLED_WAVE!r})")
+    rows = pooled.loc[scales]
+    palette = sns.color_palette("colorblind")
+    positions = np.arange(len(scales))[::-1]
+    with themed_figure(1.3 + 0.36 * len(scales)) as (figure, axes):
+        ax = axes[0, 0]
+        threshold = text("reliability_threshold", language,
+                         value=number_format(language).general(RELIABILITY_THRESHOLD))
+        ax.axvline(RELIABILITY_THRESHOLD, color="0.3", linestyle="--", linewidth=0.8, label=threshold)
+        ax.errorbar(
+            rows["alpha"], positions + 0.12,
+            xerr=[rows["alpha"] - rows["alpha_conf_low"], rows["alpha_conf_high"] - rows["alpha"]],
+            fmt="o", markersize=4, capsize=2, linewidth=1, color=palette[RELIABILITY_COLOURS["alpha"]],
+            label=text("alpha_with_ci", language, level=95),
+        )
+        ax.plot(rows["omega"], positions - 0.12, "D", markersize=4, linestyle="none",
+                color=palette[RELIABILITY_COLOURS["omega"]], label=text("omega", language))
+        labels = [
+            with_count(codebook.label(scale, language), int(row.n_complete), language, 34)
+            for scale, row in zip(scales, rows.itertuples(), strict=True)
+        ]
+        ax.set_yticks(positions, labels)
+        ax.set_ylim(-0.6, len(scales) - 0.4)
+        low = np.nanmin(rows[["alpha_conf_low", "omega", "alpha"]].to_numpy(float))
+        ax.set_xlim(min(0.5, np.floor(low * 10) / 10), 1.0)
+        ax.set_xlabel(text("reliability_axis", language))
+        ax.set_title(text("reliability_title", language))
+        format_numbers(ax.xaxis, language)
+        handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+        keys = [text("alpha_with_ci", language, level=95), text("omega", language),
+                threshold]
+        figure.legend([handles[key] for key in keys], keys, loc="outside lower center", ncols=3, frameon=False)
+    return figure
+
+
+def plot_likert_diverging(answers: pd.DataFrame, codebook: Codebook, language: str, scales: list[str]) -> Figure:
+    """Diverging stacked bars of the answers to every item of ``scales``, one panel per scale.
+
+    Parameters
+    ----------
+    answers : DataFrame
+        :func:`alliancegov.descriptives.likert_item_table`'s rows (``scale, item, code, n, share,
+        n_valid``): the answers as given, before reverse coding, which the figure note states.
+    codebook : Codebook
+        Labels of the items, the scales and the answers of the items' value set.
+    language : {"fr", "en"}
+    scales : list of str
+        The scales drawn, one panel each, in this order.
+
+    Returns
+    -------
+    Figure
+        Each bar gives the shares of the valid answers of one item (missing left out); the
+        neutral answer is centred on 0, disagreement to the left, agreement to the right. Items
+        are labelled by their codebook label (wrapped, reverse-coded ones marked) with their
+        number of valid answers.
+    """
+    import seaborn as sns
+    from matplotlib.ticker import FuncFormatter
+
+    items = {scale: codebook.items(scale) for scale in scales}
+    names = [name for rows in items.values() for name in rows["name"]]
+    drawn = answers[answers["item"].isin(names)]
+    missing = sorted(set(names) - set(drawn["item"]))
+    if missing:
+        raise ValueError(f"the item table has no rows for items {missing}")
+    choices = codebook.choices(codebook.variables.at[names[0], "list_name"])
+    codes = choices["code"].tolist()
+    shares = drawn.pivot(index="item", columns="code", values="share").reindex(index=names, columns=codes)
+    shares["n"] = drawn.groupby("item")["n_valid"].first().reindex(names)
+
+    middle = len(codes) // 2
+    neutral = codes[middle] if len(codes) % 2 else None
+    half_neutral_all = shares[neutral] / 2 if neutral is not None else 0.0
+    extent = max((shares[codes[:middle]].sum(axis=1) + half_neutral_all).max(),
+                 (shares[codes[len(codes) - middle:]].sum(axis=1) + half_neutral_all).max())
+    # Symmetric axis to the next quarter above the longest side (at most 100 %).
+    reach = min(1.0, np.ceil(np.nan_to_num(extent, nan=1.0) * 4 + 1e-9) / 4)
+    colours = dict(zip(codes, sns.color_palette(LIKERT_PALETTE, len(codes)), strict=True))
+    if neutral is not None:
+        colours[neutral] = LIKERT_NEUTRAL_COLOUR
+    answer_labels = dict(zip(codes, choices[f"label_{language}"], strict=True))
+    mark = text("reverse_mark", language)
+
+    heights = [len(rows) for rows in items.values()]
+    with themed_figure(
+        1.8 + 0.45 * sum(heights) + 0.35 * len(scales), nrows=len(scales), sharex=True, height_ratios=heights,
+    ) as (figure, axes):
+        for ax, (scale, rows) in zip(axes[:, 0], items.items(), strict=True):
+            part = shares.loc[rows["name"]]
+            positions = np.arange(len(part))[::-1]
+            half_neutral = part[neutral] / 2 if neutral is not None else 0.0
+            left = -half_neutral
+            for code in reversed(codes[:middle]):          # towards the left, mildest first
+                left = left - part[code]
+                ax.barh(positions, part[code], left=left, color=colours[code], label=answer_labels[code],
+                        height=0.7, edgecolor="white", linewidth=0.5)
+            if neutral is not None:
+                ax.barh(positions, part[neutral], left=-half_neutral, color=colours[neutral],
+                        label=answer_labels[neutral], height=0.7, edgecolor="white", linewidth=0.5)
+            right = half_neutral
+            for code in codes[len(codes) - middle:]:        # towards the right, mildest first
+                ax.barh(positions, part[code], left=right, color=colours[code], label=answer_labels[code],
+                        height=0.7, edgecolor="white", linewidth=0.5)
+                right = right + part[code]
+            labels = [
+                with_count(codebook.label(name, language) + (f" {mark}" if reverse else ""),
+                           int(part.at[name, "n"]), language, LIKERT_ITEM_LABEL_CHARS)
+                for name, reverse in zip(rows["name"], rows["reverse"], strict=True)
+            ]
+            ax.set_yticks(positions, labels)
+            ax.set_ylim(-0.6, len(part) - 0.4)
+            ax.axvline(0, color="0.3", linewidth=0.8)
+            ax.set_title(codebook.label(scale, language), loc="left", fontweight="bold")
+            ax.grid(axis="y", visible=False)
+        unit = "\u202f%" if language == "fr" else "%"
+        axes[-1, 0].xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{abs(100 * value):.0f}{unit}"))
+        axes[-1, 0].set_xlim(-reach, reach)
+        axes[-1, 0].set_xlabel(text("likert_axis", language))
+        # The note sits under the axis label (part of the axes, so the layout makes room for it).
+        axes[-1, 0].annotate(
+            wrap(text("likert_note", language, mark=mark), 75), xy=(0.5, 0), xycoords=axes[-1, 0].xaxis.label,
+            xytext=(0, -4), textcoords="offset points", ha="center", va="top", fontsize="small", color="0.3",
+        )
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        order = [labels.index(answer_labels[code]) for code in codes]
+        # The key reads left to right like the bars.
+        figure.legend([handles[i] for i in order], [wrap(labels[i], 16) for i in order],
+                      loc="outside lower center", ncols=len(codes), frameon=False, fontsize="small")
+        figure.suptitle(text("likert_title", language))
+    return figure
+
+
+def run(*, analysis: str, form_by_sector: str, sample_flow: str, codebook: Sequence[str], outputs: dict[str, str],
+        language: str, outcome: str, group: str, scales: Sequence[str], likert_scales: Sequence[str],
+        reliability: str | None = None, likert_items: str | None = None) -> list[Path]:
+    """The figures_descriptive rule: the figures of the data alone, drawn as soon as the responses
+    are scored, beside the models.
+
+    Parameters
+    ----------
+    analysis : str
+        Parquet file of the analysis frame (the scale scores of the box plots).
+    form_by_sector, sample_flow : str
+        The descriptives stage's form-by-group table and the pooled sample flow (CSV).
+    codebook : sequence of str
+        The codebook's three files.
+    outputs : dict of str to str
+        PNG path of each figure by stem (the SVG and PDF are written beside it).
+    language : {"fr", "en"}
+    outcome, group : str
+        The variables of the outcome-by-group bars.
+    scales : sequence of str
+        Scales of the construct-score boxes and the reliability figure (none: neither is drawn).
+    likert_scales : sequence of str
+        Scales whose items' answers are drawn (none: no Likert figure).
+    reliability, likert_items : str, optional
+        The constructs stage's reliability table and the descriptives stage's item table (CSV),
+        needed when ``scales`` and ``likert_scales`` are given.
+
+    Returns
+    -------
+    list of Path
+        The PNG files written.
+    """
+    book = Codebook.from_files(codebook)
+    draw = {
+        "form_by_sector": lambda: plot_form_by_sector(pd.read_csv(form_by_sector), book, language, outcome, group),
+        "construct_scores": lambda: plot_construct_scores(pd.read_parquet(analysis), book, language, list(scales),
+                                                          outcome),
+        "sample_flow": lambda: plot_sample_flow(pd.read_csv(sample_flow, keep_default_na=False), language),
+        "reliability": lambda: plot_reliability(pd.read_csv(reliability), book, language),
+        "likert_items": lambda: plot_likert_diverging(pd.read_csv(likert_items), book, language, list(likert_scales)),
+    }
+    if not scales:
+        del draw["construct_scores"], draw["reliability"]
+    if not likert_scales:
+        del draw["likert_items"]
+    return save_figures(draw, outputs)

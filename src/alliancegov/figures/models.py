@@ -1,0 +1,260 @@
+"""Figures of the models: choice coefficients, marginal effects and predicted probabilities,
+performance by form, misalignment effects and the time to partnership.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from alliancegov.codebook import Codebook, codebook_categorical
+from alliancegov.figures.theme import (
+    FORM,
+    form_colours,
+    form_labels,
+    format_numbers,
+    format_shares,
+    save_figures,
+    themed_figure,
+    wrap,
+)
+from alliancegov.figures.wording import TEXT, text
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def forest_by_form(table: pd.DataFrame, codebook: Codebook, language: str, outcome_variable: str, *,
+                   x_label: str, title: str) -> Figure:
+    """Point ranges (``estimate``, ``conf_low``, ``conf_high``) of each ``term``, one panel per
+    ``outcome`` answer in codebook order; terms keep their first-appearance order, top to bottom."""
+    outcome = codebook_categorical(table["outcome"], codebook, outcome_variable)
+    outcomes = [form for form in outcome.cat.categories if form in set(outcome)]
+    forms = form_labels(codebook, language, outcome_variable)
+    colours = form_colours(codebook, outcome_variable)
+    terms = list(dict.fromkeys(table["term"]))
+    position = {term: len(terms) - 1 - rank for rank, term in enumerate(terms)}
+    with themed_figure(1.2 + 0.32 * len(terms), ncols=len(outcomes), sharex=True, sharey=True) as (figure, axes):
+        for ax, form in zip(axes[0], outcomes, strict=True):
+            rows = table[outcome == form]
+            ax.errorbar(
+                rows["estimate"], rows["term"].map(position),
+                xerr=[rows["estimate"] - rows["conf_low"], rows["conf_high"] - rows["estimate"]],
+                fmt="o", markersize=3.5, capsize=2, linewidth=1, color=colours[form],
+            )
+            ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
+            ax.set_title(wrap(forms[form], 22 if len(outcomes) < 4 else 18))
+            format_numbers(ax.xaxis, language)
+        axes[0, 0].set_yticks(range(len(terms)), [wrap(codebook.term_label(t, language)) for t in reversed(terms)])
+        axes[0, 0].set_ylim(-0.7, len(terms) - 0.3)
+        figure.supxlabel(x_label, fontsize="medium")
+        figure.suptitle(title)
+    return figure
+
+
+def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, language: str,
+                             outcome_variable: str = FORM) -> Figure:
+    """Forest plot of multinomial-logit coefficients with 95% CIs, one panel per outcome.
+
+    Input: tidy coefficients with columns ``outcome`` (governance form), ``term``,
+    ``estimate``, ``conf_low``, ``conf_high``. ``Intercept`` rows are left out; terms keep
+    the order of their first appearance, top to bottom. The base category, named on the
+    axis, is the form(s) without coefficients.
+    """
+    coefficients = choice_mnl[choice_mnl["term"] != "Intercept"]
+    forms = form_labels(codebook, language, outcome_variable)
+    base = [form for form in codebook.answer_names(outcome_variable) if form not in set(coefficients["outcome"])]
+    return forest_by_form(
+        coefficients, codebook, language, outcome_variable,
+        x_label=text("coefficient_axis", language, base=", ".join(forms[form] for form in base)),
+        title=text("choice_title", language, outcome=codebook.label(outcome_variable, language)),
+    )
+
+
+def plot_ame_forest(choice_ame: pd.DataFrame, codebook: Codebook, language: str,
+                    outcome_variable: str = FORM) -> Figure:
+    """Forest plot of average marginal effects with 95% CIs, one panel per governance form.
+
+    Input: tidy AMEs with ``outcome`` (every form, the base included), ``term``, ``estimate``,
+    ``conf_low``, ``conf_high`` (probability units), as ``choice_ame.csv``.
+    """
+    return forest_by_form(choice_ame, codebook, language, outcome_variable,
+                          x_label=text("ame_axis", language), title=text("ame_title", language))
+
+
+def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, language: str,
+                                 by_variable: str | None, outcome_variable: str = FORM) -> Figure:
+    """Average predicted probability of each form over each profile variable, with 95% CI bands.
+
+    Input: ``choice_predictions.csv`` (``variable, value, by, outcome, estimate, conf_low,
+    conf_high``). One column of panels per profile variable, one row per level of ``by``
+    (labelled from the codebook answers of ``by_variable``), one colour per form.
+    """
+    variables = list(dict.fromkeys(predictions["variable"]))
+    by_levels = list(dict.fromkeys(predictions["by"].fillna("")))
+    forms = form_labels(codebook, language, outcome_variable)
+    colours = form_colours(codebook, outcome_variable)
+    with themed_figure(1.0 + 2.2 * len(by_levels), nrows=len(by_levels), ncols=len(variables),
+                       sharex="col", sharey=True) as (figure, axes):
+        for row, by in enumerate(by_levels):
+            for column, variable in enumerate(variables):
+                ax = axes[row, column]
+                panel = predictions[(predictions["variable"] == variable) & (predictions["by"].fillna("") == by)]
+                for form in codebook.answer_names(outcome_variable):
+                    curve = panel[panel["outcome"] == form].sort_values("value")
+                    if curve.empty:
+                        continue
+                    ax.plot(curve["value"], curve["estimate"], color=colours[form], linewidth=1.3, label=forms[form])
+                    ax.fill_between(curve["value"], curve["conf_low"], curve["conf_high"], color=colours[form],
+                                    alpha=0.18, linewidth=0)
+                ax.set_ylim(0, 1)
+                format_shares(ax.yaxis, language)
+                format_numbers(ax.xaxis, language)
+                title = codebook.label_or_name(variable, language)
+                if by and by_variable:
+                    title = codebook.answer_label(by_variable, by, language) + text("level_separator", language) + title
+                ax.set_title(wrap(title, 40), fontsize="medium")
+        figure.supylabel(text("predicted_axis", language), fontsize="medium")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        figure.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+        figure.suptitle(text("predicted_title", language))
+    return figure
+
+
+def plot_misalignment(misalignment: pd.DataFrame, language: str) -> Figure:
+    """Point ranges of the misalignment coefficients in every second-stage model.
+
+    Input: ``misalignment.csv`` (``model, term, estimate, conf_low, conf_high``); only the
+    misalignment terms are drawn, one row per model and term.
+    """
+    labels = TEXT["misalignment_terms"][language]
+    models = TEXT["misalignment_models"][language]
+    rows = misalignment[misalignment["term"].isin(list(labels))].reset_index(drop=True)
+    positions = np.arange(len(rows))[::-1]
+    with themed_figure(1.0 + 0.38 * len(rows)) as (figure, axes):
+        ax = axes[0, 0]
+        ax.errorbar(rows["estimate"], positions, xerr=[rows["estimate"] - rows["conf_low"],
+                                                       rows["conf_high"] - rows["estimate"]],
+                    fmt="o", markersize=4, capsize=2, linewidth=1, color="0.2")
+        ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
+        ax.set_yticks(positions, [f"{labels[t]} ({models.get(m, m)})" for m, t in zip(rows["model"], rows["term"])])
+        ax.set_xlabel(text("misalignment_axis", language))
+        figure.suptitle(wrap(text("misalignment_title", language), 70))
+        format_numbers(ax.xaxis, language)
+    return figure
+
+
+def plot_kaplan_meier(curves: pd.DataFrame, codebook: Codebook, group: str, language: str) -> Figure:
+    """Kaplan–Meier curves (share without the event) with 95% bands, one per group.
+
+    Input: ``stats.survival.kaplan_meier``'s step table (``group, time, survival, conf_low,
+    conf_high``); the curves start at 1 at time 0.
+    """
+    with themed_figure(3.6) as (figure, axes):
+        ax = axes[0, 0]
+        for level in dict.fromkeys(curves["group"]):
+            part = curves[curves["group"] == level]
+            times = np.concatenate([[0.0], part["time"].to_numpy(float)])
+            label = codebook.answer_label(group, level, language) if group in codebook.variables.index else str(level)
+            line, = ax.step(times, np.concatenate([[1.0], part["survival"]]), where="post", linewidth=1.3, label=label)
+            low, high = (np.concatenate([[1.0], part[column]]) for column in ("conf_low", "conf_high"))
+            ax.fill_between(times, low, high, step="post", alpha=0.2, color=line.get_color(), linewidth=0)
+        ax.set_ylim(0, 1.02)
+        ax.set(xlabel=text("km_time", language), ylabel=text("km_axis", language))
+        ax.set_title(wrap(text("km_title", language), 60))
+        format_shares(ax.yaxis, language)
+        format_numbers(ax.xaxis, language)
+        ax.legend(frameon=False)
+    return figure
+
+
+def plot_performance_by_form(means: pd.DataFrame, codebook: Codebook, language: str, form: str = FORM) -> Figure:
+    """Mean performance by governance form with its confidence interval (point ranges).
+
+    Parameters
+    ----------
+    means : DataFrame
+        :func:`alliancegov.performance.means_by_form`'s table: one row per form in codebook
+        order, columns ``outcome`` (a variable or scale of the codebook, or a derived column
+        labelled by its name), ``form`` (named after the form variable), ``n``, ``estimate``,
+        ``conf_low``, ``conf_high``.
+    codebook : Codebook
+    language : {"fr", "en"}
+    form : str
+        The form variable.
+
+    Returns
+    -------
+    Figure
+    """
+    outcome = str(means["outcome"].iloc[0])
+    means = means.rename(columns={form: "group", "estimate": "mean"}).astype({"group": str})
+    forms = form_labels(codebook, language, form)
+    colours = form_colours(codebook, form)
+    positions = np.arange(len(means))[::-1]
+    with themed_figure(0.9 + 0.45 * len(means)) as (figure, axes):
+        ax = axes[0, 0]
+        for y, row in zip(positions, means.itertuples(), strict=True):
+            ax.errorbar(
+                row.mean, y, xerr=[[row.mean - row.conf_low], [row.conf_high - row.mean]],
+                fmt="o", markersize=5, capsize=3, linewidth=1.2, color=colours[row.group],
+            )
+        ax.set_yticks(
+            positions,
+            [wrap(text("group_size", language, label=forms[row.group], n=row.n), 34) for row in means.itertuples()],
+        )
+        ax.set_ylim(-0.6, len(means) - 0.4)
+        ax.set_xlabel(codebook.label_or_name(outcome, language))
+        ax.set_title(text("mean_by_form_title", language, form=codebook.label(form, language)))
+        format_numbers(ax.xaxis, language)
+    return figure
+
+
+def run(*, choice_mnl: str, choice_ame: str, choice_predictions: str, performance_by_form: str, misalignment: str,
+        codebook: Sequence[str], outputs: dict[str, str], language: str, outcome: str, profile_by: str | None,
+        time_to_partnership: str | None = None, survival_group: str | None = None) -> list[Path]:
+    """The figures_models rule: every model figure, drawn from the tables the model stages wrote.
+
+    Parameters
+    ----------
+    choice_mnl, choice_ame, choice_predictions : str
+        The choice stage's CSV tables (coefficients, marginal effects, predicted probabilities).
+    performance_by_form, misalignment : str
+        The performance and misalignment stages' CSV tables.
+    codebook : sequence of str
+        The codebook's three files.
+    outputs : dict of str to str
+        PNG path of each figure by stem (the SVG and PDF are written beside it).
+    language : {"fr", "en"}
+    outcome : str
+        The choice model's outcome (the governance form).
+    profile_by : str or None
+        The categorical variable of the predicted-probability panels.
+    time_to_partnership : str, optional
+        The hypotheses stage's Kaplan–Meier table, when the register has a ``time_to_event`` block.
+    survival_group : str, optional
+        That block's ``group`` variable.
+
+    Returns
+    -------
+    list of Path
+        The PNG files written.
+    """
+    book = Codebook.from_files(codebook)
+    draw = {
+        "choice_coefficients": lambda: plot_choice_coefficients(pd.read_csv(choice_mnl), book, language, outcome),
+        "choice_ame": lambda: plot_ame_forest(pd.read_csv(choice_ame), book, language, outcome),
+        "choice_predictions": lambda: plot_predicted_probabilities(pd.read_csv(choice_predictions), book, language,
+                                                                   profile_by, outcome),
+        "performance_by_form": lambda: plot_performance_by_form(pd.read_csv(performance_by_form), book, language,
+                                                                outcome),
+        "misalignment": lambda: plot_misalignment(pd.read_csv(misalignment), language),
+    }
+    if time_to_partnership:
+        draw["time_to_partnership"] = lambda: plot_kaplan_meier(pd.read_csv(time_to_partnership), book,
+                                                                survival_group, language)
+    return save_figures(draw, outputs)

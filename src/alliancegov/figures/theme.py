@@ -1,0 +1,178 @@
+"""The figures' common look and output: the theme, the governance forms' labels and colours,
+locale-aware axes, and byte-stable saving.
+
+Every figure is drawn on a plain Agg-backed :class:`matplotlib.figure.Figure` (never through
+pyplot's global state, so nothing opens a window or touches a notebook's backend) under one
+theme: the seaborn "colorblind" palette, a bundled font, and the governance forms always in
+codebook order with the same colour.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from alliancegov.codebook import Codebook
+from alliancegov.figures.wording import text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.figure import Figure
+
+
+FORM = "governance_form"
+FIGURE_WIDTH_INCHES = 6.5
+LABEL_WIDTH_CHARS = 28
+PNG_DPI = 300
+
+
+def wrap(label: str, width: int = LABEL_WIDTH_CHARS) -> str:
+    """``label`` broken into lines of at most ``width`` characters (long French labels)."""
+    return textwrap.fill(label, width=width, break_long_words=False)
+
+
+def with_count(label: str, n: int, language: str, width: int = LABEL_WIDTH_CHARS) -> str:
+    """``label (n = N)`` wrapped to ``width``, never breaking inside "(n = N)" (no-break spaces)."""
+    count = text("group_size", language, label="", n=n).strip().replace(" ", "\u00a0")
+    return wrap(f"{label} {count}", width)
+
+
+def form_labels(codebook: Codebook, language: str, outcome: str = FORM) -> dict[str, str]:
+    """Outcome answer name (a governance form) → label, in codebook order."""
+    return {form: codebook.answer_label(outcome, form, language) for form in codebook.answer_names(outcome)}
+
+
+def form_colours(codebook: Codebook, outcome: str = FORM) -> dict[str, tuple[float, float, float]]:
+    """Outcome answer name → colour, fixed by codebook order so every figure agrees."""
+    import seaborn as sns
+
+    forms = codebook.answer_names(outcome)
+    return dict(zip(forms, sns.color_palette("colorblind", len(forms)), strict=True))
+
+
+def form_label_palette(codebook: Codebook, language: str, outcome: str = FORM) -> dict[str, tuple[float, float, float]]:
+    """Outcome answer label → colour, for seaborn's ``hue`` on labelled data."""
+    labels = form_labels(codebook, language, outcome)
+    return {labels[form]: colour for form, colour in form_colours(codebook, outcome).items()}
+
+
+def theme_rc() -> dict:
+    """Matplotlib rc settings of the package theme (seaborn whitegrid, paper context)."""
+    import seaborn as sns
+    from cycler import cycler
+
+    return {
+        **sns.axes_style("whitegrid"),
+        **sns.plotting_context("paper"),
+        # Matplotlib's bundled font, so the PNG does not depend on the fonts installed.
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans"],
+        "axes.prop_cycle": cycler(color=sns.color_palette("colorblind")),
+        # Labels come from the codebook; a "$" in one must not start mathtext.
+        "text.parse_math": False,
+    }
+
+
+@contextmanager
+def themed_figure(height_inches: float, **subplot_options: object) -> Iterator[tuple[Figure, np.ndarray]]:
+    """Yield a new Agg figure of page width and its axes array (always 2-D), under the theme.
+
+    ``subplot_options`` go to ``Figure.subplots`` (nrows, ncols, sharex, ...). The figure
+    is drawn once on exit so that ticks and layout are resolved under the theme.
+    """
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(theme_rc()):
+        figure = Figure(figsize=(FIGURE_WIDTH_INCHES, height_inches), layout="constrained")
+        FigureCanvasAgg(figure)
+        axes = figure.subplots(squeeze=False, **subplot_options)
+        yield figure, axes
+        figure.draw_without_rendering()
+
+
+def format_numbers(axis: Axis, language: str) -> None:
+    """Use the decimal comma on ``axis`` for French figures."""
+    from matplotlib.ticker import FuncFormatter
+
+    if language == "fr":
+        # round() hides float noise in tick positions; + 0.0 turns -0.0 into 0.0.
+        axis.set_major_formatter(
+            FuncFormatter(lambda value, _: f"{round(value, 10) + 0.0:g}".replace(".", ",").replace("-", "\u2212"))
+        )
+
+
+def format_shares(axis: Axis, language: str) -> None:
+    """Show shares (0–1) on ``axis`` as percentages, with French spacing in French."""
+    from matplotlib.ticker import FuncFormatter
+
+    unit = "\u202f%" if language == "fr" else "%"
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{100 * value:.0f}{unit}"))
+
+
+def place_form_legend(ax: Axes, codebook: Codebook, language: str, outcome: str = FORM) -> None:
+    """Move the outcome legend of ``ax`` under the figure, where long labels fit."""
+    handles, labels = ax.get_legend_handles_labels()
+    ax.get_legend().remove()
+    ax.figure.legend(
+        handles, labels, title=codebook.label(outcome, language), loc="outside lower center", ncols=2, frameon=False
+    )
+
+
+# Metadata that would differ between runs (dates, software stamps) left out of each format.
+STABLE_METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+def save_figure(fig: Figure, path: str | Path, formats: tuple[str, ...] = ("png",)) -> Path:
+    """Write ``fig`` in ``formats`` (PNG at 300 dpi, SVG, PDF) byte-identical across runs, then close it.
+
+    ``path`` names the PNG; the other formats go beside it with their own suffix. No date or
+    software stamp is written, and SVG element ids come from a fixed hash salt. Parent folders are
+    created. Returns the PNG's path.
+    """
+    import matplotlib
+    from matplotlib import pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context({**theme_rc(), "svg.hashsalt": "alliancegov", "pdf.compression": 6}):
+        for fmt in formats:
+            fig.savefig(path.with_suffix(f".{fmt}"), format=fmt, dpi=PNG_DPI, metadata=STABLE_METADATA[fmt])
+    # Figures made here are not registered with pyplot, but a caller's pyplot figure would be.
+    plt.close(fig)
+    return path
+
+
+def save_figures(draw: dict[str, Callable[[], Figure]], outputs: dict[str, str]) -> list[Path]:
+    """Draw and save each figure of ``draw`` (stem → function drawing it) at ``outputs[stem]``.
+
+    Parameters
+    ----------
+    draw : dict of str to callable
+        Figures by stem, in the order to draw them.
+    outputs : dict of str to str
+        PNG path by stem (a rule's outputs); the SVG and PDF go beside it (:data:`FIGURE_FORMATS`).
+
+    Returns
+    -------
+    list of Path
+        The PNG files written.
+
+    Raises
+    ------
+    ValueError
+        If ``draw`` and the PNG paths of ``outputs`` do not name the same figures.
+    """
+    wanted = {stem for stem in outputs if not stem.endswith(tuple(f"_{fmt}" for fmt in FIGURE_FORMATS[1:]))}
+    if wanted != set(draw):
+        raise ValueError(f"figures to draw {sorted(draw)} and outputs {sorted(wanted)} differ")
+    # One at a time, so only one figure is held in memory.
+    return [save_figure(figure(), outputs[stem], FIGURE_FORMATS) for stem, figure in draw.items()]

@@ -1,0 +1,146 @@
+"""The fixed wording of every figure, in French and in English.
+
+Labels that come from the study (questions, answers, scales) are the codebook's; this catalogue
+holds only the figures' own words: titles, axes, notes.
+"""
+
+from __future__ import annotations
+
+TEXT = {
+    "share_of_responses": {"fr": "Part des réponses", "en": "Share of responses"},
+    "outcome_by_group_title": {"fr": "{outcome} selon : {group}", "en": "{outcome} by {group}"},
+    "score": {"fr": "Score", "en": "Score"},
+    "construct_scores_title": {
+        "fr": "Scores des construits selon : {outcome}",
+        "en": "Construct scores by {outcome}",
+    },
+    "coefficient_axis": {
+        "fr": "Coefficient (log du rapport des chances par rapport à « {base} ») et IC à 95 %",
+        "en": "Coefficient (log-odds relative to “{base}”) with 95% CI",
+    },
+    "choice_title": {
+        "fr": "Logit multinomial : {outcome}",
+        "en": "Multinomial logit: {outcome}",
+    },
+    "mean_by_form_title": {
+        "fr": "Moyenne selon : {form}, et IC à 95 %",
+        "en": "Mean by {form} with 95% CI",
+    },
+    "responses": {"fr": "Réponses", "en": "Responses"},
+    "sample_flow_title": {
+        "fr": "Du questionnaire reçu à l'échantillon analysé",
+        "en": "From questionnaires received to the analysed sample",
+    },
+    "wave": {"fr": "Vague {wave}", "en": "Wave {wave}"},
+    "received": {"fr": "Reçues", "en": "Received"},
+    "excluded": {"fr": "Exclues : {reason}", "en": "Excluded: {reason}"},
+    "analysed": {"fr": "Analysées", "en": "Analysed"},
+    "level_separator": {"fr": " : ", "en": ": "},
+    "group_size": {"fr": "{label} (n = {n})", "en": "{label} (n = {n})"},
+    "reliability_title": {
+        "fr": "Fiabilité des échelles (vagues regroupées)",
+        "en": "Scale reliability (pooled waves)",
+    },
+    "reliability_axis": {"fr": "Coefficient de fiabilité", "en": "Reliability coefficient"},
+    "alpha_with_ci": {"fr": "Alpha de Cronbach et IC à {level} %", "en": "Cronbach's alpha with {level}% CI"},
+    "omega": {"fr": "Oméga total de McDonald", "en": "McDonald's omega total"},
+    "reliability_threshold": {"fr": "Seuil usuel de {value}", "en": "Usual threshold of {value}"},
+    "likert_title": {"fr": "Réponses aux items des échelles", "en": "Answers to the scale items"},
+    "likert_axis": {"fr": "Part des réponses valides", "en": "Share of valid answers"},
+    "likert_note": {
+        "fr": "Items inversés marqués {mark} : réponses telles que données, avant recodage. "
+              "Non-réponses exclues ; catégorie neutre centrée sur 0.",
+        "en": "Reverse-coded items marked {mark}: answers as given, before recoding. "
+              "Missing answers left out; neutral category centred on 0.",
+    },
+    "reverse_mark": {"fr": "(I)", "en": "(R)"},
+    "ame_title": {
+        "fr": "Effets marginaux moyens sur la probabilité de chaque forme",
+        "en": "Average marginal effects on the probability of each form",
+    },
+    "ame_axis": {
+        "fr": "Variation de la probabilité (points de probabilité) et IC à 95 %",
+        "en": "Change in probability (probability points) with 95% CI",
+    },
+    "predicted_title": {
+        "fr": "Probabilités prédites moyennes et IC à 95 %",
+        "en": "Average predicted probabilities with 95% CI",
+    },
+    "predicted_axis": {"fr": "Probabilité prédite", "en": "Predicted probability"},
+    "misalignment_title": {
+        "fr": "Effet du désalignement sur la performance (bootstrap des deux étapes, IC à 95 %)",
+        "en": "Effect of misalignment on performance (two-stage bootstrap, 95% CI)",
+    },
+    "misalignment_axis": {"fr": "Coefficient", "en": "Coefficient"},
+    "misalignment_terms": {
+        "fr": {"misaligned": "Désalignement (0/1)", "excess_hierarchy": "Excès de hiérarchie",
+               "insufficient_hierarchy": "Hiérarchie insuffisante", "misfit": "Inadéquation (1 − P)"},
+        "en": {"misaligned": "Misaligned (0/1)", "excess_hierarchy": "Excess hierarchy",
+               "insufficient_hierarchy": "Insufficient hierarchy", "misfit": "Misfit (1 − P)"},
+    },
+    "misalignment_models": {
+        "fr": {"uncorrected": "sans correction", "direction": "sens", "misfit": "continu",
+               "corrected_lee": "correction de Lee", "corrected_dmf": "correction de Dubin–McFadden",
+               "corrected_dahl": "correction de Dahl"},
+        "en": {"uncorrected": "uncorrected", "direction": "direction", "misfit": "continuous",
+               "corrected_lee": "Lee correction", "corrected_dmf": "Dubin–McFadden correction",
+               "corrected_dahl": "Dahl correction"},
+    },
+    "km_title": {
+        "fr": "Délai entre le premier contrat et le partenariat (Kaplan–Meier, IC à 95 %)",
+        "en": "Time from a first contract to a partnership (Kaplan–Meier, 95% CI)",
+    },
+    "km_axis": {"fr": "Part encore sans partenariat", "en": "Share not yet in partnership"},
+    "km_time": {"fr": "Mois depuis le premier contrat", "en": "Months since the first contract"},
+    "form_shares_by_wave_title": {
+        "fr": "{outcome} selon la vague d'enquête (IC de Wilson à 95 %)",
+        "en": "{outcome} by survey wave (Wilson 95% CI)",
+    },
+    # the panel's alluvial figure
+    "alluvial_title": {
+        "fr": "Formes de gouvernance d'une vague à la suivante",
+        "en": "Governance forms from one wave to the next",
+    },
+    "alluvial_axis": {"fr": "Entreprises", "en": "Firms"},
+    "alluvial_note": {
+        "fr": "Barres : entreprises de chaque vague ; bandes : entreprises interrogées à deux vagues consécutives. "
+              "Effectifs inférieurs à {minimum} non affichés.",
+        "en": "Bars: firms in each wave; bands: firms interviewed in two consecutive waves. "
+              "Counts under {minimum} not shown.",
+    },
+    "alluvial_note_linked": {
+        "fr": "Entreprises interrogées à deux vagues consécutives. Effectifs inférieurs à {minimum} non affichés.",
+        "en": "Firms interviewed in two consecutive waves. Counts under {minimum} not shown.",
+    },
+    # power planning (alliancegov.power)
+    "power_title": {"fr": "Puissance selon la taille de l'échantillon (simulée aux estimations actuelles)",
+              "en": "Power by sample size (simulated at the current estimates)"},
+    "power_x": {"fr": "Entreprises dans la vague (échelle logarithmique)", "en": "Firms in the wave (log scale)"},
+    "power_y": {"fr": "Puissance et IC de Clopper–Pearson à 95 %", "en": "Power with 95% Clopper–Pearson CI"},
+    "power_target": {"fr": "Puissance visée : {value}", "en": "Target power: {value}"},
+    "power_ame": {"fr": "EMM : {term} → P({outcome})", "en": "AME: {term} → P({outcome})"},
+    "power_all": {"fr": "Toutes les vérifications simulées de {hypothesis}", "en": "All simulated {hypothesis} checks"},
+    "power_note": {"fr": "Détecté : significatif au seuil de {alpha} dans le sens attendu, test du pipeline.",
+             "en": "Detected: significant at {alpha} in the expected direction, with the pipeline's test."},
+    "power_note_bootstrap": {"fr": " H7 : bootstrap des deux étapes à {b} rééchantillonnages par réplication "
+                             "(légèrement conservateur).",
+                       "en": " H7: two-stage bootstrap with {b} resamples per replicate (slightly conservative)."},
+}
+
+
+def text(key: str, language: str, **fields: object) -> str:
+    """The figure wording ``key`` in ``language`` with ``fields`` filled in.
+
+    Parameters
+    ----------
+    key : str
+        An entry of :data:`TEXT`.
+    language : {"fr", "en"}
+    **fields
+        Values of the entry's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+    """
+    return TEXT[key][language].format(**fields)

@@ -1,0 +1,73 @@
+"""The waves stage (rule ``waves``): the choice model across waves, the governance forms of each
+wave and the panel of re-interviewed firms, as published tables and the figures' hand-overs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from alliancegov.codebook import Codebook
+from alliancegov.descriptives import form_by_sector_table
+
+
+def form_shares_by_wave(analysis: pd.DataFrame, codebook: Codebook, waves: list[str],
+                        outcome: str = "governance_form", level: float = 0.95) -> pd.DataFrame:
+    """:func:`form_by_sector_table` by survey wave (in the order of ``waves``), with Wilson score
+    intervals of each share (``conf_low``, ``conf_high``): firms are independent within a wave."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    table = form_by_sector_table(analysis, codebook, outcome, "wave", group_levels=waves)
+    totals = table.groupby("wave", sort=False)["n"].transform("sum")
+    low, high = proportion_confint(table["n"], totals.where(totals > 0), alpha=1 - level, method="wilson")
+    return table.assign(wave_n=totals.astype("int64"), conf_low=np.asarray(low, float),
+                        conf_high=np.asarray(high, float))
+
+
+def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: dict, waves: Sequence[str],
+        minimum_cell: int) -> None:
+    """The waves rule.
+
+    Parameters
+    ----------
+    data : str
+        Parquet file of the analysis frame.
+    codebook : sequence of str
+        The codebook's three files.
+    outputs : dict of str to str
+        CSV paths of ``choice_waves``, ``choice_stability``, ``form_shares`` and the panel tables
+        (:data:`alliancegov.waves.panel.PANEL_FILES`' stems); Parquet paths of the figures' hand-overs
+        ``transition_counts`` and ``form_by_wave`` (unsuppressed, not for publication).
+    spec : dict
+        The config's ``choice`` section.
+    waves : sequence of str
+        The waves in survey order.
+    minimum_cell : int
+        Published counts below it are suppressed, with secondary suppression.
+    """
+    import logging
+
+    from alliancegov.choice.spec import ChoiceSpec
+    from alliancegov.disclosure import suppress_tidy_crosstab
+    from alliancegov.safe_output import write_csv
+    from alliancegov.waves.models import wave_tables
+    from alliancegov.waves.panel import PANEL_FILES, panel_transitions, publishable_panel_tables
+
+    choice = ChoiceSpec.from_config(spec)
+    book = Codebook.from_files(codebook)
+    forms = book.answer_names(choice.outcome)
+    analysis = pd.read_parquet(data)
+    for name, table in wave_tables(analysis, choice, forms).items():
+        write_csv(table, outputs[name])
+    shares = form_shares_by_wave(analysis, book, list(waves), choice.outcome)
+    write_csv(suppress_tidy_crosstab(shares, "wave", choice.outcome, minimum=minimum_cell,
+                                     shares=["share", "conf_low", "conf_high"]), outputs["form_shares"])
+    panel = panel_transitions(analysis, choice.outcome, forms, waves=list(waves))
+    for name, table in publishable_panel_tables(panel, minimum=minimum_cell).items():
+        write_csv(table, outputs[PANEL_FILES[name]])
+    for name in ("transition_counts", "form_by_wave"):
+        panel[name].to_parquet(outputs[name], index=False)
+    logging.getLogger("alliancegov").info("waves in order: %s; firms linked: %s", ", ".join(waves),
+                                          panel["panel_links"]["n_linked"].tolist())

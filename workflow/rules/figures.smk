@@ -1,0 +1,79 @@
+# Figures draw the tables the stages hand over; they never estimate. Those of the data alone start
+# as soon as the responses are scored, beside the models.
+
+
+rule figures_descriptive:
+    input:
+        analysis=rules.constructs.output.data,
+        form_by_sector=rules.descriptives.output.form_by_sector,
+        sample_flow=rules.pool.output.sample_flow,
+        **({"reliability": rules.constructs.output.reliability} if SCALES else {}),
+        **({"likert_items": rules.descriptives.output.likert_items} if LIKERT_SCALES else {}),
+        codebook=CODEBOOK_FILES,
+    output:
+        **figure_outputs(DESCRIPTIVE_FIGURES),
+    params:
+        language=config["language"],
+        outcome=config["choice"]["outcome"],
+        group=config["figures"]["group"],
+        scales=SCALES,
+        likert_scales=LIKERT_SCALES,
+        code=script_code("figures_descriptive"),
+    benchmark:
+        "results/benchmarks/figures_descriptive.tsv"
+    log:
+        "results/logs/figures_descriptive.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figures_descriptive.py"
+
+
+rule figures_models:
+    input:
+        choice_mnl=rules.choice.output.choice_mnl,
+        choice_ame=rules.choice.output.choice_ame,
+        choice_predictions=rules.choice.output.choice_predictions,
+        performance_by_form=rules.performance.output.performance_by_form,
+        misalignment=rules.misalignment.output.table,
+        **({"time_to_partnership": rules.hypotheses.output.time_to_partnership} if TIME_TO_EVENT else {}),
+        codebook=CODEBOOK_FILES,
+    output:
+        **figure_outputs(MODEL_FIGURES),
+    params:
+        language=config["language"],
+        outcome=config["choice"]["outcome"],
+        profile_by=config["choice"].get("profile_by"),
+        survival_group=(TIME_TO_EVENT or {}).get("group"),
+        code=script_code("figures_models"),
+    benchmark:
+        "results/benchmarks/figures_models.tsv"
+    log:
+        "results/logs/figures_models.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figures_models.py"
+
+
+rule figures_waves:
+    input:
+        form_shares=rules.waves.output.form_shares,
+        transition_counts=rules.waves.output.transition_counts,
+        form_by_wave=rules.waves.output.form_by_wave,
+        codebook=CODEBOOK_FILES,
+    output:
+        **figure_outputs(WAVE_FIGURES),
+    params:
+        language=config["language"],
+        outcome=config["choice"]["outcome"],
+        minimum_cell=config["disclosure"]["minimum_cell"],
+        code=script_code("figures_waves"),
+    benchmark:
+        "results/benchmarks/figures_waves.tsv"
+    log:
+        "results/logs/figures_waves.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/figures_waves.py"
