@@ -214,7 +214,9 @@ def synthetic_waves(project: Path, respondents: int, waves: int, extra: int) -> 
     writing them (None when reused).
     """
     from alliancegov.codebook import Codebook
-    from alliancegov.simulate import add_mess, simulate_waves, write_csv
+    from alliancegov.simulate.exports import write_csv
+    from alliancegov.simulate.mess import add_mess
+    from alliancegov.simulate.population import simulate_waves
 
     folder = project / "data" / "synthetic"
     years = list(range(LAST_YEAR - waves + 1, LAST_YEAR + 1 + extra))

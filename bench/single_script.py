@@ -1,25 +1,30 @@
 """Comparator for ``bench/pipeline_scale.py``: the pipeline's analyses as one plain Python script.
 
-Runs what the Snakemake jobs run (``workflow/scripts/*.py``) in sequence in one process, with the
-same package functions and the same config, and writes the same outputs under ``--out``: ingest,
-clean, pool, constructs, choice (with its bootstrap), performance, waves and panel, hypotheses,
-figures, tables, report. Frames stay in memory between stages (no Parquet hand-over); tables are
-read back from their CSV files where a workflow script reads them, so that every function sees
-what it sees in the pipeline. The two bootstraps get ``--jobs`` workers, as the workflow runs
-their two scatter jobs side by side.
+Calls, in one process and in the workflow's order, the same ``run`` of every stage that the
+Snakemake jobs call (``workflow/scripts/*.py``), with the same config, inputs and outputs, so the
+difference in time is what Snakemake adds (a process and its imports per job, the DAG, the
+metadata). The bootstraps are not scattered: each runs whole with ``--jobs`` workers, as the
+workflow runs its two scatter jobs side by side.
 
 Usage: ``python bench/single_script.py --project DIR --out DIR [--jobs N]``; ``DIR`` is a
 project folder (``config/``, ``workflow/`` for the schemas and figure captions, the raw files its
-waves sheet names), e.g. the repository itself.
+waves sheet names), e.g. the repository itself. Outputs go under ``--out`` in the layout of
+``results/``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
+
+CODEBOOK_FILES = ("variables.csv", "value_sets.csv", "scales.csv")
+
+
+def figure_paths(folder: Path, stems: list[str]) -> dict[str, str]:
+    """A figure rule's outputs: each figure's PNG, SVG and PDF."""
+    return {f"{stem}{suffix}": str(folder / f"{stem}.{fmt}") for stem in stems
+            for suffix, fmt in (("", "png"), ("_svg", "svg"), ("_pdf", "pdf"))}
 
 
 def run(project: Path, out: Path, jobs: int) -> None:
@@ -27,155 +32,146 @@ def run(project: Path, out: Path, jobs: int) -> None:
     import yaml
     from snakemake.utils import validate
 
-    from alliancegov.choice.design import DesignBuilder
+    from alliancegov import clean, constructs, descriptives, hypotheses, misalignment, performance, pool, publication
+    from alliancegov.choice import bootstrap as choice_bootstrap
+    from alliancegov.choice import stage as choice_stage
     from alliancegov.choice.spec import ChoiceSpec
-    from alliancegov.choice.stage import analyse_choice
-    from alliancegov.clean import QualitySettings, clean_wave, pool_waves
-    from alliancegov.codebook import Codebook
-    from alliancegov.constructs import build_analysis, item_table, reverse_code
-    from alliancegov.descriptives import form_by_sector_table
-    from alliancegov.disclosure import suppress_tidy_crosstab
-    from alliancegov.figures.REMOVED import make_figures
-    from alliancegov.figures.theme import save_figure
-    from alliancegov.figures.waves import plot_form_shares_by_wave, transitions_alluvial
-    from alliancegov.hypotheses import evaluate_register
-    from alliancegov.ingest import IngestSettings, ingest_wave, load_crosswalk, load_pseudonymisation_key
-    from alliancegov.performance import analyse_performance
-    from alliancegov.publication import descriptive_table, publication_set
-    from alliancegov.report import hypotheses_summary, methods_notes, read_caption, render_report, write_report
+    from alliancegov.figures import descriptive as figures_descriptive
+    from alliancegov.figures import models as figures_models
+    from alliancegov.figures import waves as figures_waves
+    from alliancegov.ingest import stage as ingest
+    from alliancegov.report import stage as report
     from alliancegov.runtime import start_job
-    from alliancegov.safe_output import write_csv
-    from alliancegov.waves.models import wave_tables
-    from alliancegov.waves.panel import PANEL_FILES, panel_transitions, publishable_panel_tables
-    from alliancegov.waves.stage import form_shares_by_wave
+    from alliancegov.waves import stage as waves_stage
 
     out = out.resolve()
     os.chdir(project)  # the config's paths are relative to the project, as under Snakemake
     log = start_job(out / "single_script.log")
     config = yaml.safe_load(Path("config/config.yaml").read_text(encoding="utf-8"))
     validate(config, str(Path("workflow/schemas/config.schema.yaml").resolve()))  # as the Snakefile: defaults
-    codebook = Codebook.from_dir(config["codebook"])
+    codebook = [str(Path(config["codebook"]) / name) for name in CODEBOOK_FILES]
     waves = pd.read_csv(config["waves"], sep="\t", dtype=str, keep_default_na=False)
-    tables_dir, qc_dir, figures_dir = out / "tables", out / "qc", out / "figures"
-    for folder in (tables_dir, qc_dir / "provenance", figures_dir):
+    tables, qc, figures, interim = out / "tables", out / "qc", out / "figures", out / "interim"
+    for folder in (tables / "publication", qc / "provenance", figures, interim):
         folder.mkdir(parents=True, exist_ok=True)
+    table = {name: str(tables / f"{name}.csv") for name in (
+        "reliability", "reliability_items", "form_by_sector", "likert_items", "choice_bootstrap", "misalignment",
+        "hypotheses", "time_to_partnership", "choice_waves", "choice_stability", "form_shares_by_wave",
+        "panel_links", "panel_transition_counts", "panel_transitions", "panel_deepening", "panel_homogeneity")}
 
-    # ingest and clean, wave by wave
-    settings = config["ingest"]
-    key = load_pseudonymisation_key(settings.get("key_file"))
-    ingest_settings = IngestSettings(settings.get("firm_id_column"), tuple(settings["required_columns"]),
-                                     settings.get("unknown_values", "error"))
-    quality = QualitySettings.from_config(config["qc"])
-    cleaned, provenance = [], []
+    cleaned = {key: [] for key in ("data", "exclusions", "flow", "nonresponse", "respondents")}
     for wave in waves.to_dict("records"):
-        crosswalk = wave.get("crosswalk")
-        frame, record = ingest_wave(wave["file"], wave["format"], wave["wave"], codebook, key=key,
-                                    settings=ingest_settings,
-                                    crosswalk=load_crosswalk(crosswalk) if crosswalk else None)
-        record["path"] = wave["file"]
-        provenance.append(record)
-        (qc_dir / "provenance" / f"{wave['wave']}.json").write_text(
-            json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
-        cleaned.append(clean_wave(frame, codebook, quality, survey_year=int(wave["year"])))
+        name = wave["wave"]
+        ingest.run(raw=wave["file"], crosswalk=[wave["crosswalk"]] if wave.get("crosswalk") else [],
+                   codebook=codebook, outputs={"data": str(interim / f"ingested_{name}.parquet"),
+                                               "provenance": str(qc / "provenance" / f"{name}.json")},
+                   wave=name, file_format=wave["format"], settings=config["ingest"])
+        outputs = {key: str(interim / f"clean_{name}_{key}.{'parquet' if key == 'data' else 'csv'}")
+                   for key in cleaned}
+        clean.run(data=str(interim / f"ingested_{name}.parquet"), codebook=codebook, outputs=outputs,
+                  year=int(wave["year"]), qc=config["qc"])
+        for key, path in outputs.items():
+            cleaned[key].append(path)
+    pooled = str(interim / "pooled.parquet")
+    pool.run(**cleaned, outputs={"data": pooled, "sample_flow": str(qc / "sample_flow.csv"),
+                                 "exclusions": str(qc / "exclusions.csv"), "nonresponse": str(qc / "nonresponse.csv"),
+                                 "respondents": str(qc / "nonresponse_respondents.csv")},
+             rules=config["qc"]["exclusion_rules"])
+    analysis = str(interim / "analysis.parquet")
+    constructs.run(data=pooled, codebook=codebook, outputs={"data": analysis, "reliability": table["reliability"],
+                                                            "item_statistics": table["reliability_items"]})
+    likert_scales = config["figures"]["likert_scales"]
+    descriptives.run(pooled=pooled, codebook=codebook,
+                     outputs={"form_by_sector": table["form_by_sector"], "likert_items": table["likert_items"]},
+                     outcome=config["choice"]["outcome"], group=config["figures"]["group"],
+                     likert_scales=likert_scales, minimum_cell=config["disclosure"]["minimum_cell"])
 
-    # pool and score
-    pooled = pool_waves(cleaned, tuple(config["qc"]["exclusion_rules"]))
-    qc_files = {"flow": "sample_flow", "exclusions": "exclusions", "nonresponse": "nonresponse",
-                "respondents": "nonresponse_respondents"}
-    for name, stem in qc_files.items():
-        write_csv(getattr(pooled, name), qc_dir / f"{stem}.csv")
-    analysis, reliability = build_analysis(pooled.analysed, codebook)
-    write_csv(reliability, tables_dir / "reliability.csv")
-    write_csv(item_table(reverse_code(pooled.analysed, codebook), codebook), tables_dir / "reliability_items.csv")
-
-    # the models
-    spec = ChoiceSpec.from_config(config["choice"], config["missing_data"])
-    choice = analyse_choice(analysis, spec, codebook.answer_names(spec.outcome), n_jobs=jobs)
-    for name, table in choice.tables.items():
-        write_csv(table, tables_dir / f"{name}.csv")
-    (tables_dir / "choice_warnings.txt").write_text("".join(f"{w}\n" for w in choice.warnings), encoding="utf-8")
-    scale = codebook.answer_names(spec.outcome)
-    performance_settings = {key: config.get(key, {}) for key in ("performance", "misalignment", "importance")}
-    performance_tables, enriched = analyse_performance(
-        analysis, performance_settings, DesignBuilder(ChoiceSpec.from_config(config["choice"]), tuple(scale)), scale,
-        missing_data=config["missing_data"], n_jobs=jobs)
-    for name, table in performance_tables.items():
-        write_csv(table, tables_dir / f"{name}.csv")
-
-    def read(name: str, **options) -> pd.DataFrame:
-        return pd.read_csv(tables_dir / f"{name}.csv", **options)
-
-
-    # waves and panel (rule waves)
-    language, minimum = config["language"], config["disclosure"]["minimum_cell"]
-    forms = codebook.answer_names(spec.outcome)
+    choice_outputs = {name: str(tables / f"{name}.csv") for name in ChoiceSpec.from_config(config["choice"]).tables}
+    choice_outputs["warnings"] = str(tables / "choice_warnings.txt")
+    choice_stage.run(data=analysis, codebook=codebook, outputs=choice_outputs, spec=config["choice"],
+                     missing_data=config["missing_data"], threads=jobs)
+    if config["choice"].get("bootstrap_replicates", 0) > 0 and config["choice"].get("cov_type") != "design":
+        part = str(interim / "choice_bootstrap_0.parquet")
+        choice_bootstrap.run_part(data=analysis, codebook=codebook, outputs={"part": part}, spec=config["choice"],
+                                  parts=1, part=0, threads=jobs)
+        choice_bootstrap.run(data=analysis, codebook=codebook, parts=[part],
+                             outputs={"table": table["choice_bootstrap"]}, spec=config["choice"])
+    settings = {key: config.get(key, {}) for key in ("performance", "misalignment", "importance")}
+    enriched = str(interim / "performance.parquet")
+    performance_outputs = {name: str(tables / f"{name}.csv") for name in (
+        "performance_ols", "performance_fit", "performance_ordered", "performance_ordered_ame",
+        "performance_contrasts", "misalignment_first_stage", "importance", "performance_by_form")}
+    performance.run(data=analysis, codebook=codebook, outputs=performance_outputs | {"data": enriched},
+                    settings=settings, choice=config["choice"], missing_data=config["missing_data"], threads=jobs)
+    two_stage = {key: settings[key] for key in ("performance", "misalignment")}
+    part = str(interim / "misalignment_bootstrap_0.parquet")
+    misalignment.run_part(data=enriched, codebook=codebook, outputs={"part": part}, settings=two_stage,
+                          choice=config["choice"], parts=1, part=0, threads=jobs)
+    misalignment.run(data=enriched, codebook=codebook, parts=[part], outputs={"table": table["misalignment"]},
+                     settings=two_stage, choice=config["choice"])
     wave_order = list(waves.assign(year=waves["year"].astype(int)).sort_values("year", kind="stable")["wave"])
-    for name, table in wave_tables(analysis, ChoiceSpec.from_config(config["choice"]), forms).items():
-        write_csv(table, tables_dir / f"{name}.csv")
-    shares = suppress_tidy_crosstab(form_shares_by_wave(analysis, codebook, wave_order, spec.outcome), "wave",
-                                    spec.outcome, minimum=minimum, shares=["share", "conf_low", "conf_high"])
-    write_csv(shares, tables_dir / "form_shares_by_wave.csv")
-    save_figure(plot_form_shares_by_wave(shares, codebook, language, spec.outcome),
-                figures_dir / "form_shares_by_wave.png", formats=("png", "svg", "pdf"))
-    panel = panel_transitions(analysis, spec.outcome, forms, waves=wave_order)
-    for name, table in publishable_panel_tables(panel, minimum=minimum).items():
-        write_csv(table, tables_dir / f"{PANEL_FILES[name]}.csv")
-    save_figure(transitions_alluvial(panel["transition_counts"], codebook, language, totals=panel["form_by_wave"],
-                                     outcome=spec.outcome, minimum_cell=minimum),
-                figures_dir / "transitions_alluvial.png", formats=("png", "svg", "pdf"))
-
+    hand_overs = {name: str(interim / f"{name}.parquet") for name in ("transition_counts", "form_by_wave")}
+    waves_stage.run(data=analysis, codebook=codebook, outputs={
+        **{name: table[name] for name in ("choice_waves", "choice_stability", "panel_links", "panel_transition_counts",
+                                          "panel_transitions", "panel_deepening", "panel_homogeneity")},
+        "form_shares": table["form_shares_by_wave"], **hand_overs}, spec=config["choice"], waves=wave_order,
+        minimum_cell=config["disclosure"]["minimum_cell"])
     register = yaml.safe_load(Path(config["hypotheses"]).read_text(encoding="utf-8"))
-    verdicts = evaluate_register(
-        register, {name: read(name) for name in ("choice_ame", "misalignment", "importance", "panel_deepening")},
-        enriched, language)
-    write_csv(verdicts, tables_dir / "hypotheses.csv")
+    hypotheses.run(data=enriched, register=config["hypotheses"], choice_ame=choice_outputs["choice_ame"],
+                   misalignment=table["misalignment"], importance=performance_outputs["importance"],
+                   panel_deepening=table["panel_deepening"],
+                   outputs={"table": table["hypotheses"], "time_to_partnership": table["time_to_partnership"]},
+                   language=config["language"])
 
-    # figures, tables, report
-    figure_tables = {name: read(name) for name in
-                     ("choice_mnl", "choice_ame", "choice_predictions", "reliability", "misalignment")}
-    figure_tables["sample_flow"] = pd.read_csv(qc_dir / "sample_flow.csv", keep_default_na=False)
-    figures = make_figures(
-        analysis, figure_tables, codebook, config["language"], scales=config["figures"]["construct_scales"],
-        likert_scales=config["figures"]["likert_scales"], performance_outcome=config["performance"]["outcome"],
-        profile_by=config["choice"].get("profile_by"), out_dir=figures_dir, outcome=config["choice"]["outcome"],
-        group=config["figures"]["group"], performance=enriched, time_to_event=register.get("time_to_event"))
-    counts = form_by_sector_table(analysis, codebook, config["choice"]["outcome"], config["figures"]["group"])
-    write_csv(suppress_tidy_crosstab(counts, config["figures"]["group"], config["choice"]["outcome"],
-                                     minimum=config["disclosure"]["minimum_cell"]), tables_dir / "form_by_sector.csv")
-    descriptives = descriptive_table(analysis, codebook, by=spec.outcome, language=language, minimum_cell=minimum,
-                                     **config["figures"]["descriptives"])
-    publication_set(read("choice_variants" if config["choice"].get("variants") else "choice_mnl"),
-                    read("performance_ols"), tables_dir / "publication", language=language,
-                    se_type=config["choice"].get("cov_type", "cluster"), codebook=codebook,
-                    descriptives=descriptives, outcome=spec.outcome)
-    report_tables = {name: read(name, keep_default_na=False) for name in (
-        "reliability", "choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample",
-        "performance_ols", "performance_fit", "performance_contrasts", "misalignment", "importance",
-        "choice_stability")}
-    report_tables["panel_transitions"] = read("panel_transitions", dtype={"n": "Int64"})[
-        ["from_state", "to_state", "n", "row_total", "estimate", "conf_low", "conf_high"]]
-    report_tables["panel_deepening"] = read("panel_deepening", dtype={"count_up": "Int64", "count_down": "Int64"})[
-        ["from_state", "to_state", "estimate", "conf_low", "conf_high", "p_value", "count_up", "count_down"]]
-    report_tables["descriptives"] = descriptives[descriptives["part"] != "note"].drop(columns="part")
-    checks = read("hypotheses")
-    report_tables["hypotheses_summary"] = hypotheses_summary(checks)
-    report_tables["hypotheses"] = checks[
-        ["hypothesis", "check", "estimate", "conf_low", "conf_high", "p_value", "check_verdict"]]
-    report_tables["form_by_sector"] = read("form_by_sector")
-    stems = [path.stem for path in figures] + ["form_shares_by_wave", "transitions_alluvial"]
-    html = render_report(
-        language=language, title=config["report"]["title"],
-        figures={stem: figures_dir / f"{stem}.png" for stem in stems}, tables=report_tables,
-        sample_flow=pd.read_csv(qc_dir / "sample_flow.csv", keep_default_na=False), provenance=provenance,
-        config=config,
-        notes=methods_notes(config, report_tables["choice_fit"], report_tables["performance_fit"], language)
-        + choice.warnings,
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        captions={stem: read_caption(caption_path(stem, language)) for stem in stems},
-        codebook=codebook, outcome=spec.outcome,
-    )
-    write_report(html, out / "report" / "index.html")
-    log.info("single script: %d responses analysed, outputs in %s", len(analysis), out)
+    language, scales = config["language"], config["figures"]["construct_scales"]
+    descriptive_stems = ["form_by_sector", *(["construct_scores"] if scales else []), "sample_flow",
+                         *(["reliability"] if scales else []), *(["likert_items"] if likert_scales else [])]
+    figures_descriptive.run(analysis=analysis, form_by_sector=table["form_by_sector"],
+                            sample_flow=str(qc / "sample_flow.csv"), reliability=table["reliability"],
+                            likert_items=table["likert_items"], codebook=codebook,
+                            outputs=figure_paths(figures, descriptive_stems), language=language,
+                            outcome=config["choice"]["outcome"], group=config["figures"]["group"], scales=scales,
+                            likert_scales=likert_scales)
+    time_to_event = register.get("time_to_event")
+    model_stems = ["choice_coefficients", "choice_ame", "choice_predictions", "performance_by_form", "misalignment",
+                   *(["time_to_partnership"] if time_to_event else [])]
+    figures_models.run(choice_mnl=choice_outputs["choice_mnl"], choice_ame=choice_outputs["choice_ame"],
+                       choice_predictions=choice_outputs["choice_predictions"],
+                       performance_by_form=performance_outputs["performance_by_form"],
+                       misalignment=table["misalignment"], codebook=codebook,
+                       outputs=figure_paths(figures, model_stems), language=language,
+                       outcome=config["choice"]["outcome"], profile_by=config["choice"].get("profile_by"),
+                       time_to_partnership=table["time_to_partnership"] if time_to_event else None,
+                       survival_group=(time_to_event or {}).get("group"))
+    figures_waves.run(form_shares=table["form_shares_by_wave"], codebook=codebook,
+                      outputs=figure_paths(figures, ["form_shares_by_wave", "transitions_alluvial"]),
+                      language=language, outcome=config["choice"]["outcome"],
+                      minimum_cell=config["disclosure"]["minimum_cell"], **hand_overs)
+    stems = descriptive_stems + model_stems + ["form_shares_by_wave", "transitions_alluvial"]
+    publication.run(choice=choice_outputs.get("choice_variants", choice_outputs["choice_mnl"]),
+                    performance=performance_outputs["performance_ols"], data=analysis, codebook=codebook,
+                    outputs={f"{stem}_{suffix}": str(tables / "publication" / f"{stem}.{suffix}")
+                             for stem in ("choice_models", "performance_models", "descriptives")
+                             for suffix in ("tex", "md", "html", "docx")},
+                    language=language, se_type=config["choice"].get("cov_type", "cluster"),
+                    descriptives=config["figures"]["descriptives"], outcome=config["choice"]["outcome"],
+                    minimum_cell=config["disclosure"]["minimum_cell"])
+    report.run(figures=[str(figures / f"{stem}.png") for stem in stems],
+               captions=[str(caption_path(stem, language)) for stem in stems], data=analysis,
+               sample_flow=str(qc / "sample_flow.csv"),
+               provenance=[str(qc / "provenance" / f"{name}.json") for name in waves["wave"]],
+               hypotheses=table["hypotheses"], choice_warnings=choice_outputs["warnings"],
+               panel_transitions=table["panel_transitions"], panel_deepening=table["panel_deepening"],
+               codebook=codebook, outputs={"html": str(out / "report" / "index.html")}, config=config,
+               language=language, title=config["report"]["title"], descriptives=config["figures"]["descriptives"],
+               minimum_cell=config["disclosure"]["minimum_cell"],
+               **{name: choice_outputs[name] for name in ("choice_mnl", "choice_ame", "choice_tests", "choice_fit",
+                                                          "choice_small_sample")},
+               **{name: performance_outputs[name] for name in ("performance_ols", "performance_fit",
+                                                               "performance_contrasts", "importance")},
+               choice_stability=table["choice_stability"], form_by_sector=table["form_by_sector"],
+               reliability=table["reliability"], misalignment=table["misalignment"])
+    log.info("single script: outputs in %s", out)
 
 
 def caption_path(stem: str, language: str) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from alliancegov.codebook import Codebook
-from alliancegov.simulate import simulate_waves
+from alliancegov.simulate.population import simulate_waves
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK_DIR = ROOT / "config" / "codebook"

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from alliancegov.clean import QualitySettings, clean_wave
-from alliancegov.ingest import IngestError, IngestSettings, ingest_wave
+from alliancegov.ingest.cells import IngestError
+from alliancegov.ingest.stage import IngestSettings, ingest_wave
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 MANIFEST = pd.read_csv(BROKEN / "manifest.csv", keep_default_na=False).to_dict("records")

@@ -10,7 +10,8 @@ from alliancegov.choice.model import coefficient_table, fit_mnl
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.choice.stage import analyse_choice
 from alliancegov.constructs import build_analysis
-from alliancegov.simulate import CHOICE_SCALES, load_truth, simulate_waves, true_choice_coefficients
+from alliancegov.simulate.population import simulate_waves
+from alliancegov.simulate.truth import CHOICE_SCALES, load_truth, true_choice_coefficients
 
 FORMULA = " + ".join(CHOICE_SCALES) + " + C(sector, Treatment('services'))"
 
@@ -252,7 +253,7 @@ def test_frequency_weights_reproduce_a_published_grouped_logit():
 @pytest.mark.slow  # a Monte Carlo study
 def test_confidence_intervals_cover_the_truth_at_the_nominal_rate(codebook):
     """200 simulated surveys of 1,500 firms: 95% CIs of the 21 true coefficients cover 93–97%."""
-    from alliancegov.simulate import choice_design
+    from alliancegov.simulate.truth import choice_design
     from alliancegov.stats.mnl import fit_mnl_newton
 
     truth = true_choice_coefficients(load_truth()).to_numpy().T.ravel()

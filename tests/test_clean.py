@@ -6,12 +6,13 @@ from alliancegov.clean import (
     QualitySettings,
     clean_wave,
     item_nonresponse,
-    pool_waves,
     respondent_nonresponse,
     split_missing_codes,
 )
-from alliancegov.ingest import IngestSettings, ingest_wave
-from alliancegov.simulate import add_mess, write_sav
+from alliancegov.ingest.stage import IngestSettings, ingest_wave
+from alliancegov.pool import pool_waves
+from alliancegov.simulate.exports import write_sav
+from alliancegov.simulate.mess import add_mess
 
 
 @pytest.fixture

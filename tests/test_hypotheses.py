@@ -40,7 +40,8 @@ def h1_verdict(codebook, truth) -> pd.DataFrame:
     from alliancegov.choice.spec import ChoiceSpec
     from alliancegov.choice.stage import analyse_choice
     from alliancegov.constructs import build_analysis
-    from alliancegov.simulate import CHOICE_SCALES, simulate_waves
+    from alliancegov.simulate.population import simulate_waves
+    from alliancegov.simulate.truth import CHOICE_SCALES
 
     wave = simulate_waves(2000, [2024], seed=31, codebook=codebook, truth=truth)[0]
     analysis, _ = build_analysis(wave.drop(columns=list(CHOICE_SCALES)), codebook)
@@ -55,7 +56,7 @@ def h1_verdict(codebook, truth) -> pd.DataFrame:
 
 def test_verdicts_follow_the_simulators_truth(codebook):
     """H1 is supported under the simulator's truth and contradicted when the truth is reversed."""
-    from alliancegov.simulate import load_truth
+    from alliancegov.simulate.truth import load_truth
 
     truth = load_truth()
     assert set(h1_verdict(codebook, truth)["verdict"]) == {"supported"}

@@ -1,15 +1,11 @@
 import pandas as pd
 import pytest
 
-from alliancegov.ingest import (
-    IngestError,
-    IngestSettings,
-    canonical_column,
-    firm_keys,
-    ingest_wave,
-    load_pseudonymisation_key,
-)
-from alliancegov.simulate import add_mess, write_kobo_csv
+from alliancegov.ingest.cells import IngestError, canonical_column
+from alliancegov.ingest.pseudonymise import firm_keys, load_pseudonymisation_key
+from alliancegov.ingest.stage import IngestSettings, ingest_wave
+from alliancegov.simulate.exports import write_kobo_csv
+from alliancegov.simulate.mess import add_mess
 
 SETTINGS = IngestSettings("registry_number", ("submission_id", "registry_number"))
 

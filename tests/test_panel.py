@@ -10,7 +10,8 @@ import pytest
 
 from alliancegov.figures.theme import save_figure
 from alliancegov.figures.waves import transitions_alluvial
-from alliancegov.simulate import FORMS, PREVIOUS_FORM, load_truth, simulate_waves, transition_matrix
+from alliancegov.simulate.population import PREVIOUS_FORM, simulate_waves
+from alliancegov.simulate.truth import FORMS, load_truth, transition_matrix
 from alliancegov.stats.transitions import DEEPENING_COLUMNS, PROBABILITY_COLUMNS
 from alliancegov.waves.panel import panel_transitions, wave_order
 

@@ -111,7 +111,8 @@ def simulated_two_stage(codebook, n, seed, penalty=None):
     from alliancegov.choice.spec import ChoiceSpec
     from alliancegov.constructs import build_analysis
     from alliancegov.misalignment import MisalignmentSpec, TwoStageData
-    from alliancegov.simulate import CHOICE_SCALES, load_truth, simulate_waves
+    from alliancegov.simulate.population import simulate_waves
+    from alliancegov.simulate.truth import CHOICE_SCALES, load_truth
 
     truth = load_truth()
     if penalty is not None:
@@ -134,7 +135,7 @@ def test_planted_misalignment_penalty_is_recovered(codebook):
     chosen form) lies in the two-stage bootstrap CI of the misfit coefficient, the first stage's
     probabilities estimated; the 0/1 mismatch points the same way."""
     from alliancegov.misalignment import misalignment_table
-    from alliancegov.simulate import load_truth
+    from alliancegov.simulate.truth import load_truth
 
     data, spec = simulated_two_stage(codebook, 8000, seed=11)
     table = misalignment_table(data, spec).set_index(["model", "term"])

@@ -31,7 +31,7 @@ def register():
 
 
 def settings_for(config, register, codebook, **power):
-    from alliancegov.power import PowerSettings
+    from alliancegov.power.settings import PowerSettings
 
     config = copy.deepcopy(config)
     config["power"] = {**config["power"], **power}
@@ -42,7 +42,7 @@ def settings_for(config, register, codebook, **power):
 
 def estimate_tables(scale: float = 1.1, misfit: float = -0.5):
     """Tables shaped as choice_mnl.csv and misalignment.csv, from the simulator's truth × ``scale``."""
-    from alliancegov.simulate import load_truth, true_choice_coefficients
+    from alliancegov.simulate.truth import load_truth, true_choice_coefficients
 
     truth = load_truth()
     coefficients = true_choice_coefficients(truth).rename(index={"sector_textile": "sector[textile]"}) * scale
@@ -55,7 +55,7 @@ def estimate_tables(scale: float = 1.1, misfit: float = -0.5):
 
 
 def test_truth_at_estimates_maps_every_term_and_leaves_the_truth_alone():
-    from alliancegov.power import truth_at_estimates
+    from alliancegov.power.truth import truth_at_estimates
 
     truth, choice_mnl, misalignment = estimate_tables()
     before = copy.deepcopy(truth)
@@ -70,7 +70,7 @@ def test_truth_at_estimates_maps_every_term_and_leaves_the_truth_alone():
 
 
 def test_truth_at_estimates_rejects_unknown_missing_or_ambiguous_terms():
-    from alliancegov.power import truth_at_estimates
+    from alliancegov.power.truth import truth_at_estimates
 
     truth, choice_mnl, misalignment = estimate_tables()
     extra = pd.concat([choice_mnl, choice_mnl.iloc[[0]].assign(term="partner_distance")], ignore_index=True)
@@ -86,7 +86,7 @@ def test_truth_at_estimates_rejects_unknown_missing_or_ambiguous_terms():
 
 
 def test_effects_come_from_the_register(register):
-    from alliancegov.power import register_effects
+    from alliancegov.power.settings import register_effects
 
     effects = register_effects(register, ["H1", "H7"])
     h1 = [c for h in register["hypotheses"] if h["id"] == "H1" for c in h["checks"]]
@@ -101,8 +101,8 @@ def test_effects_come_from_the_register(register):
 
 def test_analysis_frame_has_the_columns_the_constructs_stage_builds(codebook, config):
     from alliancegov.constructs import build_analysis
-    from alliancegov.power import analysis_frame, simulate_population
-    from alliancegov.simulate import load_truth
+    from alliancegov.power.replicates import analysis_frame, simulate_population
+    from alliancegov.simulate.truth import load_truth
 
     wave = simulate_population(load_truth(), codebook, 60, seed=3)
     frame = analysis_frame(wave, codebook, config["performance"])
@@ -114,8 +114,8 @@ def test_analysis_frame_has_the_columns_the_constructs_stage_builds(codebook, co
 
 
 def test_penalty_calibration_hits_the_target_coefficient(codebook, config, register):
-    from alliancegov.power import calibrate_penalty
-    from alliancegov.simulate import load_truth
+    from alliancegov.power.truth import calibrate_penalty
+    from alliancegov.simulate.truth import load_truth
 
     settings = settings_for(config, register, codebook)
     target, tolerance = -0.5, 0.01
@@ -140,7 +140,8 @@ def direct_h1_replicate(n: int, seed: int, codebook, population: int) -> pd.Data
     import patsy
     import statsmodels.api as sm
 
-    from alliancegov.simulate import CHOICE_SCALES, simulate_waves
+    from alliancegov.simulate.population import simulate_waves
+    from alliancegov.simulate.truth import CHOICE_SCALES
 
     wave = simulate_waves(population, [2024], seed=seed, codebook=codebook)[0].iloc[:n]
     formula = " + ".join(CHOICE_SCALES) + " + C(sector, Treatment('services'))"
@@ -160,8 +161,8 @@ def direct_h1_replicate(n: int, seed: int, codebook, population: int) -> pd.Data
 @pytest.fixture(scope="module")
 def h1_at_truth(codebook, config, register):
     """H1 replicates at the simulator's truth from alliancegov.power, and the same samples' direct AMEs."""
-    from alliancegov.power import _seed, run_replicates
-    from alliancegov.simulate import load_truth
+    from alliancegov.power.replicates import _seed, run_replicates
+    from alliancegov.simulate.truth import load_truth
 
     settings = settings_for(config, register, codebook, hypotheses=["H1"], sample_sizes=[150], seed=11)
     n, replicates = 150, 40
@@ -201,8 +202,9 @@ def test_h1_power_matches_the_normal_approximation(codebook, config, register, h
     one sample of N = 20,000 firms, within Monte Carlo error."""
     from alliancegov.choice.design import build_design
     from alliancegov.choice.model import ame_table, fit_mnl
-    from alliancegov.power import analysis_frame, power_table, simulate_population
-    from alliancegov.simulate import load_truth
+    from alliancegov.power.replicates import analysis_frame, simulate_population
+    from alliancegov.power.summary import power_table
+    from alliancegov.simulate.truth import load_truth
 
     ours, _, settings, n = h1_at_truth
     N = 20_000
@@ -227,8 +229,9 @@ def test_h1_power_matches_the_normal_approximation(codebook, config, register, h
 def test_power_curves_rise_with_the_sample_size(codebook, config, register):
     """H1 and H7 at the simulator's truth, 3 sizes × 16 nested replicates: no size loses power beyond
     Monte Carlo noise, and the largest size has at least the smallest's power."""
-    from alliancegov.power import power_table, run_replicates
-    from alliancegov.simulate import load_truth
+    from alliancegov.power.replicates import run_replicates
+    from alliancegov.power.summary import power_table
+    from alliancegov.simulate.truth import load_truth
 
     sizes, replicates = [50, 150, 450], 16
     settings = settings_for(config, register, codebook, sample_sizes=sizes, bootstrap_replicates=19, seed=23)
@@ -254,8 +257,8 @@ def test_power_curves_rise_with_the_sample_size(codebook, config, register):
 
 
 def test_replicates_are_deterministic_and_independent_of_chunking(codebook, config, register):
-    from alliancegov.power import chunk_replicates, run_replicates
-    from alliancegov.simulate import load_truth
+    from alliancegov.power.replicates import chunk_replicates, run_replicates
+    from alliancegov.simulate.truth import load_truth
 
     settings = settings_for(config, register, codebook, hypotheses=["H1"], sample_sizes=[80], seed=4)
     whole = run_replicates(80, range(4), load_truth(), settings, codebook)

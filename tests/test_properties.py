@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from alliancegov.clean import RULES, QualitySettings, clean_wave
 from alliancegov.codebook import normalise_label
-from alliancegov.ingest import convert_column
+from alliancegov.ingest.answers import convert_column
 
 REGIONS = ["Grand Casablanca", "Meknès-Tafilalet", "Rabat-Salé-Kénitra", "Tanger-Tétouan", "Greater Casablanca"]
 CANONICAL = ["grand_casablanca", "meknes_tafilalet", "rabat_sale", "tanger_tetouan", "grand_casablanca"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alliancegov import report
-from alliancegov.report import render_report, write_report
+from alliancegov.report import provenance, stage
+from alliancegov.report.stage import render_report, write_report
 
 PLANTED = "<script>alert(1)</script>"
 FIGURE_STEMS = ["form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow"]
@@ -39,7 +39,7 @@ def png_bytes(red: int) -> bytes:
 
 @pytest.fixture(autouse=True)
 def fixed_commit(monkeypatch):
-    monkeypatch.setattr(report, "git_commit", lambda: "0" * 40)
+    monkeypatch.setattr(stage, "git_commit", lambda: "0" * 40)
 
 
 @pytest.fixture
@@ -173,11 +173,11 @@ def test_git_commit_is_unknown_outside_a_repository(tmp_path, monkeypatch):
     monkeypatch.undo()
     monkeypatch.chdir(tmp_path)
 
-    assert report.git_commit() == "unknown"
+    assert provenance.git_commit() == "unknown"
 
 
 def test_sample_counts_do_not_count_the_pooled_rows_twice():
-    from alliancegov.report import sample_counts
+    from alliancegov.report.stage import sample_counts
 
     flow = pd.DataFrame({
         "wave": ["a", "a", "a", "b", "b", "b", "all", "all", "all"],
@@ -189,7 +189,7 @@ def test_sample_counts_do_not_count_the_pooled_rows_twice():
 
 
 def test_captions_come_from_the_caption_files_escaped(inputs, tmp_path):
-    from alliancegov.report import read_caption
+    from alliancegov.report.stage import read_caption
 
     path = tmp_path / "figure_sample_flow.rst"
     path.write_text("Effets marginaux\nmoyens (``margins, dydx(*)`` de Stata).\n", encoding="utf-8")
@@ -204,14 +204,14 @@ def test_captions_come_from_the_caption_files_escaped(inputs, tmp_path):
 
 def test_every_figure_has_a_caption_in_both_languages():
     root = Path(__file__).resolve().parents[1] / "workflow" / "report"
-    for stem in report.FIGURE_STEMS:
+    for stem in stage.FIGURE_STEMS:
         english, french = root / f"figure_{stem}.rst", root / "fr" / f"figure_{stem}.rst"
         assert english.read_text(encoding="utf-8").strip() and french.read_text(encoding="utf-8").strip(), stem
         assert english.read_text(encoding="utf-8") != french.read_text(encoding="utf-8"), stem
 
 
 def test_table_cells_and_headers_show_codebook_labels(codebook):
-    from alliancegov.report import label_cells
+    from alliancegov.report.stage import label_cells
 
     table = pd.DataFrame({"outcome": ["joint_venture", "licensing"], "term": ["sector[textile]", "asset_specificity"],
                           "sector": ["services", "not_an_answer"], "estimate": [0.5, -1.0]})
@@ -229,7 +229,7 @@ def test_table_cells_and_headers_show_codebook_labels(codebook):
 
 
 def test_hypotheses_summary_has_one_row_per_hypothesis_with_translated_verdicts():
-    from alliancegov.report import hypotheses_summary, translate_verdicts
+    from alliancegov.report.stage import hypotheses_summary, translate_verdicts
 
     checks = pd.DataFrame({"hypothesis": ["H1", "H1", "H2"], "claim": ["a", "a", "b"],
                            "check_verdict": ["supported", "inconclusive", "supported"],

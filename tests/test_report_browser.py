@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from matplotlib.image import imread
 
-from alliancegov.report import FIGURE_STEMS, REPORT_TEXT
+from alliancegov.report.stage import FIGURE_STEMS
+from alliancegov.report.text import REPORT_TEXT
 from tests.conftest import ROOT, snakemake
 
 SCREENSHOTS = ROOT / "results" / "browser"

@@ -3,21 +3,11 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from alliancegov.ingest import IngestSettings, ingest_wave
-from alliancegov.simulate import (
-    FORMS,
-    add_mess,
-    choice_probabilities,
-    load_truth,
-    make_example,
-    simulate_waves,
-    true_choice_coefficients,
-    write_csv,
-    write_dta,
-    write_kobo_csv,
-    write_sav,
-    write_xlsx,
-)
+from alliancegov.ingest.stage import IngestSettings, ingest_wave
+from alliancegov.simulate.exports import make_example, write_dta, write_kobo_csv, write_plain_csv, write_sav, write_xlsx
+from alliancegov.simulate.mess import add_mess
+from alliancegov.simulate.population import simulate_waves
+from alliancegov.simulate.truth import FORMS, choice_probabilities, load_truth, true_choice_coefficients
 from tests.conftest import RAW_DIR
 
 
@@ -77,7 +67,7 @@ def test_every_export_format_ingests_to_the_same_canonical_data(codebook, small_
     """The same answers as Kobo CSV, plain cp1252 CSV, Excel, SPSS and Stata read back identically."""
     messy, _ = add_mess(small_waves[1], codebook, seed=2)
     frames = {}
-    for writer, fmt, name in [(write_kobo_csv, "kobo_csv", "w.csv"), (write_csv, "csv", "plain.csv"),
+    for writer, fmt, name in [(write_kobo_csv, "kobo_csv", "w.csv"), (write_plain_csv, "csv", "plain.csv"),
                               (write_xlsx, "xlsx", "w.xlsx"), (write_sav, "sav", "w.sav"),
                               (write_dta, "dta", "w.dta")]:
         writer(messy, tmp_path / name, codebook)

@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alliancegov.simulate import add_mess, simulate_waves, write_dta
+from alliancegov.simulate.exports import write_dta
+from alliancegov.simulate.mess import add_mess
+from alliancegov.simulate.population import simulate_waves
 from tests.conftest import snakemake
 
 pytestmark = pytest.mark.slow

@@ -21,13 +21,14 @@ item, no Likert items, no submission id) flags nobody.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from alliancegov.codebook import Codebook, validation_schema
-from alliancegov.ingest import QUARANTINE_COLUMN
+from alliancegov.ingest.stage import QUARANTINE_COLUMN
 
 RULES = ("no_consent", "duplicate_submission", "duplicate_firm", "unknown_value", "out_of_range", "skip_logic",
          "speeder", "straightlining", "failed_attention_check")
@@ -67,11 +68,50 @@ class QualitySettings:
 
 @dataclass
 class CleanWave:
+    """A cleaned wave (or the pooled waves): the analysed responses and the accounts of the others."""
+
     analysed: pd.DataFrame      # the responses kept, missing codes as missing
     exclusions: pd.DataFrame    # wave, firm_key, source_row, submission_id, rule, offending
     flow: pd.DataFrame          # wave, step, reason, n
     nonresponse: pd.DataFrame   # wave, variable, kind, n, share (among analysed responses)
     respondents: pd.DataFrame   # wave, firm_key, source_row, items, dont_know, refused, not_applicable, blank, share
+
+    TABLES = ("exclusions", "flow", "nonresponse", "respondents")
+
+    @classmethod
+    def read(cls, data: str, **tables: str) -> CleanWave:
+        """A wave as :meth:`write` wrote it: the Parquet file of ``analysed`` and one CSV per table.
+
+        Parameters
+        ----------
+        data : str
+        **tables : str
+            A CSV path for each name of :attr:`TABLES`.
+
+        Returns
+        -------
+        CleanWave
+        """
+        def read(path: str) -> pd.DataFrame:
+            return pd.read_csv(path, dtype={"firm_key": str, "submission_id": str, "reason": str},
+                               keep_default_na=False)
+
+        return cls(pd.read_parquet(data), *(read(tables[name]) for name in cls.TABLES))
+
+    def write(self, data: str, **tables: str) -> None:
+        """Write ``analysed`` as Parquet at ``data`` and every table of :attr:`TABLES` as CSV.
+
+        Parameters
+        ----------
+        data : str
+        **tables : str
+            A CSV path for each name of :attr:`TABLES`.
+        """
+        from alliancegov.safe_output import write_csv
+
+        self.analysed.to_parquet(data, index=False)
+        for name in self.TABLES:
+            write_csv(getattr(self, name), tables[name])
 
 
 NONRESPONSE_KINDS = ("answered", "dont_know", "refused", "not_applicable", "blank")
@@ -278,13 +318,30 @@ def wave_flow(wave: str, received: int, rules_applied: pd.Series, rule_order: tu
     return pd.DataFrame(rows, columns=["wave", "step", "reason", "n"])
 
 
-def pool_waves(waves: list[CleanWave], rule_order: tuple[str, ...]) -> CleanWave:
-    """Stack cleaned waves; the flow gains pooled rows (wave ``all``)."""
-    analysed = pd.concat([w.analysed for w in waves], ignore_index=True)
-    exclusions = pd.concat([w.exclusions for w in waves], ignore_index=True)
-    flows = pd.concat([w.flow for w in waves], ignore_index=True)
-    received = int(flows.loc[flows["step"] == "received", "n"].sum())
-    flow = pd.concat([flows, wave_flow("all", received, exclusions["rule"], rule_order)], ignore_index=True)
-    nonresponse = pd.concat([w.nonresponse for w in waves], ignore_index=True)
-    respondents = pd.concat([w.respondents for w in waves], ignore_index=True)
-    return CleanWave(analysed, exclusions, flow, nonresponse, respondents)
+def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], year: int, qc: dict) -> CleanWave:
+    """The clean rule: one ingested wave to its analysed responses and the accounts of the others.
+
+    Parameters
+    ----------
+    data : str
+        Parquet file of the ingested wave.
+    codebook : sequence of str
+        The codebook's three files.
+    outputs : dict of str to str
+        ``data`` (Parquet) and a CSV path per table of :attr:`CleanWave.TABLES`.
+    year : int
+        The wave's survey year (bounds such as "founded before the survey").
+    qc : dict
+        The config's ``qc`` section.
+
+    Returns
+    -------
+    CleanWave
+    """
+    import logging
+
+    result = clean_wave(pd.read_parquet(data), Codebook.from_files(codebook), QualitySettings.from_config(qc),
+                        survey_year=year)
+    result.write(**outputs)
+    logging.getLogger("alliancegov").info("%s", result.flow.to_string(index=False))
+    return result

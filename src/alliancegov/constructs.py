@@ -10,6 +10,8 @@ alpha if the item is deleted).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -266,11 +268,73 @@ def answer_codes(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index).astype(float)
 
 
+def score_responses(responses: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """The analysis frame: the responses with their items recoded, and scale scores, choice
+    indicators and answer codes added.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per response, answers as the cleaning stage leaves them (items as given).
+    codebook : Codebook
+
+    Returns
+    -------
+    DataFrame
+        Same rows; reverse-coded items recoded, then one column per scale score, per
+        select_multiple choice (``question__choice``, ``question__n``) and per select_one code
+        (``question__code``).
+    """
+    recoded = reverse_code(responses, codebook)
+    derived = [score_scales(recoded, codebook), choice_indicators(recoded, codebook), answer_codes(recoded, codebook)]
+    return pd.concat([recoded, *derived], axis=1)
+
+
 def build_analysis(pooled: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The analysis frame (pooled answers, items recoded, scale scores, choice indicators and
-    answer codes added) and the reliability table."""
-    recoded = reverse_code(pooled, codebook)
-    scores = score_scales(recoded, codebook)
-    derived = [scores, choice_indicators(recoded, codebook), answer_codes(recoded, codebook)]
-    analysis = pd.concat([recoded, *derived], axis=1)
-    return analysis, reliability_table(recoded, codebook)
+    """The analysis frame (:func:`score_responses`) and the reliability table of its recoded items.
+
+    Parameters
+    ----------
+    pooled : DataFrame
+        The pooled responses, items as given.
+    codebook : Codebook
+
+    Returns
+    -------
+    analysis : DataFrame
+    reliability : DataFrame
+        :func:`reliability_table`'s rows.
+    """
+    analysis = score_responses(pooled, codebook)
+    return analysis, reliability_table(analysis, codebook)
+
+
+def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str]) -> pd.DataFrame:
+    """The constructs rule: items recoded, scales scored, reliability and item statistics.
+
+    Parameters
+    ----------
+    data : str
+        Parquet file of the pooled responses.
+    codebook : sequence of str
+        The codebook's three files.
+    outputs : dict of str to str
+        ``data`` (the analysis frame, Parquet), ``reliability`` and ``item_statistics`` (CSV).
+
+    Returns
+    -------
+    DataFrame
+        The analysis frame.
+    """
+    import logging
+
+    from alliancegov.safe_output import write_csv
+
+    book = Codebook.from_files(codebook)
+    pooled = pd.read_parquet(data)
+    analysis, reliability = build_analysis(pooled, book)
+    analysis.to_parquet(outputs["data"], index=False)
+    write_csv(reliability, outputs["reliability"])
+    write_csv(item_table(reverse_code(pooled, book), book), outputs["item_statistics"])
+    logging.getLogger("alliancegov").info("%d responses scored on %d scales", len(analysis), len(book.scales))
+    return analysis

@@ -269,3 +269,50 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
     if descriptives is not None:
         paths += write_publication_tables(descriptives, out_dir / "descriptives", captions[2], "tab:descriptives")
     return paths
+
+
+def run(*, choice: str, performance: str, data: str, codebook: Sequence[str], outputs: dict[str, str],
+        language: str, se_type: str, descriptives: dict, outcome: str, minimum_cell: int) -> list[Path]:
+    """The publication_tables rule: the choice and performance models side by side and Table 1,
+    in LaTeX, Markdown, HTML and Word.
+
+    Parameters
+    ----------
+    choice : str
+        ``choice_variants.csv`` (or ``choice_mnl.csv`` without variants).
+    performance : str
+        ``performance_ols.csv``.
+    data : str
+        Parquet file of the analysis frame (Table 1).
+    codebook : sequence of str
+        The codebook's three files (labels).
+    outputs : dict of str to str
+        The rule's outputs (``<stem>_<suffix>``): every file goes to their folder.
+    language : {"fr", "en"}
+    se_type : str
+        What the choice models' standard errors are, for the notes.
+    descriptives : dict
+        ``continuous`` and ``categorical`` variables of Table 1 (the config's ``figures.descriptives``).
+    outcome : str
+        The governance form, Table 1's columns.
+    minimum_cell : int
+        Table 1's counts below it are suppressed.
+
+    Returns
+    -------
+    list of Path
+    """
+    import logging
+
+    book = Codebook.from_files(codebook)
+    table_1 = descriptive_table(pd.read_parquet(data), book, continuous=descriptives["continuous"],
+                                categorical=descriptives["categorical"], by=outcome, language=language,
+                                minimum_cell=minimum_cell)
+    folder = Path(next(iter(outputs.values()))).parent
+    paths = publication_set(pd.read_csv(choice), pd.read_csv(performance), folder, language=language,
+                            se_type=se_type, codebook=book, descriptives=table_1, outcome=outcome)
+    unexpected = sorted({str(path) for path in paths} - {str(Path(path)) for path in outputs.values()})
+    if unexpected:
+        raise ValueError(f"publication tables written but not declared as outputs: {unexpected}")
+    logging.getLogger("alliancegov").info("publication tables: %s", ", ".join(map(str, paths)))
+    return paths

@@ -9,6 +9,7 @@ import pandas as pd
 import yaml
 from snakemake.utils import validate
 
+from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.code_hash import PACKAGE_DIR, code_hash
 
 
@@ -80,21 +81,7 @@ CHOICE_TABLES = {
 }
 
 
-def choice_table_wanted(name):
-    """The optional choice tables follow the config (see alliancegov.choice.ChoiceSpec); the
-    bootstrap has rules of its own (scatter-gather)."""
-    spec = config["choice"]
-    optional = {
-        "choice_bootstrap": False,
-        "choice_ordered": spec.get("ordered", True),
-        "choice_ordered_ame": spec.get("ordered", True),
-        "choice_ordered_brant": spec.get("ordered", True),
-        "choice_equity": bool(spec.get("binary_outcome")),
-        "choice_cv": spec.get("cv_folds", 5) >= 2,
-        "choice_cv_confusion": spec.get("cv_folds", 5) >= 2,
-        "choice_variants": bool(spec.get("variants")),
-    }
-    return optional.get(name, True)
+CHOICE_SPEC = ChoiceSpec.from_config(config["choice"])
 
 
 with open(config["hypotheses"], encoding="utf-8") as register_file:

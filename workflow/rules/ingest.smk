@@ -8,7 +8,7 @@ rule ingest:
         provenance="results/qc/provenance/{wave}.json",
     params:
         # only what the job reads, so that a new column or another wave's row in the sheet re-runs nothing
-        format=lambda wildcards: WAVES.loc[wildcards.wave, "format"],
+        file_format=lambda wildcards: WAVES.loc[wildcards.wave, "format"],
         settings=config["ingest"],
         code=script_code("ingest"),
     benchmark:

@@ -11,7 +11,7 @@ rule choice:
                 labels={"table": label},
             )
             for name, label in CHOICE_TABLES.items()
-            if choice_table_wanted(name)
+            if name in CHOICE_SPEC.tables
         },
         warnings="results/tables/choice_warnings.txt",
     params:

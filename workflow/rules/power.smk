@@ -19,7 +19,7 @@ rule power_truth:
         settings=POWER_SETTINGS,
         code=script_code("power_truth"),
         # the simulator's parameters live in the package, beside its code
-        truth=lambda wildcards: hashlib.sha256((PACKAGE_DIR / "truth.yaml").read_bytes()).hexdigest()[:16],
+        truth=lambda wildcards: hashlib.sha256((PACKAGE_DIR / "simulate" / "truth.yaml").read_bytes()).hexdigest()[:16],
     threads: 1
     resources:
         mem_mb=1500,  # measured peak 0.55 GB (100,000 simulated firms)

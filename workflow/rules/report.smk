@@ -36,7 +36,7 @@ rule report:
         descriptives=config["figures"]["descriptives"],
         minimum_cell=config["disclosure"]["minimum_cell"],
         code=script_code("report"),
-        template=lambda wildcards: hashlib.sha256((PACKAGE_DIR / "templates" / "report.html.j2").read_bytes()).hexdigest()[:16],
+        template=lambda wildcards: hashlib.sha256((PACKAGE_DIR / "report" / "templates" / "report.html.j2").read_bytes()).hexdigest()[:16],
     benchmark:
         "results/benchmarks/report.tsv"
     log:

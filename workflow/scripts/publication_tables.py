@@ -1,19 +1,8 @@
-from pathlib import Path
-
-import pandas as pd
-
-from alliancegov.codebook import Codebook
-from alliancegov.publication import descriptive_table, publication_set
+from alliancegov.publication import run
 from alliancegov.runtime import start_job
 
-log = start_job(snakemake.log[0])
-params = snakemake.params
-codebook = Codebook.from_dir(snakemake.config["codebook"])
-descriptives = descriptive_table(pd.read_parquet(snakemake.input.data), codebook,
-                                 continuous=params.descriptives["continuous"],
-                                 categorical=params.descriptives["categorical"], by=params.outcome,
-                                 language=params.language, minimum_cell=params.minimum_cell)
-paths = publication_set(pd.read_csv(snakemake.input.choice), pd.read_csv(snakemake.input.performance),
-                        Path(snakemake.output.choice_models_tex).parent, language=params.language,
-                        se_type=params.se_type, codebook=codebook, descriptives=descriptives, outcome=params.outcome)
-log.info("publication tables: %s", ", ".join(map(str, paths)))
+start_job(snakemake.log[0])
+run(choice=snakemake.input.choice, performance=snakemake.input.performance, data=snakemake.input.data,
+    codebook=snakemake.input.codebook, outputs=dict(snakemake.output.items()), language=snakemake.params.language,
+    se_type=snakemake.params.se_type, descriptives=snakemake.params.descriptives, outcome=snakemake.params.outcome,
+    minimum_cell=snakemake.params.minimum_cell)

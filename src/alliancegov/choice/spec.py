@@ -77,6 +77,26 @@ class ChoiceSpec:
         return [c for c in (self.sampling_weights, self.strata, self.psu, self.fpc) if c] \
             if self.cov_type == "design" else []
 
+    @property
+    def tables(self) -> list[str]:
+        """The tables the choice rule writes for this specification, in the order it writes them.
+
+        Returns
+        -------
+        list of str
+            The coefficient, marginal-effect, prediction, test, fit, classification,
+            small-sample and Firth tables, then the optional ones the specification asks for
+            (ordered logit, binary logit, cross-validation, variants). The bootstrap has rules of
+            its own.
+        """
+        names = ["choice_mnl", "choice_ame", "choice_predictions", "choice_tests", "choice_fit",
+                 "choice_classification", "choice_small_sample", "choice_firth"]
+        names += ["choice_ordered", "choice_ordered_ame", "choice_ordered_brant"] if self.ordered else []
+        names += ["choice_equity"] if self.binary_outcome else []
+        names += ["choice_cv", "choice_cv_confusion"] if self.cv_folds >= 2 else []
+        names += ["choice_variants"] if self.variants else []
+        return names
+
     @classmethod
     def from_config(cls, section: dict, missing_data: dict | None = None) -> ChoiceSpec:
         """From the config's ``choice`` section and its ``missing_data`` section."""

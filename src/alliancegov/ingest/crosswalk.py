@@ -1,0 +1,53 @@
+"""A wave's crosswalk to the codebook: renamed, dropped and recoded questions of a revised
+instrument.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from alliancegov.codebook import normalise_label
+from alliancegov.ingest.cells import IngestError, is_blank, map_distinct, match_key
+
+CROSSWALK_COLUMNS = ["source", "variable", "source_value", "value"]
+
+
+def load_crosswalk(path: str | Path) -> pd.DataFrame:
+    """A wave's crosswalk to the codebook: ``source, variable, source_value, value`` (CSV).
+
+    * ``source`` and ``variable``: the wave's column ``source`` is the codebook's ``variable``;
+    * ``source`` without ``variable``: the wave's column is not used (recorded as dropped);
+    * ``variable``, ``source_value`` and ``value``: in that variable, answers spelt
+      ``source_value`` (case, accents and spaces ignored) mean ``value``.
+    """
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in CROSSWALK_COLUMNS if c not in table.columns]
+    if missing:
+        raise IngestError(f"{path}: crosswalk columns {missing} are missing; expected {CROSSWALK_COLUMNS}")
+    return table[CROSSWALK_COLUMNS].map(str.strip)
+
+
+def apply_crosswalk(cells: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Rename, drop and recode the columns of ``cells`` (canonical names) as the crosswalk says."""
+    columns = crosswalk[crosswalk["source"] != ""]
+    kept = columns[columns["variable"] != ""]
+    renames = dict(zip(kept["source"], kept["variable"]))
+    dropped = [c for c in columns.loc[columns["variable"] == "", "source"] if c in cells.columns]
+    out = cells.drop(columns=dropped).rename(columns=renames)
+    recodes = crosswalk[(crosswalk["source_value"] != "") & (crosswalk["variable"] != "")]
+    recoded = 0
+    for variable, rows in recodes.groupby("variable"):
+        if variable not in out.columns:
+            continue
+        mapping = {normalise_label(a): b for a, b in zip(rows["source_value"], rows["value"])}
+        column = out[variable]
+        codes, distinct = map_distinct(column, lambda cell: None if is_blank(cell) else match_key(cell))
+        keys = pd.Series(distinct[codes], index=column.index)
+        hit = keys.isin(list(mapping))
+        recoded += int(hit.sum())
+        out[variable] = column.where(~hit, keys.map(mapping))
+    applied = {"renamed": {k: v for k, v in renames.items() if v in out.columns}, "dropped": dropped,
+               "values_recoded": recoded}
+    return out, applied

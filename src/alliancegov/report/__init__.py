@@ -1,0 +1,6 @@
+"""The HTML report: every result of the run on one self-contained page, in French or English.
+
+Rooms: :mod:`~alliancegov.report.text` (the report's own wording), :mod:`~alliancegov.report.provenance`
+(input files, configuration, software and code versions) and :mod:`~alliancegov.report.stage` (the
+page, rule ``report``), rendered from ``templates/report.html.j2``.
+"""

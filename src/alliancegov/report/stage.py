@@ -1,0 +1,338 @@
+"""One self-contained HTML report (rule ``report``): figures embedded as data URIs, inline CSS, no
+script.
+
+Everything that comes from data (table cells, notes, file names, the title, the
+configuration) reaches the page escaped: the Jinja2 environment autoescapes, and tables
+are escaped by pandas before being marked safe. Apart from the ``generated_at`` line the
+page is a pure function of its inputs and of the software versions it reports, so two
+runs on the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from alliancegov.formatting import number_format
+from alliancegov.report.provenance import config_yaml, git_commit, provenance_table, software_versions
+from alliancegov.report.text import COLUMN_LABELS, NOTES_TEXT, REPORT_TEXT, VERDICTS
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+    from alliancegov.codebook import Codebook
+
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+
+TEMPLATE_NAME = "report.html.j2"
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "choice_ame", "choice_predictions",
+                "performance_by_form", "sample_flow", "reliability", "likert_items", "misalignment",
+                "time_to_partnership", "form_shares_by_wave", "transitions_alluvial")
+
+
+TABLE_KEYS = ("hypotheses_summary", "descriptives", "reliability", "choice_mnl", "choice_ame", "choice_tests",
+              "choice_fit", "choice_small_sample", "performance_ols", "performance_fit", "form_by_sector", "hypotheses",
+              "performance_contrasts", "misalignment", "importance", "choice_stability", "panel_transitions",
+              "panel_deepening")
+
+
+TABLE_DECIMALS = 3
+
+
+OUTCOME_COLUMNS = ("outcome", "from_state", "to_state")  # cells that are answers of the choice outcome
+
+
+ALL_FORMS = "all"  # alliancegov.stats.transitions.ALL_STATES
+
+
+POOLED_WAVE = "all"  # the pooled rows of the sample flow (alliancegov.clean.pool_waves)
+
+
+def table_html(table: pd.DataFrame, language: str) -> Markup:
+    """``table`` as an escaped HTML table: known column names translated, floats with 3 decimals.
+
+    Input: any DataFrame (its index is not shown). Every header and cell is HTML-escaped by
+    pandas before the result is marked safe for the template.
+    """
+    from markupsafe import Markup
+
+    labelled = table.rename(columns=COLUMN_LABELS[language])
+    numbers = number_format(language)
+    html = labelled.to_html(escape=True, index=False, float_format=lambda value: numbers.fixed(value, TABLE_DECIMALS),
+                            na_rep="", border=0, classes="data")
+    return Markup(html)
+
+
+def label_cells(table: pd.DataFrame, codebook: Codebook, language: str, outcome: str) -> pd.DataFrame:
+    """``table`` with codebook labels in ``language`` in place of canonical names, as a reader
+    expects them in a published table: ``term`` cells (``sector[textile]`` → "Secteur :
+    Textile-habillement", a scale → its label), answers in any column named after a codebook
+    question (``outcome`` cells are answers of the ``outcome`` question), and those columns'
+    headers. Names the codebook does not know stay as written."""
+    out = table.copy()
+    if "term" in out:
+        out["term"] = out["term"].map(lambda t: codebook.term_label(t, language) if isinstance(t, str) else t)
+    headers = {}
+    for column in out.columns:
+        variable = outcome if column in OUTCOME_COLUMNS else column
+        if variable not in codebook.variables.index:
+            continue
+        if codebook.variables.at[variable, "list_name"]:
+            answers = {name: codebook.answer_label(variable, name, language)
+                       for name in codebook.answer_names(variable)}
+            if column in OUTCOME_COLUMNS:  # the panel tables' row over every form
+                answers[ALL_FORMS] = REPORT_TEXT[language]["all_forms"]
+            out[column] = out[column].map(lambda value, answers=answers: answers.get(value, value))
+        if column not in COLUMN_LABELS[language]:
+            headers[column] = codebook.label(variable, language)
+    return out.rename(columns=headers)
+
+
+def hypotheses_summary(checks: pd.DataFrame) -> pd.DataFrame:
+    """One row per hypothesis of the register's evaluation (``alliancegov.hypotheses``): its id,
+    claim, verdict, and how many of its checks are supported (``"2/3"``)."""
+    grouped = checks.groupby("hypothesis", sort=False)
+    supported = grouped["check_verdict"].agg(lambda v: f"{int((v == 'supported').sum())}/{len(v)}")
+    return pd.DataFrame({"hypothesis": list(grouped.groups), "claim": grouped["claim"].first().to_numpy(),
+                         "verdict": grouped["verdict"].first().to_numpy(), "checks_supported": supported.to_numpy()})
+
+
+def translate_verdicts(table: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Verdict cells in ``language``."""
+    columns = [c for c in ("check_verdict", "verdict") if c in table]
+    return table.assign(**{c: table[c].map(lambda v: VERDICTS[language].get(v, v)) for c in columns})
+
+
+def png_data_uri(path: str | Path) -> str:
+    """The PNG file at ``path`` as a ``data:image/png;base64,...`` URI (raises if it is not a PNG)."""
+    content = Path(path).read_bytes()
+    if not content.startswith(PNG_SIGNATURE):
+        raise ValueError(f"{path} is not a PNG file")
+    return "data:image/png;base64," + base64.b64encode(content).decode("ascii")
+
+
+def sample_counts(sample_flow: pd.DataFrame) -> dict[str, int]:
+    """Totals over waves of responses ``received``, ``excluded`` and ``analysed``, and the number of ``waves``.
+
+    Input: ``wave, step, reason, n`` with step in received / excluded / analysed; the pooled
+    rows (wave ``all``) repeat the waves' totals and are not counted again.
+    """
+    waves = sample_flow[sample_flow["wave"].astype(str) != POOLED_WAVE]
+    totals = waves.groupby("step")["n"].sum()
+    counts = {step: int(totals.get(step, 0)) for step in ("received", "excluded", "analysed")}
+    return {**counts, "waves": int(waves["wave"].nunique())}
+
+
+def sample_flow_table(sample_flow: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The sample flow with its steps named in ``language``, as shown in the report."""
+    steps = {step: REPORT_TEXT[language][f"step_{step}"] for step in ("received", "excluded", "analysed")}
+    named_steps = sample_flow["step"].map(steps).fillna(sample_flow["step"])
+    return sample_flow[["wave", "step", "reason", "n"]].assign(step=named_steps)
+
+
+def report_environment() -> Environment:
+    """The Jinja2 environment of the report templates, autoescaping everything."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def check_keys(kind: str, given: dict, allowed: tuple[str, ...]) -> None:
+    """Raise on keys the report has no place for (a typo would silently drop a block)."""
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown {kind} keys {unknown}; expected some of {list(allowed)}")
+
+
+def render_report(
+    *,
+    language: str,
+    title: str,
+    figures: dict[str, Path],
+    tables: dict[str, pd.DataFrame],
+    sample_flow: pd.DataFrame,
+    provenance: list[dict],
+    config: dict,
+    notes: list[str],
+    generated_at: str,
+    captions: dict[str, str] | None = None,
+    codebook: Codebook | None = None,
+    outcome: str = "governance_form",
+) -> str:
+    """The report as one HTML page in ``language`` ('fr' or 'en').
+
+    Inputs: ``figures`` maps file stems (``form_by_sector``, ``construct_scores``,
+    ``choice_coefficients``, ``performance_by_form``, ``sample_flow``) to PNG paths;
+    ``tables`` maps ``reliability``, ``choice_mnl``, ``choice_fit``, ``performance_ols``,
+    ``performance_fit``, ``form_by_sector`` to DataFrames; a missing key omits its block,
+    an unknown key is an error. ``sample_flow`` has ``wave, step, reason, n``;
+    ``provenance`` one dict per input file (see :func:`provenance_table`); ``config`` is
+    the run configuration (secret-looking keys are redacted); ``notes`` are plain-text
+    method notes; ``generated_at`` is printed as is and is the only run-dependent line.
+    ``captions`` maps figure stems to their caption in ``language`` (plain text, see
+    :func:`read_caption`); a figure without one gets none. With a ``codebook``, table cells and
+    headers show its labels (:func:`label_cells`; ``outcome`` is the choice model's question).
+    """
+    if language not in REPORT_TEXT:
+        raise ValueError(f"language must be one of {sorted(REPORT_TEXT)}, not {language!r}")
+    check_keys("figure", figures, FIGURE_STEMS)
+    check_keys("table", tables, TABLE_KEYS)
+    template = report_environment().get_template(TEMPLATE_NAME)
+    return template.render(
+        language=language,
+        title=title,
+        text=REPORT_TEXT[language],
+        figures={stem: png_data_uri(path) for stem, path in figures.items()},
+        captions=captions or {},
+        tables={key: table_html(translate_verdicts(label_cells(table, codebook, language, outcome)
+                                                   if codebook else table, language), language)
+                for key, table in tables.items()},
+        sample_summary=REPORT_TEXT[language]["sample_summary"].format(**sample_counts(sample_flow)),
+        sample_flow=table_html(sample_flow_table(sample_flow, language), language),
+        provenance=table_html(provenance_table(provenance), language),
+        config_yaml=config_yaml(config),
+        software=table_html(software_versions(language), language),
+        git_commit=git_commit(),
+        notes=notes,
+        generated_at=generated_at,
+    )
+
+
+def read_caption(path: str | Path) -> str:
+    """A caption file (reStructuredText, shared with Snakemake's report) as one line of plain text:
+    inline literals lose their backquotes, line breaks become spaces."""
+    text = Path(path).read_text(encoding="utf-8")
+    return " ".join(re.sub(r"``(.+?)``", r"\1", text).split())
+
+
+def write_report(html: str, path: str | Path) -> Path:
+    """Write ``html`` as UTF-8 with ``\\n`` line endings, creating parent folders; return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8", newline="\n")
+    return path
+
+
+def methods_notes(config: dict, choice_fit: pd.DataFrame, performance_fit: pd.DataFrame, language: str) -> list[str]:
+    """Plain-text method notes for the report, from the run configuration and the fit tables."""
+    text = NOTES_TEXT[language]
+    choice = {**{"cov_type": "cluster", "cluster": "firm_key"}, **config["choice"]}
+    choice_stats = pd.to_numeric(choice_fit.set_index("statistic")["value"], errors="coerce")
+    performance = {**{"cov_type": "HC3"}, **config["performance"]}
+    performance_stats = pd.to_numeric(performance_fit.set_index("statistic")["value"], errors="coerce")
+    cluster = (text["cluster"].format(cluster=choice["cluster"], n_clusters=choice_stats["n_clusters"])
+               if choice["cov_type"] == "cluster" else "")
+    notes = [
+        text["exclusions"].format(rules=", ".join(config["qc"]["exclusion_rules"])),
+        text["scales"],
+        text["choice"].format(base=choice["base"], cov_type=choice["cov_type"], cluster=cluster,
+                              n=choice_stats["n_obs"], missing=choice_stats["n_missing"]),
+        text["performance"].format(outcome=performance["outcome"], cov_type=performance["cov_type"],
+                                   n=performance_stats["n"], missing=performance_stats["n_missing"]),
+    ]
+    if choice_stats["converged"] != 1:
+        notes.append(text["not_converged"])
+    return notes
+
+
+def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_flow: str, provenance: Sequence[str],
+        hypotheses: str, choice_warnings: str, panel_transitions: str, panel_deepening: str,
+        codebook: Sequence[str], outputs: dict[str, str], config: dict, language: str, title: str,
+        descriptives: dict, minimum_cell: int, **tables: str) -> str:
+    """The report rule: every result of the run on one self-contained HTML page.
+
+    Parameters
+    ----------
+    figures, captions : sequence of str
+        The figures' PNG files and their caption files (``figure_<stem>.rst``) in ``language``.
+    data : str
+        Parquet file of the analysis frame (Table 1).
+    sample_flow : str
+        The pooled sample flow (CSV).
+    provenance : sequence of str
+        The waves' provenance records (JSON).
+    hypotheses : str
+        ``hypotheses.csv``.
+    choice_warnings : str
+        The choice stage's notes (text, one per line).
+    panel_transitions, panel_deepening : str
+        The panel's Markov and deepening tables (CSV).
+    codebook : sequence of str
+        The codebook's three files (labels).
+    outputs : dict of str to str
+        ``html``: the report's path.
+    config : dict
+        The run configuration (shown with secrets redacted).
+    language : {"fr", "en"}
+    title : str
+    descriptives : dict
+        Table 1's ``continuous`` and ``categorical`` variables.
+    minimum_cell : int
+        Table 1's counts below it are suppressed.
+    **tables : str
+        The other CSV tables the report shows, by their key in :data:`TABLE_KEYS`.
+
+    Returns
+    -------
+    str
+        The HTML written.
+    """
+    import json
+    import logging
+    from datetime import UTC, datetime
+
+    from alliancegov.codebook import Codebook
+    from alliancegov.publication import descriptive_table
+
+    shown = {name: pd.read_csv(path, keep_default_na=False) for name, path in tables.items()}
+    shown["panel_transitions"] = pd.read_csv(panel_transitions, dtype={"n": "Int64"})[
+        ["from_state", "to_state", "n", "row_total", "estimate", "conf_low", "conf_high"]]
+    shown["panel_deepening"] = pd.read_csv(panel_deepening, dtype={"count_up": "Int64", "count_down": "Int64"})[
+        ["from_state", "to_state", "estimate", "conf_low", "conf_high", "p_value", "count_up", "count_down"]]
+    book = Codebook.from_files(codebook)
+    outcome = config["choice"]["outcome"]
+    table_1 = descriptive_table(pd.read_parquet(data), book, by=outcome, language=language,
+                                minimum_cell=minimum_cell, **descriptives)
+    shown["descriptives"] = table_1[table_1["part"] != "note"].drop(columns="part")
+    checks = pd.read_csv(hypotheses)
+    shown["hypotheses_summary"] = hypotheses_summary(checks)
+    shown["hypotheses"] = checks[["hypothesis", "check", "estimate", "conf_low", "conf_high", "p_value",
+                                  "check_verdict"]]
+    html = render_report(
+        language=language,
+        title=title,
+        figures={Path(path).stem: Path(path) for path in figures},
+        tables=shown,
+        sample_flow=pd.read_csv(sample_flow, keep_default_na=False),
+        provenance=[json.loads(Path(path).read_text(encoding="utf-8")) for path in provenance],
+        config=dict(config),
+        notes=methods_notes(config, shown["choice_fit"], shown["performance_fit"], language)
+        + Path(choice_warnings).read_text(encoding="utf-8").splitlines(),
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        captions={Path(path).stem.removeprefix("figure_"): read_caption(path) for path in captions},
+        codebook=book,
+        outcome=outcome,
+    )
+    write_report(html, outputs["html"])
+    logging.getLogger("alliancegov").info("report written to %s", outputs["html"])
+    return html
