@@ -96,13 +96,15 @@ def english_project(run, tmp_path_factory) -> Path:
 
 
 def requests_of(driver, page: str) -> list[str]:
-    """URLs the page asked for (from Chromium's network log), the browser's own chrome:// pages left out."""
+    """URLs the report asked for (from Chromium's network log): requests of the report's document,
+    not of the browser's own pages (``chrome://``, and the new-tab page Chromium 156 opens as
+    ``chrome-untrusted://new-tab-page``)."""
     urls = []
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message["method"] != "Network.requestWillBeSent":
             continue
-        if not message["params"].get("documentURL", "").startswith("chrome://"):
+        if message["params"].get("documentURL") == page:
             urls.append(message["params"]["request"]["url"])
     return urls
 
