@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: run test test-fast report example bench lint clean power
+.PHONY: run test test-fast report example bench lint clean power slurm-up slurm-down
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ bench: $(STAMP)
 # Power of the H1 and H7 tests by sample size, simulated at the current estimates (after `make run`'s models).
 power: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) power
+
+# A one-node SLURM cluster on this machine (installs slurm-wlm and munge if missing; root or sudo),
+# for tests/test_slurm.py and for trying profiles/slurm: see the README, "Running on a cluster".
+slurm-up:
+	.ci/local-slurm start
+
+slurm-down:
+	.ci/local-slurm stop
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests workflow/scripts
