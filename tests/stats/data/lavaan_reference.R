@@ -12,8 +12,9 @@ model <- ' visual  =~ x1 + x2 + x3
            textual =~ x4 + x5 + x6
            speed   =~ x7 + x8 + x9 '
 
-# completely standardised single-group solution, reliability, AVE, HTMT
+# single group: RMSEA and SRMR to 6 decimals, completely standardised solution, reliability, AVE, HTMT
 fit <- cfa(model, data = hs)
+show(unclass(fitMeasures(fit, c("rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "srmr"))))
 pe <- parameterEstimates(fit, standardized = TRUE)
 print(data.frame(pe[, c("lhs", "op", "rhs")], std.all = round(pe$std.all, 6)))
 show(unclass(compRelSEM(fit)))                   # obs.var = TRUE: observed variance of the sum score
