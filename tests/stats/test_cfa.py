@@ -1,4 +1,4 @@
-"""Tests of ``alliancegov.stats.cfa`` and ``.invariance``.
+"""Tests of ``alliancegov.stats.cfa``, ``.invariance`` and ``.validity``.
 
 References (details and licences in ``tests/stats/data/README.md``), all on the Holzinger &
 Swineford (1939) data in ``tests/stats/data/holzinger_swineford1939.csv``:
@@ -18,6 +18,7 @@ digit (``PRINTED``); ``[local R]`` numbers were copied to 6 decimals (``SIX_DECI
 """
 
 import io
+import statistics
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,17 @@ import pytest
 
 from alliancegov.stats.cfa import PARAMETER_COLUMNS, fit_cfa, modification_indices
 from alliancegov.stats.invariance import COMPARISON_COLUMNS, compare_fits, invariance_table
+from alliancegov.stats.validity import (
+    cross_loadings,
+    fornell_larcker,
+    harman_single_factor,
+    htmt,
+    listwise_correlation,
+    loading_flags,
+    marker_variable_correction,
+    method_factor_test,
+    reliability,
+)
 from tests.conftest import ROOT
 
 PRINTED = 5e-4 + 2e-6          # half a unit of the 3rd decimal, plus the optimiser's tolerance
@@ -194,6 +206,10 @@ speed x6 0.273 0.044 0.025
     np.testing.assert_allclose(merged["mi"], merged["mi_lavaan"], atol=PRINTED)
     np.testing.assert_allclose(merged["epc"], merged["epc_lavaan"], atol=PRINTED)
     np.testing.assert_allclose(merged["sepc_all"], merged["sepc_lavaan"], atol=PRINTED)
+    flagged = cross_loadings(hs_fit)
+    assert flagged["mi"].is_monotonic_decreasing
+    assert set(flagged.loc[flagged["flagged"], "rhs"] + "<-" + flagged.loc[flagged["flagged"], "lhs"]) == {
+        "x9<-visual", "x7<-visual", "x3<-textual", "x1<-textual", "x5<-visual", "x8<-visual", "x9<-textual"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,6 +384,137 @@ def test_bad_arguments_are_refused(hs):
 
 
 # --------------------------------------------------------------------------------------------
+# validity statistics
+# --------------------------------------------------------------------------------------------
+
+
+def test_reliability_and_ave_match_semtools(hs_fit):
+    table = reliability(hs_fit).set_index("factor")
+    # [local R] compRelSEM(fit) (observed sum-score variance), compRelSEM(fit, obs.var = FALSE), AVE(fit)
+    np.testing.assert_allclose(table["omega_observed"], [0.612005, 0.885061, 0.685842], atol=SIX_DECIMALS)
+    np.testing.assert_allclose(table["omega_implied"], [0.625318, 0.885175, 0.687760], atol=SIX_DECIMALS)
+    np.testing.assert_allclose(table["ave_observed"], [0.370559, 0.721016, 0.424488], atol=SIX_DECIMALS)
+    # Fornell-Larcker AVE: mean squared std.all loading, from [local R] std.all
+    visual = np.mean(np.square([0.771880, 0.423601, 0.581132]))
+    assert table.loc["visual", "ave"] == pytest.approx(visual, abs=1e-5)
+    # Jöreskog's form (Σλ)²φ / ((Σλ)²φ + Σθ) from [lavaan cfa]'s estimates equals omega_implied
+    loading_sum, variance, residuals = 1 + 0.554 + 0.729, 0.809, 0.549 + 1.134 + 0.844
+    joreskog = loading_sum ** 2 * variance / (loading_sum ** 2 * variance + residuals)
+    assert table.loc["visual", "omega_implied"] == pytest.approx(joreskog, abs=2e-3)
+
+
+def test_fornell_larcker_compares_root_ave_with_factor_correlations(hs_fit):
+    table = fornell_larcker(hs_fit)
+    assert len(table) == 3 and table["discriminant"].all()
+    pair = table.set_index(["factor_a", "factor_b"]).loc[("visual", "textual")]
+    assert pair["correlation"] == pytest.approx(0.458509, abs=SIX_DECIMALS)      # [local R] std.all
+    ave = reliability(hs_fit).set_index("factor")["ave"]
+    assert pair["sqrt_ave_a"] == pytest.approx(np.sqrt(ave["visual"]))
+
+
+def _htmt_by_hand(R: pd.DataFrame, first: list[str], second: list[str], mean) -> float:
+    """HTMT written out pair by pair from its definition, with the given kind of mean."""
+    hetero = [abs(R.loc[a, b]) for a in first for b in second]
+
+    def mono(items):
+        return [abs(R.loc[items[i], items[j]]) for i in range(len(items)) for j in range(i + 1, len(items))]
+
+    return mean(hetero) / (mean(mono(first)) * mean(mono(second))) ** 0.5
+
+
+@pytest.mark.parametrize(("method", "semtools", "mean"), [
+    # [local R] htmt(model, data, htmt2 = TRUE) and htmt2 = FALSE: visual-textual, visual-speed, textual-speed
+    ("htmt2", [0.384089, 0.386773, 0.279684], statistics.geometric_mean),
+    ("htmt", [0.424323, 0.466550, 0.289568], statistics.fmean),
+])
+def test_htmt_matches_semtools_and_a_hand_computation(hs, method, semtools, mean):
+    R, n_obs = listwise_correlation(hs, ITEMS)
+    assert n_obs == 301
+    table = htmt(R, HS_FACTORS, method=method)
+    assert table["method"].str.startswith("HTMT2" if method == "htmt2" else "HTMT,").all()
+    np.testing.assert_allclose(table["value"], semtools, atol=SIX_DECIMALS)
+    for _, row in table.iterrows():
+        hand = _htmt_by_hand(R, HS_FACTORS[row["factor_a"]], HS_FACTORS[row["factor_b"]], mean)
+        assert row["value"] == pytest.approx(hand, rel=1e-12)
+
+
+def test_low_loadings_are_flagged(hs_fit):
+    flags = loading_flags(hs_fit)
+    assert len(flags) == 9
+    # std.all of x2 is .424 in [local R]; every other loading is above .5
+    assert flags.loc[flags["low_loading"], "item"].tolist() == ["x2"]
+
+
+def test_equal_loading_method_factor_matches_lavaan(hs):
+    with pytest.warns(RuntimeWarning, match="not positive definite"):
+        result = method_factor_test(hs, HS_FACTORS, equal_loadings=True, std_lv=True)
+    with_method = result.comparison.iloc[0]
+    # [local R] the ULMC of lavaan_reference.R: npar 22, chisq 54.89683 on 23 df; method loading .636209 (.040068)
+    assert with_method["npar"] == 22 and with_method["df"] == 23
+    assert with_method["chisq"] == pytest.approx(54.89683, abs=SIX_DECIMALS)
+    loadings = result.with_method.params.query("lhs == 'method' and op == '=~'")
+    np.testing.assert_allclose(loadings["estimate"], 0.636209, atol=SIX_DECIMALS)
+    np.testing.assert_allclose(loadings["std_error"], 0.040068, atol=SIX_DECIMALS)
+    shares = result.variance_shares.set_index("item")["method_share"]
+    assert shares["x8"] == pytest.approx(0.630761 ** 2, abs=1e-5)                  # [local R] std.all
+    traits = result.comparison.iloc[1]
+    assert traits["delta_chisq"] == pytest.approx(85.306 - 54.897, abs=2 * PRINTED)
+    assert traits["delta_df"] == 1
+
+
+def test_harman_shares_on_a_known_one_factor_matrix():
+    # R = λ²11' + (1 - λ²)I: first eigenvalue 1 + (p - 1)λ²; the reduced matrix's is pλ²
+    p, loading = 8, 0.6
+    R = pd.DataFrame(np.full((p, p), loading ** 2) + (1 - loading ** 2) * np.eye(p))
+    component = harman_single_factor(R)
+    assert component["share"] == pytest.approx((1 + (p - 1) * loading ** 2) / p)
+    assert not component["above_half"]
+    axis = harman_single_factor(R, method="principal_axis")
+    assert axis["share"] == pytest.approx(loading ** 2, abs=1e-6)
+    strong = pd.DataFrame(np.full((p, p), 0.81) + 0.19 * np.eye(p))
+    assert harman_single_factor(strong)["above_half"]
+
+
+def test_marker_correction_recovers_the_true_correlations():
+    # Lindell & Whitney's model: x_k = sqrt(1 - c²) t_k + c m, marker = sqrt(1 - c²) t_M + c m with t_M
+    # unrelated to the t_k; then r(x_a, x_b) = (1 - c²) ρ_ab + c² and r(x_k, marker) = c² = r_M
+    true = np.array([[1.0, 0.5, 0.2], [0.5, 1.0, 0.0], [0.2, 0.0, 1.0]])
+    c2 = 0.16
+    observed = np.ones((4, 4))
+    observed[:3, :3] = (1 - c2) * true + c2
+    np.fill_diagonal(observed, 1.0)
+    observed[3, :3] = observed[:3, 3] = c2
+    names = ["a", "b", "c", "marker"]
+    table = marker_variable_correction(pd.DataFrame(observed, names, names), n_obs=250, marker="marker")
+    assert table.attrs["marker_correlation"] == pytest.approx(c2)
+    adjusted = table.set_index(["variable_a", "variable_b"])["adjusted"]
+    assert adjusted.to_dict() == pytest.approx({("a", "b"): 0.5, ("a", "c"): 0.2, ("b", "c"): 0.0})
+    # the t test's p-value, two-sided with N - 3 df, equals the regularised incomplete beta I_{1-r²}((N-3)/2, 1/2)
+    from scipy.special import betainc
+
+    np.testing.assert_allclose(table["p_value"], betainc(247 / 2, 0.5, 1 - table["adjusted"] ** 2), rtol=1e-10)
+    assert table.set_index(["variable_a", "variable_b"]).loc[("b", "c"), "p_value"] == pytest.approx(1.0)
+
+
+def test_marker_correction_on_simulated_data():
+    rng = np.random.default_rng(20010201)
+    n, c = 20_000, 0.5
+    true = np.array([[1.0, 0.6, 0.3], [0.6, 1.0, 0.1], [0.3, 0.1, 1.0]])
+    traits = rng.multivariate_normal(np.zeros(3), true, size=n)
+    method = rng.standard_normal(n)
+    x = np.sqrt(1 - c ** 2) * traits + c * method[:, None]
+    marker = np.sqrt(1 - c ** 2) * rng.standard_normal(n) + c * method
+    data = pd.DataFrame(np.column_stack([x, marker]), columns=["a", "b", "c", "marker"])
+    R, n_obs = listwise_correlation(data, data.columns)
+    table = marker_variable_correction(R, n_obs, marker="marker").set_index(["variable_a", "variable_b"])
+    # raw correlations are (1 - c²)ρ + c², inflated by c²(1 - ρ); the adjusted ones are within sampling
+    # error (~.01) of ρ
+    rho = np.array([0.6, 0.3, 0.1])
+    np.testing.assert_allclose(table["correlation"], (1 - c ** 2) * rho + c ** 2, atol=0.02)
+    np.testing.assert_allclose(table["adjusted"], rho, atol=0.03)
+
+
+# --------------------------------------------------------------------------------------------
 # simulation recovery
 # --------------------------------------------------------------------------------------------
 
@@ -375,6 +522,51 @@ def test_bad_arguments_are_refused(hs):
 def _simulate(rng, n, loadings, phi, residual, means=None) -> np.ndarray:
     factors = rng.multivariate_normal(np.zeros(len(phi)) if means is None else means, phi, size=n)
     return factors @ loadings.T + rng.standard_normal((n, len(residual))) * np.sqrt(residual)
+
+
+def test_trait_and_method_loadings_are_recovered():
+    # 3 traits x 4 items, every item also on a method factor orthogonal to the traits (variance 1)
+    rng = np.random.default_rng(2003)
+    trait = np.array([0.8, 0.7, 0.6, 0.75, 0.7, 0.65, 0.8, 0.6, 0.75, 0.7, 0.6, 0.8])
+    method = np.array([0.3, 0.45, 0.35, 0.4, 0.4, 0.3, 0.35, 0.45, 0.3, 0.4, 0.45, 0.35])
+    items = [f"i{k}" for k in range(12)]
+    traits = {name: items[4 * j:4 * j + 4] for j, name in enumerate(["t1", "t2", "t3"])}
+    loadings = np.zeros((12, 4))
+    for j in range(3):
+        loadings[4 * j:4 * j + 4, j] = trait[4 * j:4 * j + 4]
+    loadings[:, 3] = method
+    phi = np.eye(4)
+    phi[:3, :3] = [[1, 0.4, 0.2], [0.4, 1, 0.3], [0.2, 0.3, 1]]
+    residual = 1 - trait ** 2 - method ** 2
+    data = pd.DataFrame(_simulate(rng, 3000, loadings, phi, residual), columns=items)
+
+    result = method_factor_test(data, traits)
+    fit = result.with_method
+    assert fit.converged
+    # truth in the marker metric: loadings relative to the marker, variances scaled by its square
+    marker = {name: loadings[items.index(members[0]), j] for j, (name, members) in
+              enumerate({**traits, "method": items}.items())}
+    truth = {}
+    for j, (name, members) in enumerate({**traits, "method": items}.items()):
+        for item in members:
+            truth[(name, "=~", item)] = loadings[items.index(item), j] / marker[name]
+        truth[(name, "~~", name)] = marker[name] ** 2
+    for a, first in enumerate(traits):
+        for b, second in enumerate(list(traits)[a + 1:], start=a + 1):
+            truth[(first, "~~", second)] = phi[a, b] * marker[first] * marker[second]
+    for k, item in enumerate(items):
+        truth[(item, "~~", item)] = residual[k]
+    estimates = fit.params.set_index(["lhs", "op", "rhs"])
+    for key, value in truth.items():
+        row = estimates.loc[key]
+        if np.isnan(row["std_error"]):
+            assert row["estimate"] == value                              # a marker loading
+        else:
+            assert abs(row["estimate"] - value) < 4 * row["std_error"], (key, row["estimate"], value)
+    np.testing.assert_allclose(result.variance_shares["method_share"], method ** 2, atol=0.05)
+    assert result.mean_method_share == pytest.approx(np.mean(method ** 2), abs=0.02)
+    assert result.comparison.iloc[1]["p_delta"] < 1e-6                   # the method factor is needed
+    assert fit.fit["p_value"] > 0.001                                     # and the ULMC fits
 
 
 def test_latent_mean_difference_is_recovered_under_scalar_invariance():
