@@ -342,6 +342,34 @@ def test_scalar_model_bic_rmsea_interval_and_latent_means(hs):
     np.testing.assert_array_equal(by_group["Pasteur"], by_group["Grant-White"])
 
 
+def test_equal_latent_means_and_strict_invariance(hs):
+    table = invariance_table(hs, HS_FACTORS, "school", steps=("scalar", "means")).set_index("model")
+    # [lavaan groups] measurementInvariance(), Model 4 (equal loadings + intercepts + means) and
+    # "[Model 3 versus model 4]"
+    means = table.loc["means"]
+    assert (means["chisq"], means["df"]) == (pytest.approx(204.605, abs=PRINTED), 63)
+    assert (means["cfi"], means["rmsea"]) == (pytest.approx(0.840, abs=PRINTED), pytest.approx(0.122, abs=PRINTED))
+    assert (means["delta_chisq"], means["delta_df"]) == (pytest.approx(40.502, abs=PRINTED), 3)
+    strict = invariance_table(hs, HS_FACTORS, "school", steps=("strict",)).iloc[0]
+    # [local R] group.equal = c("loadings", "intercepts", "residuals")
+    assert (strict["npar"], strict["df"]) == (39, 69)
+    assert strict["chisq"] == pytest.approx(181.511345, abs=SIX_DECIMALS)
+    assert strict["srmr"] == pytest.approx(0.088263, abs=SIX_DECIMALS)
+    with pytest.raises(ValueError, match="weak"):
+        invariance_table(hs, HS_FACTORS, "school", steps=("configural", "weak"))
+
+
+def test_std_lv_frees_the_factor_variances_of_later_groups_under_metric_invariance(hs):
+    result = fit_cfa(hs, HS_FACTORS, group="school", group_equal=("loadings",), std_lv=True)
+    # the same model as with marker items: [lavaan groups] 124.044 on 54 df
+    assert result.fit["chisq"] == pytest.approx(124.044, abs=PRINTED)
+    assert result.fit["df"] == 54
+    variances = result.params[(result.params["op"] == "~~") & (result.params["lhs"] == result.params["rhs"])
+                              & result.params["lhs"].isin(HS_FACTORS)]
+    assert variances.groupby("group")["std_error"].apply(lambda se: se.notna().all()).to_dict() == {
+        "Pasteur": False, "Grant-White": True}
+
+
 def test_group_as_codes_equals_group_as_column(hs):
     by_column = fit_cfa(hs, HS_FACTORS, group="school", group_equal=("loadings",))
     by_codes = fit_cfa(hs.drop(columns="school"), HS_FACTORS, group=hs["school"].to_numpy(),

@@ -2,7 +2,8 @@
 
 The invariance steps are lavaan's ``group.equal`` sequence (the ``measurementInvariance()`` of
 semTools): configural (one pattern, all parameters free per group), metric (loadings equal),
-scalar (loadings and intercepts equal, latent means free in groups 2..). Fits come from
+scalar (loadings and intercepts equal, latent means free in groups 2..), then either strict
+(residual variances equal as well) or equal latent means. Fits come from
 :func:`alliancegov.stats.cfa.fit_cfa`; nothing here knows about the survey.
 """
 
@@ -17,7 +18,8 @@ from alliancegov.stats.cfa import CFAResult, fit_cfa
 
 COMPARISON_COLUMNS = ["model", "npar", "chisq", "df", "p_value", "cfi", "rmsea", "srmr", "delta_chisq",
                       "delta_df", "p_delta", "delta_cfi", "delta_rmsea", "delta_srmr"]
-INVARIANCE_STEPS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
+INVARIANCE_STEPS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts"),
+                    "strict": ("loadings", "intercepts", "residuals"), "means": ("loadings", "intercepts", "means")}
 
 
 def compare_fits(fits: Mapping[str, CFAResult]) -> pd.DataFrame:
@@ -68,8 +70,10 @@ def invariance_table(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], g
     data, factors, group
         As in :func:`fit_cfa`; ``group`` is required.
     steps : sequence of str, default=("configural", "metric", "scalar")
-        Keys of ``INVARIANCE_STEPS``: configural (same pattern, all free), metric (loadings
-        equal), scalar (loadings and intercepts equal; latent means free in groups 2..).
+        Keys of ``INVARIANCE_STEPS``, each nested in the one before: configural (same pattern,
+        all free), metric (loadings equal), scalar (loadings and intercepts equal; latent means
+        free in groups 2..), and optionally ``"strict"`` (residual variances equal too) or
+        ``"means"`` (latent means equal, i.e. 0, too).
     **options
         Passed to :func:`fit_cfa` (``std_lv``, ``uncorrelated``, ...), except ``group_equal``.
 
@@ -80,5 +84,8 @@ def invariance_table(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], g
     """
     if group is None:
         raise ValueError("invariance needs a group")
+    unknown = [step for step in steps if step not in INVARIANCE_STEPS]
+    if unknown:
+        raise ValueError(f"unknown invariance steps {unknown}; known: {list(INVARIANCE_STEPS)}")
     return compare_fits({step: fit_cfa(data, factors, group=group, group_equal=INVARIANCE_STEPS[step], **options)
                          for step in steps})

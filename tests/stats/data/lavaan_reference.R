@@ -24,10 +24,10 @@ items <- hs[, paste0("x", 1:9)]
 show(unclass(htmt(model, items, htmt2 = TRUE)))
 show(unclass(htmt(model, items, htmt2 = FALSE)))
 
-# multigroup SRMR and RMSEA interval of the invariance models
-for (equal in list("", "loadings", c("loadings", "intercepts"))) {
+# multigroup SRMR and RMSEA interval of the invariance models, and strict invariance
+for (equal in list("", "loadings", c("loadings", "intercepts"), c("loadings", "intercepts", "residuals"))) {
   mg <- cfa(model, data = hs, group = "school", group.equal = equal)
-  show(unclass(fitMeasures(mg, c("chisq", "df", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr"))))
+  show(unclass(fitMeasures(mg, c("npar", "chisq", "df", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr"))))
 }
 
 # unmeasured latent method factor with equal loadings, orthogonal to the traits
