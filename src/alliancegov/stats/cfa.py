@@ -214,35 +214,52 @@ def _spread(cov: np.ndarray, members: list[int]) -> float:
     return float(np.sqrt(max(off.mean(), 1e-2))) if off.size else float(np.sqrt(block[0, 0] / 2))
 
 
+class _GroupMoments:
+    """Model-implied moments of one group at ``theta`` and the pieces of its likelihood.
+
+    ``logdet + quadratic`` is -2/N_g times the log-likelihood less its constant, with
+    ``quadratic = tr(S Σ⁻¹) + (ȳ - μ)' Σ⁻¹ (ȳ - μ)``; the discrepancy is
+    ``F_g = logdet + quadratic - log|S| - p``. ``positive_definite`` is False (and nothing else
+    is set) when Σ is not.
+    """
+
+    def __init__(self, spec: _Spec, sample: _Sample, theta: np.ndarray, g: int):
+        self.sigma, mu = spec.moments(theta, g)
+        self.S = sample.covariances[g]
+        try:
+            chol = np.linalg.cholesky(self.sigma)
+        except np.linalg.LinAlgError:
+            self.positive_definite = False
+            return
+        self.positive_definite = True
+        self.inverse = np.linalg.inv(self.sigma)
+        # without a mean structure the means are saturated: μ̂ = ȳ
+        self.residual = sample.means[g] - mu if spec.meanstructure else np.zeros_like(mu)
+        self.logdet = 2 * np.log(np.diag(chol)).sum()
+        self.quadratic = np.trace(self.S @ self.inverse) + self.residual @ self.inverse @ self.residual
+        self.discrepancy = self.logdet + self.quadratic - np.linalg.slogdet(self.S)[1] - len(mu)
+
+
 def _group_terms(spec: _Spec, sample: _Sample, theta: np.ndarray, g: int, *, need_information: bool):
     """Discrepancy F_g, its gradient (n_params,) and the unit expected information (n_params, n_params).
 
     Returns ``None`` for a Σ that is not positive definite. The information is that of one
     observation, I_ab = tr(Σ⁻¹ ∂_aΣ Σ⁻¹ ∂_bΣ) / 2 + ∂_aμ' Σ⁻¹ ∂_bμ; the expected Hessian of F_g is 2 I.
     """
-    sigma, mu = spec.moments(theta, g)
-    S, ybar = sample.covariances[g], sample.means[g]
-    try:
-        chol = np.linalg.cholesky(sigma)
-    except np.linalg.LinAlgError:
+    moments = _GroupMoments(spec, sample, theta, g)
+    if not moments.positive_definite:
         return None
-    inverse = np.linalg.inv(sigma)
-    residual = ybar - mu if spec.meanstructure else np.zeros_like(mu)
-    p = len(mu)
-    logdet = 2 * np.log(np.diag(chol)).sum()
-    value = (logdet + np.trace(S @ inverse) - np.linalg.slogdet(S)[1] - p
-             + residual @ inverse @ residual)
+    inverse, residual = moments.inverse, moments.residual
     d_sigma, d_mean = spec.jacobian(theta, g)
-    weighted_residual = inverse @ residual
-    outer = inverse @ (S + np.outer(residual, residual)) @ inverse
-    gradient = np.einsum("kij,ij->k", d_sigma, inverse - outer) - 2 * d_mean @ weighted_residual
+    outer = inverse @ (moments.S + np.outer(residual, residual)) @ inverse
+    gradient = np.einsum("kij,ij->k", d_sigma, inverse - outer) - 2 * d_mean @ (inverse @ residual)
     information = None
     if need_information:
         scaled = np.matmul(inverse, d_sigma)
         q = spec.n_params
         information = 0.5 * scaled.reshape(q, -1) @ scaled.transpose(0, 2, 1).reshape(q, -1).T
         information += d_mean @ inverse @ d_mean.T
-    return value, gradient, information
+    return moments.discrepancy, gradient, information
 
 
 def _estimate(spec: _Spec, sample: _Sample, max_iter: int = 500) -> tuple[np.ndarray, bool, str]:
@@ -318,6 +335,12 @@ class CFAResult:
         Rows used per group, after listwise deletion.
     converged : bool
         Whether the largest absolute gradient of the discrepancy is below ``GRADIENT_TOLERANCE``.
+    factors : dict of str to list of str
+        The model: factor name -> its items, as given to :func:`fit_cfa`.
+    groups : tuple
+        Group labels in the order of the fit (``("all",)`` for a single group).
+    items : list of str
+        All items, in order of first mention in ``factors``.
     """
 
     params: pd.DataFrame
@@ -579,17 +602,13 @@ def _fit_measures(spec: _Spec, sample: _Sample, theta: np.ndarray, n_dropped: in
     G = spec.n_groups
     chisq_g, baseline_g, loglik, loglik_h1, srmr_g = [], [], 0.0, 0.0, []
     for g, n in enumerate(sample.n_obs):
-        sigma, mu = spec.moments(theta, g)
-        S, ybar = sample.covariances[g], sample.means[g]
-        residual = ybar - mu if spec.meanstructure else np.zeros(p)
-        inverse = np.linalg.inv(sigma)
-        logdet_sigma, logdet_s = np.linalg.slogdet(sigma)[1], np.linalg.slogdet(S)[1]
-        quadratic = np.trace(S @ inverse) + residual @ inverse @ residual
-        chisq_g.append(n * (logdet_sigma + quadratic - logdet_s - p))
-        baseline_g.append(n * (np.log(np.diag(S)).sum() - logdet_s))
-        loglik += -n / 2 * (p * np.log(2 * np.pi) + logdet_sigma + quadratic)
+        moments = _GroupMoments(spec, sample, theta, g)   # positive definite: the optimiser kept F finite
+        logdet_s = np.linalg.slogdet(moments.S)[1]
+        chisq_g.append(n * moments.discrepancy)
+        baseline_g.append(n * (np.log(np.diag(moments.S)).sum() - logdet_s))
+        loglik += -n / 2 * (p * np.log(2 * np.pi) + moments.logdet + moments.quadratic)
         loglik_h1 += -n / 2 * (p * np.log(2 * np.pi) + logdet_s + p)
-        srmr_g.append(_srmr(S, sigma, residual if spec.meanstructure else None))
+        srmr_g.append(_srmr(moments.S, moments.sigma, moments.residual if spec.meanstructure else None))
     chisq, baseline = float(sum(chisq_g)), float(sum(baseline_g))
     moments = G * (p * (p + 1) // 2 + (p if spec.meanstructure else 0))
     npar = spec.n_params
