@@ -1,0 +1,377 @@
+"""Reliability, convergent and discriminant validity, and common-method-variance statistics.
+
+Computed from a fitted CFA (:func:`alliancegov.stats.cfa.fit_cfa`) or from an item correlation
+matrix. Several statistics exist in more than one published form; each table names the form in
+its columns or in a ``method`` column, because the forms differ in the second decimal:
+
+* composite reliability ω: ``omega_implied`` divides the trait's share of the sum score's variance
+  by the *model-implied* variance of the sum, 1'Σ̂1 (Jöreskog 1971; Raykov 1997; under simple
+  structure this is (Σλ)²φ / ((Σλ)²φ + Σθ)); ``omega_observed`` divides by the *observed*
+  variance 1'S1, as semTools' ``compRelSEM()`` does by default (``obs.var = TRUE``);
+* average variance extracted: ``ave`` is the mean squared completely standardised loading
+  (Fornell & Larcker 1981, on the standardised solution); ``ave_observed`` is Σλ²φ over the sum of
+  the observed item variances, as semTools' ``AVE()``;
+* HTMT: the original ratio of arithmetic mean correlations (Henseler, Ringle & Sarstedt 2015,
+  *J. Acad. Mark. Sci.* 43:115–135) or HTMT2 of geometric means (Roemer, Schuberth & Henseler
+  2021, *Ind. Manag. Data Syst.* 121:2637–2650), the default of semTools' ``htmt()`` since 0.5-6.
+
+Nothing here knows about the survey; scipy is imported inside the functions that use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from alliancegov.stats.cfa import CFAResult, fit_cfa, modification_indices
+from alliancegov.stats.invariance import compare_fits
+
+RELIABILITY_COLUMNS = ["group", "factor", "n_items", "omega_implied", "omega_observed", "ave", "ave_observed"]
+FORNELL_LARCKER_COLUMNS = ["group", "factor_a", "factor_b", "correlation", "sqrt_ave_a", "sqrt_ave_b",
+                           "discriminant"]
+HTMT_COLUMNS = ["factor_a", "factor_b", "value", "method"]
+HTMT_METHODS = {"htmt": "HTMT, arithmetic means (Henseler, Ringle & Sarstedt 2015)",
+                "htmt2": "HTMT2, geometric means (Roemer, Schuberth & Henseler 2021)"}
+LOADING_COLUMNS = ["group", "factor", "item", "estimate", "std_all", "low_loading"]
+MARKER_COLUMNS = ["variable_a", "variable_b", "correlation", "adjusted", "statistic", "df", "p_value"]
+METHOD_SHARE_COLUMNS = ["group", "item", "trait", "trait_share", "method_share"]
+MI_CRITICAL = 3.84            # χ²(1) at the 5 % level: lavaan users' usual cut for modification indices
+
+
+def listwise_correlation(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, int]:
+    """Pearson correlations of ``columns`` on the rows complete on all of them.
+
+    Returns
+    -------
+    correlation : DataFrame of shape (n_columns, n_columns)
+    n_obs : int
+        Number of complete rows.
+    """
+    complete = data[list(columns)].apply(pd.to_numeric, errors="raise").dropna()
+    if len(complete) < 3:
+        raise ValueError(f"{len(complete)} complete rows: too few for correlations")
+    return complete.corr(), len(complete)
+
+
+def reliability(result: CFAResult) -> pd.DataFrame:
+    """Composite reliability (ω) and average variance extracted of every factor and group.
+
+    Parameters
+    ----------
+    result : CFAResult
+
+    Returns
+    -------
+    DataFrame
+        One row per group and factor, columns ``RELIABILITY_COLUMNS``: ``omega_implied``
+        = (Σλ)²φ / 1'Σ̂1 (Jöreskog/Raykov, model-implied variance of the factor's sum score),
+        ``omega_observed`` = (Σλ)²φ / 1'S1 (semTools ``compRelSEM``, observed variance),
+        ``ave`` = mean of the squared completely standardised loadings (Fornell & Larcker) and
+        ``ave_observed`` = Σλ²φ / Σ s_ii (semTools ``AVE``). Sums run over the factor's items.
+    """
+    rows = []
+    for group in result.groups:
+        lam, phi = result.loadings(group), result.factor_covariance(group)
+        implied, observed = result.implied_covariance(group), result.sample_covariance(group)
+        standardized = result.standardized_loadings(group)
+        for factor, members in result.factors.items():
+            loadings = lam.loc[members, factor].to_numpy()
+            variance = phi.loc[factor, factor]
+            true_score = loadings.sum() ** 2 * variance
+            rows.append({
+                "group": group, "factor": factor, "n_items": len(members),
+                "omega_implied": true_score / implied.loc[members, members].to_numpy().sum(),
+                "omega_observed": true_score / observed.loc[members, members].to_numpy().sum(),
+                "ave": float(np.mean(standardized.loc[members, factor].to_numpy() ** 2)),
+                "ave_observed": (loadings ** 2).sum() * variance / np.diag(observed.loc[members, members]).sum(),
+            })
+    return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+
+
+def fornell_larcker(result: CFAResult) -> pd.DataFrame:
+    """Fornell–Larcker criterion: √AVE of each factor against its correlation with every other.
+
+    Parameters
+    ----------
+    result : CFAResult
+
+    Returns
+    -------
+    DataFrame
+        One row per group and pair of factors, columns ``FORNELL_LARCKER_COLUMNS``;
+        ``discriminant`` is True when |correlation| is below both √AVE (``ave`` of
+        :func:`reliability`). Pairs whose covariance is fixed to 0 (a method factor) are omitted.
+    """
+    ave = reliability(result).set_index(["group", "factor"])["ave"]
+    rows = []
+    for group in result.groups:
+        correlation = result.factor_correlation(group)
+        fixed_zero = result.factor_covariance(group) == 0
+        names = list(correlation.index)
+        for a, first in enumerate(names):
+            for second in names[a + 1:]:
+                if fixed_zero.loc[first, second]:
+                    continue
+                r = correlation.loc[first, second]
+                root_a, root_b = np.sqrt(ave[(group, first)]), np.sqrt(ave[(group, second)])
+                rows.append({"group": group, "factor_a": first, "factor_b": second, "correlation": r,
+                             "sqrt_ave_a": root_a, "sqrt_ave_b": root_b,
+                             "discriminant": bool(abs(r) < min(root_a, root_b))})
+    return pd.DataFrame(rows, columns=FORNELL_LARCKER_COLUMNS)
+
+
+def htmt(correlation: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, method: str = "htmt2") -> pd.DataFrame:
+    """Heterotrait–monotrait ratio of correlations for every pair of factors.
+
+    With |r| the absolute item correlations (as semTools' default ``absolute = TRUE``),
+    HTMT_ab = M(|r| between a's and b's items) / sqrt(M(|r| within a) · M(|r| within b)), the
+    within-factor means over distinct item pairs; M is the arithmetic mean for ``"htmt"`` and the
+    geometric mean for ``"htmt2"``. Values near 1 (above .85 or .90) signal a lack of
+    discriminant validity.
+
+    Parameters
+    ----------
+    correlation : DataFrame of shape (n_items, n_items)
+        Item correlation matrix with item names as index and columns (see
+        :func:`listwise_correlation`).
+    factors : mapping of str to sequence of str
+        Factor name -> its items (at least two each, for the within-factor mean).
+    method : {"htmt2", "htmt"}, default="htmt2"
+        See ``HTMT_METHODS``.
+
+    Returns
+    -------
+    DataFrame
+        One row per pair of factors, columns ``HTMT_COLUMNS``; ``method`` names the form.
+    """
+    if method not in HTMT_METHODS:
+        raise ValueError(f"method must be one of {list(HTMT_METHODS)}, got {method!r}")
+    if any(len(members) < 2 for members in factors.values()):
+        raise ValueError("HTMT needs at least two items per factor")
+    absolute = correlation.abs()
+
+    def mean(values):
+        values = np.asarray(values, dtype=float)
+        return float(np.exp(np.log(values).mean())) if method == "htmt2" else float(values.mean())
+
+    def within(members):
+        block = absolute.loc[members, members].to_numpy()
+        return mean(block[np.triu_indices(len(members), 1)])
+
+    names = list(factors)
+    rows = []
+    for a, first in enumerate(names):
+        for second in names[a + 1:]:
+            between = mean(absolute.loc[factors[first], factors[second]].to_numpy().ravel())
+            rows.append({"factor_a": first, "factor_b": second,
+                         "value": between / np.sqrt(within(factors[first]) * within(factors[second])),
+                         "method": HTMT_METHODS[method]})
+    return pd.DataFrame(rows, columns=HTMT_COLUMNS)
+
+
+def loading_flags(result: CFAResult, threshold: float = 0.5) -> pd.DataFrame:
+    """Loadings with their completely standardised value, flagged when below ``threshold``.
+
+    Returns
+    -------
+    DataFrame
+        One row per loading and group, columns ``LOADING_COLUMNS``; ``low_loading`` is
+        |std_all| < ``threshold`` (.5 by default: the item shares less than a quarter of its
+        variance with the factor).
+    """
+    loadings = result.params[result.params["op"] == "=~"]
+    return pd.DataFrame({
+        "group": loadings["group"], "factor": loadings["lhs"], "item": loadings["rhs"],
+        "estimate": loadings["estimate"], "std_all": loadings["std_all"],
+        "low_loading": loadings["std_all"].abs() < threshold,
+    }).reset_index(drop=True)
+
+
+def cross_loadings(result: CFAResult, critical: float = MI_CRITICAL) -> pd.DataFrame:
+    """Candidate cross-loadings: the modification index of each absent loading.
+
+    Returns
+    -------
+    DataFrame
+        :func:`alliancegov.stats.cfa.modification_indices` with a column ``flagged``
+        (``mi`` > ``critical``, by default the 5 % point of χ²(1)), sorted by decreasing ``mi``.
+    """
+    table = modification_indices(result)
+    table["flagged"] = table["mi"] > critical
+    return table.sort_values("mi", ascending=False, ignore_index=True)
+
+
+def harman_single_factor(correlation: pd.DataFrame, *, method: str = "component",
+                         max_iter: int = 200, tol: float = 1e-8) -> pd.Series:
+    """Harman's single-factor test: the share of item variance taken by the first unrotated factor.
+
+    A share above one half is read as a sign of common-method variance. The test is weak
+    (Podsakoff, MacKenzie, Lee & Podsakoff 2003, *J. Appl. Psychol.* 88:879–903): one factor rarely
+    dominates even when method variance is substantial, so a share below one half does not show
+    its absence, and a large share can come from substantively correlated constructs.
+
+    Parameters
+    ----------
+    correlation : DataFrame of shape (n_items, n_items)
+        Correlation matrix of all the study's items.
+    method : {"component", "principal_axis"}, default="component"
+        First principal component of the correlation matrix (eigenvalue / n_items), or the first
+        principal-axis factor (iterated communalities from squared multiple correlations; the
+        first eigenvalue of the reduced matrix / n_items).
+    max_iter, tol : int, float
+        Iterations and tolerance on the communalities for ``"principal_axis"``.
+
+    Returns
+    -------
+    Series
+        ``method``, ``n_items``, ``first_eigenvalue``, ``share`` and ``above_half``.
+    """
+    R = correlation.to_numpy(dtype=float)
+    if method == "component":
+        first = np.linalg.eigvalsh(R)[-1]
+    elif method == "principal_axis":
+        communality = 1 - 1 / np.diag(np.linalg.inv(R))
+        for _ in range(max_iter):
+            reduced = R.copy()
+            np.fill_diagonal(reduced, communality)
+            values, vectors = np.linalg.eigh(reduced)
+            updated = np.clip(values[-1] * vectors[:, -1] ** 2, 0.0, 1.0)
+            converged = np.abs(updated - communality).max() < tol
+            communality = updated
+            if converged:
+                break
+        first = values[-1]
+    else:
+        raise ValueError(f"method must be 'component' or 'principal_axis', got {method!r}")
+    share = first / len(R)
+    return pd.Series({"method": method, "n_items": len(R), "first_eigenvalue": float(first),
+                      "share": float(share), "above_half": bool(share > 0.5)})
+
+
+def marker_variable_correction(correlation: pd.DataFrame, n_obs: int, *, marker: str | None = None,
+                               marker_correlation: float | None = None) -> pd.DataFrame:
+    """Lindell & Whitney (2001) marker-variable correction of a correlation matrix.
+
+    Each correlation is adjusted for common-method variance r_M as r_A = (r_U - r_M) / (1 - r_M)
+    and tested by t = r_A / sqrt((1 - r_A²) / (N - 3)) with N - 3 degrees of freedom (Lindell &
+    Whitney 2001, *J. Appl. Psychol.* 86:114–121, eqs. 2 and 4).
+
+    Parameters
+    ----------
+    correlation : DataFrame of shape (n_variables, n_variables)
+        Observed correlations r_U.
+    n_obs : int
+        Sample size N behind the correlations.
+    marker : str, default=None
+        A variable theoretically unrelated to the others; r_M is then its smallest positive
+        correlation with them (Lindell & Whitney's conservative choice), and it is left out of
+        the output.
+    marker_correlation : float, default=None
+        r_M given directly (e.g. the second-smallest correlation); exactly one of ``marker`` and
+        ``marker_correlation`` must be given.
+
+    Returns
+    -------
+    DataFrame
+        One row per pair of variables, columns ``MARKER_COLUMNS``; ``attrs["marker_correlation"]``
+        holds r_M.
+    """
+    from scipy import stats
+
+    if (marker is None) == (marker_correlation is None):
+        raise ValueError("give exactly one of marker and marker_correlation")
+    variables = list(correlation.columns)
+    if marker is not None:
+        with_marker = correlation.loc[marker].drop(marker)
+        positive = with_marker[with_marker > 0]
+        if positive.empty:
+            raise ValueError(f"marker {marker!r} has no positive correlation with the other variables")
+        marker_correlation = float(positive.min())
+        variables.remove(marker)
+    if not -1 < marker_correlation < 1:
+        raise ValueError(f"marker correlation must lie in (-1, 1), got {marker_correlation}")
+    df = n_obs - 3
+    rows = []
+    for a, first in enumerate(variables):
+        for second in variables[a + 1:]:
+            observed = correlation.loc[first, second]
+            adjusted = (observed - marker_correlation) / (1 - marker_correlation)
+            statistic = adjusted / np.sqrt((1 - adjusted ** 2) / df)
+            rows.append({"variable_a": first, "variable_b": second, "correlation": observed,
+                         "adjusted": adjusted, "statistic": statistic, "df": df,
+                         "p_value": 2 * stats.t.sf(abs(statistic), df)})
+    table = pd.DataFrame(rows, columns=MARKER_COLUMNS)
+    table.attrs["marker_correlation"] = marker_correlation
+    return table
+
+
+@dataclass(frozen=True)
+class MethodFactorComparison:
+    """Trait CFA with and without an unmeasured latent method factor (see :func:`method_factor_test`).
+
+    Attributes
+    ----------
+    comparison : DataFrame
+        :func:`alliancegov.stats.invariance.compare_fits` of the two models, "traits + method"
+        then the nested "traits"; on the second row ``delta_chisq`` (χ²_traits - χ²_with_method,
+        on ``delta_df`` degrees of freedom) is the likelihood-ratio test of the method factor.
+    variance_shares : DataFrame
+        One row per group and item, columns ``METHOD_SHARE_COLUMNS``: the shares of the item's
+        model-implied variance due to its trait and to the method factor (squared completely
+        standardised loadings; for an item on several correlated traits ``trait_share`` is the sum
+        of its squared trait loadings, which leaves out their covariance).
+    traits, with_method : CFAResult
+        The two fits.
+    """
+
+    comparison: pd.DataFrame
+    variance_shares: pd.DataFrame
+    traits: CFAResult
+    with_method: CFAResult
+
+    @property
+    def mean_method_share(self) -> float:
+        """Average share of item variance due to the method factor."""
+        return float(self.variance_shares["method_share"].mean())
+
+
+def method_factor_test(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, method: str = "method",
+                       equal_loadings: bool = False, **options) -> MethodFactorComparison:
+    """Unmeasured latent method construct (ULMC): add a factor on every item, orthogonal to the traits.
+
+    Parameters
+    ----------
+    data, factors
+        As in :func:`alliancegov.stats.cfa.fit_cfa`; ``factors`` are the traits.
+    method : str, default="method"
+        Name of the method factor (must not be a trait's name).
+    equal_loadings : bool, default=False
+        Hold the method loadings equal (the method factor's variance then carries the effect),
+        which often rescues an empirically under-identified free-loading ULMC.
+    **options
+        Passed to both :func:`fit_cfa` calls (``group``, ``std_lv``, ...).
+
+    Returns
+    -------
+    MethodFactorComparison
+    """
+    if method in factors:
+        raise ValueError(f"the method factor's name {method!r} is a trait's name")
+    items = list(dict.fromkeys(item for members in factors.values() for item in members))
+    traits = fit_cfa(data, factors, **options)
+    with_method = fit_cfa(data, {**factors, method: items}, uncorrelated=(method,),
+                          equal_loadings=(method,) if equal_loadings else (), **options)
+    rows = []
+    for group in with_method.groups:
+        standardized = with_method.standardized_loadings(group)
+        for item in items:
+            trait_loadings = standardized.loc[item, list(factors)]
+            rows.append({"group": group, "item": item,
+                         "trait": ", ".join(trait_loadings.index[trait_loadings != 0]),
+                         "trait_share": float((trait_loadings ** 2).sum()),
+                         "method_share": float(standardized.loc[item, method] ** 2)})
+    comparison = compare_fits({"traits + method": with_method, "traits": traits})
+    return MethodFactorComparison(comparison, pd.DataFrame(rows, columns=METHOD_SHARE_COLUMNS), traits, with_method)
