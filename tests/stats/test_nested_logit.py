@@ -19,7 +19,12 @@ b_hinc HINC_i [j = air]``, car the base:
   (tau_fly sqrt 6) = 2.1886`` and ``sigma_train = sigma_bus = sigma_car = pi / (tau_ground sqrt 6) =
   3.2974`` (text reproduced at https://www.rhayden.us/regression-model/info-sdx.html), and rejects
   the MNL against it. This is the non-normalised form (Greene's software's default then); the RU2
-  form of the same tree is checked by its own properties below.
+  form of the same tree is checked by its own properties below;
+* the MNL that NLOGIT prints as starting values for the tree private = {air, car}, public =
+  {train, bus} with attributes GC, TTME, INVT, INVC and case-specific constant and HINC by
+  alternative (car the base), in W. Greene, *Discrete Choice Modeling*, Part 11 "Nested Logit"
+  (NYU Stern lecture slides, https://www.scribd.com/presentation/520067269/Part11-NestedLogit):
+  log likelihood -172.94366, GC .07578 (SE .01833), TTME -.10289 (.01109).
 """
 
 from __future__ import annotations
@@ -115,6 +120,30 @@ def test_greene_nested_logit_fly_ground(travel):
     assert tests.loc["LR", "df"] == 2 and tests.loc["LR", "p_value"] < 0.01 and tests.loc["Wald", "p_value"] < 0.01
     # non-normalised with unequal dissimilarities: not consistent with utility maximisation
     assert not rum_consistency(fit)["consistent"].any()
+
+
+def test_greene_nlogit_starting_mnl_with_case_specific_income(travel):
+    """Case-specific regressors (constant, HINC) with a coefficient per alternative, generic attributes."""
+    from statsmodels.datasets import modechoice
+
+    data = modechoice.load_pandas().data.sort_values(["individual", "mode"])
+    _, _, y = travel
+    n = 210
+    # Z in the fixture's alternative order: car, air, train, bus (modechoice's mode 4, 1, 2, 3)
+    Z = np.stack([data[c].to_numpy().reshape(n, 4)[:, [3, 0, 1, 2]] for c in ["gc", "ttme", "invt", "invc"]], axis=2)
+    X = np.column_stack([np.ones(n), data["hinc"].to_numpy().reshape(n, 4)[:, 0]])
+    nests = {"private": [1, 0], "public": [2, 3]}
+    mnl = fit_nested_logit(X, y, nests, Z=Z, dissimilarity="one")
+    assert mnl.converged and mnl.params.shape == (2, 3)
+    assert mnl.loglik == pytest.approx(-172.94366, abs=5e-6)
+    np.testing.assert_allclose(mnl.gamma[:2], [0.07578, -0.10289], atol=5e-6)
+    np.testing.assert_allclose(mnl.std_errors[6:8], [0.01833, 0.01109], atol=5e-6)
+    # the RU2 nested logit of this tree: a dissimilarity above 1 is flagged as not RUM-consistent
+    nested = fit_nested_logit(X, y, nests, Z=Z)
+    assert nested.converged and nested.loglik > mnl.loglik
+    rum = rum_consistency(nested).set_index("nest")
+    assert rum["consistent"].tolist() == [bool(0 < t <= 1) for t in nested.tau]
+    assert nested.tau[0] > 1 and not rum.loc["private", "consistent"]
 
 
 def test_travel_ru2_fixes_the_degenerate_nest(travel):
