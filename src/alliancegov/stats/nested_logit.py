@@ -22,9 +22,10 @@ coefficients, as in :mod:`alliancegov.stats.mnl`) and dissimilarity ``tau_m`` fo
 This is Stata's ``nlogit`` default and R mlogit's ``nests =`` with ``unscaled = FALSE``. In it the
 dissimilarity of a degenerate (single-alternative) nest cancels from every probability (``tau I =
 V_j``), so it is not identified and is fixed at 1 (Heiss 2002; Stata's ``nlogit`` sets it to 1 too).
-``form="nonnormalized"`` is the other variant (Daly's, Koppelman & Wen's (1998) "non-normalised" nested logit; Stata's
-``nonnormalized`` option, mlogit's ``unscaled = TRUE``, Greene's *Econometric Analysis* tables): the
-utilities are not divided by ``tau_m`` inside the nest, ``P(j | m) = exp(V_ij) / sum exp(V_il)``,
+``form="nonnormalized"`` is the other variant (Daly's, Koppelman & Wen's (1998) "non-normalised"
+nested logit; Stata's ``nonnormalized`` option, mlogit's ``unscaled = TRUE``, Greene's *Econometric
+Analysis* tables): the utilities are not divided by ``tau_m`` inside the nest,
+``P(j | m) = exp(V_ij) / sum exp(V_il)``,
 ``I_m = log sum exp(V_il)``; it is consistent with utility maximisation only when all
 dissimilarities are equal, and there a degenerate nest's dissimilarity is identified (it scales
 that alternative's utility) and estimated. With every ``tau_m = 1`` both forms are the MNL.
@@ -190,7 +191,7 @@ def _probabilities(X, Z, B, g, tau, s: _Structure):
 
 
 def _loglik_scores(theta, X, y, Z, s: _Structure, scores: bool = True):
-    """Per-row log-likelihood (n,) and unweighted scores (n, p) d log P_{i, y_i} / d theta.
+    """Per-row log-likelihood (n,) and scores (n, p) ``d log P_{i, y_i} / d theta`` (None if not ``scores``).
 
     For the chosen alternative c in nest k, ``log P = s_k V_c - A_k + tau_k A_k - log sum_m
     exp(tau_m A_m)`` with ``s_m`` the scale inside nest m (``1/tau_m`` for RU2, 1 otherwise). Then
