@@ -43,7 +43,8 @@ Weights
     ``N/(N-1)`` factor, N the rows with positive weight; or cluster-robust with ``groups``, factor
     ``G/(G-1)``), the rules of :func:`alliancegov.stats.mnl.meat_scaling`.
 
-Heavy imports (scipy, statsmodels) happen inside the functions.
+Heavy imports (scipy, and the MNL helpers of :mod:`alliancegov.stats.mnl`, which the weights and the
+Brant test's binary logits reuse) happen inside the functions.
 """
 
 from __future__ import annotations
