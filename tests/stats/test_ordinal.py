@@ -16,6 +16,18 @@ References reproduced
   ``polr(Smoke ~ Sex + Height, data = MASS::survey)`` (208 complete rows, embedded below from
   Rdatasets ``csv/MASS/survey.csv``): residual deviance 287.0276 and the Brant table
   Omnibus 3.28 (df 4, p 0.51), SexMale 1.58 (2, 0.45), Height 0.02 (2, 0.99).
+* Frequency weights: ``polr(Sat ~ Infl + Type + Cont, weights = Freq, data = housing)``, Venables &
+  Ripley (2002), *Modern Applied Statistics with S*, 4th ed., §7.3 (``house.plr``), as printed by
+  MASS's own ``?polr`` example in the package's check output ``tests/Examples/MASS-Ex.Rout.save``
+  (MASS 7.3-65, https://github.com/cran/MASS): coefficients InflMedium 0.5663937, InflHigh
+  1.2888191, TypeApartment -0.5723501, TypeAtrium -0.3661866, TypeTerrace -1.0910149, ContHigh
+  0.3602841, intercepts Low|Medium -0.4961353, Medium|High 0.6907083, residual deviance 3479.149,
+  AIC 3495.149; ``summary(house.plr, digits = 3)`` standard errors 0.1047, 0.1272, 0.1192, 0.1552,
+  0.1515, 0.0955, 0.125, 0.125. polr's standard errors to six digits (0.104653, 0.127156, 0.119238,
+  0.155173, 0.151486, 0.095536, intercepts 0.12485, 0.12547) are quoted from polr in the tests of
+  the Julia package OrdinalMultinomialModels.jl (https://github.com/OpenMendel/OrdinalMultinomialModels.jl,
+  ``test/polrfit_test.jl`` of its PolrModels.jl days). The 72-row table is MASS's ``housing``
+  (Madsen 1976), embedded below in R's row order from Rdatasets ``csv/MASS/housing.csv``.
 """
 
 from __future__ import annotations
@@ -64,6 +76,16 @@ F0162.56 F0150 F3170.18 M0185 F2167 M1185 F0169 M0180.34 F0165.1 F0160 F0170 M01
 """
 
 
+# MASS::housing Freq, rows in R's order: Sat (Low, Medium, High) fastest, then Infl (Low, Medium,
+# High), Type (Tower, Apartment, Atrium, Terrace), Cont (Low, High).
+HOUSING_FREQ = [
+    21, 21, 28, 34, 22, 36, 10, 11, 36, 61, 23, 17, 43, 35, 40, 26, 18, 54,
+    13, 9, 10, 8, 8, 12, 6, 7, 9, 18, 6, 7, 15, 13, 13, 7, 5, 11,
+    14, 19, 37, 17, 23, 40, 3, 5, 23, 78, 46, 43, 48, 45, 86, 15, 25, 62,
+    20, 23, 20, 10, 22, 24, 7, 10, 21, 57, 23, 13, 31, 21, 13, 5, 6, 13,
+]
+
+
 def _ucla_path() -> Path:
     import statsmodels
 
@@ -94,6 +116,17 @@ def survey():
                       "Height": [float(t[2:]) for t in tokens]})
     y = np.array([int(t[1]) for t in tokens])
     return X, y
+
+
+@pytest.fixture(scope="module")
+def housing():
+    """X (72, 6) treatment dummies as polr's, y (72,) Sat codes, Freq (72,) and the Type labels."""
+    cells = [(sat, infl, kind, cont) for cont in range(2) for kind in range(4) for infl in range(3)
+             for sat in range(3)]
+    sat, infl, kind, cont = (np.array(v) for v in zip(*cells))
+    X = pd.DataFrame({"InflMedium": infl == 1, "InflHigh": infl == 2, "TypeApartment": kind == 1,
+                      "TypeAtrium": kind == 2, "TypeTerrace": kind == 3, "ContHigh": cont == 1}).astype(float)
+    return X, sat, np.array(HOUSING_FREQ, dtype=float), kind
 
 
 @pytest.fixture(scope="module")
@@ -367,7 +400,7 @@ def test_loglik_derivatives_match_finite_differences_and_stay_finite_in_the_tail
 
     rng = np.random.default_rng(5)
     X, y = simulate_ordered(rng, 400, [0.5, -0.4, 0.3], [-1.0, 0.2, 1.0, 2.0])
-    Xs, bounds = _sorted_by_category(X, y, 5)
+    Xs, bounds, _ = _sorted_by_category(X, y, 5)
     theta = np.array([0.3, -0.8, 0.1, -0.9, 0.1, 0.8, 2.5])   # away from the maximum
     _, grad, hess = _loglik_derivatives(Xs, bounds, theta[:3], theta[3:])
     h = 1e-5
@@ -606,3 +639,198 @@ def test_brant_rejects_non_parallel_slopes():
     brant = brant_test(np.column_stack([x, w]), y, names=["x", "w"]).set_index("term")
     assert brant.loc["all", "p_value"] < 1e-3
     assert brant.loc["x", "p_value"] < 1e-3
+
+
+# --------------------------------------------------------------------------------------------
+# weights
+# --------------------------------------------------------------------------------------------
+
+def expand(X, y, freq, *more):
+    """Rows repeated freq times (freq integer)."""
+    rows = np.repeat(np.arange(len(y)), np.asarray(freq, int))
+    return (np.asarray(X, float)[rows], np.asarray(y)[rows], *(np.asarray(m)[rows] for m in more))
+
+
+def row_scores_by_differences(X, y, theta, k):
+    """(n, p) per-row scores d log P_i / d theta by central differences of ordered_probabilities."""
+    X = np.asarray(X, float)
+    h = 1e-6
+
+    def logp(t):
+        return np.log(ordered_probabilities(X, t[:k], t[k:])[np.arange(len(y)), y])
+
+    return np.column_stack([(logp(theta + h * e) - logp(theta - h * e)) / (2 * h) for e in np.eye(theta.size)])
+
+
+def test_housing_frequency_weights_reproduce_polr(housing):
+    """MASS::polr's house.plr (V&R 2002 §7.3; MASS-Ex.Rout.save; see the module docstring)."""
+    X, y, freq, _ = housing
+    fit = fit_ordered_logit(X, y, weights=freq)
+    assert fit.converged and fit.n == 1681 and fit.weight_type == "frequency" and fit.cov_type == "oim"
+    np.testing.assert_allclose(fit.slopes, [0.5663937, 1.2888191, -0.5723501, -0.3661866, -1.0910149, 0.3602841],
+                               atol=1e-4)
+    np.testing.assert_allclose(fit.cutpoints, [-0.4961353, 0.6907083], atol=1e-4)
+    np.testing.assert_allclose(fit.std_errors, [0.104653, 0.127156, 0.119238, 0.155173, 0.151486, 0.095536,
+                                                0.12485, 0.12547], atol=1e-4)
+    # MASS's own summary() at its printed digits (4 and, for the intercepts, 3)
+    np.testing.assert_allclose(fit.std_errors[:6], [0.1047, 0.1272, 0.1192, 0.1552, 0.1515, 0.0955], atol=5e-5)
+    np.testing.assert_allclose(fit.std_errors[6:], [0.125, 0.125], atol=5e-4)
+    assert abs(-2 * fit.loglik - 3479.149) < 1e-3
+    assert abs(fit.aic - 3495.149) < 1e-3
+
+
+def test_housing_header_statistics(housing):
+    """Stata's ologit header: the null model in closed form from the weighted category shares."""
+    X, y, freq, _ = housing
+    fit = fit_ordered_logit(X, y, weights=freq)
+    totals = np.bincount(y, weights=freq)
+    assert totals.tolist() == [567, 446, 668]
+    # the cut-points-only model at its MLE (logits of the cumulative shares), evaluated directly
+    cuts = np.log(np.cumsum(totals)[:-1] / (1681 - np.cumsum(totals)[:-1]))
+    null = ordered_probabilities(X, np.zeros(6), cuts)[np.arange(72), y]
+    assert fit.loglik_null == pytest.approx(float(freq @ np.log(null)), abs=1e-9)
+    stats = fit.fit_statistics().set_index("statistic")["value"]
+    assert stats["n_obs"] == 1681 and stats["df"] == 6
+    assert stats["lr_chi2"] == pytest.approx(2 * (fit.loglik - fit.loglik_null))
+    assert stats["lr_chi2"] == pytest.approx(169.728, abs=2e-3)
+    assert stats["pseudo_r2"] == pytest.approx(1 - fit.loglik / fit.loglik_null)
+    assert stats["bic"] == pytest.approx(3479.149 + 8 * np.log(1681), abs=1e-3)
+    assert "wald_chi2" not in stats.index
+
+
+def test_frequency_weights_equal_row_expansion(housing):
+    X, y, freq, _ = housing
+    fit = fit_ordered_logit(X, y, weights=freq)
+    Xe, ye = expand(X, y, freq)
+    expanded = fit_ordered_logit(pd.DataFrame(Xe, columns=X.columns), ye)
+    assert expanded.n == fit.n == 1681
+    np.testing.assert_allclose(fit.params, expanded.params, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fit.cov, expanded.cov, rtol=1e-8, atol=1e-14)
+    assert fit.loglik == pytest.approx(expanded.loglik, rel=1e-12)
+    assert fit.loglik_null == pytest.approx(expanded.loglik_null, rel=1e-12)
+    pd.testing.assert_frame_equal(fit.fit_statistics(), expanded.fit_statistics(), rtol=1e-9)
+
+    # zero weights drop rows
+    keep = np.arange(72) % 5 != 0
+    dropped = fit_ordered_logit(X, y, weights=np.where(keep, freq, 0.0))
+    subset = fit_ordered_logit(X[keep], y[keep], weights=freq[keep])
+    np.testing.assert_allclose(dropped.params, subset.params, rtol=1e-10)
+    np.testing.assert_allclose(dropped.cov, subset.cov, rtol=1e-8)
+
+    # weighted AMEs (estimates and delta-method SEs) equal those on the expanded rows
+    discrete = {"Infl": [0, 1], "Type": [2, 3, 4], "ContHigh": [5]}
+    weighted = ordered_average_marginal_effects(X, fit, [], discrete, weights=freq)
+    plain = ordered_average_marginal_effects(pd.DataFrame(Xe, columns=X.columns), expanded, [], discrete)
+    np.testing.assert_allclose(weighted["estimate"], plain["estimate"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(weighted["std_error"], plain["std_error"], rtol=1e-7)
+    unweighted = ordered_average_marginal_effects(X, fit, [], discrete)
+    assert np.max(np.abs(unweighted["estimate"] - weighted["estimate"])) > 1e-3   # the weights matter
+
+
+def test_weighted_continuous_ame_equals_expansion(simulated):
+    X, y = simulated
+    freq = np.random.default_rng(1).integers(1, 4, size=len(y)).astype(float)
+    fit = fit_ordered_logit(X, y, weights=freq)
+    Xe, ye = expand(X, y, freq)
+    expanded = fit_ordered_logit(Xe, ye)
+    weighted = ordered_average_marginal_effects(X, fit, [0], {"d": [1]}, weights=freq, chunk_rows=333)
+    plain = ordered_average_marginal_effects(Xe, expanded, [0], {"d": [1]})
+    np.testing.assert_allclose(weighted["estimate"], plain["estimate"], rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(weighted["std_error"], plain["std_error"], rtol=1e-6)
+
+
+def test_probability_weights_same_estimates_with_sandwich(simulated):
+    X, y = simulated
+    w = np.random.default_rng(2).uniform(0.2, 3.0, size=len(y))
+    freq = fit_ordered_logit(X, y, weights=w)
+    prob = fit_ordered_logit(X, y, weights=w, weight_type="probability")
+    np.testing.assert_allclose(prob.params, freq.params, rtol=0, atol=0)
+    assert prob.cov_type == "robust" and prob.n == len(y) and prob.loglik == freq.loglik
+    # sandwich by hand: per-row scores by finite differences, Stata's N/(N-1)
+    S = row_scores_by_differences(X, y, prob.params, 4) * w[:, None]
+    n = len(y)
+    hand = n / (n - 1) * freq.cov @ (S.T @ S) @ freq.cov
+    np.testing.assert_allclose(prob.cov, hand, rtol=1e-5, atol=1e-10)
+    # rescaling probability weights changes nothing; for frequency weights it shrinks the SEs
+    scaled = fit_ordered_logit(X, y, weights=10 * w, weight_type="probability")
+    np.testing.assert_allclose(scaled.cov, prob.cov, rtol=1e-7)
+    # the header: Wald chi-square instead of LR; no AIC/BIC for a pseudo-likelihood
+    stats = prob.fit_statistics().set_index("statistic")["value"]
+    assert np.isnan(prob.lr_chi2) and np.isnan(stats["aic"]) and np.isnan(stats["bic"])
+    b = prob.slopes
+    assert stats["wald_chi2"] == pytest.approx(b @ np.linalg.solve(prob.cov[:4, :4], b))
+    assert stats["pseudo_r2"] == pytest.approx(1 - prob.loglik / prob.loglik_null)
+
+
+def test_cluster_robust_covariance(housing):
+    """Clusters = dwelling Type (G = 4), frequency weights: G/(G-1) A (sum_g S_g S_g') A by hand on the
+    expanded rows, equal to the weighted fit's."""
+    X, y, freq, kind = housing
+    fit = fit_ordered_logit(X, y, weights=freq, groups=kind)
+    assert fit.cov_type == "cluster" and fit.n_clusters == 4 and np.isnan(fit.lr_chi2)
+    Xe, ye, ge = expand(X, y, freq, kind)
+    expanded = fit_ordered_logit(Xe, ye, groups=ge)
+    np.testing.assert_allclose(fit.cov, expanded.cov, rtol=1e-7)
+    S = row_scores_by_differences(Xe, ye, fit.params, 6)
+    sums = np.vstack([S[ge == g].sum(axis=0) for g in range(4)])
+    model = fit_ordered_logit(X, y, weights=freq).cov
+    hand = 4 / 3 * model @ (sums.T @ sums) @ model
+    np.testing.assert_allclose(fit.cov, hand, rtol=1e-5, atol=1e-12)
+    # probability weights with clusters: the weights multiply the scores before summing
+    prob = fit_ordered_logit(X, y, weights=freq, weight_type="probability", groups=kind)
+    np.testing.assert_allclose(prob.cov, fit.cov, rtol=1e-10)
+
+
+def test_weight_input_checks(simulated):
+    X, y = simulated
+    with pytest.raises(ValueError, match="needs weights"):
+        fit_ordered_logit(X, y, weight_type="probability")
+    with pytest.raises(ValueError, match="weight_type"):
+        fit_ordered_logit(X, y, weights=np.ones(len(y)), weight_type="analytic")
+    with pytest.raises(ValueError, match="non-negative"):
+        fit_ordered_logit(X, y, weights=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="never occur"):
+        fit_ordered_logit(X, y, weights=np.where(y == 0, 0.0, 1.0))
+
+
+def brant_weighted_by_hand(X, y, w, robust):
+    """Weighted Brant statistic from statsmodels GLM binomial fits with dense matrices."""
+    import statsmodels.api as sm
+
+    X = np.asarray(X, float)
+    n, K = X.shape
+    J = int(y.max()) + 1
+    Xc = np.column_stack([np.ones(n), X])
+    fits = [sm.GLM((y > m).astype(float), Xc, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12)
+            for m in range(J - 1)]
+    pi = [f.predict() for f in fits]
+    A = [np.linalg.inv(Xc.T @ np.diag(w * p * (1 - p)) @ Xc) for p in pi]
+    V = np.zeros(((J - 1) * K, (J - 1) * K))
+    for m in range(J - 1):
+        for q in range(J - 1):
+            lo, hi = min(m, q), max(m, q)
+            if robust:
+                r = [(y > j) - pi[j] for j in (m, q)]
+                middle = n / (n - 1) * Xc.T @ np.diag(w ** 2 * r[0] * r[1]) @ Xc
+            else:
+                middle = Xc.T @ np.diag(w * (pi[hi] - pi[lo] * pi[hi])) @ Xc
+            V[m * K:(m + 1) * K, q * K:(q + 1) * K] = (A[m] @ middle @ A[q])[1:, 1:]
+    beta = np.concatenate([np.asarray(f.params)[1:] for f in fits])
+    D = np.hstack([np.tile(np.eye(K), (J - 2, 1)), -np.eye((J - 2) * K)])
+    return float((D @ beta) @ np.linalg.solve(D @ V @ D.T, D @ beta))
+
+
+def test_weighted_brant(simulated):
+    X, y = simulated
+    freq = np.random.default_rng(3).integers(1, 4, size=len(y)).astype(float)
+    weighted = brant_test(X, y, weights=freq)
+    Xe, ye = expand(X, y, freq)
+    np.testing.assert_allclose(weighted["statistic"], brant_test(Xe, ye)["statistic"], rtol=1e-7)
+    assert weighted["statistic"].iloc[0] == pytest.approx(brant_weighted_by_hand(X, y, freq, False), rel=1e-6)
+
+    w = np.random.default_rng(4).uniform(0.2, 3.0, size=len(y))
+    robust = brant_test(X, y, weights=w, weight_type="probability")
+    assert robust["statistic"].iloc[0] == pytest.approx(brant_weighted_by_hand(X, y, w, True), rel=1e-6)
+    np.testing.assert_allclose(brant_test(X, y, weights=7 * w, weight_type="probability")["statistic"],
+                               robust["statistic"], rtol=1e-8)
+    assert robust["df"].tolist() == weighted["df"].tolist() == [8, 2, 2, 2, 2]

@@ -53,6 +53,7 @@ __all__ = [
     "fit_mnl_newton",
     "information",
     "log_likelihood",
+    "meat_scaling",
     "model_covariance",
     "predicted_probabilities",
     "probabilities",
@@ -417,8 +418,6 @@ def sandwich_covariance(X, y, params, *, kind: Literal["robust", "cluster"], gro
     B = _params(params, k)
     y = _outcomes(y, n, B.shape[1] + 1)
     w = _weights(weights, n)
-    if weight_type not in ("sampling", "frequency"):
-        raise ValueError("weight_type must be 'sampling' or 'frequency'")
     P = probabilities(X, B)
     if information is None:
         info = _information_from_probs(X, P, w)
@@ -426,20 +425,56 @@ def sandwich_covariance(X, y, params, *, kind: Literal["robust", "cluster"], gro
         info = np.asarray(information, dtype=float)
     bread = model_covariance(info)
     U = _residuals(y, P)
-    positive = np.ones(n, bool) if w is None else w > 0
+    scale, factor, codes = meat_scaling(n, kind=kind, groups=groups, weights=w, weight_type=weight_type)
+    if scale is not None:
+        U *= scale[:, None]
+    meat = _pair_blocks(X, U, U) if codes is None else _cluster_meat(X, U, codes)
+    V = factor * bread @ meat @ bread
+    return (V + V.T) / 2
 
+
+def meat_scaling(n: int, *, kind: Literal["robust", "cluster"], groups=None, weights=None,
+                 weight_type: Literal["sampling", "frequency"] = "sampling"):
+    """Stata's rules for the meat of a robust or cluster-robust sandwich, for any ML estimator.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    kind : {"robust", "cluster"}
+        ``vce(robust)`` or ``vce(cluster g)``.
+    groups : array-like of shape (n,), optional
+        Cluster labels; required for ``kind="cluster"``.
+    weights : array-like of shape (n,), optional
+        Non-negative weights.
+    weight_type : {"sampling", "frequency"}
+        Stata ``pweight`` or ``fweight`` (see :func:`sandwich_covariance`).
+
+    Returns
+    -------
+    scale : ndarray of shape (n,) or None
+        Multiplier of each row's unweighted score in the meat (None: 1).
+    factor : float
+        ``N/(N-1)`` (robust; N the sum of frequency weights, else the rows with positive weight) or
+        ``G/(G-1)`` (cluster; G the clusters with positive weight).
+    codes : ndarray of shape (n,) or None
+        Cluster numbers ``0 .. G-1`` (None for ``kind="robust"``): the meat is
+        ``sum_g S_g S_g'`` over the clusters' summed scaled scores, else ``sum_i u_i u_i'``.
+    """
+    w = _weights(weights, n)
+    if weight_type not in ("sampling", "frequency"):
+        raise ValueError("weight_type must be 'sampling' or 'frequency'")
+    positive = np.ones(n, bool) if w is None else w > 0
     if kind == "robust":
         if w is None:
-            N = n
-        elif weight_type == "frequency":
-            U *= np.sqrt(w)[:, None]
+            return None, n / (n - 1), None
+        if weight_type == "frequency":
+            # row i stands for w_i identical observations: sum_i w_i s_i s_i' = sum_i (sqrt(w_i) s_i)(...)'
             N = float(w.sum())
-        else:
-            U *= w[:, None]
-            N = int(positive.sum())
-        meat = _pair_blocks(X, U, U)
-        factor = N / (N - 1)
-    elif kind == "cluster":
+            return np.sqrt(w), N / (N - 1), None
+        N = int(positive.sum())
+        return w, N / (N - 1), None
+    if kind == "cluster":
         if groups is None:
             raise ValueError("kind='cluster' needs groups")
         groups = np.asarray(groups)
@@ -448,15 +483,9 @@ def sandwich_covariance(X, y, params, *, kind: Literal["robust", "cluster"], gro
         codes, _ = pd.factorize(groups)
         if np.any(codes < 0):
             raise ValueError("groups contains missing values")
-        if w is not None:
-            U *= w[:, None]
-        meat = _cluster_meat(X, U, codes)
         G = int(np.unique(codes[positive]).size)
-        factor = G / (G - 1)
-    else:
-        raise ValueError("kind must be 'robust' or 'cluster'")
-    V = factor * bread @ meat @ bread
-    return (V + V.T) / 2
+        return w, G / (G - 1), codes
+    raise ValueError("kind must be 'robust' or 'cluster'")
 
 
 def _cluster_score_sums(X: np.ndarray, U: np.ndarray, codes: np.ndarray):

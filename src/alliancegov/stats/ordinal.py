@@ -32,16 +32,28 @@ Parameter vector
     ``theta = (slopes (k,), cutpoints (J-1,))``; every covariance here is (k+J-1, k+J-1) in that
     order, on the natural scale of the cut points.
 
-Weights are not supported (``OrderedModel``, the reference the fit is checked against, silently
-ignores them), so nothing here accepts them. Heavy imports (scipy, statsmodels) happen inside the
-functions.
+Weights
+    optional (n,) non-negative ``weights`` multiply each row's log-likelihood contribution (the
+    fit, the marginal effects and the Brant test accept them; ``OrderedModel`` silently ignores
+    weights). ``weight_type="frequency"`` (Stata ``fweight``, polr's case weights): row i stands
+    for ``w_i`` identical observations, the fit equals the fit on the rows repeated, N = sum of
+    the weights, and the covariance is the inverse of the weighted information.
+    ``weight_type="probability"`` (Stata ``pweight``): the weighted log-likelihood is a
+    pseudo-likelihood, so the same point estimates come with a sandwich covariance (Stata's
+    ``N/(N-1)`` factor, N the rows with positive weight; or cluster-robust with ``groups``, factor
+    ``G/(G-1)``), the rules of :func:`alliancegov.stats.mnl.meat_scaling`.
+
+Heavy imports (scipy, and the MNL helpers of :mod:`alliancegov.stats.mnl`, which the weights and the
+Brant test's binary logits reuse) happen inside the functions.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -100,7 +112,7 @@ def _check_no_constant(Xa: np.ndarray, names: list[str]) -> None:
             "reference column; an ordered logit has no intercept (the cut points play its role)")
 
 
-def _outcome_codes(y, n: int) -> tuple[np.ndarray, int]:
+def _outcome_codes(y, n: int, weights: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     ya = np.asarray(y)
     if ya.ndim != 1 or ya.shape[0] != n:
         raise ValueError(f"y must be 1-dimensional with {n} entries (rows of X); got shape {ya.shape}")
@@ -109,10 +121,10 @@ def _outcome_codes(y, n: int) -> tuple[np.ndarray, int]:
         raise ValueError("y must hold integer outcome codes 0 .. J-1 without missing values")
     yi = yf.astype(int)
     J = int(yi.max()) + 1
-    counts = np.bincount(yi, minlength=J)
-    if np.any(counts == 0):
-        raise ValueError(f"outcome code(s) {np.flatnonzero(counts == 0).tolist()} never occur; y must use "
-                         "every code 0 .. J-1 (recode the scale without gaps)")
+    counts = np.bincount(yi, weights=weights, minlength=J)
+    if np.any(counts <= 0):
+        raise ValueError(f"outcome code(s) {np.flatnonzero(counts <= 0).tolist()} never occur (or weigh 0); y "
+                         "must use every code 0 .. J-1 (recode the scale without gaps)")
     if J < 2:
         raise ValueError("y has a single category; an ordered logit needs at least two")
     return yi, J
@@ -137,14 +149,30 @@ class OrderedFit:
 
     Attributes
     ----------
-    slopes : (k,) coefficients of the columns of X.
-    cutpoints : (J-1,) increasing cut points ``c_1 < ... < c_{J-1}`` (Stata ``/cut``, polr ``zeta``).
-    cov : (k+J-1, k+J-1) covariance of ``(slopes, cutpoints)``, natural scale (inverse observed
-        information, i.e. Stata ``vce(oim)`` / polr ``vcov``).
-    loglik : maximised log-likelihood.
-    converged : optimiser convergence flag (and finite covariance).
-    n : number of observations.
-    names : (k,) labels of the slopes.
+    slopes : ndarray of shape (k,)
+        Coefficients of the columns of X.
+    cutpoints : ndarray of shape (J-1,)
+        Increasing cut points ``c_1 < ... < c_{J-1}`` (Stata ``/cut``, polr ``zeta``).
+    cov : ndarray of shape (k+J-1, k+J-1)
+        Covariance of ``(slopes, cutpoints)``, natural scale: see ``cov_type``.
+    loglik : float
+        Maximised (weighted; for probability weights pseudo-) log-likelihood.
+    converged : bool
+        Newton convergence flag (and finite covariance).
+    n : float
+        Stata's N: the sum of frequency weights, else the number of rows (with positive weight).
+    names : tuple of str, length k
+        Labels of the slopes.
+    loglik_null : float
+        Log-likelihood of the model with cut points only, in closed form ``sum_j W_j log(W_j / W)``
+        (``W_j`` the weighted count of category j): its ML fitted probabilities are the shares.
+    weight_type : {None, "frequency", "probability"}
+        None for an unweighted fit.
+    cov_type : {"oim", "robust", "cluster"}
+        ``oim``: inverse (weighted) observed information (Stata ``vce(oim)``, polr ``vcov``);
+        ``robust``: sandwich with ``N/(N-1)``; ``cluster``: cluster-robust with ``G/(G-1)``.
+    n_clusters : int or None
+        G for ``cov_type="cluster"``.
     """
 
     slopes: np.ndarray
@@ -152,8 +180,12 @@ class OrderedFit:
     cov: np.ndarray
     loglik: float
     converged: bool
-    n: int
+    n: float
     names: tuple[str, ...] = field(default=())
+    loglik_null: float = math.nan
+    weight_type: str | None = None
+    cov_type: str = "oim"
+    n_clusters: int | None = None
 
     @property
     def n_categories(self) -> int:
@@ -170,20 +202,85 @@ class OrderedFit:
         """(k+J-1,) standard errors of ``(slopes, cutpoints)``."""
         return np.sqrt(np.diag(self.cov))
 
+    @property
+    def df_model(self) -> int:
+        """k, the degrees of freedom of the LR and Wald tests of all slopes = 0."""
+        return int(self.slopes.shape[0])
 
-def _sorted_by_category(Xa: np.ndarray, yi: np.ndarray, J: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of X grouped by outcome (a stable sort) and the (J+1,) bounds: category j is rows
-    ``bounds[j]:bounds[j+1]``. The log-likelihood is a sum over rows, so the order is immaterial;
-    contiguous categories let every per-category quantity be a slice with scalar cut points."""
+    @property
+    def lr_chi2(self) -> float:
+        """``2 (loglik - loglik_null)``; NaN unless ``cov_type="oim"``: with a robust or cluster
+        covariance (probability weights, clusters) the likelihood-ratio statistic has no chi-square
+        distribution and Stata prints the Wald chi-square (:attr:`wald_chi2`) instead."""
+        return 2.0 * (self.loglik - self.loglik_null) if self.cov_type == "oim" else math.nan
+
+    @property
+    def wald_chi2(self) -> float:
+        """Wald statistic of all slopes = 0 with :attr:`cov` (Stata's ``Wald chi2(k)``)."""
+        k = self.df_model
+        b = self.slopes
+        return float(b @ np.linalg.solve(self.cov[:k, :k], b))
+
+    @property
+    def pseudo_r2(self) -> float:
+        """McFadden's ``1 - loglik / loglik_null`` (Stata's ``Pseudo R2``, printed for every weight type)."""
+        return 1.0 - self.loglik / self.loglik_null
+
+    @property
+    def aic(self) -> float:
+        """``-2 loglik + 2 (k+J-1)`` (Stata ``estat ic``); NaN for probability weights, whose
+        pseudo-likelihood is not a likelihood."""
+        if self.weight_type == "probability":
+            return math.nan
+        return -2.0 * self.loglik + 2.0 * self.params.shape[0]
+
+    @property
+    def bic(self) -> float:
+        """``-2 loglik + (k+J-1) ln N`` (Stata ``estat ic``); NaN for probability weights."""
+        if self.weight_type == "probability":
+            return math.nan
+        return -2.0 * self.loglik + self.params.shape[0] * math.log(self.n)
+
+    def fit_statistics(self) -> pd.DataFrame:
+        """What Stata's ``ologit`` header prints, plus AIC and BIC, as ``statistic, value`` rows.
+
+        Rows: ``n_obs`` (N), ``log_likelihood``, ``log_likelihood_null``, the model test
+        (``lr_chi2`` for ``cov_type="oim"``, else ``wald_chi2``, as Stata), ``df``, ``p_value``,
+        ``pseudo_r2``, ``aic``, ``bic`` (NaN for probability weights).
+        """
+        from scipy import stats
+
+        test, statistic = ("lr_chi2", self.lr_chi2) if self.cov_type == "oim" else ("wald_chi2", self.wald_chi2)
+        values = {
+            "n_obs": float(self.n),
+            "log_likelihood": self.loglik,
+            "log_likelihood_null": self.loglik_null,
+            test: statistic,
+            "df": float(self.df_model),
+            "p_value": float(stats.chi2.sf(statistic, self.df_model)),
+            "pseudo_r2": self.pseudo_r2,
+            "aic": self.aic,
+            "bic": self.bic,
+        }
+        return pd.DataFrame({"statistic": list(values), "value": list(values.values())})
+
+
+def _sorted_by_category(Xa: np.ndarray, yi: np.ndarray, J: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of X grouped by outcome (a stable sort), the (J+1,) bounds (category j is rows
+    ``bounds[j]:bounds[j+1]``) and the (n,) sorting permutation, to sort weights and clusters alike.
+    The log-likelihood is a sum over rows, so the order is immaterial; contiguous categories let
+    every per-category quantity be a slice with scalar cut points."""
     order = np.argsort(yi, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(yi, minlength=J))])
-    return Xa[order], bounds
+    return Xa[order], bounds, order
 
 
-def _loglik_derivatives(Xs: np.ndarray, bounds: np.ndarray, b: np.ndarray, c: np.ndarray):
-    """Log-likelihood, gradient (p,) and Hessian (p, p) of the ordered logit in ``(slopes, cutpoints)``.
+def _loglik_derivatives(Xs: np.ndarray, bounds: np.ndarray, b: np.ndarray, c: np.ndarray,
+                        ws: np.ndarray | None = None, *, scores: bool = False):
+    """(Weighted) log-likelihood, gradient (p,) and Hessian (p, p) in ``(slopes, cutpoints)``.
 
-    ``Xs`` and ``bounds`` from :func:`_sorted_by_category`. For a row of category j write
+    ``Xs`` and ``bounds`` from :func:`_sorted_by_category`, ``ws`` the (n,) weights in the same
+    order (None: 1). For a row of category j write
     ``u = c_{j+1} - eta`` and ``l = c_j - eta`` (0-based cut ``j`` is the upper bound of category j),
     ``P = F(u) - F(l)``. Evaluated stably for any arguments as
 
@@ -195,15 +292,20 @@ def _loglik_derivatives(Xs: np.ndarray, bounds: np.ndarray, b: np.ndarray, c: np
     of log P in (u, l): ``H_uu = g_u (1 - 2F(u)) - g_u^2``, ``H_ll = -g_l (1 - 2F(l)) - g_l^2``,
     ``H_ul = g_u g_l``; ``d/d eta = -(d/du + d/dl)``. The slope block is ``X' diag(w) X``, the
     slope-cut block ``X_j'(...)`` products per category, the cut block tridiagonal: O(n p^2) time,
-    O(n) memory besides ``Xs``, no Python loop over rows.
+    O(n) memory besides ``Xs``, no Python loop over rows. Each row's terms are multiplied by its
+    weight before summing. With ``scores=True`` a fourth value is the (n, p) matrix of the rows'
+    unweighted scores ``d log P_i / d theta``, for sandwich covariances.
     """
     from scipy.special import expit, log_expit
 
     n, k = Xs.shape
     m = c.shape[0]
+    w = np.ones(n) if ws is None else ws
     eta = Xs @ b
     d_eta = np.empty(n)     # d log P_i / d eta_i
     d2_eta = np.empty(n)    # d^2 log P_i / d eta_i^2 (<= 0: log-concavity, Pratt 1981)
+    d_up = np.zeros(n)      # d log P_i / d (the upper cut of row i's category)
+    d_low = np.zeros(n)     # d log P_i / d (its lower cut)
     grad_c = np.zeros(m)
     hess_bc = np.zeros((k, m))
     hess_cc = np.zeros((m, m))
@@ -211,49 +313,50 @@ def _loglik_derivatives(Xs: np.ndarray, bounds: np.ndarray, b: np.ndarray, c: np
     for j in range(m + 1):
         rows = slice(bounds[j], bounds[j + 1])
         e = eta[rows]
+        wr = w[rows]
+        h_ul = 0.0
         if j == 0:                                  # P = F(u)
             u = c[0] - e
-            loglik += log_expit(u).sum()
+            loglik += (wr * log_expit(u)).sum()
             g_u = expit(-u)
             h_uu = -g_u * expit(u)
-            d_eta[rows] = -g_u
-            d2_eta[rows] = h_uu
-            hess_bc[:, 0] -= Xs[rows].T @ h_uu
-            grad_c[0] += g_u.sum()
-            hess_cc[0, 0] += h_uu.sum()
+            h_ll = 0.0
+            d_up[rows] = g_u
         elif j == m:                                # P = 1 - F(l) = F(-l)
             low = c[m - 1] - e
-            loglik += log_expit(-low).sum()
+            loglik += (wr * log_expit(-low)).sum()
             g_l = expit(low)
             h_ll = -g_l * expit(-low)
-            d_eta[rows] = g_l
-            d2_eta[rows] = h_ll
-            hess_bc[:, m - 1] -= Xs[rows].T @ h_ll
-            grad_c[m - 1] -= g_l.sum()
-            hess_cc[m - 1, m - 1] += h_ll.sum()
+            h_uu = 0.0
+            d_low[rows] = -g_l
         else:
             u = c[j] - e
             low = c[j - 1] - e
             log_d = np.log(-np.expm1(c[j - 1] - c[j]))
             log_fu, log_fmu = log_expit(u), log_expit(-u)
             log_fl, log_fml = log_expit(low), log_expit(-low)
-            loglik += (log_fu + log_fml).sum() + log_d * (bounds[j + 1] - bounds[j])
+            loglik += (wr * (log_fu + log_fml)).sum() + log_d * wr.sum()
             g_u = np.exp(log_fmu - log_fml - log_d)
             g_l = np.exp(log_fl - log_fu - log_d)
             h_uu = -g_u * np.tanh(u / 2) - g_u * g_u      # 1 - 2F(z) = -tanh(z/2)
             h_ll = g_l * np.tanh(low / 2) - g_l * g_l
             h_ul = g_u * g_l
-            d_eta[rows] = g_l - g_u
-            d2_eta[rows] = h_uu + 2 * h_ul + h_ll
-            hess_bc[:, j] -= Xs[rows].T @ (h_uu + h_ul)
-            hess_bc[:, j - 1] -= Xs[rows].T @ (h_ul + h_ll)
-            grad_c[j] += g_u.sum()
-            grad_c[j - 1] -= g_l.sum()
-            hess_cc[j, j] += h_uu.sum()
-            hess_cc[j - 1, j - 1] += h_ll.sum()
-            hess_cc[j - 1, j] += h_ul.sum()
+            d_up[rows] = g_u
+            d_low[rows] = -g_l
+            hess_cc[j - 1, j] += (wr * h_ul).sum()
             hess_cc[j, j - 1] = hess_cc[j - 1, j]
-    grad = np.concatenate([Xs.T @ d_eta, grad_c])
+        d_eta[rows] = -(d_up[rows] + d_low[rows])
+        d2_eta[rows] = h_uu + 2 * h_ul + h_ll
+        if j < m:
+            hess_bc[:, j] -= Xs[rows].T @ (wr * (h_uu + h_ul))
+            grad_c[j] += (wr * d_up[rows]).sum()
+            hess_cc[j, j] += (wr * h_uu).sum()
+        if j > 0:
+            hess_bc[:, j - 1] -= Xs[rows].T @ (wr * (h_ul + h_ll))
+            grad_c[j - 1] += (wr * d_low[rows]).sum()
+            hess_cc[j - 1, j - 1] += (wr * h_ll).sum()
+    grad = np.concatenate([Xs.T @ (w * d_eta), grad_c])
+    d2_eta *= w
     hess = np.empty((k + m, k + m))
     hess[:k, :k] = 0.0
     for start in range(0, n, _DEFAULT_CHUNK_ROWS):      # X' diag(d2_eta) X without an (n, k) temporary
@@ -262,7 +365,17 @@ def _loglik_derivatives(Xs: np.ndarray, bounds: np.ndarray, b: np.ndarray, c: np
     hess[:k, k:] = hess_bc
     hess[k:, :k] = hess_bc.T
     hess[k:, k:] = hess_cc
-    return float(loglik), grad, hess
+    if not scores:
+        return float(loglik), grad, hess
+    S = np.zeros((n, k + m))
+    S[:, :k] = Xs * d_eta[:, None]
+    for j in range(m + 1):
+        rows = slice(bounds[j], bounds[j + 1])
+        if j < m:
+            S[rows, k + j] = d_up[rows]
+        if j > 0:
+            S[rows, k + j - 1] = d_low[rows]
+    return float(loglik), grad, hess, S
 
 
 def _newton_step(information: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -276,20 +389,40 @@ def _newton_step(information: np.ndarray, grad: np.ndarray) -> np.ndarray:
         return np.linalg.lstsq(information, grad, rcond=None)[0]
 
 
-def fit_ordered_logit(X, y, names=None) -> OrderedFit:
+def fit_ordered_logit(X, y, names=None, *, weights=None,
+                      weight_type: Literal["frequency", "probability"] = "frequency",
+                      groups=None) -> OrderedFit:
     """Fit the proportional-odds (ordered) logit by maximum likelihood (Newton-Raphson).
 
     Parameters
     ----------
-    X : (n, k) regressors, NO constant column (a ValueError is raised if X has a constant column
-        or spans one, e.g. a full set of dummies). DataFrame column names are used as names.
-    y : (n,) integer outcome codes ``0 .. J-1``, each code present.
-    names : optional (k,) labels of the columns of X.
+    X : array-like of shape (n, k)
+        Regressors, NO constant column (a ValueError is raised if X has a constant column or spans
+        one, e.g. a full set of dummies). DataFrame column names are used as names.
+    y : array-like of shape (n,)
+        Integer outcome codes ``0 .. J-1``, each code present (with positive weight).
+    names : sequence of str of length k, optional
+        Labels of the columns of X.
+    weights : array-like of shape (n,), optional
+        Non-negative weights multiplying each row's log-likelihood contribution.
+    weight_type : {"frequency", "probability"}
+        ``frequency`` (Stata ``fweight``, polr's ``weights``): N = sum of weights, covariance the
+        inverse weighted information; the fit equals the fit on rows repeated ``w_i`` times.
+        ``probability`` (Stata ``pweight``): the same point estimates (pseudo-likelihood), N the
+        rows with positive weight, sandwich covariance ``N/(N-1) A (sum_i w_i^2 s_i s_i') A`` with
+        A the inverse weighted information and s_i row i's score (Stata ``ologit [pw=w]``).
+    groups : array-like of shape (n,), optional
+        Cluster labels: the covariance is cluster-robust, ``G/(G-1) A (sum_g S_g S_g') A`` with
+        ``S_g`` the summed weighted scores of cluster g (Stata ``vce(cluster g)``), whatever the
+        weights.
 
     Returns
     -------
-    OrderedFit with slopes (k,), cutpoints (J-1,) on the natural scale, cov (k+J-1, k+J-1) of
-    ``(slopes, cutpoints)``, loglik, converged, n, names.
+    OrderedFit
+        slopes (k,), cutpoints (J-1,) on the natural scale, cov (k+J-1, k+J-1) of
+        ``(slopes, cutpoints)``, loglik, converged, n, names, and the header statistics
+        (``loglik_null``, ``lr_chi2`` or ``wald_chi2``, ``pseudo_r2``, ``aic``, ``bic``; see
+        :meth:`OrderedFit.fit_statistics`).
 
     Our own Newton-Raphson, because statsmodels' ``OrderedModel`` has only a numerical Hessian
     (and reparametrises the cut points as log-increments): at 10^5 rows x 12 regressors x 5
@@ -323,18 +456,31 @@ def fit_ordered_logit(X, y, names=None) -> OrderedFit:
     printed digits; ``MASS::polr``'s optim stops ~1e-4 short); ``brant::brant``'s ``polr`` example
     on ``MASS::survey``; statsmodels ``OrderedModel`` (estimates, log-likelihood, standard errors
     from its covariance mapped to the natural scale by the delta method); a hand-coded analytic
-    information; statsmodels ``Logit`` for J = 2; recovery of known parameters by simulation.
+    information; statsmodels ``Logit`` for J = 2; recovery of known parameters by simulation;
+    with frequency weights, ``polr(Sat ~ Infl + Type + Cont, weights = Freq, data = housing)``
+    (Venables & Ripley 2002, §7.3) and the fit on the rows repeated; sandwich and cluster
+    covariances against per-row scores by finite differences.
     """
+    from alliancegov.stats.mnl import _cluster_meat, _weights, meat_scaling
+    from alliancegov.stats.mnl_tests import null_loglik
+
     Xa, default_names = _design(X)
     n, k = Xa.shape
     labels = _names(names, default_names, k)
     _check_no_constant(Xa, labels)
-    yi, J = _outcome_codes(y, n)
-    Xs, bounds = _sorted_by_category(Xa, yi, J)
+    w = _weights(weights, n)
+    if weight_type not in ("frequency", "probability"):
+        raise ValueError("weight_type must be 'frequency' or 'probability'")
+    if weight_type == "probability" and w is None:
+        raise ValueError("weight_type='probability' needs weights")
+    yi, J = _outcome_codes(y, n, w)
+    Xs, bounds, order = _sorted_by_category(Xa, yi, J)
+    ws = None if w is None else w[order]
 
-    shares = bounds[1:-1] / n                                   # cumulative shares, strictly increasing
+    counts = np.bincount(yi, weights=w, minlength=J)
+    shares = np.cumsum(counts)[:-1] / counts.sum()              # cumulative shares, strictly increasing
     theta = np.concatenate([np.zeros(k), np.log(shares) - np.log1p(-shares)])
-    loglik, grad, hess = _loglik_derivatives(Xs, bounds, theta[:k], theta[k:])
+    loglik, grad, hess = _loglik_derivatives(Xs, bounds, theta[:k], theta[k:], ws)
     converged = False
     iterations = 0
     while True:
@@ -351,7 +497,7 @@ def fit_ordered_logit(X, y, names=None) -> OrderedFit:
         for _ in range(60):
             trial = theta + t * step
             if np.all(np.diff(trial[k:]) > 0):
-                evaluated = _loglik_derivatives(Xs, bounds, trial[:k], trial[k:])
+                evaluated = _loglik_derivatives(Xs, bounds, trial[:k], trial[k:], ws)
                 if np.isfinite(evaluated[0]) and evaluated[0] >= loglik - slack:
                     break
             t /= 2
@@ -361,18 +507,44 @@ def fit_ordered_logit(X, y, names=None) -> OrderedFit:
         loglik, grad, hess = evaluated
         iterations += 1
 
+    p = k + J - 1
     try:
         cov = np.linalg.inv(-hess)
         cov = (cov + cov.T) / 2
     except np.linalg.LinAlgError:
-        cov = np.full((k + J - 1, k + J - 1), np.nan)
+        cov = np.full((p, p), np.nan)
+    kind = "cluster" if groups is not None else ("robust" if weight_type == "probability" else None)
+    n_clusters = None
+    if kind is not None and np.all(np.isfinite(cov)):
+        scores = _loglik_derivatives(Xs, bounds, theta[:k], theta[k:], ws, scores=True)[3]
+        scale, factor, codes = meat_scaling(
+            n, kind=kind, groups=None if groups is None else np.asarray(groups)[order], weights=ws,
+            weight_type="sampling" if weight_type == "probability" else "frequency")
+        if scale is not None:
+            scores *= scale[:, None]
+        if codes is None:
+            meat = scores.T @ scores
+        else:
+            # the MNL's cluster sums with a single regressor equal to one: S_g = sum_{i in g} u_i
+            meat = _cluster_meat(np.ones((n, 1)), scores, codes)
+            n_clusters = int(np.unique(codes if ws is None else codes[ws > 0]).size)
+        cov = factor * cov @ meat @ cov
+        cov = (cov + cov.T) / 2
     converged = converged and bool(np.all(np.isfinite(cov)))
     if not converged:
         warnings.warn(f"ordered logit did not converge in {iterations} Newton iterations (separation: a "
                       "category or the order perfectly predicted?); its estimates are not ML estimates",
                       RuntimeWarning, stacklevel=2)
+    if w is None:
+        n_obs = float(n)
+    elif weight_type == "frequency":
+        n_obs = float(w.sum())
+    else:
+        n_obs = float(np.count_nonzero(w))
     return OrderedFit(slopes=theta[:k].copy(), cutpoints=theta[k:].copy(), cov=cov, loglik=loglik,
-                      converged=converged, n=n, names=tuple(labels))
+                      converged=converged, n=n_obs, names=tuple(labels),
+                      loglik_null=null_loglik(yi, J, w), weight_type=None if w is None else weight_type,
+                      cov_type=kind or "oim", n_clusters=n_clusters)
 
 
 # --------------------------------------------------------------------------------------------
@@ -458,8 +630,8 @@ def _level_label(name: str) -> str:
     return match.group(1) if match else name
 
 
-def _ame_accumulate(Xa, b, c, continuous, factors, chunk_rows):
-    """Sums over rows of AMEs (T, J) and of their Jacobians (T, J, k+J-1)."""
+def _ame_accumulate(Xa, b, c, continuous, factors, chunk_rows, w):
+    """Weighted sums over rows (``w`` (n,), None: 1) of AMEs (T, J) and of their Jacobians (T, J, k+J-1)."""
     n, k = Xa.shape
     m = c.shape[0]
     J = m + 1
@@ -476,12 +648,13 @@ def _ame_accumulate(Xa, b, c, continuous, factors, chunk_rows):
 
     for start in range(0, n, chunk_rows):
         Xc = Xa[start:start + chunk_rows]
+        wc = np.ones(Xc.shape[0]) if w is None else w[start:start + chunk_rows]
         _, f, fp = _cut_terms(Xc @ b, c)
         if cont.size:
             # dP_ij/dx_ik = -b_k (f_ij - f_i,j-1), f at cut j (upper) and j-1 (lower).
-            s = _bracket_diff(f).sum(axis=0)                       # (J,)
-            Gx = _bracket_diff(fp).T @ Xc                          # (J, k): sum_i (f'_j - f'_{j-1}) x_il
-            fp_sum = fp.sum(axis=0)                                # (m,)
+            s = wc @ _bracket_diff(f)                              # (J,)
+            Gx = (_bracket_diff(fp) * wc[:, None]).T @ Xc          # (J, k): sum_i w_i (f'_j - f'_{j-1}) x_il
+            fp_sum = wc @ fp                                       # (m,)
             est[:cont.size] += -b[cont][:, None] * s[None, :]
             # d/db_l: -delta_kl s_j + b_k Gx[j, l]
             jac[:cont.size, :, :k] += b[cont][:, None, None] * Gx[None, :, :]
@@ -493,24 +666,24 @@ def _ame_accumulate(Xa, b, c, continuous, factors, chunk_rows):
             X0 = Xc.copy()
             X0[:, cols] = 0.0
             F0, f0, _ = _cut_terms(X0 @ b, c)
-            P0_sum = _bracket_diff(F0).sum(axis=0)                 # (J,)
-            grad_b0 = _bracket_diff(f0).T @ X0                     # (J, k)
-            f0_sum = f0.sum(axis=0)
+            P0_sum = wc @ _bracket_diff(F0)                        # (J,)
+            grad_b0 = (_bracket_diff(f0) * wc[:, None]).T @ X0     # (J, k)
+            f0_sum = wc @ f0
             for col in cols:
                 X1 = X0.copy()
                 X1[:, col] = 1.0
                 F1, f1, _ = _cut_terms(X1 @ b, c)
-                est[row] += _bracket_diff(F1).sum(axis=0) - P0_sum
+                est[row] += wc @ _bracket_diff(F1) - P0_sum
                 # dP_ij/db_l = -(f_j - f_{j-1}) x_il ; dP_ij/dc_q = bracket[j, q] f_q
-                jac[row, :, :k] += -(_bracket_diff(f1).T @ X1) + grad_b0
-                jac[row, :, k:] += bracket * (f1.sum(axis=0) - f0_sum)[None, :]
+                jac[row, :, :k] += -((_bracket_diff(f1) * wc[:, None]).T @ X1) + grad_b0
+                jac[row, :, k:] += bracket * (wc @ f1 - f0_sum)[None, :]
                 row += 1
     return est, jac
 
 
 def ordered_average_marginal_effects(X, fit: OrderedFit, continuous: list[int],
                                      discrete: dict[str, list[int]] | None = None, *,
-                                     chunk_rows: int | None = None) -> pd.DataFrame:
+                                     weights=None, chunk_rows: int | None = None) -> pd.DataFrame:
     """Average marginal effects on every category probability, delta-method standard errors.
 
     As Stata ``margins, dydx(...) predict(outcome(j))`` after ``ologit`` (``vce(delta)``, the
@@ -524,7 +697,10 @@ def ordered_average_marginal_effects(X, fit: OrderedFit, continuous: list[int],
       variables). A binary regressor ``v`` is ``{"v": [col]}``.
 
     ``X`` (n, k) is the design the AMEs average over (usually the estimation sample), ``fit`` an
-    :class:`OrderedFit` (slopes, cut points and ``fit.cov``). Derivatives and the Jacobian ``G`` of
+    :class:`OrderedFit` (slopes, cut points and ``fit.cov``, whichever its ``cov_type``).
+    ``weights`` (n,), optional: the averages are weighted, ``sum_i w_i ME_i / sum_i w_i`` (Stata's
+    ``margins`` after a weighted fit, frequency or probability weights alike; pass the fit's
+    weights). Derivatives and the Jacobian ``G`` of
     the AMEs with respect to ``(slopes, cutpoints)`` are analytic, accumulated over blocks of
     ``chunk_rows`` rows: time linear in n and memory O(chunk_rows * (k + J) + terms * J * (k + J)).
     Standard errors are ``sqrt(diag(G fit.cov G'))``.
@@ -561,9 +737,15 @@ def ordered_average_marginal_effects(X, fit: OrderedFit, continuous: list[int],
     if rows < 1:
         raise ValueError("chunk_rows must be positive")
 
-    est, jac = _ame_accumulate(Xa, b, c, cont, factors, rows)
-    est /= n
-    jac /= n
+    from alliancegov.stats.mnl import _weights
+
+    w = _weights(weights, n)
+    total = float(n) if w is None else float(w.sum())
+    if total <= 0:
+        raise ValueError("weights sum to zero")
+    est, jac = _ame_accumulate(Xa, b, c, cont, factors, rows, w)
+    est /= total
+    jac /= total
     T, J, p = jac.shape
     G = jac.reshape(T * J, p)
     se = np.sqrt(np.maximum(np.einsum("ap,pq,aq->a", G, fit.cov, G), 0.0))
@@ -582,26 +764,23 @@ def ordered_average_marginal_effects(X, fit: OrderedFit, continuous: list[int],
 # Brant test
 # --------------------------------------------------------------------------------------------
 
-def _binary_logit(Xc: np.ndarray, z: np.ndarray, cut: int) -> np.ndarray:
-    """Coefficients (k+1,) of the logit of ``z`` on ``Xc`` (whose first column is the constant)."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
+def _binary_logit(Xc: np.ndarray, z: np.ndarray, cut: int, w: np.ndarray | None) -> np.ndarray:
+    """Coefficients (k+1,) of the (weighted) logit of ``z`` on ``Xc`` (whose first column is the
+    constant): the two-outcome MNL of :func:`alliancegov.stats.mnl.fit_mnl_newton`."""
+    from alliancegov.stats.mnl import fit_mnl_newton
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
-        try:
-            res = sm.Logit(z, Xc).fit(method="newton", maxiter=100, tol=1e-12, disp=False)
-        except (PerfectSeparationError, PerfectSeparationWarning) as err:
-            raise ValueError(
-                f"binary logit y > {cut} is (quasi-)separated; as SPost's brant, the Brant test "
-                "cannot be computed when a regressor cannot be retained in every binary logit") from err
-    if not res.mle_retvals.get("converged", False):
-        raise ValueError(f"binary logit y > {cut} did not converge; the Brant test cannot be computed")
-    return np.asarray(res.params, dtype=float)
+        fit = fit_mnl_newton(Xc, z.astype(np.int64), weights=w, tol=1e-12)
+    if not fit.converged:
+        raise ValueError(
+            f"binary logit y > {cut} did not converge ((quasi-)separation?); as SPost's brant, the Brant "
+            "test cannot be computed when a regressor cannot be retained in every binary logit")
+    return fit.params[:, 0]
 
 
-def brant_test(X, y, names=None) -> pd.DataFrame:
+def brant_test(X, y, names=None, *, weights=None,
+               weight_type: Literal["frequency", "probability"] = "frequency") -> pd.DataFrame:
     """Brant (1990) Wald test of the proportional-odds (parallel lines) assumption.
 
     As SPost's ``brant`` after ``ologit`` (Long & Freese) and R ``brant::brant``: fit the J-1
@@ -615,11 +794,27 @@ def brant_test(X, y, names=None) -> pd.DataFrame:
     ``D`` the contrasts ``b_1 - b_j`` (j = 2 .. J-1): df ``(J-2)k`` overall (term ``all``) and
     ``J-2`` for each variable (the same test restricted to that variable's J-1 coefficients).
 
+    Weights: the J-1 binary logits are weighted (pseudo-)ML fits, each row's log-likelihood term
+    multiplied by ``w_i``. Frequency weights also weight Brant's covariance
+    (``W_ml = diag(w_i (pi_l - pi_m pi_l))``): the test equals the test on the rows repeated
+    ``w_i`` times. Brant's covariance is model-based, so with probability weights it is replaced
+    by the robust (sandwich) joint covariance of the stacked binary logits,
+    ``N/(N-1) A_m^-1 (sum_i w_i^2 r_mi r_li x_i x_i') A_l^-1`` with ``A_m = X' diag(w pi_m (1 - pi_m)) X``,
+    ``r_mi = z_mi - pi_mi`` and N the rows with positive weight (as Stata's ``suest`` of the
+    weighted logits); the statistic is then a robust Wald test of the same contrasts.
+
     Parameters
     ----------
-    X : (n, k) regressors without constant (as for :func:`fit_ordered_logit`).
-    y : (n,) integer codes ``0 .. J-1``, J >= 3.
-    names : optional (k,) labels.
+    X : array-like of shape (n, k)
+        Regressors without constant (as for :func:`fit_ordered_logit`).
+    y : array-like of shape (n,)
+        Integer codes ``0 .. J-1``, J >= 3.
+    names : sequence of str of length k, optional
+        Labels.
+    weights : array-like of shape (n,), optional
+        Non-negative weights.
+    weight_type : {"frequency", "probability"}
+        How the weights enter the covariance (above).
 
     Returns
     -------
@@ -633,33 +828,50 @@ def brant_test(X, y, names=None) -> pd.DataFrame:
     """
     from scipy import stats
 
+    from alliancegov.stats.mnl import _weights, meat_scaling
+
     Xa, default_names = _design(X)
     n, k = Xa.shape
     labels = _names(names, default_names, k)
     _check_no_constant(Xa, labels)
-    yi, J = _outcome_codes(y, n)
+    w = _weights(weights, n)
+    if weight_type not in ("frequency", "probability"):
+        raise ValueError("weight_type must be 'frequency' or 'probability'")
+    yi, J = _outcome_codes(y, n, w)
     if J < 3:
         raise ValueError("the Brant test needs at least three ordered categories (J >= 3)")
 
     Xc = np.column_stack([np.ones(n), Xa])
-    betas, probs = [], []
+    betas, probs, indicators = [], [], []
     for m in range(J - 1):
-        coef = _binary_logit(Xc, (yi > m).astype(float), m)
+        indicators.append((yi > m).astype(float))
+        coef = _binary_logit(Xc, indicators[m], m, w)
         betas.append(coef[1:])
         probs.append(_expit(Xc @ coef))
 
-    def cross(w: np.ndarray) -> np.ndarray:
-        return (Xc * w[:, None]).T @ Xc
+    def cross(v: np.ndarray) -> np.ndarray:
+        return (Xc * v[:, None]).T @ Xc
 
-    inverses = [np.linalg.inv(cross(pi * (1.0 - pi))) for pi in probs]
+    ones = np.ones(n) if w is None else w
+    inverses = [np.linalg.inv(cross(ones * pi * (1.0 - pi))) for pi in probs]
+    if weight_type == "probability" and w is not None:
+        scale, factor, _ = meat_scaling(n, kind="robust", weights=w, weight_type="sampling")
+        residuals = [scale * (z - pi) for z, pi in zip(indicators, probs)]
+
+        def middle(m: int, q: int) -> np.ndarray:
+            return factor * cross(residuals[m] * residuals[q])
+    else:
+        def middle(m: int, q: int) -> np.ndarray:
+            # Brant: E[(z_m - pi_m)(z_q - pi_q)] = pi_q - pi_m pi_q for m <= q, since y > q implies y > m
+            return cross(ones * (probs[q] - probs[m] * probs[q]))
+
     M = J - 1
     V = np.zeros((M * k, M * k))
     for m in range(M):
-        V[m * k:(m + 1) * k, m * k:(m + 1) * k] = inverses[m][1:, 1:]
-        for q in range(m + 1, M):
-            block = inverses[m] @ cross(probs[q] - probs[m] * probs[q]) @ inverses[q]
-            V[m * k:(m + 1) * k, q * k:(q + 1) * k] = block[1:, 1:]
-            V[q * k:(q + 1) * k, m * k:(m + 1) * k] = block[1:, 1:].T
+        for q in range(m, M):
+            block = (inverses[m] @ middle(m, q) @ inverses[q])[1:, 1:]
+            V[m * k:(m + 1) * k, q * k:(q + 1) * k] = block
+            V[q * k:(q + 1) * k, m * k:(m + 1) * k] = block.T
     beta_star = np.concatenate(betas)
 
     # contrasts b_1 - b_j, j = 2 .. J-1 (SPost's design matrix)
