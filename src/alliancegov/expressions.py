@@ -29,6 +29,7 @@ import operator
 import re
 import tokenize
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -141,18 +142,24 @@ def _read(text: object, source: str, kind: str) -> _Source:
     src = _Source(text, source)
     if not src.code.strip():
         raise src.error(0, "", f"{kind} is empty")
-    _refuse_at_sign(src)
+    _check_tokens(src)
     return src
 
 
-def _refuse_at_sign(src: _Source) -> None:
-    # pandas resolves `@name` from the caller's frame; Python's ast cannot parse it, so look at tokens.
+def _check_tokens(src: _Source) -> None:
+    """Refuse `@` and unterminated triple-quoted strings, which are seen in tokens, not in a tree."""
     try:
         for token in tokenize.generate_tokens(io.StringIO(src.code).readline):
+            # pandas resolves `@name` from the caller's frame; Python's ast cannot even parse it.
             if token.type == tokenize.OP and token.string in ("@", "@="):
                 raise src.error(token.start[1], token.string, "not allowed (pandas reads `@name` as a variable "
                                 "of the calling program; matrix products are not part of the grammar)")
-    except (tokenize.TokenError, SyntaxError):
+    except tokenize.TokenError as exc:
+        # patsy's tokenizer takes this for the end of the formula and silently drops the rest.
+        if "string" in exc.args[0]:
+            column = exc.args[1][1]
+            raise src.error(column, src.code[column:column + 3], "this string is never closed") from None
+    except SyntaxError:
         return  # malformed: the parser reports it with its position
 
 
@@ -273,7 +280,10 @@ class _Locator:
 
     def parse(self) -> ast.Expression:
         try:
-            return ast.parse(self.code, mode="eval")
+            with warnings.catch_warnings():
+                # e.g. "invalid decimal literal" for `1and`: the grammar's own messages say what matters
+                warnings.simplefilter("ignore", SyntaxWarning)
+                return ast.parse(self.code, mode="eval")
         except SyntaxError as exc:
             if not exc.offset:  # Python found the end of the text too early
                 raise self.src.error(self.start + len(self.code.rstrip()), "", f"not a valid expression "
@@ -661,8 +671,9 @@ def evaluate(expression: str, frame, allowed: Iterable[str] | None = None, sourc
     ``==``, ``<``, ``<=``, ``>``, ``>=`` and ``in`` are False where a value is missing, ``!=`` and
     ``not in`` are True there, arithmetic and the functions give NaN. To decide how missing values
     count, say it: ``notna(x) & (x != 'a')`` leaves them out, ``isna(x) | (x == 'a')`` takes them in.
-    Division by zero gives ±inf (0/0 gives NaN), ``log(0)`` gives -inf and ``log`` of a negative
-    number NaN, silently, as numpy does; the caller may turn inf into NaN.
+    Division of a column by zero gives ±inf (0/0 gives NaN), ``log(0)`` gives -inf and ``log`` of a
+    negative number NaN, silently, as numpy does; the caller may turn inf into NaN. Arithmetic on
+    numbers written out alone is Python's, as in pandas: ``1 // 0`` raises an ExpressionError.
 
     Parameters
     ----------
@@ -791,7 +802,7 @@ class _Evaluator:
     def _apply(self, function, where: tuple[int, str], *operands):
         try:
             return function(*operands)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, ArithmeticError, NotImplementedError) as exc:
             raise self.at.src.error(*where, f"cannot be computed on these values ({exc})") from exc
 
 
