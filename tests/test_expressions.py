@@ -283,6 +283,7 @@ def test_a_constant_expression_is_repeated_on_the_frames_index():
     ("trust & (sector == 'textile')", "&", 7),   # & needs conditions on both sides
     ("not trust", "not", 1),
     ("missing_column > 1", "missing_column", 1),  # allowed, but not in the data
+    ("trust + 1 // 0", "//", 11),           # numbers written out: Python's exact arithmetic, not numpy's
 ])
 def test_evaluation_errors_name_the_operator_or_the_variable(expression, token, column, frame):
     with pytest.raises(ExpressionError) as caught:
@@ -445,6 +446,7 @@ HOSTILE = [
     Hostile("expression", "-" * 200 + "trust", "-" * 29 + "…", 101),   # nested too deeply
     Hostile("expression", "trust + " * 700 + "trust", "t", 5001),      # too long
     Hostile("expression", "b'MARKER' == sector", "b'MARKER'", 1),
+    Hostile("expression", f'trust + """{P}', '"""', 9),
     Hostile("expression", "trust > 1 & sector == 'textile'", "&", 11),  # pandas and Python disagree
     # formulas: every factor reaches Python's eval inside patsy
     Hostile("formula", f"C(sector, Treatment('services' + {P}*''))", "__import__", 34, live=True),
@@ -479,6 +481,7 @@ HOSTILE = [
     Hostile("formula", "(" + " + ".join(f"as{i}" for i in range(1, 5)) + " + " + " + ".join(
         f"eu{i}" for i in range(1, 5)) + " + tr1 + tr2 + tr3 + kt1 + kt2) ** 5", "**", 79),  # 10^5 terms
     Hostile("formula", "I(sector == 'a' and trust > 1)", "and", 17),
+    Hostile("formula", f'trust + """{P}', '"""', 9),   # patsy's tokenizer would drop the rest silently
     Hostile("model", f"{P} ~ trust", "__import__", 1, live=True),
     Hostile("model", f"trust ~ I({P})", "__import__", 11, live=True),
 ]
@@ -532,10 +535,11 @@ def test_control_the_payload_runs_without_the_grammar(case, frame, tmp_path, mon
     assert (tmp_path / MARKER).exists()
 
 
-FUZZ_ATOMS = ["trust", "sector", "'a'", "1", "0", "2.5", " ", "\n", "-", "+", "*", "**", "/", "//", "%", ":", "~",
-              "(", ")", "[", "]", "{", "}", ",", ".", "=", "==", "<", "!=", "&", "|", " and ", " or ", " not ",
-              " in ", " is ", " if ", " else ", " for ", "log", "C", "I", "Treatment", "levels", "center", "lambda",
-              "@", "__import__", "__class__", "'", '"', "f'", "ｅ", "#", "\\", "1e400", "9" * 30, "\t"]
+FUZZ_ATOMS = ["trust", "sector", "'a'", "1", "0", "2.5", " ", "\n", "\r", "\t", "-", "+", "*", "**", "/", "//", "%",
+              ":", "~", "(", ")", "[", "]", "{", "}", ",", ".", "=", "==", "<", "!=", "&", "|", ";", "$", " and ",
+              " or ", " not ", " in ", " is ", " if ", " else ", " for ", "log", "C", "I", "Treatment", "Sum", "Poly",
+              "levels=", "reference=", "scores=", "ddof=", "center", "standardize", "lambda", "@", "__import__",
+              "__class__", "'", '"', "'''", "f'", "ｅ", "é", "#", "\\", "1e400", "9" * 30]
 
 
 @settings(max_examples=400, deadline=None)
@@ -546,3 +550,25 @@ def test_any_text_is_either_accepted_or_refused_with_an_expression_error(text):
             check(text, ["trust", "sector"], "fuzz")
         except ExpressionError:
             pass
+
+
+EVALUATION_ATOMS = ["x", "n", "s", "b", "c", "'a'", "1", "0", "2.5", "-", "+", "*", "**2", "/", "//", "%", "~", "(",
+                    ")", "==", "<", "!=", ">=", "&", "|", " and ", " or ", " not ", " in ['a', 1]", " not in (0,)",
+                    "log(", "isna(", "notna(", "sqrt(", "abs(", "True", "None"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(EVALUATION_ATOMS), min_size=1, max_size=10).map("".join))
+def test_an_accepted_expression_evaluates_to_a_series_or_raises_an_expression_error(text):
+    data = pd.DataFrame({"x": [1.0, np.nan, 0.0, -2.0], "n": pd.array([1, None, 0, 3], dtype="Int64"),
+                         "s": pd.Series(["a", None, "b", "a"], dtype="str"), "b": [True, False, True, False],
+                         "c": pd.Categorical(["u", "v", None, "u"])}, index=[3, 5, 7, 9])
+    try:
+        check_expression(text, data.columns, "fuzz")
+    except ExpressionError:
+        return
+    try:
+        value = evaluate(text, data)
+    except ExpressionError:
+        return
+    assert isinstance(value, pd.Series) and value.index.equals(data.index)
