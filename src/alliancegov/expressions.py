@@ -237,6 +237,10 @@ def _is_literal(node: ast.AST) -> bool:
     return _number(node) is not None or (isinstance(node, ast.Constant) and type(node.value) in _SCALARS)
 
 
+def _is_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
 def _literal(node: ast.AST) -> object:
     number = _number(node)
     return node.value if number is None else number
@@ -669,8 +673,11 @@ def evaluate(expression: str, frame, allowed: Iterable[str] | None = None, sourc
     The checked tree is walked with pandas/numpy operators, never with Python's or pandas' ``eval``,
     and gives what ``frame.eval(expression, engine="python")`` gives. Missing values follow pandas:
     ``==``, ``<``, ``<=``, ``>``, ``>=`` and ``in`` are False where a value is missing, ``!=`` and
-    ``not in`` are True there, arithmetic and the functions give NaN. To decide how missing values
-    count, say it: ``notna(x) & (x != 'a')`` leaves them out, ``isna(x) | (x == 'a')`` takes them in.
+    ``not in`` are True there, arithmetic and the functions give NaN; with pandas' nullable dtypes
+    (``Int64``, ``Float64``, ``string``) comparisons with numbers give <NA> there instead, while a
+    comparison with a text is always true or false (pandas reads ``x == 'a'`` as ``x in ['a']``).
+    To decide how missing values count, say it: ``notna(x) & (x != 'a')`` leaves them out,
+    ``isna(x) | (x == 'a')`` takes them in.
     Division of a column by zero gives ±inf (0/0 gives NaN), ``log(0)`` gives -inf and ``log`` of a
     negative number NaN, silently, as numpy does; the caller may turn inf into NaN. Arithmetic on
     numbers written out alone is Python's, as in pandas: ``1 // 0`` raises an ExpressionError.
@@ -770,17 +777,27 @@ class _Evaluator:
         left, result = self.value(node.left), None
         for index, op in enumerate(node.ops):
             symbol, function = _COMPARISONS[type(op)]
-            where = self.at.operator(symbol, operands[index], operands[index + 1])
+            left_node, right_node = operands[index], operands[index + 1]
+            where = self.at.operator(symbol, left_node, right_node)
             if isinstance(op, (ast.In, ast.NotIn)):
-                values = [_literal(element) for element in operands[index + 1].elts]
-                part = left.isin(values) if hasattr(left, "isin") else left in values
-                part = self._negate(part) if isinstance(op, ast.NotIn) else part
+                part = self._member(left, [_literal(element) for element in right_node.elts], isinstance(op, ast.NotIn))
             else:
-                right = self.value(operands[index + 1])
-                part = self._apply(function, where, left, right)
+                right = self.value(right_node)
+                # pandas turns `x == 'a'` into `x in ['a']`: a missing value is never equal to a text,
+                # whatever the column's missing-value marker (NaN or pd.NA).
+                if isinstance(op, (ast.Eq, ast.NotEq)) and _is_text(right_node):
+                    part = self._member(left, [right_node.value], isinstance(op, ast.NotEq))
+                elif isinstance(op, (ast.Eq, ast.NotEq)) and _is_text(left_node):
+                    part = self._member(right, [left_node.value], isinstance(op, ast.NotEq))
+                else:
+                    part = self._apply(function, where, left, right)
                 left = right
             result = part if result is None else self._apply(operator.and_, where, result, part)
         return result
+
+    def _member(self, value, members: list, negated: bool):
+        found = value.isin(members) if hasattr(value, "isin") else value in members
+        return self._negate(found) if negated else found
 
     def _condition(self, value, where: tuple[int, str]):
         import numpy as np
