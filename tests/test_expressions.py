@@ -266,6 +266,17 @@ def test_missing_values_compare_as_in_pandas_and_isna_says_how_to_count_them():
     assert evaluate("s in {'a', 'b'}", data).tolist() == data["s"].isin({"a", "b"}).tolist()
 
 
+def test_nullable_dtypes_compare_as_in_pandas():
+    """pandas reads a comparison with a text as membership (never missing) and keeps <NA> for numbers."""
+    data = pd.DataFrame({"t": pd.array(["a", None, "b"], dtype="string"), "n": pd.array([1, None, 0], dtype="Int64"),
+                         "f": pd.array([1.5, None, 0.0], dtype="Float64"), "c": pd.Categorical(["a", None, "b"])})
+    for expression in ["t == 'a'", "t != 'a'", "'a' == t", "n == 'a'", "n == 1", "n != 1", "f > 1", "c == 'a'",
+                       "c != 'b'", "t in ['a']", "(n > 0) & (t == 'a')", "(f >= 1.5) | (c == 'b')", "n / 0"]:
+        pd.testing.assert_series_equal(evaluate(expression, data), pandas_value(data, expression), check_names=False)
+    assert evaluate("t != 'a'", data).tolist() == [False, True, True]
+    assert evaluate("n != 1", data).isna().tolist() == [False, True, False]
+
+
 def test_division_by_zero_gives_inf_as_numpy_does():
     data = pd.DataFrame({"x": [1.0, -1.0, 0.0, 2.0], "y": [0.0, 0.0, 0.0, 4.0]})
     assert evaluate("x / y", data).tolist()[:2] == [np.inf, -np.inf]
