@@ -147,13 +147,16 @@ def _read(text: object, source: str, kind: str) -> _Source:
 
 
 def _check_tokens(src: _Source) -> None:
-    """Refuse `@` and unterminated triple-quoted strings, which are seen in tokens, not in a tree."""
+    """Refuse what is seen in tokens, not in a syntax tree: `@`, comments, unterminated strings."""
     try:
         for token in tokenize.generate_tokens(io.StringIO(src.code).readline):
             # pandas resolves `@name` from the caller's frame; Python's ast cannot even parse it.
             if token.type == tokenize.OP and token.string in ("@", "@="):
                 raise src.error(token.start[1], token.string, "not allowed (pandas reads `@name` as a variable "
                                 "of the calling program; matrix products are not part of the grammar)")
+            # patsy refuses comments; expressions follow, so that a cell never hides text from the check
+            if token.type == tokenize.COMMENT:
+                raise src.error(token.start[1], token.string, "comments are not allowed")
     except tokenize.TokenError as exc:
         # patsy's tokenizer takes this for the end of the formula and silently drops the rest.
         if "string" in exc.args[0]:
