@@ -432,7 +432,7 @@ HOSTILE = [
     Hostile("expression", f"trust + {P}.ｒｅａｌ", "__import__", 9, live=True),
     Hostile("expression", "ｔｒｕｓｔ > 1", "ｔｒｕｓｔ", 1),
     Hostile("expression", f"exec(\"{P}\")", "exec", 1, live=True),
-    Hostile("expression", "open('MARKER', 'w')", "open", 1, live=True),
+    Hostile("expression", "open('MARKER', 'w').close()", "open", 1, live=True),
     Hostile("expression", f"getattr({P}, 'real')", "getattr", 1, live=True),
     Hostile("expression", "__builtins__['__import__']('pathlib').Path('MARKER').touch()", "__builtins__", 1,
             live=True),
@@ -458,6 +458,7 @@ HOSTILE = [
     Hostile("expression", "trust + " * 700 + "trust", "t", 5001),      # too long
     Hostile("expression", "b'MARKER' == sector", "b'MARKER'", 1),
     Hostile("expression", f'trust + """{P}', '"""', 9),
+    Hostile("expression", f"trust > 1 # {P}", "# __import__('pathlib').Path(…", 11),
     Hostile("expression", "trust > 1 & sector == 'textile'", "&", 11),  # pandas and Python disagree
     # formulas: every factor reaches Python's eval inside patsy
     Hostile("formula", f"C(sector, Treatment('services' + {P}*''))", "__import__", 34, live=True),
