@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import io
 import operator
 import re
@@ -81,6 +82,11 @@ class ExpressionError(ValueError):
         width = max(1, min(len(self.token), len(shown) - caret_at))
         super().__init__(f"{source}: `{self.token}` at column {column}: {reason}\n    {shown}\n"
                          f"    {' ' * caret_at}{'^' * width}")
+
+    def __reduce__(self):
+        # Keyword-only arguments: rebuild from them, so the error crosses process boundaries (joblib).
+        return functools.partial(ExpressionError, source=self.source, text=self.text, token=self.token,
+                                 column=self.column), (self.reason,)
 
 
 def _short(token: str) -> str:
