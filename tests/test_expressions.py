@@ -9,6 +9,7 @@ that the live ones do create it when handed to patsy, pandas or Python's eval wi
 from __future__ import annotations
 
 import contextlib
+import pickle
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -393,6 +394,13 @@ def test_a_syntax_error_points_at_the_end_when_the_text_stops_too_early():
     with pytest.raises(ExpressionError) as caught:
         check_expression("trust > 1 and ", ["trust"], SOURCE)
     assert caught.value.column == 14 and "stops too early" in caught.value.reason
+
+
+def test_an_error_survives_pickling_to_another_process():
+    with pytest.raises(ExpressionError) as caught:
+        check_formula("trust + np.log(trust)", ["trust"], "config/config.yaml: choice.formula")
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert (str(copy), copy.token, copy.column, copy.source) == (str(caught.value), "log", 12, caught.value.source)
 
 
 # ---- hostile strings ----------------------------------------------------------------------------------
