@@ -176,7 +176,8 @@ def _check_tokens(src: _Source) -> None:
 
 @dataclass(frozen=True)
 class _Signature:
-    """Parameters of an allowed function: ``(name, kind)`` in positional order.
+    """Parameters of an allowed function: ``(name, kind)`` in positional order; with ``by_name``, the
+    parameters other than ``value`` ones may also be given as keyword arguments.
 
     Kinds: ``value`` (any checked expression), ``literal`` (number, text, True/False/None),
     ``literals`` (list or tuple of literals), ``numbers`` (list or tuple of numbers), ``contrast``
@@ -592,8 +593,10 @@ class _Checker:
             written = re.match(r"\w*", self.at.src.code[begin:]).group()
             if not self._identifier(keyword.arg, written, begin):
                 self._value(keyword.value)
-            elif not signature.by_name or keyword.arg not in parameters:
-                expected = f"its parameters are {', '.join(parameters)}" if signature.by_name else "it takes none"
+            elif parameters.get(keyword.arg, "value") == "value" or not signature.by_name:
+                # Options may be named; the data a function applies to is always its first argument.
+                options = [p for p, kind in signature.parameters if kind != "value"] if signature.by_name else []
+                expected = f"its keyword arguments are {', '.join(options)}" if options else "it takes none"
                 self._problem(_MISUSE, begin, keyword.arg, f"not a keyword argument of {name}(): {expected}")
                 self._value(keyword.value)
             elif keyword.arg in given:
