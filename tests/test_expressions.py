@@ -351,6 +351,25 @@ def test_patsy_evaluates_checked_factors_among_the_allowed_functions_only():
     assert not any(name in namespace for name in ("caller_secret", "np", "pd", "patsy", "os", "Q", "bs", "Helmert"))
 
 
+@pytest.mark.parametrize(("formula", "token", "column"), [
+    ("C(data=sector)", "data", 3),                              # the data is never a keyword argument
+    ("standardize(x=trust)", "x", 13),
+    ("standardize(trust, center=1)", "1", 27),                  # True or False
+    ("standardize(trust, ddof=-1)", "-1", 25),                  # a whole number
+    ("C(sector, Treatment('textile'), contrast=Sum())", "contrast", 33),   # given twice
+    ("C(sector, Poly(scores=['a', 'b']))", "'a'", 24),          # numbers only
+    ("C(sector, levels='textile')", "'textile'", 18),           # a list
+    ("log(trust, trust)", "trust", 12),
+    ("C()", ")", 3),
+    ("trust + log", "log", 9),                                  # a function, not called
+    ("C(sector, Treatment)", "Treatment", 11),
+])
+def test_misused_functions_are_refused_naming_the_argument(formula, token, column):
+    with pytest.raises(ExpressionError) as caught:
+        check_formula(formula, ["trust", "sector"], SOURCE)
+    assert (caught.value.token, caught.value.column) == (token, column), str(caught.value)
+
+
 def test_a_variable_allowed_but_missing_from_the_data_is_named_before_patsy_runs(frame):
     with pytest.raises(ExpressionError) as caught:
         design_matrix("trust + open", frame, allowed=[*frame.columns, "open"], source=SOURCE)
