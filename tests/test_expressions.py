@@ -346,7 +346,7 @@ def test_formula_variables_reads_the_syntax_tree_not_the_text_in_quotes():
 
 def test_patsy_evaluates_checked_factors_among_the_allowed_functions_only():
     caller_secret = "the caller's variables are out of reach"  # noqa: F841 - patsy's default would capture it
-    namespace = expressions._environment().namespace
+    namespace = expressions.formulas._environment().namespace
     assert all(name in namespace for name in (*expressions.FORMULA_FUNCTIONS, *expressions.CONTRASTS))
     assert not any(name in namespace for name in ("caller_secret", "np", "pd", "patsy", "os", "Q", "bs", "Helmert"))
 
