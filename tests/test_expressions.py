@@ -32,7 +32,7 @@ from alliancegov.expressions import (
     evaluate,
     formula_variables,
 )
-from alliancegov.simulate import simulate_waves
+from alliancegov.simulate.population import simulate_waves
 from alliancegov.stats import formulas as regex_formulas
 from tests.conftest import ROOT
 
