@@ -86,12 +86,9 @@ class _ClusterIndex:
     over clusters (at 10^5 firms that loop was a tenth of the choice stage's time)."""
 
     def __init__(self, cluster_ids, data_size: int):
-        cluster_ids = np.asarray(cluster_ids)
-        if cluster_ids.shape != (data_size,):
-            raise ValueError(f"cluster_ids must have shape ({data_size},), not {cluster_ids.shape}")
-        codes, _ = pd.factorize(cluster_ids)
-        if np.any(codes < 0):
-            raise ValueError("cluster_ids must not contain missing values")
+        from alliancegov.stats.clusters import cluster_codes
+
+        codes = cluster_codes(cluster_ids, data_size, "cluster_ids")
         self.order = np.argsort(codes, kind="stable")
         self.sizes = np.bincount(codes)
         self.starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])

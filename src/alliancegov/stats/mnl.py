@@ -46,6 +46,9 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
+from alliancegov.stats.clusters import cluster_codes
+from alliancegov.stats.newton import newton_maximise
+
 __all__ = [
     "MNLFit",
     "average_marginal_effects",
@@ -337,36 +340,21 @@ def fit_mnl_newton(X, y, weights=None, tol: float = 1e-10, maxiter: int = 100, s
     B = _start_params(X, y, w, J) if start is None else _params(start, k).astype(float)
     if B.shape != (k, J - 1):
         raise ValueError(f"start must be ({k}, {J - 1}), not {B.shape}")
-    theta = B.T.ravel()
-    ll, P = _loglik_and_probs(X, y, B, w)
-    converged = False
-    iterations = 0
-    info = None
-    while True:
-        g = _gradient(X, y, P, w)
-        info = _information_from_probs(X, P, w)
+    def value(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        return _loglik_and_probs(X, y, _theta_to_params(theta, k), w)
+
+    def derivatives(P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _gradient(X, y, P, w), _information_from_probs(X, P, w)
+
+    def solve(info: np.ndarray, g: np.ndarray) -> np.ndarray:
         try:
-            step = linalg.solve(info, g, assume_a="pos")
+            return linalg.solve(info, g, assume_a="pos")
         except linalg.LinAlgError as err:  # pragma: no cover - message only
             raise linalg.LinAlgError("information matrix is singular: collinear regressors?") from err
-        decrement = float(g @ step)
-        if decrement <= tol and np.max(np.abs(step)) <= tol * (1.0 + np.max(np.abs(theta))):
-            converged = True
-            break
-        if iterations >= maxiter:
-            break
-        slack = 64 * np.finfo(float).eps * (1.0 + abs(ll))
-        t = 1.0
-        for _ in range(60):
-            trial = theta + t * step
-            ll_new, P_new = _loglik_and_probs(X, y, _theta_to_params(trial, k), w)
-            if np.isfinite(ll_new) and ll_new >= ll - slack:
-                break
-            t /= 2
-        else:  # no step improves the likelihood: we are at rounding level or the problem is degenerate
-            break
-        theta, ll, P = trial, ll_new, P_new
-        iterations += 1
+
+    result = newton_maximise(value, derivatives, solve, B.T.ravel(), tol=tol, maxiter=maxiter)
+    theta, ll, info, converged, iterations = (result.theta, result.loglik, result.information, result.converged,
+                                              result.iterations)
     if not converged:
         warnings.warn(f"MNL Newton did not converge in {iterations} iterations "
                       "(perfect prediction or too small maxiter?)", RuntimeWarning, stacklevel=2)
@@ -477,12 +465,7 @@ def meat_scaling(n: int, *, kind: Literal["robust", "cluster"], groups=None, wei
     if kind == "cluster":
         if groups is None:
             raise ValueError("kind='cluster' needs groups")
-        groups = np.asarray(groups)
-        if groups.shape != (n,):
-            raise ValueError(f"groups must have shape ({n},)")
-        codes, _ = pd.factorize(groups)
-        if np.any(codes < 0):
-            raise ValueError("groups contains missing values")
+        codes = cluster_codes(groups, n)
         G = int(np.unique(codes[positive]).size)
         return w, G / (G - 1), codes
     raise ValueError("kind must be 'robust' or 'cluster'")

@@ -58,6 +58,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from alliancegov.stats.newton import newton_maximise
+
 __all__ = [
     "OrderedFit",
     "brant_test",
@@ -389,6 +391,22 @@ def _newton_step(information: np.ndarray, grad: np.ndarray) -> np.ndarray:
         return np.linalg.lstsq(information, grad, rcond=None)[0]
 
 
+def _checked_inputs(X, y, names, weights, weight_type: str):
+    """The design (n, k) without a constant, its column names, the weights (n,) or None, and the
+    outcome codes (n,) with their number of categories J, after the checks every fit shares."""
+    from alliancegov.stats.mnl import _weights
+
+    Xa, default_names = _design(X)
+    n, k = Xa.shape
+    labels = _names(names, default_names, k)
+    _check_no_constant(Xa, labels)
+    w = _weights(weights, n)
+    if weight_type not in ("frequency", "probability"):
+        raise ValueError("weight_type must be 'frequency' or 'probability'")
+    yi, J = _outcome_codes(y, n, w)
+    return Xa, labels, w, yi, J
+
+
 def fit_ordered_logit(X, y, names=None, *, weights=None,
                       weight_type: Literal["frequency", "probability"] = "frequency",
                       groups=None) -> OrderedFit:
@@ -461,51 +479,27 @@ def fit_ordered_logit(X, y, names=None, *, weights=None,
     (Venables & Ripley 2002, §7.3) and the fit on the rows repeated; sandwich and cluster
     covariances against per-row scores by finite differences.
     """
-    from alliancegov.stats.mnl import _cluster_meat, _weights, meat_scaling
+    from alliancegov.stats.mnl import _cluster_meat, meat_scaling
     from alliancegov.stats.mnl_tests import null_loglik
 
-    Xa, default_names = _design(X)
-    n, k = Xa.shape
-    labels = _names(names, default_names, k)
-    _check_no_constant(Xa, labels)
-    w = _weights(weights, n)
-    if weight_type not in ("frequency", "probability"):
-        raise ValueError("weight_type must be 'frequency' or 'probability'")
+    Xa, labels, w, yi, J = _checked_inputs(X, y, names, weights, weight_type)
     if weight_type == "probability" and w is None:
         raise ValueError("weight_type='probability' needs weights")
-    yi, J = _outcome_codes(y, n, w)
+    n, k = Xa.shape
     Xs, bounds, order = _sorted_by_category(Xa, yi, J)
     ws = None if w is None else w[order]
 
     counts = np.bincount(yi, weights=w, minlength=J)
     shares = np.cumsum(counts)[:-1] / counts.sum()              # cumulative shares, strictly increasing
     theta = np.concatenate([np.zeros(k), np.log(shares) - np.log1p(-shares)])
-    loglik, grad, hess = _loglik_derivatives(Xs, bounds, theta[:k], theta[k:], ws)
-    converged = False
-    iterations = 0
-    while True:
-        step = _newton_step(-hess, grad)
-        if not np.all(np.isfinite(step)):
-            break
-        if grad @ step <= _TOL and np.max(np.abs(step)) <= _TOL * (1.0 + np.max(np.abs(theta))):
-            converged = True
-            break
-        if iterations >= _MAXITER:
-            break
-        slack = 64 * np.finfo(float).eps * (1.0 + abs(loglik))
-        t = 1.0
-        for _ in range(60):
-            trial = theta + t * step
-            if np.all(np.diff(trial[k:]) > 0):
-                evaluated = _loglik_derivatives(Xs, bounds, trial[:k], trial[k:], ws)
-                if np.isfinite(evaluated[0]) and evaluated[0] >= loglik - slack:
-                    break
-            t /= 2
-        else:   # no step raises the log-likelihood: rounding level, or a degenerate problem
-            break
-        theta = trial
-        loglik, grad, hess = evaluated
-        iterations += 1
+    def value(parameters: np.ndarray) -> tuple[float, tuple]:
+        evaluated = _loglik_derivatives(Xs, bounds, parameters[:k], parameters[k:], ws)
+        return evaluated[0], evaluated
+
+    result = newton_maximise(value, lambda evaluated: (evaluated[1], -evaluated[2]), _newton_step, theta,
+                             tol=_TOL, maxiter=_MAXITER, feasible=lambda trial: np.all(np.diff(trial[k:]) > 0))
+    theta, converged, iterations = result.theta, result.converged, result.iterations
+    loglik, grad, hess = result.state
 
     p = k + J - 1
     try:
@@ -828,16 +822,10 @@ def brant_test(X, y, names=None, *, weights=None,
     """
     from scipy import stats
 
-    from alliancegov.stats.mnl import _weights, meat_scaling
+    from alliancegov.stats.mnl import meat_scaling
 
-    Xa, default_names = _design(X)
+    Xa, labels, w, yi, J = _checked_inputs(X, y, names, weights, weight_type)
     n, k = Xa.shape
-    labels = _names(names, default_names, k)
-    _check_no_constant(Xa, labels)
-    w = _weights(weights, n)
-    if weight_type not in ("frequency", "probability"):
-        raise ValueError("weight_type must be 'frequency' or 'probability'")
-    yi, J = _outcome_codes(y, n, w)
     if J < 3:
         raise ValueError("the Brant test needs at least three ordered categories (J >= 3)")
 
