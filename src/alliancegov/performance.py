@@ -46,8 +46,7 @@ class PerformanceSpec:
         missing_data = missing_data or {}
         if missing_data.get("method", "listwise") == "mice":
             values |= {"imputations": missing_data.get("imputations", 20),
-                       "imputation_iterations": missing_data.get("iterations", 10),
-                       "seed": missing_data.get("seed", cls.seed)}
+                       "imputation_iterations": missing_data.get("iterations", 10)}
         return cls(**values)
 
     def __post_init__(self) -> None:
