@@ -1,18 +1,26 @@
 # Two commands: `make run` (whole pipeline on the bundled example) and `make test` (the test suite).
-# Both create the virtual environment .venv on first use.
+# Both create the virtual environment .venv on first use, with the exact versions of requirements.lock.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: run test test-fast report example bench lint clean power slurm-up slurm-down
+.PHONY: run test test-fast report example bench lint lock clean power slurm-up slurm-down
 
-$(STAMP): pyproject.toml
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# The lock file: the exact version of every package, resolved from pyproject.toml (dependencies and
+# the test extra) by uv, kept apart from .venv; then pin environment.yml to the same versions.
+lock:
+	test -x .venv-lock/bin/uv || ($(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install --quiet uv)
+	.venv-lock/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --universal --no-header \
+		--annotation-style line -o requirements.lock
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
