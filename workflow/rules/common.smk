@@ -11,6 +11,9 @@ from snakemake.utils import validate
 
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.code_hash import PACKAGE_DIR, code_hash
+from alliancegov.codebook import CODEBOOK_FILES as CODEBOOK_NAMES
+from alliancegov.codebook import Codebook
+from alliancegov.config_strings import check_project_strings
 
 
 validate(config, "../schemas/config.schema.yaml")
@@ -22,7 +25,15 @@ validate(WAVES, "../schemas/waves.schema.yaml")
 if WAVES["wave"].duplicated().any():
     raise ValueError(f"{config['waves']}: wave identifiers repeat: {sorted(WAVES['wave'][WAVES['wave'].duplicated()])}")
 
-CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in ("variables.csv", "value_sets.csv", "scales.csv")]
+CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in CODEBOOK_NAMES]
+with open(config["hypotheses"], encoding="utf-8") as register_file:
+    REGISTER = yaml.safe_load(register_file)
+# Every formula and expression of the config, the codebook and the register, through the project's one
+# checked grammar before any job runs: a string that could run code, or a typo, stops here naming the
+# file, the field, the token and its position.
+check_project_strings(config, Codebook.from_files(CODEBOOK_FILES), REGISTER,
+                      config_file=workflow.configfiles[-1] if workflow.configfiles else "config",
+                      register_file=config["hypotheses"], variables_file=CODEBOOK_FILES[0])
 RULES_DIR = Path(workflow.current_basedir)  # report() captions are paths relative to this folder
 SCRIPTS_DIR = RULES_DIR.parent / "scripts"
 
@@ -84,8 +95,6 @@ CHOICE_TABLES = {
 CHOICE_SPEC = ChoiceSpec.from_config(config["choice"])
 
 
-with open(config["hypotheses"], encoding="utf-8") as register_file:
-    REGISTER = yaml.safe_load(register_file)
 TIME_TO_EVENT = REGISTER.get("time_to_event")   # the register's time-to-event block (None without one)
 SCALES = config["figures"]["construct_scales"]
 LIKERT_SCALES = config["figures"]["likert_scales"]
