@@ -20,8 +20,19 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def module_file(name: str) -> Path | None:
-    """The source file of the package module ``name`` (``alliancegov.choice.design``), or None if
-    ``name`` is not a module of this package (a third-party module, or a function or class)."""
+    """The source file of the package module ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A dotted module name (``alliancegov.choice.design``).
+
+    Returns
+    -------
+    Path or None
+        The module's ``.py`` file, or its package's ``__init__.py``; None if ``name`` is not a
+        module of this package (a third-party module, or a function or class).
+    """
     parts = name.split(".")
     if parts[0] != PACKAGE:
         return None
@@ -46,9 +57,25 @@ def _parents(name: str) -> list[str]:
 
 @cache
 def imported_names(path: Path) -> frozenset[str]:
-    """Every module name an ``import`` statement anywhere in ``path`` may load, with the parent
-    packages it loads first. ``from a import b`` yields ``a`` and ``a.b`` (``b`` may be a
-    submodule); names that are not package modules are filtered out by the caller."""
+    """Every module name an ``import`` statement anywhere in ``path`` may load.
+
+    Parameters
+    ----------
+    path : Path
+        A Python source file; relative imports are resolved against its package when it lies
+        inside the package.
+
+    Returns
+    -------
+    frozenset of str
+        The imported names, with the parent packages they load first. ``from a import b`` yields
+        ``a`` and ``a.b`` (``b`` may be a submodule); names that are not package modules are
+        filtered out by the caller.
+
+    Notes
+    -----
+    Imports inside functions count too. The result is cached per path.
+    """
     tree = ast.parse(path.read_bytes(), filename=str(path))
     inside_package = path.is_relative_to(PACKAGE_DIR)
     package = _module_name(path) if inside_package and path.name == "__init__.py" else (
@@ -69,8 +96,18 @@ def imported_names(path: Path) -> frozenset[str]:
 
 
 def import_closure(script: str | Path) -> list[Path]:
-    """The package source files ``script`` reaches through its imports, directly or transitively,
-    sorted. ``script`` is any Python file (a workflow script or a package module)."""
+    """The package source files ``script`` reaches through its imports, directly or transitively.
+
+    Parameters
+    ----------
+    script : str or Path
+        Any Python file (a workflow script or a package module).
+
+    Returns
+    -------
+    list of Path
+        The package's source files reached, sorted.
+    """
     seen: set[Path] = set()
     pending = [Path(script).resolve()]
     while pending:
@@ -83,8 +120,19 @@ def import_closure(script: str | Path) -> list[Path]:
 
 
 def code_hash(script: str | Path) -> str:
-    """A 16-hex-digit hash of the source of every package module ``script`` reaches (their
-    paths within the package and their bytes): it changes exactly when one of them changes."""
+    """A hash of the source of every package module ``script`` reaches.
+
+    Parameters
+    ----------
+    script : str or Path
+        Any Python file (a workflow script or a package module).
+
+    Returns
+    -------
+    str
+        16 hex digits of a SHA-256 over the reached modules' paths within the package and their
+        bytes: it changes exactly when one of them changes.
+    """
     digest = hashlib.sha256()
     for path in import_closure(script):
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")

@@ -28,7 +28,20 @@ def _count_matrix(counts: pd.DataFrame) -> np.ndarray:
 
 
 def primary_suppression(values: np.ndarray, minimum: int = 5) -> np.ndarray:
-    """Mask of the cells at risk: ``0 < n < minimum``. True zeros are published, as statistical offices do."""
+    """Mask of the cells at risk: ``0 < n < minimum``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (r, c)
+        Counts of a two-way table, without margins.
+    minimum : int
+        Smallest count published.
+
+    Returns
+    -------
+    ndarray of bool, shape (r, c)
+        True where a cell is to be suppressed. True zeros are published, as statistical offices do.
+    """
     return (values > 0) & (values < minimum)
 
 
@@ -46,12 +59,31 @@ def _secondary_candidate(values: np.ndarray, mask: np.ndarray) -> int | None:
 def secondary_suppression(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """``mask`` extended until no row and no column has exactly one suppressed cell.
 
+    Parameters
+    ----------
+    values : ndarray of shape (r, c)
+        Counts of a two-way table, without margins.
+    mask : ndarray of bool, shape (r, c)
+        The cells already suppressed (:func:`primary_suppression`); not modified.
+
+    Returns
+    -------
+    ndarray of bool, shape (r, c)
+        A new mask, true where suppressed.
+
+    Raises
+    ------
+    ValueError
+        If a line has no other cell to suppress (a one-row or one-column table), where only
+        suppressing the total could protect the cell.
+
+    Notes
+    -----
     Heuristic (not tau-argus' hypercube, and no check of interval/LP disclosure): repeatedly
     take the first row, else the first column, with exactly one suppressed cell and suppress
-    its smallest unsuppressed non-zero cell (a zero only if nothing else is left, since a
-    suppressed zero protects little). Stops when stable; every step adds a cell, so it ends.
-    Raises ``ValueError`` if a line has no other cell to suppress (a one-row or one-column
-    table), where only suppressing the total could protect the cell.
+    its smallest unsuppressed non-zero cell (the first if tied; a zero only if nothing else is
+    left, since a suppressed zero protects little). Stops when stable; every step adds a cell,
+    so it ends.
     """
     mask = mask.copy()
     while True:
@@ -76,18 +108,45 @@ def suppress_small_cells(counts: pd.DataFrame, minimum: int = 5, secondary: bool
                          total_label: str = TOTAL_LABEL) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Small-cell suppression of a two-way table of counts, as statistical offices publish cross-tabs.
 
-    Input: ``counts``, rows × columns of non-negative whole numbers, *without* margins (for
-    instance ``pd.crosstab(a, b)``). Primary suppression hides cells with ``0 < n < minimum``;
-    true zeros are published (structural/true zeros are not disclosive by themselves, the
-    common practice of statistical offices). With ``secondary`` (default) further cells are
-    hidden so that no suppressed cell equals a published total minus published cells:
-    see :func:`secondary_suppression`.
+    Primary suppression hides cells with ``0 < n < minimum``; true zeros are published
+    (structural/true zeros are not disclosive by themselves, the common practice of statistical
+    offices). With ``secondary`` (default) further cells are hidden so that no suppressed cell
+    equals a published total minus published cells: see :func:`secondary_suppression`.
 
-    Output: ``(table, mask)``. ``table`` (object dtype) has the published counts as ints and
-    ``marker`` in suppressed cells, plus (``margins``, default) a ``total_label`` column and
-    row holding the *true* totals, never suppressed. ``mask`` is a boolean DataFrame with the
-    same index and columns, true where suppressed (margins false). Margins below ``minimum``
-    are published as they are: merge such categories before publishing.
+    Parameters
+    ----------
+    counts : DataFrame
+        Rows × columns of non-negative whole numbers, *without* margins (for instance
+        ``pd.crosstab(a, b)``).
+    minimum : int
+        Smallest count published (at least 1).
+    secondary : bool
+        Whether to add secondary suppression.
+    margins : bool
+        Whether to add a total column and row.
+    marker : str
+        What a suppressed cell shows.
+    total_label : str
+        Label of the total column and row.
+
+    Returns
+    -------
+    table : DataFrame
+        Object dtype: the published counts as ints and ``marker`` in suppressed cells, plus (with
+        ``margins``) a ``total_label`` column and row holding the *true* totals, never suppressed.
+    mask : DataFrame
+        Boolean, with the same index and columns as ``table``, true where suppressed (margins
+        false).
+
+    Raises
+    ------
+    ValueError
+        If ``minimum`` is below 1, ``counts`` is empty or holds anything but non-negative whole
+        numbers, or (with ``margins``) ``total_label`` is already a row or column.
+
+    Notes
+    -----
+    Margins below ``minimum`` are published as they are: merge such categories before publishing.
     """
     if minimum < 1:
         raise ValueError(f"minimum must be at least 1, not {minimum}")
@@ -111,14 +170,39 @@ def suppress_small_cells(counts: pd.DataFrame, minimum: int = 5, secondary: bool
 
 def suppress_tidy_crosstab(tidy: pd.DataFrame, row: str, column: str, n: str = "n", *, minimum: int = 5,
                            secondary: bool = True, shares: Sequence[str] | None = None) -> pd.DataFrame:
-    """:func:`suppress_small_cells` on a long cross-tab such as :func:`form_by_sector_table`'s output.
+    """:func:`suppress_small_cells` on a long cross-tab, one row per cell.
 
-    Input: one row per ``row`` × ``column`` combination (every combination present once, zeros
-    included) with counts in ``n``; ``shares`` names columns derived from the counts (default:
-    ``["share"]`` if that column exists). The suppression pattern is computed on the wide
-    table with row and column totals, since shares reveal the group totals. Output: a copy of
-    ``tidy`` (same rows, order and index) in which ``n`` (as nullable ``Int64``) and the shares
-    are missing where suppressed, plus a boolean ``suppressed`` column.
+    For instance :func:`alliancegov.descriptives.form_by_sector_table`'s output. The suppression
+    pattern is computed on the wide table with row and column totals, since shares reveal the
+    group totals.
+
+    Parameters
+    ----------
+    tidy : DataFrame
+        One row per ``row`` × ``column`` combination (every combination present once, zeros
+        included) with counts in ``n``.
+    row, column : str
+        The columns whose values make the rows and the columns of the wide table.
+    n : str
+        The column of counts.
+    minimum : int
+        Smallest count published.
+    secondary : bool
+        Whether to add secondary suppression.
+    shares : sequence of str, optional
+        Columns derived from the counts (default: ``["share"]`` if that column exists).
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``tidy`` (same rows, order and index) in which ``n`` (as nullable ``Int64``) and
+        the shares are missing where suppressed, plus a boolean ``suppressed`` column.
+
+    Raises
+    ------
+    ValueError
+        If a named column is missing, ``tidy`` already has a ``suppressed`` column, or a
+        combination is duplicated or absent; and as :func:`suppress_small_cells`.
     """
     shares = list(shares) if shares is not None else [c for c in ("share",) if c in tidy.columns]
     missing = [c for c in (row, column, n, *shares) if c not in tidy.columns]

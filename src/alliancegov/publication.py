@@ -1,5 +1,7 @@
-"""The papers' tables: models side by side (as R's modelsummary or Stata's esttab) and the
-descriptive "Table 1", rendered in every publication format by :mod:`alliancegov.table_formats`.
+"""The papers' tables: models side by side and the descriptive "Table 1".
+
+Models are set side by side as R's modelsummary or Stata's esttab do; every table is rendered in
+every publication format by :mod:`alliancegov.table_formats`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,22 @@ from alliancegov.table_formats import LABEL_COLUMN, PART_COLUMN, write_publicati
 
 
 def significance_stars(p_value: float, stars: Sequence[float] = (0.1, 0.05, 0.01)) -> str:
-    """One ``*`` per threshold in ``stars`` that ``p_value`` is strictly below; ``""`` if missing.
+    """One ``*`` per threshold in ``stars`` that ``p_value`` is strictly below.
 
+    Parameters
+    ----------
+    p_value : float
+        A p-value; None or NaN for none.
+    stars : sequence of float
+        The thresholds.
+
+    Returns
+    -------
+    str
+        The stars; ``""`` if ``p_value`` is missing.
+
+    Examples
+    --------
     >>> [significance_stars(p) for p in (0.009, 0.04, 0.09, 0.2, 0.05)]
     ['***', '**', '*', '', '*']
     """
@@ -111,29 +127,59 @@ def regression_table(models: dict[str, pd.DataFrame], *, statistic: Literal["std
                      language: str = "en", se_type: str | None = None) -> pd.DataFrame:
     """Models side by side, two rows per term, as R's modelsummary or Stata's esttab.
 
-    Input: ``models`` maps a column name to a tidy table with one row per term and columns
-    ``term, estimate`` plus ``std_error`` (``statistic="std_error"``) or ``conf_low, conf_high``
-    (``"conf_int"``), ``p_value`` (unless ``stars`` is empty) and optionally ``outcome``
-    (multinomial equations); other columns are ignored. ``fit`` maps model names to fit
-    statistics (``{"N": 250, "Pseudo R²": 0.12, "AIC": 610.4}``): Python/NumPy integers are
-    shown as integers, floats with ``digits`` decimals, strings as given. ``term_labels`` maps
-    terms and outcome names to display labels. ``se_type`` (e.g. ``"HC1 robust"``) goes in the note.
+    Parameters
+    ----------
+    models : dict of str to DataFrame
+        Maps a column name to a tidy table with one row per term and columns ``term, estimate``
+        plus ``std_error`` (``statistic="std_error"``) or ``conf_low, conf_high`` (``"conf_int"``),
+        ``p_value`` (unless ``stars`` is empty) and optionally ``outcome`` (multinomial equations);
+        other columns are ignored.
+    statistic : {"std_error", "conf_int"}
+        What the second row of a term shows.
+    stars : sequence of float or None
+        Significance thresholds; empty or None for no stars.
+    digits : int
+        Decimals of the estimates, statistics and float fit statistics.
+    exponentiate : bool
+        Show ``exp(estimate)``, ``exp(conf_low)``, ``exp(conf_high)`` and
+        ``exp(estimate)·std_error`` (delta method); p-values are unchanged.
+    fit : dict of str to dict, optional
+        Maps model names to fit statistics (``{"N": 250, "Pseudo R²": 0.12, "AIC": 610.4}``):
+        Python/NumPy integers are shown as integers, floats with ``digits`` decimals, strings as
+        given.
+    term_labels : dict, optional
+        Maps terms and outcome names to display labels.
+    language : {"en", "fr"}
+        ``"fr"`` writes ``0,123`` and CIs as ``[0,01; 0,23]``.
+    se_type : str, optional
+        What the standard errors are (e.g. ``"HC1 robust"``), for the note.
 
-    Output: a DataFrame of strings with columns ``part, term, <model names in order>``:
+    Returns
+    -------
+    DataFrame
+        Strings (object dtype), columns ``part, term, <model names in order>``:
 
-    - per term an ``estimate`` row (``"0.123**"``; label in ``term``, ``"outcome: term"`` when the
-      model has an ``outcome`` column, rows grouped by outcome in order of first appearance)
-      and a ``statistic`` row (``"(0.045)"`` or ``"[0.01, 0.23]"``, blank label); a model lacking
-      a term has blank cells;
-    - one ``fit`` row per statistic in ``fit``;
-    - ``note`` rows (text in ``term``, model cells blank): star thresholds (``"* p < 0.1, ** p <
-      0.05, *** p < 0.01"``; a star per threshold that ``p`` is strictly below), the statistic
-      shown and ``se_type``.
+        - per term an ``estimate`` row (``"0.123**"``; label in ``term``, ``"outcome: term"`` when the
+          model has an ``outcome`` column, rows grouped by outcome in order of first appearance)
+          and a ``statistic`` row (``"(0.045)"`` or ``"[0.01, 0.23]"``, blank label); a model lacking
+          a term has blank cells;
+        - one ``fit`` row per statistic in ``fit``, blank where a model lacks it;
+        - ``note`` rows (text in ``term``, model cells blank): star thresholds (``"* p < 0.1, ** p <
+          0.05, *** p < 0.01"``; a star per threshold that ``p`` is strictly below), the statistic
+          shown and ``se_type``.
 
-    ``exponentiate=True`` shows ``exp(estimate)``, ``exp(conf_low)``, ``exp(conf_high)`` and
-    ``exp(estimate)·std_error`` (delta method); p-values are unchanged. ``language="fr"``
-    writes ``0,123`` and CIs as ``[0,01; 0,23]``. Negative numbers keep ASCII ``-`` (which
-    :func:`write_csv` neutralises as a formula prefix: publish with the writers below).
+    Raises
+    ------
+    ValueError
+        If ``statistic`` is unknown, ``models`` is empty, model names repeat or are ``part`` or
+        ``term``, a table lacks a needed column or repeats a term, or ``fit`` names an unknown
+        model.
+
+    Notes
+    -----
+    Negative numbers keep ASCII ``-`` (which :func:`~alliancegov.safe_output.write_csv`
+    neutralises as a formula prefix: publish with the writers of
+    :func:`~alliancegov.table_formats.write_publication_tables`).
     """
     if statistic not in ("std_error", "conf_int"):
         raise ValueError(f"statistic must be 'std_error' or 'conf_int', not {statistic!r}")
@@ -184,13 +230,36 @@ def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous:
                       digits: int = 2) -> pd.DataFrame:
     """A paper's "Table 1": the model variables overall and by ``by`` (the governance form).
 
-    Input: the analysis frame, one row per firm. ``continuous`` variables show mean (SD) over
-    their known values; each ``categorical`` variable a header row and one row per codebook
-    answer with count (% of the column), counts under ``minimum_cell`` suppressed with secondary
-    suppression (:func:`suppress_small_cells`; the overall column is the row margin, published).
-    Output: strings, columns ``part`` and ``term`` (labels from the codebook in ``language``),
-    then the overall column and one column per answer of ``by``, each headed with its n; the
-    writers of :func:`write_publication_tables` render it, the ``note`` row as the table note.
+    Parameters
+    ----------
+    analysis : DataFrame
+        The analysis frame, one row per firm.
+    codebook : Codebook
+        Labels of the variables and their answers.
+    continuous : sequence of str
+        Variables shown as mean (SD) over their known values.
+    categorical : sequence of str
+        Variables shown as a header row and one row per codebook answer given at least once, with
+        count (% of the column); counts under ``minimum_cell`` are suppressed with secondary
+        suppression (:func:`~alliancegov.disclosure.suppress_small_cells`; the overall column is
+        the row margin, published).
+    by : str
+        The variable of the columns.
+    language : {"fr", "en"}
+        Language of the labels, the note and the numbers.
+    minimum_cell : int
+        Smallest count published.
+    digits : int
+        Decimals of the means and SDs.
+
+    Returns
+    -------
+    DataFrame
+        Strings, columns ``part`` and ``term`` (labels from the codebook in ``language``), then
+        the overall column and one column per answer of ``by`` present in the data, each headed
+        with its n; the last row is the ``note``. The writers of
+        :func:`~alliancegov.table_formats.write_publication_tables` render it, the ``note`` row as
+        the table note.
     """
     text = DESCRIPTIVE_TEXT[language]
     numbers = number_format(language)
@@ -231,12 +300,37 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
                     descriptives: pd.DataFrame | None = None, outcome: str = "governance_form") -> list[Path]:
     """The papers' tables in every publication format, from the pipeline's tidy CSVs.
 
-    ``choice_variants`` (model, outcome, term, ... and ``(fit)`` rows; or ``choice_mnl`` alone)
-    gives the choice models side by side as relative-risk ratios; ``performance_ols`` the performance outcomes side by
-    side (the ``by_form`` models with ``se_type`` SEs). With a ``codebook``, terms and the
-    ``outcome`` question's answers are shown by their labels in ``language``. ``descriptives``
-    (:func:`descriptive_table`) is written too. Writes ``choice_models.*``,
-    ``performance_models.*`` and ``descriptives.*`` (.tex, .md, .html, .docx) in ``out_dir``.
+    Writes ``choice_models.*``, ``performance_models.*`` and ``descriptives.*`` (.tex, .md,
+    .html, .docx) in ``out_dir``.
+
+    Parameters
+    ----------
+    choice_variants : DataFrame
+        ``model, outcome, term, ...`` and ``(fit)`` rows (the fit statistics: name in ``term``,
+        value in ``estimate``); or ``choice_mnl`` alone (no ``model`` column). Gives the choice
+        models side by side as relative-risk ratios.
+    performance_ols : DataFrame
+        The performance outcomes side by side: its ``by_form`` models whose ``se_type`` column is
+        not ``cluster``; the note names that ``se_type``.
+    out_dir : str or Path
+        Folder of the files.
+    language : {"fr", "en"}
+        Language of the captions, labels and numbers.
+    se_type : str
+        What the choice models' standard errors are, for their note.
+    codebook : Codebook, optional
+        With it, terms and the ``outcome`` question's answers are shown by their labels in
+        ``language``.
+    descriptives : DataFrame, optional
+        :func:`descriptive_table`'s output, written too.
+    outcome : str
+        The choice models' outcome question.
+
+    Returns
+    -------
+    list of Path
+        The files written: the four formats of the choice models, of the performance models, then
+        (with ``descriptives``) of Table 1.
     """
     out_dir = Path(out_dir)
     if "model" not in choice_variants:   # no variants configured: the main model alone
@@ -273,8 +367,9 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
 
 def run(*, choice: str, performance: str, data: str, codebook: Sequence[str], outputs: dict[str, str],
         language: str, se_type: str, descriptives: dict, outcome: str, minimum_cell: int) -> list[Path]:
-    """The publication_tables rule: the choice and performance models side by side and Table 1,
-    in LaTeX, Markdown, HTML and Word.
+    """The publication_tables rule: the papers' tables in LaTeX, Markdown, HTML and Word.
+
+    The choice and performance models side by side, and Table 1.
 
     Parameters
     ----------
@@ -289,6 +384,7 @@ def run(*, choice: str, performance: str, data: str, codebook: Sequence[str], ou
     outputs : dict of str to str
         The rule's outputs (``<stem>_<suffix>``): every file goes to their folder.
     language : {"fr", "en"}
+        Language of the tables.
     se_type : str
         What the choice models' standard errors are, for the notes.
     descriptives : dict
@@ -301,6 +397,12 @@ def run(*, choice: str, performance: str, data: str, codebook: Sequence[str], ou
     Returns
     -------
     list of Path
+        The files written (:func:`publication_set`).
+
+    Raises
+    ------
+    ValueError
+        If a file written is not among ``outputs``.
     """
     import logging
 

@@ -9,6 +9,19 @@ from pathlib import Path
 def start_job(log_path: str | Path) -> logging.Logger:
     """Log to ``log_path`` and pin BLAS to one thread.
 
+    Parameters
+    ----------
+    log_path : str or Path
+        The job's log file, overwritten; its parent folders are created.
+
+    Returns
+    -------
+    logging.Logger
+        The ``alliancegov`` logger; the root logger writes INFO and above to ``log_path`` and
+        captures warnings.
+
+    Notes
+    -----
     On this project's 2-core machines two BLAS threads were measured slower than one, and
     Snakemake already runs jobs side by side. threadpoolctl limits the BLAS pools without the
     ``OMP_NUM_THREADS`` side effect of slowing pyarrow's readers.

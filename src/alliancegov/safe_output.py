@@ -24,8 +24,19 @@ FORMULA_ESCAPE = "'"
 def neutralise_cell(value: object) -> object:
     """Prefix ``value`` with a single quote if it is a string a spreadsheet would run as a formula.
 
-    Non-string values are returned unchanged.
+    Parameters
+    ----------
+    value : object
+        A cell.
 
+    Returns
+    -------
+    object
+        ``value`` with a leading ``'`` if it is a string starting with one of
+        :data:`FORMULA_PREFIXES`; any other value unchanged (non-string values included).
+
+    Examples
+    --------
     >>> neutralise_cell("=HYPERLINK(1)")
     "'=HYPERLINK(1)"
     >>> neutralise_cell(-1.5)
@@ -47,9 +58,18 @@ def _may_hold_text(column: pd.Series) -> bool:
 def map_text_cells(df: pd.DataFrame, cell_function: Callable[[object], object]) -> pd.DataFrame:
     """A copy of ``df`` with ``cell_function`` applied to every non-missing cell of its text columns.
 
-    Text columns are those of ``str``, object or categorical dtype; numeric and datetime
-    columns are copied unchanged. Columns are addressed by position, so duplicated
-    column names are fine.
+    Parameters
+    ----------
+    df : DataFrame
+        Any table; duplicated column names are fine (columns are addressed by position).
+    cell_function : callable
+        Maps one cell to its new value.
+
+    Returns
+    -------
+    DataFrame
+        Same shape, index and columns. Text columns are those of ``str``, object or categorical
+        dtype; numeric and datetime columns are copied unchanged.
     """
     mapped = df.copy()
     for position in range(df.shape[1]):
@@ -62,11 +82,18 @@ def map_text_cells(df: pd.DataFrame, cell_function: Callable[[object], object]) 
 def neutralise_text_cells(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` in which text cells and column names cannot run as spreadsheet formulas.
 
-    Input: any DataFrame. Output: same shape, index and dtypes. In text-capable columns
-    (``str``, object or categorical dtype) every string starting with ``=``, ``+``, ``-``,
-    ``@``, a tab or a carriage return gets a leading ``'``; column names likewise, since
-    the header row is a cell too. Numeric columns are left untouched, so negative numbers
-    stay numbers.
+    Parameters
+    ----------
+    df : DataFrame
+        Any table.
+
+    Returns
+    -------
+    DataFrame
+        Same shape, index and dtypes. In text-capable columns (``str``, object or categorical
+        dtype) every string starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+        gets a leading ``'``; column names likewise, since the header row is a cell too. Numeric
+        columns are left untouched, so negative numbers stay numbers.
     """
     neutralised = map_text_cells(df, neutralise_cell)
     neutralised.columns = [neutralise_cell(name) for name in df.columns]
@@ -82,9 +109,21 @@ def _normalise_cell_line_breaks(value: object) -> object:
 def normalise_line_breaks(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells use ``\\n`` for every line break (``\\r\\n`` and ``\\r`` too).
 
+    Parameters
+    ----------
+    df : DataFrame
+        Any table.
+
+    Returns
+    -------
+    DataFrame
+        Same shape; numeric columns are untouched.
+
+    Notes
+    -----
     Python's csv writer only quotes a field holding a character of the line terminator;
     with ``\\n`` as terminator a bare carriage return would be written unquoted and split
-    the row for every reader. Numeric columns are untouched.
+    the row for every reader.
     """
     return map_text_cells(df, _normalise_cell_line_breaks)
 
@@ -95,8 +134,19 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     Text cells are neutralised (:func:`neutralise_text_cells`) and their line breaks
     normalised (:func:`normalise_line_breaks`); the index is dropped;
     lines end with ``\\n`` whatever the platform; floats use ``%.10g`` so that the last
-    bits of floating-point noise do not change the file between runs. Parent folders are
-    created. Returns the path written.
+    bits of floating-point noise do not change the file between runs.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table to publish.
+    path : str or Path
+        The CSV file; its parent folders are created.
+
+    Returns
+    -------
+    Path
+        The path written.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,5 +160,15 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def printable(text: str) -> str:
-    """``text`` on one line: line breaks become spaces, other control characters (invalid in XML) go."""
+    """``text`` on one line: line breaks become spaces, other control characters (invalid in XML) go.
+
+    Parameters
+    ----------
+    text : str
+        Any text (another object is converted with ``str``).
+
+    Returns
+    -------
+    str
+    """
     return CONTROL_CHARACTERS.sub("", " ".join(str(text).splitlines()))

@@ -29,7 +29,18 @@ TABLE_PARTS = ("estimate", "statistic", "fit", "note")
 
 
 def cell_text(value: object) -> str:
-    """A cell as display text: missing values blank, floats as ``%.10g``, then :func:`printable`."""
+    """A cell as display text: missing values blank, floats as ``%.10g``, then :func:`printable`.
+
+    Parameters
+    ----------
+    value : object
+        A table cell.
+
+    Returns
+    -------
+    str
+        One line of text, free of control characters; not escaped for any format.
+    """
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
         return ""
     if isinstance(value, float | np.floating):
@@ -41,7 +52,19 @@ def cell_text(value: object) -> str:
 class TableLayout:
     """What every writer renders: header cells, body rows (with a rule above or not) and notes.
 
-    ``rule_above[i]`` is true for the first row of a new part (the fit rows of a regression table).
+    All cells are display text (:func:`cell_text`), not yet escaped.
+
+    Attributes
+    ----------
+    header : list of str
+        The column headings.
+    body : list of list of str
+        The rows shown, each as many cells as ``header``.
+    rule_above : list of bool
+        One per body row: ``rule_above[i]`` is true for the first row of a new part (the fit rows
+        of a regression table).
+    notes : list of str
+        The notes printed under the table.
     """
 
     header: list[str]
@@ -53,11 +76,18 @@ class TableLayout:
 def table_layout(table: pd.DataFrame) -> TableLayout:
     """The layout of a table for the writers.
 
-    Input: any DataFrame. A non-default index (a cross-tab's row labels) becomes the first
-    column(s). If it has a ``part`` column (as :func:`regression_table`), that column is not
-    shown: its ``note`` rows become notes (text taken from ``term``), a rule separates parts
-    other than estimate/statistic, and the ``term`` header is blank. Output: all cells as text
-    (:func:`cell_text`), unescaped.
+    Parameters
+    ----------
+    table : DataFrame
+        Any table. A non-default index (a cross-tab's row labels) becomes the first column(s).
+        If it has a ``part`` column (as :func:`alliancegov.publication.regression_table`), that
+        column is not shown: its ``note`` rows become notes (text taken from ``term``), a rule
+        separates parts other than estimate/statistic, and the ``term`` header is blank.
+
+    Returns
+    -------
+    TableLayout
+        All cells as text (:func:`cell_text`), unescaped.
     """
     index = table.index
     default_index = isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0 and index.step == 1
@@ -92,8 +122,22 @@ LATEX_LABEL = re.compile(r"[A-Za-z0-9:_.\-]+")
 
 
 def latex_escape(text: str) -> str:
-    """``text`` safe in LaTeX text mode: the ten specials, ``<``, ``>`` escaped; minus signs as ``$-$``.
+    """``text`` safe in LaTeX text mode.
 
+    The ten specials, ``<`` and ``>`` are escaped, ``²`` and ``·`` written with LaTeX commands,
+    and a minus sign (a Unicode minus, or a hyphen starting a number) written ``$-$``.
+
+    Parameters
+    ----------
+    text : str
+        Plain text.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> latex_escape("R&D_1 50% #2 $-0.5")
     'R\\\\&D\\\\_1 50\\\\% \\\\#2 \\\\$$-$0.5'
     """
@@ -104,11 +148,27 @@ def latex_escape(text: str) -> str:
 def to_latex(table: pd.DataFrame, caption: str, label: str) -> str:
     """A booktabs ``table`` float holding a plain ``tabular`` (no threeparttable) as a string.
 
-    Input: a table as :func:`table_layout` reads it; ``caption`` (any text, escaped) and
-    ``label`` (letters, digits, ``: _ . -``). Output: ``\\toprule``, header, ``\\midrule``,
-    body (``\\midrule`` before the fit rows), ``\\bottomrule``, then one
-    ``\\multicolumn{k}{l}{\\footnotesize note}`` row per note. First column left-aligned,
-    others centred. Needs ``\\usepackage{booktabs}``. Deterministic, ``\\n`` line ends.
+    Parameters
+    ----------
+    table : DataFrame
+        A table as :func:`table_layout` reads it.
+    caption : str
+        Any text, escaped.
+    label : str
+        The ``\\label``: letters, digits, ``: _ . -``.
+
+    Returns
+    -------
+    str
+        ``\\toprule``, header, ``\\midrule``, body (``\\midrule`` before the fit rows),
+        ``\\bottomrule``, then one ``\\multicolumn{k}{l}{\\footnotesize note}`` row per note. First
+        column left-aligned, others centred. Needs ``\\usepackage{booktabs}``. Deterministic,
+        ``\\n`` line ends.
+
+    Raises
+    ------
+    ValueError
+        If ``label`` holds other characters.
     """
     if not LATEX_LABEL.fullmatch(label):
         raise ValueError(f"LaTeX label {label!r}: use letters, digits and : _ . - only")
@@ -136,6 +196,17 @@ MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>|&~$])")
 def markdown_escape(text: str) -> str:
     r"""``text`` as literal Markdown inline text: ``\ ` * _ [ ] < > | & ~ $`` backslash-escaped.
 
+    Parameters
+    ----------
+    text : str
+        Plain text.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> markdown_escape("a|b 0.1** <i>")
     'a\\|b 0.1\\*\\* \\<i\\>'
     """
@@ -145,9 +216,19 @@ def markdown_escape(text: str) -> str:
 def to_markdown(table: pd.DataFrame, caption: str | None = None) -> str:
     """A GitHub (pipe) table as a string, notes as paragraphs below, then ``Table: caption`` if given.
 
-    Input: a table as :func:`table_layout` reads it. One header separator row (first column
-    left-aligned, others centred); every cell escaped (:func:`markdown_escape`), so pipes,
-    stars and HTML cannot break the table. Deterministic, ``\\n`` line ends.
+    Parameters
+    ----------
+    table : DataFrame
+        A table as :func:`table_layout` reads it.
+    caption : str, optional
+        The caption line; left out if empty or None.
+
+    Returns
+    -------
+    str
+        One header separator row (first column left-aligned, others centred); every cell escaped
+        (:func:`markdown_escape`), so pipes, stars and HTML cannot break the table.
+        Deterministic, ``\\n`` line ends.
     """
     layout = table_layout(table)
 
@@ -195,11 +276,24 @@ HTML_TEMPLATE = """\
 def to_html(table: pd.DataFrame, caption: str, *, full_document: bool = True) -> str:
     """A self-contained HTML table (inline styles only, no external CSS) as a string.
 
-    Input: a table as :func:`table_layout` reads it. Rendered with Jinja2 with autoescape on,
-    so every cell, header, note and the caption is HTML-escaped (``<script>`` becomes
-    ``&lt;script&gt;``). Notes are ``<tfoot>`` rows spanning all columns. With
-    ``full_document`` (default) the table is wrapped in a UTF-8 HTML5 page, otherwise only
-    the ``<table>`` element is returned. Deterministic, ``\\n`` line ends.
+    Rendered with Jinja2 with autoescape on, so every cell, header, note and the caption is
+    HTML-escaped (``<script>`` becomes ``&lt;script&gt;``). Notes are ``<tfoot>`` rows spanning
+    all columns.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A table as :func:`table_layout` reads it.
+    caption : str
+        The table's ``<caption>`` (and, in a full document, the page's title).
+    full_document : bool
+        With it (default) the table is wrapped in a UTF-8 HTML5 page, otherwise only the
+        ``<table>`` element is returned.
+
+    Returns
+    -------
+    str
+        Deterministic, ``\\n`` line ends.
     """
     import jinja2
 
@@ -251,12 +345,25 @@ def _stable_zip(package: bytes) -> bytes:
 def to_docx(table: pd.DataFrame, path: str | Path, caption: str) -> Path:
     """Write ``table`` as a Word document: caption, a real table with a header row, notes below.
 
-    Input: a table as :func:`table_layout` reads it. The header row is bold and repeats on
-    each page; rules as booktabs (above and below the header, above the fit rows, below the
-    last row); first column left-aligned, others centred; notes in 9 pt. Core properties are
-    fixed (created/modified 2000-01-01 UTC, no author, revision 1, title = caption) and the zip
-    is rewritten with fixed member timestamps, so the same table gives the same bytes on the
-    same Python/zlib. Parent folders are created. Returns the path written.
+    The header row is bold and repeats on each page; rules as booktabs (above and below the
+    header, above the fit rows, below the last row); first column left-aligned, others centred;
+    notes in 9 pt. Core properties are fixed (created/modified 2000-01-01 UTC, no author,
+    revision 1, title = caption) and the zip is rewritten with fixed member timestamps, so the
+    same table gives the same bytes on the same Python/zlib.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A table as :func:`table_layout` reads it.
+    path : str or Path
+        The ``.docx`` file; its parent folders are created.
+    caption : str
+        The paragraph above the table (Word's Caption style) and the document's title.
+
+    Returns
+    -------
+    Path
+        The path written.
     """
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -296,11 +403,27 @@ def to_docx(table: pd.DataFrame, path: str | Path, caption: str) -> Path:
 
 
 def write_publication_tables(table: pd.DataFrame, stem: str | Path, caption: str, label: str) -> list[Path]:
-    """Write ``stem.tex``, ``stem.md``, ``stem.html`` and ``stem.docx``; return those paths in that order.
+    """Write ``stem.tex``, ``stem.md``, ``stem.html`` and ``stem.docx``.
 
-    The suffixes are appended to ``stem`` (``out/table.v2`` gives ``out/table.v2.tex``). Text
-    files are UTF-8 with ``\\n`` line ends and byte-identical across runs; see :func:`to_docx`
-    for the Word file. Parent folders are created.
+    Text files are UTF-8 with ``\\n`` line ends and byte-identical across runs; see
+    :func:`to_docx` for the Word file.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A table as :func:`table_layout` reads it.
+    stem : str or Path
+        The files' path without suffix; the suffixes are appended (``out/table.v2`` gives
+        ``out/table.v2.tex``). Parent folders are created.
+    caption : str
+        The caption of every format.
+    label : str
+        The LaTeX label (see :func:`to_latex`).
+
+    Returns
+    -------
+    list of Path
+        The four paths, in that order.
     """
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,7 @@
-"""Figures of the data alone: governance forms by group, construct scores, the sample flow,
-scale reliability and the answers to the scale items.
+"""Figures of the data alone.
+
+Governance forms by group, construct scores, the sample flow, scale reliability and the
+answers to the scale items.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def plot_form_by_sector(shares: pd.DataFrame, codebook: Codebook, language: str,
         row per group × outcome answer with columns ``group``, ``outcome`` (named after the
         variables) and ``share``; a share suppressed for disclosure (missing) draws no bar.
     codebook : Codebook
+        Labels of the variables and their answers.
     language : {"fr", "en"}
     outcome, group : str
         The variables of the bars' colours and of the x axis.
@@ -62,6 +65,7 @@ def plot_form_by_sector(shares: pd.DataFrame, codebook: Codebook, language: str,
     Returns
     -------
     Figure
+        Shares as percentages on the y axis, the outcome legend under the figure.
     """
     import seaborn as sns
 
@@ -89,8 +93,22 @@ def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: 
                           outcome: str = FORM) -> Figure:
     """Box plots of each scale score in ``scales`` by governance form.
 
-    Input: the analysis frame with ``governance_form`` and one numeric column per scale
-    name in ``scales`` (missing scores are left out of that scale's boxes).
+    Parameters
+    ----------
+    analysis : DataFrame
+        The analysis frame with the ``outcome`` column and one numeric column per scale name in
+        ``scales`` (missing scores are left out of that scale's boxes).
+    codebook : Codebook
+        Labels of the scales and of the forms.
+    language : {"fr", "en"}
+    scales : list of str
+        The scales drawn, in this order along the x axis.
+    outcome : str
+        The governance form variable.
+
+    Returns
+    -------
+    Figure
     """
     import seaborn as sns
 
@@ -121,9 +139,25 @@ def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: 
 def sample_flow_bars(sample_flow: pd.DataFrame, language: str) -> pd.DataFrame:
     """Bars of the sample-flow figure: ``wave, step, label, n`` in plotting order.
 
-    Input: ``wave, step, reason, n`` with step in received / excluded / analysed and a
-    reason on excluded rows only. Waves keep their order of appearance; within a wave
-    come the received bar, one bar per exclusion reason (as listed), then analysed.
+    Parameters
+    ----------
+    sample_flow : DataFrame
+        ``wave, step, reason, n`` with step in received / excluded / analysed and a reason on
+        excluded rows only.
+    language : {"fr", "en"}
+        Language of the labels.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``wave, step, label, n``, index reset. Waves keep their order of appearance;
+        within a wave come the received bar, one bar per exclusion reason (as listed), then
+        analysed.
+
+    Raises
+    ------
+    ValueError
+        If a step is not one of :data:`SAMPLE_FLOW_STEPS`.
     """
     flow = sample_flow.assign(
         reason=sample_flow["reason"].fillna("").astype(str),
@@ -142,7 +176,16 @@ def sample_flow_bars(sample_flow: pd.DataFrame, language: str) -> pd.DataFrame:
 def plot_sample_flow(sample_flow: pd.DataFrame, language: str) -> Figure:
     """Horizontal bars per wave: responses received, excluded for each reason, analysed.
 
-    Input: ``wave, step, reason, n`` as described in :func:`sample_flow_bars`.
+    Parameters
+    ----------
+    sample_flow : DataFrame
+        ``wave, step, reason, n`` as described in :func:`sample_flow_bars`.
+    language : {"fr", "en"}
+
+    Returns
+    -------
+    Figure
+        One panel per wave, sharing the x axis (responses); each bar labelled with its count.
     """
     import seaborn as sns
 
@@ -169,10 +212,26 @@ def plot_sample_flow(sample_flow: pd.DataFrame, language: str) -> Figure:
 def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: str) -> Figure:
     """Cronbach's alpha with its confidence interval and McDonald's omega per scale, pooled waves.
 
-    Input: the reliability table (``scale, wave, n_complete, alpha, alpha_conf_low,
-    alpha_conf_high, omega``, see ``alliancegov.constructs.reliability_table``); only the
-    pooled rows (wave ``all``) are drawn, scales in codebook order, top to bottom, each
-    labelled with its number of complete responses. A dashed line marks the usual 0.7.
+    Parameters
+    ----------
+    reliability : DataFrame
+        The reliability table (``scale, wave, n_complete, alpha, alpha_conf_low,
+        alpha_conf_high, omega``, see :func:`alliancegov.constructs.reliability_table`); only the
+        pooled rows (wave ``all``) are drawn.
+    codebook : Codebook
+        The scales' order and labels.
+    language : {"fr", "en"}
+
+    Returns
+    -------
+    Figure
+        Scales in codebook order (then any other scale of the table), top to bottom, each
+        labelled with its number of complete responses. A dashed line marks the usual 0.7.
+
+    Raises
+    ------
+    ValueError
+        If ``reliability`` has no pooled rows.
     """
     import seaborn as sns
 
@@ -236,6 +295,11 @@ def plot_likert_diverging(answers: pd.DataFrame, codebook: Codebook, language: s
         neutral answer is centred on 0, disagreement to the left, agreement to the right. Items
         are labelled by their codebook label (wrapped, reverse-coded ones marked) with their
         number of valid answers.
+
+    Raises
+    ------
+    ValueError
+        If ``answers`` has no rows for an item of ``scales``.
     """
     import seaborn as sns
     from matplotlib.ticker import FuncFormatter
@@ -316,8 +380,9 @@ def plot_likert_diverging(answers: pd.DataFrame, codebook: Codebook, language: s
 def run(*, analysis: str, form_by_sector: str, sample_flow: str, codebook: Sequence[str], outputs: dict[str, str],
         language: str, outcome: str, group: str, scales: Sequence[str], likert_scales: Sequence[str],
         reliability: str | None = None, likert_items: str | None = None) -> list[Path]:
-    """The figures_descriptive rule: the figures of the data alone, drawn as soon as the responses
-    are scored, beside the models.
+    """The figures_descriptive rule: the figures of the data alone.
+
+    They are drawn as soon as the responses are scored, beside the models.
 
     Parameters
     ----------

@@ -1,5 +1,7 @@
-"""Figures of the models: choice coefficients, marginal effects and predicted probabilities,
-performance by form, misalignment effects and the time to partnership.
+"""Figures of the models.
+
+Choice coefficients, marginal effects and predicted probabilities, performance by form,
+misalignment effects and the time to partnership.
 """
 
 from __future__ import annotations
@@ -30,8 +32,26 @@ if TYPE_CHECKING:
 
 def forest_by_form(table: pd.DataFrame, codebook: Codebook, language: str, outcome_variable: str, *,
                    x_label: str, title: str) -> Figure:
-    """Point ranges (``estimate``, ``conf_low``, ``conf_high``) of each ``term``, one panel per
-    ``outcome`` answer in codebook order; terms keep their first-appearance order, top to bottom."""
+    """Point ranges of each ``term``, one panel per ``outcome`` answer in codebook order.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Tidy rows with ``outcome``, ``term``, ``estimate``, ``conf_low``, ``conf_high``.
+    codebook : Codebook
+        Labels of the forms and terms, and the forms' order.
+    language : {"fr", "en"}
+    outcome_variable : str
+        The question whose answers ``outcome`` holds.
+    x_label, title : str
+        The shared x-axis label and the figure's title.
+
+    Returns
+    -------
+    Figure
+        One panel per outcome present in ``table``, sharing both axes, each in its form's colour
+        with a dashed line at 0; terms keep their first-appearance order, top to bottom.
+    """
     outcome = codebook_categorical(table["outcome"], codebook, outcome_variable)
     outcomes = [form for form in outcome.cat.categories if form in set(outcome)]
     forms = form_labels(codebook, language, outcome_variable)
@@ -60,10 +80,21 @@ def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, langu
                              outcome_variable: str = FORM) -> Figure:
     """Forest plot of multinomial-logit coefficients with 95% CIs, one panel per outcome.
 
-    Input: tidy coefficients with columns ``outcome`` (governance form), ``term``,
-    ``estimate``, ``conf_low``, ``conf_high``. ``Intercept`` rows are left out; terms keep
-    the order of their first appearance, top to bottom. The base category, named on the
-    axis, is the form(s) without coefficients.
+    Parameters
+    ----------
+    choice_mnl : DataFrame
+        Tidy coefficients with columns ``outcome`` (governance form), ``term``, ``estimate``,
+        ``conf_low``, ``conf_high`` (log-odds relative to the base category).
+    codebook : Codebook
+    language : {"fr", "en"}
+    outcome_variable : str
+        The governance form variable.
+
+    Returns
+    -------
+    Figure
+        ``Intercept`` rows are left out; terms keep the order of their first appearance, top to
+        bottom. The base category, named on the axis, is the form(s) without coefficients.
     """
     coefficients = choice_mnl[choice_mnl["term"] != "Intercept"]
     forms = form_labels(codebook, language, outcome_variable)
@@ -79,8 +110,20 @@ def plot_ame_forest(choice_ame: pd.DataFrame, codebook: Codebook, language: str,
                     outcome_variable: str = FORM) -> Figure:
     """Forest plot of average marginal effects with 95% CIs, one panel per governance form.
 
-    Input: tidy AMEs with ``outcome`` (every form, the base included), ``term``, ``estimate``,
-    ``conf_low``, ``conf_high`` (probability units), as ``choice_ame.csv``.
+    Parameters
+    ----------
+    choice_ame : DataFrame
+        Tidy AMEs with ``outcome`` (every form, the base included), ``term``, ``estimate``,
+        ``conf_low``, ``conf_high`` (probability units), as ``choice_ame.csv``.
+    codebook : Codebook
+    language : {"fr", "en"}
+    outcome_variable : str
+        The governance form variable.
+
+    Returns
+    -------
+    Figure
+        The x axis in probability points.
     """
     return forest_by_form(choice_ame, codebook, language, outcome_variable,
                           x_label=text("ame_axis", language), title=text("ame_title", language))
@@ -90,9 +133,23 @@ def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, 
                                  by_variable: str | None, outcome_variable: str = FORM) -> Figure:
     """Average predicted probability of each form over each profile variable, with 95% CI bands.
 
-    Input: ``choice_predictions.csv`` (``variable, value, by, outcome, estimate, conf_low,
-    conf_high``). One column of panels per profile variable, one row per level of ``by``
-    (labelled from the codebook answers of ``by_variable``), one colour per form.
+    Parameters
+    ----------
+    predictions : DataFrame
+        ``choice_predictions.csv`` (``variable, value, by, outcome, estimate, conf_low,
+        conf_high``; probabilities 0–1).
+    codebook : Codebook
+    language : {"fr", "en"}
+    by_variable : str or None
+        The question whose answers label the levels of ``by``.
+    outcome_variable : str
+        The governance form variable.
+
+    Returns
+    -------
+    Figure
+        One column of panels per profile variable, one row per level of ``by`` (labelled from the
+        codebook answers of ``by_variable``), one colour per form; probabilities as percentages.
     """
     variables = list(dict.fromkeys(predictions["variable"]))
     by_levels = list(dict.fromkeys(predictions["by"].fillna("")))
@@ -128,8 +185,16 @@ def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, 
 def plot_misalignment(misalignment: pd.DataFrame, language: str) -> Figure:
     """Point ranges of the misalignment coefficients in every second-stage model.
 
-    Input: ``misalignment.csv`` (``model, term, estimate, conf_low, conf_high``); only the
-    misalignment terms are drawn, one row per model and term.
+    Parameters
+    ----------
+    misalignment : DataFrame
+        ``misalignment.csv`` (``model, term, estimate, conf_low, conf_high``).
+    language : {"fr", "en"}
+
+    Returns
+    -------
+    Figure
+        Only the misalignment terms are drawn, one row per model and term.
     """
     labels = TEXT["misalignment_terms"][language]
     models = TEXT["misalignment_models"][language]
@@ -151,8 +216,22 @@ def plot_misalignment(misalignment: pd.DataFrame, language: str) -> Figure:
 def plot_kaplan_meier(curves: pd.DataFrame, codebook: Codebook, group: str, language: str) -> Figure:
     """Kaplan–Meier curves (share without the event) with 95% bands, one per group.
 
-    Input: ``stats.survival.kaplan_meier``'s step table (``group, time, survival, conf_low,
-    conf_high``); the curves start at 1 at time 0.
+    Parameters
+    ----------
+    curves : DataFrame
+        :func:`alliancegov.stats.survival.kaplan_meier`'s step table (``group, time, survival,
+        conf_low, conf_high``); the x axis reads "months since the first contract", so ``time``
+        is in months.
+    codebook : Codebook
+        Labels of the groups when ``group`` is a codebook question.
+    group : str
+        The grouping variable (else the groups are shown as written).
+    language : {"fr", "en"}
+
+    Returns
+    -------
+    Figure
+        The curves start at 1 at time 0.
     """
     with themed_figure(3.6) as (figure, axes):
         ax = axes[0, 0]
@@ -190,6 +269,7 @@ def plot_performance_by_form(means: pd.DataFrame, codebook: Codebook, language: 
     Returns
     -------
     Figure
+        One point range per form, top to bottom, labelled with its n.
     """
     outcome = str(means["outcome"].iloc[0])
     means = means.rename(columns={form: "group", "estimate": "mean"}).astype({"group": str})

@@ -22,7 +22,24 @@ POWER_TARGET = 0.8
 
 
 def power_effect_label(row: pd.Series, codebook: Codebook, language: str, outcome: str = FORM) -> str:
-    """Readable label of one effect of the power table (``table, model, outcome, term, hypothesis``)."""
+    """Readable label of one effect of the power table.
+
+    Parameters
+    ----------
+    row : Series
+        One row of the power table (``table, model, outcome, term, hypothesis``).
+    codebook : Codebook
+        Labels of the terms and of the outcome's answers.
+    language : {"fr", "en"}
+    outcome : str
+        The choice model's outcome question.
+
+    Returns
+    -------
+    str
+        ``AME: term → P(form)`` for a ``choice_ame`` effect, ``term (model)`` for a
+        ``misalignment`` one, else "all simulated checks" of the hypothesis.
+    """
     if row["table"] == "choice_ame":
         return text("power_ame", language, term=codebook.term_label(str(row["term"]), language),
                                                   outcome=codebook.answer_label(outcome, str(row["outcome"]), language))
@@ -35,13 +52,33 @@ def power_effect_label(row: pd.Series, codebook: Codebook, language: str, outcom
 
 def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, target: float = POWER_TARGET,
                  alpha: float = 0.05, bootstrap_replicates: int | None = None, outcome: str = FORM) -> Figure:
-    """Power against the number of firms, one panel per hypothesis and one curve per effect, with
-    Clopper–Pearson bands and a dashed line at the ``target`` power.
+    """Power against the number of firms, one panel per hypothesis and one curve per effect.
 
-    Input: ``alliancegov.power.power_table`` (``n, hypothesis, table, model, outcome, term, power,
-    conf_low, conf_high``; power as a share 0–1). The x axis is logarithmic with a tick at every
-    simulated size; the "all checks" curve of a hypothesis is black. The note under the figure
-    states the detection rule (``alpha``) and, with ``bootstrap_replicates``, the H7 test's B.
+    Each curve has its Clopper–Pearson band; a dotted line marks the ``target`` power.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`alliancegov.power.summary.power_table`'s table (``n, hypothesis, table, model,
+        outcome, term, power, conf_low, conf_high``; power as a share 0–1).
+    codebook : Codebook
+    language : {"fr", "en"}
+    target : float
+        The power aimed at (a share 0–1).
+    alpha : float
+        The detection rule's significance level, stated in the note.
+    bootstrap_replicates : int, optional
+        The H7 test's bootstrap resamples per replicate (B), stated in the note when the table
+        has misalignment effects.
+    outcome : str
+        The choice model's outcome question.
+
+    Returns
+    -------
+    Figure
+        The x axis is logarithmic with a tick at every simulated size; the "all checks" curve of
+        a hypothesis is black and dashed. The note under the figure states the detection rule
+        (``alpha``) and, with ``bootstrap_replicates``, the H7 test's B.
     """
     import seaborn as sns
     from matplotlib.ticker import NullLocator
@@ -85,9 +122,25 @@ def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, targ
 
 
 def power_size_labels(sizes: list[int], language: str, min_ratio: float = 1.4) -> list[str]:
-    """Tick labels of the sample sizes on a log axis: every size is ticked, but a size closer than
-    ``min_ratio`` to the next labelled larger one is left unlabelled so labels never overlap
-    (the largest is always labelled); thousands split by a narrow space in French."""
+    """Tick labels of the sample sizes on a log axis.
+
+    Every size is ticked, but a size closer than ``min_ratio`` to the next labelled larger one is
+    left unlabelled so labels never overlap (the largest is always labelled).
+
+    Parameters
+    ----------
+    sizes : list of int
+        The simulated sample sizes.
+    language : {"fr", "en"}
+        Thousands are split by a narrow space in French.
+    min_ratio : float
+        Smallest ratio between two labelled sizes.
+
+    Returns
+    -------
+    list of str
+        One label per size, in increasing order of size; ``""`` for an unlabelled one.
+    """
     labels, kept = [], None
     for n in sorted(sizes, reverse=True):
         show = kept is None or kept / n >= min_ratio
@@ -97,7 +150,18 @@ def power_size_labels(sizes: list[int], language: str, min_ratio: float = 1.4) -
 
 
 def text_target(value: float, language: str) -> str:
-    """The target-power line's legend entry (``0,8`` in French)."""
+    """The target-power line's legend entry (``0,8`` in French).
+
+    Parameters
+    ----------
+    value : float
+        The target power (a share 0–1).
+    language : {"fr", "en"}
+
+    Returns
+    -------
+    str
+    """
     return text("power_target", language, value=number_format(language).general(value))
 
 
@@ -108,7 +172,7 @@ def run(*, table: str, codebook: Sequence[str], outputs: dict[str, str], languag
     Parameters
     ----------
     table : str
-        ``power.csv`` (:func:`alliancegov.power.power_table`).
+        ``power.csv`` (:func:`alliancegov.power.summary.power_table`).
     codebook : sequence of str
         The codebook's three files.
     outputs : dict of str to str

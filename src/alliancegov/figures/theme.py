@@ -1,5 +1,6 @@
-"""The figures' common look and output: the theme, the governance forms' labels and colours,
-locale-aware axes, and byte-stable saving.
+"""The figures' common look and output.
+
+The theme, the governance forms' labels and colours, locale-aware axes, and byte-stable saving.
 
 Every figure is drawn on a plain Agg-backed :class:`matplotlib.figure.Figure` (never through
 pyplot's global state, so nothing opens a window or touches a notebook's backend) under one
@@ -33,23 +34,73 @@ PNG_DPI = 300
 
 
 def wrap(label: str, width: int = LABEL_WIDTH_CHARS) -> str:
-    """``label`` broken into lines of at most ``width`` characters (long French labels)."""
+    """``label`` broken into lines of at most ``width`` characters (long French labels).
+
+    Parameters
+    ----------
+    label : str
+    width : int
+        Characters per line; a word longer than that is not broken.
+
+    Returns
+    -------
+    str
+        The label with ``\\n`` between lines.
+    """
     return textwrap.fill(label, width=width, break_long_words=False)
 
 
 def with_count(label: str, n: int, language: str, width: int = LABEL_WIDTH_CHARS) -> str:
-    """``label (n = N)`` wrapped to ``width``, never breaking inside "(n = N)" (no-break spaces)."""
+    """``label (n = N)`` wrapped to ``width``, never breaking inside "(n = N)" (no-break spaces).
+
+    Parameters
+    ----------
+    label : str
+    n : int
+        The count shown.
+    language : {"fr", "en"}
+    width : int
+        Characters per line.
+
+    Returns
+    -------
+    str
+    """
     count = text("group_size", language, label="", n=n).strip().replace(" ", "\u00a0")
     return wrap(f"{label} {count}", width)
 
 
 def form_labels(codebook: Codebook, language: str, outcome: str = FORM) -> dict[str, str]:
-    """Outcome answer name (a governance form) → label, in codebook order."""
+    """Outcome answer name (a governance form) → label, in codebook order.
+
+    Parameters
+    ----------
+    codebook : Codebook
+    language : {"fr", "en"}
+    outcome : str
+        The outcome question.
+
+    Returns
+    -------
+    dict of str to str
+    """
     return {form: codebook.answer_label(outcome, form, language) for form in codebook.answer_names(outcome)}
 
 
 def form_colours(codebook: Codebook, outcome: str = FORM) -> dict[str, tuple[float, float, float]]:
-    """Outcome answer name → colour, fixed by codebook order so every figure agrees."""
+    """Outcome answer name → colour, fixed by codebook order so every figure agrees.
+
+    Parameters
+    ----------
+    codebook : Codebook
+    outcome : str
+        The outcome question.
+
+    Returns
+    -------
+    dict of str to tuple of (float, float, float)
+        RGB colours (0–1) of seaborn's "colorblind" palette, in codebook order.
+    """
     import seaborn as sns
 
     forms = codebook.answer_names(outcome)
@@ -57,13 +108,34 @@ def form_colours(codebook: Codebook, outcome: str = FORM) -> dict[str, tuple[flo
 
 
 def form_label_palette(codebook: Codebook, language: str, outcome: str = FORM) -> dict[str, tuple[float, float, float]]:
-    """Outcome answer label → colour, for seaborn's ``hue`` on labelled data."""
+    """Outcome answer label → colour, for seaborn's ``hue`` on labelled data.
+
+    Parameters
+    ----------
+    codebook : Codebook
+    language : {"fr", "en"}
+    outcome : str
+        The outcome question.
+
+    Returns
+    -------
+    dict of str to tuple of (float, float, float)
+        The colours of :func:`form_colours`, keyed by the labels of :func:`form_labels`.
+    """
     labels = form_labels(codebook, language, outcome)
     return {labels[form]: colour for form, colour in form_colours(codebook, outcome).items()}
 
 
 def theme_rc() -> dict:
-    """Matplotlib rc settings of the package theme (seaborn whitegrid, paper context)."""
+    """Matplotlib rc settings of the package theme (seaborn whitegrid, paper context).
+
+    Returns
+    -------
+    dict
+        rc parameters: also the DejaVu Sans font bundled with Matplotlib (the PNG does not depend
+        on the fonts installed), the "colorblind" colour cycle, and no mathtext (a ``$`` in a
+        codebook label stays a dollar sign).
+    """
     import seaborn as sns
     from cycler import cycler
 
@@ -83,8 +155,19 @@ def theme_rc() -> dict:
 def themed_figure(height_inches: float, **subplot_options: object) -> Iterator[tuple[Figure, np.ndarray]]:
     """Yield a new Agg figure of page width and its axes array (always 2-D), under the theme.
 
-    ``subplot_options`` go to ``Figure.subplots`` (nrows, ncols, sharex, ...). The figure
-    is drawn once on exit so that ticks and layout are resolved under the theme.
+    The figure is drawn once on exit so that ticks and layout are resolved under the theme.
+
+    Parameters
+    ----------
+    height_inches : float
+        The figure's height (its width is :data:`FIGURE_WIDTH_INCHES`).
+    **subplot_options : object
+        Passed to ``Figure.subplots`` (nrows, ncols, sharex, ...).
+
+    Yields
+    ------
+    tuple of (Figure, ndarray of Axes of shape (nrows, ncols))
+        The figure (constrained layout) and its axes.
     """
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -99,7 +182,15 @@ def themed_figure(height_inches: float, **subplot_options: object) -> Iterator[t
 
 
 def format_numbers(axis: Axis, language: str) -> None:
-    """Use the decimal comma on ``axis`` for French figures."""
+    """Use the decimal comma on ``axis`` for French figures.
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+    language : {"fr", "en"}
+        In French tick labels get a decimal comma and a true minus sign (−); in English the axis
+        is left as it is.
+    """
     from matplotlib.ticker import FuncFormatter
 
     if language == "fr":
@@ -110,7 +201,14 @@ def format_numbers(axis: Axis, language: str) -> None:
 
 
 def format_shares(axis: Axis, language: str) -> None:
-    """Show shares (0–1) on ``axis`` as percentages, with French spacing in French."""
+    """Show shares (0–1) on ``axis`` as percentages, with French spacing in French.
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+    language : {"fr", "en"}
+        French puts a narrow no-break space before ``%``.
+    """
     from matplotlib.ticker import FuncFormatter
 
     unit = "\u202f%" if language == "fr" else "%"
@@ -118,7 +216,18 @@ def format_shares(axis: Axis, language: str) -> None:
 
 
 def place_form_legend(ax: Axes, codebook: Codebook, language: str, outcome: str = FORM) -> None:
-    """Move the outcome legend of ``ax`` under the figure, where long labels fit."""
+    """Move the outcome legend of ``ax`` under the figure, where long labels fit.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes with a legend.
+    codebook : Codebook
+        Gives the legend's title (the outcome's label).
+    language : {"fr", "en"}
+    outcome : str
+        The outcome question.
+    """
     handles, labels = ax.get_legend_handles_labels()
     ax.get_legend().remove()
     ax.figure.legend(
@@ -134,9 +243,21 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 def save_figure(fig: Figure, path: str | Path, formats: tuple[str, ...] = ("png",)) -> Path:
     """Write ``fig`` in ``formats`` (PNG at 300 dpi, SVG, PDF) byte-identical across runs, then close it.
 
-    ``path`` names the PNG; the other formats go beside it with their own suffix. No date or
-    software stamp is written, and SVG element ids come from a fixed hash salt. Parent folders are
-    created. Returns the PNG's path.
+    No date or software stamp is written, and SVG element ids come from a fixed hash salt.
+
+    Parameters
+    ----------
+    fig : Figure
+    path : str or Path
+        Names the PNG; the other formats go beside it with their own suffix. Parent folders are
+        created.
+    formats : tuple of str
+        Among ``png``, ``svg`` and ``pdf``.
+
+    Returns
+    -------
+    Path
+        The PNG's path (``path``).
     """
     import matplotlib
     from matplotlib import pyplot as plt

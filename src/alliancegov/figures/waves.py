@@ -1,5 +1,7 @@
-"""Figures of the survey waves: governance forms by wave and the alluvial diagram of the forms
-of re-interviewed firms from one wave to the next.
+"""Figures of the survey waves.
+
+Governance forms by wave and the alluvial diagram of the forms of re-interviewed firms from one
+wave to the next.
 """
 
 from __future__ import annotations
@@ -43,17 +45,38 @@ def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str
                          totals: pd.DataFrame | None = None, outcome: str = FORM, minimum_cell: int = 5) -> Figure:
     """Alluvial plot of the governance forms of firms across consecutive waves.
 
-    Input: ``counts`` as ``alliancegov.panel.panel_transitions`` writes ``transition_counts``
-    (``from_wave, to_wave, from_state, to_state, n``; the pooled ``all`` rows are ignored), and
-    optionally ``totals`` as its ``form_by_wave`` (``wave, state, n``). One stacked bar per wave,
-    forms in codebook order from the top and in the package colours; between two consecutive
-    waves one band per (from, to) pair of forms, as thick as its number of firms and coloured by
-    the form they left. With ``totals`` each bar is every firm of its wave, so the part of a bar
-    without a band is firms interviewed in one wave only; without it, the larger of the firms
-    arriving and leaving. Waves keep the order of ``totals``, else of ``counts``.
+    One stacked bar per wave, forms in codebook order from the top and in the package colours;
+    between two consecutive waves one band per (from, to) pair of forms, as thick as its number
+    of firms and coloured by the form they left. With ``totals`` each bar is every firm of its
+    wave, so the part of a bar without a band is firms interviewed in one wave only; without it,
+    the larger of the firms arriving and leaving. Waves keep the order of ``totals``, else of
+    ``counts``.
 
-    A band's count is written only when it reaches ``minimum_cell`` (and the band has room for
-    it), so small cells are not disclosed by a label.
+    Parameters
+    ----------
+    counts : DataFrame
+        As :func:`alliancegov.waves.panel.panel_transitions` writes ``transition_counts``
+        (``from_wave, to_wave, from_state, to_state, n``; the pooled ``all`` rows are ignored).
+    codebook : Codebook
+        The forms, their order and labels.
+    language : {"fr", "en"}
+    totals : DataFrame, optional
+        As the same function writes ``form_by_wave`` (``wave, state, n``).
+    outcome : str
+        The governance form variable.
+    minimum_cell : int
+        A band's count is written only when it reaches ``minimum_cell`` (and the band has room
+        for it), so small cells are not disclosed by a label.
+
+    Returns
+    -------
+    Figure
+
+    Raises
+    ------
+    ValueError
+        If ``counts`` names forms outside the codebook's, there is no wave to draw, or
+        transitions are not between consecutive waves.
     """
     from matplotlib.patches import Patch
 
@@ -137,10 +160,22 @@ def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str
 def plot_form_shares_by_wave(shares: pd.DataFrame, codebook: Codebook, language: str, outcome: str = FORM) -> Figure:
     """Share of each governance form in each survey wave, with its interval.
 
-    Input: :func:`alliancegov.descriptives.form_shares_by_wave`'s table (``wave``, ``outcome``,
-    ``wave_n``, ``share``, ``conf_low``, ``conf_high``), waves in their survey order. Each form is
-    a line across waves, slightly dodged so that intervals do not overlap; waves are labelled with
-    their number of firms.
+    Parameters
+    ----------
+    shares : DataFrame
+        :func:`alliancegov.waves.stage.form_shares_by_wave`'s table (``wave``, the ``outcome``
+        column named after the variable, ``wave_n``, ``share``, ``conf_low``, ``conf_high``),
+        waves in their survey order.
+    codebook : Codebook
+    language : {"fr", "en"}
+    outcome : str
+        The governance form variable.
+
+    Returns
+    -------
+    Figure
+        Each form is a line across waves, slightly dodged so that intervals do not overlap;
+        waves are labelled with their number of firms; shares as percentages.
     """
     forms = form_labels(codebook, language, outcome)
     colours = form_colours(codebook, outcome)

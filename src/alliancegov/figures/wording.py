@@ -136,7 +136,7 @@ def text(key: str, language: str, **fields: object) -> str:
     key : str
         An entry of :data:`TEXT`.
     language : {"fr", "en"}
-    **fields
+    **fields : object
         Values of the entry's ``{placeholders}``.
 
     Returns

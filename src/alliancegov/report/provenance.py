@@ -1,5 +1,7 @@
-"""What the report says of its own making: the input files, the configuration (secrets
-redacted), the software versions and the code version.
+"""What the report says of its own making.
+
+The input files, the configuration (secrets redacted), the software versions and the code
+version.
 """
 
 from __future__ import annotations
@@ -34,8 +36,22 @@ REDACTED = "<redacted>"
 def provenance_table(provenance: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per input file: ``wave, file, format, sha256, rows``.
 
-    Input: one dict per input with at least those keys (others are ignored). Only the file
-    name is kept from ``file``: a local path would reveal user names and folder layout.
+    Parameters
+    ----------
+    provenance : list of dict
+        One dict per input with at least those keys (others are ignored).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``wave, file, format, sha256, rows``, one row per entry in the given order. Only
+        the file name is kept from ``file``: a local path would reveal user names and folder
+        layout.
+
+    Raises
+    ------
+    KeyError
+        If an entry lacks one of the keys.
     """
     missing = [sorted(set(PROVENANCE_COLUMNS) - set(entry)) for entry in provenance]
     if any(missing):
@@ -46,13 +62,36 @@ def provenance_table(provenance: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def is_secret_key(key: object) -> bool:
-    """Whether a configuration key names a secret (salt, password, token, ...)."""
+    """Whether a configuration key names a secret (salt, password, token, ...).
+
+    Parameters
+    ----------
+    key : object
+        A configuration key (compared as text, case-insensitively).
+
+    Returns
+    -------
+    bool
+        True if the key contains one of :data:`SECRET_KEY_PARTS`.
+    """
     folded = str(key).casefold()
     return any(part in folded for part in SECRET_KEY_PARTS)
 
 
 def redact_config(config: Any) -> Any:
-    """A copy of ``config`` (nested dicts and lists) with the values of secret-looking keys replaced."""
+    """A copy of ``config`` with the values of secret-looking keys replaced.
+
+    Parameters
+    ----------
+    config : object
+        The configuration: nested dicts and lists (or tuples), or a scalar.
+
+    Returns
+    -------
+    object
+        The same structure (tuples become lists) with the value of every key that
+        :func:`is_secret_key` flags, at any depth, replaced by :data:`REDACTED`.
+    """
     if isinstance(config, dict):
         return {key: REDACTED if is_secret_key(key) else redact_config(value) for key, value in config.items()}
     if isinstance(config, list | tuple):
@@ -61,7 +100,18 @@ def redact_config(config: Any) -> Any:
 
 
 def config_yaml(config: dict) -> str:
-    """The run configuration as YAML, secrets redacted, keys in their given order."""
+    """The run configuration as YAML, secrets redacted, keys in their given order.
+
+    Parameters
+    ----------
+    config : dict
+        The run configuration.
+
+    Returns
+    -------
+    str
+        YAML in block style, non-ASCII characters kept (:func:`redact_config` applied first).
+    """
     import yaml
 
     return yaml.safe_dump(redact_config(config), allow_unicode=True, sort_keys=False, default_flow_style=False)
@@ -71,6 +121,15 @@ def package_version(name: str) -> str | None:
     """Installed version of distribution ``name``, or None if it is not installed.
 
     Read from package metadata, so reporting a version never imports the package.
+
+    Parameters
+    ----------
+    name : str
+        A distribution name (``scikit-learn``, ``python-docx``).
+
+    Returns
+    -------
+    str or None
     """
     try:
         return importlib.metadata.version(name)
@@ -79,7 +138,20 @@ def package_version(name: str) -> str | None:
 
 
 def software_versions(language: str) -> pd.DataFrame:
-    """``package, version`` rows for Python and the packages that shape the results."""
+    """``package, version`` rows for Python and the packages that shape the results.
+
+    Parameters
+    ----------
+    language : {"fr", "en"}
+        Language of the "not installed" mark.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``package, version``: ``python``, then each of :data:`VERSIONED_PACKAGES` in
+        that order. A package without metadata is marked not installed, except ``alliancegov``
+        itself, which falls back to its ``__version__`` (run from a source checkout).
+    """
     from alliancegov import __version__
 
     versions = {"python": platform.python_version()}
@@ -94,7 +166,13 @@ def software_versions(language: str) -> pd.DataFrame:
 
 
 def git_commit() -> str:
-    """The commit checked out in the current directory, or "unknown" outside a usable git repository."""
+    """The commit checked out in the current directory.
+
+    Returns
+    -------
+    str
+        The 40-hex-digit commit, or "unknown" outside a usable git repository.
+    """
     try:
         result = subprocess.run(
             ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False, timeout=10

@@ -1,5 +1,4 @@
-"""One self-contained HTML report (rule ``report``): figures embedded as data URIs, inline CSS, no
-script.
+"""One self-contained HTML report (rule ``report``): figures embedded as data URIs, inline CSS, no script.
 
 Everything that comes from data (table cells, notes, file names, the title, the
 configuration) reaches the page escaped: the Jinja2 environment autoescapes, and tables
@@ -64,8 +63,22 @@ POOLED_WAVE = "all"  # the pooled rows of the sample flow (alliancegov.clean.poo
 def table_html(table: pd.DataFrame, language: str) -> Markup:
     """``table`` as an escaped HTML table: known column names translated, floats with 3 decimals.
 
-    Input: any DataFrame (its index is not shown). Every header and cell is HTML-escaped by
-    pandas before the result is marked safe for the template.
+    Every header and cell is HTML-escaped by pandas before the result is marked safe for the
+    template.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Any table (its index is not shown).
+    language : {"fr", "en"}
+        Language of the column names (:data:`~alliancegov.report.text.COLUMN_LABELS`) and of the
+        numbers.
+
+    Returns
+    -------
+    markupsafe.Markup
+        A ``<table class="data">``; floats with :data:`TABLE_DECIMALS` decimals in the language's
+        number format, missing values blank.
     """
     from markupsafe import Markup
 
@@ -77,11 +90,31 @@ def table_html(table: pd.DataFrame, language: str) -> Markup:
 
 
 def label_cells(table: pd.DataFrame, codebook: Codebook, language: str, outcome: str) -> pd.DataFrame:
-    """``table`` with codebook labels in ``language`` in place of canonical names, as a reader
-    expects them in a published table: ``term`` cells (``sector[textile]`` → "Secteur :
-    Textile-habillement", a scale → its label), answers in any column named after a codebook
-    question (``outcome`` cells are answers of the ``outcome`` question), and those columns'
-    headers. Names the codebook does not know stay as written."""
+    """``table`` with codebook labels in ``language`` in place of canonical names.
+
+    As a reader expects them in a published table: ``term`` cells (``sector[textile]`` →
+    "Secteur : Textile-habillement", a scale → its label), answers in any column named after a
+    codebook question (``outcome``, ``from_state`` and ``to_state`` cells are answers of the
+    ``outcome`` question, and their ``all`` row the "any form" label), and those columns' headers
+    (unless :data:`~alliancegov.report.text.COLUMN_LABELS` translates them). Names the codebook
+    does not know stay as written.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A table of the report.
+    codebook : Codebook
+        The labels.
+    language : {"fr", "en"}
+        Language of the labels.
+    outcome : str
+        The choice model's question.
+
+    Returns
+    -------
+    DataFrame
+        A relabelled copy of ``table``.
+    """
     out = table.copy()
     if "term" in out:
         out["term"] = out["term"].map(lambda t: codebook.term_label(t, language) if isinstance(t, str) else t)
@@ -102,8 +135,20 @@ def label_cells(table: pd.DataFrame, codebook: Codebook, language: str, outcome:
 
 
 def hypotheses_summary(checks: pd.DataFrame) -> pd.DataFrame:
-    """One row per hypothesis of the register's evaluation (``alliancegov.hypotheses``): its id,
-    claim, verdict, and how many of its checks are supported (``"2/3"``)."""
+    """One row per hypothesis of the register's evaluation (:mod:`alliancegov.hypotheses`).
+
+    Parameters
+    ----------
+    checks : DataFrame
+        ``hypotheses.csv``: one row per check, with ``hypothesis``, ``claim``, ``verdict`` (of the
+        hypothesis) and ``check_verdict``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``hypothesis, claim, verdict, checks_supported`` (how many of its checks are
+        supported, ``"2/3"``), hypotheses in order of first appearance.
+    """
     grouped = checks.groupby("hypothesis", sort=False)
     supported = grouped["check_verdict"].agg(lambda v: f"{int((v == 'supported').sum())}/{len(v)}")
     return pd.DataFrame({"hypothesis": list(grouped.groups), "claim": grouped["claim"].first().to_numpy(),
@@ -111,13 +156,41 @@ def hypotheses_summary(checks: pd.DataFrame) -> pd.DataFrame:
 
 
 def translate_verdicts(table: pd.DataFrame, language: str) -> pd.DataFrame:
-    """Verdict cells in ``language``."""
+    """Verdict cells in ``language``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A table whose ``check_verdict`` and ``verdict`` columns, if any, hold verdicts
+        (``supported``, ``contradicted``, ``inconclusive``).
+    language : {"fr", "en"}
+
+    Returns
+    -------
+    DataFrame
+        A copy with those cells translated; other values stay as written.
+    """
     columns = [c for c in ("check_verdict", "verdict") if c in table]
     return table.assign(**{c: table[c].map(lambda v: VERDICTS[language].get(v, v)) for c in columns})
 
 
 def png_data_uri(path: str | Path) -> str:
-    """The PNG file at ``path`` as a ``data:image/png;base64,...`` URI (raises if it is not a PNG)."""
+    """The PNG file at ``path`` as a ``data:image/png;base64,...`` URI.
+
+    Parameters
+    ----------
+    path : str or Path
+        A PNG file.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        If the file is not a PNG (no PNG signature).
+    """
     content = Path(path).read_bytes()
     if not content.startswith(PNG_SIGNATURE):
         raise ValueError(f"{path} is not a PNG file")
@@ -127,8 +200,16 @@ def png_data_uri(path: str | Path) -> str:
 def sample_counts(sample_flow: pd.DataFrame) -> dict[str, int]:
     """Totals over waves of responses ``received``, ``excluded`` and ``analysed``, and the number of ``waves``.
 
-    Input: ``wave, step, reason, n`` with step in received / excluded / analysed; the pooled
-    rows (wave ``all``) repeat the waves' totals and are not counted again.
+    Parameters
+    ----------
+    sample_flow : DataFrame
+        ``wave, step, reason, n`` with step in received / excluded / analysed; the pooled rows
+        (wave ``all``) repeat the waves' totals and are not counted again.
+
+    Returns
+    -------
+    dict of str to int
+        Keys ``received``, ``excluded``, ``analysed`` (0 when a step is absent) and ``waves``.
     """
     waves = sample_flow[sample_flow["wave"].astype(str) != POOLED_WAVE]
     totals = waves.groupby("step")["n"].sum()
@@ -137,14 +218,32 @@ def sample_counts(sample_flow: pd.DataFrame) -> dict[str, int]:
 
 
 def sample_flow_table(sample_flow: pd.DataFrame, language: str) -> pd.DataFrame:
-    """The sample flow with its steps named in ``language``, as shown in the report."""
+    """The sample flow with its steps named in ``language``, as shown in the report.
+
+    Parameters
+    ----------
+    sample_flow : DataFrame
+        ``wave, step, reason, n``.
+    language : {"fr", "en"}
+
+    Returns
+    -------
+    DataFrame
+        Columns ``wave, step, reason, n``; an unknown step stays as written.
+    """
     steps = {step: REPORT_TEXT[language][f"step_{step}"] for step in ("received", "excluded", "analysed")}
     named_steps = sample_flow["step"].map(steps).fillna(sample_flow["step"])
     return sample_flow[["wave", "step", "reason", "n"]].assign(step=named_steps)
 
 
 def report_environment() -> Environment:
-    """The Jinja2 environment of the report templates, autoescaping everything."""
+    """The Jinja2 environment of the report templates, autoescaping everything.
+
+    Returns
+    -------
+    jinja2.Environment
+        Loads from ``templates/``; undefined variables are errors (``StrictUndefined``).
+    """
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     return Environment(
@@ -158,7 +257,22 @@ def report_environment() -> Environment:
 
 
 def check_keys(kind: str, given: dict, allowed: tuple[str, ...]) -> None:
-    """Raise on keys the report has no place for (a typo would silently drop a block)."""
+    """Raise on keys the report has no place for (a typo would silently drop a block).
+
+    Parameters
+    ----------
+    kind : str
+        What the keys are (``figure``, ``table``), for the message.
+    given : dict
+        The keys given.
+    allowed : tuple of str
+        The keys the report knows.
+
+    Raises
+    ------
+    ValueError
+        If ``given`` has a key not in ``allowed``.
+    """
     unknown = sorted(set(given) - set(allowed))
     if unknown:
         raise ValueError(f"unknown {kind} keys {unknown}; expected some of {list(allowed)}")
@@ -179,19 +293,49 @@ def render_report(
     codebook: Codebook | None = None,
     outcome: str = "governance_form",
 ) -> str:
-    """The report as one HTML page in ``language`` ('fr' or 'en').
+    """The report as one HTML page in ``language``.
 
-    Inputs: ``figures`` maps file stems (``form_by_sector``, ``construct_scores``,
-    ``choice_coefficients``, ``performance_by_form``, ``sample_flow``) to PNG paths;
-    ``tables`` maps ``reliability``, ``choice_mnl``, ``choice_fit``, ``performance_ols``,
-    ``performance_fit``, ``form_by_sector`` to DataFrames; a missing key omits its block,
-    an unknown key is an error. ``sample_flow`` has ``wave, step, reason, n``;
-    ``provenance`` one dict per input file (see :func:`provenance_table`); ``config`` is
-    the run configuration (secret-looking keys are redacted); ``notes`` are plain-text
-    method notes; ``generated_at`` is printed as is and is the only run-dependent line.
-    ``captions`` maps figure stems to their caption in ``language`` (plain text, see
-    :func:`read_caption`); a figure without one gets none. With a ``codebook``, table cells and
-    headers show its labels (:func:`label_cells`; ``outcome`` is the choice model's question).
+    Parameters
+    ----------
+    language : {"fr", "en"}
+        Language of the page.
+    title : str
+        The page's title.
+    figures : dict of str to Path
+        Maps figure stems (among :data:`FIGURE_STEMS`: ``form_by_sector``, ``construct_scores``,
+        ``choice_coefficients``, ...) to PNG paths.
+    tables : dict of str to DataFrame
+        Maps table keys (among :data:`TABLE_KEYS`: ``reliability``, ``choice_mnl``,
+        ``choice_fit``, ...) to tables, shown with their verdicts translated
+        (:func:`translate_verdicts`). For both ``figures`` and ``tables`` a missing key omits its
+        block, an unknown key is an error.
+    sample_flow : DataFrame
+        ``wave, step, reason, n``.
+    provenance : list of dict
+        One dict per input file (see :func:`~alliancegov.report.provenance.provenance_table`).
+    config : dict
+        The run configuration (secret-looking keys are redacted).
+    notes : list of str
+        Plain-text method notes.
+    generated_at : str
+        Printed as is; the only run-dependent line.
+    captions : dict of str to str, optional
+        Maps figure stems to their caption in ``language`` (plain text, see
+        :func:`read_caption`); a figure without one gets none.
+    codebook : Codebook, optional
+        With it, table cells and headers show its labels (:func:`label_cells`).
+    outcome : str
+        The choice model's question.
+
+    Returns
+    -------
+    str
+        The HTML page.
+
+    Raises
+    ------
+    ValueError
+        If ``language`` is unknown, a figure or table key is unknown, or a figure is not a PNG.
     """
     if language not in REPORT_TEXT:
         raise ValueError(f"language must be one of {sorted(REPORT_TEXT)}, not {language!r}")
@@ -219,14 +363,37 @@ def render_report(
 
 
 def read_caption(path: str | Path) -> str:
-    """A caption file (reStructuredText, shared with Snakemake's report) as one line of plain text:
-    inline literals lose their backquotes, line breaks become spaces."""
+    """A caption file (reStructuredText, shared with Snakemake's report) as one line of plain text.
+
+    Parameters
+    ----------
+    path : str or Path
+        The caption file (UTF-8).
+
+    Returns
+    -------
+    str
+        The caption: inline literals lose their backquotes, line breaks become spaces.
+    """
     text = Path(path).read_text(encoding="utf-8")
     return " ".join(re.sub(r"``(.+?)``", r"\1", text).split())
 
 
 def write_report(html: str, path: str | Path) -> Path:
-    """Write ``html`` as UTF-8 with ``\\n`` line endings, creating parent folders; return the path."""
+    """Write ``html`` as UTF-8 with ``\\n`` line endings, creating parent folders.
+
+    Parameters
+    ----------
+    html : str
+        The page.
+    path : str or Path
+        The file written.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8", newline="\n")
@@ -234,7 +401,27 @@ def write_report(html: str, path: str | Path) -> Path:
 
 
 def methods_notes(config: dict, choice_fit: pd.DataFrame, performance_fit: pd.DataFrame, language: str) -> list[str]:
-    """Plain-text method notes for the report, from the run configuration and the fit tables."""
+    """Plain-text method notes for the report, from the run configuration and the fit tables.
+
+    Parameters
+    ----------
+    config : dict
+        The run configuration: ``qc.exclusion_rules``, ``choice`` (``base``, ``cov_type``
+        (default ``cluster``), ``cluster`` (default ``firm_key``)) and ``performance``
+        (``outcome``, ``cov_type`` (default ``HC3``)).
+    choice_fit : DataFrame
+        The choice model's ``statistic, value`` rows (``n_obs``, ``n_missing``, ``converged``, and
+        ``n_clusters`` with cluster-robust errors).
+    performance_fit : DataFrame
+        The performance model's ``statistic, value`` rows (``n``, ``n_missing``).
+    language : {"fr", "en"}
+
+    Returns
+    -------
+    list of str
+        The notes on exclusions, scales, the choice model and the performance model, then a
+        warning if the choice model did not converge.
+    """
     text = NOTES_TEXT[language]
     choice = {**{"cov_type": "cluster", "cluster": "firm_key"}, **config["choice"]}
     choice_stats = pd.to_numeric(choice_fit.set_index("statistic")["value"], errors="coerce")
@@ -284,7 +471,9 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     config : dict
         The run configuration (shown with secrets redacted).
     language : {"fr", "en"}
+        Language of the report.
     title : str
+        The report's title.
     descriptives : dict
         Table 1's ``continuous`` and ``categorical`` variables.
     minimum_cell : int

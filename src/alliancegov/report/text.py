@@ -1,5 +1,7 @@
-"""The report's own wording in French and in English: headings, table titles, column labels,
-verdicts and the methods notes. Labels of the study's questions and answers are the codebook's.
+"""The report's own wording in French and in English.
+
+Headings, table titles, column labels, verdicts and the methods notes. Labels of the study's
+questions and answers are the codebook's.
 """
 
 from __future__ import annotations
