@@ -32,7 +32,7 @@ from alliancegov.formatting import number_format
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-POOLED = "all"  # the pooled rows of the panel tables (alliancegov.panel)
+POOLED = "all"  # the pooled rows of the panel tables (alliancegov.waves.panel)
 ALLUVIAL_BAR_WIDTH = 0.14        # in wave spacings
 ALLUVIAL_GAP_SHARE = 0.02        # white space between stacked forms, as a share of the tallest bar
 ALLUVIAL_LABEL_SHARE = 0.035     # a thinner band (share of the tallest bar) has no room for its count
