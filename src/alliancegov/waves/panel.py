@@ -148,7 +148,8 @@ def panel_transitions(
     level : float, default=0.95
         Confidence level of the intervals.
     method : {"wilson", "goodman", "bootstrap"}, default="wilson"
-        The intervals of the transition probabilities (``bootstrap``: resampling firms).
+        The intervals of the transition probabilities (``wilson``, ``goodman`` or the firm-cluster
+        ``bootstrap``).
     n_boot : int, default=999
         Bootstrap resamples, with ``method="bootstrap"``.
     seed : int, default=0
