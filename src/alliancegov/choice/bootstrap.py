@@ -16,14 +16,56 @@ from alliancegov.choice.spec import ChoiceSpec
 
 
 def bootstrap_table(design: ChoiceDesign, spec: ChoiceSpec, n_jobs: int = 1) -> pd.DataFrame:
-    """Percentile bootstrap CIs of the coefficients (clusters resampled whole when clustered)."""
+    """Percentile bootstrap CIs of the coefficients (clusters resampled whole when clustered).
+
+    Each resample refits the MNL by Newton–Raphson from the full sample's estimates; a resample
+    missing an outcome, or whose fit does not converge, counts as a failure.
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The design, outcome codes, frequency weights and cluster codes.
+    spec : ChoiceSpec
+        ``bootstrap_replicates``, ``seed`` and ``level``.
+    n_jobs : int, default=1
+        Worker processes of the refits; the result does not depend on it.
+
+    Returns
+    -------
+    DataFrame
+        One row per coefficient (term and non-base outcome): ``outcome, base, term, conf_low,
+        conf_high`` (the percentile interval at ``spec.level``, log-odds), ``std_error`` (bootstrap
+        SE), ``n_ok`` (successful resamples) and ``share_failed`` (failed / replicates); no
+        coefficient rows when no resample succeeded.
+    """
     return bootstrap_intervals(design, spec, _bootstrap(design, spec, range(spec.bootstrap_replicates), n_jobs))
 
 
 def bootstrap_part(design: ChoiceDesign, spec: ChoiceSpec, part: int, n_parts: int, n_jobs: int = 1) -> pd.DataFrame:
     """Scatter job ``part`` (0-based) of ``n_parts``: its share of the bootstrap resamples, as a
     table for :func:`bootstrap_table_from_parts` (``stats.bootstrap.result_frame``). The parts
-    together give exactly :func:`bootstrap_table`'s result."""
+    together give exactly :func:`bootstrap_table`'s result.
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The design, outcome codes, frequency weights and cluster codes.
+    spec : ChoiceSpec
+        ``bootstrap_replicates`` and ``seed``.
+    part : int
+        This job's number, 0-based.
+    n_parts : int
+        Number of scatter jobs.
+    n_jobs : int, default=1
+        Worker processes of the refits.
+
+    Returns
+    -------
+    DataFrame
+        One row per resample of this part: ``replicate, ok, failure, estimate_0..estimate_{p-1}``
+        (the p = k(J−1) coefficients, equation-major; NaN for a failed resample, with the reason in
+        ``failure``).
+    """
     from alliancegov.stats.bootstrap import part_replicates, result_frame
 
     replicates = part_replicates(spec.bootstrap_replicates, part, n_parts)
@@ -31,7 +73,30 @@ def bootstrap_part(design: ChoiceDesign, spec: ChoiceSpec, part: int, n_parts: i
 
 
 def bootstrap_table_from_parts(design: ChoiceDesign, spec: ChoiceSpec, parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Gather the scatter jobs' :func:`bootstrap_part` tables into :func:`bootstrap_table`'s result."""
+    """Gather the scatter jobs' :func:`bootstrap_part` tables into :func:`bootstrap_table`'s result.
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The design the parts were computed on (names the coefficients).
+    spec : ChoiceSpec
+        ``bootstrap_replicates``, ``seed`` and ``level``.
+    parts : list of DataFrame
+        Every part's :func:`bootstrap_part` table, in any order.
+
+    Returns
+    -------
+    DataFrame
+        One row per coefficient (term and non-base outcome): ``outcome, base, term, conf_low,
+        conf_high`` (the percentile interval at ``spec.level``, log-odds), ``std_error`` (bootstrap
+        SE), ``n_ok`` (successful resamples) and ``share_failed`` (failed / replicates); no
+        coefficient rows when no resample succeeded.
+
+    Raises
+    ------
+    ValueError
+        If the parts do not hold ``spec.bootstrap_replicates`` resamples in all.
+    """
     from alliancegov.stats.bootstrap import result_from_frames
 
     result = result_from_frames(parts, seed=spec.seed)
@@ -55,7 +120,25 @@ def _bootstrap(design: ChoiceDesign, spec: ChoiceSpec, replicates: range, n_jobs
 
 
 def bootstrap_intervals(design: ChoiceDesign, spec: ChoiceSpec, result) -> pd.DataFrame:
-    """The coefficient table's percentile intervals from a ``stats.bootstrap.BootstrapResult``."""
+    """The coefficient table's percentile intervals from a ``stats.bootstrap.BootstrapResult``.
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The design (names the coefficients and outcomes).
+    spec : ChoiceSpec
+        ``level`` and ``base``.
+    result : BootstrapResult
+        The resamples' estimates, (replicates, k(J−1)), equation-major.
+
+    Returns
+    -------
+    DataFrame
+        One row per coefficient (term and non-base outcome): ``outcome, base, term, conf_low,
+        conf_high`` (the percentile interval at ``spec.level``, log-odds), ``std_error`` (bootstrap
+        SE), ``n_ok`` (successful resamples) and ``share_failed`` (failed / replicates); no
+        coefficient rows when no resample succeeded.
+    """
     from alliancegov.stats.bootstrap import percentile_intervals
 
     terms = list(design.X.columns) * (len(design.levels) - 1)
@@ -106,7 +189,8 @@ def run_part(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spe
     spec : dict
         The config's ``choice`` section.
     parts, part : int
-    threads : int
+        Number of scatter jobs, and this job's number (0-based).
+    threads : int, default=1
         Worker processes of the refits.
 
     Returns

@@ -37,7 +37,27 @@ class ChoiceDesign:
 
 
 def outcome_levels(data: pd.Series, base: str, categories: list[str]) -> list[str]:
-    """Observed categories with ``base`` first, the others in ``categories`` order."""
+    """Observed categories with ``base`` first, the others in ``categories`` order.
+
+    Parameters
+    ----------
+    data : Series
+        The outcome column (missing values are ignored).
+    base : str
+        The base category.
+    categories : list of str
+        Every category of the outcome, in the codebook's order.
+
+    Returns
+    -------
+    list of str
+        The categories that occur in ``data``, ``base`` first.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` holds a value not in ``categories``, or ``base`` does not occur.
+    """
     observed = set(data.dropna())
     unknown = observed - set(categories)
     if unknown:
@@ -53,7 +73,29 @@ def _factor_name(code: str) -> str:
 
 
 def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> ChoiceDesign:
-    """Listwise-complete rows, the patsy design and the coded outcome (base = 0)."""
+    """Listwise-complete rows, the patsy design and the coded outcome (base = 0).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame.
+    spec : ChoiceSpec
+        What to fit: outcome, base, formula, and the weight, cluster and survey-design columns.
+    categories : list of str
+        The outcome's categories in the codebook's order.
+
+    Returns
+    -------
+    ChoiceDesign
+        The rows complete on the outcome, the formula's variables and the weight, cluster (when
+        ``cov_type`` is ``cluster``) and survey-design columns; their design matrix, outcome codes,
+        weights, cluster codes and survey design, and how many rows were left out.
+
+    Raises
+    ------
+    ValueError
+        If the outcome holds a value not in ``categories`` or the base does not occur.
+    """
     import patsy
 
     needed = [c for c in (spec.outcome, spec.weights, spec.cluster if spec.cov_type == "cluster" else None) if c]
@@ -99,8 +141,22 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) ->
 
 
 def scenario_matrix(design: ChoiceDesign, values: dict) -> np.ndarray:
-    """``design.X`` (n, k) as it would be with ``values`` (variable → value) set for every firm.
+    """``design.X`` (n, k) as it would be with ``values`` set for every firm.
 
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The fitted design; its ``design_info`` rebuilds the terms.
+    values : dict
+        Variable → the value every firm is given.
+
+    Returns
+    -------
+    ndarray of shape (n, k)
+        The counterfactual design matrix, columns as ``design.X``.
+
+    Notes
+    -----
     Terms that use none of the variables are copied; terms that use only them are the same for
     every firm, built on one row and broadcast; only terms mixing them with other variables are
     rebuilt over the firms. patsy walks text factors value by value, so rebuilding the whole
@@ -130,7 +186,17 @@ def scenario_matrix(design: ChoiceDesign, values: dict) -> np.ndarray:
 @dataclass(frozen=True)
 class DesignBuilder:
     """The choice model's design for any frame (the first stage of the performance models);
-    picklable, so bootstrap workers can rebuild it on resampled firms."""
+    picklable, so bootstrap workers can rebuild it on resampled firms.
+
+    Calling it builds the design with model-based covariance and no frequency weights.
+
+    Attributes
+    ----------
+    spec : ChoiceSpec
+        What the choice model fits.
+    categories : tuple of str
+        The outcome's categories in the codebook's order.
+    """
 
     spec: ChoiceSpec
     categories: tuple[str, ...]

@@ -31,9 +31,26 @@ def _attempt(test: str, compute) -> pd.DataFrame:
 def test_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
     """Tests as SPost's ``mlogtest``: Wald and LR per term, combining outcomes, IIA.
 
-    Columns: ``test, hypothesis, df, statistic, p_value, note``. Wald tests use the configured
-    covariance; LR and IIA tests refit the model by maximum likelihood, so they are left out
-    with frequency weights or a survey design.
+    Wald tests use the configured covariance; LR and IIA tests refit the model by maximum
+    likelihood, so they are left out with frequency weights or a survey design.
+
+    Parameters
+    ----------
+    fit : ChoiceFit
+        The fitted model (coefficients and the configured covariance).
+    design : ChoiceDesign
+        Its design, terms and outcome levels.
+    spec : ChoiceSpec
+        ``seed`` of the Small–Hsiao random half split.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``test, hypothesis, df, statistic, p_value, note``: ``wald_term`` and ``lr_term``
+        rows per term (every coefficient of the term zero in all equations), ``combine_wald`` and
+        ``combine_lr`` rows per pair of outcomes (``a = b``), ``iia_hausman_mcfadden`` and
+        ``iia_small_hsiao`` rows per omitted outcome. A family of tests that fails numerically
+        becomes one row whose ``note`` says so, never a silent gap.
     """
     from alliancegov.stats.mnl_tests import combine_outcomes_tests, iia_tests, lr_test_terms, wald_test_terms
 
@@ -67,7 +84,26 @@ def test_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Dat
 
 
 def fit_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
-    """Fit statistics (SPost ``fitstat``) plus rows used, rows left out, clusters, convergence."""
+    """Fit statistics (SPost ``fitstat``) plus rows used, rows left out, clusters, convergence.
+
+    Parameters
+    ----------
+    fit : ChoiceFit
+        The fitted model.
+    design : ChoiceDesign
+        Its design, weights and clusters.
+    spec : ChoiceSpec
+        Not used; the signature is that of the other tables.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``statistic, value``: the rows of :func:`alliancegov.stats.mnl_tests.fit_statistics`
+        (log-likelihoods, LR chi², pseudo-R², AIC, BIC, ``n_obs``, ``n_params``), then ``n_missing``
+        (rows left out), ``n_clusters`` (NaN unless clustered) and ``converged`` (1 or 0). Under a
+        survey design, a pseudo-likelihood, the likelihood-based rows (``lr_chi2``, ``lr_df``,
+        ``lr_p_value``, ``aic``, ``bic``, ``aic_per_obs``, ``bic_prime``) are left out.
+    """
     from alliancegov.stats.mnl_tests import fit_statistics
 
     table = fit_statistics(design.y, fit.probabilities, fit.loglik, fit.params.size, weights=design.weights)
@@ -84,7 +120,21 @@ def fit_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Data
 
 
 def classification(fit: ChoiceFit, design: ChoiceDesign) -> pd.DataFrame:
-    """Observed × predicted (highest probability) counts with margins."""
+    """Observed × predicted (highest probability) counts with margins.
+
+    Parameters
+    ----------
+    fit : ChoiceFit
+        The fitted probabilities.
+    design : ChoiceDesign
+        The observed outcome codes and their labels.
+
+    Returns
+    -------
+    DataFrame
+        Column ``observed`` (each outcome, then ``Total``), then one count column per predicted
+        outcome and ``Total``.
+    """
     from alliancegov.stats.mnl_tests import classification_table
 
     table = classification_table(design.y, fit.probabilities, labels=design.levels)
@@ -92,7 +142,22 @@ def classification(fit: ChoiceFit, design: ChoiceDesign) -> pd.DataFrame:
 
 
 def small_sample_table(design: ChoiceDesign) -> pd.DataFrame:
-    """Per non-base outcome: events per parameter and separation in the base-vs-outcome problem."""
+    """Per non-base outcome: events per parameter and separation in the base-vs-outcome problem.
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The design matrix, outcome codes and levels.
+
+    Returns
+    -------
+    DataFrame
+        One row per non-base outcome: ``outcome, events`` (the smaller of the base's and the
+        outcome's counts), ``parameters`` (columns of the design), ``events_per_parameter``,
+        ``separated``, ``kind`` (``none``, ``quasi-complete``, ``complete``), ``implicated`` (the
+        design columns involved, space-separated) and ``few_events`` (fewer than
+        ``SMALL_EVENTS_PER_PARAMETER`` events per parameter, Peduzzi et al.'s rule of thumb).
+    """
     from alliancegov.stats.separation import detect_separation, events_per_parameter
 
     epp = events_per_parameter(design.y, design.X.shape[1])

@@ -16,6 +16,11 @@ from alliancegov.stats.tidy import tidy_coefficients
 
 @dataclass
 class ChoiceFit:
+    """A fitted multinomial logit: estimates, covariance, log-likelihood and fitted probabilities.
+
+    ``k`` is the number of design columns, ``J`` of outcomes (base first), ``n`` of rows.
+    """
+
     params: np.ndarray            # (k, J−1), statsmodels' layout
     cov: np.ndarray               # (k(J−1), k(J−1)), equation-major
     loglik: float
@@ -28,6 +33,28 @@ class ChoiceFit:
 def fit_mnl(design: ChoiceDesign, spec: ChoiceSpec) -> ChoiceFit:
     """ML fit and the configured covariance.
 
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The rows, design matrix, outcome codes, frequency weights, clusters or survey design.
+    spec : ChoiceSpec
+        ``cov_type`` chooses the covariance (``model``, ``robust``, ``cluster``; under ``design``
+        the survey fit's Taylor-linearised covariance).
+
+    Returns
+    -------
+    ChoiceFit
+        Coefficients (k, J−1), covariance (k(J−1), k(J−1)) and fitted probabilities (n, J); under a
+        survey design the pseudo-likelihood estimates, with ``model_cov`` the simple-random-sampling
+        covariance and ``df_resid`` the design degrees of freedom.
+
+    Warns
+    -----
+    RuntimeWarning
+        If the Newton fit did not converge (not checked under a survey design).
+
+    Notes
+    -----
     The fit is the package's vectorised Newton–Raphson (``stats.mnl.fit_mnl_newton``) rather
     than statsmodels' ``MNLogit``: the tests hold it to statsmodels' estimates (1e-8) and to
     Stata's published ANES and Star98 results, it takes frequency weights (which ``MNLogit``
@@ -67,7 +94,25 @@ def _per_outcome(table: pd.DataFrame, levels: list[str], base: str) -> pd.DataFr
 
 
 def coefficient_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
-    """Tidy coefficients per non-base outcome, with relative-risk ratios and their CIs."""
+    """Tidy coefficients per non-base outcome, with relative-risk ratios and their CIs.
+
+    Parameters
+    ----------
+    fit : ChoiceFit
+        The fitted model.
+    design : ChoiceDesign
+        Its design (column names, outcome levels).
+    spec : ChoiceSpec
+        ``level`` of the intervals, ``base``.
+
+    Returns
+    -------
+    DataFrame
+        k × (J−1) rows, one per term and non-base outcome: ``outcome, base, term, estimate,
+        std_error, statistic, p_value, conf_low, conf_high`` (log-odds of the outcome against the
+        base; z statistics, or t on the design degrees of freedom under a survey design) and
+        ``rrr, rrr_conf_low, rrr_conf_high``, their exponentials (relative-risk ratios).
+    """
     k = design.X.shape[1]
     terms = list(design.X.columns) * (len(design.levels) - 1)
     table = tidy_coefficients(terms, fit.params.T.ravel(), np.sqrt(np.diag(fit.cov)), df_resid=fit.df_resid,
@@ -81,7 +126,25 @@ def coefficient_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) ->
 
 
 def ame_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:
-    """Average marginal effects on every outcome's probability (delta-method SEs), tidy."""
+    """Average marginal effects on every outcome's probability (delta-method SEs), tidy.
+
+    Parameters
+    ----------
+    fit : ChoiceFit
+        The fitted model.
+    design : ChoiceDesign
+        Its design; averages are over its firms, with the frequency or sampling weights.
+    spec : ChoiceSpec
+        ``level`` of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per regressor (continuous columns, then each factor level against its reference;
+        a single-dummy factor keeps its full column name) and outcome, the base included:
+        ``outcome, term, estimate, std_error, statistic, p_value, conf_low, conf_high``, in
+        probability (0–1) per unit of a continuous regressor, or the discrete change of a level.
+    """
     from alliancegov.stats.mnl import average_marginal_effects
 
     discrete = {}
@@ -99,8 +162,24 @@ def prediction_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> 
     """Average predicted probabilities with delta-method CIs over each profile variable.
 
     As Stata's ``margins, at(x = (grid)) at(by = level)``: every firm's ``x`` (and ``profile_by``)
-    set to the value, the predicted probabilities averaged over firms. Columns: ``variable,
-    value, by, outcome, estimate, std_error, conf_low, conf_high``.
+    set to the value, the predicted probabilities averaged over firms.
+
+    Parameters
+    ----------
+    fit : ChoiceFit
+        The fitted model.
+    design : ChoiceDesign
+        Its design; averages are over its firms, with the frequency or sampling weights.
+    spec : ChoiceSpec
+        ``profiles`` (each traced over ``profile_points`` values from its observed minimum to
+        maximum), ``profile_by`` and ``level``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``variable, value, by, outcome, estimate, std_error, conf_low, conf_high``: one row
+        per profile variable, grid value, level of ``profile_by`` (empty text without it) and
+        outcome; probabilities in 0–1 with Wald intervals. No rows without profiles.
     """
     from alliancegov.stats.mnl import average_predicted_probabilities
 
@@ -123,14 +202,36 @@ def prediction_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> 
 
 
 def model_separated(design: ChoiceDesign) -> bool:
-    """Whether the multinomial ML estimate does not exist (Albert & Anderson 1984)."""
+    """Whether the multinomial ML estimate does not exist (Albert & Anderson 1984).
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The design matrix and outcome codes.
+
+    Returns
+    -------
+    bool
+        True if the data are completely or quasi-completely separated.
+    """
     from alliancegov.stats.separation import detect_mnl_separation
 
     return bool(detect_mnl_separation(design.X.to_numpy(), design.y)["separated"])
 
 
 def fit_firth(design: ChoiceDesign) -> ChoiceFit:
-    """Firth's penalised (Jeffreys-prior) MNL, with its model-based covariance."""
+    """Firth's penalised (Jeffreys-prior) MNL, with its model-based covariance.
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The design matrix and outcome codes (weights and clusters are not used).
+
+    Returns
+    -------
+    ChoiceFit
+        The penalised estimates; ``cov`` and ``model_cov`` are both the model-based covariance.
+    """
     from alliancegov.stats.firth import fit_firth_mnl
     from alliancegov.stats.mnl import probabilities
 

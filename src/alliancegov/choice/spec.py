@@ -15,22 +15,74 @@ FIRTH_POLICIES = ("auto", "always", "never")
 class ChoiceSpec:
     """What to fit (``choice`` in the config).
 
-    ``formula`` is the right-hand side in patsy syntax, e.g.
-    ``asset_specificity + trust + C(sector, Treatment('services'))``. ``weights`` names a column
-    of frequency weights. ``profiles`` are continuous regressors over which predicted
-    probabilities are traced (``profile_points`` values from their observed minimum to maximum),
-    separately for each level of the categorical regressor ``profile_by``. ``firth``: ``auto``
-    fits Firth's penalised MNL when separation is detected, ``always`` or ``never``.
-    ``bootstrap_replicates`` > 0 adds percentile bootstrap CIs (resampling clusters when
-    ``cov_type`` is ``cluster``), seeded by ``seed``. ``ordered`` adds the ordered logit of the
-    outcome on the codebook's order of categories (market → hierarchy). ``binary_outcome`` is a
-    pandas expression (e.g. ``(equity_stake != 'none') | (new_legal_entity == 'yes')``) whose
-    logit on the same regressors is fitted too (``yes`` against ``no``, labelled ``binary_name``
-    in the table). ``cv_folds`` ≥ 2 adds
-    the stratified k-fold predictive check. ``imputations`` > 0 imputes the model's variables by
-    chained equations that many times (seeded by ``seed``) and pools the coefficients and AMEs by
-    Rubin's rules; the other tables then use the complete cases. ``variants`` are alternative
-    right-hand sides (name, formula) fitted like the main model and shown side by side.
+    Attributes
+    ----------
+    outcome : str
+        The column of the governance form chosen.
+    base : str
+        The outcome category every other is compared with (coded 0).
+    formula : str
+        The right-hand side in patsy syntax, e.g.
+        ``asset_specificity + trust + C(sector, Treatment('services'))``.
+    cov_type : {"model", "robust", "cluster", "design"}, default="cluster"
+        The standard errors: inverse information, sandwich, cluster sandwich, or a survey design's
+        Taylor linearisation (see :mod:`alliancegov.choice`).
+    cluster : str or None, default="firm_key"
+        The column of cluster codes, needed when ``cov_type`` is ``cluster``.
+    weights : str or None, default=None
+        Names a column of frequency weights.
+    level : float, default=0.95
+        The confidence level of every interval.
+    profiles : tuple of str, default=()
+        Continuous regressors over which predicted probabilities are traced (``profile_points``
+        values from their observed minimum to maximum), separately for each level of the
+        categorical regressor ``profile_by``.
+    profile_by : str or None, default=None
+        The categorical regressor whose levels each get a curve of their own.
+    profile_points : int, default=9
+        Number of values on each profile's grid.
+    firth : {"auto", "always", "never"}, default="auto"
+        ``auto`` fits Firth's penalised MNL when separation is detected, ``always`` or ``never``.
+    bootstrap_replicates : int, default=0
+        > 0 adds percentile bootstrap CIs (resampling clusters when ``cov_type`` is ``cluster``),
+        seeded by ``seed``.
+    seed : int, default=20261127
+        Seeds the bootstrap and the imputations (and the Small–Hsiao split of the IIA tests and the
+        cross-validation folds).
+    ordered : bool, default=True
+        Adds the ordered logit of the outcome on the codebook's order of categories
+        (market → hierarchy).
+    binary_outcome : str or None, default=None
+        A pandas expression (e.g. ``(equity_stake != 'none') | (new_legal_entity == 'yes')``) whose
+        logit on the same regressors is fitted too (``yes`` against ``no``, labelled ``binary_name``
+        in the table).
+    binary_name : str, default="binary_outcome"
+        The label of the binary logit's rows.
+    cv_folds : int, default=5
+        ≥ 2 adds the stratified k-fold predictive check.
+    sampling_weights, strata, psu, fpc : str or None, default=None
+        Columns of the survey design when ``cov_type`` is ``design`` (at least one of the first
+        three is needed): sampling weights, strata, primary sampling units and the finite
+        population correction.
+    lonely_psu : {"error", "certainty", "adjust", "remove"}, default="error"
+        What to do with a stratum of a single PSU under a survey design
+        (:class:`alliancegov.stats.survey.SurveyDesign`).
+    imputations : int, default=0
+        > 0 imputes the model's variables by chained equations that many times (seeded by ``seed``)
+        and pools the coefficients and AMEs by Rubin's rules; the other tables then use the complete
+        cases.
+    imputation_iterations : int, default=10
+        Iterations of the chained equations per imputation.
+    variants : tuple of (str, str), default=()
+        Alternative right-hand sides (name, formula) fitted like the main model and shown side by
+        side.
+
+    Raises
+    ------
+    ValueError
+        If ``cov_type`` or ``firth`` is not one of its values, ``cov_type`` is ``cluster`` without a
+        ``cluster`` column or ``design`` without sampling weights, strata or PSUs, or frequency
+        ``weights`` are combined with a survey design.
     """
 
     outcome: str
@@ -74,6 +126,8 @@ class ChoiceSpec:
 
     @property
     def design_columns(self) -> list[str]:
+        """The survey design's columns (sampling weights, strata, PSU, fpc) given, when ``cov_type`` is
+        ``design``; empty otherwise."""
         return [c for c in (self.sampling_weights, self.strata, self.psu, self.fpc) if c] \
             if self.cov_type == "design" else []
 
@@ -99,7 +153,29 @@ class ChoiceSpec:
 
     @classmethod
     def from_config(cls, section: dict, missing_data: dict | None = None) -> ChoiceSpec:
-        """From the config's ``choice`` section and its ``missing_data`` section."""
+        """Build the specification from the config's ``choice`` section and its ``missing_data`` section.
+
+        Parameters
+        ----------
+        section : dict
+            The config's ``choice`` section; ``bootstrap_jobs`` (how the workflow splits the
+            bootstrap) is dropped, ``variants`` is a mapping of name to formula.
+        missing_data : dict or None, default=None
+            The config's ``missing_data`` section; with ``method: mice`` it sets ``imputations``
+            (default 20) and ``imputation_iterations`` (from ``iterations``, default 10).
+
+        Returns
+        -------
+        ChoiceSpec
+            The checked specification.
+
+        Raises
+        ------
+        ValueError
+            If the values are inconsistent (see the class).
+        TypeError
+            If the section holds a key that is not a field.
+        """
         values = dict(section)
         values.pop("bootstrap_jobs", None)  # how the workflow splits the bootstrap, not part of the model
         values["profiles"] = tuple(values.get("profiles", ()))

@@ -38,7 +38,20 @@ from alliancegov.choice.variants import (
 
 @dataclass
 class ChoiceResults:
-    """Every table of the choice stage, keyed as the output files are named."""
+    """Every table of the choice stage, keyed as the output files are named.
+
+    Attributes
+    ----------
+    tables : dict of str to DataFrame
+        The tables, keyed as the output files are named (``choice_mnl``, ``choice_ame``, ...).
+    warnings : list of str
+        Notes every reader of the tables needs (separation, convergence, few events, imputation,
+        a bootstrap not run).
+    fit : ChoiceFit
+        The fit every table rests on (Firth's when the data are separated).
+    design : ChoiceDesign
+        Its design.
+    """
 
     tables: dict[str, pd.DataFrame]
     warnings: list[str]
@@ -50,8 +63,35 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
                    bootstrap: bool = True) -> ChoiceResults:
     """Fit the MNL and compute every table: coefficients, AMEs, predictions, tests, fit, small-sample checks.
 
-    ``bootstrap=False`` leaves the bootstrap out, for a workflow that scatters it over jobs
-    (:func:`bootstrap_part`, :func:`bootstrap_table_from_parts`).
+    When the data are separated every table rests on Firth's penalised estimates, and
+    ``choice_mnl`` says so in its ``estimator`` column (``firth`` rather than ``ml``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame.
+    spec : ChoiceSpec
+        What to fit, and which optional tables to add.
+    categories : list of str
+        The outcome's categories in the codebook's order (market → hierarchy).
+    n_jobs : int, default=1
+        Worker processes of the bootstrap refits.
+    bootstrap : bool, default=True
+        ``bootstrap=False`` leaves the bootstrap out, for a workflow that scatters it over jobs
+        (:func:`~alliancegov.choice.bootstrap.bootstrap_part`,
+        :func:`~alliancegov.choice.bootstrap.bootstrap_table_from_parts`).
+
+    Returns
+    -------
+    ChoiceResults
+        The tables named in :attr:`ChoiceSpec.tables` (``choice_bootstrap`` too when asked for and
+        there is no survey design), the notes, the fit and the design.
+
+    Raises
+    ------
+    ValueError
+        If the data are separated and ``spec.firth`` is ``never``, or the outcome holds a value not
+        in ``categories``.
     """
     design = build_design(data, spec, categories)
     notes = []
@@ -132,6 +172,7 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
     Returns
     -------
     ChoiceResults
+        The tables and notes written.
     """
     import logging
 

@@ -20,7 +20,31 @@ from alliancegov.stats.tidy import tidy_coefficients
 def ordered_tables(design: ChoiceDesign, categories: list[str], spec: ChoiceSpec
                    ) -> tuple[dict[str, pd.DataFrame], bool]:
     """Ordered logit on the codebook's order of the outcome: coefficients, AMEs, Brant test; and
-    whether the fit converged (not when the data are separated)."""
+    whether the fit converged (not when the data are separated).
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The choice model's design; its intercept is left out (the cut points take its place).
+    categories : list of str
+        The outcome's categories in the codebook's order (market → hierarchy); those that occur
+        form the ordered scale.
+    spec : ChoiceSpec
+        ``level`` of the intervals.
+
+    Returns
+    -------
+    tables : dict of str to DataFrame
+        ``choice_ordered``: slopes then cut points (``term, estimate, std_error, statistic,
+        p_value, conf_low, conf_high, odds_ratio, or_conf_low, or_conf_high``, log-odds of a
+        higher category; cut points named ``a|b``); ``choice_ordered_ame``: ``outcome, term,
+        estimate, std_error, statistic, p_value, conf_low, conf_high``, the average marginal
+        effects on each category's probability (unweighted); ``choice_ordered_brant``: the Brant
+        test of proportional odds (``term, statistic, df, p_value``, first row ``all``), or one
+        row saying why it was not computed.
+    converged : bool
+        Whether the ordered logit converged.
+    """
     from alliancegov.stats.ordinal import brant_test, fit_ordered_logit, ordered_average_marginal_effects, tidy_ordered
 
     scale = [c for c in categories if c in design.levels]
@@ -43,7 +67,22 @@ def ordered_tables(design: ChoiceDesign, categories: list[str], spec: ChoiceSpec
 
 
 def binary_outcome(data: pd.DataFrame, expression: str) -> pd.Series:
-    """``yes``/``no`` from a pandas expression; missing where a variable it uses is missing."""
+    """``yes``/``no`` from a pandas expression; missing where a variable it uses is missing.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame.
+    expression : str
+        A pandas expression over its columns, e.g.
+        ``(equity_stake != 'none') | (new_legal_entity == 'yes')``, evaluated by ``DataFrame.eval``.
+
+    Returns
+    -------
+    Series
+        ``yes`` where the expression is true, ``no`` where false, missing where any column named
+        in the expression is missing; on ``data``'s index.
+    """
     import re as regex
 
     used = [name for name in regex.findall(r"[A-Za-z_]\w*", expression) if name in data.columns]
@@ -52,7 +91,22 @@ def binary_outcome(data: pd.DataFrame, expression: str) -> pd.Series:
 
 
 def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> pd.DataFrame:
-    """Logit of ``binary_outcome`` (yes against no) on the choice regressors, as ``coefficient_table``."""
+    """Logit of ``binary_outcome`` (yes against no) on the choice regressors, as ``coefficient_table``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame.
+    spec : ChoiceSpec
+        ``binary_outcome`` (the expression), ``binary_name`` and the choice model's regressors,
+        covariance and weights.
+
+    Returns
+    -------
+    DataFrame
+        :func:`~alliancegov.choice.model.coefficient_table`'s columns, ``outcome`` set to
+        ``binary_name`` and ``base`` to ``no``; log-odds of ``yes`` and odds ratios (``rrr``).
+    """
     column = "binary_outcome"
     binary = replace(spec, outcome=column, base="no", binary_outcome=None)
     design = build_design(data.assign(**{column: binary_outcome(data, spec.binary_outcome)}), binary, ["no", "yes"])
@@ -62,6 +116,23 @@ def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> pd.DataFrame:
 
 
 def cross_validation_tables(design: ChoiceDesign, spec: ChoiceSpec) -> dict[str, pd.DataFrame]:
+    """Stratified k-fold log-loss, accuracy and macro-F1 of the MNL and of the majority class.
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The design matrix (with its intercept), outcome codes and levels.
+    spec : ChoiceSpec
+        ``cv_folds`` and ``seed`` (which shuffles the folds).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``choice_cv``: ``model`` (``mnl``, ``majority_class``), ``metric`` (``log_loss``,
+        ``accuracy``, ``macro_f1``), ``mean``, ``std`` over folds and ``fold_1..fold_k``;
+        ``choice_cv_confusion``: the MNL's out-of-fold confusion matrix, ``observed`` then one count
+        column per predicted outcome.
+    """
     from alliancegov.stats.predictive import cross_validated_scores
 
     scores, confusion = cross_validated_scores(design.X.to_numpy(), design.y, folds=spec.cv_folds, seed=spec.seed,
@@ -74,8 +145,22 @@ def imputed_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) 
 
     The model's variables (outcome, regressors, weights) are imputed together; responses whose
     outcome was missing are left out of the analysis after imputation (von Hippel 2007).
-    Tables as :func:`coefficient_table` and :func:`ame_table`, plus ``df`` and ``fmi``
-    (fraction of missing information) per row.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame, with missing values.
+    spec : ChoiceSpec
+        The model, ``imputations``, ``imputation_iterations`` and ``seed``.
+    categories : list of str
+        The outcome's categories in the codebook's order.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``choice_mnl`` and ``choice_ame``: tables as :func:`coefficient_table` and
+        :func:`ame_table`, plus ``df`` and ``fmi`` (fraction of missing information) per row;
+        ``choice_mnl`` also has ``estimator`` (``ml, <m> imputations``).
     """
     from alliancegov.stats.formulas import formula_variables
     from alliancegov.stats.imputation import impute_for_model, pooled_tidy, rubin_pool
@@ -115,7 +200,18 @@ def side_by_side(models: list[tuple[str, pd.DataFrame, ChoiceSpec]], categories:
     """Models as modelsummary/esttab columns, in long form: ``model`` then :func:`coefficient_table`'s
     columns, with each model's fit statistics as rows (``outcome`` ``(fit)``).
 
-    ``models``: (name, rows to fit on, spec) triples.
+    Parameters
+    ----------
+    models : list of tuple of (str, DataFrame, ChoiceSpec)
+        (name, rows to fit on, spec) triples.
+    categories : list of str
+        The outcome's categories in the codebook's order.
+
+    Returns
+    -------
+    DataFrame
+        Each model's coefficient table, then its fit rows (``term`` ``n_obs``, ``log_likelihood``,
+        ``mcfadden_r2``, ``aic``, ``bic`` with the value in ``estimate``), ``model`` first.
     """
     tables = []
     for name, frame, spec in models:
@@ -128,6 +224,21 @@ def side_by_side(models: list[tuple[str, pd.DataFrame, ChoiceSpec]], categories:
 
 
 def variants_table(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> pd.DataFrame:
-    """The main model and each variant side by side (see :func:`side_by_side`)."""
+    """The main model and each variant side by side (see :func:`side_by_side`).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame; every model is fitted on it.
+    spec : ChoiceSpec
+        The main model (named ``main``) and its ``variants`` (other right-hand sides).
+    categories : list of str
+        The outcome's categories in the codebook's order.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`side_by_side`.
+    """
     return side_by_side([(name, data, replace(spec, formula=formula))
                          for name, formula in (("main", spec.formula), *spec.variants)], categories)

@@ -15,6 +15,26 @@ def join_choice_columns(cells: pd.DataFrame, variable: str, choices: list[str]) 
     """One select_multiple answer from Kobo's ``variable/choice`` 0/1 columns: the chosen names, joined.
 
     A row whose 0/1 cells are all blank is unanswered (missing), not "nothing chosen".
+
+    Parameters
+    ----------
+    cells : DataFrame
+        The wave's raw cells, with canonical column names (``variable/choice`` for the 0/1 columns).
+    variable : str
+        The select_multiple question.
+    choices : list of str
+        Its answer names, in the codebook's order.
+
+    Returns
+    -------
+    Series
+        Per row, the names of the choices whose cell is 1, space-separated in the codebook's order
+        (empty text when none is); missing where every 0/1 cell is blank. On ``cells``' index.
+
+    Raises
+    ------
+    IngestError
+        If a ``variable/…`` column names no choice of the codebook.
     """
     columns = [c for c in cells.columns if c.startswith(f"{variable}/")]
     unknown = [c for c in columns if c.split("/", 1)[1] not in choices]
@@ -55,7 +75,27 @@ def _answer_lookup(codebook: Codebook, variable: str, value: str) -> dict[str, o
 def convert_column(cells: pd.Series, variable: str, codebook: Codebook) -> tuple[pd.Series, list[tuple[int, object]]]:
     """Convert one column of raw cells to canonical values.
 
-    Returns the converted series and the (position, cell) pairs that could not be converted.
+    Answers are matched by name, French or English label or code, with case, accents and spaces
+    ignored; missing-value answers (the variable's ``missing_list``) are matched too.
+
+    Parameters
+    ----------
+    cells : Series
+        The raw cells of the column.
+    variable : str
+        The codebook variable the column holds.
+    codebook : Codebook
+        Gives the variable's type and answers.
+
+    Returns
+    -------
+    converted : Series
+        On ``cells``' index: text and datetime answers as stripped strings; select_one answers as
+        answer names; select_multiple answers as the names, space-separated in the codebook's order
+        (or a single missing-value name); other types (Likert, integer, decimal) as floats, a label
+        read as its code. Blank and unconvertible cells are missing.
+    failures : list of tuple of (int, object)
+        The (position, cell) pairs that could not be converted (0-based positions in ``cells``).
     """
     vtype = codebook.variables.at[variable, "type"]
     if vtype in ("text", "datetime"):

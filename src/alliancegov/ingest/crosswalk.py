@@ -21,6 +21,21 @@ def load_crosswalk(path: str | Path) -> pd.DataFrame:
     * ``source`` without ``variable``: the wave's column is not used (recorded as dropped);
     * ``variable``, ``source_value`` and ``value``: in that variable, answers spelt
       ``source_value`` (case, accents and spaces ignored) mean ``value``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The crosswalk's CSV file.
+
+    Returns
+    -------
+    DataFrame
+        The four columns, as stripped text (empty cells as empty strings); other columns dropped.
+
+    Raises
+    ------
+    IngestError
+        If one of the four columns is missing.
     """
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in CROSSWALK_COLUMNS if c not in table.columns]
@@ -30,7 +45,24 @@ def load_crosswalk(path: str | Path) -> pd.DataFrame:
 
 
 def apply_crosswalk(cells: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Rename, drop and recode the columns of ``cells`` (canonical names) as the crosswalk says."""
+    """Rename, drop and recode the columns of ``cells`` (canonical names) as the crosswalk says.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        The wave's raw cells, columns named canonically.
+    crosswalk : DataFrame
+        :func:`load_crosswalk`'s table.
+
+    Returns
+    -------
+    cells : DataFrame
+        The cells with the dropped columns removed, the others renamed, and the recoded answers
+        replaced by their ``value`` (renaming comes first: recodes name the codebook's variable).
+    applied : dict
+        ``renamed`` (source → variable, for the columns present), ``dropped`` (list of source
+        columns removed) and ``values_recoded`` (number of cells recoded), for the provenance record.
+    """
     columns = crosswalk[crosswalk["source"] != ""]
     kept = columns[columns["variable"] != ""]
     renames = dict(zip(kept["source"], kept["variable"]))

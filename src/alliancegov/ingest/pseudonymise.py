@@ -24,9 +24,20 @@ KEY_ENV = "ALLIANCEGOV_HMAC_KEY"
 def load_pseudonymisation_key(key_file: str | Path | None = None) -> bytes:
     """The secret key of the firm pseudonyms.
 
-    From the environment variable ``ALLIANCEGOV_HMAC_KEY`` if set, else from ``key_file``
-    (default ``~/.config/alliancegov/hmac.key``), created with a random key on first use. The
-    key stays outside the repository and ``results/``; keep it to link later waves to earlier ones.
+    The key stays outside the repository and ``results/``; keep it to link later waves to earlier
+    ones.
+
+    Parameters
+    ----------
+    key_file : str or Path or None, default=None
+        Where the key is kept when the environment variable ``ALLIANCEGOV_HMAC_KEY`` is not set
+        (default ``~/.config/alliancegov/hmac.key``); created with a random key (64 hex
+        characters, readable by the owner only) on first use.
+
+    Returns
+    -------
+    bytes
+        The key, UTF-8 encoded: the environment variable's value if set, else the file's text.
     """
     if os.environ.get(KEY_ENV):
         return os.environ[KEY_ENV].encode("utf-8")
@@ -43,6 +54,21 @@ def firm_keys(identifiers: pd.Series, fallback: pd.Series, key: bytes) -> pd.Ser
 
     Rows without an identifier get a key from their submission id (``fallback``), so they are
     never pooled with another firm.
+
+    Parameters
+    ----------
+    identifiers : Series
+        The firm identifier of each response (blank where unknown); case, accents and spaces are
+        normalised before hashing.
+    fallback : Series
+        The submission id (or another per-response label) of each row, same length.
+    key : bytes
+        The secret key (:func:`load_pseudonymisation_key`).
+
+    Returns
+    -------
+    Series
+        One 16-character hex key per row, on ``identifiers``' index.
     """
     def one(identifier: object, submission: object) -> str:
         text = f"firm:{normalise_label(identifier)}" if not is_blank(identifier) else f"submission:{submission}"

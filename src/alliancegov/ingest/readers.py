@@ -50,6 +50,19 @@ def find_header_row(rows: list[list[object]], known: set[str]) -> int:
 
     Excel sheets and some CSV exports put a title or notes above the header. Falls back to 0 so that
     a file naming no known variable fails later on its required columns, with their names.
+
+    Parameters
+    ----------
+    rows : list of list of object
+        The file's rows of cells, from the first.
+    known : set of str
+        The codebook's variable names (and the Kobo system fields' codebook names); headers are
+        compared after :func:`~alliancegov.ingest.cells.canonical_column`.
+
+    Returns
+    -------
+    int
+        0-based index of the header row among the first ``HEADER_SEARCH_ROWS`` rows, or 0.
     """
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = {canonical_column(c) for c in row if not is_blank(c)}
@@ -119,7 +132,31 @@ def read_csv_table(path: Path, known: set[str]) -> RawTable:
     """A delimited text file: encoding and delimiter detected, title rows above the header skipped.
 
     A row with more fields than the header is an error; a shorter row is padded with blanks, as
-    spreadsheet programs write rows whose last answers are empty.
+    spreadsheet programs write rows whose last answers are empty. The text is read as UTF-8 (with
+    or without BOM), else cp1252; the delimiter is whichever of ``;``, ``,`` and tab is most
+    frequent on a line of the first rows. KoboToolbox's optional HXL hashtag row under the header
+    is dropped.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    known : set of str
+        Variable names that identify the header row (see :func:`find_header_row`).
+
+    Returns
+    -------
+    RawTable
+        The cells (text, one column per header cell) of the non-blank rows under the header, each
+        row's line number in the file (a quoted cell may span lines), and ``details``:
+        ``encoding``, ``delimiter``, ``header_row``, ``blank_rows_skipped`` and ``hxl_row`` when
+        that row was dropped.
+
+    Raises
+    ------
+    IngestError
+        If the file is empty, is neither UTF-8 nor cp1252 text, holds NUL bytes, has a malformed
+        record, a row with more (non-blank) fields than the header, or a header with an empty name.
     """
     raw = path.read_bytes()
     if not raw.strip():
@@ -139,7 +176,28 @@ def read_csv_table(path: Path, known: set[str]) -> RawTable:
 
 
 def read_xlsx_table(path: Path, known: set[str]) -> RawTable:
-    """The first sheet of a workbook; title rows above the header skipped."""
+    """The first sheet of a workbook; title rows above the header skipped.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.xlsx`` file.
+    known : set of str
+        Variable names that identify the header row (see :func:`find_header_row`).
+
+    Returns
+    -------
+    RawTable
+        The cells (as the sheet holds them: text, numbers, dates; one column per header cell) of
+        the non-blank rows under the header, each row's number in the sheet, and ``details``:
+        ``encoding`` (``xlsx``), ``header_row`` and ``blank_rows_skipped``.
+
+    Raises
+    ------
+    IngestError
+        If the workbook is damaged or not a workbook, the sheet is empty, or the header has an
+        empty name or is shorter than a row's non-blank fields.
+    """
     try:
         sheet = pd.read_excel(path, header=None, dtype=object)
     except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:  # damaged or mislabelled workbook
@@ -149,7 +207,27 @@ def read_xlsx_table(path: Path, known: set[str]) -> RawTable:
 
 
 def read_spss_table(path: Path, known: set[str]) -> RawTable:
-    """SPSS/Stata with user-missing codes kept as values (pyreadstat would turn them into NaN)."""
+    """SPSS/Stata with user-missing codes kept as values (pyreadstat would turn them into NaN).
+
+    Parameters
+    ----------
+    path : Path
+        A ``.sav`` file, or a ``.dta`` file (read as Stata).
+    known : set of str
+        Not used: these files have no rows above their variable names.
+
+    Returns
+    -------
+    RawTable
+        The data (one column per variable, values as stored), rows numbered from 1, and
+        ``details``: ``encoding`` (the file's, or ``binary``), ``header_row`` 0 and
+        ``blank_rows_skipped`` 0.
+
+    Raises
+    ------
+    IngestError
+        If pyreadstat cannot read the file.
+    """
     import pyreadstat
 
     reader = pyreadstat.read_dta if path.suffix.lower() == ".dta" else pyreadstat.read_sav

@@ -22,6 +22,18 @@ MAX_REPORTED_ERRORS = 20
 
 
 def sha256_of(path: str | Path) -> str:
+    """The SHA-256 digest of a file, read in blocks of 1 MiB.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    str
+        The digest, 64 hexadecimal characters.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -39,11 +51,22 @@ QUARANTINE_COLUMN = "unknown_values"
 class IngestSettings:
     """``ingest`` in the config.
 
-    ``firm_id_column``: the identifier hashed into the firm key (None: every response is its own
-    firm, keyed by its submission id or row). ``unknown_values``: ``error`` stops on a value that
-    matches no code or label;
-    ``quarantine`` keeps reading, leaves such a value missing and describes it in the
-    ``unknown_values`` column, for the cleaning stage to exclude the response with its reason.
+    Attributes
+    ----------
+    firm_id_column : str or None
+        The identifier hashed into the firm key (None: every response is its own firm, keyed by its
+        submission id or row).
+    required_columns : tuple of str, default=()
+        Codebook columns every wave file must hold.
+    unknown_values : {"error", "quarantine"}, default="error"
+        ``error`` stops on a value that matches no code or label; ``quarantine`` keeps reading,
+        leaves such a value missing and describes it in the ``unknown_values`` column, for the
+        cleaning stage to exclude the response with its reason.
+
+    Raises
+    ------
+    ValueError
+        If ``unknown_values`` is not one of its values.
     """
 
     firm_id_column: str | None
@@ -59,9 +82,43 @@ def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, ke
                 settings: IngestSettings, crosswalk: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
     """Read one wave file into canonical, pseudonymised form.
 
-    Returns the canonical frame (``wave``, ``source_row``, ``firm_key``, ``unknown_values``, then
-    every codebook variable that is neither identifying nor free text) and a provenance record.
-    Raises :class:`IngestError` naming file, row, column and value for anything it cannot read.
+    Parameters
+    ----------
+    path : str or Path
+        The wave's file.
+    fmt : {"csv", "kobo_csv", "xlsx", "sav", "dta"}
+        Its format.
+    wave : str
+        The wave's identifier, written in the ``wave`` column.
+    codebook : Codebook
+        The variables, their types and answers.
+    key : bytes
+        Keyword-only: the secret key of the firm pseudonyms.
+    settings : IngestSettings
+        Keyword-only: the firm identifier column, the required columns and the policy for unknown
+        values.
+    crosswalk : DataFrame, optional
+        Keyword-only: the wave's crosswalk to the codebook (:func:`~alliancegov.ingest.crosswalk.load_crosswalk`).
+
+    Returns
+    -------
+    frame : DataFrame
+        One row per response: ``wave``, ``source_row`` (the row in the file, header = row 1 in a
+        spreadsheet), ``firm_key``, ``unknown_values`` (the quarantined values, empty text if
+        none), then every codebook variable that is neither identifying nor free text, in codebook
+        order (missing throughout when this wave's file lacks it).
+    provenance : dict
+        ``wave``, ``file``, ``format``, ``sha256``, ``rows``, ``instrument_versions``,
+        ``ignored_columns``, ``absent_columns``, ``quarantined_rows``, ``crosswalk`` (what it
+        applied), ``select_multiple_columns`` and the reader's details (``encoding``,
+        ``header_row``, ``blank_rows_skipped``...).
+
+    Raises
+    ------
+    IngestError
+        Naming file, row, column and value for anything it cannot read: unknown format, file not
+        found, duplicated or missing required columns, no responses, values matching no code or
+        label (with ``unknown_values="error"``; at most 20 are listed).
     """
     path = Path(path)
     if fmt not in READERS:

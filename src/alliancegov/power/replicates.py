@@ -19,7 +19,24 @@ REPLICATE_COLUMNS = ["n", "replicate", "hypothesis", "check", "table", "model", 
 
 
 def simulate_population(truth: dict, codebook: Codebook, firms: int, seed: int) -> pd.DataFrame:
-    """One clean simulated wave of ``firms`` firms (canonical answers, truth columns ``true_``)."""
+    """One clean simulated wave of ``firms`` firms (canonical answers, truth columns ``true_``).
+
+    Parameters
+    ----------
+    truth : dict
+        The simulator's true parameters.
+    codebook : Codebook
+        The scales and answers.
+    firms : int
+        Firms simulated.
+    seed : int
+        Seed of the simulation.
+
+    Returns
+    -------
+    DataFrame
+        ``firms`` rows: a 2024 wave of :func:`~alliancegov.simulate.population.simulate_waves`.
+    """
     from alliancegov.simulate.population import simulate_waves
 
     return simulate_waves(firms, [2024], seed=seed, truth=truth, codebook=codebook)[0]
@@ -34,6 +51,21 @@ def analysis_frame(wave: pd.DataFrame, codebook: Codebook, performance: dict) ->
     The columns are those of :func:`alliancegov.constructs.build_analysis` (a test holds them
     equal), without its reliability table, whose omega fits took 1.2 of the 3.1 s of a replicate
     of 200 firms when measured.
+
+    Parameters
+    ----------
+    wave : DataFrame
+        A clean simulated wave (:func:`simulate_population`).
+    codebook : Codebook
+        The scales, items and answers.
+    performance : dict
+        The config's ``performance`` section.
+
+    Returns
+    -------
+    DataFrame
+        One row per firm: the analysis frame with the derived performance variables, the composite
+        index and ``firm_key``.
     """
     from alliancegov.constructs import score_responses
     from alliancegov.performance import outcome_frame
@@ -45,7 +77,28 @@ def analysis_frame(wave: pd.DataFrame, codebook: Codebook, performance: dict) ->
 
 def choice_ame(frame: pd.DataFrame, settings: PowerSettings) -> tuple[pd.DataFrame, str]:
     """The pipeline's AME table for ``frame`` and the estimator used (``ml`` or ``firth``), as
-    :func:`alliancegov.choice.analyse_choice` computes them (Firth when separated)."""
+    :func:`alliancegov.choice.analyse_choice` computes them (Firth when separated).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The analysis frame (:func:`analysis_frame`).
+    settings : PowerSettings
+        The choice model and the outcome's categories.
+
+    Returns
+    -------
+    table : DataFrame
+        :func:`alliancegov.choice.model.ame_table`: ``outcome, term, estimate, std_error, ...``,
+        AMEs in probability points (0–1 scale).
+    estimator : str
+        ``ml`` or ``firth``.
+
+    Raises
+    ------
+    ValueError
+        If the sample is separated and ``choice.firth`` is ``never``, or the base form does not occur.
+    """
     from alliancegov.choice.design import build_design
     from alliancegov.choice.model import ame_table, fit_firth, fit_mnl, model_separated
 
@@ -58,7 +111,24 @@ def choice_ame(frame: pd.DataFrame, settings: PowerSettings) -> tuple[pd.DataFra
 
 
 def two_stage_table(frame: pd.DataFrame, settings: PowerSettings, seed: int) -> pd.DataFrame:
-    """The pipeline's misalignment table (both stages bootstrapped, B from the settings)."""
+    """The pipeline's misalignment table (both stages bootstrapped, B from the settings).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The analysis frame (:func:`analysis_frame`).
+    settings : PowerSettings
+        The choice, performance (its ``cluster``: resampled whole) and misalignment settings.
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    DataFrame
+        :func:`alliancegov.misalignment.misalignment_table`: ``model, outcome, term, estimate,
+        std_error, statistic, p_value, conf_low, conf_high, n_ok, share_failed``, the p-value the
+        percentile bootstrap's.
+    """
     from alliancegov.choice.design import DesignBuilder
     from alliancegov.misalignment import TwoStageData, misalignment_table
 
@@ -89,12 +159,31 @@ def replicate(n: int, seed: int, truth: dict, settings: PowerSettings, codebook:
     """Every effect's estimate, SE, p-value and detection in one simulated sample of ``n`` firms.
 
     The sample is the first ``n`` of ``settings.population`` firms (``n`` if None) simulated
-    from ``seed``; the H7 bootstrap is seeded from (``seed``, ``n``). Returns one row per effect
-    (columns ``REPLICATE_COLUMNS``; estimates in probability points for AMEs and in
-    composite-index units per unit of misfit for H7), plus one ``all`` row per hypothesis with
-    several effects: detected when all of them are. A fit that fails (e.g. a form absent from a
-    small sample) gives a row with NaN estimates, ``detected`` False and the reason in ``note``:
-    the pipeline would not have supported the hypothesis either.
+    from ``seed``; the H7 bootstrap is seeded from (``seed``, ``n``). A fit that fails (e.g. a
+    form absent from a small sample) gives a row with NaN estimates, ``detected`` False and the
+    reason in ``note``: the pipeline would not have supported the hypothesis either.
+
+    Parameters
+    ----------
+    n : int
+        The sample size.
+    seed : int
+        Seed of the simulated population.
+    truth : dict
+        The simulator's true parameters, set at the estimates.
+    settings : PowerSettings
+        The model settings, the effects, ``alpha`` and ``population``.
+    codebook : Codebook
+        The scales and answers.
+    replicate_id : int, default=0
+        Keyword-only: the replicate's number, written in the ``replicate`` column.
+
+    Returns
+    -------
+    DataFrame
+        One row per effect (columns ``REPLICATE_COLUMNS``; estimates in probability points for AMEs
+        and in composite-index units per unit of misfit for H7), plus one ``all`` row per
+        hypothesis with several effects: detected when all of them are.
     """
     from alliancegov.hypotheses import check_verdict
 
@@ -148,7 +237,27 @@ def replicate(n: int, seed: int, truth: dict, settings: PowerSettings, codebook:
 
 
 def chunk_replicates(replicates: int, chunks: int, chunk: int) -> np.ndarray:
-    """Replicate numbers of chunk ``chunk`` (0-based) when ``replicates`` are split in ``chunks``."""
+    """Replicate numbers of chunk ``chunk`` (0-based) when ``replicates`` are split in ``chunks``.
+
+    Parameters
+    ----------
+    replicates : int
+        Replicates in all.
+    chunks : int
+        Number of chunks.
+    chunk : int
+        This chunk, 0-based.
+
+    Returns
+    -------
+    ndarray of int
+        Consecutive replicate numbers; chunk sizes differ by at most one.
+
+    Raises
+    ------
+    ValueError
+        If ``chunk`` is not in ``0..chunks - 1``.
+    """
     if not 0 <= chunk < chunks:
         raise ValueError(f"chunk {chunk} is not in 0..{chunks - 1}")
     return np.array_split(np.arange(replicates), chunks)[chunk]
@@ -156,7 +265,26 @@ def chunk_replicates(replicates: int, chunks: int, chunk: int) -> np.ndarray:
 
 def run_replicates(n: int, replicate_ids, truth: dict, settings: PowerSettings, codebook: Codebook) -> pd.DataFrame:
     """:func:`replicate` for each id in ``replicate_ids``; replicate ``r`` is seeded from
-    (``settings.seed``, ``r``) whatever the chunking, so results do not depend on it."""
+    (``settings.seed``, ``r``) whatever the chunking, so results do not depend on it.
+
+    Parameters
+    ----------
+    n : int
+        The sample size.
+    replicate_ids : iterable of int
+        The replicates to run (:func:`chunk_replicates`).
+    truth : dict
+        The simulator's true parameters, set at the estimates.
+    settings : PowerSettings
+        The study's settings.
+    codebook : Codebook
+        The scales and answers.
+
+    Returns
+    -------
+    DataFrame
+        Every replicate's rows (``REPLICATE_COLUMNS``), in order; no rows without ids.
+    """
     parts = [replicate(n, _seed(settings.seed, r), truth, settings, codebook, replicate_id=int(r))
              for r in replicate_ids]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REPLICATE_COLUMNS)

@@ -20,7 +20,19 @@ ALL_CHECKS = "all"
 
 @dataclass(frozen=True)
 class Effect:
-    """One check of the hypotheses register: a row of a model table and its expected sign."""
+    """One check of the hypotheses register: a row of a model table and its expected sign.
+
+    Attributes
+    ----------
+    hypothesis : str
+        The hypothesis id (``H1``).
+    table : str
+        The model table the check reads: ``choice_ame`` or ``misalignment``.
+    where : tuple of (str, str)
+        The (column, value) pairs that select the row, in the register's order.
+    expected : str
+        The expected sign of the estimate, as the register writes it (``positive``, ``negative``).
+    """
 
     hypothesis: str
     table: str
@@ -33,6 +45,18 @@ class Effect:
         return f"{self.table}: " + ", ".join(f"{k}={v}" for k, v in self.where)
 
     def get(self, key: str) -> str:
+        """The value the check's row selection gives a column.
+
+        Parameters
+        ----------
+        key : str
+            A column of the model table (``model``, ``outcome``, ``term``).
+
+        Returns
+        -------
+        str
+            Its value in ``where``, or the empty string if the check does not select on it.
+        """
         return dict(self.where).get(key, "")
 
 
@@ -42,8 +66,25 @@ def register_effects(register: dict, hypotheses: list[str] | tuple[str, ...]) ->
     Kept: every ``choice_ame`` check, and the ``misalignment`` check on the continuous misfit
     (``model=misfit, term=misfit``: the effect the simulator plants). Left out, because the
     simulator is not set at an estimate for them: tests on the analysis frame (means,
-    proportions), the Shapley comparison, and the 0/1 misalignment models. Raises ``ValueError``
-    for an unknown id or an id with no simulable check.
+    proportions), the Shapley comparison, and the 0/1 misalignment models.
+
+    Parameters
+    ----------
+    register : dict
+        The hypotheses register as read from its YAML file (``hypotheses``: a list of ``id``,
+        ``checks``).
+    hypotheses : list or tuple of str
+        The ids of the hypotheses to simulate, in the order their effects are returned.
+
+    Returns
+    -------
+    tuple of Effect
+        The simulable checks, hypothesis by hypothesis, each in register order.
+
+    Raises
+    ------
+    ValueError
+        For an unknown id or an id with no simulable check.
     """
     by_id = {h["id"]: h for h in register["hypotheses"]}
     effects = []
@@ -69,11 +110,26 @@ def register_effects(register: dict, hypotheses: list[str] | tuple[str, ...]) ->
 class PowerSettings:
     """Everything a replicate needs besides the truth: the pipeline's model settings and the study's.
 
-    ``choice``: the choice model (listwise: simulated samples have no missing answers);
-    ``categories``: the outcome's answers in codebook order (market → hierarchy); ``performance``:
-    the config's ``performance`` section (derived variables, composite index, cluster);
-    ``misalignment``: the two-stage model, with ``bootstrap_replicates`` already set to the
-    study's B; ``population``: firms simulated per replicate (None: exactly ``n``).
+    Attributes
+    ----------
+    choice : ChoiceSpec
+        The choice model (listwise: simulated samples have no missing answers).
+    categories : tuple of str
+        The outcome's answers in codebook order (market → hierarchy).
+    performance : dict
+        The config's ``performance`` section (derived variables, composite index, cluster).
+    misalignment : MisalignmentSpec
+        The two-stage model, with ``bootstrap_replicates`` already set to the study's B.
+    effects : tuple of Effect
+        The checks simulated (:func:`register_effects`).
+    alpha : float, default=0.05
+        Significance level of every test.
+    population : int or None, default=None
+        Firms simulated per replicate (None: exactly ``n``).
+    seed : int, default=20261127
+        Seed of the whole study.
+    pipeline_bootstrap_replicates : int or None, default=None
+        The B of the pipeline's own H7 test, named in the notes.
     """
 
     choice: object                 # alliancegov.choice.ChoiceSpec
@@ -88,7 +144,24 @@ class PowerSettings:
 
     @classmethod
     def from_config(cls, config: dict, register: dict, codebook: Codebook) -> PowerSettings:
-        """From the pipeline's config (its ``power`` block and model sections) and the register."""
+        """From the pipeline's config (its ``power`` block and model sections) and the register.
+
+        Parameters
+        ----------
+        config : dict
+            The config: ``power`` (``hypotheses``, default ``[H1, H7]``; ``sample_sizes``, whose
+            largest is the population; ``alpha``, default the register's, else 0.05;
+            ``bootstrap_replicates``, default 99; ``seed``), ``choice`` (read without imputation:
+            simulated data are complete), ``performance`` and ``misalignment``.
+        register : dict
+            The hypotheses register as read from its YAML file.
+        codebook : Codebook
+            Gives the outcome's answers in order.
+
+        Returns
+        -------
+        PowerSettings
+        """
         from alliancegov.choice.spec import ChoiceSpec
         from alliancegov.misalignment import MisalignmentSpec
 
@@ -112,11 +185,24 @@ class PowerSettings:
 
     @property
     def needs_two_stage(self) -> bool:
+        """Whether a ``misalignment`` check is simulated, so replicates fit the two-stage model."""
         return any(e.table == "misalignment" for e in self.effects)
 
     def note(self, truth: dict | None = None) -> dict[str, str]:
         """What each table's test is, by source table, for the output table; with the truth the
-        replicates used (:func:`truth_at_estimates`), the misfit effect it was set at."""
+        replicates used (:func:`truth_at_estimates`), the misfit effect it was set at.
+
+        Parameters
+        ----------
+        truth : dict, optional
+            The truth the replicates were simulated at; its ``at_estimates`` record names the
+            misfit coefficient and latent penalty.
+
+        Returns
+        -------
+        dict of str to str
+            A note for ``choice_ame``, ``misalignment`` and ``all`` (the joint row of a hypothesis).
+        """
         misalignment = (f"two-stage percentile bootstrap with B={self.misalignment.bootstrap_replicates} per "
                         f"replicate (the pipeline: B={self.pipeline_bootstrap_replicates}), so power is slightly "
                         "conservative")
@@ -140,6 +226,7 @@ def load_settings(settings: dict, register: str, codebook: Sequence[str]) -> Pow
     Parameters
     ----------
     settings : dict
+        The config's ``power``, ``choice``, ``performance`` and ``misalignment`` sections.
     register : str
         The hypotheses register (YAML).
     codebook : sequence of str
@@ -148,6 +235,7 @@ def load_settings(settings: dict, register: str, codebook: Sequence[str]) -> Pow
     Returns
     -------
     PowerSettings
+        The settings every power rule shares.
     """
     from pathlib import Path
 

@@ -14,11 +14,25 @@ from alliancegov.power.settings import ALL_CHECKS
 def power_table(replicates: pd.DataFrame, level: float = 0.95, notes: dict[str, str] | None = None) -> pd.DataFrame:
     """Power per sample size and effect from the replicate rows (:func:`replicate`'s columns).
 
-    Columns: ``n, hypothesis, check, table, model, outcome, term, expected, replicates,
-    detections, power, mc_se`` (Monte Carlo SE, sqrt(p(1 − p)/R)), ``conf_low, conf_high``
-    (Clopper–Pearson interval at ``level``), ``failed`` (replicates without an estimate, counted
-    as not detected), ``mean_estimate, mean_std_error, share_bootstrap_failed`` (means over the
-    replicates with an estimate) and ``note`` (the test, from ``notes`` keyed by table).
+    Parameters
+    ----------
+    replicates : DataFrame
+        Rows of :func:`~alliancegov.power.replicates.replicate`, every replicate and sample size.
+    level : float, default=0.95
+        Confidence level of the Clopper–Pearson intervals.
+    notes : dict of str to str, optional
+        The test of each table (:meth:`PowerSettings.note`), keyed by table.
+
+    Returns
+    -------
+    DataFrame
+        Columns: ``n, hypothesis, check, table, model, outcome, term, expected, replicates,
+        detections, power`` (share of replicates detected, 0–1), ``mc_se`` (Monte Carlo SE,
+        sqrt(p(1 − p)/R)), ``conf_low, conf_high`` (Clopper–Pearson interval at ``level``),
+        ``failed`` (replicates without an estimate, counted as not detected), ``mean_estimate,
+        mean_std_error, share_bootstrap_failed`` (means over the replicates with an estimate) and
+        ``note`` (the test, from ``notes`` keyed by table). Rows by hypothesis, checks in register
+        order (the joint row last), then by ``n``.
     """
     from scipy import stats
 

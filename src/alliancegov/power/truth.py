@@ -27,14 +27,38 @@ def truth_at_estimates(truth: dict, choice_mnl: pd.DataFrame, misalignment: pd.D
                        penalty: float | None = None) -> dict:
     """A copy of the simulator's ``truth`` with the choice coefficients set to the estimates.
 
-    ``choice_mnl``: ``results/tables/choice_mnl.csv`` (``outcome, base, term, estimate, ...``),
-    one row per non-base form and term, terms as the tidy tables write them (``sector[textile]``
-    is the truth's ``sector_textile``). Every truth coefficient must have exactly one estimate and
-    every estimate a truth coefficient (a model with other regressors cannot drive this simulator):
-    else ``ValueError`` naming the terms. ``misalignment``: ``results/tables/misalignment.csv``;
-    its ``misfit`` model's ``misfit`` coefficient (composite-index units) becomes the performance
-    ``misalignment_penalty`` unless ``penalty`` (latent units, e.g. from
-    :func:`calibrate_penalty`) is given. The copy records what was set under ``at_estimates``.
+    Parameters
+    ----------
+    truth : dict
+        The simulator's true parameters (:func:`alliancegov.simulate.truth.load_truth`); not
+        modified.
+    choice_mnl : DataFrame
+        ``results/tables/choice_mnl.csv`` (``outcome, base, term, estimate, ...``), one row per
+        non-base form and term, terms as the tidy tables write them (``sector[textile]`` is the
+        truth's ``sector_textile``); rows with ``outcome`` ``(fit)`` are ignored. Every truth
+        coefficient must have exactly one estimate and every estimate a truth coefficient (a model
+        with other regressors cannot drive this simulator).
+    misalignment : DataFrame
+        ``results/tables/misalignment.csv``; its ``misfit`` model's ``misfit`` coefficient
+        (composite-index units) becomes the performance ``misalignment_penalty`` unless
+        ``penalty`` is given.
+    penalty : float, optional
+        Keyword-only: the latent ``misalignment_penalty`` (latent units, e.g. from
+        :func:`calibrate_penalty`).
+
+    Returns
+    -------
+    dict
+        The copy, with the choice coefficients (log-odds against the base) as estimated and the
+        penalty set; it records what was set under ``at_estimates`` (``misfit_coefficient``,
+        ``misalignment_penalty``, ``penalty``: ``as estimated`` or ``calibrated``).
+
+    Raises
+    ------
+    ValueError
+        Naming the terms, if ``choice_mnl``'s terms and the truth's coefficients do not match one to
+        one (or a term repeats); if its base is not the simulator's; or if ``misalignment`` has no
+        single ``misfit`` row.
     """
     out = copy.deepcopy(truth)
     base = truth["choice"]["base"]
@@ -69,7 +93,26 @@ def truth_at_estimates(truth: dict, choice_mnl: pd.DataFrame, misalignment: pd.D
 
 def misfit_coefficient(truth: dict, settings: PowerSettings, codebook: Codebook, firms: int, seed: int) -> float:
     """The misfit coefficient the pipeline estimates on one simulated sample of ``firms`` firms
-    (point estimate of the ``misfit`` model, composite-index units)."""
+    (point estimate of the ``misfit`` model, composite-index units).
+
+    Parameters
+    ----------
+    truth : dict
+        The simulator's true parameters.
+    settings : PowerSettings
+        The pipeline's choice, performance and misalignment settings.
+    codebook : Codebook
+        The scales and answers.
+    firms : int
+        Firms simulated.
+    seed : int
+        Seed of the simulation.
+
+    Returns
+    -------
+    float
+        The point estimate (no bootstrap), in composite-index units per unit of misfit.
+    """
     from alliancegov.choice.design import DesignBuilder
     from alliancegov.misalignment import TwoStageData
 
@@ -92,9 +135,44 @@ def calibrate_penalty(truth: dict, target: float, settings: PowerSettings, codeb
     zero without a penalty), so the penalty is rescaled by target / coefficient until they agree
     within ``tolerance`` × |target|. Every evaluation uses the same seed (common random numbers),
     so the map is smooth and the iteration converges in a few steps; the calibration's own
-    sampling error is about the pipeline's SE × sqrt(n_pipeline / firms). Returns the calibrated
-    truth and the iterations (``iteration, penalty, coefficient, target``). ``ValueError`` if the
-    coefficient does not follow the penalty's sign.
+    sampling error is about the pipeline's SE × sqrt(n_pipeline / firms).
+
+    Parameters
+    ----------
+    truth : dict
+        The simulator's true parameters (not modified).
+    target : float
+        The misfit coefficient to reach (composite-index units), usually the pipeline's estimate.
+    settings : PowerSettings
+        The pipeline's model settings.
+    codebook : Codebook
+        The scales and answers.
+    firms : int, default=100_000
+        Keyword-only: simulated firms per evaluation.
+    seed : int, default=20261127
+        Keyword-only: the seed every evaluation uses.
+    tolerance : float, default=0.005
+        Keyword-only: relative tolerance, as a share of |target|.
+    max_iterations : int, default=8
+        Keyword-only: evaluations at most.
+
+    Returns
+    -------
+    truth : dict
+        The calibrated truth, with ``misalignment_penalty``, ``penalty`` (``calibrated``),
+        ``calibration_firms`` and ``calibration_coefficient`` recorded under ``at_estimates``.
+    iterations : DataFrame
+        One row per evaluation: ``iteration, penalty, coefficient, target``.
+
+    Raises
+    ------
+    ValueError
+        If the coefficient does not follow the penalty's sign.
+
+    Warns
+    -----
+    RuntimeWarning
+        If the calibration stopped after ``max_iterations`` without reaching the tolerance.
     """
     out = copy.deepcopy(truth)
     penalty = float(target)

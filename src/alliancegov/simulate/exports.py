@@ -58,7 +58,21 @@ KOBO_META_COLUMNS = {
 
 def write_kobo_csv(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
     """A KoboToolbox 'labels' export: ``;``-separated, fully quoted, French labels, ``group/name``;
-    a select_multiple question as its space-joined choice names and one 0/1 column per choice."""
+    a select_multiple question as its space-joined choice names and one 0/1 column per choice.
+
+    Likert answers are written as their French labels, numbers plainly (no ``.0``), Kobo's system
+    fields under their Kobo names (``_uuid``, ``_submission_time``, ``__version__``) with ``_id``
+    and ``_index`` added; UTF-8, ``\n`` line ends.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A canonical frame holding every codebook variable.
+    path : str or Path
+        The CSV file to write.
+    codebook : Codebook
+        The variables, their groups and labels.
+    """
     labelled = _labelled(df, codebook, "fr", likert_as_labels=True)
     columns = {}
     for name in codebook.variables["name"]:
@@ -79,7 +93,21 @@ def write_kobo_csv(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> No
 
 
 def write_xlsx(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
-    """An Excel sheet with canonical headers, English labels for select_one, Likert codes."""
+    """An Excel sheet with canonical headers, English labels for select_one, Likert codes.
+
+    One sheet, ``responses``; whole numbers as integers, blanks as empty cells, text starting with
+    ``=`` stored as text rather than a formula; the workbook's dates are fixed so that the file is
+    reproducible.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A canonical frame holding every codebook variable.
+    path : str or Path
+        The ``.xlsx`` file to write.
+    codebook : Codebook
+        The variables and their labels.
+    """
     from openpyxl import Workbook
 
     labelled = _labelled(df, codebook, "en", likert_as_labels=False)
@@ -125,7 +153,17 @@ def _numeric_export(df: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame,
 
 
 def write_sav(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
-    """An SPSS file: numeric codes with French value labels and declared user-missing codes."""
+    """An SPSS file: numeric codes with French value labels and declared user-missing codes.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A canonical frame holding every codebook variable.
+    path : str or Path
+        The ``.sav`` file to write.
+    codebook : Codebook
+        The variables, their codes, French labels and missing-value codes.
+    """
     import pyreadstat
 
     out, value_labels, missing_codes = _numeric_export(df, codebook)
@@ -134,7 +172,17 @@ def write_sav(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
 
 
 def write_dta(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
-    """A Stata file: numeric codes with French value labels (missing-value codes stay plain codes)."""
+    """A Stata file: numeric codes with French value labels (missing-value codes stay plain codes).
+
+    Parameters
+    ----------
+    df : DataFrame
+        A canonical frame holding every codebook variable.
+    path : str or Path
+        The ``.dta`` file to write.
+    codebook : Codebook
+        The variables, their codes and French labels.
+    """
     import pyreadstat
 
     out, value_labels, _ = _numeric_export(df, codebook)
@@ -143,7 +191,19 @@ def write_dta(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
 
 
 def write_plain_csv(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> None:
-    """A plain spreadsheet CSV as French Excel saves it: cp1252, ``;``, French labels, decimal comma."""
+    """A plain spreadsheet CSV as French Excel saves it: cp1252, ``;``, French labels, decimal comma.
+
+    select_one answers as French labels, Likert answers as codes; ``\r\n`` line ends.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A canonical frame holding every codebook variable.
+    path : str or Path
+        The CSV file to write.
+    codebook : Codebook
+        The variables and their labels.
+    """
     labelled = _labelled(df, codebook, "fr", likert_as_labels=False)
     for name in codebook.of_type("integer", "decimal", "likert"):
         labelled[name] = labelled[name].map(_format_number).str.replace(".", ",", regex=False)
@@ -154,7 +214,27 @@ WRITERS = {"kobo_csv": (write_kobo_csv, "csv"), "xlsx": (write_xlsx, "xlsx"), "s
 
 
 def make_example(out_dir: str | Path, codebook: Codebook, *, seed: int = 20261127, n_per_wave: int = 300) -> list[Path]:
-    """Write the bundled example: three waves (2024 Kobo CSV, 2025 Excel, 2026 SPSS)."""
+    """Write the bundled example: three waves (2024 Kobo CSV, 2025 Excel, 2026 SPSS).
+
+    Each wave is simulated (:func:`~alliancegov.simulate.population.simulate_waves`), messed
+    (:func:`~alliancegov.simulate.mess.add_mess`, seeded by ``seed + year``) and exported.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The folder to write into (created if needed).
+    codebook : Codebook
+        The codebook the waves follow.
+    seed : int, default=20261127
+        Keyword-only: seeds the simulation and the mess.
+    n_per_wave : int, default=300
+        Keyword-only: firms per wave (before the mess adds duplicates).
+
+    Returns
+    -------
+    list of Path
+        The files written: ``wave_2024.csv``, ``wave_2025.xlsx``, ``wave_2026.sav``.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     plan = [(2024, "kobo_csv"), (2025, "xlsx"), (2026, "sav")]
@@ -170,7 +250,14 @@ def make_example(out_dir: str | Path, codebook: Codebook, *, seed: int = 2026112
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m alliancegov.simulate OUT_DIR``: write the bundled example waves."""
+    """``python -m alliancegov.simulate OUT_DIR``: write the bundled example waves.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command-line arguments (default ``sys.argv[1:]``): ``OUT_DIR``, ``--codebook`` (default
+        ``config/codebook``), ``--seed``, ``--n-per-wave``. Prints the paths written.
+    """
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)

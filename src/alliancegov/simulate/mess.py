@@ -29,7 +29,15 @@ PLAIN_COMMENTS = (
 
 @dataclass
 class Mess:
-    """Which rows of a messed wave were planted with which problem (for tests)."""
+    """Which rows of a messed wave were planted with which problem (for tests).
+
+    Attributes
+    ----------
+    planted : dict of str to list of str
+        Problem → the submission ids carrying it: ``out_of_range``, ``speeder``,
+        ``straightlining``, ``failed_attention_check``, ``skip_logic``, ``no_consent``,
+        ``duplicate_firm`` (the second interviews' ids) and ``duplicate_submission``.
+    """
 
     planted: dict[str, list[str]]
 
@@ -39,8 +47,33 @@ def add_mess(
 ) -> tuple[pd.DataFrame, Mess]:
     """A copy of a clean canonical wave with the problems real exports contain.
 
-    Missing answers become the codebook's missing-value codes (or names for select_one);
-    ``planted`` maps each problem to the submission ids carrying it.
+    Missing answers become the codebook's missing-value codes: Likert items and numeric answers
+    are planted missing at the truth's ``mess`` rates (``dont_know`` or ``refused``), and
+    ``months_to_partnership``, inapplicable by design for a repeated contract, gets its
+    ``not_applicable`` code. Then, each on rows of its own: impossible values, speeders,
+    straight-liners, failed attention checks, an answer given although skip logic excluded it, a
+    refusal to take part (every answer blank, ``consent`` ``no``), a firm interviewed twice and
+    submissions exported twice (both appended at the end); and free-text comments on a tenth of the
+    rows (at least four), two of them hostile (a script tag, a spreadsheet formula).
+
+    Parameters
+    ----------
+    wave : DataFrame
+        A clean canonical wave (:func:`~alliancegov.simulate.population.simulate_waves`).
+    codebook : Codebook
+        Gives the variables' types, roles and missing-value codes.
+    seed : int
+        Keyword-only: seeds which cells and rows are planted.
+    truth : dict, optional
+        Keyword-only: the true parameters (default the packaged ``truth.yaml``); its ``mess``
+        section says how many of each problem.
+
+    Returns
+    -------
+    wave : DataFrame
+        The messed copy, ``duplicate_firms + duplicate_submissions`` rows longer.
+    mess : Mess
+        ``planted`` maps each problem to the submission ids carrying it.
     """
     truth = truth or load_truth()
     spec = truth["mess"]

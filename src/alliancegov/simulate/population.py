@@ -297,6 +297,34 @@ def simulate_waves(
 ) -> list[pd.DataFrame]:
     """Clean canonical responses of successive waves, with truth columns prefixed ``true_``.
 
+    Parameters
+    ----------
+    n_per_wave : int
+        Firms interviewed in each wave.
+    years : list of int
+        The survey years, one wave each, in order.
+    seed : int
+        Keyword-only: seeds every draw.
+    truth : dict, optional
+        Keyword-only: the true parameters (default the packaged ``truth.yaml``).
+    codebook : Codebook
+        Keyword-only: the scales and their items.
+    reinterview_share : float, optional
+        Keyword-only: share of the previous wave's firms interviewed again (default the truth's
+        ``panel.reinterview_share``).
+
+    Returns
+    -------
+    list of DataFrame
+        One frame per year, ``n_per_wave`` rows each: the codebook's variables in canonical form
+        (select_one answers as choice names, Likert answers 1–5, numbers as numbers, no
+        missing-value codes), the scale scores, the firm's identity and latent scores, and the truth
+        columns ``true_prob_<form>`` (probabilities, 0–1), ``true_aligned_form``,
+        ``true_misaligned`` (0/1), ``true_misfit`` (1 − the true probability of the form drawn),
+        ``true_previous_form`` and ``true_performance_index``.
+
+    Notes
+    -----
     Each wave has ``n_per_wave`` firms: a ``reinterview_share`` of the previous wave's firms
     (default from the truth file) whose constructs drift and whose form follows the truth's
     Markov transition matrix (``panel.transition``) from their previous form, topped up with new

@@ -25,6 +25,22 @@ def load_truth(path: str | Path | None = None) -> dict:
     """The true parameters: ``path`` if given, else the packaged ``truth.yaml``.
 
     A ``panel.transition`` matrix, when present, is validated (see :func:`transition_matrix`).
+
+    Parameters
+    ----------
+    path : str or Path or None, default=None
+        A YAML file laid out as ``truth.yaml``.
+
+    Returns
+    -------
+    dict
+        The parsed file: ``firms``, ``constructs``, ``choice``, ``governance``, ``performance``,
+        ``quality``, ``panel``, ``mess`` ... (every number the simulator uses).
+
+    Raises
+    ------
+    ValueError
+        If ``panel.transition`` is present but not a valid transition matrix.
     """
     if path is None:
         path = TRUTH_FILE
@@ -38,9 +54,28 @@ def transition_matrix(truth: dict, tolerance: float = 1e-6) -> pd.DataFrame:
     """The true Markov transition matrix of governance forms, shape (4, 4), rows and columns in
     ``FORMS`` order: row = previous form, column = form at the next wave.
 
-    Raises ``ValueError`` when ``panel.transition`` is absent, names a form outside ``FORMS``, lacks
-    a row, has a probability outside [0, 1] or a row not summing to 1 (within ``tolerance``).
     A to-form left out of a row has probability 0.
+
+    Parameters
+    ----------
+    truth : dict
+        The true parameters (:func:`load_truth`), with ``panel.transition`` as
+        ``{from_form: {to_form: probability}}``.
+    tolerance : float, default=1e-6
+        How far from 1 a row's sum may be.
+
+    Returns
+    -------
+    DataFrame of shape (4, 4)
+        Transition probabilities, index = previous form, columns = next form, both in ``FORMS``
+        order; each row rescaled to sum exactly to 1.
+
+    Raises
+    ------
+    ValueError
+        When ``panel.transition`` is absent, names a form outside ``FORMS``, lacks a row, has a row
+        that is not a mapping, a probability that is not a number or is outside [0, 1], or a row not
+        summing to 1 (within ``tolerance``).
     """
     rows = (truth.get("panel") or {}).get("transition")
     if not isinstance(rows, dict):
@@ -77,7 +112,17 @@ def transition_matrix(truth: dict, tolerance: float = 1e-6) -> pd.DataFrame:
 def choice_design(scores: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """Design matrix of the true choice model, shape (n, 7), and its column names.
 
-    ``scores`` has the scale scores of ``CHOICE_SCALES`` (1–5 units) and ``sector``.
+    Parameters
+    ----------
+    scores : DataFrame
+        Has the scale scores of ``CHOICE_SCALES`` (1–5 units) and ``sector``, n rows.
+
+    Returns
+    -------
+    design : ndarray of shape (n, 7)
+        Intercept, the five scale scores, and the ``sector == "textile"`` dummy.
+    names : list of str
+        ``Intercept``, the ``CHOICE_SCALES`` and ``sector_textile``.
     """
     names = ["Intercept", *CHOICE_SCALES, "sector_textile"]
     columns = [
@@ -89,14 +134,39 @@ def choice_design(scores: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
 
 
 def true_choice_coefficients(truth: dict) -> pd.DataFrame:
-    """True MNL coefficients, one column per non-base form, rows in :func:`choice_design` order."""
+    """True MNL coefficients, one column per non-base form, rows in :func:`choice_design` order.
+
+    Parameters
+    ----------
+    truth : dict
+        The true parameters (:func:`load_truth`).
+
+    Returns
+    -------
+    DataFrame of shape (7, 3)
+        Log-odds against the base form (``choice.base``) per unit of each design column; columns
+        the non-base forms in ``FORMS`` order.
+    """
     coefs = pd.DataFrame(truth["choice"]["coefficients"])
     _, names = choice_design(pd.DataFrame({s: [3.0] for s in CHOICE_SCALES} | {"sector": ["textile"]}))
     return coefs.loc[names, [f for f in FORMS if f != truth["choice"]["base"]]]
 
 
 def choice_probabilities(scores: pd.DataFrame, truth: dict) -> np.ndarray:
-    """True probabilities of each form in ``FORMS`` order, shape (n, 4)."""
+    """True probabilities of each form in ``FORMS`` order, shape (n, 4).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        The scale scores of ``CHOICE_SCALES`` (1–5 units) and ``sector``, n rows.
+    truth : dict
+        The true parameters (:func:`load_truth`).
+
+    Returns
+    -------
+    ndarray of shape (n, 4)
+        The true multinomial logit's probabilities; each row sums to 1.
+    """
     design, _ = choice_design(scores)
     utilities = np.zeros((len(scores), len(FORMS)))
     coefs = true_choice_coefficients(truth)

@@ -28,19 +28,39 @@ def wave_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str],
     """The choice model across survey waves, as a user would check it with Stata's ``i.wave``,
     ``by wave: mlogit`` and ``lrtest``.
 
-    ``choice_waves``: the pooled model with wave fixed effects (``model`` ``pooled_wave_fe``, wave
-    dummies against the first wave in ``data``'s order) beside one model per wave (``model`` = the
-    wave), in :func:`side_by_side`'s layout. ``choice_stability``: tests that the coefficients
-    other than the intercepts are the same in every wave (``TEST_COLUMNS``):
+    Parameters
+    ----------
+    data : DataFrame
+        The pooled analysis frame, every wave's responses.
+    spec : ChoiceSpec
+        The choice model (formula, covariance, weights).
+    categories : list of str
+        The outcome's categories in the codebook's order.
+    wave : str, default="wave"
+        The column of survey waves.
 
-    - ``lr``: 2 (Σ per-wave log-likelihoods − pooled-with-wave-FE log-likelihood), df = the extra
-      parameters. It assumes independent observations, which firms re-interviewed across waves
-      break; hence also
-    - ``wald_cluster``: the pooled model with every regressor interacted with the wave, fitted
-      with the configured covariance (clustered by firm by default), Wald test that all the
-      interactions are 0 — robust to the repeated firms, as Stata's ``suest`` would be.
+    Returns
+    -------
+    dict of str to DataFrame
+        ``choice_waves``: the pooled model with wave fixed effects (``model`` ``pooled_wave_fe``, wave
+        dummies against the first wave in ``data``'s order) beside one model per wave (``model`` = the
+        wave), in :func:`~alliancegov.choice.variants.side_by_side`'s layout. ``choice_stability``:
+        tests that the coefficients other than the intercepts are the same in every wave
+        (``TEST_COLUMNS``: ``test, hypothesis, df, statistic, p_value, note``):
 
-    With one wave both tables are empty (with their columns).
+        - ``lr``: 2 (Σ per-wave log-likelihoods − pooled-with-wave-FE log-likelihood), df = the extra
+          parameters. It assumes independent observations, which firms re-interviewed across waves
+          break; hence also
+        - ``wald_<cov_type>`` (``wald_cluster`` by default): the pooled model with every regressor
+          interacted with the wave, with the configured covariance (clustered by firm by default),
+          Wald test that all the interactions are 0 — robust to the repeated firms, as Stata's
+          ``suest`` would be.
+
+        With one wave both tables are empty (with their columns).
+
+    See Also
+    --------
+    stability_tests : how the two tests are computed.
     """
     waves = list(pd.unique(data[wave].dropna()))
     if len(waves) < 2:
@@ -55,7 +75,34 @@ def wave_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str],
 
 def stability_tests(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], wave: str,
                     waves: list[str]) -> pd.DataFrame:
-    """LR and cluster-robust Wald tests of equal slopes across waves (see :func:`wave_tables`)."""
+    """LR and cluster-robust Wald tests of equal slopes across waves (see :func:`wave_tables`).
+
+    Without weights or a survey design, the per-wave fits are the interacted model's estimates, so
+    the Wald test comes from their joint (``suest``) covariance with the configured ``cov_type``,
+    without building the interacted design. With frequency weights or a survey design the LR test
+    is not computed (it needs unweighted maximum likelihood) and the interacted model itself is
+    fitted as configured. When a form is not chosen in some wave its wave-specific intercept is
+    infinite, and neither test is computed.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The pooled analysis frame.
+    spec : ChoiceSpec
+        The choice model.
+    categories : list of str
+        The outcome's categories in the codebook's order.
+    wave : str
+        The column of survey waves.
+    waves : list of str
+        The waves, the first one the reference of the wave effects.
+
+    Returns
+    -------
+    DataFrame
+        Two rows, ``lr`` and ``wald_<cov_type>``, with ``TEST_COLUMNS`` (``test, hypothesis, df,
+        statistic, p_value, note``); a test not computed has NaN values and says why in ``note``.
+    """
     from scipy import stats
 
     from alliancegov.stats.mnl_tests import equal_coefficients_test, wald_test_terms

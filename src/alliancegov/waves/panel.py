@@ -32,7 +32,25 @@ TRANSITION_COUNT_COLUMNS = ["from_wave", "to_wave", *COUNT_COLUMNS]
 
 
 def wave_years(analysis: pd.DataFrame, *, wave: str = "wave", year: str = "survey_year") -> pd.Series:
-    """Survey year of each wave (index = wave); ``ValueError`` if a wave has more than one."""
+    """Survey year of each wave.
+
+    Parameters
+    ----------
+    analysis : DataFrame
+        The analysis frame; rows missing the wave or the year are ignored.
+    wave, year : str
+        Keyword-only: the columns of the wave and of its survey year.
+
+    Returns
+    -------
+    Series
+        The survey year of each wave (index = wave), in order of first appearance.
+
+    Raises
+    ------
+    ValueError
+        If a wave has more than one year.
+    """
     years = analysis[[wave, year]].dropna().drop_duplicates()
     several = years[years[wave].duplicated(keep=False)]
     if len(several):
@@ -43,8 +61,23 @@ def wave_years(analysis: pd.DataFrame, *, wave: str = "wave", year: str = "surve
 def wave_order(analysis: pd.DataFrame, *, wave: str = "wave", year: str = "survey_year") -> list:
     """The waves of ``analysis`` in survey-year order.
 
-    Raises ``ValueError`` when a wave has several years or two waves share a year (their order
-    would be a guess: pass it explicitly to :func:`panel_transitions`).
+    Parameters
+    ----------
+    analysis : DataFrame
+        The analysis frame.
+    wave, year : str
+        Keyword-only: the columns of the wave and of its survey year.
+
+    Returns
+    -------
+    list
+        The waves, earliest survey year first.
+
+    Raises
+    ------
+    ValueError
+        When a wave has several years or two waves share a year (their order would be a guess:
+        pass it explicitly to :func:`panel_transitions`).
     """
     years = wave_years(analysis, wave=wave, year=year)
     shared = years[years.duplicated(keep=False)]
@@ -54,7 +87,21 @@ def wave_order(analysis: pd.DataFrame, *, wave: str = "wave", year: str = "surve
 
 
 def check_one_response_per_wave(analysis: pd.DataFrame, *, unit: str = "firm_key", wave: str = "wave") -> None:
-    """Raise ``ValueError`` if a firm answers twice in one wave (cleaning should have excluded it)."""
+    """Raise ``ValueError`` if a firm answers twice in one wave (cleaning should have excluded it).
+
+    Parameters
+    ----------
+    analysis : DataFrame
+        The analysis frame; rows without a firm key are ignored.
+    unit, wave : str
+        Keyword-only: the columns of the pseudonymous firm key and of the wave.
+
+    Raises
+    ------
+    ValueError
+        If two responses share a firm key within a wave (the message shows up to three, keys cut
+        to 12 characters).
+    """
     keyed = analysis.dropna(subset=[unit])
     repeated = keyed[keyed.duplicated([wave, unit], keep=False)]
     if len(repeated):
@@ -80,32 +127,62 @@ def panel_transitions(
 ) -> dict[str, pd.DataFrame]:
     """Every panel table, as DataFrames ready to be written as CSV (keys = suggested file stems).
 
-    Input: the pooled analysis frame, one row per analysed response, with ``unit`` (the
-    pseudonymous firm key), ``wave``, ``year`` and the form column ``form``. ``forms`` lists the
-    forms from the most market-like to the most hierarchical (the codebook's answer order); it
-    orders every table and defines "deeper". ``waves`` overrides the survey-year order (needed
-    when two waves share a year, or to keep a wave with no analysed response breaking chains).
-    Responses without a key or a form are left out. ``method``, ``n_boot``, ``seed``: the
-    intervals of the transition probabilities (``wilson``, ``goodman`` or the firm-cluster
-    ``bootstrap``).
+    Responses without a key or a form are left out.
 
-    Returns, for a panel of W waves and k forms:
+    Parameters
+    ----------
+    analysis : DataFrame
+        The pooled analysis frame, one row per analysed response, with ``unit`` (the
+        pseudonymous firm key), ``wave``, ``year`` and the form column ``form``.
+    form : str
+        The column of the governance form.
+    forms : sequence of str
+        The forms from the most market-like to the most hierarchical (the codebook's answer
+        order); it orders every table and defines "deeper".
+    unit, wave, year : str
+        Keyword-only: the columns of the firm key (default ``firm_key``), the wave (``wave``) and
+        its survey year (``survey_year``).
+    waves : sequence, optional
+        Overrides the survey-year order (needed when two waves share a year, or to keep a wave
+        with no analysed response breaking chains).
+    level : float, default=0.95
+        Confidence level of the intervals.
+    method : {"wilson", "goodman", "bootstrap"}, default="wilson"
+        The intervals of the transition probabilities (``wilson``, ``goodman`` or the firm-cluster
+        ``bootstrap``).
+    n_boot : int, default=999
+        Bootstrap resamples, with ``method="bootstrap"``.
+    seed : int, default=0
+        Seed of the bootstrap.
 
-    * ``panel_links``: per consecutive pair of waves, ``from_wave, to_wave, from_year, to_year,
-      n_from, n_to`` (firms with a known form) and ``n_linked`` (firms in both);
-    * ``form_by_wave``: ``wave, year, state, n`` — firms per form in each wave (W·k rows);
-    * ``transition_counts``: ``from_wave, to_wave, from_state, to_state, n, row_total,
-      row_share`` per pair of waves with transitions, then pooled (``from_wave`` = ``to_wave`` =
-      ``"all"``), k² rows each;
-    * ``transition_probabilities``: the pooled Markov matrix, k² rows (see
-      ``stats.transitions.transition_probabilities``);
-    * ``deepening``: the upward share of changes and every P(a → b) − P(b → a), a before b in
-      ``forms`` (``stats.transitions.deepening_test``);
-    * ``homogeneity``: the likelihood-ratio test that the matrix is the same for every pair of
-      waves, per from-form and overall (``stats.transitions.homogeneity_test``).
+    Returns
+    -------
+    dict of str to DataFrame
+        For a panel of W waves and k forms:
 
-    Without any re-interviewed firm the transition tables are empty (with their columns).
-    Raises ``ValueError`` if a firm has two responses in one wave.
+        * ``panel_links``: per consecutive pair of waves, ``from_wave, to_wave, from_year, to_year,
+          n_from, n_to`` (firms with a known form) and ``n_linked`` (firms in both);
+        * ``form_by_wave``: ``wave, year, state, n`` — firms per form in each wave (W·k rows);
+        * ``transition_counts``: ``from_wave, to_wave, from_state, to_state, n, row_total,
+          row_share`` per pair of waves with transitions, then pooled (``from_wave`` = ``to_wave`` =
+          ``"all"``), k² rows each;
+        * ``transition_probabilities``: the pooled Markov matrix, k² rows (see
+          ``stats.transitions.transition_probabilities``): ``term, from_state, to_state, n,
+          row_total, estimate, std_error, conf_low, conf_high, method``, probabilities in 0–1;
+        * ``deepening``: the upward share of changes and every P(a → b) − P(b → a), a before b in
+          ``forms`` (``stats.transitions.deepening_test``), differences in probability points
+          (0–1 scale);
+        * ``homogeneity``: the likelihood-ratio test that the matrix is the same for every pair of
+          waves, per from-form and overall (``stats.transitions.homogeneity_test``): ``from_state,
+          statistic, df, p_value, n``, k + 1 rows.
+
+        Without any re-interviewed firm the transition tables are empty (with their columns).
+
+    Raises
+    ------
+    ValueError
+        If a firm has two responses in one wave, a column is missing, a wave has several survey
+        years, or (without ``waves``) two waves share a year (see :func:`wave_order`).
     """
     missing = [c for c in (unit, wave, year, form) if c not in analysis.columns]
     if missing:
@@ -162,6 +239,25 @@ PANEL_FILES = {"panel_links": "panel_links", "transition_counts": "panel_transit
 def publishable_panel_tables(tables: dict[str, pd.DataFrame], minimum: int = 5) -> dict[str, pd.DataFrame]:
     """The :func:`panel_transitions` tables of :data:`PANEL_FILES` under disclosure control.
 
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        :func:`panel_transitions`' tables.
+    minimum : int, default=5
+        Counts under it are suppressed.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        The tables named in :data:`PANEL_FILES`' keys: ``transition_counts`` with ``n`` and
+        ``row_share`` missing where suppressed and a boolean ``suppressed`` column,
+        ``transition_probabilities`` with ``n`` (nullable ``Int64``) and the estimates missing where
+        hidden and a ``suppressed`` column, ``deepening`` with hidden pair counts missing
+        (``count_up``, ``count_down`` as ``Int64``); ``panel_links`` and ``homogeneity`` unchanged.
+        Without any transition every table is returned unchanged.
+
+    Notes
+    -----
     Transition counts are cross-tabs of firms: in each pair of waves (and pooled), counts under
     ``minimum`` and their row shares are suppressed with secondary suppression
     (``alliancegov.disclosure.suppress_tidy_crosstab``; row totals stay). The pooled pattern also

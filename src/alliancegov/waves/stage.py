@@ -16,7 +16,28 @@ from alliancegov.descriptives import form_by_sector_table
 def form_shares_by_wave(analysis: pd.DataFrame, codebook: Codebook, waves: list[str],
                         outcome: str = "governance_form", level: float = 0.95) -> pd.DataFrame:
     """:func:`form_by_sector_table` by survey wave (in the order of ``waves``), with Wilson score
-    intervals of each share (``conf_low``, ``conf_high``): firms are independent within a wave."""
+    intervals of each share (``conf_low``, ``conf_high``): firms are independent within a wave.
+
+    Parameters
+    ----------
+    analysis : DataFrame
+        The pooled analysis frame, with a ``wave`` column.
+    codebook : Codebook
+        Orders the outcome's answers.
+    waves : list of str
+        The waves, in survey order.
+    outcome : str, default="governance_form"
+        The column of the governance form.
+    level : float, default=0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per wave × form, zeros included: ``wave``, the outcome (named after its column),
+        ``n`` (firms), ``share`` (of the wave's firms, 0–1), ``wave_n`` (firms in the wave),
+        ``conf_low, conf_high`` (Wilson interval of the share; NaN for a wave with no response).
+    """
     from statsmodels.stats.proportion import proportion_confint
 
     table = form_by_sector_table(analysis, codebook, outcome, "wave", group_levels=waves)
