@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     import argparse
 
-    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser = argparse.ArgumentParser(description=main.__doc__.partition("\n\n")[0])
     parser.add_argument("out_dir")
     parser.add_argument("--codebook", default="config/codebook")
     parser.add_argument("--seed", type=int, default=20261127)
