@@ -3,20 +3,21 @@
 Every received response ends either in the analysed data or in the exclusions table with
 exactly one reason: the first rule, in the configured order, whose flag it raises. Flags:
 
-* ``no_consent``: consent is not "yes";
-
-A check whose variables the wave does not have (no consent question, no duration, no attention
-item, no Likert items, no submission id) flags nobody.
+* ``no_consent``: consent is not "yes" (the configured ``consent.value``), or is blank;
 * ``duplicate_submission``: a submission id already seen (the first copy is kept);
 * ``duplicate_firm``: a firm already interviewed in this wave (the earliest submission is kept);
 * ``unknown_value``: an answer matched no code or label and was quarantined at ingestion;
 * ``out_of_range``: a value the codebook schema rejects (pandera, all failures collected);
 * ``skip_logic``: a question answered where the codebook's ``relevant`` condition says it does
   not apply, or coded "non applicable" where it does;
-* ``speeder``: interview shorter than ``speeder_fraction`` × the wave's median duration;
+* ``speeder``: interview shorter than ``speeder_fraction`` × the wave's median duration (over the
+  responses not flagged ``no_consent``);
 * ``straightlining``: the longest run of identical answers over the Likert items in
-  questionnaire order reaches ``straightlining_min_run``;
+  questionnaire order (the attention item left out) reaches ``straightlining_min_run``;
 * ``failed_attention_check``: the attention item answered, but not with the instructed answer.
+
+A check whose variables the wave does not have (no consent question, no duration, no attention
+item, no Likert items, no submission id) flags nobody.
 """
 
 from __future__ import annotations
@@ -36,7 +37,34 @@ RULES = ("no_consent", "duplicate_submission", "duplicate_firm", "unknown_value"
 
 @dataclass(frozen=True)
 class QualitySettings:
-    """Quality-control settings (``qc`` in the config)."""
+    """Quality-control settings (``qc`` in the config).
+
+    Attributes
+    ----------
+    exclusion_rules : tuple of str
+        The rules that exclude a response, in order of precedence (an excluded response's reason
+        is the first of them it raises); among :data:`RULES`.
+    speeder_fraction : float
+        A response is a speeder when its duration is below this fraction of the median duration
+        (of the wave's responses not flagged ``no_consent``).
+    straightlining_min_run : int
+        Length of the longest run of identical Likert answers from which a response is flagged.
+    attention_variable : str or None
+        The attention item (left out of the straightlining run); None turns the check off.
+    attention_expected : float
+        The instructed answer (code) of the attention item.
+    consent_variable : str or None
+        The consent question; None turns the check off.
+    consent_value : str
+        The answer that gives consent.
+    duration_variable : str or None
+        The interview duration; None turns the speeder check off.
+
+    Raises
+    ------
+    ValueError
+        If ``exclusion_rules`` names a rule not in :data:`RULES`.
+    """
 
     exclusion_rules: tuple[str, ...] = RULES
     speeder_fraction: float = 0.3
@@ -49,7 +77,22 @@ class QualitySettings:
 
     @classmethod
     def from_config(cls, qc: dict) -> QualitySettings:
-        """From the config's ``qc`` section; a check whose variable is not configured is off."""
+        """From the config's ``qc`` section; a check whose variable is not configured is off.
+
+        Parameters
+        ----------
+        qc : dict
+            ``exclusion_rules`` (required), optionally ``speeder_fraction`` (default 0.3),
+            ``straightlining_min_run`` (15), ``attention_check`` (``variable`` and ``expected``,
+            default 0), ``consent`` (``variable`` and ``value``, default "yes") and
+            ``duration_variable``.
+
+        Returns
+        -------
+        QualitySettings
+            The settings; ``attention_variable``, ``consent_variable`` and ``duration_variable``
+            are None where the section does not name them.
+        """
         attention = qc.get("attention_check") or {}
         consent = qc.get("consent") or {}
         return cls(
@@ -68,13 +111,31 @@ class QualitySettings:
 
 @dataclass
 class CleanWave:
-    """A cleaned wave (or the pooled waves): the analysed responses and the accounts of the others."""
+    """A cleaned wave (or the pooled waves): the analysed responses and the accounts of the others.
 
-    analysed: pd.DataFrame      # the responses kept, missing codes as missing
-    exclusions: pd.DataFrame    # wave, firm_key, source_row, submission_id, rule, offending
-    flow: pd.DataFrame          # wave, step, reason, n
-    nonresponse: pd.DataFrame   # wave, variable, kind, n, share (among analysed responses)
-    respondents: pd.DataFrame   # wave, firm_key, source_row, items, dont_know, refused, not_applicable, blank, share
+    Attributes
+    ----------
+    analysed : DataFrame
+        The responses kept, one row per response, missing codes as missing.
+    exclusions : DataFrame
+        One row per excluded response: ``wave, firm_key, source_row, submission_id, rule,
+        offending``.
+    flow : DataFrame
+        The sample flow (:func:`wave_flow`): ``wave, step, reason, n``.
+    nonresponse : DataFrame
+        ``wave, variable, kind, n, share`` (:func:`item_nonresponse`, among analysed responses).
+    respondents : DataFrame
+        ``wave, firm_key, source_row, items, dont_know, refused, not_applicable, blank,
+        share_missing`` (:func:`respondent_nonresponse`, analysed responses).
+    TABLES : tuple of str
+        The tables written as CSV besides ``analysed`` (a class constant, not a field).
+    """
+
+    analysed: pd.DataFrame
+    exclusions: pd.DataFrame
+    flow: pd.DataFrame
+    nonresponse: pd.DataFrame
+    respondents: pd.DataFrame
 
     TABLES = ("exclusions", "flow", "nonresponse", "respondents")
 
@@ -85,12 +146,15 @@ class CleanWave:
         Parameters
         ----------
         data : str
+            The Parquet file of ``analysed``.
         **tables : str
             A CSV path for each name of :attr:`TABLES`.
 
         Returns
         -------
         CleanWave
+            The wave; in the tables no value is read as missing, and ``firm_key``,
+            ``submission_id`` and ``reason`` are read as text.
         """
         def read(path: str) -> pd.DataFrame:
             return pd.read_csv(path, dtype={"firm_key": str, "submission_id": str, "reason": str},
@@ -104,6 +168,7 @@ class CleanWave:
         Parameters
         ----------
         data : str
+            The Parquet file for ``analysed`` (written without the index).
         **tables : str
             A CSV path for each name of :attr:`TABLES`.
         """
@@ -120,9 +185,28 @@ NONRESPONSE_KINDS = ("answered", "dont_know", "refused", "not_applicable", "blan
 def split_missing_codes(frame: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Replace missing-value codes by missing, keeping what kind of nonresponse each cell was.
 
-    Returns the frame with codes removed and ``kinds``: one int8 column per substantive variable
-    (not meta or identifying), the index in ``NONRESPONSE_KINDS`` of each cell (0 answered,
-    1 ne sait pas, 2 refus, 3 non applicable, 4 blank).
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per response, answers as ingested (missing-value codes included).
+    codebook : Codebook
+        The variables' roles, types and missing-value codes.
+
+    Returns
+    -------
+    values : DataFrame
+        A copy of ``frame`` with the missing-value codes of every substantive variable set to
+        missing.
+    kinds : DataFrame
+        Same index; one int8 column per substantive variable (not meta or identifying) that
+        ``frame`` has, the index in ``NONRESPONSE_KINDS`` of each cell (0 answered,
+        1 ne sait pas, 2 refus, 3 non applicable, 4 blank).
+
+    Notes
+    -----
+    A select_one or select_multiple answer is a missing-value code when it is the code's name
+    (``dont_know``...); an answer of another type when it equals the code as a number. A cell
+    already missing before is ``blank``.
     """
     out = frame.copy()
     kinds = {}
@@ -143,7 +227,20 @@ def split_missing_codes(frame: pd.DataFrame, codebook: Codebook) -> tuple[pd.Dat
 
 
 def item_nonresponse(kinds: pd.DataFrame) -> pd.DataFrame:
-    """Per variable and kind of nonresponse: count and share of responses (``variable, kind, n, share``)."""
+    """Per variable and kind of nonresponse: count and share of responses (``variable, kind, n, share``).
+
+    Parameters
+    ----------
+    kinds : DataFrame
+        :func:`split_missing_codes`'s kinds, one row per response.
+
+    Returns
+    -------
+    DataFrame
+        One row per variable × kind of nonresponse (``dont_know, refused, not_applicable,
+        blank``; answered cells are not listed), variables in column order: ``variable, kind``,
+        ``n`` (int) and ``share`` (``n`` over the number of responses; NaN when there is none).
+    """
     rows = []
     for variable in kinds.columns:
         counts = np.bincount(kinds[variable].to_numpy(), minlength=len(NONRESPONSE_KINDS))
@@ -153,7 +250,23 @@ def item_nonresponse(kinds: pd.DataFrame) -> pd.DataFrame:
 
 
 def respondent_nonresponse(kinds: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
-    """Per response: items asked, and how many were ne sait pas, refus, non applicable or blank."""
+    """Per response: items asked, and how many were ne sait pas, refus, non applicable or blank.
+
+    Parameters
+    ----------
+    kinds : DataFrame
+        :func:`split_missing_codes`'s kinds, one row per response.
+    values : DataFrame
+        The same responses in the same order, with ``firm_key`` and ``source_row``.
+
+    Returns
+    -------
+    DataFrame
+        One row per response: ``firm_key, source_row``, ``items`` (the number of substantive
+        variables, the columns of ``kinds``), the counts ``dont_know, refused, not_applicable,
+        blank`` and ``share_missing`` = (dont_know + refused + blank) / (items − not_applicable),
+        NaN when no item applies.
+    """
     table = pd.DataFrame({"firm_key": values["firm_key"].to_numpy(), "source_row": values["source_row"].to_numpy(),
                           "items": kinds.shape[1]})
     for code, name in enumerate(NONRESPONSE_KINDS[1:], start=1):
@@ -176,7 +289,24 @@ def _longest_identical_run(answers: np.ndarray) -> np.ndarray:
 
 
 def range_failures(frame: pd.DataFrame, codebook: Codebook, survey_year: int) -> pd.DataFrame:
-    """Every schema failure as ``position, column, value, check`` (empty if the wave is valid)."""
+    """Every schema failure as ``position, column, value, check`` (empty if the wave is valid).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per response, missing codes already set to missing.
+    codebook : Codebook
+        The codebook the schema comes from (:func:`~alliancegov.codebook.validation_schema`).
+    survey_year : int
+        The wave's survey year (bounds written ``survey_year``).
+
+    Returns
+    -------
+    DataFrame
+        One row per failing cell: ``position`` (int, the row's 0-based position in ``frame``),
+        ``column``, ``value`` (as text) and ``check`` (pandera's description of the check).
+        Failures tied to no row (of a whole column) are not listed.
+    """
     import pandera.errors
 
     schema = validation_schema(codebook, survey_year)
@@ -197,6 +327,22 @@ def skip_logic_failures(frame: pd.DataFrame, kinds: pd.DataFrame, codebook: Code
 
     ``relevant`` is a pandas expression over other variables (e.g. ``governance_form !=
     'repeated_contract'``); a row where a variable it uses is missing is not judged.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per response, missing codes already set to missing.
+    kinds : DataFrame
+        :func:`split_missing_codes`'s kinds for the same rows, in the same order.
+    codebook : Codebook
+        The variables' ``relevant`` conditions.
+
+    Returns
+    -------
+    Series of str
+        Index of ``frame``: per row, ``variable=value`` for each variable answered where it does
+        not apply and ``variable=non applicable`` for each coded "non applicable" where it does,
+        joined by "; "; "" when the row is consistent.
     """
     import re
 
@@ -222,6 +368,35 @@ def quality_flags(frame: pd.DataFrame, codebook: Codebook, settings: QualitySett
     ``kinds`` (from :func:`split_missing_codes`) enables the skip-logic check. An offending text
     is only read where its rule flags the row; texts formatted one row at a time (speeder,
     straightlining) are written there only, so that cleaning needs no loop over every response.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One wave's responses, missing codes already set to missing, with ``firm_key``,
+        ``source_row`` and the ingestion's quarantine column; optionally ``submission_id`` and
+        ``submission_time``.
+    codebook : Codebook
+        Bounds, value sets, ``relevant`` conditions and the Likert items (in questionnaire order).
+    settings : QualitySettings
+        The checks' variables and thresholds.
+    survey_year : int
+        The wave's survey year (bounds written ``survey_year``).
+    kinds : DataFrame, optional
+        :func:`split_missing_codes`'s kinds for the same rows; None skips the skip-logic check.
+
+    Returns
+    -------
+    flags : DataFrame
+        One bool column per rule of :data:`RULES` (every rule, configured or not), one row per
+        response, index 0 .. n − 1.
+    offending : DataFrame
+        Same shape: per rule and row, the values that raised the flag (meaningful only where the
+        flag is raised).
+
+    Notes
+    -----
+    Among a firm's responses, the one kept by ``duplicate_firm`` is the first that is not a
+    duplicate submission, by ``submission_time`` when the wave has it, then by ``source_row``.
     """
     frame = frame.reset_index(drop=True)
     flags = pd.DataFrame(False, index=frame.index, columns=list(RULES))
@@ -279,7 +454,27 @@ def quality_flags(frame: pd.DataFrame, codebook: Codebook, settings: QualitySett
 
 def clean_wave(ingested: pd.DataFrame, codebook: Codebook, settings: QualitySettings, *,
                survey_year: int) -> CleanWave:
-    """Missing codes → missing, flags, first-matching-rule exclusion, row accounting."""
+    """Missing codes → missing, flags, first-matching-rule exclusion, row accounting.
+
+    Parameters
+    ----------
+    ingested : DataFrame
+        One wave's ingested responses (one ``wave`` value), with ``firm_key``, ``source_row`` and
+        the ingestion's quarantine column.
+    codebook : Codebook
+        The survey's codebook.
+    settings : QualitySettings
+        The checks and the exclusion rules in order.
+    survey_year : int
+        The wave's survey year (bounds written ``survey_year``).
+
+    Returns
+    -------
+    CleanWave
+        ``analysed``: the responses no configured rule flags, missing codes as missing, with a
+        ``survey_year`` column; ``exclusions``: the others, each with the first configured rule it
+        raises; the flow, and nonresponse among the analysed responses.
+    """
     wave = str(ingested["wave"].iloc[0])
     values, kinds = split_missing_codes(ingested.reset_index(drop=True), codebook)
     flags, offending = quality_flags(values, codebook, settings, survey_year, kinds)
@@ -310,7 +505,26 @@ def clean_wave(ingested: pd.DataFrame, codebook: Codebook, settings: QualitySett
 
 
 def wave_flow(wave: str, received: int, rules_applied: pd.Series, rule_order: tuple[str, ...]) -> pd.DataFrame:
-    """Sample flow of one wave: received, excluded per rule (zeros kept), analysed."""
+    """Sample flow of one wave: received, excluded per rule (zeros kept), analysed.
+
+    Parameters
+    ----------
+    wave : str
+        The wave's label (``all`` for the pooled waves).
+    received : int
+        Responses received.
+    rules_applied : Series of str
+        The rule of each excluded response.
+    rule_order : tuple of str
+        The rules in the order of their rows.
+
+    Returns
+    -------
+    DataFrame
+        ``wave, step, reason, n``: a ``received`` row, one ``excluded`` row per rule of
+        ``rule_order`` (reason the rule), then ``analysed`` (``received`` minus the exclusions);
+        ``reason`` is "" on the other rows.
+    """
     counts = rules_applied.value_counts()
     rows = [(wave, "received", "", received)]
     rows += [(wave, "excluded", rule, int(counts.get(rule, 0))) for rule in rule_order]
@@ -337,6 +551,7 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], year: in
     Returns
     -------
     CleanWave
+        The cleaned wave, as written.
     """
     import logging
 

@@ -50,6 +50,19 @@ class CodebookError(ValueError):
 def normalise_label(text: object) -> str:
     """Fold a label for matching: no accents, lower case, single spaces, no quote variants.
 
+    Parameters
+    ----------
+    text : object
+        The label; anything else is converted with ``str`` first.
+
+    Returns
+    -------
+    str
+        The folded label: accents removed, case folded, runs of whitespace (non-breaking spaces
+        included) collapsed to one space and trimmed, the typographic apostrophe (U+2019) as ``'``.
+
+    Examples
+    --------
     >>> normalise_label("  Élevé ")
     'eleve'
     """
@@ -64,7 +77,30 @@ def normalise_label(text: object) -> str:
 
 @dataclass(frozen=True)
 class Codebook:
-    """The three codebook tables, checked for consistency on construction."""
+    """The three codebook tables, checked for consistency on construction.
+
+    Attributes
+    ----------
+    variables : DataFrame
+        ``variables.csv``, one row per variable, indexed by ``name`` (the column kept);
+        ``reverse`` is bool and ``relevant`` is "" where the question applies to everyone (as
+        :meth:`from_files` reads it).
+    value_sets : DataFrame
+        ``value_sets.csv``: ``list_name, code, name, label_fr, label_en``, ``code`` int64.
+    scales : DataFrame
+        ``scales.csv``, one row per scale, indexed by ``scale`` (the column kept); ``min_items``
+        int64.
+
+    Raises
+    ------
+    CodebookError
+        If the tables contradict themselves: duplicated variable names, an unknown type or role,
+        a ``list_name`` or ``missing_list`` that is not in ``value_sets.csv``, a select_one,
+        select_multiple or likert variable without ``list_name``, a value set repeating a code or
+        a name, a missing-value name not among :data:`MISSING_KINDS`, scales of ``scales.csv``
+        and ``variables.csv`` that differ, or a ``min``/``max`` that is neither a number nor
+        ``survey_year``.
+    """
 
     variables: pd.DataFrame
     value_sets: pd.DataFrame
@@ -80,10 +116,12 @@ class Codebook:
         Parameters
         ----------
         folder : str or Path
+            The codebook folder.
 
         Returns
         -------
         Codebook
+            The codebook read by :meth:`from_files`.
         """
         return cls.from_files([Path(folder) / name for name in CODEBOOK_FILES])
 
@@ -99,11 +137,15 @@ class Codebook:
         Returns
         -------
         Codebook
+            The tables read as text (no value read as missing), then ``reverse`` as bool ("1"
+            is True), ``code`` and ``min_items`` as int64 and an empty ``relevant`` column added
+            when ``variables.csv`` has none.
 
         Raises
         ------
         CodebookError
-            If a file is missing from ``paths`` or named twice.
+            If a file is missing from ``paths`` or named twice, or if the tables contradict
+            themselves (see :class:`Codebook`).
         """
         by_name = {Path(path).name: Path(path) for path in paths}
         if sorted(by_name) != sorted(CODEBOOK_FILES) or len(paths) != len(CODEBOOK_FILES):
@@ -160,28 +202,103 @@ class Codebook:
     # ---- lookups -------------------------------------------------------------
     @cached_property
     def missing_lists(self) -> set[str]:
+        """The value sets that hold missing-value codes.
+
+        Returns
+        -------
+        set of str
+            Every non-empty ``missing_list`` of ``variables.csv``.
+        """
         return set(self.variables["missing_list"]) - {""}
 
     def of_role(self, *roles: str) -> list[str]:
-        """Variable names with one of ``roles``, in codebook order."""
+        """Variable names with one of ``roles``, in codebook order.
+
+        Parameters
+        ----------
+        *roles : str
+            Roles among :data:`ROLES` (``item``, ``performance``...).
+
+        Returns
+        -------
+        list of str
+            The names, in codebook order.
+        """
         return self.variables.loc[self.variables["role"].isin(roles), "name"].tolist()
 
     def of_type(self, *types: str) -> list[str]:
+        """Variable names with one of ``types``, in codebook order.
+
+        Parameters
+        ----------
+        *types : str
+            Types among :data:`VARIABLE_TYPES` (``likert``, ``select_one``...).
+
+        Returns
+        -------
+        list of str
+            The names, in codebook order.
+        """
         return self.variables.loc[self.variables["type"].isin(types), "name"].tolist()
 
     def choices(self, list_name: str) -> pd.DataFrame:
-        """The rows of one value set, in code order."""
+        """The rows of one value set, in code order.
+
+        Parameters
+        ----------
+        list_name : str
+            The value set's ``list_name``.
+
+        Returns
+        -------
+        DataFrame
+            Its rows of ``value_sets.csv`` (``list_name, code, name, label_fr, label_en``) sorted
+            by ``code``, index reset to 0, 1, ...
+
+        Raises
+        ------
+        CodebookError
+            If no value set has that name.
+        """
         rows = self.value_sets[self.value_sets["list_name"] == list_name]
         if rows.empty:
             raise CodebookError(f"no value set named {list_name!r}")
         return rows.sort_values("code").reset_index(drop=True)
 
     def answer_names(self, variable: str) -> list[str]:
-        """Canonical answer names of a select_one or select_multiple variable, in code order."""
+        """Canonical answer names of a select_one or select_multiple variable, in code order.
+
+        Parameters
+        ----------
+        variable : str
+            A variable with a ``list_name``.
+
+        Returns
+        -------
+        list of str
+            The ``name`` of each answer of its value set, in code order.
+
+        Raises
+        ------
+        CodebookError
+            If the variable has no value set (empty ``list_name``).
+        """
         return self.choices(self.variables.at[variable, "list_name"])["name"].tolist()
 
     def missing_codes(self, variable: str) -> dict[int, str]:
-        """Missing-value code → kind (dont_know, refused, not_applicable) for one variable."""
+        """Missing-value code → kind (dont_know, refused, not_applicable) for one variable.
+
+        Parameters
+        ----------
+        variable : str
+            A variable of the codebook.
+
+        Returns
+        -------
+        dict of int to str
+            Each code of its ``missing_list`` → its name (a kind of :data:`MISSING_KINDS`);
+            empty when the variable has no ``missing_list``.
+        """
         list_name = self.variables.at[variable, "missing_list"]
         if not list_name:
             return {}
@@ -189,7 +306,21 @@ class Codebook:
         return dict(zip(rows["code"], rows["name"]))
 
     def bounds(self, variable: str, survey_year: int) -> tuple[float | None, float | None]:
-        """Valid (min, max) of a numeric variable in a wave of ``survey_year``; None if open."""
+        """Valid (min, max) of a numeric variable in a wave of ``survey_year``; None if open.
+
+        Parameters
+        ----------
+        variable : str
+            A variable of the codebook.
+        survey_year : int
+            The year of the wave, the value of a bound written ``survey_year``.
+
+        Returns
+        -------
+        tuple of (float or None, float or None)
+            The lower and upper bounds, in the variable's units; None where the codebook leaves
+            the bound empty.
+        """
         def resolve(text: str) -> float | None:
             if text == "":
                 return None
@@ -198,11 +329,43 @@ class Codebook:
         return resolve(self.variables.at[variable, "min"]), resolve(self.variables.at[variable, "max"])
 
     def items(self, scale: str) -> pd.DataFrame:
-        """Item rows of one scale (name, reverse, min, max, labels)."""
+        """Item rows of one scale (name, reverse, min, max, labels).
+
+        Parameters
+        ----------
+        scale : str
+            A scale of ``scales.csv``.
+
+        Returns
+        -------
+        DataFrame
+            The rows of :attr:`variables` whose ``scale`` is ``scale``, in codebook order, with
+            all its columns; empty for an unknown scale.
+        """
         return self.variables[self.variables["scale"] == scale]
 
     def label(self, name: str, language: str = "en") -> str:
-        """Label of a variable, scale or answer name in ``language`` ('fr' or 'en')."""
+        """Label of a variable or scale in ``language`` ('fr' or 'en').
+
+        An answer's label is :meth:`answer_label`'s.
+
+        Parameters
+        ----------
+        name : str
+            A variable or scale name.
+        language : {"en", "fr"}
+            The label column read (``label_en`` or ``label_fr``).
+
+        Returns
+        -------
+        str
+            The label (a variable's if a variable and a scale share the name).
+
+        Raises
+        ------
+        KeyError
+            If ``name`` is neither a variable nor a scale.
+        """
         column = f"label_{language}"
         if name in self.variables.index:
             return self.variables.at[name, column]
@@ -211,12 +374,41 @@ class Codebook:
         raise KeyError(name)
 
     def answer_label(self, variable: str, answer: str, language: str = "en") -> str:
+        """Label of one answer of a variable in ``language`` ('fr' or 'en').
+
+        Parameters
+        ----------
+        variable : str
+            A variable with a ``list_name``.
+        answer : str
+            A canonical answer name (compared as text).
+        language : {"en", "fr"}
+            The label column read (``label_en`` or ``label_fr``).
+
+        Returns
+        -------
+        str
+            The answer's label, or ``answer`` itself (as text) when it is not in the value set.
+        """
         rows = self.choices(self.variables.at[variable, "list_name"])
         match = rows.loc[rows["name"] == str(answer), f"label_{language}"]
         return match.iloc[0] if len(match) else str(answer)
 
     def label_or_name(self, name: str, language: str = "en") -> str:
-        """Label of a variable or scale, or ``name`` itself for a derived column."""
+        """Label of a variable or scale, or ``name`` itself for a derived column.
+
+        Parameters
+        ----------
+        name : str
+            A variable, scale or derived column name.
+        language : {"en", "fr"}
+            The label column read.
+
+        Returns
+        -------
+        str
+            :meth:`label`, or ``name`` when it is neither a variable nor a scale.
+        """
         try:
             return self.label(name, language)
         except KeyError:
@@ -228,6 +420,18 @@ class Codebook:
         A categorical term ``sector[textile]`` (the tidy tables' spelling) becomes "Sector:
         Textile and apparel" ("Secteur : Textile-habillement" in French); a variable or scale
         name becomes its label; anything else (an interaction, a derived column) stays as written.
+
+        Parameters
+        ----------
+        term : str
+            A term of a tidy coefficient table.
+        language : {"en", "fr"}
+            The language of the labels (French puts a space before the colon).
+
+        Returns
+        -------
+        str
+            The readable label.
         """
         variable, marker, level = term.partition("[")
         has_answers = variable in self.variables.index and self.variables.at[variable, "list_name"]
@@ -240,9 +444,26 @@ class Codebook:
 def codebook_categorical(values: pd.Series, codebook: Codebook, variable: str) -> pd.Series:
     """``values`` as a categorical whose categories are the answers of ``variable`` in code order.
 
-    Input: a Series of canonical answer names (missing values allowed). Output: a
-    categorical Series with the same index. Raises ``ValueError`` if a non-missing value
-    is not an answer of ``variable``, rather than silently turning it into a missing value.
+    Parameters
+    ----------
+    values : Series
+        Canonical answer names (missing values allowed).
+    codebook : Codebook
+        The codebook holding ``variable``'s value set.
+    variable : str
+        A select_one or select_multiple variable (its value set gives the categories).
+
+    Returns
+    -------
+    Series
+        Categorical, with the same index and name as ``values``; categories the answer names in
+        code order, every one of them even if unused.
+
+    Raises
+    ------
+    ValueError
+        If a non-missing value is not an answer of ``variable``, rather than silently turning it
+        into a missing value.
     """
     answers = codebook.answer_names(variable)
     text = values.astype("string")
@@ -266,9 +487,23 @@ def _only_choices(answers: pd.Series, allowed: set[str]) -> pd.Series:
 def validation_schema(codebook: Codebook, survey_year: int):
     """A pandera schema of a cleaned wave (missing codes already set to missing), from the codebook.
 
-    Numeric variables: within their ``min``/``max`` (``survey_year`` resolved); integers whole;
-    select_one variables: among their answer names. Every column is nullable: nonresponse is
-    measured separately, not a validation failure.
+    Numeric variables (integer, decimal, likert): float columns within their ``min``/``max``
+    (``survey_year`` resolved); integers and likert answers whole; select_one variables: among
+    their answer names; select_multiple variables: only choices among their answer names. Every
+    column is nullable: nonresponse is measured separately, not a validation failure.
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The variables, their types, bounds and value sets.
+    survey_year : int
+        The year of the wave (the value of a bound written ``survey_year``).
+
+    Returns
+    -------
+    pandera.pandas.DataFrameSchema
+        One optional column per numeric, select_one and select_multiple variable (text and
+        datetime variables are not checked); other columns are allowed and nothing is coerced.
     """
     import pandera.pandas as pa
 

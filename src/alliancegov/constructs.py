@@ -23,7 +23,21 @@ MIN_UNIQUENESS = 0.005
 
 
 def reverse_code(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """A copy of ``frame`` with every reverse-coded item recoded as (min + max) − x."""
+    """A copy of ``frame`` with every reverse-coded item recoded as (min + max) − x.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per response, items as given, missing codes already set to missing.
+    codebook : Codebook
+        Which items are reverse-coded, and their ``min`` and ``max``.
+
+    Returns
+    -------
+    DataFrame
+        Same shape; each reverse-coded item that ``frame`` has recoded (still in the item's
+        units), every other column unchanged.
+    """
     out = frame.copy()
     for row in codebook.variables[codebook.variables["reverse"]].itertuples():
         if row.name in out:
@@ -32,7 +46,23 @@ def reverse_code(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 
 def score_scales(recoded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Scale scores, one column per scale in ``scales.csv``; shape (n, n_scales), item units."""
+    """Scale scores, one column per scale in ``scales.csv``; shape (n, n_scales), item units.
+
+    Parameters
+    ----------
+    recoded : DataFrame
+        One row per response with every scale item, reverse-coded items already recoded
+        (:func:`reverse_code`).
+    codebook : Codebook
+        The scales, their items and ``min_items``.
+
+    Returns
+    -------
+    DataFrame of shape (n, n_scales)
+        Index of ``recoded``, columns named after the scales in ``scales.csv`` order: the mean
+        of the answered items (item units) where at least the scale's ``min_items`` are
+        answered, else NaN.
+    """
     scores = {}
     for scale in codebook.scales.itertuples():
         items = recoded[codebook.items(scale.scale)["name"].tolist()]
@@ -57,6 +87,18 @@ def cronbach_alpha(items: pd.DataFrame) -> tuple[float, int]:
     """Cronbach's alpha of the listwise-complete rows, and that number of rows.
 
     alpha = k / (k − 1) · (1 − Σ var(item) / var(total)), sample variances (ddof = 1).
+
+    Parameters
+    ----------
+    items : DataFrame
+        One column per item (k), one row per response; rows with a missing item are left out.
+
+    Returns
+    -------
+    alpha : float
+        NaN with fewer than 2 complete rows or 2 items, or a constant total.
+    n : int
+        The number of complete rows.
     """
     complete = items.dropna().to_numpy(float)
     return _alpha_of(complete), complete.shape[0]
@@ -65,14 +107,43 @@ def cronbach_alpha(items: pd.DataFrame) -> tuple[float, int]:
 def alpha_confidence_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
     """Feldt's confidence interval of Cronbach's alpha from ``n`` complete responses to ``k`` items.
 
+    Parameters
+    ----------
+    alpha : float
+        The estimated alpha (:func:`cronbach_alpha`).
+    n : int
+        The listwise-complete count used for alpha.
+    k : int
+        The number of items.
+    level : float
+        Confidence level, strictly between 0 and 1.
+
+    Returns
+    -------
+    tuple of (float, float)
+        The lower and upper bounds; (NaN, NaN) when alpha is NaN, n < 2 or k < 2.
+
+    Raises
+    ------
+    ValueError
+        If ``level`` is not strictly between 0 and 1.
+
+    Notes
+    -----
     (1 − alpha_hat) / (1 − alpha) follows F(n − 1, (n − 1)(k − 1)) under the usual model
     (Feldt 1965; Feldt, Woodruff & Salih 1987), so with q = (1 − level) / 2:
 
         low  = 1 − (1 − alpha) · F⁻¹(1 − q; n − 1, (n − 1)(k − 1))
         high = 1 − (1 − alpha) · F⁻¹(q;     n − 1, (n − 1)(k − 1))
 
-    the interval reported by pingouin and R ``psych::alpha`` (unrounded here). ``n`` is the
-    listwise-complete count used for alpha. (NaN, NaN) when alpha is NaN, n < 2 or k < 2.
+    the interval reported by pingouin and R ``psych::alpha`` (unrounded here).
+
+    References
+    ----------
+    .. [1] Feldt, L. S. (1965). The approximate sampling distribution of Kuder-Richardson
+       reliability coefficient twenty. Psychometrika, 30(3), 357–370.
+    .. [2] Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for
+       coefficient alpha. Applied Psychological Measurement, 11(1), 93–103.
     """
     from scipy import stats
 
@@ -90,11 +161,29 @@ def alpha_confidence_interval(alpha: float, n: int, k: int, level: float = 0.95)
 def one_factor_ml(correlation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Loadings λ and uniquenesses ψ of a one-factor model fitted by maximum likelihood.
 
-    Input: a (k, k) positive-definite correlation matrix R, k ≥ 3. The fit minimises the ML
-    discrepancy log|Σ| + tr(R Σ⁻¹) − log|R| − k with Σ = λλᵀ + diag(ψ), concentrating λ out
-    for given ψ (Jöreskog 1967, as R's ``factanal``): with R* = ψ^(−1/2) R ψ^(−1/2) and its
-    largest eigenvalue θ and unit eigenvector v, λ = ψ^(1/2) v √max(θ − 1, 0). ψ is bounded
-    to [0.005, 1] (a Heywood case stops at the bound). λ is signed so that Σλ ≥ 0.
+    Parameters
+    ----------
+    correlation : ndarray of shape (k, k)
+        A positive-definite correlation matrix R, k ≥ 3.
+
+    Returns
+    -------
+    loadings : ndarray of shape (k,)
+        λ, standardized loadings, signed so that Σλ ≥ 0.
+    uniquenesses : ndarray of shape (k,)
+        ψ, within [0.005, 1] (:data:`MIN_UNIQUENESS`; a Heywood case stops at the bound).
+
+    Notes
+    -----
+    The fit minimises the ML discrepancy log|Σ| + tr(R Σ⁻¹) − log|R| − k with
+    Σ = λλᵀ + diag(ψ), concentrating λ out for given ψ (Jöreskog 1967, as R's ``factanal``):
+    with R* = ψ^(−1/2) R ψ^(−1/2) and its largest eigenvalue θ and unit eigenvector v,
+    λ = ψ^(1/2) v √max(θ − 1, 0). ψ is bounded to [0.005, 1] (L-BFGS-B).
+
+    References
+    ----------
+    .. [1] Jöreskog, K. G. (1967). Some contributions to maximum likelihood factor analysis.
+       Psychometrika, 32(4), 443–482.
     """
     from scipy import optimize
 
@@ -130,6 +219,21 @@ def one_factor_ml(correlation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def omega_total(items: pd.DataFrame) -> float:
     """McDonald's omega (total) of the listwise-complete rows, from a one-factor ML model.
 
+    Parameters
+    ----------
+    items : DataFrame
+        One column per item (k), one row per response, reverse-coded items already recoded;
+        rows with a missing item are left out.
+
+    Returns
+    -------
+    float
+        Omega, between 0 and 1; NaN with fewer than 3 items (a one-factor model is not
+        identified), fewer than k + 1 complete rows, a constant item or a singular correlation
+        matrix.
+
+    Notes
+    -----
     The one-factor model is fitted by maximum likelihood (:func:`one_factor_ml`) on the
     correlation matrix of the complete rows, i.e. the standardized solution (ML is scale
     invariant, so fitting the covariance matrix and standardizing gives the same loadings):
@@ -137,9 +241,7 @@ def omega_total(items: pd.DataFrame) -> float:
         omega = (Σλ)² / ((Σλ)² + Σψ)
 
     with the model-implied total variance in the denominator (at an interior ML solution
-    λᵢ² + ψᵢ = 1, so the denominator is (Σλ)² + k − Σλ²). NaN with fewer than 3 items (a
-    one-factor model is not identified), fewer than k + 1 complete rows, a constant item or
-    a singular correlation matrix.
+    λᵢ² + ψᵢ = 1, so the denominator is (Σλ)² + k − Σλ²).
     """
     complete = items.dropna().to_numpy(float)
     n, k = complete.shape
@@ -159,11 +261,20 @@ ITEM_COLUMNS = ["item", "n", "mean", "sd", "corrected_item_total_r", "alpha_if_d
 def item_statistics(items: pd.DataFrame) -> pd.DataFrame:
     """Per-item statistics of the listwise-complete rows, one row per column of ``items``.
 
-    Columns ``item, n, mean, sd, corrected_item_total_r, alpha_if_deleted``: ``n`` is the
-    number of complete rows (the same for every item), ``sd`` uses ddof = 1, the corrected
-    item–total correlation is the Pearson correlation of the item with the sum of the *other*
-    items, and ``alpha_if_deleted`` is Cronbach's alpha of the other items (NaN when fewer
-    than two remain).
+    Parameters
+    ----------
+    items : DataFrame
+        One column per item, one row per response; rows with a missing item are left out.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``item, n, mean, sd, corrected_item_total_r, alpha_if_deleted``: ``n`` (int64)
+        is the number of complete rows (the same for every item), ``mean`` and ``sd`` are in
+        item units, ``sd`` uses ddof = 1, the corrected item–total correlation is the Pearson
+        correlation of the item with the sum of the *other* items (NaN when either is constant
+        or n < 2), and ``alpha_if_deleted`` is Cronbach's alpha of the other items (NaN when
+        fewer than two remain).
     """
     complete = items.dropna().to_numpy(float)
     n, k = complete.shape
@@ -198,9 +309,24 @@ RELIABILITY_COLUMNS = [
 def reliability_table(recoded: pd.DataFrame, codebook: Codebook, level: float = 0.95) -> pd.DataFrame:
     """Reliability per scale, per wave and pooled (wave ``all``), listwise.
 
-    Columns ``scale, wave, n_items, n_complete, alpha, alpha_conf_low, alpha_conf_high, omega``:
-    Cronbach's alpha of the ``n_complete`` complete responses, its Feldt confidence interval at
-    ``level`` (:func:`alpha_confidence_interval`) and McDonald's omega total (:func:`omega_total`).
+    Parameters
+    ----------
+    recoded : DataFrame
+        One row per response with ``wave`` and every scale item, reverse-coded items already
+        recoded.
+    codebook : Codebook
+        The scales and their items.
+    level : float
+        Confidence level of alpha's interval.
+
+    Returns
+    -------
+    DataFrame
+        One row per scale (``scales.csv`` order) × wave (sorted, then ``all``), columns
+        ``scale, wave, n_items, n_complete, alpha, alpha_conf_low, alpha_conf_high, omega``:
+        Cronbach's alpha of the ``n_complete`` complete responses, its Feldt confidence interval
+        at ``level`` (:func:`alpha_confidence_interval`) and McDonald's omega total
+        (:func:`omega_total`).
     """
     rows = []
     groups = _wave_groups(recoded)
@@ -216,9 +342,19 @@ def reliability_table(recoded: pd.DataFrame, codebook: Codebook, level: float = 
 def item_table(recoded: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Item statistics per scale, per wave and pooled (wave ``all``), listwise within each scale.
 
-    Input: answers with items already reverse-coded (e.g. the analysis frame) and ``wave``.
-    Columns ``scale, wave, item, n, mean, sd, corrected_item_total_r, alpha_if_deleted``
-    (see :func:`item_statistics`); scales and items in codebook order.
+    Parameters
+    ----------
+    recoded : DataFrame
+        Answers with items already reverse-coded (e.g. the analysis frame) and ``wave``.
+    codebook : Codebook
+        The scales and their items.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scale, wave, item, n, mean, sd, corrected_item_total_r, alpha_if_deleted``
+        (see :func:`item_statistics`); scales and items in codebook order, waves sorted then
+        ``all``; no rows when the codebook has no scale.
     """
     parts = []
     groups = _wave_groups(recoded)
@@ -242,7 +378,22 @@ def _per_distinct(values: pd.Series, function) -> np.ndarray:
 
 def choice_indicators(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """For each select_multiple question: one 0/1 column per choice (``question__choice``) and
-    the number chosen (``question__n``); missing where the question was not answered."""
+    the number chosen (``question__n``); missing where the question was not answered.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per response; a select_multiple answer is its choice names joined by spaces.
+    codebook : Codebook
+        The select_multiple questions and their choices.
+
+    Returns
+    -------
+    DataFrame
+        Index of ``frame``; for each select_multiple question that ``frame`` has, one float
+        column per choice in code order, then ``question__n`` (the number of distinct choices in
+        the answer); NaN where the answer is missing.
+    """
     columns = {}
     for variable in codebook.of_type("select_multiple"):
         if variable not in frame:
@@ -258,7 +409,21 @@ def choice_indicators(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 def answer_codes(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """For each select_one question, its codebook code as a number (``question__code``), so that
-    ordered answers (revenue trend, meeting frequency) and yes/no answers enter models as scores."""
+    ordered answers (revenue trend, meeting frequency) and yes/no answers enter models as scores.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per response, select_one answers as canonical names.
+    codebook : Codebook
+        The select_one questions and their value sets.
+
+    Returns
+    -------
+    DataFrame
+        Index of ``frame``; one float column per select_one question that ``frame`` has: the
+        answer's code, NaN where the answer is missing or not in the value set.
+    """
     columns = {}
     for variable in codebook.of_type("select_one"):
         if variable in frame:
@@ -277,6 +442,7 @@ def score_responses(responses: pd.DataFrame, codebook: Codebook) -> pd.DataFrame
     responses : DataFrame
         One row per response, answers as the cleaning stage leaves them (items as given).
     codebook : Codebook
+        The items, scales and value sets.
 
     Returns
     -------
@@ -296,12 +462,14 @@ def build_analysis(pooled: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFra
     Parameters
     ----------
     pooled : DataFrame
-        The pooled responses, items as given.
+        The pooled responses, items as given, with ``wave``.
     codebook : Codebook
+        The items, scales and value sets.
 
     Returns
     -------
     analysis : DataFrame
+        :func:`score_responses` of ``pooled``.
     reliability : DataFrame
         :func:`reliability_table`'s rows.
     """

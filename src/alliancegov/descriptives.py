@@ -16,13 +16,33 @@ def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: st
                          group: str = "sector", group_levels: list[str] | None = None) -> pd.DataFrame:
     """Counts and within-group shares of each outcome answer (governance form by sector).
 
-    Input: the analysis frame (one row per analysed response) with canonical answer names in
-    ``group`` and ``outcome``; rows missing either are left out. ``group_levels`` orders a group
-    that is not a codebook variable (e.g. the survey waves); by default the codebook's order.
-    Output: one row per group × outcome combination, zeros included, in the order of groups
-    then outcomes, with columns ``group`` and ``outcome`` named after the variables (str), ``n``
-    (int64) and ``share`` (float64, ``n`` over the group total; NaN for a group with no
-    response, where a share is undefined).
+    Parameters
+    ----------
+    analysis : DataFrame
+        The analysis frame (one row per analysed response) with canonical answer names in
+        ``group`` and ``outcome``; rows missing either are left out.
+    codebook : Codebook
+        The answers of ``outcome`` (and of ``group``, unless ``group_levels`` is given), in code
+        order.
+    outcome, group : str
+        The tabulated variables (by default the governance form and the sector).
+    group_levels : list of str, optional
+        Orders a group that is not a codebook variable (e.g. the survey waves); by default the
+        codebook's order. A value not among them is left out like a missing one.
+
+    Returns
+    -------
+    DataFrame
+        One row per group × outcome combination, zeros included, in the order of groups then
+        outcomes, with columns ``group`` and ``outcome`` named after the variables (str), ``n``
+        (int64) and ``share`` (float64, ``n`` over the group total; NaN for a group with no
+        response, where a share is undefined).
+
+    Raises
+    ------
+    ValueError
+        If a value of ``outcome``, or of ``group`` when ``group_levels`` is None, is not an
+        answer of the codebook (:func:`~alliancegov.codebook.codebook_categorical`).
     """
     groups = (codebook_categorical(analysis[group], codebook, group) if group_levels is None
               else pd.Series(pd.Categorical(analysis[group], categories=group_levels), index=analysis.index))
@@ -47,10 +67,22 @@ def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: st
 def mean_confidence_intervals(values: pd.Series, groups: pd.Series, level: float = 0.95) -> pd.DataFrame:
     """Mean of ``values`` in each group with a t-based confidence interval.
 
-    Input: two aligned Series; ``groups`` may be categorical, in which case every category
-    gets a row (empty ones with ``n`` = 0). Missing values are left out. Output: one row
-    per group with ``group, n, mean, conf_low, conf_high``; the interval is
-    mean ± t(level, n − 1) · sd / √n and is NaN when ``n`` < 2.
+    Parameters
+    ----------
+    values : Series
+        The numeric values; missing values are left out.
+    groups : Series
+        Aligned with ``values``; may be categorical, in which case every category gets a row
+        (empty ones with ``n`` = 0). Rows with a missing group are left out.
+    level : float
+        Confidence level of the interval, e.g. 0.95.
+
+    Returns
+    -------
+    DataFrame
+        One row per group (categories in order, other groups sorted), with ``group, n, mean, conf_low, conf_high``
+        (``n`` the non-missing values, the rest in the units of ``values``); the interval is
+        mean ± t(level, n − 1) · sd / √n and is NaN when ``n`` < 2.
     """
     from scipy import stats
 
@@ -81,6 +113,7 @@ def likert_item_table(answers: pd.DataFrame, codebook: Codebook, scales: Sequenc
     codebook : Codebook
         The scales' items and their value set, which every item of ``scales`` must share.
     scales : sequence of str
+        The scales whose items are tabulated, in the order of the table.
 
     Returns
     -------

@@ -36,7 +36,28 @@ import pandas as pd
 
 
 def check_verdict(estimate: float, p_value: float, expected: str, alpha: float, reference: float = 0.0) -> str:
-    """Verdict of one check from its estimate, p-value and expected sign against ``reference``."""
+    """Verdict of one check from its estimate, p-value and expected sign against ``reference``.
+
+    Parameters
+    ----------
+    estimate : float
+        The check's estimate.
+    p_value : float
+        Its p-value (NaN when it could not be computed).
+    expected : {"positive", "negative"}
+        The expected direction: the estimate above or below ``reference``.
+    alpha : float
+        Significance level.
+    reference : float
+        The value the estimate's direction is judged against.
+
+    Returns
+    -------
+    str
+        "supported" (significant at ``alpha`` in the expected direction), "contradicted"
+        (significant in the opposite direction) or "inconclusive" (not significant, or a
+        p-value that is not finite).
+    """
     if not np.isfinite(p_value) or p_value >= alpha:
         return "inconclusive"
     above = estimate > reference
@@ -44,6 +65,19 @@ def check_verdict(estimate: float, p_value: float, expected: str, alpha: float, 
 
 
 def hypothesis_verdict(verdicts: list[str]) -> str:
+    """Verdict of a hypothesis from its checks' verdicts.
+
+    Parameters
+    ----------
+    verdicts : list of str
+        The verdicts of its checks (:func:`check_verdict`).
+
+    Returns
+    -------
+    str
+        "contradicted" when any check is, "supported" when there is at least one check and all
+        are, else "inconclusive".
+    """
     if "contradicted" in verdicts:
         return "contradicted"
     return "supported" if verdicts and all(v == "supported" for v in verdicts) else "inconclusive"
@@ -115,7 +149,42 @@ def _largest_share(tables: dict[str, pd.DataFrame], check: dict) -> dict:
 
 
 def evaluate_check(check: dict, tables: dict[str, pd.DataFrame], frame: pd.DataFrame, level: float) -> dict:
-    """One check's estimate, interval, p-value and reference value."""
+    """One check's estimate, interval, p-value and reference value.
+
+    Parameters
+    ----------
+    check : dict
+        One check of the register (``test``, default ``coefficient``, and the keys of its type;
+        see the module docstring).
+    tables : dict of str to DataFrame
+        The model tables a ``coefficient`` or ``largest_share`` check reads, by name.
+    frame : DataFrame
+        The analysis frame, one row per firm, for the checks computed here.
+    level : float
+        Confidence level of the intervals (1 − alpha).
+
+    Returns
+    -------
+    dict
+        ``estimate, conf_low, conf_high, p_value``, and as the type gives them ``reference``
+        (the value of the direction, 0 when absent), ``n`` (observations used) and ``note``.
+
+    Raises
+    ------
+    ValueError
+        If the check type is unknown, or the rows a check selects in a table (by ``where``,
+        ``term`` or ``level``) are not exactly one.
+    KeyError
+        If the check names a table, column or key that does not exist.
+
+    Notes
+    -----
+    A ``coefficient`` check takes the row's p-value and interval as the table gives them (the
+    table's own test); ``value`` (default 0) is the reference its direction is judged against,
+    which should be the null value of that test (e.g. 0.5 for a share). A ``largest_share``
+    check has no interval and a p-value of 0 when ``group`` has the largest share, else 1 (a
+    point comparison of Shapley shares).
+    """
     kind = check.get("test", "coefficient")
     if kind == "coefficient":
         row = _row(tables[check["table"]], check.get("where", {}))
@@ -137,7 +206,19 @@ def evaluate_check(check: dict, tables: dict[str, pd.DataFrame], frame: pd.DataF
 
 
 def describe(check: dict) -> str:
-    """A short readable statement of what a check reads."""
+    """A short readable statement of what a check reads.
+
+    Parameters
+    ----------
+    check : dict
+        One check of the register.
+
+    Returns
+    -------
+    str
+        ``table: key=value, ...`` (the ``where`` filters) for a coefficient check, else
+        ``type: key=value, ...`` over the check's keys other than ``test`` and ``expected``.
+    """
     kind = check.get("test", "coefficient")
     if kind == "coefficient":
         return f"{check['table']}: " + ", ".join(f"{k}={v}" for k, v in check.get("where", {}).items())
@@ -148,8 +229,31 @@ def describe(check: dict) -> str:
 def evaluate_register(register: dict, tables: dict[str, pd.DataFrame], frame: pd.DataFrame,
                       language: str = "en") -> pd.DataFrame:
     """Every check of every hypothesis with its estimate, CI, p-value, check verdict and the
-    hypothesis verdict. Columns: ``hypothesis, claim, check, expected, estimate, conf_low,
-    conf_high, p_value, reference, check_verdict, verdict, note``."""
+    hypothesis verdict.
+
+    A check that cannot be computed (a ``KeyError``, ``ValueError`` or ``LinAlgError``) is
+    inconclusive, with the error in its note.
+
+    Parameters
+    ----------
+    register : dict
+        The hypotheses register: ``alpha`` (default 0.05; the intervals are at 1 − alpha),
+        ``hypotheses`` (each with ``id``, ``claim_fr``, ``claim_en`` and ``checks``) and
+        optionally ``time_to_event``, whose keys every check gets unless it sets them.
+    tables : dict of str to DataFrame
+        The model tables the checks read, by name.
+    frame : DataFrame
+        The analysis frame, one row per firm.
+    language : {"en", "fr"}
+        Language of the claims.
+
+    Returns
+    -------
+    DataFrame
+        One row per check, hypotheses and checks in register order. Columns: ``hypothesis,
+        claim, check, expected, estimate, conf_low, conf_high, p_value, reference,
+        check_verdict, verdict, note``.
+    """
     alpha = register.get("alpha", 0.05)
     level = 1 - alpha
     rows = []
@@ -219,8 +323,9 @@ def kaplan_meier_curves(frame: pd.DataFrame, time_to_event_block: dict) -> pd.Da
     Returns
     -------
     DataFrame
-        ``stats.survival.kaplan_meier``'s step table (``group, time, survival, conf_low,
-        conf_high``, ...) over the firms with a known time and group.
+        ``stats.survival.kaplan_meier``'s step table (``group, time, n_risk, n_events, survival,
+        std_error, conf_low, conf_high``, one row per group and event time) over the firms with
+        a known time and group.
     """
     from alliancegov.stats.survival import kaplan_meier
 
@@ -231,7 +336,24 @@ def kaplan_meier_curves(frame: pd.DataFrame, time_to_event_block: dict) -> pd.Da
 
 def time_to_event(frame: pd.DataFrame, check: dict) -> tuple[np.ndarray, np.ndarray]:
     """Time and event indicator: ``time`` where the ``event`` expression holds, else the
-    ``censor_time`` expression (time at risk without the event)."""
+    ``censor_time`` expression (time at risk without the event).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The analysis frame, one row per firm.
+    check : dict
+        ``time`` (a column), ``event`` and ``censor_time`` (pandas expressions), as in the
+        register's ``time_to_event`` block.
+
+    Returns
+    -------
+    time : ndarray of shape (n,)
+        Float, in the units of the ``time`` column (months in the study's register); NaN where
+        unknown.
+    event : ndarray of shape (n,)
+        1 where the event occurred, else 0 (censored).
+    """
     event = frame.eval(check["event"]).astype(bool).to_numpy()
     observed = frame[check["time"]].to_numpy(float)
     censored = frame.eval(check["censor_time"], engine="python").to_numpy(float)

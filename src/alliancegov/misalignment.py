@@ -7,6 +7,17 @@ form. The second stage regresses performance on the misalignment measures and co
 and with Lee's and Dubin–McFadden's selection terms. Standard errors come from a bootstrap that
 refits both stages on resampled firms, scattered over jobs (rules ``misalignment_bootstrap_part``
 and ``misalignment``).
+
+References
+----------
+.. [1] Masten, S. E. (1993). Transaction costs, mistakes, and performance: assessing the
+   importance of governance. Managerial and Decision Economics, 14(2), 119–129.
+.. [2] Sampson, R. C. (2004). The cost of misaligned governance in R&D alliances. Journal of
+   Law, Economics, and Organization, 20(2), 484–526.
+.. [3] Lee, L.-F. (1983). Generalized econometric models with selectivity. Econometrica, 51(2),
+   507–512.
+.. [4] Dubin, J. A., & McFadden, D. L. (1984). An econometric analysis of residential electric
+   appliance holdings and consumption. Econometrica, 52(2), 345–362.
 """
 
 from __future__ import annotations
@@ -23,11 +34,24 @@ from alliancegov.stats.tidy import readable_term
 def misalignment_measures(probabilities: np.ndarray, chosen: np.ndarray, scale_rank: np.ndarray) -> pd.DataFrame:
     """Misalignment of each firm's chosen form from the first stage's predicted probabilities.
 
-    ``probabilities`` (n, J) and ``chosen`` (n,) codes from the choice model; ``scale_rank`` (J,)
-    each form's position on the market → hierarchy scale. The aligned form is the one of highest
-    predicted probability. Columns: ``aligned`` (code), ``misaligned`` (0/1, modal mismatch),
-    ``excess_hierarchy`` and ``insufficient_hierarchy`` (0/1, the chosen form above or below the
-    aligned one on the scale), ``misfit`` (1 − predicted probability of the chosen form).
+    The aligned form is the one of highest predicted probability (the lowest code on a tie).
+
+    Parameters
+    ----------
+    probabilities : ndarray of shape (n, J)
+        Predicted probabilities of each form from the choice model.
+    chosen : ndarray of shape (n,)
+        Codes 0 .. J − 1 of the chosen forms.
+    scale_rank : ndarray of shape (J,)
+        Each form's position on the market → hierarchy scale.
+
+    Returns
+    -------
+    DataFrame
+        n rows (index 0 .. n − 1). Columns: ``aligned`` (code), ``misaligned`` (0/1, modal
+        mismatch), ``excess_hierarchy`` and ``insufficient_hierarchy`` (0/1, the chosen form
+        above or below the aligned one on the scale), ``misfit`` (1 − predicted probability of
+        the chosen form, probability units); the 0/1 columns are float.
     """
     aligned = probabilities.argmax(axis=1)
     gap = scale_rank[chosen] - scale_rank[aligned]
@@ -43,7 +67,24 @@ def misalignment_measures(probabilities: np.ndarray, chosen: np.ndarray, scale_r
 @dataclass(frozen=True)
 class MisalignmentSpec:
     """``misalignment`` in the config: the performance outcome, the second stage's controls (patsy),
-    selection-correction methods (``lee``, ``dmf``, ``dahl``) and the two-stage bootstrap."""
+    selection-correction methods (``lee``, ``dmf``, ``dahl``) and the two-stage bootstrap.
+
+    Attributes
+    ----------
+    outcome : str
+        The performance outcome of the second stage.
+    controls : str
+        The second stage's controls, a patsy right-hand side (intercept included unless removed).
+    selection : tuple of str
+        Selection-correction methods, each a ``corrected_<method>`` model (the methods of
+        :func:`alliancegov.stats.selection.selection_terms`).
+    bootstrap_replicates : int
+        Resamples of the two-stage bootstrap.
+    seed : int
+        Seed of the bootstrap's resamples.
+    level : float
+        Confidence level of the percentile intervals.
+    """
 
     outcome: str
     controls: str
@@ -54,7 +95,19 @@ class MisalignmentSpec:
 
     @classmethod
     def from_config(cls, section: dict) -> MisalignmentSpec:
-        """From the config's ``misalignment`` section (``bootstrap_jobs`` is the workflow's, not the model's)."""
+        """From the config's ``misalignment`` section (``bootstrap_jobs`` is the workflow's, not the model's).
+
+        Parameters
+        ----------
+        section : dict
+            The ``misalignment`` section: the spec's fields (``outcome`` and ``controls``
+            required) and ``bootstrap_jobs``, which is ignored; any other key raises TypeError.
+
+        Returns
+        -------
+        MisalignmentSpec
+            The spec, ``selection`` ("lee", "dmf") unless the section sets it.
+        """
         return cls(selection=tuple(section.get("selection", ("lee", "dmf"))),
                    **{k: v for k, v in section.items() if k not in ("selection", "bootstrap_jobs")})
 
@@ -77,7 +130,27 @@ class TwoStageData:
     @classmethod
     def build(cls, frame: pd.DataFrame, choice_design_builder, spec: MisalignmentSpec,
               scale_rank: np.ndarray) -> tuple[TwoStageData, pd.DataFrame]:
-        """The matrices and the rows they hold (the first stage's rows, filtered)."""
+        """The matrices and the rows they hold (the first stage's rows, filtered).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            The analysis frame with the derived outcomes, one row per firm.
+        choice_design_builder : callable
+            ``choice_design_builder(frame)`` builds the first stage's design (``data``, ``X``,
+            ``y``), e.g. :class:`alliancegov.choice.design.DesignBuilder`.
+        spec : MisalignmentSpec
+            The outcome, controls and selection methods.
+        scale_rank : ndarray of shape (J,)
+            Each form's position on the market → hierarchy scale.
+
+        Returns
+        -------
+        data : TwoStageData
+            The matrices of the first stage's rows that also have the outcome and the controls.
+        rows : DataFrame
+            Those rows of the frame (all its columns), index reset to 0 .. n − 1.
+        """
         import patsy
 
         design = choice_design_builder(frame)
@@ -94,7 +167,20 @@ class TwoStageData:
 
     def first_stage_probabilities(self, rows: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
         """The choice model fitted on ``rows`` (Newton from ``start`` (k, J-1) if given): predicted
-        probabilities of each form, (len(rows), J)."""
+        probabilities of each form, (len(rows), J).
+
+        Parameters
+        ----------
+        rows : ndarray of int
+            Positions of the firms (repeats allowed, as in a bootstrap resample).
+        start : ndarray of shape (k, J-1), optional
+            Starting coefficients of the multinomial logit's Newton iterations.
+
+        Returns
+        -------
+        ndarray of shape (len(rows), J)
+            Predicted probability of each form for each of ``rows``, by the model fitted on them.
+        """
         from alliancegov.stats.mnl import fit_mnl_newton, probabilities
 
         X = self.first_stage[rows]
@@ -106,6 +192,19 @@ class TwoStageData:
 
         Models: ``uncorrected`` (misaligned), ``direction`` (excess and insufficient hierarchy),
         ``misfit`` (continuous), and ``corrected_<method>`` (misaligned + selection terms).
+
+        Parameters
+        ----------
+        rows : ndarray of int, optional
+            Positions of the firms (repeats allowed); None for all.
+        start : ndarray of shape (k, J-1), optional
+            Starting coefficients of the first stage's Newton iterations.
+
+        Returns
+        -------
+        dict of str to Series
+            Model name → its OLS coefficients (outcome units) on the controls, the misalignment
+            regressors and any selection terms, indexed by those columns' names.
         """
         from alliancegov.stats.selection import selection_terms
 
@@ -128,10 +227,27 @@ class TwoStageData:
 
 
 def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """OLS coefficients (k,) of ``y`` (n,) on ``X`` (n, k): the normal equations with equilibrated
-    columns, solved by Cholesky, 15× faster than ``lstsq``'s SVD at 10^5 rows (the two-stage
-    bootstrap solves five of them per resample); the SVD's minimum-norm solution when the scaled
-    cross-product's condition number passes 1e8 (about 8 digits would be lost) or a column is 0."""
+    """OLS coefficients (k,) of ``y`` (n,) on ``X`` (n, k).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, k)
+        The design.
+    y : ndarray of shape (n,)
+        The outcome.
+
+    Returns
+    -------
+    ndarray of shape (k,)
+        The coefficients, in units of ``y`` per unit of each column.
+
+    Notes
+    -----
+    The normal equations with equilibrated columns, solved by Cholesky, 15× faster than
+    ``lstsq``'s SVD at 10^5 rows (the two-stage bootstrap solves five of them per resample); the
+    SVD's minimum-norm solution when the scaled cross-product's condition number passes 1e8
+    (about 8 digits would be lost) or a column is 0.
+    """
     from scipy import linalg
 
     gram = X.T @ X
@@ -145,8 +261,19 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def percentile_p_values(replicates: np.ndarray) -> np.ndarray:
     """Two-sided percentile-bootstrap p-values of H0: coefficient = 0, per column of the
-    (B, p) successful replicates: twice the smaller share of replicates on either side of 0
-    (the smallest level at which the percentile interval excludes 0), capped at 1."""
+    (B, p) successful replicates.
+
+    Parameters
+    ----------
+    replicates : ndarray of shape (B, p)
+        The successful resamples' estimates.
+
+    Returns
+    -------
+    ndarray of shape (p,)
+        Twice the smaller share of replicates on either side of 0 (a replicate at 0 counts on
+        both sides; the smallest level at which the percentile interval excludes 0), capped at 1.
+    """
     below = (replicates <= 0).mean(axis=0)
     above = (replicates >= 0).mean(axis=0)
     return np.minimum(1.0, 2 * np.minimum(below, above))
@@ -175,10 +302,30 @@ def _full_sample(data: TwoStageData) -> tuple[dict[str, pd.Series], np.ndarray]:
 
 def misalignment_bootstrap(data: TwoStageData, spec: MisalignmentSpec, clusters: np.ndarray | None = None,
                            replicates: range | None = None, n_jobs: int = 1):
-    """The two-stage bootstrap's resamples ``replicates`` (default all ``spec.bootstrap_replicates``;
-    a scatter job's share, see ``stats.bootstrap.part_replicates``): firms resampled by cluster,
-    both stages refitted; a ``stats.bootstrap.BootstrapResult`` whose columns follow
-    :func:`misalignment_intervals`' rows."""
+    """The two-stage bootstrap's resamples ``replicates``: firms resampled by cluster, both stages
+    refitted.
+
+    Parameters
+    ----------
+    data : TwoStageData
+        Both stages' matrices.
+    spec : MisalignmentSpec
+        The number of resamples and the seed.
+    clusters : ndarray of shape (n,), optional
+        The firms' cluster codes; clusters are resampled whole. None resamples firms.
+    replicates : range, optional
+        The resamples computed: default all ``spec.bootstrap_replicates``; a scatter job's share,
+        see ``stats.bootstrap.part_replicates``.
+    n_jobs : int
+        Worker processes.
+
+    Returns
+    -------
+    stats.bootstrap.BootstrapResult
+        Estimates of shape (len(replicates), p) whose columns follow
+        :func:`misalignment_intervals`' rows; each refit's first stage starts from the full
+        sample's estimates.
+    """
     from alliancegov.stats.bootstrap import bootstrap_estimates
 
     point, start = _full_sample(data)
@@ -192,11 +339,28 @@ def misalignment_intervals(data: TwoStageData, spec: MisalignmentSpec, result) -
     bootstrap ``result`` (all resamples, :func:`misalignment_bootstrap`), corrected and uncorrected
     side by side.
 
-    Columns: ``model, outcome, term, estimate, std_error, statistic, p_value, conf_low,
-    conf_high, n_ok, share_failed``; ``statistic`` is the estimate over the bootstrap SE; the
-    p-value is the percentile bootstrap's, consistent with the interval (see
-    :func:`percentile_p_values`): small samples give a few wild resamples that inflate the
-    bootstrap SE but not the percentiles.
+    Parameters
+    ----------
+    data : TwoStageData
+        Both stages' matrices (the point estimates are refitted on all firms).
+    spec : MisalignmentSpec
+        The outcome, the number of resamples and the confidence level.
+    result : stats.bootstrap.BootstrapResult
+        All ``spec.bootstrap_replicates`` resamples of :func:`misalignment_bootstrap`.
+
+    Returns
+    -------
+    DataFrame
+        One row per model and term. Columns: ``model, outcome, term, estimate, std_error,
+        statistic, p_value, conf_low, conf_high, n_ok, share_failed``; ``statistic`` is the
+        estimate over the bootstrap SE; the p-value is the percentile bootstrap's, consistent
+        with the interval (see :func:`percentile_p_values`): small samples give a few wild
+        resamples that inflate the bootstrap SE but not the percentiles.
+
+    Raises
+    ------
+    ValueError
+        If ``result`` does not hold ``spec.bootstrap_replicates`` resamples.
     """
     from alliancegov.stats.bootstrap import percentile_intervals
 
@@ -218,14 +382,49 @@ def misalignment_intervals(data: TwoStageData, spec: MisalignmentSpec, result) -
 
 def misalignment_table(data: TwoStageData, spec: MisalignmentSpec, clusters: np.ndarray | None = None,
                        n_jobs: int = 1) -> pd.DataFrame:
-    """:func:`misalignment_intervals` from the whole bootstrap run here (``n_jobs`` workers)."""
+    """:func:`misalignment_intervals` from the whole bootstrap run here (``n_jobs`` workers).
+
+    Parameters
+    ----------
+    data : TwoStageData
+        Both stages' matrices.
+    spec : MisalignmentSpec
+        The outcome, the bootstrap and the confidence level.
+    clusters : ndarray of shape (n,), optional
+        The firms' cluster codes, resampled whole; None resamples firms.
+    n_jobs : int
+        Worker processes.
+
+    Returns
+    -------
+    DataFrame
+        :func:`misalignment_intervals`' table.
+    """
     return misalignment_intervals(data, spec, misalignment_bootstrap(data, spec, clusters, n_jobs=n_jobs))
 
 
 def first_stage_strength(data: TwoStageData) -> pd.DataFrame:
     """LR test that the choice regressors left out of the performance equation (the exclusion
     restrictions: first-stage columns not among the second stage's controls) jointly matter in
-    the first stage: the MNL with and without them."""
+    the first stage: the MNL with and without them.
+
+    Parameters
+    ----------
+    data : TwoStageData
+        Both stages' matrices.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``test`` ("lr_excluded_variables"), ``variables`` (the excluded columns,
+        space-separated), ``df`` (their number × (J − 1)), ``statistic`` (the LR chi-square)
+        and ``p_value``.
+
+    Raises
+    ------
+    ValueError
+        If every first-stage column is among the controls (no restriction to test).
+    """
     from alliancegov.stats.mnl import fit_mnl_newton
     from alliancegov.stats.selection import first_stage_strength as lr_test
 
@@ -243,9 +442,31 @@ def first_stage_strength(data: TwoStageData) -> pd.DataFrame:
 def misalignment_inputs(frame: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str]
                         ) -> tuple[TwoStageData, MisalignmentSpec, np.ndarray | None, pd.DataFrame]:
     """The two-stage data of an analysis frame with the derived outcomes (the frame
-    :func:`analyse_performance` returns, or the one it builds): both stages' matrices, the
-    ``misalignment`` settings as a spec, the firms' cluster codes (n,) (None when the
-    performance section names no cluster) and the rows used."""
+    :func:`analyse_performance` returns, or the one it builds).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The analysis frame with the derived outcomes.
+    settings : dict
+        The config's ``performance`` (its ``cluster``) and ``misalignment`` sections.
+    choice_design_builder : callable
+        ``choice_design_builder(frame)`` builds the first stage's design, its outcome coded in
+        the order of ``scale``.
+    scale : list of str
+        The forms from market to hierarchy (their positions are the scale ranks).
+
+    Returns
+    -------
+    data : TwoStageData
+        Both stages' matrices.
+    spec : MisalignmentSpec
+        The ``misalignment`` settings as a spec.
+    clusters : ndarray of shape (n,) or None
+        The firms' cluster codes (None when the performance section names no cluster).
+    rows : DataFrame
+        The rows used.
+    """
     spec = MisalignmentSpec.from_config(settings["misalignment"])
     data, rows = TwoStageData.build(frame, choice_design_builder, spec, np.arange(len(scale)))
     cluster = settings["performance"].get("cluster")
@@ -281,6 +502,7 @@ def run_part(*, data: str, codebook: Sequence[str], outputs: dict[str, str], set
     choice : dict
         The config's ``choice`` section (the first stage).
     parts, part : int
+        The number of scatter jobs and this job's (0-based).
     threads : int
         Worker processes of the refits.
 

@@ -28,6 +28,30 @@ class PerformanceSpec:
 
     ``imputations`` > 0 imputes the model's variables by chained equations (seeded by ``seed``)
     and pools the coefficients by Rubin's rules with Barnard–Rubin degrees of freedom.
+
+    Attributes
+    ----------
+    outcome : str
+        The performance outcome, a column of the analysis frame.
+    formula : str
+        The right-hand side (patsy).
+    cov_type : str
+        One of :data:`COV_TYPES`, statsmodels' OLS covariance types.
+    cluster : str or None
+        The cluster variable, required by ``cov_type`` "cluster".
+    level : float
+        Confidence level of the intervals.
+    imputations : int
+        Number of imputed datasets; 0 fits the listwise-complete rows.
+    imputation_iterations : int
+        Iterations of the chained equations.
+    seed : int
+        Seed of the imputations.
+
+    Raises
+    ------
+    ValueError
+        If ``cov_type`` is not in :data:`COV_TYPES`, or is "cluster" without a ``cluster``.
     """
 
     outcome: str
@@ -41,7 +65,24 @@ class PerformanceSpec:
 
     @classmethod
     def from_config(cls, section: dict, missing_data: dict | None = None) -> PerformanceSpec:
-        """From the config's ``performance`` section and its ``missing_data`` section."""
+        """From the config's ``performance`` section and its ``missing_data`` section.
+
+        Parameters
+        ----------
+        section : dict
+            The spec's keys of the ``performance`` section: ``outcome``, ``formula`` and
+            optionally ``cov_type``, ``cluster``, ``level``, ``seed``; any other key raises
+            TypeError.
+        missing_data : dict, optional
+            The config's ``missing_data`` section. ``method: mice`` sets ``imputations`` (its
+            ``imputations``, default 20) and ``imputation_iterations`` (its ``iterations``,
+            default 10); ``listwise`` (the default) leaves ``imputations`` at 0.
+
+        Returns
+        -------
+        PerformanceSpec
+            The spec.
+        """
         values = dict(section)
         missing_data = missing_data or {}
         if missing_data.get("method", "listwise") == "mice":
@@ -58,6 +99,20 @@ class PerformanceSpec:
 
 @dataclass
 class PerformanceFit:
+    """A fitted performance model: its tidy tables and the statsmodels result.
+
+    Attributes
+    ----------
+    coefficients : DataFrame
+        ``term, estimate, std_error, statistic, p_value, conf_low, conf_high`` (``df`` and
+        ``fmi`` added when imputed), estimates in outcome units.
+    fit : DataFrame
+        ``statistic, value``: sample size and fit statistics (see :func:`fit_ols` and
+        :func:`fit_ols_imputed`).
+    result : object
+        statsmodels' OLS results (of the first imputed dataset when imputed).
+    """
+
     coefficients: pd.DataFrame
     fit: pd.DataFrame
     result: object
@@ -66,7 +121,22 @@ class PerformanceFit:
 def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     """OLS of ``spec.outcome`` on ``spec.formula``; t-based CIs with the residual df.
 
-    Rows missing any model variable are not used; their number is ``n_missing`` in the fit table.
+    Rows missing any model variable (or the cluster, for clustered SEs) are not used; their
+    number is ``n_missing`` in the fit table.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per firm with the model's variables; text columns enter as categories.
+    spec : PerformanceSpec
+        Outcome, right-hand side, covariance type and confidence level.
+
+    Returns
+    -------
+    PerformanceFit
+        ``coefficients`` (tidy, standard errors of ``spec.cov_type``, t reference with the
+        residual df); ``fit`` with the statistics ``n, n_missing, r2, adj_r2, rmse`` (outcome
+        units) and ``df_resid``; the statsmodels result.
     """
     import patsy
     import statsmodels.api as sm
@@ -95,9 +165,29 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
 def fit_ols_imputed(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     """:func:`fit_ols` on ``spec.imputations`` imputed datasets, pooled by Rubin's rules.
 
-    Responses whose outcome was missing are left out after imputation (von Hippel 2007). The
-    coefficient table gains ``df`` (Barnard–Rubin, complete-data df = n − k) and ``fmi``; the fit
-    table reports the mean R² over imputations.
+    Responses whose outcome was missing are left out after imputation (von Hippel 2007).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per firm; the variables of the outcome, formula and cluster are imputed.
+    spec : PerformanceSpec
+        The model, with ``imputations`` (at least 2), ``imputation_iterations`` and ``seed``.
+
+    Returns
+    -------
+    PerformanceFit
+        The coefficient table gains ``df`` (Barnard–Rubin, complete-data df = n − k) and
+        ``fmi`` (fraction of missing information); the fit table has ``n`` (responses with an
+        observed outcome), ``n_missing`` (responses without), ``imputations``, ``r2_mean`` (the
+        mean R² over imputations) and ``df_complete``; ``result`` is the first imputation's fit.
+
+    References
+    ----------
+    .. [1] von Hippel, P. T. (2007). Regression with missing Ys: an improved strategy for
+       analyzing multiply imputed data. Sociological Methodology, 37(1), 83–117.
+    .. [2] Barnard, J., & Rubin, D. B. (1999). Small-sample degrees of freedom with multiple
+       imputation. Biometrika, 86(4), 948–955.
     """
     from alliancegov.stats.formulas import formula_variables
     from alliancegov.stats.imputation import impute_for_model, pooled_tidy, rubin_pool
@@ -120,7 +210,22 @@ def fit_ols_imputed(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit
 
 
 def derive_variables(data: pd.DataFrame, definitions: dict[str, str]) -> pd.DataFrame:
-    """Add variables defined as pandas expressions (``log(employees_now / employees_start)``)."""
+    """Add variables defined as pandas expressions (``log(employees_now / employees_start)``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame.
+    definitions : dict of str to str
+        New column name → pandas expression (python engine) over the columns, evaluated in
+        order, so a definition may use an earlier one.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``data`` with one float column per definition; infinite values (a division by
+        zero, the log of 0) are missing.
+    """
     out = data.copy()
     for name, expression in definitions.items():
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -134,6 +239,21 @@ def composite_index(data: pd.DataFrame, components: list[str], min_components: i
 
     Each component is standardised to mean 0 and SD 1 over the responses that have it, so the index
     is in SD units and every part weighs the same; a response with fewer known parts is missing.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response with the numeric components.
+    components : list of str
+        The columns averaged.
+    min_components : int
+        The fewest known components for an index value.
+
+    Returns
+    -------
+    Series
+        Index of ``data``: the mean of the known components' z-scores (SD units, ddof = 1), NaN
+        where fewer than ``min_components`` are known.
     """
     parts = data[components].astype(float)
     z = (parts - parts.mean()) / parts.std(ddof=1)
@@ -164,7 +284,23 @@ def outcome_frame(data: pd.DataFrame, section: dict) -> pd.DataFrame:
 
 
 def ols_table(data: pd.DataFrame, spec: PerformanceSpec, model: str) -> pd.DataFrame:
-    """Tidy OLS coefficients with ``outcome``, ``model`` and ``se_type`` first."""
+    """Tidy OLS coefficients with ``outcome``, ``model`` and ``se_type`` first.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per firm with the model's variables.
+    spec : PerformanceSpec
+        The model; imputed (:func:`fit_ols_imputed`) when ``spec.imputations`` > 0, else
+        :func:`fit_ols`.
+    model : str
+        The model's name in the table (``by_form``, ``interaction``).
+
+    Returns
+    -------
+    DataFrame
+        ``outcome, model, se_type`` (``spec.cov_type``), then the fit's coefficient table.
+    """
     fit = fit_ols_imputed(data, spec) if spec.imputations > 0 else fit_ols(data, spec)
     table = fit.coefficients
     table.insert(0, "outcome", spec.outcome)
@@ -176,7 +312,26 @@ def ols_table(data: pd.DataFrame, spec: PerformanceSpec, model: str) -> pd.DataF
 def form_contrasts(data: pd.DataFrame, spec: PerformanceSpec, form: str, forms: list[str]) -> pd.DataFrame:
     """Every pairwise difference between forms in ``spec.outcome``, adjusted for the controls, with
     Holm-adjusted p-values (``contrast, estimate, std_error, statistic, p_value, p_holm, conf_low,
-    conf_high``). The form enters ``spec.formula`` as ``C(form, Treatment(base))``."""
+    conf_high``). The form enters ``spec.formula`` as ``C(form, Treatment(base))``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per firm with the model's variables.
+    spec : PerformanceSpec
+        The model, fitted by :func:`fit_ols` (listwise, whatever ``spec.imputations``).
+    form : str
+        The form column, as named in ``spec.formula``.
+    forms : list of str
+        The forms in order; a form without a coefficient (the base) counts as 0.
+
+    Returns
+    -------
+    DataFrame
+        One row per pair ``a`` before ``b`` in ``forms``: ``outcome``, ``contrast`` ("b - a"),
+        ``estimate`` (outcome units), ``std_error``, ``statistic`` (t), ``p_value``, ``p_holm``
+        (Holm over all pairs), ``conf_low, conf_high`` at ``spec.level``.
+    """
     from statsmodels.stats.multitest import multipletests
 
     result = fit_ols(data, spec).result
@@ -204,7 +359,33 @@ def form_contrasts(data: pd.DataFrame, spec: PerformanceSpec, form: str, forms: 
 def ordered_outcome_tables(data: pd.DataFrame, outcome: str, formula: str, scale: list[str],
                            level: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ordered logit of an ordinal answer (``scale``: its answers in order) on ``formula``:
-    coefficients with odds ratios and cut points, and AMEs on each category's probability."""
+    coefficients with odds ratios and cut points, and AMEs on each category's probability.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per firm; rows missing the outcome or a regressor are left out.
+    outcome : str
+        The ordinal answer's column.
+    formula : str
+        The right-hand side (patsy); the intercept is dropped, the cut points play it.
+    scale : list of str
+        The answers in order; those nobody in the sample gave are left out.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    coefficients : DataFrame
+        ``outcome`` then :func:`~alliancegov.stats.ordinal.tidy_ordered`'s columns: slopes in
+        log-odds with ``odds_ratio, or_conf_low, or_conf_high``, then cut points named "a|b".
+    ame : DataFrame
+        ``outcome, category``, then ``term, estimate, std_error, statistic, p_value, conf_low,
+        conf_high``: average marginal effects on the probability of each category (probability
+        units, 0–1), delta-method SEs. A dummy's effect is the average change of its value from
+        0 to 1 with every other column as observed, including the other dummies of its factor
+        (Stata's ``i.`` margins set those to 0: the two agree for a two-level factor).
+    """
     import patsy
 
     from alliancegov.stats.ordinal import fit_ordered_logit, ordered_average_marginal_effects, tidy_ordered
@@ -236,9 +417,11 @@ def means_by_form(frame: pd.DataFrame, outcome: str, form: str, forms: list[str]
     frame : DataFrame
         One row per firm, with the numeric ``outcome`` and the form column ``form``.
     outcome, form : str
+        The outcome's and the form's columns.
     forms : list of str
         The forms in codebook order; each gets a row (an empty one with ``n`` = 0).
     level : float
+        Confidence level of the interval.
 
     Returns
     -------
@@ -257,7 +440,23 @@ def means_by_form(frame: pd.DataFrame, outcome: str, form: str, forms: list[str]
 
 def importance_table(frame: pd.DataFrame, outcome: str, groups: dict[str, str]) -> pd.DataFrame:
     """Shapley (general dominance) decomposition of the R² of ``outcome`` on groups of regressors,
-    each group a patsy fragment (``misaligned``, ``C(sector)``), over the complete rows."""
+    each group a patsy fragment (``misaligned``, ``C(sector)``), over the complete rows.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per firm.
+    outcome : str
+        The outcome's column.
+    groups : dict of str to str
+        Group name → patsy fragment (expanded without intercept).
+
+    Returns
+    -------
+    DataFrame
+        :func:`~alliancegov.stats.importance.shapley_r2`'s table: one row per group, ``group,
+        n_columns, shapley_r2, share``, over the rows complete in the outcome and every group.
+    """
     import patsy
 
     from alliancegov.stats.importance import shapley_r2
@@ -276,12 +475,40 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
                         bootstrap: bool = True) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Every performance table, and the analysis frame with the derived outcomes and misalignment.
 
-    ``settings`` holds the config's ``performance``, ``misalignment`` and ``importance`` sections;
-    ``choice_design_builder(frame)`` builds the first stage's design (the choice model);
-    ``scale`` lists the forms from market to hierarchy. ``bootstrap=False`` leaves out the
-    ``misalignment`` table, for a workflow that scatters its bootstrap over jobs
-    (:func:`misalignment_inputs` on the returned frame, :func:`misalignment_bootstrap`,
-    :func:`misalignment_intervals`).
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame, one row per firm.
+    settings : dict
+        The config's ``performance``, ``misalignment`` and ``importance`` sections.
+    choice_design_builder : callable
+        ``choice_design_builder(frame)`` builds the first stage's design (the choice model).
+    scale : list of str
+        The forms from market to hierarchy.
+    missing_data : dict, optional
+        The config's ``missing_data`` section (see :meth:`PerformanceSpec.from_config`).
+    n_jobs : int
+        Worker processes of the misalignment bootstrap.
+    bootstrap : bool
+        False leaves out the ``misalignment`` table, for a workflow that scatters its bootstrap
+        over jobs (:func:`misalignment_inputs` on the returned frame,
+        :func:`misalignment_bootstrap`, :func:`misalignment_intervals`).
+
+    Returns
+    -------
+    tables : dict of str to DataFrame
+        ``performance_ols`` (:func:`ols_table` of the outcome and its ``parts``, model
+        ``by_form``, again with clustered SEs when a ``cluster`` is set, and the ``interaction``
+        model if configured), ``performance_ordered`` and ``performance_ordered_ame``
+        (:func:`ordered_outcome_tables` of each ``ordinal`` outcome), ``performance_fit``
+        (:func:`fit_ols` of the outcome), ``performance_contrasts`` (:func:`form_contrasts`),
+        ``performance_by_form`` (:func:`means_by_form`), ``misalignment`` (when ``bootstrap``),
+        ``misalignment_first_stage`` (:func:`first_stage_strength`) and, when the ``importance``
+        section has ``groups``, ``importance`` (:func:`importance_table`).
+    enriched : DataFrame
+        The rows of the two-stage model (firms complete for the first stage, the misalignment
+        outcome and controls) with the derived outcomes, the misalignment measures
+        (:func:`misalignment_measures`) and ``aligned_form``.
     """
     section = settings["performance"]
     frame = outcome_frame(data, section)
@@ -324,7 +551,23 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
 
 
 def scale_of(frame: pd.DataFrame, variable: str, section: dict) -> list[str]:
-    """An ordinal answer's categories in order: from the config (``scales``) or by their codes."""
+    """An ordinal answer's categories in order: from the config (``scales``) or by their codes.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The analysis frame, with ``<variable>__code`` when ``section`` gives no scale.
+    variable : str
+        The ordinal answer.
+    section : dict
+        The config's ``performance`` section (its ``scales``: variable → answers in order).
+
+    Returns
+    -------
+    list of str
+        The configured answers, or the answers present in ``frame`` sorted by their codebook
+        code.
+    """
     if variable in section.get("scales", {}):
         return list(section["scales"][variable])
     codes = frame[[variable, f"{variable}__code"]].dropna().drop_duplicates().sort_values(f"{variable}__code")

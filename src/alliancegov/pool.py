@@ -13,7 +13,22 @@ from alliancegov.clean import wave_flow as flow_of_wave
 
 
 def pool_waves(waves: list[CleanWave], rule_order: tuple[str, ...]) -> CleanWave:
-    """Stack cleaned waves; the flow gains pooled rows (wave ``all``)."""
+    """Stack cleaned waves; the flow gains pooled rows (wave ``all``).
+
+    Parameters
+    ----------
+    waves : list of CleanWave
+        The cleaned waves, in the order their rows are stacked.
+    rule_order : tuple of str
+        The exclusion rules in the configured order (the order of the pooled flow's rows).
+
+    Returns
+    -------
+    CleanWave
+        Every table of the waves stacked in the order given (index reset); the flow ends with the
+        pooled rows (:func:`~alliancegov.clean.wave_flow` of wave ``all``): the waves' responses
+        received, excluded per rule and analysed.
+    """
     analysed = pd.concat([w.analysed for w in waves], ignore_index=True)
     exclusions = pd.concat([w.exclusions for w in waves], ignore_index=True)
     flows = pd.concat([w.flow for w in waves], ignore_index=True)
