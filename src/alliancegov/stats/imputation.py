@@ -433,6 +433,9 @@ _ChainedData = None
 class PooledEstimate:
     """Estimates pooled over ``m`` imputations by Rubin's rules (``p`` parameters).
 
+    The per-parameter quantities ``riv``, ``lambda_``, ``df`` and ``fmi`` come from the diagonals of
+    W, B and T.
+
     Attributes
     ----------
     estimate : ndarray of shape (p,)
@@ -444,7 +447,7 @@ class PooledEstimate:
     between : ndarray of shape (p, p)
         Covariance of the m estimates B (ddof 1).
     riv : ndarray of shape (p,)
-        Relative increase in variance r = (1 + 1/m) B / W, from the diagonals.
+        Relative increase in variance r = (1 + 1/m) B / W.
     lambda_ : ndarray of shape (p,)
         Proportion of the variance due to missingness λ = (1 + 1/m) B / T = r / (1 + r)
         (statsmodels' ``frac_miss_info``, R mice's ``lambda``).

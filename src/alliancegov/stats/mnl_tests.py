@@ -727,7 +727,7 @@ def small_hsiao(y, X, omitted: int, seed, *, split: str = "half") -> ChiSquareTe
         Design matrix.
     omitted : int
         The outcome code left out of the restricted choice set; may be the base (0), see Notes.
-    seed : int or numpy seed
+    seed : int or numpy Generator seed
         Seed of ``numpy.random.default_rng`` for the random split. Reproducible for a given
         ``seed``; use the same seed for every omitted outcome to share one split, as SPost does.
     split : {"half", "coin"}, default "half"
@@ -800,7 +800,7 @@ def iia_tests(y, X, seed, *, include_base: bool = False, labels: Sequence | None
         Codes ``0..J-1`` (0 = base), ``J >= 3``.
     X : array-like or DataFrame of shape (n, k)
         Design matrix.
-    seed : int or numpy seed
+    seed : int or numpy Generator seed
         One random half split shared by all Small-Hsiao tests (as SPost).
     include_base : bool, default False
         Omits every non-base outcome; with ``include_base`` also the base (re-based Hausman, see
