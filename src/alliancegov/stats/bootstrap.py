@@ -23,8 +23,16 @@ CHUNKS_PER_WORKER = 4
 class BootstrapResult:
     """Estimates of ``n_boot`` resamples.
 
-    ``estimates`` (n_boot, p) with NaN rows for failed resamples; ``ok`` (n_boot,) bool;
-    ``failures`` maps resample number → reason; ``seed`` the seed used.
+    Attributes
+    ----------
+    estimates : ndarray of shape (n_boot, p)
+        The estimates of each resample, a row of NaN for a failed one.
+    ok : ndarray of shape (n_boot,), bool
+        Whether each resample succeeded.
+    failures : dict of int to str
+        Resample number → reason it failed.
+    seed : int, optional
+        The seed used.
     """
 
     estimates: np.ndarray
@@ -34,19 +42,25 @@ class BootstrapResult:
 
     @property
     def n_boot(self) -> int:
+        """Number of resamples, successful or not."""
         return int(self.ok.size)
 
     @property
     def n_ok(self) -> int:
+        """Number of successful resamples."""
         return int(self.ok.sum())
 
     @property
     def share_failed(self) -> float:
+        """Share of the resamples that failed (0 to 1); NaN when there are none."""
         return float(1 - self.ok.mean()) if self.ok.size else float("nan")
 
     @property
     def std_error(self) -> np.ndarray:
-        """Bootstrap standard error of each estimate over the successful resamples (ddof=1); (p,)."""
+        """Bootstrap standard error of each estimate over the successful resamples (ddof=1), shape (p,).
+
+        NaN when fewer than two resamples succeeded.
+        """
         if self.n_ok < 2:
             return np.full(self.estimates.shape[1], np.nan)
         return self.estimates[self.ok].std(axis=0, ddof=1)
@@ -55,12 +69,25 @@ class BootstrapResult:
 class Resampler:
     """Rows of bootstrap resample ``b``, drawn from its own generator ``default_rng([seed, b])``.
 
+    Calling ``resampler(b)`` returns the row indices (int ndarray, with repeats) of resample ``b``.
+
+    Parameters
+    ----------
+    data_size : int
+        Rows of the data.
+    seed : int
+        The bootstrap's seed.
+    cluster_ids : array-like of shape (data_size,), optional
+        Cluster labels of the rows. Without them, a resample is ``data_size`` rows drawn with
+        replacement; with them, as many clusters as there are, drawn with replacement, each
+        contributing all its rows (so resample sizes vary).
+
+    Notes
+    -----
     Each resample is drawn when needed, from a generator of its own, so a job computing
     resamples 100–199 draws exactly what a job computing all 200 would, and memory stays that of
     one resample (at 1,000,000 rows, 200 resamples drawn up front would take 1.6 GB).
-    Without ``cluster_ids``: ``data_size`` rows with replacement. With ``cluster_ids``
-    (data_size,): as many clusters as there are, with replacement, each contributing all its rows
-    (so resample sizes vary). Picklable, so workers draw their own resamples.
+    Picklable, so workers draw their own resamples.
     """
 
     def __init__(self, data_size: int, seed, cluster_ids=None):
@@ -75,7 +102,25 @@ class Resampler:
 
 
 def resample_indices(data_size: int, n_boot: int, seed, cluster_ids=None) -> list[np.ndarray]:
-    """Row indices of resamples ``0..n_boot-1`` (see :class:`Resampler`): a list of int arrays."""
+    """Row indices of resamples ``0..n_boot-1`` (see :class:`Resampler`).
+
+    Parameters
+    ----------
+    data_size : int
+        Rows of the data.
+    n_boot : int
+        Number of resamples.
+    seed : int
+        The bootstrap's seed.
+    cluster_ids : array-like of shape (data_size,), optional
+        Cluster labels of the rows; clusters are then resampled whole.
+
+    Returns
+    -------
+    list of ndarray
+        ``n_boot`` int arrays of row indices (with repeats): ``data_size`` long without
+        ``cluster_ids``, of varying length with them.
+    """
     resampler = Resampler(data_size, seed, cluster_ids)
     return [resampler(b) for b in range(n_boot)]
 
@@ -171,14 +216,40 @@ def bootstrap_estimates(fit_function, data_size: int, n_boot: int, seed, n_jobs:
                         cluster_ids=None, replicates: range | None = None) -> BootstrapResult:
     """Bootstrap distribution of ``fit_function``'s estimates.
 
-    ``fit_function(indices) -> 1-d array`` (p,) re-fits the estimator on the rows ``indices``
-    (int array, with repeats) of the caller's data; it must be picklable for ``n_jobs > 1``
-    (closures and lambdas are, via cloudpickle; large captured data is sent once per chunk).
-    ``data_size`` rows; resamples ``0..n_boot-1`` (see :class:`Resampler`; clusters resampled
-    whole when ``cluster_ids`` (data_size,) is given). ``replicates`` computes only those of the
-    ``n_boot`` resamples (a scatter job's share; rows of the result in that order; gather the
-    parts with :func:`combine_results`). The result is identical for any ``n_jobs`` and any
-    split into parts.
+    The result is identical for any ``n_jobs`` and any split into parts.
+
+    Parameters
+    ----------
+    fit_function : callable
+        ``fit_function(indices) -> 1-d array`` of shape (p,): re-fits the estimator on the rows
+        ``indices`` (int array, with repeats) of the caller's data. It must be picklable for
+        ``n_jobs > 1`` (closures and lambdas are, via cloudpickle; large captured data is sent once
+        per chunk). A resample whose fit raises, returns None, non-finite values or a vector of
+        another length is counted as failed.
+    data_size : int
+        Rows of the caller's data.
+    n_boot : int
+        Number of resamples, numbered ``0..n_boot-1`` (see :class:`Resampler`).
+    seed : int
+        The bootstrap's seed.
+    n_jobs : int, default 2
+        Parallel workers (joblib's ``loky`` backend).
+    cluster_ids : array-like of shape (data_size,), optional
+        Cluster labels of the rows; clusters are then resampled whole.
+    replicates : range, optional
+        Compute only these of the ``n_boot`` resamples (a scatter job's share; rows of the result
+        in that order; gather the parts with :func:`combine_results`). Default all of them.
+
+    Returns
+    -------
+    BootstrapResult
+        ``estimates`` of shape (len(replicates), p), NaN rows for failed resamples; ``failures``
+        keyed by replicate number.
+
+    Raises
+    ------
+    ValueError
+        If ``replicates`` reaches outside ``0..n_boot-1``.
     """
     replicates = range(n_boot) if replicates is None else replicates
     if replicates.start < 0 or replicates.stop > n_boot:
@@ -190,8 +261,28 @@ def bootstrap_estimates(fit_function, data_size: int, n_boot: int, seed, n_jobs:
 
 
 def part_replicates(n_boot: int, part: int, n_parts: int) -> range:
-    """The resamples of scatter job ``part`` (0-based) of ``n_parts``: contiguous shares of
-    ``0..n_boot-1`` as equal as can be, together every resample once."""
+    """The resamples of scatter job ``part`` of ``n_parts``.
+
+    Parameters
+    ----------
+    n_boot : int
+        Number of resamples in all.
+    part : int
+        The job, 0-based.
+    n_parts : int
+        Number of jobs.
+
+    Returns
+    -------
+    range
+        A contiguous share of ``0..n_boot-1``; the shares are as equal as can be and together hold
+        every resample once.
+
+    Raises
+    ------
+    ValueError
+        If ``part`` is outside ``0..n_parts-1``.
+    """
     if not 0 <= part < n_parts:
         raise ValueError(f"part {part} outside 0..{n_parts - 1}")
     bounds = np.linspace(0, n_boot, n_parts + 1).round().astype(int)
@@ -201,8 +292,17 @@ def part_replicates(n_boot: int, part: int, n_parts: int) -> range:
 def combine_results(parts: list[BootstrapResult]) -> BootstrapResult:
     """One result from the parts of a scattered bootstrap, in the order given.
 
-    A part whose resamples all failed has no estimate columns: its rows are NaN at the width
-    of the others. Failure keys are already replicate numbers (see :func:`bootstrap_estimates`).
+    Parameters
+    ----------
+    parts : list of BootstrapResult
+        The parts, each from :func:`bootstrap_estimates` with its ``replicates``. Their failure
+        keys are already replicate numbers.
+
+    Returns
+    -------
+    BootstrapResult
+        The parts' rows stacked in the order given, with the seed of the first part. A part whose
+        resamples all failed has no estimate columns: its rows are NaN at the width of the others.
     """
     width = max((part.estimates.shape[1] for part in parts), default=0)
     estimates = np.vstack([part.estimates if part.estimates.shape[1] == width
@@ -213,7 +313,21 @@ def combine_results(parts: list[BootstrapResult]) -> BootstrapResult:
 
 
 def result_frame(result: BootstrapResult, replicates: range) -> pd.DataFrame:
-    """A (part of a) result as a table to pass between jobs: ``replicate, ok, failure, estimate_0..``."""
+    """A (part of a) result as a table to pass between jobs.
+
+    Parameters
+    ----------
+    result : BootstrapResult
+        The result, or a part of one.
+    replicates : range
+        The replicate numbers of its rows.
+
+    Returns
+    -------
+    DataFrame
+        One row per replicate, columns ``replicate, ok, failure`` (the reason, "" if it
+        succeeded), then ``estimate_0..estimate_{p-1}``.
+    """
     frame = pd.DataFrame(result.estimates, columns=[f"estimate_{j}" for j in range(result.estimates.shape[1])])
     frame.insert(0, "replicate", np.asarray(list(replicates), dtype="int64"))
     frame.insert(1, "ok", result.ok)
@@ -222,7 +336,20 @@ def result_frame(result: BootstrapResult, replicates: range) -> pd.DataFrame:
 
 
 def result_from_frames(frames: list[pd.DataFrame], seed=None) -> BootstrapResult:
-    """:func:`result_frame` tables of every part back into one result, replicates in order."""
+    """:func:`result_frame` tables of every part back into one result, replicates in order.
+
+    Parameters
+    ----------
+    frames : list of DataFrame
+        The :func:`result_frame` tables of the parts.
+    seed : int, optional
+        The seed to record in the result (the tables do not hold it).
+
+    Returns
+    -------
+    BootstrapResult
+        Rows sorted by replicate number.
+    """
     frame = pd.concat(frames, ignore_index=True).sort_values("replicate", kind="stable")
     estimates = frame.filter(like="estimate_").to_numpy(float)
     failures = {int(b): str(reason) for b, reason in zip(frame["replicate"], frame["failure"]) if reason}
@@ -232,10 +359,22 @@ def result_from_frames(frames: list[pd.DataFrame], seed=None) -> BootstrapResult
 def percentile_intervals(result: BootstrapResult, level: float = 0.95, names=None) -> pd.DataFrame:
     """Percentile intervals and bootstrap SEs from the successful resamples.
 
-    One row per estimate: ``estimate_index`` (0..p-1; ``term`` too when ``names`` is given),
-    ``conf_low``, ``conf_high`` (the (1-level)/2 and (1+level)/2 quantiles), ``std_error``,
-    ``n_ok`` and ``share_failed`` (failed / n_boot). No rows when no resample succeeded (p is
-    then unknown).
+    Parameters
+    ----------
+    result : BootstrapResult
+        The bootstrap.
+    level : float, default 0.95
+        Confidence level of the intervals.
+    names : sequence of str, length p, optional
+        Names of the estimates, added as column ``term``.
+
+    Returns
+    -------
+    DataFrame
+        One row per estimate: ``estimate_index`` (0..p-1; ``term`` too when ``names`` is given),
+        ``conf_low``, ``conf_high`` (the (1-level)/2 and (1+level)/2 quantiles), ``std_error``
+        (ddof=1), ``n_ok`` and ``share_failed`` (failed / n_boot). No rows when no resample
+        succeeded (p is then unknown).
     """
     p = result.estimates.shape[1]
     good = result.estimates[result.ok]

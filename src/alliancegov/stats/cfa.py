@@ -356,10 +356,12 @@ class CFAResult:
 
     @property
     def groups(self) -> tuple:
+        """Group labels in the order of the fit (``("all",)`` for a single group)."""
         return self._sample.labels
 
     @property
     def items(self) -> list[str]:
+        """All items, in order of first mention in ``factors``."""
         return list(self._spec.items)
 
     def _group_index(self, group) -> int:
@@ -370,38 +372,151 @@ class CFAResult:
         return self.groups.index(group)
 
     def loadings(self, group=None) -> pd.DataFrame:
-        """Unstandardised loadings Λ, shape (n_items, n_factors), of ``group`` (default: the first)."""
+        """Unstandardised loadings Λ of ``group``.
+
+        Parameters
+        ----------
+        group : hashable, optional
+            A group label of :attr:`groups`; default the first group.
+
+        Returns
+        -------
+        DataFrame of shape (n_items, n_factors)
+            Items as index, factors as columns; 0 where an item does not load.
+
+        Raises
+        ------
+        KeyError
+            If ``group`` is not a group of the fit.
+        """
         lam = self._spec.matrices(self._theta, self._group_index(group))[0]
         return pd.DataFrame(lam, index=self.items, columns=list(self._spec.factors))
 
     def factor_covariance(self, group=None) -> pd.DataFrame:
-        """Factor covariance matrix Φ, shape (n_factors, n_factors)."""
+        """Factor covariance matrix Φ of ``group``.
+
+        Parameters
+        ----------
+        group : hashable, optional
+            A group label of :attr:`groups`; default the first group.
+
+        Returns
+        -------
+        DataFrame of shape (n_factors, n_factors)
+            Factors as index and columns.
+
+        Raises
+        ------
+        KeyError
+            If ``group`` is not a group of the fit.
+        """
         phi = self._spec.matrices(self._theta, self._group_index(group))[1]
         return pd.DataFrame(phi, index=list(self._spec.factors), columns=list(self._spec.factors))
 
     def factor_correlation(self, group=None) -> pd.DataFrame:
-        """Factor correlation matrix, shape (n_factors, n_factors)."""
+        """Factor correlation matrix of ``group``.
+
+        Parameters
+        ----------
+        group : hashable, optional
+            A group label of :attr:`groups`; default the first group.
+
+        Returns
+        -------
+        DataFrame of shape (n_factors, n_factors)
+            Factors as index and columns; NaN in the row and column of a factor with a negative
+            variance estimate.
+
+        Raises
+        ------
+        KeyError
+            If ``group`` is not a group of the fit.
+        """
         phi = self.factor_covariance(group)
         with np.errstate(invalid="ignore"):       # NaN for a negative variance
             sd = np.sqrt(np.diag(phi.to_numpy()))
         return phi / np.outer(sd, sd)
 
     def residual_variances(self, group=None) -> pd.Series:
-        """Residual (unique) variances diag(Θ), length n_items."""
+        """Residual (unique) variances diag(Θ) of ``group``.
+
+        Parameters
+        ----------
+        group : hashable, optional
+            A group label of :attr:`groups`; default the first group.
+
+        Returns
+        -------
+        Series of length n_items
+            Indexed by item.
+
+        Raises
+        ------
+        KeyError
+            If ``group`` is not a group of the fit.
+        """
         return pd.Series(self._spec.matrices(self._theta, self._group_index(group))[2], index=self.items)
 
     def implied_covariance(self, group=None) -> pd.DataFrame:
-        """Model-implied item covariance Σ̂, shape (n_items, n_items)."""
+        """Model-implied item covariance Σ̂ of ``group``.
+
+        Parameters
+        ----------
+        group : hashable, optional
+            A group label of :attr:`groups`; default the first group.
+
+        Returns
+        -------
+        DataFrame of shape (n_items, n_items)
+            Items as index and columns.
+
+        Raises
+        ------
+        KeyError
+            If ``group`` is not a group of the fit.
+        """
         sigma = self._spec.moments(self._theta, self._group_index(group))[0]
         return pd.DataFrame(sigma, index=self.items, columns=self.items)
 
     def sample_covariance(self, group=None) -> pd.DataFrame:
-        """Sample item covariance S (divisor N), shape (n_items, n_items)."""
+        """Sample item covariance S (divisor N) of ``group``.
+
+        Parameters
+        ----------
+        group : hashable, optional
+            A group label of :attr:`groups`; default the first group.
+
+        Returns
+        -------
+        DataFrame of shape (n_items, n_items)
+            Items as index and columns, on the rows used by the fit.
+
+        Raises
+        ------
+        KeyError
+            If ``group`` is not a group of the fit.
+        """
         return pd.DataFrame(self._sample.covariances[self._group_index(group)], index=self.items,
                             columns=self.items)
 
     def standardized_loadings(self, group=None) -> pd.DataFrame:
-        """Completely standardised loadings λ_ij sqrt(φ_jj) / sqrt(σ̂_ii), shape (n_items, n_factors)."""
+        """Completely standardised loadings λ_ij sqrt(φ_jj) / sqrt(σ̂_ii) of ``group``.
+
+        Parameters
+        ----------
+        group : hashable, optional
+            A group label of :attr:`groups`; default the first group.
+
+        Returns
+        -------
+        DataFrame of shape (n_items, n_factors)
+            Items as index, factors as columns; NaN where a variance estimate is negative.
+
+        Raises
+        ------
+        KeyError
+            If ``group`` is not a group of the fit.
+        """
         lam = self.loadings(group)
         with np.errstate(invalid="ignore"):       # NaN for a negative variance
             factor_sd = np.sqrt(np.diag(self.factor_covariance(group).to_numpy()))
@@ -482,10 +597,25 @@ def fit_cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group=N
     Returns
     -------
     CFAResult
-        Parameter table, fit measures and model matrices. A ``RuntimeWarning`` says when the
-        optimiser did not converge, when a variance estimate is negative or the factor covariance
-        matrix is not positive definite (an improper solution), or when the information matrix is
-        singular (the model is not identified; the standard errors are then NaN).
+        Parameter table, fit measures and model matrices.
+
+    Raises
+    ------
+    ValueError
+        If ``group_equal`` names an unknown parameter kind, a factor has no item or lists one
+        twice, ``group`` does not have one code per row, or a group has no more complete rows than
+        there are items.
+    KeyError
+        If an item or the group column is not in ``data``, or ``uncorrelated`` or
+        ``equal_loadings`` names something that is not a factor.
+
+    Warns
+    -----
+    RuntimeWarning
+        When the optimiser did not converge, when a variance estimate is negative or the factor
+        covariance matrix is not positive definite (an improper solution), or when the
+        information matrix is singular (the model is not identified; the standard errors are then
+        NaN).
     """
     group_equal, uncorrelated, equal_loadings = tuple(group_equal), tuple(uncorrelated), tuple(equal_loadings)
     unknown = set(group_equal) - set(GROUP_EQUAL)
@@ -679,6 +809,7 @@ def modification_indices(result: CFAResult) -> pd.DataFrame:
     Parameters
     ----------
     result : CFAResult
+        A fitted CFA.
 
     Returns
     -------

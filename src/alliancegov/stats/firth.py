@@ -48,9 +48,20 @@ MAX_HALVINGS = 30
 class FirthFit:
     """Result of :func:`fit_firth_mnl`.
 
-    ``params`` (k, J-1); ``cov`` (k(J-1), k(J-1)) in ``theta = params.T.ravel()`` order;
-    ``loglik`` the unpenalised log-likelihood at the estimate, ``penalised_loglik`` adds
-    ½ log|I|.
+    Attributes
+    ----------
+    params : ndarray of shape (k, J-1)
+        The estimates, column ``j-1`` the equation of outcome ``j``.
+    cov : ndarray of shape (k(J-1), k(J-1))
+        ``I(θ̂)⁻¹``, in ``theta = params.T.ravel()`` order.
+    loglik : float
+        The unpenalised log-likelihood at the estimate.
+    penalised_loglik : float
+        ``loglik`` plus ½ log|I|.
+    converged : bool
+        Whether Fisher scoring converged.
+    iterations : int
+        Scoring iterations taken.
     """
 
     params: np.ndarray
@@ -62,12 +73,29 @@ class FirthFit:
 
     @property
     def std_errors(self) -> np.ndarray:
-        """Wald standard errors, (k, J-1) like ``params``."""
+        """Wald standard errors, shape (k, J-1) like ``params``."""
         k, m = self.params.shape
         return np.sqrt(np.diag(self.cov)).reshape(m, k).T
 
     def tidy(self, names=None, outcomes=None, level: float = 0.95) -> pd.DataFrame:
-        """Tidy table (``outcome`` + the project's tidy columns) with Wald statistics and CIs."""
+        """Tidy table with Wald statistics and CIs.
+
+        Parameters
+        ----------
+        names : sequence of str, length k, optional
+            Names of the design columns (default ``x0, x1, ...``).
+        outcomes : sequence, length J-1, optional
+            Labels of the non-base outcomes (default ``1..J-1``).
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        DataFrame
+            One row per outcome and term: ``outcome`` then the project's tidy columns (``term,
+            estimate, std_error, statistic, p_value, conf_low, conf_high``), normal reference;
+            estimates in log-odds against the base outcome.
+        """
         from alliancegov.stats.tidy import tidy_coefficients
 
         k, m = self.params.shape
@@ -141,10 +169,32 @@ def _indicator_matrix(y: np.ndarray, n_outcomes: int) -> np.ndarray:
 def fit_firth_mnl(X, y, tol: float = 1e-8, maxiter: int = 200) -> FirthFit:
     """Firth's bias-reduced multinomial logit by Fisher scoring on the modified score.
 
-    ``X`` (n, k) float design (include the intercept column yourself), ``y`` (n,) integer codes
-    0..J-1 with 0 the base (J = max(y) + 1, J ≥ 2). Converged when the largest absolute
-    full (un-halved) step is at most ``tol``; a ``RuntimeWarning`` is issued otherwise.
-    Returns a :class:`FirthFit` with ``params`` (k, J-1) and ``cov`` = I(θ̂)⁻¹ (k(J-1), k(J-1)).
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Float design (include the intercept column yourself).
+    y : array-like of shape (n,)
+        Integer codes 0..J-1 with 0 the base (J = max(y) + 1, J ≥ 2).
+    tol : float, default 1e-8
+        Converged when the largest absolute full (un-halved) step is at most ``tol``.
+    maxiter : int, default 200
+        Scoring iterations at the most.
+
+    Returns
+    -------
+    FirthFit
+        ``params`` (k, J-1) and ``cov`` = I(θ̂)⁻¹ (k(J-1), k(J-1)).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not (n, k) with n = len(y), ``y`` does not hold codes 0..J-1 with J ≥ 2, or the
+        Fisher information at the start is singular (the design is not of full column rank).
+
+    Warns
+    -----
+    RuntimeWarning
+        If it did not converge in ``maxiter`` iterations.
     """
     X = np.asarray(X, float)
     y = np.asarray(y).astype(int)

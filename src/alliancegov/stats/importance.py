@@ -176,15 +176,26 @@ def subset_r2(y, groups: Mapping, controls=None, weights=None) -> pd.Series:
 
     Parameters
     ----------
-    y : (n,) outcome.
-    groups : mapping ``name -> (n,) or (n, k_g)`` array / Series / DataFrame (G <= 15 groups).
-    controls : optional (n,) or (n, k_c) regressors included in every regression.
-    weights : optional (n,) non-negative weights.
+    y : array-like of shape (n,)
+        The outcome.
+    groups : mapping of str to array-like of shape (n,) or (n, k_g)
+        ``name ->`` array / Series / DataFrame of the group's regressors (G <= 15 groups).
+    controls : array-like of shape (n,) or (n, k_c), optional
+        Regressors included in every regression.
+    weights : array-like of shape (n,), optional
+        Non-negative weights.
 
     Returns
     -------
-    Series of length 2^G indexed by the tuple of included group names (in the order of ``groups``;
-    ``()`` is the controls-only model, whose R2 is 0 without controls).
+    Series
+        Named ``r2``, length 2^G, indexed by the tuple of included group names (in the order of
+        ``groups``; ``()`` is the controls-only model, whose R2 is 0 without controls).
+
+    Raises
+    ------
+    ValueError
+        If an input has the wrong shape or missing values, there are no groups or more than 15,
+        the weights are invalid, or ``y`` is constant.
     """
     r2, names, _ = _all_subsets(y, groups, controls, weights)
     G = len(names)
@@ -197,22 +208,33 @@ def shapley_r2(y, groups: Mapping, controls=None, weights=None, *, conditional: 
 
     Parameters
     ----------
-    y : (n,) outcome.
-    groups : mapping ``name -> (n,) or (n, k_g)`` array / Series / DataFrame; G <= 15 groups (2^G
+    y : array-like of shape (n,)
+        The outcome.
+    groups : mapping of str to array-like of shape (n,) or (n, k_g)
+        ``name ->`` array / Series / DataFrame of the group's regressors; G <= 15 groups (2^G
         subset regressions; G ~ 12 takes well under a second for moderate k).
-    controls : optional (n,) or (n, k_c) regressors kept in every regression and NOT decomposed.
-    weights : optional (n,) non-negative weights (weighted least squares and weighted R2).
-    conditional : add the conditional-dominance statistics ``conditional_0 .. conditional_{G-1}``:
-        column ``conditional_k`` is the group's mean increment over all subsets of ``k`` OTHER groups
-        (Azen & Budescu 2003); their row mean is ``shapley_r2``; ``conditional_0`` is the increment
-        over the controls-only model.
+    controls : array-like of shape (n,) or (n, k_c), optional
+        Regressors kept in every regression and NOT decomposed.
+    weights : array-like of shape (n,), optional
+        Non-negative weights (weighted least squares and weighted R2).
+    conditional : bool, default False
+        Add the conditional-dominance statistics ``conditional_0 .. conditional_{G-1}``: column
+        ``conditional_k`` is the group's mean increment over all subsets of ``k`` OTHER groups
+        (Azen & Budescu 2003); their row mean is ``shapley_r2``; ``conditional_0`` is the
+        increment over the controls-only model.
 
     Returns
     -------
-    DataFrame, one row per group in the order given, columns ``group``, ``n_columns``,
-    ``shapley_r2`` (summing to ``r2_full - r2_controls``) and ``share`` (``shapley_r2`` divided by
-    that sum; shares sum to 1, NaN if the groups add nothing). ``attrs`` holds ``r2_full``,
-    ``r2_controls`` (0.0 without controls), ``r2_decomposed`` and ``n_obs``.
+    DataFrame
+        One row per group in the order given, columns ``group``, ``n_columns``, ``shapley_r2``
+        (summing to ``r2_full - r2_controls``) and ``share`` (``shapley_r2`` divided by that sum;
+        shares sum to 1, NaN if the groups add nothing). ``attrs`` holds ``r2_full``,
+        ``r2_controls`` (0.0 without controls), ``r2_decomposed`` and ``n_obs``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`subset_r2`.
     """
     r2, names, ncols = _all_subsets(y, groups, controls, weights)
     G = len(names)
@@ -239,15 +261,30 @@ def dominance(y, groups: Mapping, controls=None, weights=None) -> dict[str, pd.D
 
     Parameters
     ----------
-    As :func:`shapley_r2` (G >= 2 groups).
+    y : array-like of shape (n,)
+        The outcome.
+    groups : mapping of str to array-like of shape (n,) or (n, k_g)
+        As :func:`shapley_r2`, G >= 2 groups.
+    controls : array-like of shape (n,) or (n, k_c), optional
+        Regressors kept in every regression and not decomposed.
+    weights : array-like of shape (n,), optional
+        Non-negative weights.
 
     Returns
     -------
-    dict with keys "complete", "conditional", "general", each a (G, G) DataFrame indexed by group
-    names. Entry [i, j] is 1.0 if group i dominates group j, 0.0 if j dominates i, 0.5 if neither
-    (undetermined or tied; differences within 1e-12 count as ties); the diagonal is NaN
-    (the coding of R's ``dominanceanalysis``).
+    dict of str to DataFrame
+        Keys "complete", "conditional", "general", each a (G, G) DataFrame indexed (rows and
+        columns) by group names. Entry [i, j] is 1.0 if group i dominates group j, 0.0 if j
+        dominates i, 0.5 if neither (undetermined or tied; differences within 1e-12 count as
+        ties); the diagonal is NaN (the coding of R's ``dominanceanalysis``).
 
+    Raises
+    ------
+    ValueError
+        If there are fewer than 2 groups, or as :func:`subset_r2`.
+
+    Notes
+    -----
     * complete: ``R2(S + i) > R2(S + j)`` for every subset ``S`` of the other G-2 groups
       (controls always included);
     * conditional: the mean increment of i exceeds that of j at every model size k = 0 .. G-1

@@ -62,17 +62,37 @@ def impute_chained(frame: pd.DataFrame, columns: list[str], m: int, seed: int, *
                    donors: int = 5) -> list[pd.DataFrame]:
     """``m`` completed copies of ``frame`` by chained equations.
 
-    ``columns`` are the variables of the imputation model: each one with missing values is
-    imputed from all the others (include the analysis model's outcome and regressors).
-    ``categorical`` (a subset of ``columns``) are imputed by a multinomial-logit draw and used
-    as dummies; the other ``columns`` must be numeric and are imputed by predictive mean
-    matching with ``donors`` candidate donors (R ``mice``'s default 5). ``iterations`` cycles
-    per chain, one chain per imputation. Columns outside ``columns`` are copied untouched.
+    Parameters
+    ----------
+    frame : DataFrame
+        The data, with missing cells. Columns outside ``columns`` are copied untouched.
+    columns : list of str
+        The variables of the imputation model: each one with missing values is imputed from all
+        the others (include the analysis model's outcome and regressors).
+    m : int
+        Number of imputations (completed copies).
+    seed : int
+        Seed of ``numpy.random.SeedSequence``; one independent stream per imputation (see the
+        module docstring).
+    categorical : sequence of str, default ()
+        A subset of ``columns`` imputed by a multinomial-logit draw and used as dummies; the
+        other ``columns`` must be numeric and are imputed by predictive mean matching.
+    iterations : int, default 10
+        Cycles per chain, one chain per imputation.
+    donors : int, default 5
+        Candidate donors of predictive mean matching (R ``mice``'s default 5).
 
-    Returns a list of ``m`` data frames with ``frame``'s index, columns and dtypes and all its
-    rows; only the missing cells of ``columns`` differ from ``frame``. Raises ``ValueError``
-    for an entirely missing column (naming it), a non-numeric column not declared categorical,
-    or bad arguments.
+    Returns
+    -------
+    list of DataFrame
+        ``m`` data frames with ``frame``'s index, columns and dtypes and all its rows; only the
+        missing cells of ``columns`` differ from ``frame``.
+
+    Raises
+    ------
+    ValueError
+        For an entirely missing column (naming it), a non-numeric (or boolean) column not
+        declared categorical, or bad arguments.
     """
     columns, categorical = _check_request(frame, columns, m, categorical, iterations, donors)
     targets = [c for c in columns if frame[c].isna().any()]
@@ -204,7 +224,20 @@ def _micedata_takes_rng() -> bool:
 
 @contextlib.contextmanager
 def seeded_global_numpy(seed: int) -> Iterator[None]:
-    """Seed numpy's legacy global RNG for the block and restore its previous state afterwards."""
+    """Seed numpy's legacy global RNG for the block and restore its previous state afterwards.
+
+    A context manager: ``with seeded_global_numpy(seed): ...``.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of ``numpy.random.seed``.
+
+    Yields
+    ------
+    None
+        Control returns to the block with the global RNG seeded.
+    """
     state = np.random.get_state()
     np.random.seed(seed)
     try:
@@ -245,14 +278,33 @@ def _multinomial_probabilities(x_fit: np.ndarray, y_fit: np.ndarray, x_new: np.n
 
 def ridge_multinomial_logit(z: np.ndarray, y: np.ndarray, n_levels: int, penalty: float = 1.0,
                             max_iter: int = 100, tol: float = 1e-10) -> np.ndarray:
-    """Ridge-penalised multinomial logit by damped Newton; coefficients (1 + d, n_levels).
+    """Ridge-penalised multinomial logit by damped Newton.
 
-    Minimises −loglik + ``penalty``/2 · Σ slopes² for ``z`` (n, d) and codes ``y`` (n,) in
-    [0, n_levels), every level present, with a softmax over all levels: row 0 holds the
-    (unpenalised) intercepts, the first fixed at 0, rows 1.. the slopes of each level. For three
-    or more levels this is scikit-learn's multinomial ``LogisticRegression(C=1/penalty)`` (for
-    two, its binary ``C=2/penalty``), here by Newton steps with step halving (milliseconds),
-    and finite under separation thanks to the penalty.
+    Minimises −loglik + ``penalty``/2 · Σ slopes² with a softmax over all levels. For three or
+    more levels this is scikit-learn's multinomial ``LogisticRegression(C=1/penalty)`` (for two,
+    its binary ``C=2/penalty``), here by Newton steps with step halving (milliseconds), and
+    finite under separation thanks to the penalty.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n, d)
+        Predictors, without an intercept column (standardise them for scikit-learn's scale).
+    y : ndarray of shape (n,)
+        Integer codes in [0, n_levels), every level present.
+    n_levels : int
+        Number of levels.
+    penalty : float, default 1.0
+        Ridge penalty on the slopes.
+    max_iter : int, default 100
+        Newton steps at the most.
+    tol : float, default 1e-10
+        Stop when the largest absolute change of a coefficient is below ``tol``.
+
+    Returns
+    -------
+    ndarray of shape (1 + d, n_levels)
+        Coefficients on the log-odds scale: row 0 holds the (unpenalised) intercepts, the first
+        fixed at 0, rows 1.. the slopes of each level. All zeros when ``n_levels`` is 1.
     """
     from scipy.special import logsumexp, softmax
 
@@ -381,14 +433,35 @@ _ChainedData = None
 class PooledEstimate:
     """Estimates pooled over ``m`` imputations by Rubin's rules (``p`` parameters).
 
-    ``estimate`` (p,) mean of the m estimates, Q̄; ``within`` (p, p) mean covariance W (Ū);
-    ``between`` (p, p) covariance of the m estimates B (ddof 1); ``cov`` (p, p) total variance
-    T = W + (1 + 1/m) B. Per parameter (p,), from the diagonals: ``riv`` relative increase in
-    variance r = (1 + 1/m) B / W; ``lambda_`` proportion of the variance due to missingness
-    λ = (1 + 1/m) B / T = r / (1 + r) (statsmodels' ``frac_miss_info``, R mice's ``lambda``);
-    ``df`` degrees of freedom (Rubin's, or Barnard–Rubin's when ``df_complete`` is set); ``fmi``
-    fraction of missing information (r + 2 / (df + 3)) / (r + 1), as R mice's ``fmi`` and Stata.
-    ``n_obs`` and ``df_complete`` are kept as given (None when not given).
+    The per-parameter quantities ``riv``, ``lambda_``, ``df`` and ``fmi`` come from the diagonals of
+    W, B and T.
+
+    Attributes
+    ----------
+    estimate : ndarray of shape (p,)
+        Mean of the m estimates, Q̄.
+    cov : ndarray of shape (p, p)
+        Total variance T = W + (1 + 1/m) B.
+    within : ndarray of shape (p, p)
+        Mean covariance W (Ū).
+    between : ndarray of shape (p, p)
+        Covariance of the m estimates B (ddof 1).
+    riv : ndarray of shape (p,)
+        Relative increase in variance r = (1 + 1/m) B / W.
+    lambda_ : ndarray of shape (p,)
+        Proportion of the variance due to missingness λ = (1 + 1/m) B / T = r / (1 + r)
+        (statsmodels' ``frac_miss_info``, R mice's ``lambda``).
+    fmi : ndarray of shape (p,)
+        Fraction of missing information (r + 2 / (df + 3)) / (r + 1), as R mice's ``fmi`` and
+        Stata.
+    df : ndarray of shape (p,)
+        Degrees of freedom (Rubin's, or Barnard–Rubin's when ``df_complete`` is set).
+    m : int
+        Number of imputations.
+    n_obs : int, optional
+        Kept as given (None when not given).
+    df_complete : float, optional
+        Kept as given (None when not given).
     """
 
     estimate: np.ndarray
@@ -405,18 +478,38 @@ class PooledEstimate:
 
     @property
     def std_error(self) -> np.ndarray:
-        """Pooled standard errors √diag(T); (p,)."""
+        """Pooled standard errors √diag(T), shape (p,)."""
         return np.sqrt(np.diag(self.cov))
 
 
 def rubin_pool(estimates, covariances, n_obs: int | None = None,
                df_complete: float | None = None) -> PooledEstimate:
-    """Pool (m, p) ``estimates`` and (m, p, p) ``covariances`` from m ≥ 2 imputations.
+    """Pool estimates and covariances from m ≥ 2 imputations by Rubin's rules.
 
     Any model's coefficient vector works (e.g. a multinomial logit's equation-major vector).
-    ``df_complete`` is the complete-data degrees of freedom ν_com (e.g. n − k for OLS, R mice's
-    ``dfcom``): given, the df are Barnard–Rubin's small-sample ν_BR; None means large-sample
-    inference with Rubin's (1987) ν. ``n_obs`` (rows per completed data set) is only recorded.
+
+    Parameters
+    ----------
+    estimates : array-like of shape (m, p)
+        Each imputation's estimates.
+    covariances : array-like of shape (m, p, p)
+        Each imputation's covariance of them.
+    n_obs : int, optional
+        Rows per completed data set; only recorded.
+    df_complete : float, optional
+        The complete-data degrees of freedom ν_com (e.g. n − k for OLS, R mice's ``dfcom``):
+        given, the df are Barnard–Rubin's small-sample ν_BR; None means large-sample inference
+        with Rubin's (1987) ν.
+
+    Returns
+    -------
+    PooledEstimate
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit, m < 2, a value is not finite, or ``df_complete`` is not
+        positive.
     """
     estimates, covariances = _check_pool_input(estimates, covariances, df_complete)
     m = estimates.shape[0]
@@ -452,11 +545,26 @@ def _check_pool_input(estimates, covariances, df_complete) -> tuple[np.ndarray, 
 
 
 def barnard_rubin_df(m: int, lambda_, df_complete: float | None = None) -> np.ndarray:
-    """Degrees of freedom per parameter from λ = (1 + 1/m) B / T, (p,) → (p,).
+    """Degrees of freedom per parameter from λ = (1 + 1/m) B / T.
 
-    Rubin (1987): ν = (m − 1) / λ² = (m − 1)(1 + 1/r)² (infinite when B = 0). With the
-    complete-data df ν_com (``df_complete``; None or inf = large sample, Rubin's ν), Barnard &
-    Rubin (1999): ν_BR = (1/ν + 1/ν_obs)⁻¹ with ν_obs = (ν_com + 1)/(ν_com + 3) ν_com (1 − λ).
+    Parameters
+    ----------
+    m : int
+        Number of imputations.
+    lambda_ : array-like of shape (p,)
+        λ of each parameter.
+    df_complete : float, optional
+        The complete-data df ν_com; None or inf = large sample, Rubin's ν.
+
+    Returns
+    -------
+    ndarray of shape (p,)
+        Rubin (1987): ν = (m − 1) / λ² = (m − 1)(1 + 1/r)² (infinite when B = 0). With
+        ``df_complete``, Barnard & Rubin (1999): ν_BR = (1/ν + 1/ν_obs)⁻¹ with
+        ν_obs = (ν_com + 1)/(ν_com + 3) ν_com (1 − λ).
+
+    Notes
+    -----
     R mice floors λ at 1e-4 (ν ≤ 4e8 (m − 1)); here λ = 0 gives ν = ∞ instead.
     """
     lambda_ = np.asarray(lambda_, dtype=float)
@@ -471,9 +579,26 @@ def barnard_rubin_df(m: int, lambda_, df_complete: float | None = None) -> np.nd
 def pooled_tidy(pooled: PooledEstimate, terms, level: float = 0.95) -> pd.DataFrame:
     """Tidy table of a ``PooledEstimate``: one row per term, in the project's convention.
 
-    Columns ``term, estimate, std_error, statistic, p_value, conf_low, conf_high, df, fmi``;
-    Wald t statistics referred to Student t with each parameter's own ``df`` (normal when
-    infinite); CIs at ``level``. ``terms`` (p,) names, patsy categorical names made readable.
+    Parameters
+    ----------
+    pooled : PooledEstimate
+        The pooled estimates.
+    terms : sequence of str, length p
+        Names of the parameters; patsy categorical names are made readable.
+    level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per term, columns ``term, estimate, std_error, statistic, p_value, conf_low,
+        conf_high, df, fmi``; Wald t statistics referred to Student t with each parameter's own
+        ``df`` (normal when infinite); CIs at ``level``.
+
+    Raises
+    ------
+    ValueError
+        If ``terms`` does not have p names.
     """
     from scipy import stats
 
@@ -501,7 +626,34 @@ def pooled_tidy(pooled: PooledEstimate, terms, level: float = 0.95) -> pd.DataFr
 
 def impute_for_model(frame: pd.DataFrame, variables: list[str], m: int, seed: int, *,
                      iterations: int = 10) -> list[pd.DataFrame]:
-    """``m`` completed copies of ``frame`` for a model on ``variables``: text columns among them
-    are imputed as categorical, the others by predictive mean matching (:func:`impute_chained`)."""
+    """``m`` completed copies of ``frame`` for a model on ``variables``, by :func:`impute_chained`.
+
+    Non-numeric columns among ``variables`` (text, ``category``) are imputed as categorical, the
+    numeric ones by predictive mean matching.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The data, with missing cells.
+    variables : list of str
+        The model's variables: the columns of the imputation model.
+    m : int
+        Number of imputations.
+    seed : int
+        Seed of the imputations.
+    iterations : int, default 10
+        Cycles per chain.
+
+    Returns
+    -------
+    list of DataFrame
+        ``m`` completed copies of ``frame``, as :func:`impute_chained`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`impute_chained`; a boolean column without missing values counts as numeric for
+        pandas but not for :func:`impute_chained`, so it is rejected.
+    """
     categorical = [v for v in variables if not pd.api.types.is_numeric_dtype(frame[v])]
     return impute_chained(frame, variables, m, seed, categorical=categorical, iterations=iterations)

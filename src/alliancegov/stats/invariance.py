@@ -37,6 +37,11 @@ def compare_fits(fits: Mapping[str, CFAResult]) -> pd.DataFrame:
         One row per model, columns ``COMPARISON_COLUMNS``. The ``delta_*`` columns are this
         model minus the previous one (so a negative ``delta_cfi`` is a loss of fit); ``p_delta``
         is the upper-tail χ²(``delta_df``) p-value of ``delta_chisq``; NaN on the first row.
+
+    Raises
+    ------
+    ValueError
+        If a model was fitted to another number of rows than the one before it.
     """
     from scipy import stats
 
@@ -67,8 +72,12 @@ def invariance_table(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], g
 
     Parameters
     ----------
-    data, factors, group
-        As in :func:`fit_cfa`; ``group`` is required.
+    data : DataFrame
+        As in :func:`fit_cfa`.
+    factors : mapping of str to sequence of str
+        As in :func:`fit_cfa`.
+    group : str or array-like of shape (n_rows,)
+        As in :func:`fit_cfa`; required.
     steps : sequence of str, default=("configural", "metric", "scalar")
         Keys of ``INVARIANCE_STEPS``, each nested in the one before: configural (same pattern,
         all free), metric (loadings equal), scalar (loadings and intercepts equal; latent means
@@ -81,6 +90,11 @@ def invariance_table(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], g
     -------
     DataFrame
         :func:`compare_fits` of the steps in order, one row per step.
+
+    Raises
+    ------
+    ValueError
+        If ``group`` is None or a step is unknown.
     """
     if group is None:
         raise ValueError("invariance needs a group")

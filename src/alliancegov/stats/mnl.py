@@ -154,10 +154,24 @@ def _softmax(eta: np.ndarray) -> np.ndarray:
 
 
 def probabilities(X, params) -> np.ndarray:
-    """Outcome probabilities, shape (n, J), from a numerically stable softmax with base utility 0.
+    """Outcome probabilities from a numerically stable softmax with base utility 0.
 
-    ``P_ij = exp(x_i'b_j) / sum_m exp(x_i'b_m)`` with ``b_0 = 0``; the largest utility of each row is
-    subtracted before exponentiating, so huge linear predictors neither overflow nor give NaN.
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    params : array-like of shape (k, J-1)
+        Coefficients, column ``j-1`` the equation of outcome ``j``.
+
+    Returns
+    -------
+    ndarray of shape (n, J)
+        ``P_ij = exp(x_i'b_j) / sum_m exp(x_i'b_m)`` with ``b_0 = 0``; each row sums to 1.
+
+    Notes
+    -----
+    The largest utility of each row is subtracted before exponentiating, so huge linear predictors
+    neither overflow nor give NaN.
     """
     X = _design(X)
     B = _params(params, X.shape[1])
@@ -177,7 +191,24 @@ def _loglik_and_probs(X, y, B, w) -> tuple[float, np.ndarray]:
 
 
 def log_likelihood(X, y, params, weights=None) -> float:
-    """(Weighted) log-likelihood ``sum_i w_i log P_{i, y_i}``."""
+    """(Weighted) log-likelihood ``sum_i w_i log P_{i, y_i}``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    y : array-like of shape (n,)
+        Integer outcome codes ``0 .. J-1``.
+    params : array-like of shape (k, J-1)
+        Coefficients.
+    weights : array-like of shape (n,), optional
+        Non-negative weights (1 for every row if None).
+
+    Returns
+    -------
+    float
+        The log-likelihood, in nats.
+    """
     X = _design(X)
     B = _params(params, X.shape[1])
     y = _outcomes(y, X.shape[0], B.shape[1] + 1)
@@ -194,10 +225,22 @@ def _residuals(y: np.ndarray, P: np.ndarray) -> np.ndarray:
 
 
 def score_contributions(X, y, params) -> np.ndarray:
-    """Per-observation scores (unweighted), shape (n, k(J-1)), equation-major.
+    """Per-observation scores (unweighted), equation-major.
 
-    Row ``i``, element ``(j-1)*k + c`` is ``(1{y_i=j} - P_ij) x_ic``. With weights, the score of
-    observation ``i`` in the (pseudo-)likelihood is ``w_i`` times this row.
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    y : array-like of shape (n,)
+        Integer outcome codes ``0 .. J-1``.
+    params : array-like of shape (k, J-1)
+        Coefficients.
+
+    Returns
+    -------
+    ndarray of shape (n, k(J-1))
+        Row ``i``, element ``(j-1)*k + c`` is ``(1{y_i=j} - P_ij) x_ic``. With weights, the score
+        of observation ``i`` in the (pseudo-)likelihood is ``w_i`` times this row.
     """
     X = _design(X)
     B = _params(params, X.shape[1])
@@ -246,11 +289,28 @@ def _information_from_probs(X: np.ndarray, P: np.ndarray, w: np.ndarray | None) 
 
 
 def information(X, params, weights=None) -> np.ndarray:
-    """Negative Hessian of the (weighted) log-likelihood, (k(J-1), k(J-1)), equation-major.
+    """Negative Hessian of the (weighted) log-likelihood, equation-major.
 
-    For the MNL the observed and expected information coincide and do not depend on ``y``. Block
-    ``(j, l)`` is ``X' diag(w_i P_ij (delta_jl - P_il)) X``; it is built by looping over the pairs of
-    outcomes (one ``X.T @ (c * X)`` product each), never forming an (n, K, K) tensor.
+    For the MNL the observed and expected information coincide and do not depend on ``y``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    params : array-like of shape (k, J-1)
+        Coefficients.
+    weights : array-like of shape (n,), optional
+        Non-negative weights.
+
+    Returns
+    -------
+    ndarray of shape (k(J-1), k(J-1))
+        Block ``(j, l)`` is ``X' diag(w_i P_ij (delta_jl - P_il)) X``.
+
+    Notes
+    -----
+    Built by looping over the pairs of outcomes (one ``X.T @ (c * X)`` product each), never
+    forming an (n, K, K) tensor.
     """
     X = _design(X)
     B = _params(params, X.shape[1])
@@ -261,8 +321,20 @@ def information(X, params, weights=None) -> np.ndarray:
 def model_covariance(information) -> np.ndarray:
     """Model-based (OIM) covariance: the inverse of the information matrix (Stata's default ``vce(oim)``).
 
-    Raises ``numpy.linalg.LinAlgError`` if the information is singular (collinear regressors,
-    perfect prediction).
+    Parameters
+    ----------
+    information : array-like of shape (p, p)
+        The information matrix (negative Hessian), positive definite.
+
+    Returns
+    -------
+    ndarray of shape (p, p)
+        Its inverse, symmetrised.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If the information is singular (collinear regressors, perfect prediction).
     """
     info = np.asarray(information, dtype=float)
     c, lower = linalg.cho_factor(info, lower=False, check_finite=True)
@@ -278,8 +350,18 @@ def model_covariance(information) -> np.ndarray:
 class MNLFit:
     """Result of :func:`fit_mnl_newton`.
 
-    ``params`` (k, J-1); ``information`` (k(J-1), k(J-1)) equation-major, evaluated at ``params``;
-    ``loglik`` the (weighted) log-likelihood at ``params``; ``iterations`` Newton updates taken.
+    Attributes
+    ----------
+    params : ndarray of shape (k, J-1)
+        The coefficients.
+    converged : bool
+        Whether Newton converged.
+    iterations : int
+        Newton updates taken.
+    loglik : float
+        The (weighted) log-likelihood at ``params``.
+    information : ndarray of shape (k(J-1), k(J-1))
+        The information, equation-major, evaluated at ``params``.
     """
 
     params: np.ndarray
@@ -290,7 +372,7 @@ class MNLFit:
 
     @property
     def cov(self) -> np.ndarray:
-        """Model-based covariance, ``model_covariance(information)``."""
+        """Model-based covariance, ``model_covariance(information)``, shape (k(J-1), k(J-1))."""
         return model_covariance(self.information)
 
 
@@ -308,23 +390,53 @@ def _start_params(X, y, w, J) -> np.ndarray:
 def fit_mnl_newton(X, y, weights=None, tol: float = 1e-10, maxiter: int = 100, start=None) -> MNLFit:
     """Maximum-likelihood MNL by vectorised Newton-Raphson with step-halving.
 
-    Starts from ``start`` (k, J-1) when given, else from zero slopes with the intercepts (if ``X``
-    has a column of ones) at the log odds of each outcome's (weighted) share against the base,
-    which is the null-model MLE. A refit on a bootstrap resample or a nested model started at the
-    full fit's estimates needs two or three iterations instead of five to eight; the likelihood is
-    concave, so the maximum reached does not depend on the start. Each iteration
-    evaluates the gradient and the information at the current point, solves for the Newton step
-    and halves it until the log-likelihood does not decrease (up to rounding).
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    y : array-like of shape (n,)
+        Integer outcome codes ``0 .. J-1``; code 0 is the base outcome.
+    weights : array-like of shape (n,), optional
+        Non-negative weights. They multiply each observation's log-likelihood contribution, so
+        integer frequency weights reproduce the fit on rows repeated ``w_i`` times exactly.
+    tol : float, default 1e-10
+        Convergence tolerance (see Notes).
+    maxiter : int, default 100
+        Newton updates at the most.
+    start : array-like of shape (k, J-1), optional
+        Starting coefficients. By default zero slopes with the intercepts (if ``X`` has a column of
+        ones) at the log odds of each outcome's (weighted) share against the base, which is the
+        null-model MLE. A refit on a bootstrap resample or a nested model started at the full
+        fit's estimates needs two or three iterations instead of five to eight; the likelihood is
+        concave, so the maximum reached does not depend on the start.
+
+    Returns
+    -------
+    MNLFit
+        ``params``, ``loglik`` and ``information`` all evaluated at the same point.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` has fewer than two outcomes, an outcome code below its largest has no (weighted)
+        observations, or ``start`` is not of shape (k, J-1).
+    scipy.linalg.LinAlgError
+        If the information matrix is singular (collinear regressors).
+
+    Warns
+    -----
+    RuntimeWarning
+        If Newton does not converge (e.g. perfect prediction); ``converged`` is then False.
+
+    Notes
+    -----
+    Each iteration evaluates the gradient and the information at the current point, solves for
+    the Newton step and halves it until the log-likelihood does not decrease (up to rounding).
 
     Convergence requires BOTH a small gradient, measured scale-free by the Newton decrement
     ``g' I^{-1} g <= tol`` (the gradient norm in the metric of the inverse information, i.e. twice
     the log-likelihood gain still available), AND a small parameter change, the largest absolute
-    element of the Newton step ``<= tol * (1 + max|theta|)``. The returned ``params``, ``loglik`` and
-    ``information`` are all evaluated at the same point. Non-convergence (e.g. perfect prediction)
-    gives ``converged=False`` and a ``RuntimeWarning``.
-
-    Weights multiply each observation's log-likelihood contribution, so integer frequency weights
-    reproduce the fit on rows repeated ``w_i`` times exactly.
+    element of the Newton step ``<= tol * (1 + max|theta|)``.
     """
     X = _design(X)
     n, k = X.shape
@@ -371,6 +483,37 @@ def sandwich_covariance(X, y, params, *, kind: Literal["robust", "cluster"], gro
                         weight_type: Literal["sampling", "frequency"] = "sampling") -> np.ndarray:
     """Robust or cluster-robust (sandwich) covariance with Stata's finite-sample scaling.
 
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    y : array-like of shape (n,)
+        Integer outcome codes ``0 .. J-1``.
+    params : array-like of shape (k, J-1)
+        The fitted coefficients.
+    kind : {"robust", "cluster"}
+        ``vce(robust)`` or ``vce(cluster g)`` (see Notes).
+    groups : array-like of shape (n,), optional
+        Cluster labels of any kind; required for ``kind="cluster"``.
+    weights : array-like of shape (n,), optional
+        Non-negative weights.
+    information : array-like of shape (k(J-1), k(J-1)), optional
+        The negative Hessian, with the same weights, to avoid recomputing it.
+    weight_type : {"sampling", "frequency"}, default "sampling"
+        Stata ``pweight`` or ``fweight`` (see Notes).
+
+    Returns
+    -------
+    ndarray of shape (k(J-1), k(J-1))
+        The covariance, equation-major.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` or ``weight_type`` is unknown, or ``kind="cluster"`` comes without ``groups``.
+
+    Notes
+    -----
     With ``A = I^{-1}`` the inverse (weighted) information and ``s_i`` the per-observation score
     (:func:`score_contributions`):
 
@@ -396,10 +539,9 @@ def sandwich_covariance(X, y, params, *, kind: Literal["robust", "cluster"], gro
     * ``cov_type="cluster"`` scales by ``G/(G-1) * (N-1)/(N-K)`` with ``K = k(J-1)`` the number of
       all parameters, so Stata's cluster ``= statsmodels' cluster * (N-K)/(N-1)``.
 
-    ``information`` (the negative Hessian, with the same weights) may be passed to avoid recomputing
-    it; ``groups`` is any (n,) array of cluster labels. Robust meats are built from outcome-pair
-    products like :func:`information`, so no (n, k(J-1)) score matrix is formed; cluster meats
-    from blocks of clusters (:func:`_cluster_meat`).
+    Robust meats are built from outcome-pair products like :func:`information`, so no
+    (n, k(J-1)) score matrix is formed; cluster meats from blocks of clusters
+    (:func:`_cluster_meat`).
     """
     X = _design(X)
     n, k = X.shape
@@ -448,6 +590,11 @@ def meat_scaling(n: int, *, kind: Literal["robust", "cluster"], groups=None, wei
     codes : ndarray of shape (n,) or None
         Cluster numbers ``0 .. G-1`` (None for ``kind="robust"``): the meat is
         ``sum_g S_g S_g'`` over the clusters' summed scaled scores, else ``sum_i u_i u_i'``.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` or ``weight_type`` is unknown, or ``kind="cluster"`` comes without ``groups``.
     """
     w = _weights(weights, n)
     if weight_type not in ("sampling", "frequency"):
@@ -500,16 +647,33 @@ def _cluster_meat(X: np.ndarray, U: np.ndarray, codes: np.ndarray) -> np.ndarray
 def stacked_covariance(samples, *, kind: Literal["model", "robust", "cluster"]) -> np.ndarray:
     """Joint covariance of MNLs fitted separately on several samples, as Stata's ``suest``.
 
-    ``samples``: per sample ``(X (n_s, k_s), y (n_s,), params (k_s, J-1), groups)``, unweighted
-    ML fits on that sample, ``groups`` (n_s,) the cluster labels of its rows (None unless
-    ``kind="cluster"``; a cluster may have rows in several samples: a firm interviewed in
-    several waves). Returns the (P, P) covariance of the stacked equation-major coefficient
-    vectors, ``P = sum_s (J-1) k_s``: the bread is block-diagonal (each sample's inverse
-    information); ``model`` stops there; ``robust`` is the sandwich with each row's scores in its
-    own sample's block, ``N/(N-1)`` with N the rows of all samples; ``cluster`` sums each
-    cluster's scores within each sample, the meat's block (s, t) pairing the clusters the two
-    samples share, scaled by ``G/(G-1)`` with G the distinct clusters of all samples.
+    Parameters
+    ----------
+    samples : iterable of tuple
+        Per sample ``(X (n_s, k_s), y (n_s,), params (k_s, J-1), groups)``: unweighted ML fits on
+        that sample, ``groups`` (n_s,) the cluster labels of its rows (None unless
+        ``kind="cluster"``; a cluster may have rows in several samples: a firm interviewed in
+        several waves).
+    kind : {"model", "robust", "cluster"}
+        The bread is block-diagonal (each sample's inverse information); ``model`` stops there;
+        ``robust`` is the sandwich with each row's scores in its own sample's block, ``N/(N-1)``
+        with N the rows of all samples; ``cluster`` sums each cluster's scores within each sample,
+        the meat's block (s, t) pairing the clusters the two samples share, scaled by ``G/(G-1)``
+        with G the distinct clusters of all samples.
 
+    Returns
+    -------
+    ndarray of shape (P, P)
+        The covariance of the stacked equation-major coefficient vectors, ``P = sum_s (J-1) k_s``.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is unknown, or ``kind="cluster"`` lacks the groups of a sample or they hold a
+        missing value.
+
+    Notes
+    -----
     This is the covariance of the pooled model with every coefficient interacted with the sample
     (whose estimates are the separate fits), without that model's (n, P) design: with 10^6 rows
     in 10 waves that design and its fit took 6 GB.
@@ -674,31 +838,55 @@ def average_marginal_effects(X, params, cov, *, continuous: list[int],
     """Average marginal effects on every outcome probability, with delta-method standard errors.
 
     As Stata's ``margins, dydx(...) predict(outcome(j))`` after ``mlogit`` (``vce(delta)``, the
-    covariates held at their sample values): the (weighted) average over observations of
+    covariates held at their sample values): the (weighted) average over observations of the
+    effects described under ``continuous`` and ``discrete``.
 
-    * a **continuous** column ``c`` (index into ``X`` in ``continuous``):
-      ``dP_ij/dx_ic = P_ij (b_jc - sum_m P_im b_mc)`` with ``b_0 = 0``;
-    * a **discrete** factor, ``discrete = {name: (reference_column, level_columns)}``:
-      ``level_columns`` are the column indices of the factor's dummies (one per non-reference
-      level). For each level column ``d`` the effect is the discrete change
-      ``P_j(x with d = 1 and the factor's other dummies 0) - P_j(x with all the factor's dummies 0)``,
-      i.e. the level against the reference level, every other covariate at its observed value.
-      ``reference_column`` is ``None`` under the usual treatment coding (the reference level has no
-      column); if the design carries a column for the reference level, give its index and it is
-      set to 1 in the reference scenario and 0 in the level scenarios. A binary dummy ``v`` is
-      ``{"v": (None, [col])}``.
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n, k)
+        Design matrix; a DataFrame's column names name the variables.
+    params : array-like of shape (k, J-1)
+        Coefficients.
+    cov : array-like of shape (k(J-1), k(J-1))
+        Equation-major covariance of the coefficients (model-based, robust or cluster).
+    continuous : list of int
+        Indices of continuous columns ``c`` of ``X``; the effect is
+        ``dP_ij/dx_ic = P_ij (b_jc - sum_m P_im b_mc)`` with ``b_0 = 0``.
+    discrete : dict of str to tuple of (int or None, list of int), optional
+        Discrete factors, ``{name: (reference_column, level_columns)}``: ``level_columns`` are the
+        column indices of the factor's dummies (one per non-reference level). For each level
+        column ``d`` the effect is the discrete change
+        ``P_j(x with d = 1 and the factor's other dummies 0) - P_j(x with all the factor's dummies 0)``,
+        i.e. the level against the reference level, every other covariate at its observed value.
+        ``reference_column`` is ``None`` under the usual treatment coding (the reference level has
+        no column); if the design carries a column for the reference level, give its index and it
+        is set to 1 in the reference scenario and 0 in the level scenarios. A binary dummy ``v`` is
+        ``{"v": (None, [col])}``.
+    weights : array-like of shape (n,), optional
+        Non-negative weights of the average.
 
-    ``cov`` is the (k(J-1), k(J-1)) equation-major covariance of the coefficients (model-based,
-    robust or cluster). Standard errors are ``sqrt(diag(G cov G'))`` with ``G`` the Jacobian of the
-    AMEs, computed analytically as the average of per-observation Jacobians accumulated over blocks
-    of rows: time is linear in n and memory O(block * k * J), never n x n.
+    Returns
+    -------
+    DataFrame
+        Long table with columns ``variable, outcome, estimate, std_error``: one row per variable
+        (continuous columns in the given order, then each factor level) and outcome ``0..J-1``
+        (all J outcomes, the base included; they sum to zero over outcomes). Effects are in
+        probability units (per unit of a continuous covariate). Variables are named by the column
+        names of ``X`` if it is a DataFrame (``x{c}`` otherwise); a factor level is ``name`` for a
+        single-dummy factor and ``name[level]`` otherwise, with ``level`` taken from the column
+        name (a patsy ``...[T.level]`` suffix is reduced to ``level``).
 
-    Returns a long DataFrame with columns ``variable, outcome, estimate, std_error``: one row per
-    variable (continuous columns in the given order, then each factor level) and outcome
-    ``0..J-1`` (all J outcomes, the base included; they sum to zero over outcomes). Variables are
-    named by the column names of ``X`` if it is a DataFrame (``x{c}`` otherwise); a factor level is
-    ``name`` for a single-dummy factor and ``name[level]`` otherwise, with ``level`` taken from the
-    column name (a patsy ``...[T.level]`` suffix is reduced to ``level``).
+    Raises
+    ------
+    ValueError
+        If a column index is out of range, a factor has no level columns, or the weights sum to
+        zero.
+
+    Notes
+    -----
+    Standard errors are ``sqrt(diag(G cov G'))`` with ``G`` the Jacobian of the AMEs, computed
+    analytically as the average of per-observation Jacobians accumulated over blocks of rows: time
+    is linear in n and memory O(block * k * J), never n x n.
     """
     Xa = _design(X)
     names = _column_names(X, Xa.shape[1])
@@ -734,16 +922,31 @@ def _wald_frame(est, se, level, extra: dict) -> pd.DataFrame:
 def predicted_probabilities(X_profiles, params, cov, level: float = 0.95) -> pd.DataFrame:
     """Predicted probabilities of every outcome at chosen covariate profiles, with delta-method CIs.
 
-    ``X_profiles`` is an (R, k) design (one row per profile, built exactly like the estimation
-    design, e.g. a grid over one covariate with the others at chosen values). For profile ``r`` and
-    outcome ``j`` the gradient of ``P_rj`` w.r.t. the coefficients of equation ``l`` is
-    ``P_rj (delta_jl - P_rl) x_r``; the standard error is ``sqrt(g' cov g)`` and the interval is the
-    symmetric Wald interval **on the probability scale**, ``estimate -/+ z_{(1+level)/2} std_error``
-    (as Stata's ``margins, at(...)``); it may extend slightly outside [0, 1] for probabilities near
-    the bounds.
+    Parameters
+    ----------
+    X_profiles : array-like of shape (R, k)
+        One row per profile, built exactly like the estimation design (e.g. a grid over one
+        covariate with the others at chosen values).
+    params : array-like of shape (k, J-1)
+        Coefficients.
+    cov : array-like of shape (k(J-1), k(J-1))
+        Equation-major covariance of the coefficients.
+    level : float, default 0.95
+        Confidence level of the intervals.
 
-    Returns a long DataFrame with columns ``profile`` (row position 0..R-1), ``outcome`` (0..J-1),
-    ``estimate, std_error, conf_low, conf_high``.
+    Returns
+    -------
+    DataFrame
+        Long table with columns ``profile`` (row position 0..R-1), ``outcome`` (0..J-1),
+        ``estimate, std_error, conf_low, conf_high``, all on the probability scale.
+
+    Notes
+    -----
+    For profile ``r`` and outcome ``j`` the gradient of ``P_rj`` w.r.t. the coefficients of
+    equation ``l`` is ``P_rj (delta_jl - P_rl) x_r``; the standard error is ``sqrt(g' cov g)`` and
+    the interval is the symmetric Wald interval **on the probability scale**,
+    ``estimate -/+ z_{(1+level)/2} std_error`` (as Stata's ``margins, at(...)``); it may extend
+    slightly outside [0, 1] for probabilities near the bounds.
     """
     X = _design(X_profiles)
     B = _params(params, X.shape[1])
@@ -767,10 +970,30 @@ def predicted_probabilities(X_profiles, params, cov, level: float = 0.95) -> pd.
 def average_predicted_probabilities(X, params, cov, weights=None, *, level: float = 0.95) -> pd.DataFrame:
     """(Weighted) mean predicted probability of each outcome over the sample, with delta-method SEs.
 
-    As Stata's ``margins`` after ``mlogit`` (one row per outcome, ``predict(outcome(j))``). The
-    gradient ``(1/W) sum_i w_i P_ij (delta_jl - P_il) x_i`` is accumulated over blocks of rows.
-    Returns columns ``outcome, estimate, std_error, conf_low, conf_high`` (Wald interval on the
-    probability scale at ``level``).
+    As Stata's ``margins`` after ``mlogit`` (one row per outcome, ``predict(outcome(j))``).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    params : array-like of shape (k, J-1)
+        Coefficients.
+    cov : array-like of shape (k(J-1), k(J-1))
+        Equation-major covariance of the coefficients.
+    weights : array-like of shape (n,), optional
+        Non-negative weights of the mean.
+    level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per outcome, columns ``outcome, estimate, std_error, conf_low, conf_high`` (Wald
+        interval on the probability scale at ``level``).
+
+    Notes
+    -----
+    The gradient ``(1/W) sum_i w_i P_ij (delta_jl - P_il) x_i`` is accumulated over blocks of rows.
     """
     Xa = _design(X)
     n = Xa.shape[0]

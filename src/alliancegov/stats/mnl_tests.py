@@ -39,7 +39,18 @@ NEGATIVE_HAUSMAN_NOTE = "chi2 < 0: the fitted model does not meet the asymptotic
 
 
 class ChiSquareTest(NamedTuple):
-    """A chi-square test result; unpacks as ``(statistic, df, p_value)``."""
+    """A chi-square test result; unpacks as ``(statistic, df, p_value)``.
+
+    Attributes
+    ----------
+    statistic : float
+        The chi-square statistic.
+    df : int
+        Its degrees of freedom.
+    p_value : float
+        Upper-tail p-value (NaN when undefined, e.g. ``df`` 0 or a negative statistic where the
+        test says so).
+    """
 
     statistic: float
     df: int
@@ -156,11 +167,26 @@ def _term_columns(names: Sequence[str], columns: Sequence[str], term: str) -> li
 
 
 def mnl_loglik(theta, y, X, *, derivatives: bool = False):
-    """MNL log-likelihood at equation-major ``theta`` (length ``(J-1) k``), base code 0.
+    """MNL log-likelihood at equation-major ``theta``, base code 0.
 
-    ``y``: ``(n,)`` codes ``0..J-1`` with ``J = theta.size / k + 1``; ``X``: ``(n, k)``.
-    Computed with a log-sum-exp so it is stable far from the optimum. With
-    ``derivatives=True`` returns ``(loglik, gradient (p,), Hessian (p, p))``, same order.
+    Computed with a log-sum-exp so it is stable far from the optimum.
+
+    Parameters
+    ----------
+    theta : array-like of shape (p,)
+        Equation-major coefficients, ``p = (J-1) k``.
+    y : array-like of shape (n,)
+        Codes ``0..J-1`` with ``J = theta.size / k + 1``.
+    X : array-like of shape (n, k)
+        Design matrix.
+    derivatives : bool, default False
+        Also return the gradient and the Hessian.
+
+    Returns
+    -------
+    float or tuple of (float, ndarray of shape (p,), ndarray of shape (p, p))
+        The log-likelihood; with ``derivatives=True`` ``(loglik, gradient, Hessian)``, the
+        derivatives in the same equation-major order (the Hessian negative definite).
     """
     X = np.asarray(X, dtype=float)
     theta = np.asarray(theta, dtype=float)
@@ -192,10 +218,35 @@ def mnl_loglik(theta, y, X, *, derivatives: bool = False):
 def fit_mnl_linear_constrained(y, X, T, start=None, *, tol: float = 1e-12, maxiter: int = 200):
     """Maximise the MNL log-likelihood over ``theta = T @ phi`` (linear equality constraints).
 
-    ``T``: ``(p, q)`` with ``p = (J-1) k`` (equation-major) and ``q`` free parameters; ``start``:
-    optional ``(p,)`` starting ``theta`` (projected onto the column space of ``T``). Newton-Raphson
-    in ``phi`` with step halving; stops when the Newton decrement ``g' H^{-1} g / 2`` falls below
-    ``tol``. Returns ``(loglik, theta)``; warns if not converged.
+    Newton-Raphson in ``phi`` with step halving; stops when the Newton decrement
+    ``g' (-H)^{-1} g / 2`` (``g``, ``H`` the gradient and Hessian in ``phi``) falls below ``tol``.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1``, base code 0.
+    X : array-like of shape (n, k)
+        Design matrix.
+    T : array-like of shape (p, q)
+        ``p = (J-1) k`` (equation-major) rows, one column per free parameter.
+    start : array-like of shape (p,), optional
+        Starting ``theta``, projected onto the column space of ``T``; default ``phi = 0``.
+    tol : float, default 1e-12
+        Convergence tolerance on the Newton decrement.
+    maxiter : int, default 200
+        Newton steps at the most.
+
+    Returns
+    -------
+    loglik : float
+        The maximised log-likelihood.
+    theta : ndarray of shape (p,)
+        The constrained estimate, equation-major.
+
+    Warns
+    -----
+    RuntimeWarning
+        If it did not converge in ``maxiter`` steps (the last point is returned).
     """
     T = np.asarray(T, dtype=float)
     phi = np.zeros(T.shape[1]) if start is None else np.linalg.lstsq(T, np.asarray(start, float), rcond=None)[0]
@@ -228,12 +279,32 @@ def fit_mnl_linear_constrained(y, X, T, start=None, *, tol: float = 1e-12, maxit
 def lr_test_terms(y, X, names: Sequence[str] | None, terms: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Likelihood-ratio test that a term's coefficients are 0 in all ``J-1`` equations.
 
-    ``y``: ``(n,)`` codes ``0..J-1`` (0 = base); ``X``: ``(n, k)`` design with column ``names``
-    (``None``: the DataFrame's columns); ``terms``: term name -> list of design columns (e.g. all
-    dummies of a factor). For each term the MNL is refitted without those columns;
+    For each term the MNL is refitted without those columns;
     ``statistic = 2 (LL_full - LL_restricted)`` with ``df = len(columns) * (J-1)``. As SPost
     ``mlogtest, lr`` (which refits ``mlogit`` without the variable and calls ``lrtest``).
-    Returns one row per term: ``term, df, statistic, p_value``.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1`` (0 = base); every code must occur.
+    X : array-like or DataFrame of shape (n, k)
+        Design matrix.
+    names : sequence of str or None
+        The ``k`` column names of ``X`` (``None``: the DataFrame's columns, else ``x0, x1, ...``).
+    terms : mapping of str to sequence of str
+        Term name -> list of design columns (e.g. all dummies of a factor).
+
+    Returns
+    -------
+    DataFrame
+        One row per term: ``term, df, statistic, p_value``.
+
+    Raises
+    ------
+    KeyError
+        If a term names a column not in the design.
+    ValueError
+        If a term has no columns, or ``names`` does not fit ``X``.
     """
     X, names = _design(X, names)
     codes, J = _codes(y)
@@ -256,15 +327,34 @@ def wald_test_terms(result, names: Sequence[str] | None, terms: Mapping[str, Seq
                     cov=None) -> pd.DataFrame:
     """Wald test that a term's coefficients are 0 in all ``J-1`` equations.
 
-    ``result``: fitted statsmodels ``MNLogit`` results (``params`` ``(k, J-1)``); ``names``: its
-    ``k`` design column names (``None``: ``result.model.exog_names``); ``terms``: term name ->
-    list of columns. ``cov``: optional ``((J-1) k, (J-1) k)`` covariance in equation-major order
-    (e.g. a Stata-scaled cluster covariance); default ``result.cov_params()``, so robust/cluster
-    covariances the result was fitted with are used. ``statistic = b' V^{-1} b`` over the
-    selected coefficients, ``df = len(columns) * (J-1)``; identical to
-    ``result.wald_test(R, scalar=True)`` with the 0/1 selection matrix ``R``. As SPost
-    ``mlogtest, wald`` (Stata ``test varname`` after ``mlogit``).
-    Returns one row per term: ``term, df, statistic, p_value``.
+    ``statistic = b' V^{-1} b`` over the selected coefficients, ``df = len(columns) * (J-1)``;
+    identical to ``result.wald_test(R, scalar=True)`` with the 0/1 selection matrix ``R``. As
+    SPost ``mlogtest, wald`` (Stata ``test varname`` after ``mlogit``).
+
+    Parameters
+    ----------
+    result : MNLogitResults
+        Fitted statsmodels ``MNLogit`` results (``params`` ``(k, J-1)``).
+    names : sequence of str or None
+        Its ``k`` design column names (``None``: ``result.model.exog_names``).
+    terms : mapping of str to sequence of str
+        Term name -> list of columns.
+    cov : array-like of shape ((J-1) k, (J-1) k), optional
+        Covariance in equation-major order (e.g. a Stata-scaled cluster covariance); default
+        ``result.cov_params()``, so robust/cluster covariances the result was fitted with are used.
+
+    Returns
+    -------
+    DataFrame
+        One row per term: ``term, df, statistic, p_value``.
+
+    Raises
+    ------
+    KeyError
+        If a term names a column not in the design.
+    ValueError
+        If ``names`` does not have ``k`` entries, a term has no columns, or ``cov`` has the wrong
+        shape.
     """
     theta = _theta(result)
     k = np.asarray(result.params).shape[0]
@@ -284,16 +374,33 @@ def wald_test_terms(result, names: Sequence[str] | None, terms: Mapping[str, Seq
 
 def equal_coefficients_test(samples, names: Sequence[Sequence[str]], columns: Sequence[str], *,
                             kind: str = "model") -> ChiSquareTest:
-    """Wald test that the coefficients of ``columns`` are equal in every sample, in all ``J-1``
-    equations, from MNLs fitted separately on each sample: Stata's ``suest`` then ``test``.
+    """Wald test that the coefficients of ``columns`` are equal in every sample, in all ``J-1`` equations.
 
-    ``samples`` as :func:`alliancegov.stats.mnl.stacked_covariance` (per sample ``(X, y, params,
-    groups)``), ``names`` the design column names of each sample, ``columns`` those whose
-    coefficients are compared (usually all but the intercept); ``kind`` the covariance
-    (``model``, ``robust``, ``cluster``: clusters may span samples). The restrictions are
-    ``b_s - b_1 = 0`` for every later sample s: the same statistic as the Wald test of the
+    From MNLs fitted separately on each sample: Stata's ``suest`` then ``test``. The restrictions
+    are ``b_s - b_1 = 0`` for every later sample s: the same statistic as the Wald test of the
     sample × regressor interactions in the pooled interacted model, whose estimates are the
-    separate fits. ``df`` is the rank of the restrictions' covariance.
+    separate fits.
+
+    Parameters
+    ----------
+    samples : sequence of tuple
+        As :func:`alliancegov.stats.mnl.stacked_covariance`: per sample ``(X, y, params, groups)``.
+    names : sequence of sequence of str
+        The design column names of each sample.
+    columns : sequence of str
+        The columns whose coefficients are compared (usually all but the intercept).
+    kind : {"model", "robust", "cluster"}, default "model"
+        The covariance (``cluster``: clusters may span samples).
+
+    Returns
+    -------
+    ChiSquareTest
+        ``df`` is the rank of the restrictions' covariance.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing from a sample's design.
     """
     from alliancegov.stats.mnl import stacked_covariance
 
@@ -335,11 +442,30 @@ def _intercept_columns(X: np.ndarray, names: list[str], intercept) -> list[int]:
 
 
 def combine_restriction(J: int, k: int, slopes: Sequence[int], a: int, b: int) -> np.ndarray:
-    """Restriction matrix ``R`` (``len(slopes), (J-1) k``) of H0 "outcomes a and b can be combined".
+    """Restriction matrix ``R`` of H0 "outcomes a and b can be combined".
 
-    Row ``s``: ``beta_b[s] - beta_a[s]`` for slope column ``s`` (equation-major ``theta``); when
-    ``a`` is the base (0) the row is just ``beta_b[s]``. ``R theta = 0`` is Stata's
-    ``test [b = a]`` (or ``test [b]``), which leaves intercepts out.
+    Parameters
+    ----------
+    J : int
+        Number of outcomes.
+    k : int
+        Design columns per equation.
+    slopes : sequence of int
+        The slope columns (all but the intercepts).
+    a, b : int
+        The two distinct outcome codes.
+
+    Returns
+    -------
+    ndarray of shape (len(slopes), (J-1) k)
+        Row ``s``: ``beta_b[s] - beta_a[s]`` for slope column ``s`` (equation-major ``theta``);
+        when ``a`` is the base (0) the row is just ``beta_b[s]``. ``R theta = 0`` is Stata's
+        ``test [b = a]`` (or ``test [b]``), which leaves intercepts out.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` and ``b`` are not two distinct outcomes in ``0..J-1``.
     """
     if not (0 <= a < J and 0 <= b < J and a != b):
         raise ValueError(f"need two distinct outcomes in 0..{J - 1}, got {a}, {b}")
@@ -353,10 +479,31 @@ def combine_restriction(J: int, k: int, slopes: Sequence[int], a: int, b: int) -
 
 
 def combine_parametrisation(J: int, k: int, slopes: Sequence[int], a: int, b: int) -> np.ndarray:
-    """``T`` (``(J-1) k, (J-1) k - len(slopes)``) with ``theta = T phi`` satisfying ``combine_restriction``.
+    """Parametrisation ``theta = T phi`` of the coefficients satisfying :func:`combine_restriction`.
 
     The slopes of the higher of the two outcomes are substituted by those of the lower one
     (by 0 when the lower one is the base); intercepts and all other equations stay free.
+
+    Parameters
+    ----------
+    J : int
+        Number of outcomes.
+    k : int
+        Design columns per equation.
+    slopes : sequence of int
+        The slope columns.
+    a, b : int
+        The two distinct outcome codes, in either order.
+
+    Returns
+    -------
+    ndarray of shape ((J-1) k, (J-1) k - len(slopes))
+        0/1 matrix ``T``, equation-major rows.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` and ``b`` are not two distinct outcomes in ``0..J-1``.
     """
     lo, hi = sorted((a, b))
     if lo == hi or not 0 <= lo < hi < J:
@@ -379,15 +526,43 @@ def combine_outcomes_tests(y, X, result=None, cov=None, *, intercept=None, label
                            tests: Sequence[str] = ("wald", "lr")) -> pd.DataFrame:
     """Wald and LR tests that two outcomes can be combined (SPost ``mlogtest, combine lrcomb``).
 
-    ``y``: ``(n,)`` codes ``0..J-1`` (0 = base); ``X``: ``(n, k)`` design; ``result``: the
-    statsmodels ``MNLogit`` fit of ``y`` on ``X`` (fitted here if ``None``); ``cov``: optional
-    equation-major covariance for the Wald test (default ``result.cov_params()``).
-
     H0 for outcomes ``a < b``: every coefficient except the intercept is equal in the two
     equations (relative to any base), i.e. the odds of ``a`` vs ``b`` do not depend on the
-    regressors. ``intercept``: the intercept column(s) by name or position (default: every
-    constant non-zero column of ``X``). ``df`` = number of non-intercept columns.
+    regressors. ``df`` = number of non-intercept columns.
 
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1`` (0 = base), ``J >= 3``.
+    X : array-like or DataFrame of shape (n, k)
+        Design matrix.
+    result : MNLogitResults, optional
+        The statsmodels ``MNLogit`` fit of ``y`` on ``X`` (fitted here if ``None``).
+    cov : array-like of shape ((J-1) k, (J-1) k), optional
+        Equation-major covariance for the Wald test (default ``result.cov_params()``).
+    intercept : str, int or sequence of them, optional
+        The intercept column(s) by name or position (default: every constant non-zero column of
+        ``X``).
+    labels : sequence, optional
+        Names of the outcomes for the output (default the codes).
+    pairs : iterable of tuple of (int, int), optional
+        Subset of ``(a, b)`` code pairs (default all ``J (J-1) / 2``).
+    tests : sequence of {"wald", "lr"}, default ("wald", "lr")
+        The tests to run (see Notes).
+
+    Returns
+    -------
+    DataFrame
+        One row per pair and test: ``outcome_a, outcome_b, test, df, statistic, p_value``.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` has fewer than 3 outcomes, ``tests`` names an unknown test, ``result`` does not
+        match ``(y, X)``, or the design has no regressor besides the intercept.
+
+    Notes
+    -----
     * ``wald``: ``(R theta)' (R V R')^{-1} (R theta)`` with ``R`` from :func:`combine_restriction`
       (differences of the two equations; a pair with the base tests the other equation's slopes
       against 0), as ``test [b = a]`` in SPost.
@@ -397,9 +572,7 @@ def combine_outcomes_tests(y, X, result=None, cov=None, *, intercept=None, label
       (:func:`combine_parametrisation`, :func:`fit_mnl_linear_constrained`). ``LL_full`` is the
       log-likelihood of ``result`` on ``(y, X)``.
 
-    Both statistics are invariant to the choice of base. ``pairs``: subset of ``(a, b)`` code
-    pairs (default all ``J (J-1) / 2``); ``labels``: names of the outcomes for the output.
-    Returns ``outcome_a, outcome_b, test, df, statistic, p_value`` (one row per pair and test).
+    Both statistics are invariant to the choice of base.
     """
     X, names = _design(X)
     codes, J = _codes(y)
@@ -458,7 +631,30 @@ def _base_for(codes: np.ndarray, J: int, omitted: int, rebase_to: int | None) ->
 def hausman_mcfadden(y, X, omitted: int, *, rebase_to: int | None = None) -> ChiSquareTest:
     """Hausman-McFadden (1984) IIA test of omitting outcome ``omitted`` (SPost ``mlogtest, hausman``).
 
-    ``y``: ``(n,)`` codes ``0..J-1`` (``J >= 3``, 0 = base); ``X``: ``(n, k)`` design.
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1`` (``J >= 3``, 0 = base).
+    X : array-like or DataFrame of shape (n, k)
+        Design matrix.
+    omitted : int
+        The outcome code left out of the restricted choice set.
+    rebase_to : int, optional
+        The outcome both models are based on (see Notes). Default: code 0, or, when ``omitted`` is
+        0, the most frequent other outcome (lowest code on ties, as SPost).
+
+    Returns
+    -------
+    ChiSquareTest
+        ``(statistic, df, p_value)``; the p-value is NaN when the statistic is negative.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` has fewer than 3 outcomes, or ``omitted`` or ``rebase_to`` is not a valid outcome.
+
+    Notes
+    -----
     Fits the MNL on all observations (efficient under IIA, ``b_f, V_f``) and on the
     observations not choosing ``omitted`` (consistent either way, ``b_r, V_r``), both with the same
     base, and compares the coefficients common to both: all ``k`` coefficients, intercept
@@ -478,7 +674,7 @@ def hausman_mcfadden(y, X, omitted: int, *, rebase_to: int | None = None) -> Chi
     ``V_r - V_f`` need not be positive definite in finite samples, so ``H`` can be negative. It is
     returned as computed, never clipped; its p-value is then ``nan`` (SPost prints ``---`` and
     notes that the model does not meet the asymptotic assumptions of the test; Hausman &
-    McFadden take it as evidence for IIA). Returns ``(statistic, df, p_value)``.
+    McFadden take it as evidence for IIA).
     """
     X, _ = _design(X)
     codes, J = _codes(y)
@@ -523,8 +719,33 @@ def _split(n: int, seed, split: str) -> np.ndarray:
 def small_hsiao(y, X, omitted: int, seed, *, split: str = "half") -> ChiSquareTest:
     """Small & Hsiao (1985) IIA test of omitting outcome ``omitted`` (SPost ``mlogtest, smhsiao``).
 
-    ``y``: ``(n,)`` codes ``0..J-1`` (``J >= 3``, 0 = base); ``X``: ``(n, k)`` design.
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1`` (``J >= 3``, 0 = base).
+    X : array-like or DataFrame of shape (n, k)
+        Design matrix.
+    omitted : int
+        The outcome code left out of the restricted choice set; may be the base (0), see Notes.
+    seed : int or numpy Generator seed
+        Seed of ``numpy.random.default_rng`` for the random split. Reproducible for a given
+        ``seed``; use the same seed for every omitted outcome to share one split, as SPost does.
+    split : {"half", "coin"}, default "half"
+        How rows are split into halves A and B (step 1 below).
 
+    Returns
+    -------
+    ChiSquareTest
+        ``(statistic, df, p_value)``.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` has fewer than 3 outcomes, ``omitted`` is not an outcome, ``split`` is unknown, or
+        an outcome does not occur in both halves.
+
+    Notes
+    -----
     1. Split the sample at random into halves A and B (``seed`` for ``numpy.random.default_rng``;
        ``split="half"``: a random permutation, the first ``n // 2`` rows form A; ``split="coin"``:
        each row goes to A with probability 1/2, as SPost's ``round(uniform())``; Stata's random
@@ -536,9 +757,7 @@ def small_hsiao(y, X, omitted: int, seed, *, split: str = "half") -> ChiSquareTe
        ``(J-2) k`` (SPost's corrected df, 2005), chi-square p-value. ``SH >= 0`` by construction.
 
     The restricted-choice-set probabilities do not depend on the base, so ``omitted`` may be the
-    base (0) without re-basing. Reproducible for a given ``seed`` (int or ``numpy`` Generator
-    seed); use the same seed for every omitted outcome to share one split, as SPost does.
-    Returns ``(statistic, df, p_value)``.
+    base (0) without re-basing.
     """
     X, _ = _design(X)
     codes, J = _codes(y)
@@ -575,11 +794,27 @@ def iia_tests(y, X, seed, *, include_base: bool = False, labels: Sequence | None
               split: str = "half") -> pd.DataFrame:
     """Hausman-McFadden and Small-Hsiao IIA tests omitting each outcome in turn.
 
-    ``y``: ``(n,)`` codes ``0..J-1`` (0 = base); ``X``: ``(n, k)`` design; ``seed``: one random
-    half split shared by all Small-Hsiao tests (as SPost). Omits every non-base outcome; with
-    ``include_base`` also the base (re-based Hausman, see :func:`hausman_mcfadden`; SPost's
-    ``base`` option). Returns ``omitted, test (hausman_mcfadden | small_hsiao), statistic, df,
-    p_value, note``; ``note`` flags a negative Hausman statistic (p-value ``nan``).
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1`` (0 = base), ``J >= 3``.
+    X : array-like or DataFrame of shape (n, k)
+        Design matrix.
+    seed : int or numpy Generator seed
+        One random half split shared by all Small-Hsiao tests (as SPost).
+    include_base : bool, default False
+        Omits every non-base outcome; with ``include_base`` also the base (re-based Hausman, see
+        :func:`hausman_mcfadden`; SPost's ``base`` option).
+    labels : sequence, optional
+        Names of the ``J`` outcomes for column ``omitted`` (default the codes).
+    split : {"half", "coin"}, default "half"
+        The split of :func:`small_hsiao`.
+
+    Returns
+    -------
+    DataFrame
+        Two rows per omitted outcome: ``omitted, test (hausman_mcfadden | small_hsiao), statistic,
+        df, p_value, note``; ``note`` flags a negative Hausman statistic (p-value ``nan``).
     """
     codes, J = _codes(y)
     label = (lambda j: j) if labels is None else (lambda j: labels[j])
@@ -602,7 +837,20 @@ def null_loglik(y, n_outcomes: int | None = None, weights=None) -> float:
     """Closed-form log-likelihood of the intercept-only MNL: ``sum_j n_j log(n_j / N)``.
 
     Exact for any MNL with an intercept (its ML fitted probabilities are the sample shares).
-    ``y``: ``(n,)`` codes; ``weights``: optional ``(n,)`` frequency weights (``n_j`` weighted).
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1``; a code need not occur.
+    n_outcomes : int, optional
+        ``J`` (default the largest code + 1).
+    weights : array-like of shape (n,), optional
+        Frequency weights (``n_j`` weighted).
+
+    Returns
+    -------
+    float
+        The log-likelihood, in nats.
     """
     codes, J = _codes(y, n_outcomes, require_all=False)
     w = np.ones(codes.size) if weights is None else np.asarray(weights, dtype=float)
@@ -615,12 +863,32 @@ def null_loglik(y, n_outcomes: int | None = None, weights=None) -> float:
 def fit_statistics(y, probabilities, loglik: float, n_params: int, weights=None) -> pd.DataFrame:
     """Fit statistics of a fitted MNL (Long 1997, ch. 4.3 and 6; SPost ``fitstat``; Stata ``mlogit``).
 
-    ``y``: ``(n,)`` codes ``0..J-1``; ``probabilities``: ``(n, J)`` fitted probabilities (column
-    ``j`` = outcome ``j``); ``loglik``: the model's log-likelihood ``LL``; ``n_params``: ``K``,
-    the number of estimated coefficients including intercepts (``(J-1) k`` for an MNL);
-    ``weights``: optional ``(n,)`` frequency weights, then ``N = sum(weights)``, counts are
-    weighted and ``loglik`` must be the weighted log-likelihood.
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1``.
+    probabilities : array-like of shape (n, J)
+        Fitted probabilities (column ``j`` = outcome ``j``).
+    loglik : float
+        The model's log-likelihood ``LL``.
+    n_params : int
+        ``K``, the number of estimated coefficients including intercepts (``(J-1) k`` for an MNL).
+    weights : array-like of shape (n,), optional
+        Frequency weights: then ``N = sum(weights)``, counts are weighted and ``loglik`` must be
+        the weighted log-likelihood.
 
+    Returns
+    -------
+    DataFrame
+        Columns ``statistic, value``, one row per statistic listed below (all values float).
+
+    Raises
+    ------
+    ValueError
+        If ``probabilities`` is not 2-d or has another number of rows than ``y``.
+
+    Notes
+    -----
     Rows (``statistic, value``):
 
     * ``log_likelihood`` ``LL``; ``log_likelihood_null`` ``LL0 = sum_j n_j log(n_j/N)`` (closed
@@ -682,11 +950,28 @@ def fit_statistics(y, probabilities, loglik: float, n_params: int, weights=None)
 
 
 def classification_table(y, probabilities, labels: Sequence | None = None) -> pd.DataFrame:
-    """Observed x predicted counts (prediction = argmax of the ``(n, J)`` probabilities).
+    """Observed x predicted counts (prediction = argmax of the probabilities).
 
-    ``y``: ``(n,)`` codes ``0..J-1``; ``labels``: ``J`` outcome names (default the codes).
-    Rows are observed outcomes (index name ``observed``), columns predicted ones (``predicted``),
-    each with a ``Total`` margin; the diagonal sum over ``N`` is the count R2.
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1``.
+    probabilities : array-like of shape (n, J)
+        Fitted probabilities.
+    labels : sequence, optional
+        ``J`` outcome names (default the codes).
+
+    Returns
+    -------
+    DataFrame of shape (J + 1, J + 1)
+        Integer counts. Rows are observed outcomes (index name ``observed``), columns predicted
+        ones (``predicted``), each with a ``Total`` margin; the diagonal sum over ``N`` is the
+        count R2.
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` does not have ``J`` entries.
     """
     P = np.asarray(probabilities, dtype=float)
     codes, J = _codes(y, P.shape[1], require_all=False)

@@ -250,12 +250,25 @@ def nested_logit_probabilities(X, theta, nests, *, Z=None, dissimilarity: str = 
         Case-specific regressors (with a constant column for alternative-specific constants).
     theta : array-like of shape (p,)
         Parameter vector in the layout of the module docstring.
-    nests, Z, dissimilarity, form
+    nests : sequence of sequences of int, or mapping of str to sequence of int
+        As in :func:`fit_nested_logit`.
+    Z : array-like of shape (n, J, q), optional
+        As in :func:`fit_nested_logit`.
+    dissimilarity : {"free", "shared", "one"}, default "free"
+        As in :func:`fit_nested_logit`.
+    form : {"ru2", "nonnormalized"}, default "ru2"
         As in :func:`fit_nested_logit`.
 
     Returns
     -------
     ndarray of shape (n, J)
+        The probabilities; each row sums to 1.
+
+    Raises
+    ------
+    ValueError
+        If the nests are not a partition of ``0 .. J-1``, an option is unknown, or the shapes of
+        ``X``, ``Z`` or ``theta`` do not fit.
     """
     J = _n_alternatives(nests)
     s = _structure(nests, J, dissimilarity, form)
@@ -267,7 +280,35 @@ def nested_logit_probabilities(X, theta, nests, *, Z=None, dissimilarity: str = 
 
 def nested_logit_log_likelihood(X, y, theta, nests, *, Z=None, dissimilarity: str = "free",
                                 form: Literal["ru2", "nonnormalized"] = "ru2") -> float:
-    """Log-likelihood ``sum_i log P_{i, y_i}`` at ``theta`` (arguments as :func:`fit_nested_logit`)."""
+    """Log-likelihood ``sum_i log P_{i, y_i}`` at ``theta``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Case-specific regressors, as in :func:`fit_nested_logit`.
+    y : array-like of shape (n,)
+        Chosen alternative, integer codes ``0 .. J-1``.
+    theta : array-like of shape (p,)
+        Parameter vector in the layout of the module docstring.
+    nests : sequence of sequences of int, or mapping of str to sequence of int
+        As in :func:`fit_nested_logit`.
+    Z : array-like of shape (n, J, q), optional
+        As in :func:`fit_nested_logit`.
+    dissimilarity : {"free", "shared", "one"}, default "free"
+        As in :func:`fit_nested_logit`.
+    form : {"ru2", "nonnormalized"}, default "ru2"
+        As in :func:`fit_nested_logit`.
+
+    Returns
+    -------
+    float
+        The log-likelihood, in nats.
+
+    Raises
+    ------
+    ValueError
+        As :func:`nested_logit_probabilities`, or if ``y`` is not codes ``0 .. J-1``.
+    """
     J = _n_alternatives(nests)
     s = _structure(nests, J, dissimilarity, form)
     X, y, Z = _inputs(X, y, Z, J)
@@ -287,8 +328,10 @@ class NestedLogitFit:
     theta : ndarray of shape (p,)
         Estimates, ``(B.T.ravel(), g, tau_free)`` (module docstring).
     cov : ndarray of shape (p, p)
-        Covariance of ``theta`` of kind ``cov_type``: ``model`` (inverse of minus the Hessian, Stata's
-        ``vce(oim)``), ``robust`` (sandwich, ``N/(N-1)``) or ``cluster`` (``G/(G-1)``).
+        Covariance of ``theta`` of kind ``cov_type``.
+    cov_type : {"model", "robust", "cluster"}
+        ``model`` (inverse of minus the Hessian, Stata's ``vce(oim)``), ``robust`` (sandwich,
+        ``N/(N-1)``) or ``cluster`` (``G/(G-1)``).
     loglik : float
         Maximised log-likelihood.
     loglik_mnl : float
@@ -296,8 +339,8 @@ class NestedLogitFit:
     theta_mnl : ndarray of shape (p - n_free,)
         The MNL's estimates ``(B.T.ravel(), g)``.
     converged : bool
-        Both optimisations succeeded and the Newton decrement ``g' (-H)^-1 g`` at the estimates is
-        below 1e-8.
+        Both optimisations succeeded, the Newton decrement ``g' (-H)^-1 g`` at the estimates is
+        below 1e-8 and every diagonal element of ``(-H)^-1`` is positive.
     n : int
         Number of cases (rows).
     k, J, q : int
@@ -307,7 +350,9 @@ class NestedLogitFit:
     free_of_nest : tuple of int, length M
         Index of each nest's dissimilarity among the free ones, -1 where fixed at 1.
     form : {"ru2", "nonnormalized"}
+        The model's form (module docstring).
     dissimilarity : {"free", "shared", "one"}
+        How the dissimilarities were estimated (see :func:`fit_nested_logit`).
     x_names, z_names, alternatives : tuple of str
         Labels of the columns of X, of Z's regressors and of the alternatives.
     n_clusters : int or None
@@ -341,23 +386,23 @@ class NestedLogitFit:
 
     @property
     def params(self) -> np.ndarray:
-        """(k, J-1) case-specific coefficients, column ``j-1`` for alternative j (as statsmodels' MNLogit)."""
+        """Case-specific coefficients, shape (k, J-1), column ``j-1`` for alternative j (as statsmodels' MNLogit)."""
         return self.theta[:self.k * (self.J - 1)].reshape(self.J - 1, self.k).T
 
     @property
     def gamma(self) -> np.ndarray:
-        """(q,) coefficients of the alternative-specific regressors."""
+        """Coefficients of the alternative-specific regressors, shape (q,)."""
         return self.theta[self.k * (self.J - 1):self.k * (self.J - 1) + self.q]
 
     @property
     def tau(self) -> np.ndarray:
-        """(M,) dissimilarity of every nest (1 where fixed)."""
+        """Dissimilarity of every nest (1 where fixed), shape (M,)."""
         free = self.theta[self.theta.size - self.n_free:]
         return np.array([free[i] if i >= 0 else 1.0 for i in self.free_of_nest])
 
     @property
     def std_errors(self) -> np.ndarray:
-        """(p,) standard errors of ``theta``."""
+        """Standard errors of ``theta``, shape (p,)."""
         return np.sqrt(np.diag(self.cov))
 
 
@@ -449,13 +494,27 @@ def fit_nested_logit(X, y, nests, *, Z=None, names=None, z_names=None, alternati
         Cluster labels, for ``cov_type="cluster"``.
     start : array-like of shape (p,), optional
         Starting values; by default the MNL fit (all dissimilarities 1), itself started from
-        :func:`alliancegov.stats.mnl.fit_mnl_newton` on X.
+        :func:`alliancegov.stats.mnl.fit_mnl_newton` on X. Unused when no dissimilarity is
+        estimated.
 
     Returns
     -------
     NestedLogitFit
         Estimates, covariance, log-likelihoods of the nested logit and of the MNL; see
         :func:`tidy_nested_logit`, :func:`nested_logit_tests`, :func:`rum_consistency`.
+
+    Raises
+    ------
+    ValueError
+        If the nests are not a partition of ``0 .. J-1``, an alternative is never chosen, an
+        option is unknown, the shapes of the inputs do not fit, or ``cov_type="cluster"`` comes
+        without ``groups``.
+
+    Warns
+    -----
+    RuntimeWarning
+        If the fit did not converge (or its Hessian is not negative definite); the estimates are
+        then not ML estimates.
     """
     import warnings
 
@@ -528,14 +587,26 @@ def _free_labels(fit: NestedLogitFit) -> list[str]:
 
 
 def tidy_nested_logit(fit: NestedLogitFit, level: float = 0.95) -> pd.DataFrame:
-    """Tidy coefficient table: ``outcome, term, estimate, std_error, statistic, p_value, conf_low, conf_high``.
+    """Tidy coefficient table of a nested logit.
 
-    Rows: the case-specific coefficients by alternative (``outcome`` = the alternative's label,
-    ``term`` = X's column), then the generic coefficients of the alternative-specific regressors
-    (``outcome = "generic"``), then the estimated dissimilarities (``outcome = "dissimilarity"``,
-    ``term`` = the nest, or the nests joined by ``+`` for a shared one). Wald z against 0 and
-    normal CIs at ``level`` (:func:`alliancegov.stats.tidy.tidy_coefficients`); the tests of the
-    dissimilarities against 1 are in :func:`nested_logit_tests`.
+    Parameters
+    ----------
+    fit : NestedLogitFit
+        The fit.
+    level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``outcome, term, estimate, std_error, statistic, p_value, conf_low, conf_high``.
+        Rows: the case-specific coefficients by alternative (``outcome`` = the alternative's
+        label, ``term`` = X's column), then the generic coefficients of the alternative-specific
+        regressors (``outcome = "generic"``), then the estimated dissimilarities (``outcome =
+        "dissimilarity"``, ``term`` = the nest, or the nests joined by ``+`` for a shared one).
+        Wald z against 0 and normal CIs at ``level``
+        (:func:`alliancegov.stats.tidy.tidy_coefficients`); the tests of the dissimilarities
+        against 1 are in :func:`nested_logit_tests`.
     """
     from alliancegov.stats.tidy import tidy_coefficients
 
@@ -553,10 +624,25 @@ def tidy_nested_logit(fit: NestedLogitFit, level: float = 0.95) -> pd.DataFrame:
 def nested_logit_tests(fit: NestedLogitFit) -> pd.DataFrame:
     """Tests of the nested logit against the MNL: all estimated dissimilarities equal to 1.
 
-    Rows ``LR`` (``2 (loglik - loglik_mnl)``) and ``Wald`` (``(tau - 1)' V^-1 (tau - 1)`` with the
-    fit's covariance), each with ``statistic, df, p_value, valid, note``; df = the number of
-    estimated dissimilarities. The LR test needs the likelihood to be the model's: with a robust or
-    cluster covariance (``valid`` False) use the Wald test, as Stata reports for ``vce(cluster)``.
+    Parameters
+    ----------
+    fit : NestedLogitFit
+        The fit.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``test, statistic, df, p_value, valid, note``; rows ``LR``
+        (``2 (loglik - loglik_mnl)``) and ``Wald`` (``(tau - 1)' V^-1 (tau - 1)`` with the fit's
+        covariance); df = the number of estimated dissimilarities. The LR test needs the
+        likelihood to be the model's: with a robust or cluster covariance (``valid`` False) use the
+        Wald test, as Stata reports for ``vce(cluster)``.
+
+    Raises
+    ------
+    ValueError
+        If the fit has no estimated dissimilarity (all nests degenerate, or
+        ``dissimilarity="one"``).
     """
     from scipy import stats
 
@@ -578,11 +664,25 @@ def nested_logit_tests(fit: NestedLogitFit) -> pd.DataFrame:
 
 
 def rum_consistency(fit: NestedLogitFit) -> pd.DataFrame:
-    """Whether each dissimilarity lies in (0, 1], the McFadden (1978) condition for the nested logit
-    to be consistent with random utility maximisation for all values of the regressors.
+    """Whether each dissimilarity lies in (0, 1], McFadden's (1978) condition for consistency with RUM.
 
-    Columns ``nest, alternatives, dissimilarity, std_error, estimated, consistent``. Fixed
-    dissimilarities (1: degenerate RU2 nests) are consistent. For ``form="nonnormalized"`` the model is
+    That is, for the nested logit to be consistent with random utility maximisation for all
+    values of the regressors.
+
+    Parameters
+    ----------
+    fit : NestedLogitFit
+        The fit.
+
+    Returns
+    -------
+    DataFrame
+        One row per nest, columns ``nest, alternatives, dissimilarity, std_error, estimated,
+        consistent`` (``std_error`` NaN for a fixed dissimilarity).
+
+    Notes
+    -----
+    Fixed dissimilarities (1: degenerate RU2 nests) are consistent. For ``form="nonnormalized"`` the model is
     RUM-consistent only if moreover all dissimilarities are equal (Koppelman & Wen 1998; Heiss 2002);
     ``consistent`` is then False for every nest unless they are. A value above 1 can still be
     consistent locally, over the observed range of the data (Börsch-Supan 1990).

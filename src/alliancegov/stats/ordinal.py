@@ -196,12 +196,12 @@ class OrderedFit:
 
     @property
     def params(self) -> np.ndarray:
-        """(k+J-1,) ``theta = (slopes, cutpoints)``, the order of :attr:`cov`."""
+        """``theta = (slopes, cutpoints)``, shape (k+J-1,), the order of :attr:`cov`."""
         return np.concatenate([self.slopes, self.cutpoints])
 
     @property
     def std_errors(self) -> np.ndarray:
-        """(k+J-1,) standard errors of ``(slopes, cutpoints)``."""
+        """Standard errors of ``(slopes, cutpoints)``, shape (k+J-1,)."""
         return np.sqrt(np.diag(self.cov))
 
     @property
@@ -211,9 +211,12 @@ class OrderedFit:
 
     @property
     def lr_chi2(self) -> float:
-        """``2 (loglik - loglik_null)``; NaN unless ``cov_type="oim"``: with a robust or cluster
-        covariance (probability weights, clusters) the likelihood-ratio statistic has no chi-square
-        distribution and Stata prints the Wald chi-square (:attr:`wald_chi2`) instead."""
+        """Likelihood-ratio statistic ``2 (loglik - loglik_null)`` of all slopes = 0.
+
+        NaN unless ``cov_type="oim"``: with a robust or cluster covariance (probability weights,
+        clusters) the likelihood-ratio statistic has no chi-square distribution and Stata prints
+        the Wald chi-square (:attr:`wald_chi2`) instead.
+        """
         return 2.0 * (self.loglik - self.loglik_null) if self.cov_type == "oim" else math.nan
 
     @property
@@ -230,8 +233,10 @@ class OrderedFit:
 
     @property
     def aic(self) -> float:
-        """``-2 loglik + 2 (k+J-1)`` (Stata ``estat ic``); NaN for probability weights, whose
-        pseudo-likelihood is not a likelihood."""
+        """``-2 loglik + 2 (k+J-1)`` (Stata ``estat ic``).
+
+        NaN for probability weights, whose pseudo-likelihood is not a likelihood.
+        """
         if self.weight_type == "probability":
             return math.nan
         return -2.0 * self.loglik + 2.0 * self.params.shape[0]
@@ -246,9 +251,13 @@ class OrderedFit:
     def fit_statistics(self) -> pd.DataFrame:
         """What Stata's ``ologit`` header prints, plus AIC and BIC, as ``statistic, value`` rows.
 
-        Rows: ``n_obs`` (N), ``log_likelihood``, ``log_likelihood_null``, the model test
-        (``lr_chi2`` for ``cov_type="oim"``, else ``wald_chi2``, as Stata), ``df``, ``p_value``,
-        ``pseudo_r2``, ``aic``, ``bic`` (NaN for probability weights).
+        Returns
+        -------
+        DataFrame
+            Columns ``statistic, value`` (float); rows ``n_obs`` (N), ``log_likelihood``,
+            ``log_likelihood_null``, the model test (``lr_chi2`` for ``cov_type="oim"``, else
+            ``wald_chi2``, as Stata), ``df``, ``p_value`` (upper-tail chi-square), ``pseudo_r2``,
+            ``aic``, ``bic`` (NaN for probability weights).
         """
         from scipy import stats
 
@@ -442,6 +451,21 @@ def fit_ordered_logit(X, y, names=None, *, weights=None,
         (``loglik_null``, ``lr_chi2`` or ``wald_chi2``, ``pseudo_r2``, ``aic``, ``bic``; see
         :meth:`OrderedFit.fit_statistics`).
 
+    Raises
+    ------
+    ValueError
+        If X has a constant column or spans one, has no column or a missing value, ``y`` does not
+        use every code ``0 .. J-1`` (with positive weight) or has a single category, the weights
+        are invalid, ``weight_type`` is unknown, or ``weight_type="probability"`` comes without
+        weights.
+
+    Warns
+    -----
+    RuntimeWarning
+        If the fit did not converge (see Notes); its estimates are then not ML estimates.
+
+    Notes
+    -----
     Our own Newton-Raphson, because statsmodels' ``OrderedModel`` has only a numerical Hessian
     (and reparametrises the cut points as log-increments): at 10^5 rows x 12 regressors x 5
     categories its BFGS + Newton fit takes from ~40 s to several minutes (the Newton polish with a
@@ -548,12 +572,31 @@ def fit_ordered_logit(X, y, names=None, *, weights=None,
 def tidy_ordered(fit: OrderedFit, names=None, level: float = 0.95, *, outcome_labels=None) -> pd.DataFrame:
     """Tidy coefficient table of an ordered logit, slopes then cut points.
 
-    Columns: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high`` (Wald z,
-    normal reference, CI at ``level``; :func:`alliancegov.stats.tidy.tidy_coefficients`) plus
-    ``odds_ratio, or_conf_low, or_conf_high`` = ``exp`` of estimate and CI bounds for the slopes
-    (NaN on cut-point rows). Rows: k slopes (``term`` = ``names``, default ``fit.names``), then
-    J-1 cut points named ``cut1 .. cut{J-1}`` (Stata) or, given ``outcome_labels`` (J labels in
-    scale order), ``"a|b"`` as ``polr``.
+    Parameters
+    ----------
+    fit : OrderedFit
+        The fit.
+    names : sequence of str of length k, optional
+        Terms of the slopes (default ``fit.names``).
+    level : float, default 0.95
+        Confidence level of the intervals.
+    outcome_labels : sequence of length J, optional
+        Labels of the categories in scale order: the cut points are then named ``"a|b"`` as
+        ``polr``, else ``cut1 .. cut{J-1}`` (Stata).
+
+    Returns
+    -------
+    DataFrame
+        Rows: k slopes, then J-1 cut points. Columns: ``term, estimate, std_error, statistic,
+        p_value, conf_low, conf_high`` (Wald z, normal reference, CI at ``level``;
+        :func:`alliancegov.stats.tidy.tidy_coefficients`; slopes in log-odds) plus ``odds_ratio,
+        or_conf_low, or_conf_high`` = ``exp`` of estimate and CI bounds for the slopes (NaN on
+        cut-point rows).
+
+    Raises
+    ------
+    ValueError
+        If ``names`` does not have k entries or ``outcome_labels`` not J.
     """
     from alliancegov.stats.tidy import tidy_coefficients
 
@@ -602,10 +645,26 @@ def _bracket_diff(A: np.ndarray) -> np.ndarray:
 
 
 def ordered_probabilities(X, slopes, cutpoints) -> np.ndarray:
-    """Category probabilities of an ordered logit, (n, J).
+    """Category probabilities of an ordered logit.
 
-    ``X`` (n, k) without constant, ``slopes`` (k,), ``cutpoints`` (J-1,) increasing:
-    ``P_ij = F(c_{j+1} - x_i'b) - F(c_j - x_i'b)`` with ``c_0 = -inf``, ``c_J = +inf``.
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Regressors without constant.
+    slopes : array-like of shape (k,)
+        Coefficients.
+    cutpoints : array-like of shape (J-1,)
+        Increasing cut points.
+
+    Returns
+    -------
+    ndarray of shape (n, J)
+        ``P_ij = F(c_{j+1} - x_i'b) - F(c_j - x_i'b)`` with ``c_0 = -inf``, ``c_J = +inf``.
+
+    Raises
+    ------
+    ValueError
+        If X is not 2-d or not finite, or the number of slopes is not k.
     """
     Xa, _ = _design(X)
     b = np.asarray(slopes, dtype=float).ravel()
@@ -681,29 +740,51 @@ def ordered_average_marginal_effects(X, fit: OrderedFit, continuous: list[int],
     """Average marginal effects on every category probability, delta-method standard errors.
 
     As Stata ``margins, dydx(...) predict(outcome(j))`` after ``ologit`` (``vce(delta)``, the
-    covariates at their sample values):
+    covariates at their sample values).
 
-    * ``continuous``: column indices c of X; AME = mean over rows of
-      ``dP_ij/dx_ic = -b_c [f(c_{j+1} - x_i'b) - f(c_j - x_i'b)]`` (f the logistic density);
-    * ``discrete``: ``{factor_name: [dummy column indices]}``; for each dummy d the average
-      discrete change ``P_j(x with d = 1 and the factor's other dummies 0) - P_j(x with all the
-      factor's dummies 0)``, i.e. the level against the reference (Stata's ``i.`` factor
-      variables). A binary regressor ``v`` is ``{"v": [col]}``.
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        The design the AMEs average over (usually the estimation sample), without constant.
+    fit : OrderedFit
+        Slopes, cut points and ``fit.cov``, whichever its ``cov_type``.
+    continuous : list of int
+        Column indices c of X; AME = mean over rows of
+        ``dP_ij/dx_ic = -b_c [f(c_{j+1} - x_i'b) - f(c_j - x_i'b)]`` (f the logistic density).
+    discrete : dict of str to list of int, optional
+        ``{factor_name: [dummy column indices]}``; for each dummy d the average discrete change
+        ``P_j(x with d = 1 and the factor's other dummies 0) - P_j(x with all the factor's dummies
+        0)``, i.e. the level against the reference (Stata's ``i.`` factor variables). A binary
+        regressor ``v`` is ``{"v": [col]}``.
+    weights : array-like of shape (n,), optional
+        The averages are weighted, ``sum_i w_i ME_i / sum_i w_i`` (Stata's ``margins`` after a
+        weighted fit, frequency or probability weights alike; pass the fit's weights).
+    chunk_rows : int, optional
+        Rows per block of the accumulation (default 65536).
 
-    ``X`` (n, k) is the design the AMEs average over (usually the estimation sample), ``fit`` an
-    :class:`OrderedFit` (slopes, cut points and ``fit.cov``, whichever its ``cov_type``).
-    ``weights`` (n,), optional: the averages are weighted, ``sum_i w_i ME_i / sum_i w_i`` (Stata's
-    ``margins`` after a weighted fit, frequency or probability weights alike; pass the fit's
-    weights). Derivatives and the Jacobian ``G`` of
-    the AMEs with respect to ``(slopes, cutpoints)`` are analytic, accumulated over blocks of
-    ``chunk_rows`` rows: time linear in n and memory O(chunk_rows * (k + J) + terms * J * (k + J)).
-    Standard errors are ``sqrt(diag(G fit.cov G'))``.
+    Returns
+    -------
+    DataFrame
+        Long table ``variable, outcome, estimate, std_error``: one row per term (continuous
+        columns in the given order, then each factor dummy) and outcome ``0 .. J-1``; effects in
+        probability units (per unit of a continuous regressor); the AMEs of a term sum to zero
+        over outcomes. Terms are named ``fit.names[c]`` for continuous columns; a single-dummy
+        factor is named by its key, a dummy of a multi-dummy factor ``name[level]`` with ``level``
+        from the column name (patsy ``[T.level]`` reduced to ``level``).
 
-    Returns a long DataFrame ``variable, outcome, estimate, std_error``: one row per term
-    (continuous columns in the given order, then each factor dummy) and outcome ``0 .. J-1``; the
-    AMEs of a term sum to zero over outcomes. Terms are named ``fit.names[c]`` for continuous
-    columns; a single-dummy factor is named by its key, a dummy of a multi-dummy factor
-    ``name[level]`` with ``level`` from the column name (patsy ``[T.level]`` reduced to ``level``).
+    Raises
+    ------
+    ValueError
+        If X does not match the fit or has no rows, a column index is out of range or used twice,
+        a factor has no dummy or a dummy holds values other than 0/1, ``chunk_rows`` is not
+        positive, or the weights are invalid or sum to zero.
+
+    Notes
+    -----
+    Derivatives and the Jacobian ``G`` of the AMEs with respect to ``(slopes, cutpoints)`` are
+    analytic, accumulated over blocks of ``chunk_rows`` rows: time linear in n and memory
+    O(chunk_rows * (k + J) + terms * J * (k + J)). Standard errors are
+    ``sqrt(diag(G fit.cov G'))``.
     """
     Xa, _ = _design(X)
     n, k = Xa.shape
@@ -777,6 +858,33 @@ def brant_test(X, y, names=None, *, weights=None,
                weight_type: Literal["frequency", "probability"] = "frequency") -> pd.DataFrame:
     """Brant (1990) Wald test of the proportional-odds (parallel lines) assumption.
 
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Regressors without constant (as for :func:`fit_ordered_logit`).
+    y : array-like of shape (n,)
+        Integer codes ``0 .. J-1``, J >= 3.
+    names : sequence of str of length k, optional
+        Labels.
+    weights : array-like of shape (n,), optional
+        Non-negative weights.
+    weight_type : {"frequency", "probability"}, default "frequency"
+        How the weights enter the covariance (see Notes).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``term, statistic, df, p_value``; first row ``all`` (omnibus), then one row per
+        variable.
+
+    Raises
+    ------
+    ValueError
+        If a binary logit is separated or fails (SPost stops too), J < 3, or the inputs fail the
+        checks of :func:`fit_ordered_logit`.
+
+    Notes
+    -----
     As SPost's ``brant`` after ``ologit`` (Long & Freese) and R ``brant::brant``: fit the J-1
     binary logits of ``y > j`` (j = 0 .. J-2) on X with a constant, stack their slopes
     ``beta* = (b_1', ..., b_{J-1}')'`` ((J-1)k), and estimate their joint covariance by Brant's
@@ -797,28 +905,14 @@ def brant_test(X, y, names=None, *, weights=None,
     ``r_mi = z_mi - pi_mi`` and N the rows with positive weight (as Stata's ``suest`` of the
     weighted logits); the statistic is then a robust Wald test of the same contrasts.
 
-    Parameters
+    The tests reproduce ``brant::brant``'s published example (``MASS::survey``,
+    ``Smoke ~ Sex + Height``).
+
+    References
     ----------
-    X : array-like of shape (n, k)
-        Regressors without constant (as for :func:`fit_ordered_logit`).
-    y : array-like of shape (n,)
-        Integer codes ``0 .. J-1``, J >= 3.
-    names : sequence of str of length k, optional
-        Labels.
-    weights : array-like of shape (n,), optional
-        Non-negative weights.
-    weight_type : {"frequency", "probability"}
-        How the weights enter the covariance (above).
-
-    Returns
-    -------
-    DataFrame ``term, statistic, df, p_value``; first row ``all`` (omnibus), then one row per
-    variable. A ValueError is raised if a binary logit is separated or fails (SPost stops too).
-
-    Reference: Brant, R. (1990), Assessing proportionality in the proportional odds model for
-    ordinal logistic regression, Biometrics 46:1171-1178; Long & Freese, Regression Models for
-    Categorical Dependent Variables Using Stata. The tests reproduce ``brant::brant``'s published
-    example (``MASS::survey``, ``Smoke ~ Sex + Height``).
+    Brant, R. (1990), Assessing proportionality in the proportional odds model for ordinal
+    logistic regression, Biometrics 46:1171-1178; Long & Freese, Regression Models for
+    Categorical Dependent Variables Using Stata.
     """
     from scipy import stats
 

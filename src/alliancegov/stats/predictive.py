@@ -33,9 +33,29 @@ def cross_validated_scores(X: np.ndarray, y: np.ndarray, *, folds: int = 5, seed
                            labels: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stratified k-fold log-loss, accuracy and macro-F1 of the MNL and of the majority class.
 
-    ``X``: (n, k) design including its intercept column; ``y``: (n,) outcome codes. Returns the
-    scores (``model, metric, mean, std, fold_1..fold_k``)
-    and the out-of-fold confusion matrix of the MNL (``observed`` × predicted labels).
+    Parameters
+    ----------
+    X : ndarray of shape (n, k)
+        Design matrix including its intercept column.
+    y : ndarray of shape (n,)
+        Outcome codes.
+    folds : int, default 5
+        Number of stratified folds.
+    seed : int, default 0
+        Seed of the fold shuffle.
+    labels : list of str, optional
+        Names of the outcome categories, in the sorted order of the codes; by default the codes as
+        text.
+
+    Returns
+    -------
+    scores : DataFrame
+        One row per model (``mnl``, ``majority_class``) and metric (``log_loss`` in nats,
+        ``accuracy``, ``macro_f1``), columns ``model, metric, mean, std, fold_1..fold_k``: the
+        mean and standard deviation (ddof=1) over the folds, then each fold's score.
+    confusion : DataFrame
+        The out-of-fold confusion matrix of the MNL: column ``observed`` (the observed label),
+        then one column per predicted label holding counts.
     """
     from sklearn.dummy import DummyClassifier
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss

@@ -6,7 +6,7 @@ an OLS of the outcome on its regressors plus the correction terms computed here,
 ``selmlog`` (Bourguignon, Fournier & Gurgand; version 13 of the ado file, Fournier & Gurgand 2006).
 
 Model and notation (Bourguignon, Fournier & Gurgand 2007, *J. Economic Surveys* 21:174-205, "BFG")
----------------------------------------------------------------------------------------------
+--------------------------------------------------------------------------------------------------
 Latent utilities ``y*_j = z gamma_j + eta_j`` with ``eta_j`` iid standard Gumbel (MNL); alternative
 ``s`` is chosen when ``y*_s`` is the largest; the outcome equation of alternative ``s`` is
 ``y_s = x beta_s + u_s``, observed only when ``s`` is chosen. The terms below are functions of the
@@ -176,13 +176,21 @@ def lee_term(probabilities, chosen) -> np.ndarray:
 
     Parameters
     ----------
-    probabilities : (n, J) array-like of MNL probabilities, strictly inside (0, 1), rows summing to 1.
-    chosen : (n,) integer codes ``0 .. J-1``.
+    probabilities : array-like of shape (n, J)
+        MNL probabilities, strictly inside (0, 1), rows summing to 1.
+    chosen : array-like of shape (n,)
+        Integer codes ``0 .. J-1`` of the chosen alternatives.
 
     Returns
     -------
-    (n,) ndarray, positive. Its OLS coefficient estimates ``-sigma rho`` (``selmlog`` uses the
-    negative of this term, hence the opposite sign).
+    ndarray of shape (n,)
+        Positive. Its OLS coefficient estimates ``-sigma rho`` (``selmlog`` uses the negative of
+        this term, hence the opposite sign).
+
+    Raises
+    ------
+    ValueError
+        If ``probabilities`` or ``chosen`` break the module's conventions.
     """
     from scipy import special, stats
 
@@ -196,17 +204,26 @@ def dubin_mcfadden_terms(probabilities, chosen, restricted: bool = False) -> np.
 
     Parameters
     ----------
-    probabilities : (n, J) array-like of MNL probabilities, strictly inside (0, 1), rows summing to 1.
-    chosen : (n,) integer codes ``0 .. J-1``.
-    restricted : False (default) gives BFG's "DMF" (``selmlog, dmf(1)``): column ``s`` (chosen) is
-        ``-ln P_s`` and column ``j != s`` is ``P_j ln P_j / (1 - P_j)``. True gives the original
-        DMF with ``sum_j r_j = 0`` imposed (``selmlog, dmf(0)``): column ``j != s`` is
+    probabilities : array-like of shape (n, J)
+        MNL probabilities, strictly inside (0, 1), rows summing to 1.
+    chosen : array-like of shape (n,)
+        Integer codes ``0 .. J-1`` of the chosen alternatives.
+    restricted : bool, default False
+        False gives BFG's "DMF" (``selmlog, dmf(1)``): column ``s`` (chosen) is ``-ln P_s`` and
+        column ``j != s`` is ``P_j ln P_j / (1 - P_j)``. True gives the original DMF with
+        ``sum_j r_j = 0`` imposed (``selmlog, dmf(0)``): column ``j != s`` is
         ``P_j ln P_j / (1 - P_j) + ln P_s`` and column ``s`` is 0 (drop it within each form).
 
     Returns
     -------
-    (n, J) ndarray; column ``j`` equals ``E[eta_j - Euler | chosen = s]`` under the MNL
-    (restricted: that minus ``E[eta_s - Euler | chosen = s]``).
+    ndarray of shape (n, J)
+        Column ``j`` equals ``E[eta_j - Euler | chosen = s]`` under the MNL (restricted: that
+        minus ``E[eta_s - Euler | chosen = s]``).
+
+    Raises
+    ------
+    ValueError
+        If ``probabilities`` or ``chosen`` break the module's conventions.
     """
     P, s = _prepare(probabilities, chosen)
     rows = np.arange(P.shape[0])
@@ -257,13 +274,21 @@ def dmf2_mean(p, quadrature: Literal["tanh-sinh", "selmlog"] = "tanh-sinh") -> n
 
     Parameters
     ----------
-    p : array-like of probabilities strictly inside (0, 1], any shape.
-    quadrature : "tanh-sinh" (default; ~1e-15 accurate) or "selmlog" (Stata ``selmlog``'s 15-node
-        Gauss-Laguerre rule, low by ~0.01; use only to reproduce Stata output).
+    p : array-like
+        Probabilities in (0, 1], any shape.
+    quadrature : {"tanh-sinh", "selmlog"}, default "tanh-sinh"
+        "tanh-sinh" is ~1e-15 accurate; "selmlog" is Stata ``selmlog``'s 15-node Gauss-Laguerre
+        rule, low by ~0.01; use it only to reproduce Stata output.
 
     Returns
     -------
-    ndarray of the shape of ``p``.
+    ndarray
+        ``m(p)``, of the shape of ``p``.
+
+    Raises
+    ------
+    ValueError
+        If a probability is not in (0, 1], or ``quadrature`` is unknown.
     """
     arr = np.asarray(p, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0.0) or np.any(arr > 1.0):
@@ -280,15 +305,24 @@ def bfg_dmf2_terms(probabilities, chosen, quadrature: Literal["tanh-sinh", "selm
 
     Parameters
     ----------
-    probabilities : (n, J) array-like of MNL probabilities, strictly inside (0, 1), rows summing to 1.
-    chosen : (n,) integer codes ``0 .. J-1``.
-    quadrature : see :func:`dmf2_mean`.
+    probabilities : array-like of shape (n, J)
+        MNL probabilities, strictly inside (0, 1), rows summing to 1.
+    chosen : array-like of shape (n,)
+        Integer codes ``0 .. J-1`` of the chosen alternatives.
+    quadrature : {"tanh-sinh", "selmlog"}, default "tanh-sinh"
+        See :func:`dmf2_mean`.
 
     Returns
     -------
-    (n, J) ndarray: column ``s`` (chosen) is ``m(P_s)`` and column ``j != s`` is
-    ``m(P_j) P_j / (P_j - 1)``, i.e. ``E[Phi^-1(G(eta_j)) | chosen = s]``. Coefficients estimate
-    ``sigma r*_j`` (``r*_j`` the correlation of the outcome error with the normalised ``eta*_j``).
+    ndarray of shape (n, J)
+        Column ``s`` (chosen) is ``m(P_s)`` and column ``j != s`` is ``m(P_j) P_j / (P_j - 1)``,
+        i.e. ``E[Phi^-1(G(eta_j)) | chosen = s]``. Coefficients estimate ``sigma r*_j`` (``r*_j``
+        the correlation of the outcome error with the normalised ``eta*_j``).
+
+    Raises
+    ------
+    ValueError
+        If ``probabilities`` or ``chosen`` break the module's conventions.
     """
     P, s = _prepare(probabilities, chosen)
     rows = np.arange(P.shape[0])
@@ -303,13 +337,22 @@ def dahl_terms(probabilities, chosen, degree: int = 2) -> np.ndarray:
 
     Parameters
     ----------
-    probabilities : (n, J) array-like of MNL probabilities, strictly inside (0, 1), rows summing to 1.
-    chosen : (n,) integer codes ``0 .. J-1``.
-    degree : number of polynomial terms (>= 1); BFG's "Dahl 1"/"Dahl 2" are degree 1 and 2.
+    probabilities : array-like of shape (n, J)
+        MNL probabilities, strictly inside (0, 1), rows summing to 1.
+    chosen : array-like of shape (n,)
+        Integer codes ``0 .. J-1`` of the chosen alternatives.
+    degree : int, default 2
+        Number of polynomial terms (>= 1); BFG's "Dahl 1"/"Dahl 2" are degree 1 and 2.
 
     Returns
     -------
-    (n, degree) ndarray with column ``k-1`` equal to ``P_s ** k``.
+    ndarray of shape (n, degree)
+        Column ``k-1`` equal to ``P_s ** k``.
+
+    Raises
+    ------
+    ValueError
+        If ``degree`` is not a positive integer, or the inputs break the module's conventions.
     """
     if isinstance(degree, bool) or not isinstance(degree, int | np.integer) or degree < 1:
         raise ValueError(f"degree must be a positive integer; got {degree!r}")
@@ -324,19 +367,33 @@ def selection_terms(probabilities, chosen, method: str, *, degree: int = 2, labe
 
     Parameters
     ----------
-    probabilities : (n, J) array or DataFrame of MNL probabilities (see module conventions).
-    chosen : (n,) integer codes ``0 .. J-1`` (positions of the probability columns).
-    method : "lee" (column ``lee``), "dmf" (``dmf_<label>`` for each alternative, BFG's relaxed DMF),
+    probabilities : array-like or DataFrame of shape (n, J)
+        MNL probabilities (see module conventions).
+    chosen : array-like of shape (n,)
+        Integer codes ``0 .. J-1`` (positions of the probability columns).
+    method : {"lee", "dmf", "dmf0", "dmf2", "dahl"}
+        "lee" (column ``lee``), "dmf" (``dmf_<label>`` for each alternative, BFG's relaxed DMF),
         "dmf0" (``dmf0_<label>``, original DMF; the chosen alternative's column is 0), "dmf2"
         (``dmf2_<label>``) or "dahl" (``dahl_1 .. dahl_<degree>``).
-    degree : polynomial degree for "dahl".
-    labels : J names of the alternatives used in column names; default the DataFrame's columns,
-        else ``0 .. J-1``.
-    quadrature : for "dmf2", see :func:`dmf2_mean`.
+    degree : int, default 2
+        Polynomial degree for "dahl".
+    labels : sequence, optional
+        J names of the alternatives used in column names; default the DataFrame's columns, else
+        ``0 .. J-1``.
+    quadrature : {"tanh-sinh", "selmlog"}, default "tanh-sinh"
+        For "dmf2", see :func:`dmf2_mean`.
 
     Returns
     -------
-    DataFrame with n rows (index taken from ``probabilities`` when it is a DataFrame, else 0..n-1).
+    DataFrame
+        n rows (index taken from ``probabilities`` when it is a DataFrame, else 0..n-1), the
+        columns named above.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown, ``labels`` does not name J alternatives or gives duplicate
+        column names, or the inputs break the module's conventions.
     """
     index = probabilities.index if isinstance(probabilities, pd.DataFrame) else None
     P, s = _prepare(probabilities, chosen)
@@ -372,8 +429,18 @@ def selection_terms(probabilities, chosen, method: str, *, degree: int = 2, labe
 class FirstStageTest(NamedTuple):
     """Chi-square test that the excluded instruments are jointly zero in the MNL.
 
-    Unpacks as ``(statistic, df, p_value, test)``; ``test`` is "LR" or "Wald"; the p-value is the
-    upper tail of chi-square(df).
+    Unpacks as ``(statistic, df, p_value, test)``.
+
+    Attributes
+    ----------
+    statistic : float
+        The chi-square statistic.
+    df : int
+        Its degrees of freedom.
+    p_value : float
+        The upper tail of chi-square(df).
+    test : str
+        "LR" or "Wald".
     """
 
     statistic: float
@@ -391,13 +458,23 @@ def excluded_indices(column_names: Sequence[str], excluded: Sequence[str], n_out
 
     Parameters
     ----------
-    column_names : the k names of the MNL design columns.
-    excluded : names of the variables present in the MNL but excluded from the outcome equation.
-    n_outcomes : J, the number of alternatives (J-1 equations are estimated).
+    column_names : sequence of str
+        The k names of the MNL design columns.
+    excluded : sequence of str
+        Names of the variables present in the MNL but excluded from the outcome equation.
+    n_outcomes : int
+        J, the number of alternatives (J-1 equations are estimated).
 
     Returns
     -------
-    sorted (len(excluded) * (J-1),) integer array.
+    ndarray of shape (len(excluded) * (J-1),), int64
+        The positions, sorted.
+
+    Raises
+    ------
+    ValueError
+        If ``column_names`` repeats a name, ``excluded`` is empty, repeats a name or names one not
+        among the columns, or ``n_outcomes`` is below 2.
     """
     names = list(column_names)
     if len(set(names)) != len(names):
@@ -420,20 +497,44 @@ def first_stage_strength(*, llf_full: float | None = None, llf_restricted: float
 
     Identification of the selection-corrected outcome equation beyond functional form rests on
     variables that shift the choice but not the outcome; this tests their joint relevance.
-    Give EITHER the likelihood-ratio inputs OR the Wald inputs (keywords only):
+    Give EITHER the likelihood-ratio inputs (``llf_full``, ``llf_restricted``, ``df``) OR the Wald
+    inputs (``params``, ``cov``, ``indices``), keywords only.
 
-    LR : ``llf_full`` (MNL with the instruments), ``llf_restricted`` (same sample, without them) and
-        ``df`` (number of restrictions = number of instruments x (J - 1)).
-        Statistic ``2 (llf_full - llf_restricted)``.
-    Wald : ``params`` (the (k, J-1) statsmodels-shaped matrix, or the equation-major vector
-        ``theta``), ``cov`` (its covariance, equation-major, e.g. robust) and ``indices`` (positions
-        in ``theta``; see :func:`excluded_indices`). Statistic ``b' V^-1 b`` on the sub-vector; if
-        ``V`` is singular a pseudo-inverse is used and ``df`` is its rank (as Stata's ``test``
-        drops dependent constraints).
+    Parameters
+    ----------
+    llf_full : float, optional
+        LR: log-likelihood of the MNL with the instruments.
+    llf_restricted : float, optional
+        LR: log-likelihood of the MNL on the same sample, without them.
+    df : int, optional
+        LR: number of restrictions = number of instruments x (J - 1).
+    params : array-like of shape (k, J-1) or ((J-1) k,), optional
+        Wald: the statsmodels-shaped coefficient matrix, or the equation-major vector ``theta``.
+    cov : array-like of shape ((J-1) k, (J-1) k), optional
+        Wald: its covariance, equation-major (e.g. robust).
+    indices : array-like of int, optional
+        Wald: positions in ``theta`` (see :func:`excluded_indices`).
 
     Returns
     -------
-    :class:`FirstStageTest` (statistic, df, p_value, test) with a chi-square(df) upper-tail p-value.
+    FirstStageTest
+        ``(statistic, df, p_value, test)`` with a chi-square(df) upper-tail p-value.
+
+    Raises
+    ------
+    ValueError
+        If both or neither sets of inputs are given or one is incomplete, ``df`` is not a positive
+        integer, the log-likelihoods are not finite or ``llf_full`` is below ``llf_restricted``
+        (the models are not nested), or the Wald inputs do not fit together, are not finite at the
+        tested positions or have a zero covariance there.
+
+    Notes
+    -----
+    LR: statistic ``2 (llf_full - llf_restricted)`` (a slightly negative value from rounding is
+    set to 0). Wald: statistic ``b' V^-1 b`` on the sub-vector; if ``V`` is singular a
+    pseudo-inverse is used and ``df`` is its rank (as Stata's ``test`` drops dependent
+    constraints).
+
     These are asymptotic chi-square tests; there are no Stock-Yogo style weak-instrument critical
     values for a MNL first stage.
     """

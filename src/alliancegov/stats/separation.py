@@ -166,10 +166,27 @@ def _classify(constraint_rows, groups: np.ndarray, tol: float) -> dict:
 def binary_separation(X, z, tol: float = 1e-7) -> dict:
     """Separation check of one binary logit sub-problem.
 
-    ``X`` (n, k) design, ``z`` (n,) in {0, 1}. Returns ``separated`` (bool), ``kind``
-    ("none", "quasi-complete" or "complete"), ``direction`` (k,) with entries in [-1, 1] on the
-    scaled columns (0 for columns not implicated) and ``n_separated_rows``, the rows that some
-    direction of recession classifies strictly (their ML fitted probabilities go to 0 or 1).
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    z : array-like of shape (n,)
+        Response in {0, 1}.
+    tol : float, default 1e-7
+        Tolerance of the LPs: direction entries and a boxed optimum at most ``tol`` count as 0.
+
+    Returns
+    -------
+    dict
+        ``separated`` (bool), ``kind`` ("none", "quasi-complete" or "complete"), ``direction``
+        (ndarray of shape (k,)) with entries in [-1, 1] on the scaled columns (0 for columns not
+        implicated) and ``n_separated_rows`` (int), the rows that some direction of recession
+        classifies strictly (their ML fitted probabilities go to 0 or 1).
+
+    Raises
+    ------
+    RuntimeError
+        If an LP fails.
     """
     X = _scaled(np.asarray(X, float))
     z = np.asarray(z).astype(int)
@@ -180,12 +197,28 @@ def binary_separation(X, z, tol: float = 1e-7) -> dict:
 def detect_separation(X, y, names=None) -> pd.DataFrame:
     """Separation check of every "base vs j" sub-problem of a multinomial logit.
 
-    ``X`` (n, k) float design (with the intercept column if the model has one), ``y`` (n,)
-    integer codes 0..J-1 with 0 the base. One row per non-base outcome j = 1..J-1 with columns
-    ``outcome`` (j), ``n_rows`` (rows with y in {0, j}), ``n_events`` (rows with y == j),
-    ``separated`` (bool), ``kind`` ("none", "quasi-complete", "complete"), ``n_separated_rows``,
-    ``implicated`` (tuple of the column names with a non-zero entry in the LP's direction of
-    recession) and ``direction`` (tuple of their signs, +1 or -1: the way the ML estimate diverges).
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Float design (with the intercept column if the model has one).
+    y : array-like of shape (n,)
+        Integer codes 0..J-1 with 0 the base.
+    names : sequence of str, length k, optional
+        Column names of ``X`` (default ``x0, x1, ...``).
+
+    Returns
+    -------
+    DataFrame
+        One row per non-base outcome j = 1..J-1 with columns ``outcome`` (j), ``n_rows`` (rows
+        with y in {0, j}), ``n_events`` (rows with y == j), ``separated`` (bool), ``kind`` ("none",
+        "quasi-complete", "complete"), ``n_separated_rows``, ``implicated`` (tuple of the column
+        names with a non-zero entry in the LP's direction of recession) and ``direction`` (tuple of
+        their signs, +1 or -1: the way the ML estimate diverges).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not (n, k) with n = len(y), or ``names`` does not have k entries.
     """
     X = np.asarray(X, float)
     y = np.asarray(y).astype(int)
@@ -237,11 +270,25 @@ def detect_mnl_separation(X, y, names=None, tol: float = 1e-7) -> dict:
     for every row i and outcome j ≠ y_i with at least one inequality strict. This is the same LP
     as for one binary sub-problem (see the module docstring) with n·(J-1) constraints in k·(J-1)
     unknowns; it also catches separation between non-base outcomes, which
-    :func:`detect_separation` does not look at. ``X`` (n, k), ``y`` (n,) codes 0..J-1.
+    :func:`detect_separation` does not look at.
 
-    Returns ``separated`` (bool), ``kind`` ("none", "quasi-complete", "complete") and
-    ``direction``: a DataFrame (k rows named by ``names``, columns outcomes 1..J-1) of -1/0/+1,
-    the signs of one direction of recession (which coefficients diverge, and which way).
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    y : array-like of shape (n,)
+        Codes 0..J-1 with 0 the base.
+    names : sequence of str, length k, optional
+        Column names of ``X`` (default ``x0, x1, ...``).
+    tol : float, default 1e-7
+        Tolerance of the LPs.
+
+    Returns
+    -------
+    dict
+        ``separated`` (bool), ``kind`` ("none", "quasi-complete", "complete") and ``direction``:
+        a DataFrame (k rows named by ``names``, columns outcomes 1..J-1) of -1/0/+1, the signs of
+        one direction of recession (which coefficients diverge, and which way).
     """
     X = np.asarray(X, float)
     y = np.asarray(y).astype(int)
@@ -257,10 +304,20 @@ def detect_mnl_separation(X, y, names=None, tol: float = 1e-7) -> dict:
 def events_per_parameter(y, n_columns: int) -> pd.DataFrame:
     """Events per parameter of each equation "base vs j" of a multinomial logit.
 
-    ``y`` (n,) integer codes 0..J-1 with 0 the base; ``n_columns`` the number of columns of the
-    design (parameters per equation, intercept included). ``events`` is the size of the smaller
-    of the two outcome groups of the sub-problem, ``min(#{y == 0}, #{y == j})`` (the usual
-    "events" of Peduzzi et al. 1996 for a binary logit). One row per j = 1..J-1.
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Integer codes 0..J-1 with 0 the base.
+    n_columns : int
+        The number of columns of the design (parameters per equation, intercept included).
+
+    Returns
+    -------
+    DataFrame
+        One row per j = 1..J-1, columns ``outcome, events, parameters, events_per_parameter``.
+        ``events`` is the size of the smaller of the two outcome groups of the sub-problem,
+        ``min(#{y == 0}, #{y == j})`` (the usual "events" of Peduzzi et al. 1996 for a binary
+        logit); ``parameters`` is ``n_columns``.
     """
     y = np.asarray(y).astype(int)
     counts = np.bincount(y, minlength=int(y.max()) + 1)

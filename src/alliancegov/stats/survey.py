@@ -104,23 +104,31 @@ class SurveyDesign:
     """A complex sample design (Stata ``svyset`` / R ``svydesign``, first stage).
 
     Every array is per observation, shape (n,), in the row order of the data; ``None`` means absent.
+    The arrays are stored as 1-d numpy arrays (weights and fpc as floats).
 
-    ``weights``
-        sampling (probability) weights ``1/pi_i``, finite and non-negative; ``None`` = all 1.
+    Attributes
+    ----------
+    weights : ndarray of shape (n,), optional
+        Sampling (probability) weights ``1/pi_i``, finite and non-negative; ``None`` = all 1.
         Used by :func:`fit_mnl_survey`; :func:`linearised_covariance` takes scores that are already
         weighted and ignores them. NOT frequency weights (see the module docstring).
-    ``strata``
-        stratum labels (any hashable values, no missing values); ``None`` = one stratum.
-    ``psu``
-        primary sampling unit labels, nested in strata (the pair (stratum, label) is the PSU);
+    strata : ndarray of shape (n,), optional
+        Stratum labels (any hashable values, no missing values); ``None`` = one stratum.
+    psu : ndarray of shape (n,), optional
+        Primary sampling unit labels, nested in strata (the pair (stratum, label) is the PSU);
         ``None`` = every observation is its own PSU.
-    ``fpc``
-        first-stage finite population correction, constant within strata: population sizes
+    fpc : ndarray of shape (n,), optional
+        First-stage finite population correction, constant within strata: population sizes
         ``N_h`` (if any value exceeds 1; ``np.inf`` allowed) or sampling fractions ``f_h`` in [0, 1].
         ``None`` = sampling with replacement (``f_h = 0``).
-    ``lonely_psu``
-        policy for strata with one sampled PSU: ``"error"`` (default), ``"certainty"``,
-        ``"adjust"`` or ``"remove"`` (see the module docstring).
+    lonely_psu : {"error", "certainty", "adjust", "remove"}, default "error"
+        Policy for strata with one sampled PSU (see the module docstring).
+
+    Raises
+    ------
+    ValueError
+        On construction, if ``lonely_psu`` is unknown, an array is not 1-d, the arrays differ in
+        length, or a weight is negative or not finite.
     """
 
     weights: np.ndarray | None = None
@@ -267,18 +275,35 @@ def _design_meat(U: np.ndarray, st: _Structure, lonely_psu: str) -> np.ndarray:
 
 
 def linearised_covariance(scores_weighted, bread, design: SurveyDesign) -> np.ndarray:
-    """Taylor-linearised (Binder 1983) covariance of an M-estimator under a complex design, (p, p).
+    """Taylor-linearised (Binder 1983) covariance of an M-estimator under a complex design.
 
-    ``scores_weighted`` (n, p): per-observation score (estimating-function) contributions ALREADY
-    multiplied by the sampling weights, ``u_i = w_i s_i``; ``bread`` (p, p): the inverse of the
-    weighted information ``(-sum_i w_i ds_i/dtheta)^{-1}``; ``design``: strata, PSUs, fpc and lonely
-    PSU policy (its ``weights`` are not used here). Returns::
+    Generic: any estimator (GLM, MNL, ordered logit, ...) given its scores and bread.
 
-        V = A [sum_h (1-f_h) n_h/(n_h-1) sum_i (z_hi - zbar_h)(z_hi - zbar_h)'] A
+    Parameters
+    ----------
+    scores_weighted : array-like of shape (n, p)
+        Per-observation score (estimating-function) contributions ALREADY multiplied by the
+        sampling weights, ``u_i = w_i s_i``; the parameter order is their column order.
+    bread : array-like of shape (p, p)
+        ``A``, the inverse of the weighted information ``(-sum_i w_i ds_i/dtheta)^{-1}``.
+    design : SurveyDesign
+        Strata, PSUs, fpc and lonely PSU policy (its ``weights`` are not used here).
 
-    with ``z_hi`` the PSU totals of ``u`` (see the module docstring for conventions). Generic: any
-    estimator (GLM, MNL, ordered logit, ...) given its scores and bread; the parameter order is the
-    column order of ``scores_weighted``.
+    Returns
+    -------
+    ndarray of shape (p, p)
+        The symmetrised covariance::
+
+            V = A [sum_h (1-f_h) n_h/(n_h-1) sum_i (z_hi - zbar_h)(z_hi - zbar_h)'] A
+
+        with ``z_hi`` the PSU totals of ``u`` (see the module docstring for conventions).
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit, a score is not finite, the design does not describe n rows or
+        has missing strata or PSU labels, the fpc is invalid, or a stratum has a lonely PSU under
+        ``lonely_psu="error"``.
     """
     U = np.asarray(scores_weighted, dtype=float)
     if U.ndim != 2:
@@ -296,7 +321,26 @@ def linearised_covariance(scores_weighted, bread, design: SurveyDesign) -> np.nd
 
 
 def design_degrees_of_freedom(design: SurveyDesign, n: int) -> tuple[int, int, int]:
-    """``(n_psu, n_strata, design_df = n_psu - n_strata)`` of ``design`` on ``n`` observations."""
+    """PSUs, strata and design degrees of freedom of ``design`` on ``n`` observations.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The design.
+    n : int
+        Number of observations.
+
+    Returns
+    -------
+    tuple of (int, int, int)
+        ``(n_psu, n_strata, design_df = n_psu - n_strata)``.
+
+    Raises
+    ------
+    ValueError
+        If the design does not describe ``n`` observations or is invalid (as
+        :func:`linearised_covariance`).
+    """
     st = _structure(design, n)
     return st.n_psu, st.n_strata, st.n_psu - st.n_strata
 
@@ -309,15 +353,32 @@ def design_degrees_of_freedom(design: SurveyDesign, n: int) -> tuple[int, int, i
 class SurveyFit:
     """Result of :func:`fit_mnl_survey`.
 
-    ``params`` (k, J-1) coefficients (column ``j-1`` = equation of outcome ``j``; outcome 0 is the
-    base); ``cov`` (k(J-1), k(J-1)) linearised design covariance, equation-major
-    (``theta = params.T.ravel()``) as in :mod:`alliancegov.stats.mnl`; ``cov_srs`` the same-shaped
-    model-based covariance for a simple random sample of the same size, ``(W/n_+) I_w^{-1}`` with
-    ``I_w`` the weighted information, ``W`` the sum of weights and ``n_+`` the observations with a
-    positive weight (the denominator of :func:`design_effects`); ``loglik`` the weighted
-    pseudo-log-likelihood ``sum_i w_i log P_{i,y_i}`` (depends on the scale of the weights, not a
-    likelihood: no LR tests); ``n`` observations, ``n_psu`` PSUs, ``n_strata`` strata,
-    ``design_df = n_psu - n_strata``; ``converged`` / ``iterations`` from Newton.
+    Attributes
+    ----------
+    params : ndarray of shape (k, J-1)
+        Coefficients (column ``j-1`` = equation of outcome ``j``; outcome 0 is the base).
+    cov : ndarray of shape (k(J-1), k(J-1))
+        Linearised design covariance, equation-major (``theta = params.T.ravel()``) as in
+        :mod:`alliancegov.stats.mnl`.
+    cov_srs : ndarray of shape (k(J-1), k(J-1))
+        Model-based covariance for a simple random sample of the same size, ``(W/n_+) I_w^{-1}``
+        with ``I_w`` the weighted information, ``W`` the sum of weights and ``n_+`` the
+        observations with a positive weight (the denominator of :func:`design_effects`).
+    loglik : float
+        The weighted pseudo-log-likelihood ``sum_i w_i log P_{i,y_i}`` (depends on the scale of
+        the weights, not a likelihood: no LR tests).
+    n : int
+        Observations.
+    n_psu : int
+        PSUs.
+    n_strata : int
+        Strata.
+    design_df : int
+        ``n_psu - n_strata``.
+    converged : bool
+        From Newton.
+    iterations : int
+        From Newton.
     """
 
     params: np.ndarray
@@ -333,14 +394,29 @@ class SurveyFit:
 
     @property
     def std_errors(self) -> np.ndarray:
-        """(k, J-1) linearised standard errors, in the shape of ``params``."""
+        """Linearised standard errors, shape (k, J-1) like ``params``."""
         k = self.params.shape[0]
         return np.sqrt(np.maximum(np.diag(self.cov), 0.0)).reshape(-1, k).T
 
     def conf_int(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-        """(lower, upper), each (k, J-1): ``params -/+ t_{design_df, (1+level)/2} * std_errors``.
+        """Confidence intervals of the coefficients, as Stata's ``svy``.
 
-        As Stata's ``svy``: Student t with the design degrees of freedom (NaN if ``design_df < 1``).
+        Student t with the design degrees of freedom.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (k, J-1)
+            ``params -/+ t_{design_df, (1+level)/2} * std_errors`` (NaN if ``design_df < 1``).
+
+        Raises
+        ------
+        ValueError
+            If ``level`` is not in (0, 1).
         """
         if not 0 < level < 1:
             raise ValueError("level must lie in (0, 1)")
@@ -352,13 +428,39 @@ class SurveyFit:
 def fit_mnl_survey(X, y, design: SurveyDesign, *, tol: float = 1e-10, maxiter: int = 100) -> SurveyFit:
     """Pseudo-maximum-likelihood MNL with the Taylor-linearised design covariance (Stata ``svy: mlogit``).
 
-    ``X`` (n, k) design matrix (include a constant column yourself), ``y`` (n,) integer outcome codes
-    0..J-1 (0 = base), ``design`` a :class:`SurveyDesign` on the same n rows. The coefficients
-    maximise ``sum_i w_i log P_{i,y_i}`` (:func:`~alliancegov.stats.mnl.fit_mnl_newton` with the
-    sampling weights; invariant to rescaling the weights); the covariance is
-    :func:`linearised_covariance` of the weighted scores ``w_i s_i`` with bread ``I_w^{-1}``. With
-    J = 2 this is the design-based binary logit of ``svy: logit`` and of
-    ``survey::svyglm(family=quasibinomial)``.
+    The coefficients maximise ``sum_i w_i log P_{i,y_i}``
+    (:func:`~alliancegov.stats.mnl.fit_mnl_newton` with the sampling weights; invariant to
+    rescaling the weights); the covariance is :func:`linearised_covariance` of the weighted scores
+    ``w_i s_i`` with bread ``I_w^{-1}``. With J = 2 this is the design-based binary logit of
+    ``svy: logit`` and of ``survey::svyglm(family=quasibinomial)``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix (include a constant column yourself).
+    y : array-like of shape (n,)
+        Integer outcome codes 0..J-1 (0 = base).
+    design : SurveyDesign
+        The sample design on the same n rows.
+    tol : float, default 1e-10
+        Newton's convergence tolerance (see :func:`~alliancegov.stats.mnl.fit_mnl_newton`).
+    maxiter : int, default 100
+        Newton updates at the most.
+
+    Returns
+    -------
+    SurveyFit
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not 2-d, or as :func:`~alliancegov.stats.mnl.fit_mnl_newton` and
+        :func:`linearised_covariance`.
+
+    Warns
+    -----
+    RuntimeWarning
+        If Newton does not converge (from :func:`~alliancegov.stats.mnl.fit_mnl_newton`).
     """
     Xa = np.asarray(X, dtype=float)
     if Xa.ndim != 2:
@@ -386,10 +488,28 @@ def fit_mnl_survey(X, y, design: SurveyDesign, *, tol: float = 1e-10, maxiter: i
 # --------------------------------------------------------------------------------------------
 
 def design_effects(cov_design, cov_srs) -> np.ndarray:
-    """Kish-style design effects ``diag(cov_design) / diag(cov_srs)``, shape (p,).
+    """Kish-style design effects ``diag(cov_design) / diag(cov_srs)``.
 
-    ``cov_design`` the design-based (linearised) covariance, ``cov_srs`` the covariance the same
-    estimator would have under simple random sampling of the same size (e.g. ``SurveyFit.cov_srs``).
+    Parameters
+    ----------
+    cov_design : array-like of shape (p, p)
+        The design-based (linearised) covariance.
+    cov_srs : array-like of shape (p, p)
+        The covariance the same estimator would have under simple random sampling of the same
+        size (e.g. ``SurveyFit.cov_srs``).
+
+    Returns
+    -------
+    ndarray of shape (p,)
+        The design effect of each parameter (a variance ratio).
+
+    Raises
+    ------
+    ValueError
+        If the covariances are not square and of one shape.
+
+    Notes
+    -----
     Roughly Stata's ``estat effects`` ``DEFF`` (Stata's srs variance is its own srswor estimate: with
     an fpc it also carries ``1 - n/N``); ``sqrt`` of the result is the ``DEFT``-like ratio of standard
     errors. Parameters with a zero srs variance give NaN.

@@ -141,21 +141,36 @@ def kaplan_meier(time, event, group=None, level: float = 0.95, conf_type: str = 
 
     Parameters
     ----------
-    time : (n,) array-like of float — follow-up time.
-    event : (n,) array-like of 0/1 — 1 = event observed, 0 = right-censored.
-    group : (n,) array-like or None — comparison groups (``None``: one group ``"all"``).
-    level : confidence level of the pointwise interval.
-    conf_type : ``"log-log"`` (default, Stata ``sts``), ``"log"`` (R ``survfit`` default) or
-        ``"plain"``; see the module docstring.
+    time : array-like of shape (n,), float
+        Follow-up time.
+    event : array-like of shape (n,), 0/1
+        1 = event observed, 0 = right-censored.
+    group : array-like of shape (n,), optional
+        Comparison groups (``None``: one group ``"all"``).
+    level : float, default 0.95
+        Confidence level of the pointwise interval.
+    conf_type : {"log-log", "log", "plain"}, default "log-log"
+        ``"log-log"`` (Stata ``sts``), ``"log"`` (R ``survfit`` default) or ``"plain"``; see the
+        module docstring.
 
     Returns
     -------
-    DataFrame with columns ``group, time, n_risk, n_events, survival, std_error, conf_low,
-    conf_high`` and one row per group and distinct *event* time (as R's ``summary(survfit)``;
-    censoring-only times are not listed — S(t) is constant there). ``n_risk`` is the number at
-    risk just before ``time``, ``survival`` the KM estimate S(time) (right-continuous step
-    function), ``std_error`` its Greenwood SE. A group without any event contributes no row.
+    DataFrame
+        Columns ``group, time, n_risk, n_events, survival, std_error, conf_low, conf_high`` and
+        one row per group and distinct *event* time (as R's ``summary(survfit)``; censoring-only
+        times are not listed — S(t) is constant there). ``time`` is in the unit of the input,
+        ``n_risk`` is the number at risk just before ``time``, ``survival`` the KM estimate
+        S(time) (right-continuous step function), ``std_error`` its Greenwood SE. A group without
+        any event contributes no row.
 
+    Raises
+    ------
+    ValueError
+        If the inputs differ in length, ``event`` is not coded 0/1, no row is complete, or
+        ``level`` or ``conf_type`` is invalid.
+
+    Notes
+    -----
     Matches ``summary(survfit(Surv(time, event) ~ group, conf.type = ...))`` and Stata
     ``sts list, by(group)`` (which lists censoring times too).
     """
@@ -179,19 +194,40 @@ def kaplan_meier(time, event, group=None, level: float = 0.95, conf_type: str = 
 def median_survival(time, event, group=None, level: float = 0.95, conf_type: str = "log-log") -> pd.DataFrame:
     """Median survival time per group with a Brookmeyer–Crowley confidence interval.
 
-    Parameters as :func:`kaplan_meier`.
+    Parameters
+    ----------
+    time : array-like of shape (n,), float
+        Follow-up time.
+    event : array-like of shape (n,), 0/1
+        1 = event observed, 0 = right-censored.
+    group : array-like of shape (n,), optional
+        Comparison groups (``None``: one group ``"all"``).
+    level : float, default 0.95
+        Confidence level of the pointwise interval.
+    conf_type : {"log-log", "log", "plain"}, default "log-log"
+        ``"log-log"`` (Stata ``sts``), ``"log"`` (R ``survfit`` default) or ``"plain"``; see the
+        module docstring.
 
     Returns
     -------
-    DataFrame with columns ``group, n, n_events, median, conf_low, conf_high`` (one row per
-    group). ``median`` is the first event time at which S(t) < 0.5 (statsmodels'
-    ``SurvfuncRight.quantile(0.5)``, SAS LIFETEST's rule); the interval is statsmodels'
-    ``quantile_ci(0.5, method=...)`` — the event times at which H0: S(t) = 0.5 is not rejected by
-    the z-test on the ``conf_type`` scale (``"log-log"`` → ``"cloglog"``, ``"log"`` → ``"log"``,
-    ``"plain"`` → ``"linear"``). ``NaN`` means "not reached" (R prints ``NA``, Stata ``.``):
-    median ``NaN`` when S never drops below 0.5; ``conf_high`` ``NaN`` when the interval is open
-    to the right.
+    DataFrame
+        Columns ``group, n, n_events, median, conf_low, conf_high`` (one row per group), times in
+        the unit of ``time``. ``median`` is the first event time at which S(t) < 0.5 (statsmodels'
+        ``SurvfuncRight.quantile(0.5)``, SAS LIFETEST's rule); the interval is statsmodels'
+        ``quantile_ci(0.5, method=...)`` — the event times at which H0: S(t) = 0.5 is not rejected
+        by the z-test on the ``conf_type`` scale (``"log-log"`` → ``"cloglog"``, ``"log"`` →
+        ``"log"``, ``"plain"`` → ``"linear"``). ``NaN`` means "not reached" (R prints ``NA``,
+        Stata ``.``): median ``NaN`` when S never drops below 0.5; ``conf_high`` ``NaN`` when the
+        interval is open to the right.
 
+    Raises
+    ------
+    ValueError
+        If the inputs differ in length, ``event`` is not coded 0/1, no row is complete, or
+        ``level`` or ``conf_type`` is invalid.
+
+    Notes
+    -----
     Agreement with R ``quantile(survfit(...), 0.5)``/``print(survfit)``: identical except in two
     corner cases — when S(t) equals 0.5 exactly on a flat stretch R reports the midpoint of that
     stretch (this function: the next event time), and when the curve drops to 0 at the last
@@ -223,17 +259,38 @@ def share_event_by(time, event, group=None, horizon: float = 12.0, level: float 
     This is the quantity behind "most partnerships form within a year": e.g. with time in
     months, ``horizon=12`` gives P(T ≤ 12) with censoring handled by Kaplan–Meier.
 
-    Parameters as :func:`kaplan_meier`, plus ``horizon`` (float, same unit as ``time``).
+    Parameters
+    ----------
+    time : array-like of shape (n,), float
+        Follow-up time.
+    event : array-like of shape (n,), 0/1
+        1 = event observed, 0 = right-censored.
+    group : array-like of shape (n,), optional
+        Comparison groups (``None``: one group ``"all"``).
+    horizon : float, default 12.0
+        The time by which the event counts, in the same unit as ``time``.
+    level : float, default 0.95
+        Confidence level of the pointwise interval.
+    conf_type : {"log-log", "log", "plain"}, default "log-log"
+        As :func:`kaplan_meier`.
 
     Returns
     -------
-    DataFrame with columns ``group, horizon, n_risk, n_events, probability, std_error,
-    conf_low, conf_high`` (one row per group): ``n_risk`` = number with ``time >= horizon``,
-    ``n_events`` = events at times ≤ ``horizon``, ``probability`` = 1 − S(horizon) with S the
-    step function of :func:`kaplan_meier`, ``std_error`` = Greenwood SE of S(horizon) (the same
-    for 1 − S), and the interval = 1 − (the ``conf_type`` interval of S), i.e.
-    ``conf_low = 1 − S_high``, ``conf_high = 1 − S_low``.
+    DataFrame
+        Columns ``group, horizon, n_risk, n_events, probability, std_error, conf_low,
+        conf_high`` (one row per group): ``n_risk`` = number with ``time >= horizon``,
+        ``n_events`` = events at times ≤ ``horizon``, ``probability`` = 1 − S(horizon) with S the
+        step function of :func:`kaplan_meier`, ``std_error`` = Greenwood SE of S(horizon) (the
+        same for 1 − S), and the interval = 1 − (the ``conf_type`` interval of S), i.e.
+        ``conf_low = 1 − S_high``, ``conf_high = 1 − S_low``.
 
+    Raises
+    ------
+    ValueError
+        As :func:`kaplan_meier`.
+
+    Notes
+    -----
     Matches R ``summary(survfit(..., conf.type=...), times = horizon)`` (n.risk, n.event,
     1 − surv, std.err, 1 − upper, 1 − lower) and Stata ``sts list, at(horizon) by(group)``.
     Before the first event the probability is 0 with interval [0, 0] (R: S = 1, [1, 1]). Past a
@@ -271,15 +328,25 @@ def log_rank(time, event, group, *, strata=None) -> tuple[float, int, float]:
 
     Parameters
     ----------
-    time, event : (n,) as :func:`kaplan_meier`.
-    group : (n,) group labels (two or more groups).
-    strata : (n,) optional stratum labels for a stratified test (R ``+ strata(s)``).
+    time, event : array-like of shape (n,)
+        As :func:`kaplan_meier`.
+    group : array-like of shape (n,)
+        Group labels (two or more groups).
+    strata : array-like of shape (n,), optional
+        Stratum labels for a stratified test (R ``+ strata(s)``).
 
     Returns
     -------
-    ``(statistic, df, p_value)``: the chi-square statistic of statsmodels ``survdiff`` (equal to
-    R ``survdiff(Surv(time, event) ~ group)$chisq`` and Stata ``sts test group``), its degrees
-    of freedom (number of groups − 1) and the upper-tail chi-square p-value.
+    tuple of (float, int, float)
+        ``(statistic, df, p_value)``: the chi-square statistic of statsmodels ``survdiff`` (equal
+        to R ``survdiff(Surv(time, event) ~ group)$chisq`` and Stata ``sts test group``), its
+        degrees of freedom (number of groups − 1) and the upper-tail chi-square p-value.
+
+    Raises
+    ------
+    ValueError
+        If ``group`` is None or holds fewer than two groups among the complete rows, ``strata``
+        has another length or a missing value among them, or as :func:`kaplan_meier`.
     """
     from scipy import stats
     from statsmodels.duration.survfunc import survdiff
@@ -314,28 +381,48 @@ def cox_model(time, event, X: pd.DataFrame, ties: str = "efron", level: float = 
 
     Parameters
     ----------
-    time, event : (n,) as :func:`kaplan_meier`.
-    X : DataFrame (n, p) of numeric covariates (no intercept; a Cox model has none). Encode
-        categories first, e.g. ``pd.get_dummies(df[["sector"]], drop_first=True)``.
-    ties : ``"efron"`` (default; R ``coxph`` default) or ``"breslow"`` (Stata ``stcox``
-        default — use it to reproduce Stata).
-    level : confidence level.
-    strata : (n,) optional stratum labels (R ``+ strata(s)``, Stata ``strata()``).
-    cluster : (n,) optional cluster ids → robust (sandwich) SEs, as R
-        ``coxph(..., cluster = id)`` / ``robust = TRUE`` with one id per row, and Stata
-        ``vce(cluster id)`` up to Stata's small-sample factor G/(G − 1).
+    time, event : array-like of shape (n,)
+        As :func:`kaplan_meier`.
+    X : DataFrame of shape (n, p)
+        Numeric covariates (no intercept; a Cox model has none). Encode categories first, e.g.
+        ``pd.get_dummies(df[["sector"]], drop_first=True)``.
+    ties : {"efron", "breslow"}, default "efron"
+        ``"efron"`` (R ``coxph`` default) or ``"breslow"`` (Stata ``stcox`` default — use it to
+        reproduce Stata).
+    level : float, default 0.95
+        Confidence level.
+    strata : array-like of shape (n,), optional
+        Stratum labels (R ``+ strata(s)``, Stata ``strata()``).
+    cluster : array-like of shape (n,), optional
+        Cluster ids → robust (sandwich) SEs, as R ``coxph(..., cluster = id)`` / ``robust = TRUE``
+        with one id per row, and Stata ``vce(cluster id)`` up to Stata's small-sample factor
+        G/(G − 1).
 
     Returns
     -------
-    ``(coefficients, fit)``:
+    coefficients : DataFrame
+        Tidy table (``term, estimate, std_error, statistic, p_value, conf_low, conf_high``;
+        estimates are log hazard ratios, Wald z tests) plus ``hazard_ratio, hr_conf_low,
+        hr_conf_high`` = exp of estimate and limits. One row per column of ``X``.
+    fit : DataFrame
+        One row with ``n, n_events, log_likelihood`` (log partial likelihood at the estimate, R
+        ``coxph$loglik[2]``), ``log_likelihood_null`` (at β = 0, ``loglik[1]``), ``lr_statistic,
+        df, lr_p_value`` (likelihood-ratio test of all coefficients), ``aic`` (−2·loglik + 2p, R
+        ``AIC(coxph)``), ``ties`` and ``vcov`` (``"model"`` or ``"robust"``).
 
-    * ``coefficients``: tidy table (``term, estimate, std_error, statistic, p_value, conf_low,
-      conf_high``; estimates are log hazard ratios, Wald z tests) plus ``hazard_ratio,
-      hr_conf_low, hr_conf_high`` = exp of estimate and limits. One row per column of ``X``.
-    * ``fit``: one row with ``n, n_events, log_likelihood`` (log partial likelihood at the
-      estimate, R ``coxph$loglik[2]``), ``log_likelihood_null`` (at β = 0, ``loglik[1]``),
-      ``lr_statistic, df, lr_p_value`` (likelihood-ratio test of all coefficients), ``aic``
-      (−2·loglik + 2p, R ``AIC(coxph)``), ``ties`` and ``vcov`` (``"model"`` or ``"robust"``).
+    Raises
+    ------
+    ValueError
+        If ``ties`` is unknown, ``strata`` or ``cluster`` has another length, or as
+        :func:`kaplan_meier`.
+    TypeError
+        If ``X`` is not a DataFrame or has a non-numeric column.
+
+    Warns
+    -----
+    RuntimeWarning
+        If the fit may not have converged (an infinite coefficient or SE, or a score above 1e-4:
+        separation?).
     """
     from scipy import stats
     from statsmodels.duration.hazard_regression import PHReg

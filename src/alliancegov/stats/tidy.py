@@ -16,16 +16,43 @@ _CATEGORICAL_TERM = re.compile(r"^C\((\w+)(?:,.*)?\)\[T\.(.*)\]$")
 
 
 def readable_term(term: str) -> str:
-    """Patsy's ``C(sector, Treatment('services'))[T.textile]`` → ``sector[textile]``."""
+    """A patsy term name made readable: ``C(sector, Treatment('services'))[T.textile]`` → ``sector[textile]``.
+
+    Parameters
+    ----------
+    term : str
+        A term name as patsy writes it.
+
+    Returns
+    -------
+    str
+        ``variable[level]`` for a categorical term ``C(variable, ...)[T.level]``; any other term unchanged.
+    """
     return _CATEGORICAL_TERM.sub(r"\1[\2]", term)
 
 
 def tidy_coefficients(terms, estimate, std_error, *, df_resid: float | None = None,
                       level: float = 0.95) -> pd.DataFrame:
-    """Tidy table from estimates and standard errors (1-d, same length).
+    """Tidy table from estimates and standard errors.
 
-    Wald statistics with normal reference (``df_resid`` None) or Student t with ``df_resid``
-    degrees of freedom; CIs at ``level``.
+    Parameters
+    ----------
+    terms : sequence of str, length k
+        The term names (patsy names are made readable by :func:`readable_term`).
+    estimate, std_error : array-like of shape (k,)
+        The estimates and their standard errors.
+    df_resid : float, optional
+        Residual degrees of freedom: Wald statistics with a Student t reference on ``df_resid``
+        degrees of freedom; None (default) for a normal reference.
+    level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per term, columns ``term, estimate, std_error, statistic, p_value, conf_low,
+        conf_high``: ``statistic`` is estimate / std_error, ``p_value`` two-sided, ``conf_low`` and
+        ``conf_high`` the Wald interval at ``level``.
     """
     from scipy import stats
 

@@ -75,15 +75,30 @@ def transition_pairs(unit, period, state, *, periods: Sequence | None = None,
                      states: Sequence | None = None) -> pd.DataFrame:
     """Every transition between adjacent periods: one row per unit observed in a period and in the next.
 
-    Input: ``unit``, ``period``, ``state`` (n,) aligned by position. ``periods`` gives the period
-    order (default: a categorical's categories, else sorted values); periods are adjacent when
-    consecutive in that order, so list a period nobody was observed in to keep it breaking chains.
-    ``states`` gives the state order used by every table (same default). Raises ``ValueError`` on
-    inputs of unequal length, a value outside a given order, or a unit observed twice in a period.
+    Parameters
+    ----------
+    unit, period, state : array-like of shape (n,)
+        The long panel, aligned by position: any hashable unit id, the period and the state of
+        each observation.
+    periods : sequence, optional
+        The period order (default: a categorical's categories, else sorted values); periods are
+        adjacent when consecutive in that order, so list a period nobody was observed in to keep
+        it breaking chains.
+    states : sequence, optional
+        The state order used by every table (same default).
 
-    Output (m, 5): ``unit, from_period, to_period, from_state, to_state``; the periods and states
-    are ordered categoricals with the orders above; rows sorted by from-period, then by unit in
-    order of first appearance.
+    Returns
+    -------
+    DataFrame of shape (m, 5)
+        ``unit, from_period, to_period, from_state, to_state``, one row per transition; the
+        periods and states are ordered categoricals with the orders above; rows sorted by
+        from-period, then by unit in order of first appearance.
+
+    Raises
+    ------
+    ValueError
+        On inputs of unequal length, a value outside a given order (or an order repeating a
+        value), or a unit observed twice in a period.
     """
     columns = {"unit": pd.Series(np.asarray(unit, dtype=object).ravel()),
                "period": pd.Series(np.asarray(period, dtype=object).ravel()),
@@ -149,11 +164,21 @@ def _grid(states: list, counts: np.ndarray) -> pd.DataFrame:
 def transition_counts(pairs: pd.DataFrame, *, by_period: bool = False) -> pd.DataFrame:
     """Transition counts and row shares over every (from, to) cell, zero cells included.
 
-    Input: :func:`transition_pairs`'s table. Output: k² rows (k states, in the pairs' order)
-    with ``from_state, to_state, n, row_total, row_share`` (``row_share`` = n / row_total, NaN for
-    a state never left from). With ``by_period``, ``from_period, to_period`` come first and every
-    adjacent pair of periods with at least one transition gets its k² rows, in period order.
-    No transition at all gives an empty table with these columns.
+    Parameters
+    ----------
+    pairs : DataFrame
+        :func:`transition_pairs`'s table.
+    by_period : bool, default False
+        Tabulate each adjacent pair of periods separately.
+
+    Returns
+    -------
+    DataFrame
+        k² rows (k states, in the pairs' order) with ``from_state, to_state, n, row_total,
+        row_share`` (``row_share`` = n / row_total, NaN for a state never left from). With
+        ``by_period``, ``from_period, to_period`` come first and every adjacent pair of periods
+        with at least one transition gets its k² rows, in period order. No transition at all
+        gives an empty table with these columns.
     """
     states = _states(pairs)
     columns = (PERIOD_COLUMNS if by_period else []) + COUNT_COLUMNS
@@ -170,9 +195,18 @@ def transition_counts(pairs: pd.DataFrame, *, by_period: bool = False) -> pd.Dat
 def score_interval(count, total, critical_value: float) -> tuple[np.ndarray, np.ndarray]:
     """Score (Wilson) interval of proportions count / total for a normal critical value z.
 
-    ``count`` and ``total`` broadcast together; NaN where ``total`` is 0. With z the normal
-    quantile at 1 − alpha / 2 this is Wilson's interval; with z² = chi2(1).ppf(1 − alpha / k)
-    it is Goodman's simultaneous interval for one of k cells.
+    Parameters
+    ----------
+    count, total : array-like
+        Successes and trials; they broadcast together.
+    critical_value : float
+        z. With z the normal quantile at 1 − alpha / 2 this is Wilson's interval; with
+        z² = chi2(1).ppf(1 − alpha / k) it is Goodman's simultaneous interval for one of k cells.
+
+    Returns
+    -------
+    low, high : ndarray
+        The limits, in [0, 1], of the broadcast shape; NaN where ``total`` is 0.
     """
     count = np.asarray(count, float)
     total = np.asarray(total, float)
@@ -213,12 +247,32 @@ def transition_probabilities(pairs: pd.DataFrame, *, level: float = 0.95, method
                              n_boot: int = 999, seed=0) -> pd.DataFrame:
     """Markov transition probabilities (maximum likelihood: row proportions) with confidence intervals.
 
-    Input: :func:`transition_pairs`'s table. ``method`` is ``wilson``, ``goodman`` or
-    ``bootstrap`` (``n_boot`` unit resamples from ``seed``); see the module notes.
-    Output: k² rows (row-major in the state order) with ``term`` (``"from->to"``),
-    ``from_state, to_state, n, row_total, estimate, std_error, conf_low, conf_high, method``.
-    ``std_error`` is the multinomial sqrt(p(1 − p) / n_i), or the bootstrap standard deviation.
-    A state never left from has NaN estimates; no transition at all gives an empty table.
+    Parameters
+    ----------
+    pairs : DataFrame
+        :func:`transition_pairs`'s table.
+    level : float, default 0.95
+        Confidence level.
+    method : {"wilson", "goodman", "bootstrap"}, default "wilson"
+        The interval; see the module notes.
+    n_boot : int, default 999
+        Unit resamples for ``method="bootstrap"`` (at least 2).
+    seed : int, default 0
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    DataFrame
+        k² rows (row-major in the state order) with ``term`` (``"from->to"``), ``from_state,
+        to_state, n, row_total, estimate, std_error, conf_low, conf_high, method``; estimates are
+        probabilities (0 to 1). ``std_error`` is the multinomial sqrt(p(1 − p) / n_i), or the
+        bootstrap standard deviation. A state never left from has NaN estimates; no transition at
+        all gives an empty table.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown, or a bootstrap has ``n_boot`` below 2.
     """
     from scipy import stats
 
@@ -258,8 +312,22 @@ def newcombe_difference(count1, total1, count2, total2, level: float = 0.95) -> 
     """Newcombe's hybrid score interval (his method 10) for p1 − p2 of independent proportions.
 
     Built from each proportion's Wilson interval, it keeps near-nominal coverage with small
-    counts and zero cells, where the Wald interval fails. Arrays broadcast; matches
+    counts and zero cells, where the Wald interval fails. Matches
     ``statsmodels.stats.proportion.confint_proportions_2indep(method="newcomb")``.
+
+    Parameters
+    ----------
+    count1, total1 : array-like
+        Successes and trials of the first proportion.
+    count2, total2 : array-like
+        Successes and trials of the second proportion.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    low, high : ndarray
+        The limits of p1 − p2 (proportion points, −1 to 1), of the arrays' broadcast shape.
     """
     from scipy import stats
 
@@ -276,11 +344,30 @@ def newcombe_difference(count1, total1, count2, total2, level: float = 0.95) -> 
 def deepening_test(pairs: pd.DataFrame, *, order: Sequence | None = None, level: float = 0.95) -> pd.DataFrame:
     """Do units move up an order of states more than down? Two views of one claim.
 
-    ``order`` ranks the states from lowest to highest (default: the pairs' state order; it must
-    hold every state). Output columns: ``term, from_state, to_state, estimate, std_error,
-    statistic, p_value, conf_low, conf_high, reference, count_up, total_up, count_down,
-    total_down, test``, with
+    Parameters
+    ----------
+    pairs : DataFrame
+        :func:`transition_pairs`'s table.
+    order : sequence, optional
+        Ranks the states from lowest to highest (default: the pairs' state order; it must hold
+        every state).
+    level : float, default 0.95
+        Confidence level of the intervals.
 
+    Returns
+    -------
+    DataFrame
+        Columns ``term, from_state, to_state, estimate, std_error, statistic, p_value, conf_low,
+        conf_high, reference, count_up, total_up, count_down, total_down, test``, rows as in the
+        Notes. No transition at all gives an empty table with these columns.
+
+    Raises
+    ------
+    ValueError
+        If ``order`` does not hold each state once.
+
+    Notes
+    -----
     * one ``upward_share`` row: among transitions that change state, the share moving up the
       order (``count_up`` of ``total_up`` changes; ``count_down`` down), against 0.5 by an exact
       two-sided binomial test, with the Clopper–Pearson interval (``statistic`` NaN: an exact
@@ -293,8 +380,6 @@ def deepening_test(pairs: pd.DataFrame, *, order: Sequence | None = None, level:
       of ``total_down`` from b), with Pearson's score z test of equal proportions (the 2 × 2
       chi-square without continuity correction; p = 1 when both are 0), Newcombe's interval and
       the unpooled standard error of the difference. It does not depend on the states' shares.
-
-    No transition at all gives an empty table with these columns.
     """
     from scipy import stats
 
@@ -353,9 +438,19 @@ def homogeneity_test(pairs: pd.DataFrame) -> pd.DataFrame:
     Anderson & Goodman's (1957) G² per from-state: the (period pairs × to-states) table of
     transitions out of that state, tested for independence after dropping empty period pairs
     and to-states never reached (so each row's df is (r − 1)(c − 1) of what was observed), and
-    their sum over states as ``from_state`` ``"all"``. Output columns: ``from_state, statistic,
-    df, p_value, n`` (k + 1 rows); p NaN where df is 0 (a single period pair says nothing about
-    change over time). No transition at all gives an empty table.
+    their sum over states as ``from_state`` ``"all"``.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        :func:`transition_pairs`'s table.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``from_state, statistic, df, p_value, n`` (k + 1 rows, ``n`` the transitions out
+        of the state); p NaN where df is 0 (a single period pair says nothing about change over
+        time). No transition at all gives an empty table.
     """
     from scipy import stats
 

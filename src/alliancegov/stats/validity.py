@@ -44,11 +44,24 @@ MI_CRITICAL = 3.84            # χ²(1) at the 5 % level: lavaan users' usual cu
 def listwise_correlation(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, int]:
     """Pearson correlations of ``columns`` on the rows complete on all of them.
 
+    Parameters
+    ----------
+    data : DataFrame
+        The data.
+    columns : sequence of str
+        The columns to correlate; each must be numeric or convertible to numbers.
+
     Returns
     -------
     correlation : DataFrame of shape (n_columns, n_columns)
+        Indexed by ``columns`` in rows and columns.
     n_obs : int
         Number of complete rows.
+
+    Raises
+    ------
+    ValueError
+        If fewer than 3 rows are complete, or a column cannot be converted to numbers.
     """
     complete = data[list(columns)].apply(pd.to_numeric, errors="raise").dropna()
     if len(complete) < 3:
@@ -62,6 +75,7 @@ def reliability(result: CFAResult) -> pd.DataFrame:
     Parameters
     ----------
     result : CFAResult
+        A fitted CFA.
 
     Returns
     -------
@@ -97,6 +111,7 @@ def fornell_larcker(result: CFAResult) -> pd.DataFrame:
     Parameters
     ----------
     result : CFAResult
+        A fitted CFA.
 
     Returns
     -------
@@ -146,6 +161,11 @@ def htmt(correlation: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, met
     -------
     DataFrame
         One row per pair of factors, columns ``HTMT_COLUMNS``; ``method`` names the form.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown or a factor has fewer than two items.
     """
     if method not in HTMT_METHODS:
         raise ValueError(f"method must be one of {list(HTMT_METHODS)}, got {method!r}")
@@ -175,6 +195,13 @@ def htmt(correlation: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, met
 def loading_flags(result: CFAResult, threshold: float = 0.5) -> pd.DataFrame:
     """Loadings with their completely standardised value, flagged when below ``threshold``.
 
+    Parameters
+    ----------
+    result : CFAResult
+        A fitted CFA.
+    threshold : float, default=0.5
+        The flag's cut on |std_all|.
+
     Returns
     -------
     DataFrame
@@ -192,6 +219,13 @@ def loading_flags(result: CFAResult, threshold: float = 0.5) -> pd.DataFrame:
 
 def cross_loadings(result: CFAResult, critical: float = MI_CRITICAL) -> pd.DataFrame:
     """Candidate cross-loadings: the modification index of each absent loading.
+
+    Parameters
+    ----------
+    result : CFAResult
+        A fitted CFA.
+    critical : float, default=MI_CRITICAL
+        The flag's cut on the modification index (3.84, the 5 % point of χ²(1)).
 
     Returns
     -------
@@ -227,7 +261,13 @@ def harman_single_factor(correlation: pd.DataFrame, *, method: str = "component"
     Returns
     -------
     Series
-        ``method``, ``n_items``, ``first_eigenvalue``, ``share`` and ``above_half``.
+        ``method``, ``n_items``, ``first_eigenvalue``, ``share`` (of the total item variance,
+        0 to 1) and ``above_half``.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown.
     """
     R = correlation.to_numpy(dtype=float)
     if method == "component":
@@ -276,8 +316,14 @@ def marker_variable_correction(correlation: pd.DataFrame, n_obs: int, *, marker:
     Returns
     -------
     DataFrame
-        One row per pair of variables, columns ``MARKER_COLUMNS``; ``attrs["marker_correlation"]``
-        holds r_M.
+        One row per pair of variables, columns ``MARKER_COLUMNS`` (``p_value`` two-sided);
+        ``attrs["marker_correlation"]`` holds r_M.
+
+    Raises
+    ------
+    ValueError
+        If not exactly one of ``marker`` and ``marker_correlation`` is given, the marker has no
+        positive correlation, or r_M is outside (-1, 1).
     """
     from scipy import stats
 
@@ -344,8 +390,10 @@ def method_factor_test(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
 
     Parameters
     ----------
-    data, factors
-        As in :func:`alliancegov.stats.cfa.fit_cfa`; ``factors`` are the traits.
+    data : DataFrame
+        As in :func:`alliancegov.stats.cfa.fit_cfa`.
+    factors : mapping of str to sequence of str
+        As in :func:`alliancegov.stats.cfa.fit_cfa`; these are the traits.
     method : str, default="method"
         Name of the method factor (must not be a trait's name).
     equal_loadings : bool, default=False
@@ -357,6 +405,12 @@ def method_factor_test(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
     Returns
     -------
     MethodFactorComparison
+        The two fits, their comparison and the items' variance shares.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is a trait's name.
     """
     if method in factors:
         raise ValueError(f"the method factor's name {method!r} is a trait's name")
