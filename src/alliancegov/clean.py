@@ -346,6 +346,8 @@ def skip_logic_failures(frame: pd.DataFrame, kinds: pd.DataFrame, codebook: Code
     """
     import re
 
+    from alliancegov.expressions import evaluate
+
     problems = pd.Series("", index=frame.index, dtype="str")
     not_applicable = NONRESPONSE_KINDS.index("not_applicable")
     for variable, condition in zip(codebook.variables["name"], codebook.variables["relevant"]):
@@ -353,7 +355,7 @@ def skip_logic_failures(frame: pd.DataFrame, kinds: pd.DataFrame, codebook: Code
             continue
         used = [name for name in re.findall(r"[A-Za-z_]\w*", condition) if name in frame.columns]
         judged = frame[used].notna().all(axis=1)
-        relevant = frame.eval(condition).astype(bool) & judged
+        relevant = evaluate(condition, frame, source=f"codebook: {variable}, column relevant").astype(bool) & judged
         answered = kinds[variable].to_numpy() == 0
         wrong = judged & ((~relevant & answered) | (relevant & (kinds[variable].to_numpy() == not_applicable)))
         text = np.where(answered, variable + "=" + frame[variable].astype(str), variable + "=non applicable")

@@ -96,9 +96,11 @@ def _proportion(frame: pd.DataFrame, check: dict, level: float) -> dict:
     from scipy import stats
     from statsmodels.stats.proportion import proportion_confint
 
-    used = [c for c in frame.columns if c in check["expression"]]
-    known = frame.dropna(subset=used)
-    hits = int(known.eval(check["expression"]).astype(bool).sum())
+    from alliancegov.expressions import check_expression, evaluate
+
+    source = "hypotheses register: proportion check, expression"
+    known = frame.dropna(subset=check_expression(check["expression"], frame.columns, source))
+    hits = int(evaluate(check["expression"], known, source=source).astype(bool).sum())
     n = len(known)
     low, high = proportion_confint(hits, n, alpha=1 - level, method="wilson")
     p_value = stats.binomtest(hits, n, check["value"]).pvalue
@@ -123,7 +125,8 @@ def _logit(frame: pd.DataFrame, check: dict, level: float) -> dict:
     from alliancegov.choice.variants import binary_outcome
 
     spec = ChoiceSpec("check_outcome", "no", check["formula"], cov_type=check.get("cov_type", "robust"), level=level)
-    data = frame.assign(check_outcome=binary_outcome(frame, check["expression"]))
+    data = frame.assign(check_outcome=binary_outcome(frame, check["expression"],
+                                                     "hypotheses register: logit check, expression"))
     design = build_design(data, spec, ["no", "yes"])
     row = _row(coefficient_table(fit_mnl(design, spec), design, spec), {"term": check["term"]})
     return {**row[["estimate", "conf_low", "conf_high", "p_value"]].to_dict(), "n": len(design.y)}
@@ -295,14 +298,14 @@ def _event_by(frame: pd.DataFrame, check: dict, level: float) -> dict:
 
 
 def _cox(frame: pd.DataFrame, check: dict, level: float) -> dict:
-    import patsy
-
+    from alliancegov.expressions import design_matrix
     from alliancegov.stats.survival import cox_model
     from alliancegov.stats.tidy import readable_term
 
     time, event = time_to_event(frame, check)
     keep = np.isfinite(time)
-    X = patsy.dmatrix(check["formula"], frame[keep], return_type="dataframe", NA_action="raise")
+    X = design_matrix(check["formula"], frame[keep], source="hypotheses register: cox check, formula",
+                      NA_action="raise")
     X = X.drop(columns="Intercept")   # the baseline hazard plays the intercept
     X.columns = [readable_term(c) for c in X.columns]
     coefficients, _ = cox_model(time[keep], event[keep], X)
@@ -343,8 +346,8 @@ def time_to_event(frame: pd.DataFrame, check: dict) -> tuple[np.ndarray, np.ndar
     frame : DataFrame
         The analysis frame, one row per firm.
     check : dict
-        ``time`` (a column), ``event`` and ``censor_time`` (pandas expressions), as in the
-        register's ``time_to_event`` block.
+        ``time`` (a column), ``event`` and ``censor_time`` (expressions of the project's grammar), as
+        in the register's ``time_to_event`` block.
 
     Returns
     -------
@@ -354,9 +357,11 @@ def time_to_event(frame: pd.DataFrame, check: dict) -> tuple[np.ndarray, np.ndar
     event : ndarray of shape (n,)
         1 where the event occurred, else 0 (censored).
     """
-    event = frame.eval(check["event"]).astype(bool).to_numpy()
+    from alliancegov.expressions import evaluate
+
+    event = evaluate(check["event"], frame, source="hypotheses register: event").astype(bool).to_numpy()
     observed = frame[check["time"]].to_numpy(float)
-    censored = frame.eval(check["censor_time"], engine="python").to_numpy(float)
+    censored = evaluate(check["censor_time"], frame, source="hypotheses register: censor_time").to_numpy(float)
     return np.where(event, observed, censored), event.astype(int)
 
 

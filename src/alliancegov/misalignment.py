@@ -151,11 +151,11 @@ class TwoStageData:
         rows : DataFrame
             Those rows of the frame (all its columns), index reset to 0 .. n − 1.
         """
-        import patsy
+        from alliancegov.expressions import design_matrix
 
         design = choice_design_builder(frame)
         rows = design.data
-        controls = patsy.dmatrix(spec.controls, rows, return_type="dataframe", NA_action="drop")
+        controls = design_matrix(spec.controls, rows, source="misalignment.controls", NA_action="drop")
         keep = np.zeros(len(rows), dtype=bool)
         keep[controls.index] = True
         keep &= rows[spec.outcome].notna().to_numpy()

@@ -138,13 +138,14 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
         residual df); ``fit`` with the statistics ``n, n_missing, r2, adj_r2, rmse`` (outcome
         units) and ``df_resid``; the statsmodels result.
     """
-    import patsy
     import statsmodels.api as sm
 
+    from alliancegov.expressions import design_matrices, formula_variables
     from alliancegov.stats.formulas import text_as_categories
 
     formula = f"{spec.outcome} ~ {spec.formula}"
-    y, design = patsy.dmatrices(formula, text_as_categories(data, formula), return_type="dataframe",
+    y, design = design_matrices(formula, text_as_categories(data, formula_variables(formula, data.columns)),
+                                source=f"performance model of {spec.outcome}",
                                 NA_action="drop")
     kwargs = {"cov_type": spec.cov_type}
     if spec.cov_type == "cluster":
@@ -189,10 +190,11 @@ def fit_ols_imputed(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit
     .. [2] Barnard, J., & Rubin, D. B. (1999). Small-sample degrees of freedom with multiple
        imputation. Biometrika, 86(4), 948–955.
     """
-    from alliancegov.stats.formulas import formula_variables
+    from alliancegov.expressions import formula_variables
     from alliancegov.stats.imputation import impute_for_model, pooled_tidy, rubin_pool
 
-    variables = formula_variables(f"{spec.outcome} {spec.formula} {spec.cluster or ''}", data.columns)
+    variables = [spec.outcome, *formula_variables(spec.formula, data.columns),
+                 *([spec.cluster] if spec.cluster else [])]
     observed = data[spec.outcome].notna()
     fits = [fit_ols(frame[observed], spec)
             for frame in impute_for_model(data, variables, spec.imputations, spec.seed,
@@ -210,15 +212,15 @@ def fit_ols_imputed(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit
 
 
 def derive_variables(data: pd.DataFrame, definitions: dict[str, str]) -> pd.DataFrame:
-    """Add variables defined as pandas expressions (``log(employees_now / employees_start)``).
+    """Add variables defined as expressions (``log(employees_now / employees_start)``).
 
     Parameters
     ----------
     data : DataFrame
         The analysis frame.
     definitions : dict of str to str
-        New column name → pandas expression (python engine) over the columns, evaluated in
-        order, so a definition may use an earlier one.
+        New column name → an expression of the project's grammar (:mod:`alliancegov.expressions`)
+        over the columns, evaluated in order, so a definition may use an earlier one.
 
     Returns
     -------
@@ -226,10 +228,12 @@ def derive_variables(data: pd.DataFrame, definitions: dict[str, str]) -> pd.Data
         A copy of ``data`` with one float column per definition; infinite values (a division by
         zero, the log of 0) are missing.
     """
+    from alliancegov.expressions import evaluate
+
     out = data.copy()
     for name, expression in definitions.items():
         with np.errstate(divide="ignore", invalid="ignore"):
-            value = out.eval(expression, engine="python")
+            value = evaluate(expression, out, source=f"performance.derived.{name}")
         out[name] = pd.Series(value, index=out.index, dtype=float).replace([np.inf, -np.inf], np.nan)
     return out
 
@@ -386,12 +390,11 @@ def ordered_outcome_tables(data: pd.DataFrame, outcome: str, formula: str, scale
         0 to 1 with every other column as observed, including the other dummies of its factor
         (Stata's ``i.`` margins set those to 0: the two agree for a two-level factor).
     """
-    import patsy
-
+    from alliancegov.expressions import design_matrix
     from alliancegov.stats.ordinal import fit_ordered_logit, ordered_average_marginal_effects, tidy_ordered
 
     rows = data[data[outcome].notna()]
-    X = patsy.dmatrix(formula, rows, return_type="dataframe", NA_action="drop")
+    X = design_matrix(formula, rows, source=f"ordered logit of {outcome}", NA_action="drop")
     X = X.drop(columns="Intercept")   # the cut points play the intercept
     names = [readable_term(c) for c in X.columns]
     X.columns = names
@@ -457,11 +460,11 @@ def importance_table(frame: pd.DataFrame, outcome: str, groups: dict[str, str]) 
         :func:`~alliancegov.stats.importance.shapley_r2`'s table: one row per group, ``group,
         n_columns, shapley_r2, share``, over the rows complete in the outcome and every group.
     """
-    import patsy
-
+    from alliancegov.expressions import design_matrix
     from alliancegov.stats.importance import shapley_r2
 
-    matrices = {name: patsy.dmatrix(f"{fragment} - 1", frame, return_type="dataframe", NA_action="drop")
+    matrices = {name: design_matrix(f"{fragment} - 1", frame, source=f"importance.groups.{name}",
+                                    NA_action="drop")
                 for name, fragment in groups.items()}
     rows = frame.index[frame[outcome].notna()]
     for matrix in matrices.values():

@@ -96,12 +96,12 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) ->
     ValueError
         If the outcome holds a value not in ``categories`` or the base does not occur.
     """
-    import patsy
+    from alliancegov.expressions import design_matrix
 
     needed = [c for c in (spec.outcome, spec.weights, spec.cluster if spec.cov_type == "cluster" else None) if c]
     needed += spec.design_columns
     usable = data.dropna(subset=needed)
-    matrix = patsy.dmatrix(spec.formula, usable, return_type="dataframe", NA_action="drop")
+    matrix = design_matrix(spec.formula, usable, source="choice.formula", NA_action="drop")
     info = matrix.design_info
     rows = usable.loc[matrix.index]
     names = [readable_term(c) for c in matrix.columns]
@@ -164,7 +164,7 @@ def scenario_matrix(design: ChoiceDesign, values: dict) -> np.ndarray:
     """
     import patsy
 
-    from alliancegov.stats.formulas import formula_variables
+    from alliancegov.expressions import formula_variables
 
     X = design.X.to_numpy(dtype=float, copy=True)
     info = design.design_info

@@ -66,16 +66,18 @@ def ordered_tables(design: ChoiceDesign, categories: list[str], spec: ChoiceSpec
             "choice_ordered_brant": _attempt("brant", lambda: brant_test(X, codes))}, fit.converged
 
 
-def binary_outcome(data: pd.DataFrame, expression: str) -> pd.Series:
-    """``yes``/``no`` from a pandas expression; missing where a variable it uses is missing.
+def binary_outcome(data: pd.DataFrame, expression: str, source: str = "choice.binary_outcome") -> pd.Series:
+    """``yes``/``no`` from an expression; missing where a variable it uses is missing.
 
     Parameters
     ----------
     data : DataFrame
         The analysis frame.
     expression : str
-        A pandas expression over its columns, e.g.
-        ``(equity_stake != 'none') | (new_legal_entity == 'yes')``, evaluated by ``DataFrame.eval``.
+        An expression of the project's grammar (:mod:`alliancegov.expressions`) over its columns,
+        e.g. ``(equity_stake != 'none') | (new_legal_entity == 'yes')``.
+    source : str
+        Where the expression is written, for error messages.
 
     Returns
     -------
@@ -83,10 +85,10 @@ def binary_outcome(data: pd.DataFrame, expression: str) -> pd.Series:
         ``yes`` where the expression is true, ``no`` where false, missing where any column named
         in the expression is missing; on ``data``'s index.
     """
-    import re as regex
+    from alliancegov.expressions import check_expression, evaluate
 
-    used = [name for name in regex.findall(r"[A-Za-z_]\w*", expression) if name in data.columns]
-    value = data.eval(expression).astype(bool).map({True: "yes", False: "no"}).astype("str")
+    used = check_expression(expression, data.columns, source)
+    value = evaluate(expression, data, source=source).astype(bool).map({True: "yes", False: "no"}).astype("str")
     return value.mask(data[used].isna().any(axis=1))
 
 
@@ -162,10 +164,11 @@ def imputed_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) 
         :func:`ame_table`, plus ``df`` and ``fmi`` (fraction of missing information) per row;
         ``choice_mnl`` also has ``estimator`` (``ml, <m> imputations``).
     """
-    from alliancegov.stats.formulas import formula_variables
+    from alliancegov.expressions import formula_variables
     from alliancegov.stats.imputation import impute_for_model, pooled_tidy, rubin_pool
 
-    variables = formula_variables(" ".join(filter(None, [spec.outcome, spec.formula, spec.weights])), data.columns)
+    variables = [spec.outcome, *formula_variables(spec.formula, data.columns),
+                 *([spec.weights] if spec.weights else [])]
     observed_outcome = data[spec.outcome].notna()
     completed = impute_for_model(data, variables, spec.imputations, spec.seed, iterations=spec.imputation_iterations)
     coefficients, ames = [], []

@@ -1,50 +1,30 @@
-"""The data a patsy formula reads, and that data in the form patsy reads fastest.
+"""Data in the form patsy reads fastest.
 
 Generic: nothing here knows about the survey.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 
 import pandas as pd
 
 
-def formula_variables(formula: str, columns) -> list[str]:
-    """The data columns a patsy formula (or pandas expression) uses, in order of appearance.
-
-    Parameters
-    ----------
-    formula : str
-        A patsy formula or pandas expression.
-    columns : iterable of str
-        The data's column names; a name of the formula that is not among them (a function such as
-        ``C`` or ``np.log``) is left out.
-
-    Returns
-    -------
-    list of str
-        Each column the formula names, once, in order of first appearance.
-    """
-    names = dict.fromkeys(name for name in re.findall(r"[A-Za-z_]\w*", formula) if name in set(columns))
-    return list(names)
-
-
-def text_as_categories(data: pd.DataFrame, formula: str) -> pd.DataFrame:
-    """``data`` with the text columns ``formula`` uses as pandas categoricals.
+def text_as_categories(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``data`` with its text columns among ``columns`` as pandas categoricals.
 
     Parameters
     ----------
     data : DataFrame
-        The data the formula reads.
-    formula : str
-        A patsy formula.
+        The data a formula reads.
+    columns : sequence of str
+        The columns the formula uses (``alliancegov.expressions.formula_variables``).
 
     Returns
     -------
     DataFrame
-        ``data`` with each string column the formula uses converted to a categorical with sorted
-        levels (as patsy sorts text); ``data`` itself if the formula uses no string column.
+        ``data`` with each string column of ``columns`` converted to a categorical with sorted
+        levels (as patsy sorts text); ``data`` itself if none of them is a string column.
 
     Notes
     -----
@@ -52,5 +32,5 @@ def text_as_categories(data: pd.DataFrame, formula: str) -> pd.DataFrame:
     value: 0.6 s a design matrix at 10^5 rows, and the models build dozens. The design matrices
     are the same.
     """
-    text = [c for c in formula_variables(formula, data.columns) if pd.api.types.is_string_dtype(data[c])]
+    text = [c for c in columns if pd.api.types.is_string_dtype(data[c])]
     return data.astype({column: "category" for column in text}) if text else data
