@@ -1,0 +1,69 @@
+"""Data and imports flow one way: raw → ingest → clean → constructs → models → tables and figures →
+report. No module imports a later stage, the estimators in stats/ know nothing of the survey, the
+simulator never imports an estimator, and the package never imports Snakemake."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from alliancegov.code_hash import PACKAGE_DIR
+
+# Each room of the package and the rooms it may import (besides itself). Shared rooms come first.
+SHARED = {"alliancegov", "codebook", "safe_output", "disclosure", "formatting", "expressions", "runtime", "code_hash"}
+MAY_IMPORT = {
+    "stats": set(),
+    "expressions": set(),
+    "config_strings": {"codebook", "expressions"},
+    "simulate": {"codebook"},
+    "ingest": SHARED,
+    "clean": SHARED | {"ingest"},
+    "pool": SHARED | {"clean"},
+    "constructs": SHARED,
+    "descriptives": SHARED,
+    "choice": SHARED | {"stats"},
+    "misalignment": SHARED | {"stats", "choice"},
+    "performance": SHARED | {"stats", "choice", "misalignment", "descriptives"},
+    "waves": SHARED | {"stats", "choice", "descriptives"},
+    "hypotheses": SHARED | {"stats", "choice", "performance"},
+    "power": SHARED | {"stats", "choice", "performance", "misalignment", "constructs", "hypotheses", "simulate"},
+    "figures": SHARED,
+    "table_formats": SHARED,
+    "publication": SHARED | {"table_formats"},
+    "report": SHARED | {"publication", "table_formats"},
+}
+for room in ("codebook", "safe_output", "disclosure", "formatting", "runtime", "code_hash"):
+    MAY_IMPORT.setdefault(room, SHARED)
+MODULES = sorted(PACKAGE_DIR.rglob("*.py"))
+
+
+def room_of(path) -> str:
+    parts = path.relative_to(PACKAGE_DIR).with_suffix("").parts
+    return "alliancegov" if parts == ("__init__",) else parts[0]
+
+
+def imported(path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_every_room_has_its_rule():
+    assert {room_of(path) for path in MODULES} <= set(MAY_IMPORT) | {"alliancegov"}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[path.relative_to(PACKAGE_DIR).as_posix() for path in MODULES])
+def test_imports_flow_one_way(path):
+    room = room_of(path)
+    allowed = MAY_IMPORT.get(room, SHARED) | {room}
+    names = imported(path)
+    assert not any(name.split(".")[0] == "snakemake" for name in names), "the package never imports snakemake"
+    package_rooms = {name.split(".")[1] if "." in name else "alliancegov"
+                     for name in names if name.split(".")[0] == "alliancegov"}
+    assert package_rooms <= allowed, sorted(package_rooms - allowed)
