@@ -158,3 +158,78 @@ def test_cluster_resample_gathers_each_drawn_cluster_in_draw_order():
     for b, indices in enumerate(resample_indices(len(cluster_ids), 20, seed=3, cluster_ids=cluster_ids)):
         drawn = np.random.default_rng([3, b]).integers(0, len(members), size=len(members))
         np.testing.assert_array_equal(indices, np.concatenate([members[c] for c in drawn]))
+
+
+# ---- p-values and BCa intervals -------------------------------------------------------------------------
+
+def test_a_bootstrap_p_value_is_never_zero_and_agrees_with_the_percentile_interval():
+    from alliancegov.stats.bootstrap import bootstrap_p_values
+
+    rng = np.random.default_rng(5)
+    all_positive = rng.uniform(0.1, 1.0, size=(999, 1))
+    assert bootstrap_p_values(all_positive)[0] == pytest.approx(2 / 1000)
+    centred = rng.normal(size=(999, 300)) + rng.uniform(-3, 3, size=300)
+    p = bootstrap_p_values(centred)
+    low, high = np.quantile(centred, [0.025, 0.975], axis=0)
+    excludes = (low > 0) | (high < 0)
+    # the +1 correction moves the boundary by at most one resample in a tail
+    clear = np.abs(p - 0.05) > 3 / 1000
+    assert np.array_equal(excludes[clear], (p < 0.05)[clear])
+    assert (p > 0).all() and (p <= 1).all()
+
+
+def jackknife_influence(x: np.ndarray) -> np.ndarray:
+    """θ̄_(.) − θ_(i) for the mean, the jackknife influence scipy's BCa uses."""
+    leave_one_out = (x.sum() - x) / (len(x) - 1)
+    return (leave_one_out.mean() - leave_one_out)[:, None]
+
+
+def test_bca_intervals_match_scipy_on_a_skewed_statistic():
+    """scipy.stats.bootstrap(method="BCa") on the mean of skewed data, 40 000 resamples each:
+    the bounds agree within Monte Carlo error (a few hundredths of a standard error)."""
+    from scipy import stats
+
+    from alliancegov.stats.bootstrap import acceleration, bca_intervals
+
+    rng = np.random.default_rng(11)
+    x = rng.exponential(2.0, size=30)
+    B = 40_000
+    replicates = x[rng.integers(0, len(x), size=(B, len(x)))].mean(axis=1)[:, None]
+    low, high = bca_intervals(replicates, np.array([x.mean()]), 0.95, acceleration(jackknife_influence(x)))
+    reference = stats.bootstrap((x,), np.mean, n_resamples=B, method="BCa", random_state=12).confidence_interval
+    se = x.std(ddof=1) / np.sqrt(len(x))
+    assert abs(low[0] - reference.low) < 0.06 * se
+    assert abs(high[0] - reference.high) < 0.06 * se
+    percentile = np.quantile(replicates[:, 0], [0.025, 0.975])
+    assert high[0] > percentile[1]   # right-skewed: BCa reaches further right than the percentile interval
+
+
+def test_bca_with_no_bias_and_no_acceleration_is_the_percentile_interval():
+    from alliancegov.stats.bootstrap import bca_intervals
+
+    rng = np.random.default_rng(3)
+    replicates = rng.normal(size=(2001, 1))
+    replicates -= np.median(replicates)    # z0 = 0 at an estimate of 0
+    low, high = bca_intervals(replicates, np.zeros(1), 0.9)
+    assert (low[0], high[0]) == pytest.approx(tuple(np.quantile(replicates[:, 0], [0.05, 0.95])), abs=1e-9)
+
+
+def test_bca_p_values_agree_with_bca_intervals_and_the_statistic_with_the_p_value():
+    from alliancegov.stats.bootstrap import bca_intervals, bca_p_values, normal_equivalent
+
+    rng = np.random.default_rng(8)
+    p = 200
+    shift = rng.uniform(-4, 4, size=p)
+    replicates = rng.gamma(4.0, 0.5, size=(1999, p)) - 2.0 + shift
+    estimates = np.median(replicates, axis=0) + rng.normal(0, 0.2, size=p)
+    accelerations = rng.uniform(-0.05, 0.05, size=p)
+    values = bca_p_values(replicates, estimates, 0.0, accelerations)
+    low, high = bca_intervals(replicates, estimates, 0.95, accelerations)
+    excludes = (low > 0) | (high < 0)
+    clear = np.abs(values - 0.05) > 0.004
+    assert np.array_equal(excludes[clear], (values < 0.05)[clear])
+    assert values.min() >= 2 / 2000 - 1e-12
+    z = normal_equivalent(values, estimates)
+    from scipy import stats
+    np.testing.assert_allclose(2 * stats.norm.sf(np.abs(z)), values)
+    assert np.array_equal(np.sign(z), np.sign(estimates))
