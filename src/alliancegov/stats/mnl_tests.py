@@ -785,6 +785,109 @@ def small_hsiao(y, X, omitted: int, seed, *, split: str = "half") -> ChiSquareTe
     return ChiSquareTest(float(statistic), df, _chi2_sf(statistic, df))
 
 
+def suest_hausman(y, X, omitted: int, *, groups=None, rebase_to: int | None = None) -> ChiSquareTest:
+    """Generalised Hausman test of IIA with the two fits' joint covariance (Stata ``suest``).
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1`` (``J >= 3``, 0 = base).
+    X : array-like or DataFrame of shape (n, k)
+        Design matrix.
+    omitted : int
+        The outcome code left out of the restricted choice set.
+    groups : array-like of shape (n,), optional
+        Cluster labels (firms interviewed in several waves): the joint covariance sums each
+        cluster's scores. Default: every row its own cluster (the robust suest).
+    rebase_to : int, optional
+        As in :func:`hausman_mcfadden`.
+
+    Returns
+    -------
+    ChiSquareTest
+        ``(statistic, df, p_value)``; the statistic is never negative.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` has fewer than 3 outcomes, or ``omitted`` or ``rebase_to`` is not a valid outcome.
+
+    Notes
+    -----
+    The same comparison as :func:`hausman_mcfadden`, ``d = b_r - b_f`` over the coefficients common
+    to the full and the restricted fits, but ``Var(d) = V_rr + V_ff - V_rf - V_fr`` comes from the
+    sandwich of both fits' stacked scores (Weesie 1999; Stata's ``suest``; Long & Freese 2014,
+    §8.4), which is a covariance matrix and so positive semi-definite: the statistic cannot be
+    negative, and it stays valid when the model-based covariances are not (clustered firms,
+    misspecification). ``df`` is the rank of ``Var(d)``.
+    """
+    from alliancegov.stats.mnl import stacked_covariance
+
+    X, _ = _design(X)
+    codes, J = _codes(y)
+    if J < 3:
+        raise ValueError("IIA tests need at least 3 outcomes")
+    base = _base_for(codes, J, omitted, rebase_to)
+    full_order = [base] + [j for j in range(J) if j != base]
+    sub_order = [j for j in full_order if j != omitted]
+    keep = codes != omitted
+    full_codes, sub_codes = _recode(codes, full_order), _recode(codes[keep], sub_order)
+    full, restricted = _fit_mnl(full_codes, X), _fit_mnl(sub_codes, X[keep])
+    labels = np.arange(codes.size) if groups is None else np.asarray(groups)
+    V = stacked_covariance([(X, full_codes, full.params, labels),
+                            (X[keep], sub_codes, restricted.params, labels[keep])], kind="cluster")
+    k = X.shape[1]
+    offset = (J - 1) * k
+    f_idx = np.array([(full_order.index(j) - 1) * k + c for j in sub_order[1:] for c in range(k)])
+    r_idx = offset + np.arange((len(sub_order) - 1) * k)
+    difference = _theta(restricted) - _theta(full)[f_idx]
+    V_diff = V[np.ix_(r_idx, r_idx)] + V[np.ix_(f_idx, f_idx)] - V[np.ix_(r_idx, f_idx)] - V[np.ix_(f_idx, r_idx)]
+    V_diff = (V_diff + V_diff.T) / 2
+    df = int(np.linalg.matrix_rank(V_diff, hermitian=True))
+    statistic = max(0.0, float(difference @ np.linalg.pinv(V_diff, hermitian=True) @ difference))
+    return ChiSquareTest(statistic, df, _chi2_sf(statistic, df))
+
+
+def small_hsiao_splits(y, X, omitted: int, seed, n_splits: int, *, split: str = "half") -> pd.DataFrame:
+    """The Small–Hsiao test over many random splits of the sample.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Codes ``0..J-1`` (``J >= 3``, 0 = base).
+    X : array-like or DataFrame of shape (n, k)
+        Design matrix.
+    omitted : int
+        The outcome code left out of the restricted choice set.
+    seed : int
+        Split ``s`` uses the seed sequence ``(seed, s)``: the same splits on every run.
+    n_splits : int
+        How many splits.
+    split : {"half", "coin"}, default "half"
+        As in :func:`small_hsiao`.
+
+    Returns
+    -------
+    DataFrame
+        One row per split: ``split, statistic, df, p_value``; a split that leaves an outcome empty
+        in one half has NaN values (it is counted, not dropped).
+
+    Notes
+    -----
+    One split gives one draw of a test whose outcome depends on the split (Cheng & Long 2007):
+    the distribution of the p-values over many splits, not one of them, is what a reader can
+    rely on.
+    """
+    rows = []
+    for number in range(n_splits):
+        try:
+            test = small_hsiao(y, X, omitted, np.random.SeedSequence([int(seed), number]), split=split)
+        except ValueError:
+            test = ChiSquareTest(math.nan, math.nan, math.nan)
+        rows.append((number, test.statistic, test.df, test.p_value))
+    return pd.DataFrame(rows, columns=["split", "statistic", "df", "p_value"])
+
+
 def _relative_theta(B: np.ndarray) -> np.ndarray:
     """Equation-major ``theta`` of coefficients ``B`` (``k, m``) relative to its first column."""
     return (B[:, 1:] - B[:, [0]]).T.ravel()
