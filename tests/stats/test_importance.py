@@ -221,3 +221,62 @@ def test_bad_input():
         shapley_r2(y, {f"g{i}": groups["d"] for i in range(MAX_GROUPS + 1)})
     with pytest.raises(ValueError, match="at least 2"):
         dominance(y, {"a": groups["a"]})
+
+
+# ---- inference on the shares ------------------------------------------------------------------------------
+
+def share_data(n, coefficients, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, len(coefficients)))
+    y = X @ np.asarray(coefficients, float) + rng.normal(size=n)
+    return y, {f"g{j}": X[:, j] for j in range(len(coefficients))}
+
+
+def test_share_inference_rows_and_point_estimates():
+    from alliancegov.stats.importance import SHARE_COLUMNS, shapley_r2, shapley_share_inference
+
+    y, groups = share_data(400, [1.0, 0.5, 0.2], seed=1)
+    table = shapley_share_inference(y, groups, n_boot=199, seed=3)
+    assert list(table.columns) == SHARE_COLUMNS
+    assert table["kind"].value_counts().to_dict() == {"share": 3, "difference": 3, "largest": 3}
+    shares = table[table["kind"] == "share"].set_index("group")["estimate"]
+    np.testing.assert_allclose(shares.to_numpy(), shapley_r2(y, groups)["share"].to_numpy())
+    difference = table[(table["kind"] == "difference") & (table["group"] == "g0") & (table["other"] == "g1")].iloc[0]
+    assert difference["estimate"] == pytest.approx(shares["g0"] - shares["g1"])
+    assert difference["conf_low"] < difference["estimate"] < difference["conf_high"]
+    two_sided, one_sided = (table[table["kind"] == kind]["p_value"] for kind in ("difference", "largest"))
+    assert (two_sided >= 2 / 200 - 1e-12).all() and (one_sided >= 1 / 200 - 1e-12).all()   # never 0
+    assert (table[table["kind"] != "share"]["p_value"] <= 1).all()
+    largest = table[table["kind"] == "largest"].set_index("group")
+    assert largest.loc["g0", "p_value"] < 0.05 < largest.loc["g2", "p_value"]
+
+
+def test_the_largest_share_test_holds_its_level_when_two_groups_tie():
+    """Two groups with equal true shares: claiming one is the largest is rejected (p < .05) in at
+    most about 5% of samples (the intersection–union test is conservative at the boundary)."""
+    from alliancegov.stats.importance import shapley_share_inference
+
+    claims = 0
+    for seed in range(40):
+        y, groups = share_data(300, [0.6, 0.6, 0.1], seed=100 + seed)
+        table = shapley_share_inference(y, groups, n_boot=199, seed=seed)
+        claims += table[(table["kind"] == "largest") & (table["group"] == "g0")]["p_value"].iloc[0] < 0.05
+    assert claims <= 5
+
+
+def test_clusters_are_resampled_whole():
+    """Each firm appearing twice: the cluster bootstrap's spread equals the spread of the firms
+    counted once, whereas treating the copies as independent understates it by about 1/sqrt(2)."""
+    from alliancegov.stats.importance import shapley_share_inference
+
+    y, groups = share_data(300, [1.0, 0.5], seed=7)
+    doubled_y = np.concatenate([y, y])
+    doubled = {name: np.concatenate([values, values]) for name, values in groups.items()}
+    firms = np.concatenate([np.arange(300), np.arange(300)])
+    once = shapley_share_inference(y, groups, n_boot=599, seed=5)
+    clustered = shapley_share_inference(doubled_y, doubled, n_boot=599, seed=5, cluster_ids=firms)
+    naive = shapley_share_inference(doubled_y, doubled, n_boot=599, seed=5)
+    se = {name: frame[frame["kind"] == "share"]["std_error"].iloc[0]
+          for name, frame in (("once", once), ("clustered", clustered), ("naive", naive))}
+    assert se["clustered"] == pytest.approx(se["once"], rel=0.15)
+    assert se["naive"] == pytest.approx(se["once"] / np.sqrt(2), rel=0.15)
