@@ -1,0 +1,121 @@
+"""Each model stage stops on data that cannot identify it with one sentence naming the variable and
+the wave, never a numerical library's message; graceful paths say why in a readable note."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alliancegov.choice.design import build_design
+from alliancegov.choice.model import fit_mnl
+from alliancegov.choice.spec import ChoiceSpec
+from alliancegov.choice.stage import analyse_choice
+from alliancegov.model_checks import ModelSpecificationError, not_computed
+
+FORMS = ["market", "licence", "venture"]
+
+
+@pytest.fixture
+def firms():
+    """300 firms in three waves of 100, forms unrelated to the regressors."""
+    rng = np.random.default_rng(1)
+    n = 300
+    frame = pd.DataFrame({"trust": rng.normal(size=n), "asset": rng.normal(size=n),
+                          "sector": rng.choice(["services", "textile"], n), "form": rng.choice(FORMS, n),
+                          "wave": np.repeat(["w1", "w2", "w3"], 100), "firm_key": np.arange(n),
+                          "performance": rng.normal(size=n)})
+    return frame.assign(trust_copy=2 * frame["trust"])
+
+
+def choice(formula="trust + asset + C(sector)", **options):
+    return ChoiceSpec("form", "market", formula, **({"cov_type": "model", "ordered": False, "cv_folds": 0}
+                                                    | options))
+
+
+def stops(call, message: str):
+    """``call()`` raises a ModelSpecificationError whose message is exactly ``message``: one sentence."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ModelSpecificationError) as caught:
+            call()
+    assert str(caught.value) == message
+    assert message.count(". ") == 0 and message.endswith(".")
+    return caught.value
+
+
+def test_choice_model_with_every_firm_in_one_form(firms):
+    stops(lambda: analyse_choice(firms.assign(form="licence"), choice(), FORMS),
+          "The choice model cannot be fitted: all 300 firms used have the same form (licence), so there is no "
+          "other outcome to compare it with.")
+
+
+@pytest.mark.parametrize("formula", ["trust + C(sector)", "trust + sector", "trust + C(sector, Treatment('textile'))"])
+def test_choice_model_with_a_factor_of_one_level(firms, formula):
+    # patsy would drop the first two terms without a word and stop on the third with a traceback
+    stops(lambda: build_design(firms.assign(sector="services"), choice(formula), FORMS),
+          "The choice model cannot be fitted: sector takes the single value services among the 300 firms used, "
+          "so its effect cannot be estimated.")
+
+
+def test_choice_model_names_collinear_columns(firms):
+    stops(lambda: analyse_choice(firms, choice("trust + trust_copy + asset"), FORMS),
+          "The choice model cannot be fitted: trust and trust_copy are collinear (trust_copy = 2·trust for the "
+          "300 firms used), so their effects cannot be told apart; leave one of them out.")
+    dummies = firms.assign(services=(firms["sector"] == "services") * 1.0, textile=(firms["sector"] == "textile") * 1.0)
+    stops(lambda: build_design(dummies, choice("trust + services + textile"), FORMS),
+          "The choice model cannot be fitted: Intercept, services and textile are collinear (textile = 1 − services "
+          "for the 300 firms used), so their effects cannot be told apart; leave one of them out.")
+
+
+def test_choice_model_with_too_few_firms(firms):
+    stops(lambda: build_design(firms.iloc[:7], choice(), FORMS),
+          "The choice model cannot be fitted: 7 firms are used for its 8 parameters (4 in each of 2 equations), "
+          "and it needs more firms than parameters.")
+    rare = firms.drop(firms.index[firms["form"] == "venture"][3:])
+    stops(lambda: build_design(rare, choice(), FORMS),
+          f"The choice model cannot be fitted: only 3 of the {len(rare)} firms used have form venture, fewer than "
+          "the 4 parameters of each equation; merge it with another answer or simplify the formula.")
+
+
+def test_choice_model_with_a_regressor_missing_everywhere_or_for_a_whole_wave(firms):
+    stops(lambda: build_design(firms.assign(trust=np.nan), choice(), FORMS),
+          "The choice model cannot be fitted: trust is missing for every firm.")
+    late_question = firms.assign(asset=firms["asset"].where(firms["wave"] != "w1"))
+    stops(lambda: analyse_choice(late_question, choice(), FORMS),
+          "The choice model cannot be fitted: asset is missing for every firm of wave w1, so that wave would "
+          "silently drop out of the model.")
+    scattered = firms.assign(trust=firms["trust"].where((firms["wave"] != "w2") | (firms.index % 2 == 0)),
+                             asset=firms["asset"].where((firms["wave"] != "w2") | (firms.index % 2 == 1)))
+    stops(lambda: build_design(scattered, choice(), FORMS),
+          "The choice model cannot be fitted: no firm of wave w2 has every variable of the model (form, trust, "
+          "asset and sector), so that wave would silently drop out of it.")
+
+
+def test_a_singular_information_is_explained_not_reported_bare(firms):
+    near = firms.assign(trust_copy=2 * firms["trust"] + 1e-9 * np.random.default_rng(5).normal(size=len(firms)))
+    design = build_design(near, choice("trust + trust_copy"), FORMS)   # full rank, but not to the information
+    error = stops(lambda: fit_mnl(design, choice("trust + trust_copy")),
+                  "The choice model cannot be fitted: trust and trust_copy are nearly collinear (trust_copy = "
+                  "2·trust for the 300 firms used), so their effects cannot be told apart; leave one of them out.")
+    assert "singular" in str(error.__cause__)
+    separated = firms.assign(form=np.where(firms["trust"] > 0, "venture", "market"))
+    design = build_design(separated, choice("trust"), FORMS)
+    with warnings.catch_warnings(), pytest.raises(ModelSpecificationError, match="separation"):
+        warnings.simplefilter("ignore")
+        fit_mnl(design, choice("trust"))
+
+
+def test_binary_logit_names_its_outcome(firms):
+    spec = choice(binary_outcome="trust > 10", binary_name="equity")
+    stops(lambda: analyse_choice(firms, spec, FORMS),
+          "The logit of equity cannot be fitted: all 300 firms used have the same binary_outcome (no), so there is "
+          "no other outcome to compare it with.")
+
+
+def test_notes_of_tests_not_computed_are_sentences():
+    assert not_computed(ModelSpecificationError("The choice model cannot be fitted: x.")) == \
+        "not computed: The choice model cannot be fitted: x."
+    assert not_computed(np.linalg.LinAlgError("Singular matrix")) == \
+        "not computed: a matrix it needs is singular (Singular matrix)"
+    assert not_computed(KeyError("trust")) == "not computed: KeyError: 'trust'"
