@@ -12,6 +12,7 @@ from alliancegov.choice.model import fit_mnl
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.choice.stage import analyse_choice
 from alliancegov.model_checks import ModelSpecificationError, not_computed
+from alliancegov.waves.models import stability_tests, wave_tables
 
 FORMS = ["market", "licence", "venture"]
 
@@ -111,6 +112,35 @@ def test_binary_logit_names_its_outcome(firms):
     stops(lambda: analyse_choice(firms, spec, FORMS),
           "The logit of equity cannot be fitted: all 300 firms used have the same binary_outcome (no), so there is "
           "no other outcome to compare it with.")
+
+
+def test_per_wave_models_name_the_wave(firms):
+    spec = choice("trust + asset", cov_type="cluster")
+    stops(lambda: wave_tables(firms.assign(trust=firms["trust"].where(firms["wave"] != "w2")), spec, FORMS),
+          "The choice model of wave w2 cannot be fitted: trust is missing for every firm of wave w2.")
+    stops(lambda: wave_tables(firms.assign(form=firms["form"].where(firms["wave"] != "w1", "licence")), spec, FORMS),
+          "The choice model of wave w1 cannot be fitted: all 100 firms used have the same form (licence), so there "
+          "is no other outcome to compare it with.")
+    one_sector = firms.assign(sector=firms["sector"].where(firms["wave"] != "w3", "services"))
+    stops(lambda: wave_tables(one_sector, choice(cov_type="cluster"), FORMS),
+          "The choice model of wave w3 cannot be fitted: sector takes the single value services among the 100 firms "
+          "used, so its effect cannot be estimated.")
+
+
+def test_stability_tests_say_why_they_were_not_computed(firms):
+    spec = choice("trust + asset", cov_type="cluster")
+    no_venture_late = firms[~((firms["wave"] == "w3") & (firms["form"] == "venture"))]
+    notes = stability_tests(no_venture_late, spec, FORMS, "wave", ["w1", "w2", "w3"])["note"]
+    assert (notes == "not computed: no firm of wave w3 chose form venture, and a wave's own intercept of a form "
+                     "nobody in it chose is infinite").all()
+    missing = firms.assign(asset=firms["asset"].where(firms["wave"] != "w2"))
+    notes = stability_tests(missing, spec, FORMS, "wave", ["w1", "w2", "w3"])["note"]
+    assert (notes == "not computed: The choice model pooled over waves with wave effects cannot be fitted: asset "
+                     "is missing for every firm of wave w2, so that wave would silently drop out of the model.").all()
+    weighted = stability_tests(firms.assign(w=2.0), choice("trust + asset", weights="w"), FORMS, "wave",
+                               ["w1", "w2", "w3"]).set_index("test")
+    assert weighted.at["lr", "note"] == ("not computed: the LR test needs unweighted maximum likelihood, and the "
+                                         "model has frequency weights (w)")
 
 
 def test_notes_of_tests_not_computed_are_sentences():
