@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliancegov.choice.design import build_design
+from alliancegov.choice.design import DesignBuilder, build_design
 from alliancegov.choice.model import fit_mnl
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.choice.stage import analyse_choice
+from alliancegov.misalignment import MisalignmentSpec, TwoStageData, misalignment_table
 from alliancegov.model_checks import ModelSpecificationError, not_computed
+from alliancegov.performance import PerformanceSpec, fit_ols
 from alliancegov.waves.models import stability_tests, wave_tables
 
 FORMS = ["market", "licence", "venture"]
@@ -141,6 +143,65 @@ def test_stability_tests_say_why_they_were_not_computed(firms):
                                ["w1", "w2", "w3"]).set_index("test")
     assert weighted.at["lr", "note"] == ("not computed: the LR test needs unweighted maximum likelihood, and the "
                                          "model has frequency weights (w)")
+
+
+def test_performance_ols_explains_itself(firms):
+    stops(lambda: fit_ols(firms, PerformanceSpec("performance", "trust + trust_copy + asset")),
+          "The performance model of performance cannot be fitted: trust and trust_copy are collinear (trust_copy "
+          "= 2·trust for the 300 firms used), so their effects cannot be told apart; leave one of them out.")
+    stops(lambda: fit_ols(firms.assign(sector="textile"),
+                          PerformanceSpec("performance", "trust + C(sector, Treatment('services'))")),
+          "The performance model of performance cannot be fitted: sector takes the single value textile among the "
+          "300 firms used, so its effect cannot be estimated.")
+    stops(lambda: fit_ols(firms.iloc[:4], PerformanceSpec("performance", "trust + asset + C(sector) + trust:asset")),
+          "The performance model of performance cannot be fitted: 4 firms are used for its 5 parameters, and it "
+          "needs more firms than parameters.")
+    stops(lambda: fit_ols(firms.assign(performance=firms["performance"].where(firms["wave"] != "w3")),
+                          PerformanceSpec("performance", "trust")),
+          "The performance model of performance cannot be fitted: performance is missing for every firm of wave "
+          "w3, so that wave would silently drop out of the model.")
+
+
+def test_a_text_level_only_in_unused_rows_is_no_column_of_zeros(firms):
+    frame = firms.assign(sector=np.where(firms.index < 3, "mining", firms["sector"]))
+    frame.loc[:2, "performance"] = np.nan
+    table = fit_ols(frame, PerformanceSpec("performance", "trust + C(sector)")).coefficients
+    assert list(table["term"]) == ["Intercept", "sector[textile]", "trust"]
+
+
+def two_stage(frame, controls="trust + C(sector)", first_stage="trust + asset"):
+    first = DesignBuilder(choice(first_stage), tuple(FORMS), "the misalignment first stage (the choice model)")
+    spec = MisalignmentSpec("performance", controls, bootstrap_replicates=4, seed=1)
+    data, _ = TwoStageData.build(frame, first, spec, np.arange(len(FORMS)))
+    return misalignment_table(data, spec)
+
+
+def test_misalignment_first_and_second_stages_explain_themselves(firms):
+    stops(lambda: two_stage(firms.assign(asset=firms["asset"].where(firms["wave"] != "w1"))),
+          "The misalignment first stage (the choice model) cannot be fitted: asset is missing for every firm of "
+          "wave w1, so that wave would silently drop out of the model.")
+    stops(lambda: two_stage(firms.assign(performance=np.nan)),
+          "The misalignment second stage cannot be fitted: performance is missing for every firm.")
+    stops(lambda: two_stage(firms, "trust + trust_copy"),
+          "The misalignment second stage cannot be fitted: trust and trust_copy are collinear (trust_copy = 2·trust "
+          "for the 300 firms used), so their effects cannot be told apart; leave one of them out.")
+    stops(lambda: two_stage(firms.assign(sector="services")),
+          "The misalignment second stage cannot be fitted: sector takes the single value services among the 300 "
+          "firms used, so its effect cannot be estimated.")
+    stops(lambda: two_stage(firms.assign(sector="services"), "trust", "trust + C(sector)"),
+          "The misalignment first stage (the choice model) cannot be fitted: sector takes the single value services "
+          "among the 300 firms used, so its effect cannot be estimated.")
+
+
+def test_misalignment_second_stage_names_a_measure_collinear_with_the_controls(firms):
+    # Weak regressors and a dominant form: every firm's predicted form is the market, so being
+    # misaligned is having chosen anything else: 1 − the market's dummy among the controls.
+    rng = np.random.default_rng(4)
+    dominant = firms.assign(form=rng.choice(FORMS, len(firms), p=[0.7, 0.15, 0.15]))
+    stops(lambda: two_stage(dominant, "trust + C(form)"),
+          "The misalignment second stage (uncorrected) cannot be fitted: Intercept, form[market] and misaligned are "
+          "collinear (misaligned = 1 − form[market] for the 300 firms used), so their effects cannot be told "
+          "apart; leave one of them out.")
 
 
 def test_notes_of_tests_not_computed_are_sentences():
