@@ -213,7 +213,7 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
     import logging
 
     from alliancegov.codebook import Codebook
-    from alliancegov.safe_output import write_csv
+    from alliancegov.safe_output import visible_text, write_csv
 
     log = logging.getLogger("alliancegov")
     choice = ChoiceSpec.from_config(spec, missing_data)
@@ -222,7 +222,7 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
     for name, table in results.tables.items():
         write_csv(table, outputs[name])
     with open(outputs["warnings"], "w", encoding="utf-8") as handle:
-        handle.writelines(f"{warning}\n" for warning in results.warnings)
+        handle.writelines(f"{visible_text(warning)}\n" for warning in results.warnings)
     for warning in results.warnings:
         log.warning(warning)
     log.info("\n%s", results.tables["choice_mnl"].to_string(index=False))
