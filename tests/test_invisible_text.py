@@ -1,5 +1,6 @@
 """Invisible format characters (Unicode category Cf: bidirectional controls, zero-width characters,
-the byte-order mark) never reach a published text: CSV, LaTeX, Markdown, HTML, Word."""
+the byte-order mark) never reach a published text: CSV, LaTeX, Markdown, HTML, Word, the report
+and the figures."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import zipfile
 import pandas as pd
 import pytest
 
+from alliancegov.codebook import Codebook
+from alliancegov.descriptives import form_by_sector_table
 from alliancegov.safe_output import printable, visible_text, visible_text_cells, write_csv
 from alliancegov.table_formats import write_publication_tables
 
@@ -64,6 +67,54 @@ def test_publication_formats_lose_them(tmp_path):
     with zipfile.ZipFile(paths[3]) as package:
         for name in package.namelist():
             assert format_characters(package.read(name).decode("utf-8", errors="replace")) == [], name
+
+
+def test_the_report_page_loses_them(tmp_path, monkeypatch):
+    from alliancegov.report import stage
+    from alliancegov.report.stage import render_report
+
+    monkeypatch.setattr(stage, "git_commit", lambda: "0" * 40)
+    html = render_report(
+        language="en", title=f"Title {TROJAN}{ZERO_WIDTH}", figures={},
+        tables={"choice_mnl": pd.DataFrame({"term": [TROJAN], f"estimate{BIDI}": [0.5]})},
+        sample_flow=pd.DataFrame({"wave": ["w1"], "step": ["received"], "reason": [f"r{BIDI}"], "n": [3]}),
+        provenance=[{"wave": "w1", "file": "wave\u2067.csv", "format": "csv", "sha256": "a" * 64, "rows": 3}],
+        config={"report": {"title": f"Title {TROJAN}"}}, notes=[f"Note {ZERO_WIDTH}"],
+        generated_at="2025-01-01", captions={})
+    assert format_characters(html) == []
+    assert "<title>Title abcd</title>" in html and "Note " in html
+
+
+def labelled(codebook: Codebook) -> Codebook:
+    """The codebook with Trojan Source labels on the governance form, one of its answers and a sector."""
+    variables, value_sets = codebook.variables.copy(), codebook.value_sets.copy()
+    variables.loc["governance_form", "label_en"] = f"Form {TROJAN}"
+    first_form = (value_sets["list_name"] == codebook.variables.at["governance_form", "list_name"]).idxmax()
+    value_sets.loc[first_form, "label_en"] = f"Contract\u200d {BIDI}"
+    textile = (value_sets["list_name"] == "sector") & (value_sets["name"] == "textile")
+    value_sets.loc[textile, "label_en"] = f"Textile\u2066{ZERO_WIDTH}"
+    return Codebook(variables=variables, value_sets=value_sets, scales=codebook.scales.copy())
+
+
+def test_figure_texts_lose_them_in_every_format(codebook, tmp_path):
+    import numpy as np
+    from matplotlib.text import Text
+
+    from alliancegov.figures.descriptive import plot_form_by_sector
+    from alliancegov.figures.theme import save_figure
+
+    book = labelled(codebook)
+    rng = np.random.default_rng(0)
+    analysis = pd.DataFrame({"sector": rng.choice(book.answer_names("sector"), 120),
+                             "governance_form": rng.choice(book.answer_names("governance_form"), 120)})
+    figure = plot_form_by_sector(form_by_sector_table(analysis, book), book, "en")
+    figure.axes[0].set_title(f"{figure.axes[0].get_title()} {TROJAN}")
+    save_figure(figure, tmp_path / "f.png", ("png", "svg", "pdf"))
+    svg = (tmp_path / "f.svg").read_text(encoding="utf-8")   # SVG keeps every text as a comment beside its glyphs
+    assert format_characters(svg) == []
+    assert "Textile" in svg and "abcd" in svg
+    drawn = [artist.get_text() for artist in figure.findobj(Text)]   # what the PNG and PDF were drawn from
+    assert format_characters("".join(drawn)) == [] and any("Textile" in text for text in drawn)
 
 
 @pytest.mark.parametrize("character", list(BIDI + ZERO_WIDTH))
