@@ -220,25 +220,11 @@ class TwoStageData:
             regressors and any selection terms, indexed by those columns' names.
         """
         return {name: pd.Series(least_squares(design.to_numpy(float), y), index=design.columns)
-                for name, (design, y) in self.second_stages(rows, start).items()}
+                for name, (design, y) in self._second_stages(rows, start).items()}
 
-    def second_stages(self, rows: np.ndarray | None = None, start: np.ndarray | None = None
-                      ) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
-        """The second stage's design and outcome of every model on ``rows`` (see :meth:`estimates`).
-
-        Parameters
-        ----------
-        rows : ndarray of int, optional
-            Positions of the firms (repeats allowed); None for all.
-        start : ndarray of shape (k, J-1), optional
-            Starting coefficients of the first stage's Newton iterations.
-
-        Returns
-        -------
-        dict of str to tuple of (DataFrame, ndarray)
-            Model name → its design (controls, misalignment regressors, selection terms) and the
-            outcome, one row per firm of ``rows``.
-        """
+    def _second_stages(self, rows: np.ndarray | None = None, start: np.ndarray | None = None
+                       ) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
+        """Model name → its second-stage design and outcome on ``rows`` (see :meth:`estimates`)."""
         from alliancegov.stats.selection import selection_terms
 
         rows = np.arange(len(self.chosen)) if rows is None else rows
@@ -341,7 +327,7 @@ def _full_sample(data: TwoStageData) -> tuple[dict[str, pd.Series], np.ndarray]:
     from alliancegov.model_checks import check_parameters, check_rank
 
     start = _first_stage_fit(data.first_stage, data.chosen, data.first_stage_names).params
-    for name, (design, _) in data.second_stages(start=start).items():
+    for name, (design, _) in data._second_stages(start=start).items():
         check_parameters(len(design), design.columns, f"{SECOND_STAGE} ({name})")
         check_rank(design, f"{SECOND_STAGE} ({name})")
     return data.estimates(start=start), start   # Newton from its own optimum stops at once
