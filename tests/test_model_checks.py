@@ -109,6 +109,22 @@ def test_a_singular_information_is_explained_not_reported_bare(firms):
         fit_mnl(design, choice("trust"))
 
 
+def test_separation_still_falls_back_to_firth_with_a_readable_note(firms):
+    separated = firms.assign(form=np.where(firms["asset"] > 1, "venture", firms["form"].replace("venture", "licence")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = analyse_choice(separated, choice("trust + asset"), FORMS)
+    assert results.warnings[0] == ("Separation: trust and asset separate form venture from market completely, so the "
+                                   "maximum-likelihood estimates do not exist (Albert & Anderson 1984); every "
+                                   "choice table uses Firth's penalised estimates instead.")
+    assert set(results.tables["choice_mnl"]["estimator"]) == {"firth"}
+    stops(lambda: analyse_choice(separated, choice("trust + asset", firth="never"), FORMS),
+          "The choice model cannot be fitted: trust and asset separate form venture from market completely "
+          "(separation), "
+          "so the maximum-likelihood estimates do not exist (Albert & Anderson 1984), and choice.firth is 'never'; "
+          "allow Firth's penalised estimates (firth: auto) or simplify the formula.")
+
+
 def test_binary_logit_names_its_outcome(firms):
     spec = choice(binary_outcome="trust > 10", binary_name="equity")
     stops(lambda: analyse_choice(firms, spec, FORMS),

@@ -34,7 +34,9 @@ from alliancegov.choice.variants import (
     ordered_tables,
     variants_table,
 )
-from alliancegov.model_checks import cannot_fit, listing
+from alliancegov.model_checks import INTERCEPT, cannot_fit, listing
+
+ALBERT_ANDERSON = "Albert & Anderson 1984"   # why separated data have no maximum-likelihood estimates
 
 
 @dataclass
@@ -103,13 +105,14 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
     separated = model_separated(design)
     firth = fit_firth(design) if spec.firth == "always" or (spec.firth == "auto" and separated) else None
     if separated and firth is None:
-        raise cannot_fit(design.model, f"{separation(small, spec)}, and choice.firth is 'never'; allow Firth's "
-                                       "penalised estimates (firth: auto) or simplify the formula")
+        raise cannot_fit(design.model, f"{separation(small, spec)} (separation), so the maximum-likelihood "
+                                       f"estimates do not exist ({ALBERT_ANDERSON}), and choice.firth is 'never'; "
+                                       "allow Firth's penalised estimates (firth: auto) or simplify the formula")
     if separated:
         # Every table then rests on Firth's estimates; choice_mnl.csv says so in its estimator column.
         fit = firth
-        notes.append(f"Separation: {separation(small, spec)}; every choice table uses Firth's penalised estimates "
-                     "instead.")
+        notes.append(f"Separation: {separation(small, spec)}, so the maximum-likelihood estimates do not exist "
+                     f"({ALBERT_ANDERSON}); every choice table uses Firth's penalised estimates instead.")
     else:
         fit = fit_mnl(design, spec)
     few = list(small.loc[small["few_events"], "outcome"])
@@ -157,7 +160,7 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
 
 
 def separation(small: pd.DataFrame, spec: ChoiceSpec) -> str:
-    """What separates the data, as the start of a sentence.
+    """What separates the data, as a clause of a sentence.
 
     Parameters
     ----------
@@ -170,20 +173,18 @@ def separation(small: pd.DataFrame, spec: ChoiceSpec) -> str:
     Returns
     -------
     str
-        E.g. "trust separates governance_form joint_venture from repeated_contract completely, so
-        the maximum-likelihood estimates do not exist (separation; Albert & Anderson 1984)".
+        E.g. "trust separates governance_form joint_venture from repeated_contract completely".
     """
     flagged = small[small["separated"].astype(bool)]
     parts = []
     for outcome, kind, implicated in zip(flagged["outcome"], flagged["kind"], flagged["implicated"]):
-        columns = implicated.split()
+        columns = [column for column in implicated.split() if column != INTERCEPT]   # the threshold, not a cause
         subject = f"{listing(columns)} separate{'s' if len(columns) == 1 else ''}" if columns \
             else "the regressors separate"
         parts.append(f"{subject} {spec.outcome} {outcome} from {spec.base} "
                      f"{'completely' if kind == 'complete' else 'quasi-completely'}")
-    what = "; ".join(parts) if parts else (f"the regressors predict some {spec.outcome} perfectly, though in no "
+    return "; ".join(parts) if parts else (f"the regressors predict some {spec.outcome} perfectly, though in no "
                                            "single comparison with the base")
-    return f"{what}, so the maximum-likelihood estimates do not exist (separation; Albert & Anderson 1984)"
 
 
 def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: dict, missing_data: dict,
