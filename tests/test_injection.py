@@ -2,9 +2,12 @@
 
 One pipeline run on a copy of the project whose raw wave, waves sheet, codebook, hypotheses register
 and configuration carry script tags, event-handler attributes, spreadsheet formulas and LaTeX
-commands. Afterwards free text is nowhere under ``results/``; HTML holds the planted text as text,
-never as elements or attributes; every CSV cell a spreadsheet would run is a quoted text cell while
-negative numbers stay numbers; Markdown, LaTeX, Word and SVG outputs escape what they carry.
+commands, and whose codebook labels, report title and hypothesis claim also carry "Trojan Source"
+bidirectional controls and zero-width characters. Afterwards free text is nowhere under
+``results/``; HTML holds the planted text as text, never as elements or attributes; every CSV cell a
+spreadsheet would run is a quoted text cell while negative numbers stay numbers; Markdown, LaTeX,
+Word and SVG outputs escape what they carry; and no published file holds an invisible format
+character (Unicode category Cf).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import unicodedata
 import zipfile
 from html import unescape
 from html.parser import HTMLParser
@@ -22,7 +26,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from alliancegov.safe_output import FORMULA_ESCAPE, FORMULA_PREFIXES
+from alliancegov.safe_output import FORMULA_ESCAPE, FORMULA_PREFIXES, visible_text
 from tests.conftest import copy_project, snakemake
 
 pytestmark = pytest.mark.slow
@@ -34,11 +38,16 @@ FREE_TEXT = [f'<script>alert("{FREE_TEXT_MARK}")</script>', f'=HYPERLINK("http:/
 HOSTILE = ['=HYPERLINK("http://x.invalid","q")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=2+2", '<script>alert("q")</script>',
            '<img src=x onerror=alert("q")>']
-TITLE = '<script>alert("title")</script> =HYPERLINK("http://x.invalid","t") & <b>bold</b>'
+# "Trojan Source": a right-to-left override and isolates reorder what a reader sees ("ab\u202ecd" shows
+# as "abdc"), zero-width characters and a byte-order mark hide; all are Unicode category Cf.
+TROJAN = " ab\u202ecd\u2066ef\u2069\u200d\u200b\ufeff\u061c\u200f"
+TROJAN_SHOWN = " abcdef"
+TITLE = '<script>alert("title")</script> =HYPERLINK("http://x.invalid","t") & <b>bold</b>' + TROJAN
 DESCRIPTION = '=HYPERLINK("http://x.invalid","wave") <script>alert("wave")</script>'
-CLAIM_PREFIX = '=HYPERLINK("http://x.invalid","claim") <script>alert("claim")</script> '
-VARIABLE_LABEL = '<img src=x onerror=alert("variable")> Forme'
-SCALE_LABEL = '<script>alert("scale")</script> Confiance & =1+1'
+# A zero-width space before the "=": the CSV writer must remove it before it looks for formulas.
+CLAIM_PREFIX = '\u200b=HYPERLINK("http://x.invalid","claim") <script>alert("claim")</script>' + TROJAN + " "
+VARIABLE_LABEL = '<img src=x onerror=alert("variable")> Forme' + TROJAN
+SCALE_LABEL = '<script>alert("scale")</script> Confiance & =1+1' + TROJAN
 VALUE_LABEL = '<svg onload=alert("value")> Textile-habillement'
 # Alternative model names reach the publication tables: HTML and every LaTeX special character.
 VARIANT_MARKUP = r"<img src=x onerror=alert(1)> R&D_$x^2 \input{evil} 50% #1 ~"
@@ -171,8 +180,8 @@ def test_html_outputs_hold_planted_text_as_text_only(planted):
     html = (results / "report" / "index.html").read_text(encoding="utf-8")
     for tag in ("title", "h1"):
         inner = re.search(rf"<{tag}>(.*?)</{tag}>", html, re.DOTALL).group(1)
-        assert "<" not in inner and unescape(inner) == TITLE, (tag, inner)
-    assert CLAIM_PREFIX.strip() in Page(html).text       # shown to the reader, verbatim
+        assert "<" not in inner and unescape(inner) == visible_text(TITLE), (tag, inner)
+    assert visible_text(CLAIM_PREFIX).strip() in Page(html).text       # shown to the reader, verbatim
     choice = Page((results / "tables" / "publication" / "choice_models.html").read_text(encoding="utf-8"))
     assert VARIANT_MARKUP in choice.text
 
@@ -214,7 +223,7 @@ def test_csv_outputs_neutralise_formulas_and_keep_numbers(planted):
         assert quarantined["offending"].str.contains(text.strip(), regex=False).any(), text
 
     claims = pd.read_csv(results / "tables" / "hypotheses.csv", dtype=str, keep_default_na=False)["claim"]
-    assert claims.str.startswith(FORMULA_ESCAPE + CLAIM_PREFIX).any()
+    assert claims.str.startswith(FORMULA_ESCAPE + visible_text(CLAIM_PREFIX)).any()
     variants = pd.read_csv(results / "tables" / "choice_variants.csv", dtype=str, keep_default_na=False)
     assert {FORMULA_ESCAPE + VARIANT_FORMULA, VARIANT_MARKUP} <= set(variants["model"])
 
@@ -273,3 +282,27 @@ def test_figures_and_provenance_stay_inert(planted):
             record = json.loads(path.read_text(encoding="utf-8"))
             if path.stem == "w2024":
                 assert EXTRA_COLUMN in record["ignored_columns"]
+
+
+PUBLISHED_TEXT = (".csv", ".tex", ".md", ".html", ".docx", ".svg", ".txt")
+
+
+def test_no_published_file_holds_an_invisible_format_character(planted):
+    results, files, _ = planted
+    assert visible_text(TROJAN) == TROJAN_SHOWN
+    published = [path for path in files if path.suffix in PUBLISHED_TEXT and "logs" not in path.parts]
+    assert {path.suffix for path in published} == set(PUBLISHED_TEXT)
+    hidden = {}
+    for path in published:
+        found = sorted({f"U+{ord(c):04X}" for c in readable_text(path) if unicodedata.category(c) == "Cf"})
+        if found:
+            hidden[str(path.relative_to(results))] = found
+    assert not hidden, hidden
+    # The labels did reach the outputs, shown in their stored order without the hidden characters.
+    report = Page((results / "report" / "index.html").read_text(encoding="utf-8")).text
+    for label in (VARIABLE_LABEL, SCALE_LABEL, TITLE):
+        assert visible_text(label) in report, label
+    svgs = [path.read_text(encoding="utf-8") for path in files if path.suffix == ".svg"]
+    assert any("Confiance" in svg and TROJAN_SHOWN.strip() in svg for svg in svgs)   # labels may be wrapped
+    latex = (results / "tables" / "publication" / "choice_models.tex").read_text(encoding="utf-8")
+    assert "Confiance \\& =1+1" + TROJAN_SHOWN in latex

@@ -127,7 +127,7 @@ def _logit(frame: pd.DataFrame, check: dict, level: float) -> dict:
     spec = ChoiceSpec("check_outcome", "no", check["formula"], cov_type=check.get("cov_type", "robust"), level=level)
     data = frame.assign(check_outcome=binary_outcome(frame, check["expression"],
                                                      "hypotheses register: logit check, expression"))
-    design = build_design(data, spec, ["no", "yes"])
+    design = build_design(data, spec, ["no", "yes"], model=f"the logit of {check['expression']}")
     row = _row(coefficient_table(fit_mnl(design, spec), design, spec), {"term": check["term"]})
     return {**row[["estimate", "conf_low", "conf_high", "p_value"]].to_dict(), "n": len(design.y)}
 
@@ -257,6 +257,8 @@ def evaluate_register(register: dict, tables: dict[str, pd.DataFrame], frame: pd
         claim, check, expected, estimate, conf_low, conf_high, p_value, reference,
         check_verdict, verdict, note``.
     """
+    from alliancegov.model_checks import not_computed
+
     alpha = register.get("alpha", 0.05)
     level = 1 - alpha
     rows = []
@@ -267,7 +269,7 @@ def evaluate_register(register: dict, tables: dict[str, pd.DataFrame], frame: pd
                 result = evaluate_check({**register.get("time_to_event", {}), **check}, tables, frame, level)
             except (KeyError, ValueError, np.linalg.LinAlgError) as error:
                 result = {"estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan, "p_value": np.nan,
-                          "note": f"not computed: {type(error).__name__}: {error}"}
+                          "note": not_computed(error)}
             reference = result.get("reference", 0.0)
             verdict = check_verdict(result["estimate"], result["p_value"], check["expected"], alpha, reference)
             checks.append({"hypothesis": hypothesis["id"], "claim": hypothesis[f"claim_{language}"],

@@ -30,6 +30,8 @@ import pandas as pd
 
 from alliancegov.stats.tidy import readable_term
 
+FIRST_STAGE = "the misalignment first stage (the choice model)"   # the stages' names in messages
+SECOND_STAGE = "the misalignment second stage"
 
 def misalignment_measures(probabilities: np.ndarray, chosen: np.ndarray, scale_rank: np.ndarray) -> pd.DataFrame:
     """Misalignment of each firm's chosen form from the first stage's predicted probabilities.
@@ -150,17 +152,28 @@ class TwoStageData:
             The matrices of the first stage's rows that also have the outcome and the controls.
         rows : DataFrame
             Those rows of the frame (all its columns), index reset to 0 .. n − 1.
+
+        Raises
+        ------
+        ModelSpecificationError
+            If the first stage cannot be fitted (see the builder), the outcome or a control is
+            missing for every firm (of a wave), a control takes a single value or the controls
+            are collinear.
         """
-        from alliancegov.expressions import design_matrix
+        from alliancegov.expressions import design_matrix, formula_variables
+        from alliancegov.model_checks import check_rank, check_varying, complete_rows
 
         design = choice_design_builder(frame)
         rows = design.data
-        controls = design_matrix(spec.controls, rows, source="misalignment.controls", NA_action="drop")
+        variables = formula_variables(spec.controls, rows.columns, source="misalignment.controls")
+        check_varying(complete_rows(rows, [spec.outcome, *variables], SECOND_STAGE), variables, SECOND_STAGE)
+        # Built on the rows with the outcome: a text level seen only without it would be a column of zeros.
+        controls = design_matrix(spec.controls, rows[rows[spec.outcome].notna()], source="misalignment.controls",
+                                 NA_action="drop")
         keep = np.zeros(len(rows), dtype=bool)
         keep[controls.index] = True
-        keep &= rows[spec.outcome].notna().to_numpy()
-        controls = controls.loc[keep[controls.index]]
         controls.columns = [readable_term(c) for c in controls.columns]
+        check_rank(controls, SECOND_STAGE)
         data = cls(design.X.to_numpy()[keep], tuple(design.X.columns), design.y[keep], controls.reset_index(drop=True),
                    rows.loc[keep, spec.outcome].to_numpy(float), scale_rank, spec.selection)
         return data, rows.loc[keep].reset_index(drop=True)
@@ -181,10 +194,10 @@ class TwoStageData:
         ndarray of shape (len(rows), J)
             Predicted probability of each form for each of ``rows``, by the model fitted on them.
         """
-        from alliancegov.stats.mnl import fit_mnl_newton, probabilities
+        from alliancegov.stats.mnl import probabilities
 
         X = self.first_stage[rows]
-        return probabilities(X, fit_mnl_newton(X, self.chosen[rows], start=start).params)
+        return probabilities(X, _first_stage_fit(X, self.chosen[rows], self.first_stage_names, start).params)
 
     def estimates(self, rows: np.ndarray | None = None, start: np.ndarray | None = None) -> dict[str, pd.Series]:
         """Both stages on ``rows`` (all when None): model → second-stage coefficients; the first
@@ -206,6 +219,12 @@ class TwoStageData:
             Model name → its OLS coefficients (outcome units) on the controls, the misalignment
             regressors and any selection terms, indexed by those columns' names.
         """
+        return {name: pd.Series(least_squares(design.to_numpy(float), y), index=design.columns)
+                for name, (design, y) in self._second_stages(rows, start).items()}
+
+    def _second_stages(self, rows: np.ndarray | None = None, start: np.ndarray | None = None
+                       ) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
+        """Model name → its second-stage design and outcome on ``rows`` (see :meth:`estimates`)."""
         from alliancegov.stats.selection import selection_terms
 
         rows = np.arange(len(self.chosen)) if rows is None else rows
@@ -218,12 +237,11 @@ class TwoStageData:
                   "misfit": (["misfit"], None)}
         for method in self.selection:
             models[f"corrected_{method}"] = (["misaligned"], selection_terms(P, chosen, method))
-        estimates = {}
+        stages = {}
         for name, (regressors, terms) in models.items():
             parts = [controls, measures[regressors]] + ([terms.reset_index(drop=True)] if terms is not None else [])
-            design = pd.concat(parts, axis=1)
-            estimates[name] = pd.Series(least_squares(design.to_numpy(float), y), index=design.columns)
-        return estimates
+            stages[name] = (pd.concat(parts, axis=1), y)
+        return stages
 
 
 def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -292,11 +310,26 @@ class _TwoStageRefit:
         return flat if np.isfinite(flat).all() else None
 
 
-def _full_sample(data: TwoStageData) -> tuple[dict[str, pd.Series], np.ndarray]:
-    """Both stages on every firm, and the first stage's estimates (k, J-1)."""
+def _first_stage_fit(X: np.ndarray, chosen: np.ndarray, names: Sequence[str], start: np.ndarray | None = None):
+    """``stats.mnl.fit_mnl_newton``, a singular information said in a sentence naming the columns."""
+    from alliancegov.model_checks import singular_information
     from alliancegov.stats.mnl import fit_mnl_newton
 
-    start = fit_mnl_newton(data.first_stage, data.chosen).params
+    try:
+        return fit_mnl_newton(X, chosen, start=start)
+    except np.linalg.LinAlgError as error:
+        raise singular_information(pd.DataFrame(X, columns=list(names)), FIRST_STAGE) from error
+
+
+def _full_sample(data: TwoStageData) -> tuple[dict[str, pd.Series], np.ndarray]:
+    """Both stages on every firm, once each second stage is known to be identified, and the first
+    stage's estimates (k, J-1)."""
+    from alliancegov.model_checks import check_parameters, check_rank
+
+    start = _first_stage_fit(data.first_stage, data.chosen, data.first_stage_names).params
+    for name, (design, _) in data._second_stages(start=start).items():
+        check_parameters(len(design), design.columns, f"{SECOND_STAGE} ({name})")
+        check_rank(design, f"{SECOND_STAGE} ({name})")
     return data.estimates(start=start), start   # Newton from its own optimum stops at once
 
 
@@ -425,14 +458,13 @@ def first_stage_strength(data: TwoStageData) -> pd.DataFrame:
     ValueError
         If every first-stage column is among the controls (no restriction to test).
     """
-    from alliancegov.stats.mnl import fit_mnl_newton
     from alliancegov.stats.selection import first_stage_strength as lr_test
 
     names = list(data.first_stage_names)
     excluded = [i for i, name in enumerate(names) if name not in set(data.controls.columns)]
     kept = [i for i in range(len(names)) if i not in excluded]
-    full = fit_mnl_newton(data.first_stage, data.chosen)
-    restricted = fit_mnl_newton(data.first_stage[:, kept], data.chosen)
+    full = _first_stage_fit(data.first_stage, data.chosen, names)
+    restricted = _first_stage_fit(data.first_stage[:, kept], data.chosen, [names[i] for i in kept])
     test = lr_test(llf_full=full.loglik, llf_restricted=restricted.loglik,
                    df=len(excluded) * (full.params.shape[1]))
     return pd.DataFrame({"test": ["lr_excluded_variables"], "variables": [" ".join(names[i] for i in excluded)],
@@ -481,7 +513,8 @@ def _inputs(data: str, codebook: Sequence[str], settings: dict, choice: dict):
 
     first_stage = ChoiceSpec.from_config(choice)
     scale = Codebook.from_files(codebook).answer_names(first_stage.outcome)   # codebook order: market → hierarchy
-    return misalignment_inputs(pd.read_parquet(data), settings, DesignBuilder(first_stage, tuple(scale)), scale)
+    return misalignment_inputs(pd.read_parquet(data), settings, DesignBuilder(first_stage, tuple(scale), FIRST_STAGE),
+                               scale)
 
 
 def run_part(*, data: str, codebook: Sequence[str], outputs: dict[str, str], settings: dict, choice: dict,

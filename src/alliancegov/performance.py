@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from alliancegov.misalignment import (
+    FIRST_STAGE,
     first_stage_strength,
     misalignment_inputs,
     misalignment_measures,
@@ -137,20 +138,32 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
         ``coefficients`` (tidy, standard errors of ``spec.cov_type``, t reference with the
         residual df); ``fit`` with the statistics ``n, n_missing, r2, adj_r2, rmse`` (outcome
         units) and ``df_resid``; the statsmodels result.
+
+    Raises
+    ------
+    ModelSpecificationError
+        A ``ValueError`` naming the variable (and the wave) when the rows cannot identify the model:
+        a variable missing for every firm (of a wave), a regressor with a single value, no more
+        firms than coefficients, or collinear design columns (:mod:`alliancegov.model_checks`).
     """
     import statsmodels.api as sm
 
     from alliancegov.expressions import design_matrices, formula_variables
+    from alliancegov.model_checks import check_parameters, check_rank, check_varying, complete_rows
     from alliancegov.stats.formulas import text_as_categories
 
     formula = f"{spec.outcome} ~ {spec.formula}"
-    y, design = design_matrices(formula, text_as_categories(data, formula_variables(formula, data.columns)),
-                                source=f"performance model of {spec.outcome}",
-                                NA_action="drop")
+    model = f"the performance model of {spec.outcome}"
+    variables = formula_variables(formula, data.columns)
+    used = complete_rows(data, variables + ([spec.cluster] if spec.cov_type == "cluster" else []), model)
+    check_varying(used, formula_variables(spec.formula, data.columns), model)
+    # The rows used, not all of data: a text level seen only in rows left out would be a column of zeros.
+    y, design = design_matrices(formula, text_as_categories(used, variables), source=f"performance model of "
+                                f"{spec.outcome}", NA_action="drop")
+    check_parameters(len(design), design.columns, model)
+    check_rank(design.rename(columns=readable_term), model)
     kwargs = {"cov_type": spec.cov_type}
     if spec.cov_type == "cluster":
-        keep = data.loc[design.index, spec.cluster].notna()
-        y, design = y[keep], design[keep]
         kwargs["cov_kwds"] = {"groups": pd.factorize(data.loc[design.index, spec.cluster])[0]}
     result = sm.OLS(y.iloc[:, 0], design).fit(**kwargs)
     coefficients = tidy_coefficients(design.columns, result.params, result.bse,
@@ -607,8 +620,9 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], settings
 
     first_stage = ChoiceSpec.from_config(choice)
     scale = Codebook.from_files(codebook).answer_names(first_stage.outcome)   # codebook order: market → hierarchy
-    tables, enriched = analyse_performance(pd.read_parquet(data), settings, DesignBuilder(first_stage, tuple(scale)),
-                                           scale, missing_data=missing_data, n_jobs=threads, bootstrap=False)
+    builder = DesignBuilder(first_stage, tuple(scale), model=FIRST_STAGE)
+    tables, enriched = analyse_performance(pd.read_parquet(data), settings, builder, scale, missing_data=missing_data,
+                                           n_jobs=threads, bootstrap=False)
     for name, table in tables.items():
         write_csv(table, outputs[name])
     enriched.to_parquet(outputs["data"], index=False)

@@ -4,15 +4,88 @@ A spreadsheet runs a cell that starts like a formula (CSV injection), and a carr
 a cell splits a row for some readers: :func:`write_csv` neutralises both and writes the same
 bytes on every run. :func:`printable` strips the control characters that XML-based formats
 (Word, SVG) refuse.
+
+:func:`visible_text` removes the invisible format characters (Unicode category Cf: the
+bidirectional controls of "Trojan Source" text, zero-width spaces and joiners, the byte-order
+mark) from every published text: CSV cells and headers, the LaTeX, Markdown, HTML and Word tables
+(through :func:`printable`), the HTML report and the figures' texts. They are removed rather than
+escaped: none carries meaning in a label or a table, a visible escape such as ``<U+202E>`` would
+clutter the labels that picked one up by copy and paste, and removing them leaves the characters
+in their stored (logical) order, which is what every reader then sees.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+
+
+class _InvisibleCharacters(dict):
+    """``str.translate`` table deleting category Cf, filled one code point at a time as text meets them."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code)) == "Cf" else code
+        self[code] = kept
+        return kept
+
+
+_INVISIBLE = _InvisibleCharacters()
+
+
+def visible_text(text: str) -> str:
+    """``text`` without its invisible format characters (Unicode category Cf).
+
+    These are the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069),
+    the marks U+200E, U+200F and U+061C, zero-width spaces and joiners (U+200B–U+200D, U+2060),
+    the byte-order mark U+FEFF, the soft hyphen, tag characters and the other format characters
+    of the Unicode database Python carries. A reader cannot see them, yet they reorder what a
+    page or a spreadsheet shows ("Trojan Source") or make two equal-looking labels differ.
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    str
+        ``text`` with every Cf character removed; everything else (line breaks and other
+        control characters included) unchanged.
+
+    Examples
+    --------
+    >>> visible_text("ab\u202ecd\u200d")
+    'abcd'
+    """
+    # No ASCII character is in category Cf, and nearly all published text is ASCII.
+    return text if text.isascii() else text.translate(_INVISIBLE)
+
+
+def _visible_cell(value: object) -> object:
+    return visible_text(value) if isinstance(value, str) else value
+
+
+def visible_text_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column names hold no invisible format characters.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Any table.
+
+    Returns
+    -------
+    DataFrame
+        Same shape, index and dtypes; :func:`visible_text` applied to every string cell of the
+        text-capable columns and to every string column name.
+    """
+    visible = map_text_cells(df, _visible_cell)
+    visible.columns = [_visible_cell(name) for name in df.columns]
+    return visible
 
 # OWASP CSV injection: a spreadsheet evaluates a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -131,8 +204,10 @@ def normalise_line_breaks(df: pd.DataFrame) -> pd.DataFrame:
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """Write ``df`` as a UTF-8 CSV that is safe to open in a spreadsheet and byte-stable.
 
-    Text cells are neutralised (:func:`neutralise_text_cells`) and their line breaks
-    normalised (:func:`normalise_line_breaks`); the index is dropped;
+    Text cells and column names lose their invisible format characters
+    (:func:`visible_text_cells`) and are then neutralised (:func:`neutralise_text_cells`), so that
+    a zero-width space cannot hide a formula prefix; line breaks are normalised
+    (:func:`normalise_line_breaks`); the index is dropped;
     lines end with ``\\n`` whatever the platform; floats use ``%.10g`` so that the last
     bits of floating-point noise do not change the file between runs.
 
@@ -150,7 +225,7 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    normalise_line_breaks(neutralise_text_cells(df)).to_csv(
+    normalise_line_breaks(neutralise_text_cells(visible_text_cells(df))).to_csv(
         path, index=False, lineterminator="\n", float_format="%.10g", encoding="utf-8"
     )
     return path
@@ -160,7 +235,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def printable(text: str) -> str:
-    """``text`` on one line: line breaks become spaces, other control characters (invalid in XML) go.
+    """``text`` on one line: line breaks become spaces, other control characters (invalid in XML) and
+    invisible format characters (:func:`visible_text`) go.
 
     Parameters
     ----------
@@ -171,4 +247,4 @@ def printable(text: str) -> str:
     -------
     str
     """
-    return CONTROL_CHARACTERS.sub("", " ".join(str(text).splitlines()))
+    return visible_text(CONTROL_CHARACTERS.sub("", " ".join(str(text).splitlines())))

@@ -29,6 +29,7 @@ class ChoiceDesign:
     discrete: dict[str, tuple[None, list[int]]] = field(default_factory=dict)  # factor → dummy columns
     n_missing: int = 0            # rows left out for a missing outcome, regressor, cluster or weight
     survey: object | None = None  # stats.survey.SurveyDesign when cov_type is "design"
+    model: str = "the choice model"  # its name in messages (alliancegov.model_checks)
 
     @property
     def averaging_weights(self) -> np.ndarray | None:
@@ -72,8 +73,10 @@ def _factor_name(code: str) -> str:
     return match.group(1) if match else code
 
 
-def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> ChoiceDesign:
-    """Listwise-complete rows, the patsy design and the coded outcome (base = 0).
+def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], *, model: str = "the choice model",
+                 wave: str = "wave") -> ChoiceDesign:
+    """Listwise-complete rows, the patsy design and the coded outcome (base = 0), once the rows are
+    known to identify the model.
 
     Parameters
     ----------
@@ -83,24 +86,39 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) ->
         What to fit: outcome, base, formula, and the weight, cluster and survey-design columns.
     categories : list of str
         The outcome's categories in the codebook's order.
+    model : str, default="the choice model"
+        The model's name in messages, e.g. ``the choice model of wave w2025``.
+    wave : str, default="wave"
+        The column of survey waves, if ``data`` has it: a wave whose firms all lack a variable of
+        the model is an error, not a silent loss.
 
     Returns
     -------
     ChoiceDesign
         The rows complete on the outcome, the formula's variables and the weight, cluster (when
         ``cov_type`` is ``cluster``) and survey-design columns; their design matrix, outcome codes,
-        weights, cluster codes and survey design, and how many rows were left out.
+        weights, cluster codes and survey design, how many rows were left out, and ``model``.
 
     Raises
     ------
+    ModelSpecificationError
+        A ``ValueError`` whose message names the variable (and the wave) when the rows cannot
+        identify the model: a variable missing for every firm (of a wave), one outcome only, a
+        regressor with a single value, no more firms than parameters or an outcome chosen by
+        fewer firms than an equation's parameters, or collinear design columns
+        (:mod:`alliancegov.model_checks`).
     ValueError
         If the outcome holds a value not in ``categories`` or the base does not occur.
     """
-    from alliancegov.expressions import design_matrix
+    from alliancegov.expressions import design_matrix, formula_variables
+    from alliancegov.model_checks import check_outcome, check_parameters, check_rank, check_varying, complete_rows
 
     needed = [c for c in (spec.outcome, spec.weights, spec.cluster if spec.cov_type == "cluster" else None) if c]
     needed += spec.design_columns
-    usable = data.dropna(subset=needed)
+    regressors = formula_variables(spec.formula, data.columns, source="choice.formula")
+    usable = complete_rows(data, [*needed, *regressors], model, wave=wave)
+    check_outcome(usable[spec.outcome], spec.outcome, model)
+    check_varying(usable, regressors, model)
     matrix = design_matrix(spec.formula, usable, source="choice.formula", NA_action="drop")
     info = matrix.design_info
     rows = usable.loc[matrix.index]
@@ -122,6 +140,10 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) ->
             continuous.extend(columns)
     levels = outcome_levels(rows[spec.outcome], spec.base, categories)
     codes = pd.Categorical(rows[spec.outcome], categories=levels).codes.astype(int)
+    weights = rows[spec.weights].to_numpy(float) if spec.weights else None
+    counts = np.bincount(codes, weights=weights, minlength=len(levels))
+    check_parameters(counts.sum(), names, model, outcome=spec.outcome, counts=dict(zip(levels, counts.tolist())))
+    check_rank(X, model)
     survey = None
     if spec.cov_type == "design":
         from alliancegov.stats.survey import SurveyDesign
@@ -132,11 +154,10 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) ->
         survey = SurveyDesign(weights=column(spec.sampling_weights, float), strata=column(spec.strata),
                               psu=column(spec.psu), fpc=column(spec.fpc, float), lonely_psu=spec.lonely_psu)
     return ChoiceDesign(
-        data=rows.reset_index(drop=True), X=X, y=codes, levels=levels,
-        weights=rows[spec.weights].to_numpy(float) if spec.weights else None,
+        data=rows.reset_index(drop=True), X=X, y=codes, levels=levels, weights=weights,
         groups=pd.factorize(rows[spec.cluster])[0] if spec.cov_type == "cluster" else None,
         design_info=info, terms=terms, continuous=continuous, discrete=discrete,
-        n_missing=int(len(data) - len(rows)), survey=survey,
+        n_missing=int(len(data) - len(rows)), survey=survey, model=model,
     )
 
 
@@ -196,10 +217,14 @@ class DesignBuilder:
         What the choice model fits.
     categories : tuple of str
         The outcome's categories in the codebook's order.
+    model : str
+        The model's name in messages.
     """
 
     spec: ChoiceSpec
     categories: tuple[str, ...]
+    model: str = "the choice model"
 
     def __call__(self, frame: pd.DataFrame) -> ChoiceDesign:
-        return build_design(frame, replace(self.spec, cov_type="model", weights=None), list(self.categories))
+        return build_design(frame, replace(self.spec, cov_type="model", weights=None), list(self.categories),
+                            model=self.model)

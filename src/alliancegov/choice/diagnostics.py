@@ -21,11 +21,13 @@ TEST_COLUMNS = ["test", "hypothesis", "df", "statistic", "p_value", "note"]
 
 def _attempt(test: str, compute) -> pd.DataFrame:
     """Run one family of tests; a numerical failure becomes a row saying so, never a silent gap."""
+    from alliancegov.model_checks import not_computed
+
     try:
         return compute()
     except (np.linalg.LinAlgError, ValueError, RuntimeError) as error:
         return pd.DataFrame([{"test": test, "hypothesis": "", "df": np.nan, "statistic": np.nan,
-                              "p_value": np.nan, "note": f"not computed: {type(error).__name__}: {error}"}])
+                              "p_value": np.nan, "note": not_computed(error)}])
 
 
 def test_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.DataFrame:

@@ -48,6 +48,12 @@ def fit_mnl(design: ChoiceDesign, spec: ChoiceSpec) -> ChoiceFit:
         survey design the pseudo-likelihood estimates, with ``model_cov`` the simple-random-sampling
         covariance and ``df_resid`` the design degrees of freedom.
 
+    Raises
+    ------
+    ModelSpecificationError
+        If the information matrix proves singular, naming the columns collinear to within rounding
+        or, failing any, the separation that makes it so (``design.model`` names the model).
+
     Warns
     -----
     RuntimeWarning
@@ -61,6 +67,15 @@ def fit_mnl(design: ChoiceDesign, spec: ChoiceSpec) -> ChoiceFit:
     ignores), and at 1,000,000 rows ``MNLogit`` made the stage 4.7× a plain Newton fit against
     a target of 3× (``bench/choice_scale.py``).
     """
+    from alliancegov.model_checks import singular_information
+
+    try:
+        return _fit_mnl(design, spec)
+    except np.linalg.LinAlgError as error:
+        raise singular_information(design.X, design.model) from error
+
+
+def _fit_mnl(design: ChoiceDesign, spec: ChoiceSpec) -> ChoiceFit:
     from threadpoolctl import threadpool_limits
 
     from alliancegov.stats.mnl import fit_mnl_newton, model_covariance, probabilities, sandwich_covariance
@@ -83,7 +98,7 @@ def fit_mnl(design: ChoiceDesign, spec: ChoiceSpec) -> ChoiceFit:
             cov = sandwich_covariance(X, design.y, params, kind=spec.cov_type, groups=design.groups,
                                       weights=design.weights, weight_type="frequency")
     if not converged:
-        warnings.warn("the multinomial logit did not converge", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"the multinomial logit did not converge ({design.model})", RuntimeWarning, stacklevel=3)
     return ChoiceFit(params, cov, loglik, probabilities(X, params), converged, model_cov)
 
 

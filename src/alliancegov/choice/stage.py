@@ -34,6 +34,9 @@ from alliancegov.choice.variants import (
     ordered_tables,
     variants_table,
 )
+from alliancegov.model_checks import INTERCEPT, cannot_fit, listing
+
+ALBERT_ANDERSON = "Albert & Anderson 1984"   # why separated data have no maximum-likelihood estimates
 
 
 @dataclass
@@ -89,9 +92,12 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
 
     Raises
     ------
+    ModelSpecificationError
+        A ``ValueError`` naming the variable (and wave) when the data cannot identify the model
+        (:func:`~alliancegov.choice.design.build_design`), or naming the columns that separate the
+        data when they are separated and ``spec.firth`` is ``never``.
     ValueError
-        If the data are separated and ``spec.firth`` is ``never``, or the outcome holds a value not
-        in ``categories``.
+        If the outcome holds a value not in ``categories``.
     """
     design = build_design(data, spec, categories)
     notes = []
@@ -99,21 +105,23 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
     separated = model_separated(design)
     firth = fit_firth(design) if spec.firth == "always" or (spec.firth == "auto" and separated) else None
     if separated and firth is None:
-        raise ValueError("separation: the maximum-likelihood estimates do not exist (Albert & Anderson 1984) and "
-                         "choice.firth is 'never'; allow Firth's penalised estimates or change the model")
+        raise cannot_fit(design.model, f"{separation(small, spec)} (separation), so the maximum-likelihood "
+                                       f"estimates do not exist ({ALBERT_ANDERSON}), and choice.firth is 'never'; "
+                                       "allow Firth's penalised estimates (firth: auto) or simplify the formula")
     if separated:
         # Every table then rests on Firth's estimates; choice_mnl.csv says so in its estimator column.
         fit = firth
-        notes.append("separation: the maximum-likelihood estimates do not exist (Albert & Anderson 1984); "
-                     f"sub-problems flagged: {', '.join(small.loc[small['separated'], 'outcome']) or 'none'}; "
-                     "all choice tables use Firth's penalised estimates")
+        notes.append(f"Separation: {separation(small, spec)}, so the maximum-likelihood estimates do not exist "
+                     f"({ALBERT_ANDERSON}); every choice table uses Firth's penalised estimates instead.")
     else:
         fit = fit_mnl(design, spec)
-    if small["few_events"].any():
-        notes.append(f"fewer than {SMALL_EVENTS_PER_PARAMETER} events per parameter for: "
-                     + ", ".join(small.loc[small["few_events"], "outcome"]))
+    few = list(small.loc[small["few_events"], "outcome"])
+    if few:
+        notes.append(f"Few events: the equation{'s' if len(few) > 1 else ''} of {spec.outcome} {listing(few)} "
+                     f"{'have' if len(few) > 1 else 'has'} fewer than {SMALL_EVENTS_PER_PARAMETER} events per "
+                     "parameter (Peduzzi et al. 1996), so the estimates may be biased and their intervals too narrow.")
     if not fit.converged:
-        notes.append("the multinomial logit did not converge")
+        notes.append("The multinomial logit did not converge: its estimates are not maximum-likelihood estimates.")
     tables = {
         "choice_mnl": coefficient_table(fit, design, spec).assign(estimator="firth" if separated else "ml"),
         "choice_ame": ame_table(fit, design, spec),
@@ -135,8 +143,9 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
         ordered, converged = ordered_tables(design, categories, spec)
         tables |= ordered
         if not converged:
-            notes.append("the ordered logit did not converge (separation?): choice_ordered*.csv do not hold "
-                         "maximum-likelihood estimates")
+            notes.append("The ordered logit did not converge, most likely because the regressors predict the top or "
+                         "bottom form perfectly (separation): choice_ordered*.csv do not hold maximum-likelihood "
+                         "estimates.")
     if spec.binary_outcome:
         tables["choice_equity"] = binary_table(data, spec)
     if spec.cv_folds >= 2:
@@ -145,9 +154,37 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
         tables["choice_variants"] = variants_table(data, spec, categories)
     if spec.imputations > 0:
         tables |= imputed_tables(data, spec, categories)
-        notes.append(f"missing data: coefficients and AMEs pool {spec.imputations} chained-equation imputations "
-                     "by Rubin's rules; the other choice tables use the complete cases")
+        notes.append(f"Missing data: coefficients and AMEs pool {spec.imputations} chained-equation imputations "
+                     "by Rubin's rules; the other choice tables use the complete cases.")
     return ChoiceResults(tables, notes, fit, design)
+
+
+def separation(small: pd.DataFrame, spec: ChoiceSpec) -> str:
+    """What separates the data, as a clause of a sentence.
+
+    Parameters
+    ----------
+    small : DataFrame
+        :func:`~alliancegov.choice.diagnostics.small_sample_table`: which comparison of a form with
+        the base is separated, how, and by which design columns.
+    spec : ChoiceSpec
+        The outcome and its base.
+
+    Returns
+    -------
+    str
+        E.g. "trust separates governance_form joint_venture from repeated_contract completely".
+    """
+    flagged = small[small["separated"].astype(bool)]
+    parts = []
+    for outcome, kind, implicated in zip(flagged["outcome"], flagged["kind"], flagged["implicated"]):
+        columns = [column for column in implicated.split() if column != INTERCEPT]   # the threshold, not a cause
+        subject = f"{listing(columns)} separate{'s' if len(columns) == 1 else ''}" if columns \
+            else "the regressors separate"
+        parts.append(f"{subject} {spec.outcome} {outcome} from {spec.base} "
+                     f"{'completely' if kind == 'complete' else 'quasi-completely'}")
+    return "; ".join(parts) if parts else (f"the regressors predict some {spec.outcome} perfectly, though in no "
+                                           "single comparison with the base")
 
 
 def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: dict, missing_data: dict,
@@ -177,7 +214,7 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
     import logging
 
     from alliancegov.codebook import Codebook
-    from alliancegov.safe_output import write_csv
+    from alliancegov.safe_output import visible_text, write_csv
 
     log = logging.getLogger("alliancegov")
     choice = ChoiceSpec.from_config(spec, missing_data)
@@ -186,7 +223,7 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
     for name, table in results.tables.items():
         write_csv(table, outputs[name])
     with open(outputs["warnings"], "w", encoding="utf-8") as handle:
-        handle.writelines(f"{warning}\n" for warning in results.warnings)
+        handle.writelines(f"{visible_text(warning)}\n" for warning in results.warnings)
     for warning in results.warnings:
         log.warning(warning)
     log.info("\n%s", results.tables["choice_mnl"].to_string(index=False))

@@ -111,7 +111,8 @@ def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> pd.DataFrame:
     """
     column = "binary_outcome"
     binary = replace(spec, outcome=column, base="no", binary_outcome=None)
-    design = build_design(data.assign(**{column: binary_outcome(data, spec.binary_outcome)}), binary, ["no", "yes"])
+    design = build_design(data.assign(**{column: binary_outcome(data, spec.binary_outcome)}), binary, ["no", "yes"],
+                          model=f"the logit of {spec.binary_name}")
     table = coefficient_table(fit_mnl(design, binary), design, binary)
     table["outcome"] = spec.binary_name
     return table
@@ -199,7 +200,8 @@ def _fit_rows(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Data
                          "estimate": statistics["value"]})
 
 
-def side_by_side(models: list[tuple[str, pd.DataFrame, ChoiceSpec]], categories: list[str]) -> pd.DataFrame:
+def side_by_side(models: list[tuple[str, pd.DataFrame, ChoiceSpec]], categories: list[str],
+                 described: dict[str, str] | None = None) -> pd.DataFrame:
     """Models as modelsummary/esttab columns, in long form: ``model`` then :func:`coefficient_table`'s
     columns, with each model's fit statistics as rows (``outcome`` ``(fit)``).
 
@@ -209,6 +211,8 @@ def side_by_side(models: list[tuple[str, pd.DataFrame, ChoiceSpec]], categories:
         (name, rows to fit on, spec) triples.
     categories : list of str
         The outcome's categories in the codebook's order.
+    described : dict of str to str, optional
+        A model's name in messages by its name here; default "the choice model variant <name>".
 
     Returns
     -------
@@ -218,7 +222,8 @@ def side_by_side(models: list[tuple[str, pd.DataFrame, ChoiceSpec]], categories:
     """
     tables = []
     for name, frame, spec in models:
-        design = build_design(frame, spec, categories)
+        design = build_design(frame, spec, categories,
+                              model=(described or {}).get(name, f"the choice model variant {name}"))
         fit = fit_mnl(design, spec)
         tables.append(pd.concat([coefficient_table(fit, design, spec), _fit_rows(fit, design, spec)],
                                 ignore_index=True).assign(model=name))

@@ -20,6 +20,7 @@ import numpy as np
 
 from alliancegov.codebook import Codebook
 from alliancegov.figures.wording import text
+from alliancegov.safe_output import visible_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -235,6 +236,62 @@ def place_form_legend(ax: Axes, codebook: Codebook, language: str, outcome: str 
     )
 
 
+def _visible_formatter(inner):
+    """``inner`` (a matplotlib tick formatter) with its labels passed through :func:`visible_text`."""
+    from matplotlib.ticker import Formatter
+
+    class VisibleFormatter(Formatter):
+        def __call__(self, x, pos=None):
+            return visible_text(inner(x, pos))
+
+        def format_ticks(self, values):
+            return [visible_text(label) for label in inner.format_ticks(values)]
+
+        def format_data(self, value):
+            return visible_text(inner.format_data(value))
+
+        def format_data_short(self, value):
+            return visible_text(inner.format_data_short(value))
+
+        def get_offset(self):
+            return visible_text(inner.get_offset())
+
+        def set_locs(self, locs):
+            inner.set_locs(locs)
+
+    return VisibleFormatter()
+
+
+def remove_invisible_text(fig: Figure) -> None:
+    """Remove the invisible format characters (:func:`~alliancegov.safe_output.visible_text`) from
+    every text of ``fig``: titles, axis and tick labels, legends, annotations.
+
+    Labels come from the codebook and the data, and the SVG and PDF files carry them as text.
+    Text artists are edited in place; tick labels are made again by their formatter at every
+    draw, so an axis whose labels (as last drawn) held such a character gets its formatters
+    wrapped. A figure without any is left untouched.
+
+    Parameters
+    ----------
+    fig : Figure
+        A figure drawn at least once (as :func:`themed_figure` leaves it).
+    """
+    from matplotlib.text import Text
+
+    def hidden(artist) -> bool:
+        return any(visible_text(label.get_text()) != label.get_text() for label in artist.findobj(Text))
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if hidden(axis):
+                axis.set_major_formatter(_visible_formatter(axis.get_major_formatter()))
+                axis.set_minor_formatter(_visible_formatter(axis.get_minor_formatter()))
+    for label in fig.findobj(Text):
+        shown = label.get_text()
+        if visible_text(shown) != shown:
+            label.set_text(visible_text(shown))
+
+
 # Metadata that would differ between runs (dates, software stamps) left out of each format.
 STABLE_METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 FIGURE_FORMATS = ("png", "svg", "pdf")
@@ -243,7 +300,8 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 def save_figure(fig: Figure, path: str | Path, formats: tuple[str, ...] = ("png",)) -> Path:
     """Write ``fig`` in ``formats`` (PNG at 300 dpi, SVG, PDF) byte-identical across runs, then close it.
 
-    No date or software stamp is written, and SVG element ids come from a fixed hash salt.
+    No date or software stamp is written, SVG element ids come from a fixed hash salt, and no text
+    keeps an invisible format character (:func:`remove_invisible_text`).
 
     Parameters
     ----------
@@ -264,6 +322,7 @@ def save_figure(fig: Figure, path: str | Path, formats: tuple[str, ...] = ("png"
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_invisible_text(fig)
     with matplotlib.rc_context({**theme_rc(), "svg.hashsalt": "alliancegov", "pdf.compression": 6}):
         for fmt in formats:
             fig.savefig(path.with_suffix(f".{fmt}"), format=fmt, dpi=PNG_DPI, metadata=STABLE_METADATA[fmt])

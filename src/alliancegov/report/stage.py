@@ -2,9 +2,10 @@
 
 Everything that comes from data (table cells, notes, file names, the title, the
 configuration) reaches the page escaped: the Jinja2 environment autoescapes, and tables
-are escaped by pandas before being marked safe. Apart from the ``generated_at`` line the
-page is a pure function of its inputs and of the software versions it reports, so two
-runs on the same inputs give the same bytes.
+are escaped by pandas before being marked safe. The page then loses every invisible format
+character (:func:`alliancegov.safe_output.visible_text`), wherever it came from. Apart from
+the ``generated_at`` line the page is a pure function of its inputs and of the software
+versions it reports, so two runs on the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 from alliancegov.formatting import number_format
 from alliancegov.report.provenance import config_yaml, git_commit, provenance_table, software_versions
 from alliancegov.report.text import COLUMN_LABELS, NOTES_TEXT, REPORT_TEXT, VERDICTS
+from alliancegov.safe_output import visible_text
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -330,7 +332,9 @@ def render_report(
     Returns
     -------
     str
-        The HTML page.
+        The HTML page, free of invisible format characters (bidirectional controls, zero-width
+        characters: :func:`~alliancegov.safe_output.visible_text`) in its labels, cells, captions,
+        title, notes and configuration alike.
 
     Raises
     ------
@@ -342,7 +346,8 @@ def render_report(
     check_keys("figure", figures, FIGURE_STEMS)
     check_keys("table", tables, TABLE_KEYS)
     template = report_environment().get_template(TEMPLATE_NAME)
-    return template.render(
+    # One pass over the whole page: the markup is ASCII, so only text from the data can hold Cf characters.
+    return visible_text(template.render(
         language=language,
         title=title,
         text=REPORT_TEXT[language],
@@ -359,7 +364,7 @@ def render_report(
         git_commit=git_commit(),
         notes=notes,
         generated_at=generated_at,
-    )
+    ))
 
 
 def read_caption(path: str | Path) -> str:

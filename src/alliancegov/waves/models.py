@@ -15,8 +15,16 @@ from alliancegov.choice.diagnostics import TEST_COLUMNS
 from alliancegov.choice.model import fit_mnl
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.choice.variants import side_by_side
+from alliancegov.model_checks import listing
 
 POOLED_WAVES_MODEL = "pooled_wave_fe"
+
+
+POOLED_DESCRIPTION = "the choice model pooled over waves with wave effects"   # its name in messages
+
+
+def _of_wave(name: str) -> str:
+    return f"the choice model of wave {name}"
 
 
 def _wave_factor(wave: str, waves: list[str]) -> str:
@@ -64,13 +72,19 @@ def wave_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str],
     """
     waves = list(pd.unique(data[wave].dropna()))
     if len(waves) < 2:
-        empty = side_by_side([(POOLED_WAVES_MODEL, data, spec)], categories).iloc[:0]
+        empty = side_by_side([(POOLED_WAVES_MODEL, data, spec)], categories,
+                             {POOLED_WAVES_MODEL: "the choice model"}).iloc[:0]
         return {"choice_waves": empty, "choice_stability": pd.DataFrame(columns=TEST_COLUMNS)}
     factor = _wave_factor(wave, waves)
     pooled_spec = replace(spec, formula=f"{spec.formula} + {factor}")
-    models = [(POOLED_WAVES_MODEL, data, pooled_spec)] + [(w, data[data[wave] == w], spec) for w in waves]
-    return {"choice_waves": side_by_side(models, categories),
+    described = {POOLED_WAVES_MODEL: POOLED_DESCRIPTION} | {w: _of_wave(w) for w in waves}
+    # Each wave is fitted before the pooled model, so a wave that cannot support the model is named
+    # as such rather than surfacing as the pooled fit's singular information.
+    per_wave = side_by_side([(w, data[data[wave] == w], spec) for w in waves], categories, described)
+    pooled = side_by_side([(POOLED_WAVES_MODEL, data, pooled_spec)], categories, described)
+    return {"choice_waves": pd.concat([pooled, per_wave], ignore_index=True),
             "choice_stability": stability_tests(data, spec, categories, wave, waves)}
+
 
 
 def stability_tests(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], wave: str,
@@ -101,29 +115,49 @@ def stability_tests(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str],
     -------
     DataFrame
         Two rows, ``lr`` and ``wald_<cov_type>``, with ``TEST_COLUMNS`` (``test, hypothesis, df,
-        statistic, p_value, note``); a test not computed has NaN values and says why in ``note``.
+        statistic, p_value, note``); a test not computed has NaN values and says why in ``note``,
+        in a sentence naming the wave (and the form or variable) to blame.
     """
+    from alliancegov.model_checks import ModelSpecificationError, not_computed
+
+    hypothesis = f"same coefficients in the {len(waves)} waves (intercepts free)"
+    wald_name = f"wald_{spec.cov_type}"
+
+    def neither(reason: str) -> pd.DataFrame:
+        return pd.DataFrame([(test, hypothesis, np.nan, np.nan, np.nan, reason) for test in ("lr", wald_name)],
+                            columns=TEST_COLUMNS)
+
+    try:
+        return _stability_tests(data, spec, categories, wave, waves, hypothesis, neither)
+    except ModelSpecificationError as error:
+        return neither(not_computed(error))
+
+
+def _stability_tests(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], wave: str, waves: list[str],
+                     hypothesis: str, neither) -> pd.DataFrame:
     from scipy import stats
 
     from alliancegov.stats.mnl_tests import equal_coefficients_test, wald_test_terms
 
     factor = _wave_factor(wave, waves)
     ml = replace(spec, cov_type="model", weights=None)
-    pooled = build_design(data, replace(ml, formula=f"{spec.formula} + {factor}"), categories)
-    hypothesis = f"same coefficients in the {len(waves)} waves (intercepts free)"
+    pooled = build_design(data, replace(ml, formula=f"{spec.formula} + {factor}"), categories,
+                          model=POOLED_DESCRIPTION)
     wald_name = f"wald_{spec.cov_type}"
-    per_wave = [build_design(data[data[wave] == w], ml, categories) for w in waves]
-    incomplete = [w for w, design in zip(waves, per_wave) if design.levels != pooled.levels]
-    if incomplete:
+    per_wave = [build_design(data[data[wave] == w], ml, categories, model=_of_wave(w)) for w in waves]
+    unchosen = [f"no firm of wave {w} chose {spec.outcome} {listing(sorted(set(pooled.levels) - set(design.levels)))}"
+                for w, design in zip(waves, per_wave) if design.levels != pooled.levels]
+    if unchosen:
         # wave-specific intercepts of a form nobody chose in a wave are infinite: neither test exists
-        reason = f"not computed: not every form is chosen in wave(s) {', '.join(incomplete)}"
-        return pd.DataFrame([(test, hypothesis, np.nan, np.nan, np.nan, reason) for test in ("lr", wald_name)],
-                            columns=TEST_COLUMNS)
+        return neither(f"not computed: {' and '.join(unchosen)}, and a wave's own intercept of a form nobody in it "
+                       "chose is infinite")
     if spec.weights or spec.cov_type == "design":
-        rows = [("lr", hypothesis, np.nan, np.nan, np.nan, "not computed: needs unweighted maximum likelihood")]
+        weighting = "a survey design" if spec.cov_type == "design" else f"frequency weights ({spec.weights})"
+        rows = [("lr", hypothesis, np.nan, np.nan, np.nan,
+                 f"not computed: the LR test needs unweighted maximum likelihood, and the model has {weighting}")]
         # the interacted model itself, fitted as configured (weights, survey design)
         interacted = replace(spec, formula=f"({spec.formula}) * {factor}")
-        design = build_design(data, interacted, categories)
+        design = build_design(data, interacted, categories, model="the choice model with every slope by wave")
         fit = fit_mnl(design, interacted)
         interactions = [column for term, columns in design.terms.items()
                         if ":" in term and wave in term.split(":") for column in columns]
