@@ -12,8 +12,11 @@ from alliancegov.code_hash import PACKAGE_DIR
 
 # Each room of the package and the rooms it may import (besides itself). Shared rooms come first.
 SHARED = {"alliancegov", "codebook", "safe_output", "disclosure", "formatting", "expressions", "runtime", "code_hash"}
+# The model stages share the estimators and the checks that a model can be fitted.
+MODELLING = SHARED | {"stats", "model_checks"}
 MAY_IMPORT = {
     "stats": set(),
+    "model_checks": SHARED | {"stats"},
     "expressions": set(),
     "config_strings": {"codebook", "expressions"},
     "simulate": {"codebook"},
@@ -22,12 +25,12 @@ MAY_IMPORT = {
     "pool": SHARED | {"clean"},
     "constructs": SHARED,
     "descriptives": SHARED,
-    "choice": SHARED | {"stats"},
-    "misalignment": SHARED | {"stats", "choice"},
-    "performance": SHARED | {"stats", "choice", "misalignment", "descriptives"},
-    "waves": SHARED | {"stats", "choice", "descriptives"},
-    "hypotheses": SHARED | {"stats", "choice", "performance"},
-    "power": SHARED | {"stats", "choice", "performance", "misalignment", "constructs", "hypotheses", "simulate"},
+    "choice": MODELLING,
+    "misalignment": MODELLING | {"choice"},
+    "performance": MODELLING | {"choice", "misalignment", "descriptives"},
+    "waves": MODELLING | {"choice", "descriptives"},
+    "hypotheses": MODELLING | {"choice", "performance"},
+    "power": MODELLING | {"choice", "performance", "misalignment", "constructs", "hypotheses", "simulate"},
     "figures": SHARED,
     "table_formats": SHARED,
     "publication": SHARED | {"table_formats"},
