@@ -476,3 +476,15 @@ def test_the_example_project_sheet_with_fewer_columns_reads(monkeypatch):
     waves = read_waves_sheet("config/waves.tsv")
     assert waves.loc[0, "locale"] == "" and list(waves.columns)[:4] == ["wave", "year", "format", "file"]
     assert os.fspath(waves.loc[0, "file"]) == "data/raw/anes96.csv"
+
+
+def test_an_old_label_wording_is_declared_in_the_crosswalk(tmp_path, codebook):
+    frame = pd.DataFrame({"submission_id": ["s1", "s2"], "registry_number": ["R1", "R2"], "sector": [1.0, 2.0]})
+    pyreadstat.write_sav(frame, str(tmp_path / "w.sav"),
+                         variable_value_labels={"sector": {1.0: "Textile et confection", 2.0: "Services"}})
+    with pytest.raises(IngestError, match="code 1: file label 'Textile et confection', codebook label"):
+        ingest(tmp_path / "w.sav", "sav", codebook)
+    crosswalk = pd.DataFrame({"source": [""], "variable": ["sector"], "source_value": ["Textile et confection"],
+                              "value": ["textile"]})
+    read, _ = ingest(tmp_path / "w.sav", "sav", codebook, crosswalk=crosswalk)
+    assert read["sector"].tolist() == ["textile", "services"]

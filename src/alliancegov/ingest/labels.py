@@ -6,6 +6,8 @@ the codes would silently swap every firm's sector; reading the labels would sile
 what the crosswalk or codebook declare. Neither is guessed: the run stops naming the variable, the
 code, the file's label and the codebook's. Where they agree, nothing changes; a code the codebook
 does not have but whose label names one of its answers is read by that label, as a CSV answer is.
+A label the codebook does not know (an older wording of a revised label) can be declared in the
+crosswalk like any other spelling of an answer (``variable, source_value = the label, value``).
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ def check_value_labels(cells: pd.DataFrame, value_labels: dict[str, dict], codeb
 
     For every code the file labels in a column of a codebook variable with answers, the answer its
     label names (matched like a CSV answer: name, French or English label, case and accents
-    ignored) must be the answer its code means: the crosswalk's recode of that code if the
-    crosswalk recodes it, else the codebook's answer with that code.
+    ignored; or, for a label the codebook does not know, the crosswalk's recode of that label) must
+    be the answer its code means: the crosswalk's recode of that code if the crosswalk recodes it,
+    else the codebook's answer with that code.
 
     Parameters
     ----------
@@ -87,6 +90,9 @@ def check_value_labels(cells: pd.DataFrame, value_labels: dict[str, dict], codeb
         for code, label in labels.items():
             key = match_key(code)
             named = by_label.get(normalise_label(label))
+            if named is None and normalise_label(label) in recodes:   # the crosswalk declares what the label means
+                spelt = recodes[normalise_label(label)]
+                named = by_label.get(normalise_label(spelt), by_code.get(match_key(spelt)))
             if key in recodes:
                 target = recodes[key]
                 declared = by_label.get(normalise_label(target), by_code.get(match_key(target)))
