@@ -428,6 +428,8 @@ def sheet(tmp_path, text):
     ("wave year format file\nw1 2024 csv a.csv\n", "line 1: the header is separated by spaces, not tabs"),
     (WAVES_HEADER + "w1 2024 csv data/a.csv first\n", r"line 2 has 1 tab-separated cells but the header has 5 "
                                                       r"\(spaces instead of tabs\?\)"),
+    (WAVES_HEADER + "w1 2024 csv\tdata/a.csv\tfirst\n", r"line 2 has 3 tab-separated cells but the header has 5 "
+                                                        r"\(spaces instead of tabs\?\)"),
     (WAVES_HEADER + "w1\t2024\tcsv\tdata/a.csv\n", "line 2 has 4 tab-separated cells but the header has 5; leave an "
                                                    "undeclared cell empty but keep its tab"),
     (WAVES_HEADER + "w1\t2024\tcsv\tdata/a.csv\tfirst\textra\n", "line 2 has 6 tab-separated cells"),

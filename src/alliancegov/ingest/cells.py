@@ -74,8 +74,8 @@ def canonical_column(header: str, select_multiple: frozenset[str] = frozenset(),
 
     Kobo's 0/1 column of one choice of a select_multiple question, ``group/question/choice``,
     becomes ``question/choice``. With ``names``, the question is matched to a codebook name with
-    case, accents and spaces ignored (``Profil / Secteur d'activité`` is not ``sector``, but
-    ``profil/Sector`` and `` SECTOR`` are).
+    case, accents and spaces ignored: ``profil/Sector``, `` SECTOR `` and ``Région`` are
+    ``sector`` and ``region`` (a header in other words, ``Secteur d'activité``, needs a crosswalk).
 
     Parameters
     ----------

@@ -61,6 +61,8 @@ def text_value(cell: object, *, identifier: bool = False) -> str | None:
     """
     if is_blank(cell):
         return None
+    if isinstance(cell, (bool, np.bool_)):
+        return str(bool(cell))
     if isinstance(cell, (float, np.floating)):
         return str(int(cell)) if float(cell).is_integer() else repr(float(cell))
     if isinstance(cell, (int, np.integer)) and not isinstance(cell, (bool, np.bool_)):

@@ -173,7 +173,7 @@ def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, ke
     cells = cells.reset_index(drop=True)
     out = {"wave": pd.Series(wave, index=index, dtype="str"), "source_row": pd.Series(row_numbers, index=index)}
     unknown, dates, unreadable = [], [], []
-    identifiers = {"submission_id", settings.firm_id_column}
+    id_columns = {"submission_id", settings.firm_id_column}
     for variable in codebook.variables["name"]:
         if variable not in cells.columns:
             continue
@@ -183,7 +183,7 @@ def ingest_wave(path: str | Path, fmt: str, wave: str, codebook: Codebook, *, ke
             continue
         try:
             out[variable], bad = convert_column(cells[variable], variable, codebook, locale=locale,
-                                                identifier=variable in identifiers)
+                                                identifier=variable in id_columns)
         except UnreadableCells as error:
             unreadable += [f"row {row_numbers[p]}, column {variable!r}: {reason}" for p, _, reason in error.cells]
             continue

@@ -51,7 +51,8 @@ def _records(path: Path) -> list[tuple[int, list[str]]]:
 
 
 def _spaces_instead_of_tabs(row: list[str]) -> bool:
-    return len(row) == 1 and len(row[0].split()) > 1
+    # wave, year and format never hold spaces: one that does was typed with spaces for tabs
+    return len(row) == 1 and len(row[0].split()) > 1 or any(len(cell.split()) > 1 for cell in row[:3])
 
 
 def read_waves_sheet(path: str | Path, check_files: bool = True) -> pd.DataFrame:
@@ -99,7 +100,7 @@ def read_waves_sheet(path: str | Path, check_files: bool = True) -> pd.DataFrame
     rows = []
     for line, row in records[1:]:
         if len(row) != len(header):
-            hint = (" (spaces instead of tabs?)" if _spaces_instead_of_tabs(row) else
+            hint = (" (spaces instead of tabs?)" if len(row) < len(header) and _spaces_instead_of_tabs(row) else
                     "; leave an undeclared cell empty but keep its tab")
             raise WavesSheetError(f"{path}: line {line} has {len(row)} tab-separated cells but the header has "
                                   f"{len(header)}{hint}")
