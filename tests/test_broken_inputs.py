@@ -2,7 +2,8 @@
 
 ``outcome`` is ``error`` (an IngestError whose message names the file and matches ``expected``),
 ``excluded`` (read, then excluded by the cleaning stage: ``rule:submission_id:offending values``)
-or ``ok`` (read as described: ``key=value`` pairs, ``|`` between rows).
+or ``ok`` (read as described: ``key=value`` pairs, ``|`` between rows). ``options`` are the waves
+sheet's cells for the file (``locale=fr;sheet=Data``), empty for none.
 """
 
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from alliancegov.clean import QualitySettings, clean_wave
 from alliancegov.ingest.cells import IngestError
-from alliancegov.ingest.stage import IngestSettings, ingest_wave
+from alliancegov.ingest.stage import IngestSettings, WaveOptions, ingest_wave
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 MANIFEST = pd.read_csv(BROKEN / "manifest.csv", keep_default_na=False).to_dict("records")
@@ -20,7 +21,9 @@ MANIFEST = pd.read_csv(BROKEN / "manifest.csv", keep_default_na=False).to_dict("
 
 def read(case, codebook):
     settings = IngestSettings("registry_number", ("submission_id", "registry_number"), case["policy"])
-    return ingest_wave(BROKEN / case["file"], case["format"], "w2025", codebook, key=b"k", settings=settings)
+    options = WaveOptions.from_sheet(dict(pair.split("=", 1) for pair in case["options"].split(";") if pair))
+    return ingest_wave(BROKEN / case["file"], case["format"], "w2025", codebook, key=b"k", settings=settings,
+                       options=options)
 
 
 def test_the_corpus_is_large_enough():

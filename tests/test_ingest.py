@@ -3,16 +3,16 @@ import pytest
 
 from alliancegov.ingest.cells import IngestError, canonical_column
 from alliancegov.ingest.pseudonymise import firm_keys, load_pseudonymisation_key
-from alliancegov.ingest.stage import IngestSettings, ingest_wave
+from alliancegov.ingest.stage import IngestSettings, WaveOptions, ingest_wave
 from alliancegov.simulate.exports import write_kobo_csv
 from alliancegov.simulate.mess import add_mess
 
 SETTINGS = IngestSettings("registry_number", ("submission_id", "registry_number"))
 
 
-def ingest(path, fmt, codebook, key=b"k"):
+def ingest(path, fmt, codebook, key=b"k", **options):
     return ingest_wave(
-        path, fmt, "w2025", codebook, key=key, settings=SETTINGS
+        path, fmt, "w2025", codebook, key=key, settings=SETTINGS, options=WaveOptions(**options)
     )
 
 
@@ -85,7 +85,8 @@ def test_labels_match_regardless_of_case_accents_and_spaces(tmp_path, codebook):
         "submission_id;registry_number;technology_level;as1;employees_now\n"
         "s1;RC1;  ELEVE ;plutot d'accord;1 234\ns2;RC2;Low;Ne sait pas;12,0\n",
     )
-    frame, provenance = ingest(path, "csv", codebook)
+    # French notation, declared (it used to be guessed): "12,0" is twelve
+    frame, provenance = ingest(path, "csv", codebook, locale="fr")
     assert provenance["delimiter"] == ";"
     assert frame["technology_level"].tolist() == ["high", "low"]
     assert frame["as1"].tolist() == [4.0, 99.0]
@@ -169,7 +170,10 @@ def test_quarantine_keeps_reading_and_describes_the_value(tmp_path, codebook):
     path = write_csv_text(tmp_path, "submission_id,registry_number,sector,as1\ns1,RC1,Mines,Bof\ns2,RC2,Services,4\n")
     settings = IngestSettings("registry_number", ("submission_id",), unknown_values="quarantine")
     frame, provenance = ingest_wave(path, "csv", "w2025", codebook, key=b"k", settings=settings)
-    assert frame["unknown_values"].tolist() == ["sector='Mines'; as1='Bof'", ""]
+    # the published description gives the length, never the text; the text stays in the interim file
+    assert frame["unknown_values"].tolist() == [
+        "unknown value in sector, 5 characters; unknown value in as1, 3 characters", ""]
+    assert frame["quarantined_raw"].tolist() == ["sector='Mines'; as1='Bof'", ""]
     assert frame["sector"].isna().tolist() == [True, False] and provenance["quarantined_rows"] == 1
 
 

@@ -68,6 +68,9 @@ def write_fourth_wave(project: Path, codebook) -> Path:
     canonical.unlink()
     path = project / "data" / "raw" / f"wave_{FOURTH_YEAR}.dta"
     labels = {RENAMED.get(name, name): value_labels for name, value_labels in meta.variable_value_labels.items()}
+    # The revised instrument's own labels follow its swapped codes (1 = services): labels that still
+    # said 1 = textile would contradict the crosswalk, and ingestion would stop.
+    labels["sector"] = {**labels["sector"], 1.0: labels["sector"][2.0], 2.0: labels["sector"][1.0]}
     pyreadstat.write_dta(cells.rename(columns=RENAMED).assign(recommend_score=7.0), str(path),
                          variable_value_labels=labels)
     crosswalk = project / "config" / f"crosswalk_{FOURTH_YEAR}.csv"
@@ -152,8 +155,10 @@ def test_a_broken_wave_halts_naming_wave_file_and_problem_and_leaves_other_resul
     export.loc[3, "profil/sector"] = "Mines et carrières"     # a sector the codebook does not know
     export.to_csv(broken, sep=";", index=False, quoting=1)
     waves = project / "config" / "waves.tsv"
-    waves.write_text(waves.read_text(encoding="utf-8")
-                     + f"w{FOURTH_YEAR}\t{FOURTH_YEAR}\tkobo_csv\tdata/raw/{broken.name}\tbroken export\n",
+    cells = {"wave": f"w{FOURTH_YEAR}", "year": str(FOURTH_YEAR), "format": "kobo_csv",
+             "file": f"data/raw/{broken.name}", "description": "broken export"}
+    header = waves.read_text(encoding="utf-8").splitlines()[0].split("\t")   # every line has every cell
+    waves.write_text(waves.read_text(encoding="utf-8") + "\t".join(cells.get(c, "") for c in header) + "\n",
                      encoding="utf-8")
     result = snakemake(project, "--cores", "2")
     assert result.returncode != 0

@@ -40,8 +40,9 @@ def pool_waves(waves: list[CleanWave], rule_order: tuple[str, ...]) -> CleanWave
 
 
 def run(*, data: Sequence[str], exclusions: Sequence[str], flow: Sequence[str], nonresponse: Sequence[str],
-        respondents: Sequence[str], outputs: dict[str, str], rules: Sequence[str]) -> CleanWave:
-    """The pool rule.
+        respondents: Sequence[str], outputs: dict[str, str], rules: Sequence[str],
+        provenance: Sequence[str] = (), model_variables: dict | None = None) -> CleanWave:
+    """The pool rule: the waves checked against each other and against the models, then stacked.
 
     Parameters
     ----------
@@ -52,18 +53,41 @@ def run(*, data: Sequence[str], exclusions: Sequence[str], flow: Sequence[str], 
         (CSV).
     rules : sequence of str
         The exclusion rules in the configured order.
+    provenance : sequence of str, default=()
+        The waves' provenance records (JSON): their key fingerprints must agree.
+    model_variables : dict, optional
+        :func:`~alliancegov.model_inputs.model_variables` of the config: every wave must provide
+        each of them.
 
     Returns
     -------
     CleanWave
         The pooled waves.
+
+    Raises
+    ------
+    alliancegov.ingest.cells.IngestError
+        If the waves were pseudonymised with different keys.
+    ValueError
+        If a wave cannot provide a model variable (every answer missing, or the column absent).
     """
+    import json
     import logging
 
+    from alliancegov.ingest.pseudonymise import check_key_fingerprints
+    from alliancegov.model_inputs import check_model_variables
+
+    records = []
+    for path in provenance:
+        with open(path, encoding="utf-8") as handle:
+            records.append(json.load(handle))
+    check_key_fingerprints(records)
     waves = [CleanWave.read(wave_data, exclusions=wave_exclusions, flow=wave_flow, nonresponse=wave_nonresponse,
                             respondents=wave_respondents)
              for wave_data, wave_exclusions, wave_flow, wave_nonresponse, wave_respondents
              in zip(data, exclusions, flow, nonresponse, respondents)]
+    if model_variables:
+        check_model_variables({str(w.flow["wave"].iloc[0]): w.analysed for w in waves}, model_variables)
     pooled = pool_waves(waves, tuple(rules))
     pooled.write(outputs["data"], exclusions=outputs["exclusions"], flow=outputs["sample_flow"],
                  nonresponse=outputs["nonresponse"], respondents=outputs["respondents"])

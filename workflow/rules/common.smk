@@ -14,24 +14,27 @@ from alliancegov.code_hash import PACKAGE_DIR, code_hash
 from alliancegov.codebook import CODEBOOK_FILES as CODEBOOK_NAMES
 from alliancegov.codebook import Codebook
 from alliancegov.config_strings import check_project_strings
+from alliancegov.ingest.waves_sheet import read_waves_sheet
+from alliancegov.model_inputs import model_variables
 
 
 validate(config, "../schemas/config.schema.yaml")
 
-WAVES = pd.read_csv(config["waves"], sep="\t", dtype={"wave": str, "file": str, "format": str, "crosswalk": str}).set_index(
-    "wave", drop=False
-)
+# Read strictly (tabs, cells per line, known columns, formats against the files' content) before the
+# schema checks each cell: a shifted or space-separated line stops here naming its line.
+WAVES = read_waves_sheet(config["waves"]).set_index("wave", drop=False)
 validate(WAVES, "../schemas/waves.schema.yaml")
 if WAVES["wave"].duplicated().any():
     raise ValueError(f"{config['waves']}: wave identifiers repeat: {sorted(WAVES['wave'][WAVES['wave'].duplicated()])}")
 
 CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in CODEBOOK_NAMES]
+CODEBOOK = Codebook.from_files(CODEBOOK_FILES)
 with open(config["hypotheses"], encoding="utf-8") as register_file:
     REGISTER = yaml.safe_load(register_file)
 # Every formula and expression of the config, the codebook and the register, through the project's one
 # checked grammar before any job runs: a string that could run code, or a typo, stops here naming the
 # file, the field, the token and its position.
-check_project_strings(config, Codebook.from_files(CODEBOOK_FILES), REGISTER,
+check_project_strings(config, CODEBOOK, REGISTER,
                       config_file=workflow.configfiles[-1] if workflow.configfiles else "config",
                       register_file=config["hypotheses"], variables_file=CODEBOOK_FILES[0])
 RULES_DIR = Path(workflow.current_basedir)  # report() captions are paths relative to this folder
@@ -68,8 +71,23 @@ def wave_file(wildcards):
 
 def crosswalk_file(wildcards):
     """The wave's crosswalk to the codebook, if the waves sheet names one."""
-    path = WAVES.loc[wildcards.wave].get("crosswalk", "")
-    return [path] if isinstance(path, str) and path else []
+    path = WAVES.loc[wildcards.wave, "crosswalk"]
+    return [path] if path else []
+
+
+WAVE_OPTIONS = ("sheet", "locale", "delimiter", "date_format")
+
+
+def wave_options(wildcards):
+    """What the ingest job reads of its wave's row beyond the format: the cells it declares (empty ones
+    left out, so that adding an undeclared column to the sheet re-runs nothing)."""
+    row = WAVES.loc[wildcards.wave]
+    return {column: row[column] for column in WAVE_OPTIONS if row[column]}
+
+
+# What the models need from every wave, traced from the config's formulas to codebook columns: the
+# pool job stops when a wave lacks one, before any model is fitted.
+MODEL_VARIABLES = model_variables(config, CODEBOOK)
 
 
 CHOICE_TABLES = {

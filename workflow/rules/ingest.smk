@@ -9,6 +9,7 @@ rule ingest:
     params:
         # only what the job reads, so that a new column or another wave's row in the sheet re-runs nothing
         file_format=lambda wildcards: WAVES.loc[wildcards.wave, "format"],
+        options=wave_options,
         settings=config["ingest"],
         code=script_code("ingest"),
     benchmark:
@@ -54,6 +55,7 @@ rule pool:
         flow=expand("results/qc/waves/{wave}/sample_flow.csv", wave=WAVES["wave"]),
         nonresponse=expand("results/qc/waves/{wave}/nonresponse.csv", wave=WAVES["wave"]),
         respondents=expand("results/qc/waves/{wave}/nonresponse_respondents.csv", wave=WAVES["wave"]),
+        provenance=expand("results/qc/provenance/{wave}.json", wave=WAVES["wave"]),
     output:
         data="results/interim/pooled.parquet",
         sample_flow=report(
@@ -74,6 +76,7 @@ rule pool:
         respondents="results/qc/nonresponse_respondents.csv",
     params:
         rules=config["qc"]["exclusion_rules"],
+        model_variables=MODEL_VARIABLES,
         code=script_code("pool"),
     benchmark:
         "results/benchmarks/pool.tsv"

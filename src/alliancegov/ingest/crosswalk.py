@@ -62,11 +62,18 @@ def apply_crosswalk(cells: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[pd.Da
     applied : dict
         ``renamed`` (source → variable, for the columns present), ``dropped`` (list of source
         columns removed) and ``values_recoded`` (number of cells recoded), for the provenance record.
+
+    Raises
+    ------
+    IngestError
+        If a column is renamed onto a column the file already has (which is not itself renamed or
+        dropped), or two columns are renamed onto the same variable: naming both columns.
     """
     columns = crosswalk[crosswalk["source"] != ""]
     kept = columns[columns["variable"] != ""]
     renames = dict(zip(kept["source"], kept["variable"]))
     dropped = [c for c in columns.loc[columns["variable"] == "", "source"] if c in cells.columns]
+    _check_renames(cells.drop(columns=dropped), renames)
     out = cells.drop(columns=dropped).rename(columns=renames)
     recodes = crosswalk[(crosswalk["source_value"] != "") & (crosswalk["variable"] != "")]
     recoded = 0
@@ -83,3 +90,20 @@ def apply_crosswalk(cells: pd.DataFrame, crosswalk: pd.DataFrame) -> tuple[pd.Da
     applied = {"renamed": {k: v for k, v in renames.items() if v in out.columns}, "dropped": dropped,
                "values_recoded": recoded}
     return out, applied
+
+
+def _check_renames(cells: pd.DataFrame, renames: dict[str, str]) -> None:
+    """Refuse renames that would leave two columns with one name (pandas would keep both)."""
+    present = {source: target for source, target in renames.items() if source in cells.columns and source != target}
+    problems = []
+    for source, target in present.items():
+        if target in cells.columns and target not in present:
+            problems.append(f"the crosswalk renames column {source!r} to {target!r}, but the file already has a "
+                            f"column {target!r}")
+    by_target: dict[str, list[str]] = {}
+    for source, target in present.items():
+        by_target.setdefault(target, []).append(source)
+    problems += [f"the crosswalk renames the columns {sources} all to {target!r}"
+                 for target, sources in by_target.items() if len(sources) > 1]
+    if problems:
+        raise IngestError("; ".join(problems) + ": drop one of them in the crosswalk (a source with no variable)")
