@@ -214,15 +214,16 @@ def synthetic_waves(project: Path, respondents: int, waves: int, extra: int) -> 
     writing them (None when reused).
     """
     from alliancegov.codebook import Codebook
-    from alliancegov.simulate.exports import write_csv
+    from alliancegov.simulate.exports import write_plain_csv
     from alliancegov.simulate.mess import add_mess
     from alliancegov.simulate.population import simulate_waves
 
     folder = project / "data" / "synthetic"
     years = list(range(LAST_YEAR - waves + 1, LAST_YEAR + 1 + extra))
+    # write_plain_csv writes as French Excel saves: decimal commas, so the waves declare locale fr
     rows = [{"wave": f"w{year}", "year": year, "format": "csv", "file": f"data/synthetic/wave_{year}.csv",
-             "description": f"synthetic, {respondents // waves} firms"} for year in years]
-    sources = [ROOT / "src" / "alliancegov" / name for name in ("simulate.py", "truth.yaml")]
+             "locale": "fr", "description": f"synthetic, {respondents // waves} firms"} for year in years]
+    sources = sorted((ROOT / "src" / "alliancegov" / "simulate").glob("*"))
     sources += sorted((ROOT / "config" / "codebook").glob("*.csv"))
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
     manifest = {"respondents": respondents, "waves": waves, "extra": extra, "seed": SEED, "sources": digest}
@@ -236,13 +237,13 @@ def synthetic_waves(project: Path, respondents: int, waves: int, extra: int) -> 
     clean = simulate_waves(respondents // waves, years, seed=SEED, codebook=codebook)
     for row, wave in zip(rows, clean):
         messy, _ = add_mess(wave, codebook, seed=SEED + row["year"])
-        write_csv(messy, project / row["file"], codebook)
+        write_plain_csv(messy, project / row["file"], codebook)
     stamp.write_text(json.dumps(manifest) + "\n", encoding="utf-8")
     return rows, time.perf_counter() - start
 
 
 def write_waves_sheet(project: Path, rows: list[dict]) -> None:
-    columns = ["wave", "year", "format", "file", "description"]
+    columns = ["wave", "year", "format", "file", "locale", "description"]
     lines = ["\t".join(columns)] + ["\t".join(str(row[c]) for c in columns) for row in rows]
     (project / "config" / "waves.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alliancegov.clean import QualitySettings, clean_wave
+from alliancegov.clean.quality import QualitySettings
+from alliancegov.clean.stage import clean_wave
 from alliancegov.ingest.cells import IngestError
 from alliancegov.ingest.stage import IngestSettings, WaveOptions, ingest_wave
 

@@ -1,14 +1,9 @@
 import pandas as pd
 import pytest
 
-from alliancegov.clean import (
-    RULES,
-    QualitySettings,
-    clean_wave,
-    item_nonresponse,
-    respondent_nonresponse,
-    split_missing_codes,
-)
+from alliancegov.clean.nonresponse import item_nonresponse, respondent_nonresponse, split_missing_codes
+from alliancegov.clean.quality import RULES, QualitySettings
+from alliancegov.clean.stage import clean_wave
 from alliancegov.ingest.stage import IngestSettings, ingest_wave
 from alliancegov.pool import pool_waves
 from alliancegov.simulate.exports import write_sav

@@ -16,7 +16,8 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from alliancegov.clean import QualitySettings, clean_wave
+from alliancegov.clean.quality import QualitySettings
+from alliancegov.clean.stage import clean_wave
 from alliancegov.ingest.cells import IngestError
 from alliancegov.ingest.dates import date_formats, parse_dates
 from alliancegov.ingest.identifiers import text_value

@@ -5,7 +5,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alliancegov.clean import RULES, QualitySettings, clean_wave
+from alliancegov.clean.quality import RULES, QualitySettings
+from alliancegov.clean.stage import clean_wave
 from alliancegov.codebook import normalise_label
 from alliancegov.ingest.answers import convert_column
 

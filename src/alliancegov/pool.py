@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from alliancegov.clean import CleanWave
-from alliancegov.clean import wave_flow as flow_of_wave
+from alliancegov.clean.stage import CleanWave
+from alliancegov.clean.stage import wave_flow as flow_of_wave
 
 
 def pool_waves(waves: list[CleanWave], rule_order: tuple[str, ...]) -> CleanWave:
@@ -26,7 +26,7 @@ def pool_waves(waves: list[CleanWave], rule_order: tuple[str, ...]) -> CleanWave
     -------
     CleanWave
         Every table of the waves stacked in the order given (index reset); the flow ends with the
-        pooled rows (:func:`~alliancegov.clean.wave_flow` of wave ``all``): the waves' responses
+        pooled rows (:func:`~alliancegov.clean.stage.wave_flow` of wave ``all``): the waves' responses
         received, excluded per rule and analysed.
     """
     analysed = pd.concat([w.analysed for w in waves], ignore_index=True)

@@ -1,4 +1,4 @@
-from alliancegov.clean import run
+from alliancegov.clean.stage import run
 from alliancegov.runtime import start_job
 
 start_job(snakemake.log[0])

@@ -59,7 +59,7 @@ OUTCOME_COLUMNS = ("outcome", "from_state", "to_state")  # cells that are answer
 ALL_FORMS = "all"  # alliancegov.stats.transitions.ALL_STATES
 
 
-POOLED_WAVE = "all"  # the pooled rows of the sample flow (alliancegov.clean.pool_waves)
+POOLED_WAVE = "all"  # the pooled rows of the sample flow (alliancegov.pool.pool_waves)
 
 
 def table_html(table: pd.DataFrame, language: str) -> Markup:

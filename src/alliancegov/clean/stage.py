@@ -1,9 +1,5 @@
-"""Clean and validate one ingested wave: missing-value codes, quality flags, exclusions.
-
-Every received response ends either in the analysed data or in the exclusions table with
-exactly one reason: the first rule, in the configured order, whose flag it raises
-(:mod:`~alliancegov.quality` lists the flags; :mod:`~alliancegov.nonresponse` counts the kinds of
-nonresponse among the analysed responses).
+"""The clean stage (rule ``clean``): one ingested wave to its analysed responses and the accounts
+of the others, every response analysed or excluded for exactly one reason.
 """
 
 from __future__ import annotations
@@ -14,21 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from alliancegov.clean.nonresponse import item_nonresponse, respondent_nonresponse, split_missing_codes
+from alliancegov.clean.quality import QualitySettings, quality_flags
 from alliancegov.codebook import Codebook
 from alliancegov.ingest.settings import INGEST_FLAGS, RAW_COLUMN
-from alliancegov.nonresponse import (  # noqa: F401  (re-exported: tests and callers import them from here)
-    NONRESPONSE_KINDS,
-    item_nonresponse,
-    respondent_nonresponse,
-    split_missing_codes,
-)
-from alliancegov.quality import (  # noqa: F401
-    RULES,
-    QualitySettings,
-    quality_flags,
-    range_failures,
-    skip_logic_failures,
-)
 
 
 @dataclass

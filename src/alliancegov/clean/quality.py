@@ -35,9 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from alliancegov.clean.nonresponse import NONRESPONSE_KINDS
 from alliancegov.codebook import Codebook, validation_schema
 from alliancegov.ingest.settings import INGEST_FLAGS
-from alliancegov.nonresponse import NONRESPONSE_KINDS
 
 RULES = ("no_consent", "duplicate_submission", "duplicate_firm", "blank_firm_id", "short_row", "unknown_value",
          "invalid_date", "out_of_range", "skip_logic", "speeder", "straightlining", "failed_attention_check")
