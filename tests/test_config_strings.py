@@ -130,3 +130,21 @@ def test_the_workflow_stops_before_any_job(tmp_path):
     assert result.returncode != 0
     assert "choice.variants.hostile" in result.stderr + result.stdout
     assert not marker.exists() and not (tmp_path / "results").exists()
+
+
+def test_a_crosswalk_is_data_in_every_column(tmp_path):
+    """A crosswalk only renames, drops and recodes: a payload in any of its cells is a name or an
+    answer like any other, never run."""
+    import pandas as pd
+
+    from alliancegov.ingest.crosswalk import apply_crosswalk, load_crosswalk
+
+    marker = tmp_path / "MARKER"
+    code = payload(marker)
+    path = tmp_path / "crosswalk.csv"
+    pd.DataFrame([(code, "sector", "", ""), ("", "sector", code, code), ("secteur", code, "", "")],
+                 columns=["source", "variable", "source_value", "value"]).to_csv(path, index=False)
+    cells = pd.DataFrame({code: ["textile"], "secteur": [code]})
+    renamed, applied = apply_crosswalk(cells, load_crosswalk(path))
+    assert applied["renamed"] and not marker.exists()
+    assert code in set(renamed.columns) | set(renamed.iloc[0])   # kept as text, to be refused as an unknown name
