@@ -233,3 +233,14 @@ def test_bca_p_values_agree_with_bca_intervals_and_the_statistic_with_the_p_valu
     from scipy import stats
     np.testing.assert_allclose(2 * stats.norm.sf(np.abs(z)), values)
     assert np.array_equal(np.sign(z), np.sign(estimates))
+
+
+def test_weighted_acceleration_equals_the_acceleration_of_the_repeated_rows():
+    from alliancegov.stats.bootstrap import acceleration
+
+    rng = np.random.default_rng(5)
+    influence = rng.exponential(size=(12, 2))
+    counts = rng.integers(1, 4, size=12)
+    expanded = np.repeat(influence, counts, axis=0)
+    np.testing.assert_allclose(acceleration(influence, counts), acceleration(expanded))
+    assert not np.allclose(acceleration(influence), acceleration(expanded))

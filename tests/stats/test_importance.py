@@ -249,6 +249,11 @@ def test_share_inference_rows_and_point_estimates():
     assert (table[table["kind"] != "share"]["p_value"] <= 1).all()
     largest = table[table["kind"] == "largest"].set_index("group")
     assert largest.loc["g0", "p_value"] < 0.05 < largest.loc["g2", "p_value"]
+    # the statistic is the one-sided normal quantile of p: finite, and large where p is small
+    assert np.isfinite(largest["statistic"]).all()
+    assert largest.loc["g0", "statistic"] > 1.64 > largest.loc["g2", "statistic"]
+    assert largest.loc["g2", "statistic"] < 0 and largest.loc["g2", "estimate"] < 0
+    assert table["note"].str.contains("never 0|not tested|intersection-union").all()
 
 
 def test_the_largest_share_test_holds_its_level_when_two_groups_tie():

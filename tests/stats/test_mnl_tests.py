@@ -452,3 +452,16 @@ def test_small_hsiao_splits_are_reproducible_and_each_is_the_single_split_test()
     single = mt.small_hsiao(y, X, 3, np.random.SeedSequence([21, 5]))
     assert splits.loc[5, "statistic"] == pytest.approx(single.statistic)
     assert splits["p_value"].nunique() > 6    # the verdict depends on the split: hence many of them
+
+
+def test_design_adjusted_f_is_korn_graubards_and_tends_to_the_chi_square():
+    """Korn & Graubard (1990): F = (d − q + 1) W / (d q) on (q, d − q + 1) df, Stata's svy test;
+    with many PSUs it is the χ²(q) test, and with fewer PSUs than restrictions it is undefined."""
+    f, denominator, p = mt.design_adjusted_f(10.0, 2, 31)
+    assert (f, denominator) == (pytest.approx(30 * 10.0 / (31 * 2)), 30)
+    assert p == pytest.approx(stats.f.sf(30 * 10.0 / 62, 2, 30))
+    assert p > stats.chi2.sf(10.0, 2)    # the design's few PSUs cost power
+    _, _, p_large = mt.design_adjusted_f(10.0, 2, 1e7)
+    assert p_large == pytest.approx(stats.chi2.sf(10.0, 2), rel=1e-4)
+    f, denominator, p = mt.design_adjusted_f(10.0, 5, 3)
+    assert denominator == -1 and math.isnan(f) and math.isnan(p)

@@ -430,7 +430,7 @@ def bootstrap_p_values(replicates: np.ndarray, null: float | np.ndarray = 0.0) -
     return np.minimum(1.0, 2 * (1 + np.minimum(below, above)) / (B + 1))
 
 
-def acceleration(influence: np.ndarray) -> np.ndarray:
+def acceleration(influence: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """The BCa acceleration of each estimate from its empirical influence values.
 
     Parameters
@@ -439,18 +439,21 @@ def acceleration(influence: np.ndarray) -> np.ndarray:
         Each unit's influence on each estimate (jackknife values, or the linear approximation
         ``U_i I^{-1}`` of a maximum-likelihood fit; for a cluster bootstrap, summed over each
         cluster's rows, one row per cluster).
+    weights : ndarray of shape (n,), optional
+        Frequency weights: row ``i`` stands for ``w_i`` identical units.
 
     Returns
     -------
     ndarray of shape (p,)
-        ``a = Σ U_i³ / (6 (Σ U_i²)^{3/2})`` (Efron 1987, eq. 6.7), with U centred; 0 where every
-        influence is 0.
+        ``a = Σ w_i U_i³ / (6 (Σ w_i U_i²)^{3/2})`` (Efron 1987, eq. 6.7), with U centred at its
+        (weighted) mean; 0 where every influence is 0.
     """
-    centred = np.asarray(influence, dtype=float)
-    centred = centred - centred.mean(axis=0)
-    squares = (centred ** 2).sum(axis=0)
+    influence = np.asarray(influence, dtype=float)
+    w = np.ones(influence.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    centred = influence - (w[:, None] * influence).sum(axis=0) / w.sum()
+    squares = (w[:, None] * centred ** 2).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(squares > 0, (centred ** 3).sum(axis=0) / (6 * squares ** 1.5), 0.0)
+        return np.where(squares > 0, (w[:, None] * centred ** 3).sum(axis=0) / (6 * squares ** 1.5), 0.0)
 
 
 def bca_quantities(replicates: np.ndarray, estimates: np.ndarray,

@@ -336,7 +336,7 @@ class _Shares:
 
 
 SHARE_COLUMNS = ["kind", "group", "other", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
-                 "conf_high", "n_ok"]
+                 "conf_high", "n_ok", "shapley_r2", "note"]
 
 
 def shapley_share_inference(y, groups: Mapping, *, n_boot: int, seed, cluster_ids=None, controls=None, weights=None,
@@ -369,7 +369,7 @@ def shapley_share_inference(y, groups: Mapping, *, n_boot: int, seed, cluster_id
         Columns ``SHARE_COLUMNS``, three kinds of rows:
 
         * ``share`` (one per group): its share of the decomposed R², percentile interval,
-          bootstrap SE;
+          bootstrap SE, and its part of R² itself (``shapley_r2``, NaN on the other rows);
         * ``difference`` (one per ordered pair ``group − other``, ``group`` listed first): the
           difference of the two shares, its interval and two-sided bootstrap p-value;
         * ``largest`` (one per group): ``group``'s share minus the largest other share, with
@@ -378,9 +378,10 @@ def shapley_share_inference(y, groups: Mapping, *, n_boot: int, seed, cluster_id
           without a multiplicity correction; Berger 1982).
 
         p-values are ``(1 + #)/(B + 1)``, never 0; ``statistic`` is the normal equivalent of the
-        p-value (two-sided for the differences, one-sided for ``largest``; see
-        :func:`alliancegov.stats.bootstrap.normal_equivalent`). The share rows have no p-value (a
-        share is not tested against 0).
+        p-value (two-sided for the differences, see
+        :func:`alliancegov.stats.bootstrap.normal_equivalent`; one-sided for ``largest``, its p
+        clipped to ``B/(B + 1)`` so that it stays finite). The share rows have no p-value (a
+        share is not tested against 0). ``note`` says so on each row.
     """
     from scipy import stats
 
@@ -401,8 +402,8 @@ def shapley_share_inference(y, groups: Mapping, *, n_boot: int, seed, cluster_id
                 "conf_low": float(low), "conf_high": float(high), "n_ok": int(replicates.size)}
 
     rows = [{"kind": "share", "group": name, "other": "", "term": f"share: {name}",
-             **summary(shares[g], draws[:, g]), "statistic": np.nan, "p_value": np.nan}
-            for g, name in enumerate(names)]
+             **summary(shares[g], draws[:, g]), "statistic": np.nan, "p_value": np.nan,
+             "shapley_r2": point["shapley_r2"].iloc[g]} for g, name in enumerate(names)]
     B = draws.shape[0]
     for g, name in enumerate(names):
         for h, other in enumerate(names):
@@ -422,7 +423,17 @@ def shapley_share_inference(y, groups: Mapping, *, n_boot: int, seed, cluster_id
         one_sided = (1 + (margins <= 0).sum(axis=0)) / (B + 1)
         p_value = float(min(1.0, one_sided.max()))
         estimate = shares[g] - shares[others].max()
+        # the one-sided p lives in [1/(B+1), 1]: clipped symmetrically, its normal quantile is finite
+        # and as far from 0 in either direction as B resamples can resolve
+        clipped = min(p_value, B / (B + 1))
         rows.append({"kind": "largest", "group": name, "other": "", "term": f"largest: {name}",
                      **summary(estimate, draws[:, g] - draws[:, others].max(axis=1)), "p_value": p_value,
-                     "statistic": float(np.sign(estimate) * stats.norm.isf(p_value))})
-    return pd.DataFrame(rows, columns=SHARE_COLUMNS)
+                     "statistic": float(stats.norm.isf(clipped))})
+    notes = {"share": f"percentile interval and SE from {B} resamples; a share is not tested against 0",
+             "difference": (f"percentile interval from {B} resamples; two-sided p = (1 + #)/(B + 1), never 0; "
+                            "statistic = the normal quantile of p, signed as the estimate"),
+             "largest": (f"the share minus the largest other one; one-sided intersection-union test that it "
+                         f"exceeds every other share, p = largest of (1 + #)/(B + 1) over the other groups, {B} "
+                         "resamples; statistic = the one-sided normal quantile of p")}
+    table = pd.DataFrame(rows, columns=SHARE_COLUMNS[:-1])
+    return table.assign(note=table["kind"].map(notes))

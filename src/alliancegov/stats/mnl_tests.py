@@ -323,6 +323,37 @@ def lr_test_terms(y, X, names: Sequence[str] | None, terms: Mapping[str, Sequenc
     return pd.DataFrame(rows, columns=TEST_COLUMNS)
 
 
+def design_adjusted_f(statistic: float, df: int, design_df: float) -> tuple[float, float, float]:
+    """The adjusted Wald F of a survey design (Stata's ``svy`` ``test``, Korn & Graubard 1990).
+
+    Parameters
+    ----------
+    statistic : float
+        The Wald χ² statistic ``W``.
+    df : int
+        Its degrees of freedom ``q`` (restrictions).
+    design_df : float
+        The design's degrees of freedom ``d`` (PSUs minus strata).
+
+    Returns
+    -------
+    F : float
+        ``(d - q + 1) / (d q) W``.
+    denominator_df : float
+        ``d - q + 1``; the numerator's is ``q``.
+    p_value : float
+        From ``F(q, d - q + 1)``; NaN when ``d - q + 1 < 1`` (more restrictions than the design
+        can test).
+    """
+    from scipy import stats
+
+    denominator = design_df - df + 1
+    if denominator < 1:
+        return math.nan, denominator, math.nan
+    f = (denominator / (design_df * df)) * statistic
+    return f, denominator, float(stats.f.sf(f, df, denominator))
+
+
 def wald_test_terms(result, names: Sequence[str] | None, terms: Mapping[str, Sequence[str]], *,
                     cov=None) -> pd.DataFrame:
     """Wald test that a term's coefficients are 0 in all ``J-1`` equations.
