@@ -1,4 +1,5 @@
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -110,9 +111,22 @@ def test_ames_predictions_tests_and_classification(panel):
     assert len(predictions) == 5 * 2 * 4
     np.testing.assert_allclose(predictions.groupby(["value", "by"])["estimate"].sum(), 1, atol=1e-12)
     tests = tables["choice_tests"]
-    expected = {"wald_term", "lr_term", "combine_wald", "combine_lr", "iia_hausman_mcfadden", "iia_small_hsiao"}
-    assert expected <= set(tests["test"])
-    assert set(tests.loc[tests["test"] == "lr_term", "hypothesis"]) == {"sector", *CHOICE_SCALES}
+    # clustered by firm: Wald tests and the suest Hausman test only (LR tests assume independence)
+    assert spec.cov_type == "cluster"
+    assert set(tests["test"]) == {"wald_term", "combine_wald", "iia_suest_hausman"}
+    assert set(tests.loc[tests["test"] == "wald_term", "hypothesis"]) == {"sector", *CHOICE_SCALES}
+    assert tests.loc[tests["test"] == "iia_suest_hausman", "note"].str.contains("clustered by firm").all()
+    fit = tables["choice_fit"].set_index("statistic")["value"]
+    assert {"wald_chi2", "wald_df", "wald_p_value"} <= set(fit.index) and "lr_chi2" not in fit.index
+    model = analyse_choice(panel, replace(spec, cov_type="model", iia_splits=5), CATEGORIES).tables
+    expected = {"wald_term", "lr_term", "combine_wald", "combine_lr", "iia_suest_hausman", "iia_hausman_mcfadden",
+                "iia_small_hsiao"}
+    assert set(model["choice_tests"]["test"]) == expected
+    assert set(model["choice_tests"].loc[model["choice_tests"]["test"] == "lr_term", "hypothesis"]) == {
+        "sector", *CHOICE_SCALES}
+    splits = model["choice_tests"][model["choice_tests"]["test"] == "iia_small_hsiao"]
+    assert splits["note"].str.contains("median over 5 random half splits").all()
+    assert "lr_chi2" in set(model["choice_fit"]["statistic"])
     confusion = tables["choice_classification"]
     assert confusion.loc[confusion["observed"] == "Total", "Total"].item() == len(panel)
 
@@ -174,6 +188,26 @@ def test_bootstrap_intervals_are_reproducible(panel):
     assert (first["conf_low"] < first["conf_high"]).all() and (first["share_failed"] < 0.5).all()
 
 
+def test_the_bootstrap_table_is_tidy_with_bca_intervals_and_p_values_that_agree(panel):
+    """The estimate is the ML fit's; p-values are never 0 and agree with the BCa intervals and with
+    the statistic; the acceleration comes from the firms' summed influence, as clusters are drawn."""
+    from scipy import stats
+
+    spec = light(bootstrap_replicates=199, seed=8)
+    result = analyse_choice(panel, spec, CATEGORIES)
+    table = result.tables["choice_bootstrap"]
+    assert list(table.columns) == ["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
+                                   "conf_low", "conf_high", "n_ok", "share_failed", "note"]
+    np.testing.assert_allclose(table["estimate"], result.tables["choice_mnl"]["estimate"], rtol=1e-10)
+    assert (table["p_value"] >= 2 / 200 - 1e-12).all()
+    np.testing.assert_allclose(2 * stats.norm.sf(table["statistic"].abs()), table["p_value"])
+    excludes = (table["conf_low"] > 0) | (table["conf_high"] < 0)
+    clear = (table["p_value"] - 0.05).abs() > 0.01
+    assert (excludes[clear] == (table["p_value"] < 0.05)[clear]).all()
+    assert table["note"].str.startswith("BCa interval and p-value from").all()
+    assert table["note"].str.contains("firms resampled whole").all()
+
+
 def test_ordered_equity_and_cross_validation_tables(panel):
     spec = light(ordered=True, cv_folds=3,
                       binary_outcome="(equity_stake != 'none') | (new_legal_entity == 'yes')", binary_name="equity")
@@ -217,6 +251,19 @@ def test_survey_design_gives_linearised_errors_and_design_df(panel):
                               CATEGORIES)
     assert not set(weighted.tables["choice_tests"]["test"]) & {"lr_term", "iia_hausman_mcfadden"}
     assert "lr_chi2" not in set(weighted.tables["choice_fit"]["statistic"])
+    # Wald tests of a design are adjusted F tests on the design's degrees of freedom (Stata svy)
+    d = weighted.fit.df_resid
+    clustered_tests = cluster.tables["choice_tests"].set_index(["test", "hypothesis"])
+    for row in weighted.tables["choice_tests"][lambda t: t["test"] == "wald_term"].itertuples():
+        assert row.note.startswith(f"adjusted Wald F({int(row.df)}, ")
+        assert stats.f.sf(row.statistic, row.df, d - row.df + 1) == pytest.approx(row.p_value)
+    unweighted = design.tables["choice_tests"].set_index(["test", "hypothesis"])
+    sector = unweighted.loc[("wald_term", "sector")]
+    chi2 = clustered_tests.loc[("wald_term", "sector"), "statistic"]    # the same covariance, unadjusted
+    assert sector["statistic"] == pytest.approx((design.fit.df_resid - sector["df"] + 1)
+                                                / (design.fit.df_resid * sector["df"]) * chi2)
+    fit = weighted.tables["choice_fit"].set_index("statistic")["value"]
+    assert {"wald_f", "wald_df", "wald_df_denominator", "wald_p_value"} <= set(fit.index)
     with pytest.raises(ValueError, match="sampling_weights"):
         light(weights="pw", cov_type="design", psu="firm_key")
 

@@ -119,13 +119,19 @@ def _bootstrap(design: ChoiceDesign, spec: ChoiceSpec, replicates: range, n_jobs
                                n_jobs=n_jobs, cluster_ids=design.groups, replicates=replicates)
 
 
+BOOTSTRAP_NOTE = ("{interval} interval and p-value from {ok} of {replicates} resamples{clusters} (p-values "
+                  "(1 + #)/(B + 1), never 0); std_error is the resamples' standard deviation; statistic is the "
+                  "normal quantile of the p-value (not estimate / std_error, which disagrees with a skewed "
+                  "bootstrap distribution)")
+
+
 def bootstrap_intervals(design: ChoiceDesign, spec: ChoiceSpec, result) -> pd.DataFrame:
-    """The coefficient table's percentile intervals from a ``stats.bootstrap.BootstrapResult``.
+    """The coefficients' bootstrap table: BCa intervals and p-values from a ``BootstrapResult``.
 
     Parameters
     ----------
     design : ChoiceDesign
-        The design (names the coefficients and outcomes).
+        The design (names the coefficients and outcomes; the full-sample fit is refitted on it).
     spec : ChoiceSpec
         ``level`` and ``base``.
     result : BootstrapResult
@@ -134,16 +140,51 @@ def bootstrap_intervals(design: ChoiceDesign, spec: ChoiceSpec, result) -> pd.Da
     Returns
     -------
     DataFrame
-        One row per coefficient (term and non-base outcome): ``outcome, base, term, conf_low,
-        conf_high`` (the percentile interval at ``spec.level``, log-odds), ``std_error`` (bootstrap
-        SE), ``n_ok`` (successful resamples) and ``share_failed`` (failed / replicates); no
-        coefficient rows when no resample succeeded.
+        One row per coefficient (term and non-base outcome): ``outcome, base, term, estimate``
+        (the full-sample maximum-likelihood estimate, log-odds), ``std_error`` (bootstrap SE),
+        ``statistic`` (the normal quantile of the p-value), ``p_value`` (BCa, two-sided, at least
+        2/(B + 1)), ``conf_low, conf_high`` (the BCa interval at ``spec.level``), ``n_ok``
+        (successful resamples), ``share_failed`` (failed / replicates) and ``note`` (what the
+        columns are); no coefficient rows when no resample succeeded.
+
+    Notes
+    -----
+    BCa (Efron 1987) recentres the percentile interval on the estimate and corrects for a
+    standard error that changes with the parameter; the acceleration comes from the fit's
+    influence values ``s_i I⁻¹`` (scores times the inverse information), summed over each cluster
+    when clusters are resampled whole, so no jackknife refit is needed. The p-value is the level
+    at which the BCa interval reaches 0, so the two never disagree.
     """
-    from alliancegov.stats.bootstrap import percentile_intervals
+    from alliancegov.stats.bootstrap import acceleration, bca_intervals, bca_p_values, normal_equivalent
+    from alliancegov.stats.mnl import fit_mnl_newton, information, model_covariance, score_contributions
 
     terms = list(design.X.columns) * (len(design.levels) - 1)
-    table = percentile_intervals(result, level=spec.level, names=terms).drop(columns=["estimate_index"])
-    return _per_outcome(table, design.levels, spec.base)
+    columns = ["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
+               "n_ok", "share_failed", "note"]
+    draws = result.estimates[result.ok]
+    if not len(draws):
+        return pd.DataFrame(columns=columns)
+    X = design.X.to_numpy()
+    full = fit_mnl_newton(X, design.y, weights=design.weights)
+    estimates = full.params.T.ravel()
+    influence = score_contributions(X, design.y, full.params) @ model_covariance(
+        information(X, full.params, design.weights))
+    unit_weights = design.weights
+    if design.groups is not None:
+        weighted = influence if design.weights is None else influence * design.weights[:, None]
+        influence = pd.DataFrame(weighted).groupby(design.groups).sum().to_numpy()
+        unit_weights = None
+    accelerations = acceleration(influence, unit_weights)
+    p_values = bca_p_values(draws, estimates, 0.0, accelerations)
+    low, high = bca_intervals(draws, estimates, spec.level, accelerations)
+    clusters = " (firms resampled whole)" if design.groups is not None else ""
+    table = pd.DataFrame({
+        "term": terms, "estimate": estimates, "std_error": result.std_error,
+        "statistic": normal_equivalent(p_values, estimates), "p_value": p_values, "conf_low": low, "conf_high": high,
+        "n_ok": result.n_ok, "share_failed": result.share_failed,
+        "note": BOOTSTRAP_NOTE.format(interval="BCa", ok=result.n_ok, replicates=result.n_boot, clusters=clusters),
+    })
+    return _per_outcome(table, design.levels, spec.base)[columns]
 
 
 class _BootstrapFit:

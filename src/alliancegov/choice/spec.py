@@ -64,6 +64,8 @@ class ChoiceSpec:
         Columns of the survey design when ``cov_type`` is ``design`` (at least one of the first
         three is needed): sampling weights, strata, primary sampling units and the finite
         population correction.
+    iia_splits : int, default=50
+        Random half splits of the Small–Hsiao IIA test (its result depends on the split).
     lonely_psu : {"error", "certainty", "adjust", "remove"}, default="error"
         What to do with a stratum of a single PSU under a survey design
         (:class:`alliancegov.stats.survey.SurveyDesign`).
@@ -102,6 +104,7 @@ class ChoiceSpec:
     binary_outcome: str | None = None
     binary_name: str = "binary_outcome"
     cv_folds: int = 5
+    iia_splits: int = 50
     sampling_weights: str | None = None
     strata: str | None = None
     psu: str | None = None
