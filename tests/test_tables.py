@@ -12,7 +12,7 @@ import pytest
 
 from alliancegov.descriptives import form_by_sector_table
 from alliancegov.disclosure import suppress_small_cells, suppress_tidy_crosstab
-from alliancegov.publication import regression_table
+from alliancegov.publication import publication_set, regression_table
 from alliancegov.safe_output import neutralise_text_cells, write_csv
 from alliancegov.table_formats import to_docx, to_html, to_latex, to_markdown, write_publication_tables
 
@@ -202,6 +202,34 @@ def test_regression_table_rejects_missing_columns_and_clashing_names(logit):
         regression_table({"term": logit})
     with pytest.raises(ValueError, match="unknown models"):
         regression_table({"m": logit}, fit={"other": {"N": 1}})
+
+
+def test_publication_set_shows_the_configured_standard_errors_with_fit_rows_in_french(logit, tmp_path):
+    by_form = logit.assign(outcome="satisfaction", model="by_form")
+    ols = pd.concat([by_form.assign(se_type="cluster"),
+                     by_form.assign(se_type="HC3", std_error=by_form["std_error"] * 10)], ignore_index=True)
+    fit = pd.DataFrame({"outcome": "satisfaction", "se_type": ["cluster"] * 5 + ["HC3"],
+                        "statistic": ["n", "n_clusters", "r2", "adj_r2", "rmse", "n"],
+                        "value": [250, 180, 0.25, 0.2, 1.1, 999]})
+    choice = multinomial_rows(logit)
+
+    publication_set(choice, ols, tmp_path, language="fr", choice_cov_type="cluster", performance_cov_type="cluster",
+                    performance_fit=fit)
+
+    text = (tmp_path / "performance_models.md").read_text(encoding="utf-8")
+    assert "(0,100)" in text and "(1,000)" not in text, "the clustered SEs, not the HC3 ones"
+    assert "N | 250" in text and "Grappes (entreprises) | 180" in text and "999" not in text
+    assert "R² ajusté | 0,200" in text and "rmse" not in text
+    assert "Erreurs types groupées par entreprise (CR1) entre parenthèses." in text
+    with pytest.raises(ValueError, match="HC1"):
+        publication_set(choice, ols, tmp_path, language="en", choice_cov_type="cluster", performance_cov_type="HC1")
+
+
+def multinomial_rows(logit):
+    """A one-equation choice table with its fit rows, as choice_variants writes it."""
+    rows = logit.assign(outcome="licensing", model="main")
+    fit = pd.DataFrame({"model": "main", "outcome": "(fit)", "term": ["n_obs", "aic"], "estimate": [250.0, 610.4]})
+    return pd.concat([rows, fit], ignore_index=True)
 
 
 # --- writers -----------------------------------------------------------------------------------

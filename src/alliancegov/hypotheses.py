@@ -17,8 +17,9 @@ Check types:
 * ``mean``: the mean of ``variable`` against ``value`` (t interval and test);
 * ``logit``: a binary logit of a pandas ``expression`` on ``formula``, coefficient ``term``;
 * ``ordered_logit``: an ordered logit of the ordinal ``outcome`` on ``formula``, coefficient ``term``;
-* ``largest_share``: whether ``group`` has the largest share in the ``importance`` table (a point
-  comparison, without uncertainty: stated as such in the note);
+* ``largest_share``: whether ``group``'s share of R² in the ``importance`` table exceeds every
+  other share: the margin over the largest other share, its bootstrap interval and the one-sided
+  intersection-union p-value (the ``largest`` row of the table);
 * ``event_by``: the Kaplan–Meier probability of the event by ``horizon`` in one ``level`` of ``group``
   against ``value``;
 * ``cox``: a Cox model's log hazard ratio for ``term`` (``formula`` over the analysis frame).
@@ -142,13 +143,12 @@ def _ordered_logit(frame: pd.DataFrame, check: dict, level: float) -> dict:
 
 
 def _largest_share(tables: dict[str, pd.DataFrame], check: dict) -> dict:
-    importance = tables["importance"].set_index("group")["share"]
-    largest = importance.idxmax()
-    share = importance[check["group"]]
-    verdict_p = 0.0 if largest == check["group"] else 1.0   # a point comparison: no sampling test
-    return {"estimate": share, "conf_low": np.nan, "conf_high": np.nan, "p_value": verdict_p,
-            "reference": importance.drop(check["group"]).max(),
-            "note": f"largest share: {largest}; a point comparison of Shapley shares, without a test"}
+    importance = tables["importance"]
+    shares = importance[importance["kind"] == "share"].set_index("group")["estimate"]
+    largest = _row(importance, {"kind": "largest", "group": check["group"]})
+    return {**largest[["estimate", "conf_low", "conf_high", "p_value"]].to_dict(), "reference": 0.0,
+            "note": (f"share of {check['group']} minus the largest other share (largest: {shares.idxmax()}); "
+                     "one-sided bootstrap intersection-union test that it exceeds every other share")}
 
 
 def evaluate_check(check: dict, tables: dict[str, pd.DataFrame], frame: pd.DataFrame, level: float) -> dict:

@@ -277,26 +277,6 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(X, y, rcond=None)[0]
 
 
-def percentile_p_values(replicates: np.ndarray) -> np.ndarray:
-    """Two-sided percentile-bootstrap p-values of H0: coefficient = 0, per column of the
-    (B, p) successful replicates.
-
-    Parameters
-    ----------
-    replicates : ndarray of shape (B, p)
-        The successful resamples' estimates.
-
-    Returns
-    -------
-    ndarray of shape (p,)
-        Twice the smaller share of replicates on either side of 0 (a replicate at 0 counts on
-        both sides; the smallest level at which the percentile interval excludes 0), capped at 1.
-    """
-    below = (replicates <= 0).mean(axis=0)
-    above = (replicates >= 0).mean(axis=0)
-    return np.minimum(1.0, 2 * np.minimum(below, above))
-
-
 class _TwoStageRefit:
     """Resampled firms → both stages refitted, the first from the full fit's estimates ``start``
     (picklable for the bootstrap workers)."""
@@ -368,9 +348,8 @@ def misalignment_bootstrap(data: TwoStageData, spec: MisalignmentSpec, clusters:
 
 
 def misalignment_intervals(data: TwoStageData, spec: MisalignmentSpec, result) -> pd.DataFrame:
-    """Second-stage estimates of every model with SEs and percentile CIs from the two-stage
-    bootstrap ``result`` (all resamples, :func:`misalignment_bootstrap`), corrected and uncorrected
-    side by side.
+    """Second-stage estimates of every model with bootstrap SEs, bias-corrected intervals and
+    p-values from the two-stage bootstrap ``result``, corrected and uncorrected side by side.
 
     Parameters
     ----------
@@ -385,30 +364,46 @@ def misalignment_intervals(data: TwoStageData, spec: MisalignmentSpec, result) -
     -------
     DataFrame
         One row per model and term. Columns: ``model, outcome, term, estimate, std_error,
-        statistic, p_value, conf_low, conf_high, n_ok, share_failed``; ``statistic`` is the
-        estimate over the bootstrap SE; the p-value is the percentile bootstrap's, consistent
-        with the interval (see :func:`percentile_p_values`): small samples give a few wild
-        resamples that inflate the bootstrap SE but not the percentiles.
+        statistic, p_value, conf_low, conf_high, n_ok, share_failed, note``: the bias-corrected
+        (BC) bootstrap interval and the p-value of the same method (at least 2/(B + 1), never 0);
+        ``statistic`` is the normal quantile of that p-value, so the two agree; ``std_error`` the
+        resamples' standard deviation. The note says so.
 
     Raises
     ------
     ValueError
         If ``result`` does not hold ``spec.bootstrap_replicates`` resamples.
+
+    Notes
+    -----
+    Bias-corrected without acceleration: the acceleration needs the influence of each firm on
+    both stages together (a jackknife of the two-stage fit), which costs a refit per firm. The
+    bias correction recentres the percentile interval on the estimate, which matters for the
+    selection-corrected coefficients in small samples (Efron 1987).
     """
-    from alliancegov.stats.bootstrap import percentile_intervals
+    from alliancegov.choice.bootstrap import BOOTSTRAP_NOTE
+    from alliancegov.stats.bootstrap import bca_intervals, bca_p_values, normal_equivalent
 
     if result.n_boot != spec.bootstrap_replicates:
         raise ValueError(f"the bootstrap holds {result.n_boot} resamples, not {spec.bootstrap_replicates}")
     point, _ = _full_sample(data)
     layout = [(model, list(series.index)) for model, series in point.items()]
-    intervals = percentile_intervals(result, level=spec.level)
     table = pd.DataFrame([(model, term) for model, terms in layout for term in terms], columns=["model", "term"])
-    table["estimate"] = np.concatenate([point[model].to_numpy() for model, _ in layout])
-    table["std_error"] = intervals["std_error"].to_numpy()
-    table["statistic"] = table["estimate"] / table["std_error"]
-    table["p_value"] = percentile_p_values(result.estimates[result.ok])
-    for column in ("conf_low", "conf_high", "n_ok", "share_failed"):
-        table[column] = intervals[column].to_numpy()
+    estimates = np.concatenate([point[model].to_numpy() for model, _ in layout])
+    draws = result.estimates[result.ok]
+    table["estimate"] = estimates
+    table["std_error"] = result.std_error
+    if len(draws):
+        p_values = bca_p_values(draws, estimates)
+        low, high = bca_intervals(draws, estimates, spec.level)
+    else:
+        p_values = low = high = np.full(len(table), np.nan)
+    table["statistic"] = normal_equivalent(p_values, estimates)
+    table["p_value"] = p_values
+    table["conf_low"], table["conf_high"] = low, high
+    table["n_ok"], table["share_failed"] = result.n_ok, result.share_failed
+    table["note"] = BOOTSTRAP_NOTE.format(interval="Bias-corrected (BC)", ok=result.n_ok, replicates=result.n_boot,
+                                          clusters=" (both stages refitted on each)")
     table.insert(1, "outcome", spec.outcome)
     return table
 

@@ -136,8 +136,11 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     -------
     PerformanceFit
         ``coefficients`` (tidy, standard errors of ``spec.cov_type``, t reference with the
-        residual df); ``fit`` with the statistics ``n, n_missing, r2, adj_r2, rmse`` (outcome
-        units) and ``df_resid``; the statsmodels result.
+        residual df, or with G − 1 df for clustered SEs as Stata's ``regress``); ``fit`` with the
+        statistics ``n, n_missing, n_clusters`` (NaN unless clustered), ``r2, adj_r2, rmse``
+        (outcome units), ``df_resid`` and the F test that every slope is 0 with the same
+        covariance (``f_statistic, f_df_model, f_df_resid, f_p_value``: a Wald F on G − 1
+        denominator df when clustered); the statsmodels result.
 
     Raises
     ------
@@ -163,15 +166,24 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     check_parameters(len(design), design.columns, model)
     check_rank(design.rename(columns=readable_term), model)
     kwargs = {"cov_type": spec.cov_type}
+    n_clusters = np.nan
     if spec.cov_type == "cluster":
-        kwargs["cov_kwds"] = {"groups": pd.factorize(data.loc[design.index, spec.cluster])[0]}
+        groups = pd.factorize(data.loc[design.index, spec.cluster])[0]
+        kwargs["cov_kwds"] = {"groups": groups}
+        n_clusters = float(groups.max() + 1)
     result = sm.OLS(y.iloc[:, 0], design).fit(**kwargs)
-    coefficients = tidy_coefficients(design.columns, result.params, result.bse,
-                                     df_resid=result.df_resid, level=spec.level)
+    # Stata's regress: t intervals on G - 1 degrees of freedom with clustered SEs, n - k otherwise.
+    df = n_clusters - 1 if spec.cov_type == "cluster" else result.df_resid
+    coefficients = tidy_coefficients(design.columns, result.params, result.bse, df_resid=df, level=spec.level)
+    slopes = np.eye(len(design.columns))[[i for i, name in enumerate(design.columns) if name != "Intercept"]]
+    f_test = result.wald_test(slopes, scalar=True, use_f=True) if len(slopes) else None
     fit = pd.DataFrame({
-        "statistic": ["n", "n_missing", "r2", "adj_r2", "rmse", "df_resid"],
-        "value": [float(result.nobs), float(len(data) - result.nobs), result.rsquared, result.rsquared_adj,
-                  float(np.sqrt(result.mse_resid)), result.df_resid],
+        "statistic": ["n", "n_missing", "n_clusters", "r2", "adj_r2", "rmse", "df_resid", "f_statistic", "f_df_model",
+                      "f_df_resid", "f_p_value"],
+        "value": [float(result.nobs), float(len(data) - result.nobs), n_clusters, result.rsquared,
+                  result.rsquared_adj, float(np.sqrt(result.mse_resid)), result.df_resid,
+                  *((float(f_test.statistic), float(len(slopes)), float(f_test.df_denom), float(f_test.pvalue))
+                    if f_test is not None else (np.nan,) * 4)],
     })
     return PerformanceFit(coefficients, fit, result)
 
@@ -298,6 +310,31 @@ def outcome_frame(data: pd.DataFrame, section: dict) -> pd.DataFrame:
     if index:
         frame[index["name"]] = composite_index(frame, index["components"], index["min_components"])
     return frame
+
+
+def alternative_cov_type(section: dict, cov_type: str) -> str | None:
+    """The standard errors reported beside the main ones in the performance tables.
+
+    Parameters
+    ----------
+    section : dict
+        The config's ``performance`` section (``alternative_cov_type``, ``cluster``).
+    cov_type : str
+        The main covariance type.
+
+    Returns
+    -------
+    str or None
+        ``alternative_cov_type`` when the section sets it (``none``: no second set); else HC3
+        beside clustered standard errors, and clustered ones beside any other when a ``cluster``
+        is set; else None.
+    """
+    chosen = section.get("alternative_cov_type")
+    if chosen is not None:
+        return None if chosen == "none" else chosen
+    if cov_type == "cluster":
+        return "HC3"
+    return "cluster" if section.get("cluster") else None
 
 
 def ols_table(data: pd.DataFrame, spec: PerformanceSpec, model: str) -> pd.DataFrame:
@@ -454,36 +491,52 @@ def means_by_form(frame: pd.DataFrame, outcome: str, form: str, forms: list[str]
     return means
 
 
-def importance_table(frame: pd.DataFrame, outcome: str, groups: dict[str, str]) -> pd.DataFrame:
+def importance_table(frame: pd.DataFrame, outcome: str, groups: dict[str, str], *, n_boot: int, seed: int,
+                     cluster: str | None = None, n_jobs: int = 1) -> pd.DataFrame:
     """Shapley (general dominance) decomposition of the R² of ``outcome`` on groups of regressors,
-    each group a patsy fragment (``misaligned``, ``C(sector)``), over the complete rows.
+    each group a fragment of the expression grammar (``misaligned``, ``C(sector)``), over the
+    complete rows, with bootstrap intervals of the shares and tests of their differences.
 
     Parameters
     ----------
     frame : DataFrame
-        One row per firm.
+        One row per firm-wave.
     outcome : str
         The outcome's column.
     groups : dict of str to str
-        Group name → patsy fragment (expanded without intercept).
+        Group name → fragment (expanded without intercept).
+    n_boot : int
+        Bootstrap resamples.
+    seed : int
+        Seed of the resamples.
+    cluster : str, optional
+        Column whose values are resampled whole (the firm, when firms repeat across waves).
+    n_jobs : int
+        Worker processes of the bootstrap.
 
     Returns
     -------
     DataFrame
-        :func:`~alliancegov.stats.importance.shapley_r2`'s table: one row per group, ``group,
-        n_columns, shapley_r2, share``, over the rows complete in the outcome and every group.
+        :func:`~alliancegov.stats.importance.shapley_share_inference`'s table (columns
+        ``SHARE_COLUMNS``: one ``share`` row per group, a ``difference`` row per pair, a
+        ``largest`` row per group) over the rows complete in the outcome, every group and the
+        cluster, with the number of rows ``n`` and of clusters ``n_clusters``.
     """
     from alliancegov.expressions import design_matrix
-    from alliancegov.stats.importance import shapley_r2
+    from alliancegov.stats.importance import shapley_share_inference
 
     matrices = {name: design_matrix(f"{fragment} - 1", frame, source=f"importance.groups.{name}",
                                     NA_action="drop")
                 for name, fragment in groups.items()}
-    rows = frame.index[frame[outcome].notna()]
+    complete = frame[outcome].notna() & (frame[cluster].notna() if cluster else True)
+    rows = frame.index[complete]
     for matrix in matrices.values():
         rows = rows.intersection(matrix.index)
-    return shapley_r2(frame.loc[rows, outcome].to_numpy(float),
-                      {name: matrix.loc[rows].to_numpy(float) for name, matrix in matrices.items()})
+    cluster_ids = pd.factorize(frame.loc[rows, cluster])[0] if cluster else None
+    table = shapley_share_inference(frame.loc[rows, outcome].to_numpy(float),
+                                    {name: matrix.loc[rows].to_numpy(float) for name, matrix in matrices.items()},
+                                    n_boot=n_boot, seed=seed, cluster_ids=cluster_ids, n_jobs=n_jobs)
+    return table.assign(n=len(rows), n_clusters=len(np.unique(cluster_ids)) if cluster else len(rows))
 
 
 def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str], *,
@@ -529,16 +582,20 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     section = settings["performance"]
     frame = outcome_frame(data, section)
     base = {k: section[k] for k in ("formula", "cov_type", "cluster", "level") if k in section}
-    tables = {"performance_ols": [], "performance_ordered": [], "performance_ordered_ame": []}
-    for outcome in [section["outcome"], *section.get("parts", [])]:
-        spec = PerformanceSpec.from_config({**base, "outcome": outcome}, missing_data)
-        tables["performance_ols"].append(ols_table(frame, spec, "by_form"))
-        if section.get("cluster") and spec.cov_type != "cluster":
-            tables["performance_ols"].append(ols_table(frame, replace(spec, cov_type="cluster"), "by_form"))
     main = PerformanceSpec.from_config({**base, "outcome": section["outcome"]}, missing_data)
+    alternative = alternative_cov_type(section, main.cov_type)
+    tables = {"performance_ols": [], "performance_ordered": [], "performance_ordered_ame": []}
+    fits = []
+    for outcome in [section["outcome"], *section.get("parts", [])]:
+        spec = replace(main, outcome=outcome)
+        tables["performance_ols"].append(ols_table(frame, spec, "by_form"))
+        if alternative:
+            tables["performance_ols"].append(ols_table(frame, replace(spec, cov_type=alternative), "by_form"))
+        fit = fit_ols_imputed(frame, spec) if spec.imputations > 0 else fit_ols(frame, spec)
+        fits.append(fit.fit.assign(outcome=outcome, se_type=spec.cov_type)[["outcome", "se_type", "statistic",
+                                                                             "value"]])
     if section.get("interaction"):
         tables["performance_ols"].append(ols_table(frame, replace(main, formula=section["interaction"]), "interaction"))
-    fit = fit_ols(frame, main)
     for outcome in section.get("ordinal", []):
         answers = scale_of(frame, outcome, section)
         coefficients, ame = ordered_outcome_tables(frame, outcome, section["formula"], answers)
@@ -547,7 +604,7 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     empty = pd.DataFrame(columns=["outcome", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
                                   "conf_high"])   # no ordinal outcome configured
     tables = {name: pd.concat(parts, ignore_index=True) if parts else empty for name, parts in tables.items()}
-    tables["performance_fit"] = fit.fit
+    tables["performance_fit"] = pd.concat(fits, ignore_index=True)
     tables["performance_contrasts"] = form_contrasts(frame, main, section["form"], scale)
 
     two_stage, mis, clusters, rows = misalignment_inputs(frame, settings, choice_design_builder, scale)
@@ -560,9 +617,12 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     if bootstrap:
         tables["misalignment"] = misalignment_table(two_stage, mis, clusters=clusters, n_jobs=n_jobs)
     tables["misalignment_first_stage"] = first_stage_strength(two_stage)
-    groups = settings.get("importance", {}).get("groups")
-    if groups:
-        tables["importance"] = importance_table(enriched, mis.outcome, groups)
+    importance = settings.get("importance", {})
+    if importance.get("groups"):
+        tables["importance"] = importance_table(enriched, mis.outcome, importance["groups"],
+                                                n_boot=importance.get("bootstrap_replicates", 999),
+                                                seed=importance.get("seed", 20261127),
+                                                cluster=section.get("cluster"), n_jobs=n_jobs)
     return tables, enriched
 
 

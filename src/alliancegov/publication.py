@@ -102,22 +102,66 @@ def _fit_rows(fit: dict[str, dict[str, object]], names: Sequence[str], digits: i
     ]
 
 
+NOTE_TEXT = {
+    "en": {"se": "{kind} in parentheses", "se_plain": "Standard errors", "se_kind": "{kind} standard errors",
+           "delta": " (delta method: exp(b)·se)", "ci": "Confidence intervals in brackets.",
+           "ci_se": " Standard errors: {kind}.",
+           "ratios": "Exponentiated coefficients (odds or relative-risk ratios); p-values test a ratio of 1."},
+    "fr": {"se": "{kind} entre parenthèses", "se_plain": "Erreurs types", "se_kind": "Erreurs types {kind}",
+           "delta": " (méthode delta : exp(b)·e.-t.)", "ci": "Intervalles de confiance entre crochets.",
+           "ci_se": " Erreurs types : {kind}.",
+           "ratios": "Coefficients exponentiés (rapports de cotes ou de risques relatifs) ; les p testent un "
+                     "rapport égal à 1."},
+}
+
+
+SE_KINDS = {
+    "en": {"model": "model-based", "nonrobust": "classical (homoskedastic)", "robust": "robust (sandwich)",
+           "HC0": "heteroskedasticity-robust (HC0)", "HC1": "heteroskedasticity-robust (HC1)",
+           "HC2": "heteroskedasticity-robust (HC2)", "HC3": "heteroskedasticity-robust (HC3)",
+           "cluster": "firm-clustered (CR1)", "design": "design-based (linearisation)"},
+    "fr": {"model": "du modèle", "nonrobust": "classiques (homoscédastiques)", "robust": "robustes (sandwich)",
+           "HC0": "robustes à l'hétéroscédasticité (HC0)", "HC1": "robustes à l'hétéroscédasticité (HC1)",
+           "HC2": "robustes à l'hétéroscédasticité (HC2)", "HC3": "robustes à l'hétéroscédasticité (HC3)",
+           "cluster": "groupées par entreprise (CR1)", "design": "du plan de sondage (linéarisation)"},
+}
+
+
+def se_description(cov_type: str, language: str) -> str:
+    """What standard errors of ``cov_type`` are, in words of ``language``.
+
+    Parameters
+    ----------
+    cov_type : str
+        A ``cov_type`` of the config's ``choice`` or ``performance`` section.
+    language : {"fr", "en"}
+        Language of the words.
+
+    Returns
+    -------
+    str
+        E.g. ``"firm-clustered (CR1)"``; an unknown ``cov_type`` is returned as given.
+    """
+    return SE_KINDS[language].get(cov_type, cov_type)
+
+
 def _note_lines(*, statistic: str, stars: Sequence[float], exponentiate: bool, se_type: str | None,
-                numbers: NumberFormat) -> list[str]:
+                numbers: NumberFormat, language: str) -> list[str]:
     """The notes under a regression table: star thresholds, then what the bracketed numbers are."""
+    text = NOTE_TEXT[language]
     lines = []
     if stars:
         thresholds = sorted(stars, reverse=True)
         lines.append(", ".join(f"{'*' * (i + 1)} p < {numbers.general(t)}"
                                for i, t in enumerate(thresholds)))
     if statistic == "std_error":
-        kind = f"{se_type} standard errors" if se_type else "Standard errors"
+        kind = text["se_kind"].format(kind=se_type) if se_type else text["se_plain"]
         kind = kind[0].upper() + kind[1:]
-        lines.append(f"{kind} in parentheses" + (" (delta method: exp(b)·se)." if exponentiate else "."))
+        lines.append(text["se"].format(kind=kind) + (text["delta"] if exponentiate else "") + ".")
     else:
-        lines.append("Confidence intervals in brackets." + (f" Standard errors: {se_type}." if se_type else ""))
+        lines.append(text["ci"] + (text["ci_se"].format(kind=se_type) if se_type else ""))
     if exponentiate:
-        lines.append("Exponentiated coefficients (odds or relative-risk ratios); p-values test a ratio of 1.")
+        lines.append(text["ratios"])
     return lines
 
 
@@ -152,7 +196,8 @@ def regression_table(models: dict[str, pd.DataFrame], *, statistic: Literal["std
     language : {"en", "fr"}
         ``"fr"`` writes ``0,123`` and CIs as ``[0,01; 0,23]``.
     se_type : str, optional
-        What the standard errors are (e.g. ``"HC1 robust"``), for the note.
+        What the standard errors are, in words (e.g. :func:`se_description`'s
+        ``"heteroskedasticity-robust (HC1)"``), for the note.
 
     Returns
     -------
@@ -210,7 +255,7 @@ def regression_table(models: dict[str, pd.DataFrame], *, statistic: Literal["std
         records += [estimate_row, statistic_row]
     records += _fit_rows(fit or {}, names, digits, numbers)
     notes = _note_lines(statistic=statistic, stars=stars, exponentiate=exponentiate, se_type=se_type,
-                        numbers=numbers)
+                        numbers=numbers, language=language)
     records += [{PART_COLUMN: "note", LABEL_COLUMN: line} | dict.fromkeys(names, "") for line in notes]
     return pd.DataFrame.from_records(records, columns=[PART_COLUMN, LABEL_COLUMN, *names]).astype(object)
 
@@ -295,8 +340,31 @@ def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous:
     return pd.DataFrame(rows, columns=[PART_COLUMN, LABEL_COLUMN, *headers])
 
 
+FIT_LABELS = {
+    "en": {"n_obs": "N", "n": "N", "n_clusters": "Clusters (firms)", "log_likelihood": "Log-likelihood",
+           "mcfadden_r2": "McFadden R²", "aic": "AIC", "bic": "BIC", "r2": "R²", "adj_r2": "Adjusted R²",
+           "r2_mean": "R² (mean over imputations)", "imputations": "Imputations", "f_statistic": "F",
+           "f_p_value": "p (F)"},
+    "fr": {"n_obs": "N", "n": "N", "n_clusters": "Grappes (entreprises)", "log_likelihood": "Log-vraisemblance",
+           "mcfadden_r2": "R² de McFadden", "aic": "AIC", "bic": "BIC", "r2": "R²", "adj_r2": "R² ajusté",
+           "r2_mean": "R² (moyenne des imputations)", "imputations": "Imputations", "f_statistic": "F",
+           "f_p_value": "p (F)"},
+}
+
+
+COUNT_STATISTICS = ("n_obs", "n", "n_clusters", "imputations")
+
+
+def _fit_cells(statistics: dict[str, float], language: str) -> dict[str, object]:
+    """The fit statistics a paper shows, labelled in ``language``, counts as integers."""
+    labels = FIT_LABELS[language]
+    return {labels[name]: int(value) if name in COUNT_STATISTICS else float(value)
+            for name, value in statistics.items() if name in labels and pd.notna(value)}
+
+
 def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame, out_dir: str | Path, *,
-                    language: str, se_type: str, codebook: Codebook | None = None,
+                    language: str, choice_cov_type: str, performance_cov_type: str,
+                    performance_fit: pd.DataFrame | None = None, codebook: Codebook | None = None,
                     descriptives: pd.DataFrame | None = None, outcome: str = "governance_form") -> list[Path]:
     """The papers' tables in every publication format, from the pipeline's tidy CSVs.
 
@@ -310,14 +378,18 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
         value in ``estimate``); or ``choice_mnl`` alone (no ``model`` column). Gives the choice
         models side by side as relative-risk ratios.
     performance_ols : DataFrame
-        The performance outcomes side by side: its ``by_form`` models whose ``se_type`` column is
-        not ``cluster``; the note names that ``se_type``.
+        The performance outcomes side by side: its ``by_form`` models whose ``se_type`` is
+        ``performance_cov_type``.
     out_dir : str or Path
         Folder of the files.
     language : {"fr", "en"}
         Language of the captions, labels and numbers.
-    se_type : str
-        What the choice models' standard errors are, for their note.
+    choice_cov_type, performance_cov_type : str
+        The ``cov_type`` of the choice and performance models, named in the tables' notes
+        (:func:`se_description`).
+    performance_fit : DataFrame, optional
+        ``outcome, se_type, statistic, value`` (the ``performance_fit`` table): the N, clusters,
+        R², adjusted R² and F of each outcome's model under ``performance_cov_type``.
     codebook : Codebook, optional
         With it, terms and the ``outcome`` question's answers are shown by their labels in
         ``language``.
@@ -331,6 +403,11 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
     list of Path
         The files written: the four formats of the choice models, of the performance models, then
         (with ``descriptives``) of Table 1.
+
+    Raises
+    ------
+    ValueError
+        If ``performance_ols`` has no ``by_form`` rows with ``performance_cov_type``.
     """
     out_dir = Path(out_dir)
     if "model" not in choice_variants:   # no variants configured: the main model alone
@@ -338,7 +415,7 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
     coefficients = choice_variants[choice_variants["outcome"] != "(fit)"]
     fit_rows = choice_variants[choice_variants["outcome"] == "(fit)"]
     choice_models = {name: rows.drop(columns="model") for name, rows in coefficients.groupby("model", sort=False)}
-    choice_fit = {name: dict(zip(rows["term"], rows["estimate"].astype(float)))
+    choice_fit = {name: _fit_cells(dict(zip(rows["term"], rows["estimate"].astype(float))), language)
                   for name, rows in fit_rows.groupby("model", sort=False)}
     labels = {}
     if codebook is not None:
@@ -346,12 +423,20 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
         labels = {term: codebook.term_label(term, language) for term in terms}
         labels |= {form: codebook.answer_label(outcome, form, language) for form in codebook.answer_names(outcome)}
     choice = regression_table(choice_models, exponentiate=True, fit=choice_fit, language=language,
-                              se_type=se_type, term_labels=labels)
-    by_form = performance_ols[(performance_ols["model"] == "by_form") & (performance_ols["se_type"] != "cluster")]
-    performance = regression_table({outcome: rows.drop(columns=["outcome", "model", "se_type"])
-                                    for outcome, rows in by_form.groupby("outcome", sort=False)},
-                                   language=language, se_type=str(by_form["se_type"].iloc[0]),
-                                   term_labels=labels)
+                              se_type=se_description(choice_cov_type, language), term_labels=labels)
+    by_form = performance_ols[(performance_ols["model"] == "by_form")
+                              & (performance_ols["se_type"].astype(str) == performance_cov_type)]
+    if by_form.empty:
+        raise ValueError(f"performance_ols has no by_form rows with se_type {performance_cov_type!r}")
+    performance_fit_cells = {}
+    if performance_fit is not None:
+        shown = performance_fit[performance_fit["se_type"].astype(str) == performance_cov_type]
+        performance_fit_cells = {name: _fit_cells(dict(zip(rows["statistic"], rows["value"].astype(float))), language)
+                                 for name, rows in shown.groupby("outcome", sort=False)}
+    performance = regression_table({name: rows.drop(columns=["outcome", "model", "se_type"])
+                                    for name, rows in by_form.groupby("outcome", sort=False)},
+                                   language=language, se_type=se_description(performance_cov_type, language),
+                                   fit=performance_fit_cells, term_labels=labels)
     captions = {"fr": ("Choix de la forme de gouvernance : rapports de risques relatifs",
                        "Performance de l'alliance selon la forme de gouvernance (MCO)",
                        "Statistiques descriptives selon la forme de gouvernance"),
@@ -365,8 +450,9 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
     return paths
 
 
-def run(*, choice: str, performance: str, data: str, codebook: Sequence[str], outputs: dict[str, str],
-        language: str, se_type: str, descriptives: dict, outcome: str, minimum_cell: int) -> list[Path]:
+def run(*, choice: str, performance: str, performance_fit: str, data: str, codebook: Sequence[str],
+        outputs: dict[str, str], language: str, choice_cov_type: str, performance_cov_type: str, descriptives: dict,
+        outcome: str, minimum_cell: int) -> list[Path]:
     """The publication_tables rule: the papers' tables in LaTeX, Markdown, HTML and Word.
 
     The choice and performance models side by side, and Table 1.
@@ -377,6 +463,8 @@ def run(*, choice: str, performance: str, data: str, codebook: Sequence[str], ou
         ``choice_variants.csv`` (or ``choice_mnl.csv`` without variants).
     performance : str
         ``performance_ols.csv``.
+    performance_fit : str
+        ``performance_fit.csv``.
     data : str
         Parquet file of the analysis frame (Table 1).
     codebook : sequence of str
@@ -385,8 +473,8 @@ def run(*, choice: str, performance: str, data: str, codebook: Sequence[str], ou
         The rule's outputs (``<stem>_<suffix>``): every file goes to their folder.
     language : {"fr", "en"}
         Language of the tables.
-    se_type : str
-        What the choice models' standard errors are, for the notes.
+    choice_cov_type, performance_cov_type : str
+        The ``cov_type`` of the choice and performance models, for the notes.
     descriptives : dict
         ``continuous`` and ``categorical`` variables of Table 1 (the config's ``figures.descriptives``).
     outcome : str
@@ -412,7 +500,9 @@ def run(*, choice: str, performance: str, data: str, codebook: Sequence[str], ou
                                 minimum_cell=minimum_cell)
     folder = Path(next(iter(outputs.values()))).parent
     paths = publication_set(pd.read_csv(choice), pd.read_csv(performance), folder, language=language,
-                            se_type=se_type, codebook=book, descriptives=table_1, outcome=outcome)
+                            choice_cov_type=choice_cov_type, performance_cov_type=performance_cov_type,
+                            performance_fit=pd.read_csv(performance_fit), codebook=book, descriptives=table_1,
+                            outcome=outcome)
     unexpected = sorted({str(path) for path in paths} - {str(Path(path)) for path in outputs.values()})
     if unexpected:
         raise ValueError(f"publication tables written but not declared as outputs: {unexpected}")

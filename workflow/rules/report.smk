@@ -55,6 +55,7 @@ rule publication_tables:
             else rules.choice.output.choice_mnl
         ),
         performance=rules.performance.output.performance_ols,
+        performance_fit=rules.performance.output.performance_fit,
         data=rules.constructs.output.data,
         codebook=CODEBOOK_FILES,
     output:
@@ -69,7 +70,8 @@ rule publication_tables:
         },
     params:
         language=config["language"],
-        se_type=config["choice"].get("cov_type", "cluster"),
+        choice_cov_type=config["choice"].get("cov_type", "cluster"),
+        performance_cov_type=config["performance"].get("cov_type", "cluster"),
         descriptives=config["figures"]["descriptives"],
         outcome=config["choice"]["outcome"],
         minimum_cell=config["disclosure"]["minimum_cell"],

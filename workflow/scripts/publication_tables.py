@@ -2,7 +2,9 @@ from alliancegov.publication import run
 from alliancegov.runtime import start_job
 
 start_job(snakemake.log[0])
-run(choice=snakemake.input.choice, performance=snakemake.input.performance, data=snakemake.input.data,
-    codebook=snakemake.input.codebook, outputs=dict(snakemake.output.items()), language=snakemake.params.language,
-    se_type=snakemake.params.se_type, descriptives=snakemake.params.descriptives, outcome=snakemake.params.outcome,
+run(choice=snakemake.input.choice, performance=snakemake.input.performance,
+    performance_fit=snakemake.input.performance_fit, data=snakemake.input.data, codebook=snakemake.input.codebook,
+    outputs=dict(snakemake.output.items()), language=snakemake.params.language,
+    choice_cov_type=snakemake.params.choice_cov_type, performance_cov_type=snakemake.params.performance_cov_type,
+    descriptives=snakemake.params.descriptives, outcome=snakemake.params.outcome,
     minimum_cell=snakemake.params.minimum_cell)

@@ -430,8 +430,9 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame, performance_fit: pd.Da
     text = NOTES_TEXT[language]
     choice = {**{"cov_type": "cluster", "cluster": "firm_key"}, **config["choice"]}
     choice_stats = pd.to_numeric(choice_fit.set_index("statistic")["value"], errors="coerce")
-    performance = {**{"cov_type": "HC3"}, **config["performance"]}
-    performance_stats = pd.to_numeric(performance_fit.set_index("statistic")["value"], errors="coerce")
+    performance = {**{"cov_type": "cluster"}, **config["performance"]}
+    main_outcome = performance_fit[performance_fit["outcome"].astype(str) == performance["outcome"]]
+    performance_stats = pd.to_numeric(main_outcome.set_index("statistic")["value"], errors="coerce")
     cluster = (text["cluster"].format(cluster=choice["cluster"], n_clusters=choice_stats["n_clusters"])
                if choice["cov_type"] == "cluster" else "")
     notes = [
