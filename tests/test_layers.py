@@ -31,8 +31,9 @@ MAY_IMPORT = {
     "power": SHARED | {"stats", "choice", "performance", "misalignment", "constructs", "hypotheses", "simulate"},
     "figures": SHARED,
     "table_formats": SHARED,
-    "publication": SHARED | {"table_formats"},
-    "report": SHARED | {"publication", "table_formats"},
+    "publication": SHARED | {"table_formats", "correlation_matrix"},
+    "correlation_matrix": SHARED | {"table_formats"},
+    "report": SHARED | {"publication", "table_formats", "correlation_matrix"},
 }
 for room in ("codebook", "safe_output", "disclosure", "formatting", "runtime", "code_hash"):
     MAY_IMPORT.setdefault(room, SHARED)

@@ -386,7 +386,11 @@ def test_reliability_flags_reach_checks_through_their_model_and_invariance_flags
     formulas = {"misalignment": ["performance_index", "misfit + trust"]}
     on_misalignment = measurement_notes({"table": "misalignment", "where": {"term": "misfit"}}, flags, columns,
                                         formulas)
-    assert on_misalignment == "measurement: learning: alpha 0.60 < 0.70; learning: AVE 0.33 < 0.50"
+    assert on_misalignment == ("measurement: learning: alpha 0.60 < 0.70 (in the model); "
+                               "learning: AVE 0.33 < 0.50 (in the model)")
+    on_shares = measurement_notes({"test": "largest_share", "group": "misalignment"}, flags, columns,
+                                  {"importance": ["learning"]})
+    assert on_shares.startswith("measurement: learning: alpha 0.60 < 0.70 (in the model)")
     assert measurement_notes({"test": "mean", "variable": "trust"}, flags, columns, formulas) == ""
     across_waves = measurement_notes({"test": "logit", "expression": "trust > 3", "formula": "C(wave)"}, flags,
                                      columns, formulas)

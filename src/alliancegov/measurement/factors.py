@@ -298,7 +298,8 @@ def invariance_rows(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], gr
             table["held"] = [held(row, delta_cfi, delta_rmsea) for _, row in table.iterrows()]
             rows += [{**row, "grouping": grouping, "scale": scale, "n_obs": len(subset), "n_groups": len(kept),
                       "note": "; ".join(note)} for row in table.to_dict("records")]
-    return pd.DataFrame(rows, columns=INVARIANCE_COLUMNS)
+    table = pd.DataFrame(rows, columns=INVARIANCE_COLUMNS)
+    return table.astype({column: "Int64" for column in ("n_obs", "n_groups", "npar", "df", "delta_df")})
 
 
 def scalar_invariance(invariance: pd.DataFrame) -> pd.DataFrame:

@@ -131,7 +131,8 @@ def check_variables(check: dict, columns, table_formulas: dict[str, list[str]]) 
         ``formula`` and of its ``expression``, ``event`` and ``censor_time``, and the variables
         of its ``where`` values (a term ``x[level]`` counts as ``x``).
     model : set of str
-        The variables of ``table_formulas[check["table"]]`` for a check reading a table.
+        The variables of ``table_formulas[check["table"]]`` for a check reading a table (the
+        ``importance`` table for a ``largest_share`` check).
     """
     from alliancegov.expressions import ExpressionError, check_expression, formula_variables
 
@@ -145,8 +146,10 @@ def check_variables(check: dict, columns, table_formulas: dict[str, list[str]]) 
                 own |= set(read(str(check[key]), columns))
             except ExpressionError:
                 continue
+    # a largest_share check reads the importance table without naming it
+    table = check.get("table") or ("importance" if check.get("test") == "largest_share" else "")
     model = set()
-    for formula in table_formulas.get(check.get("table", ""), []):
+    for formula in table_formulas.get(table, []):
         try:
             model |= set(formula_variables(formula, columns))
         except ExpressionError:
@@ -178,7 +181,8 @@ def measurement_notes(check: dict, flags: pd.DataFrame, columns, table_formulas:
     Returns
     -------
     str
-        ``"measurement: <note>; <note>"``, or ``""`` when no flag concerns the check.
+        ``"measurement: <note>; <note>"`` (a note reached only through the model's variables ends
+        with "(in the model)"), or ``""`` when no flag concerns the check.
     """
     own, model = check_variables(check, columns, table_formulas)
     flagged = flags[flags["flagged"].astype(str).str.lower() == "true"]
@@ -187,10 +191,12 @@ def measurement_notes(check: dict, flags: pd.DataFrame, columns, table_formulas:
         carriers = set(str(row.variables).split())
         comparison = str(row.comparison) if pd.notna(row.comparison) else ""
         if not comparison:
-            concerned = bool(carriers & (own | model))
+            if carriers & own:
+                notes.append(str(row.note))
+            elif carriers & model:
+                notes.append(f"{row.note} (in the model)")
         else:
             grouping = set(WAVE_VARIABLES) if comparison == "wave" else {comparison}
-            concerned = bool(carriers & own) and bool(grouping & own)
-        if concerned:
-            notes.append(str(row.note))
+            if carriers & own and grouping & own:
+                notes.append(str(row.note))
     return "measurement: " + "; ".join(dict.fromkeys(notes)) if notes else ""
