@@ -497,3 +497,12 @@ def test_the_stage_writes_every_table_tidy(small_project):
     assert set(flags["criterion"]) == {"alpha", "composite_reliability", "ave", "scalar_invariance"}
     assert set(tables["vif"]["model"]) == {"choice", "performance"}
     assert Path(outputs["flags"]).read_text(encoding="utf-8").startswith("scale,criterion,value")
+
+
+def test_a_two_item_scale_is_in_the_whole_model_but_not_tested_alone():
+    loadings = {"a": [0.8, 0.7], "b": [0.7, 0.7, 0.7]}
+    data = factor_data(np.random.default_rng(23), 1200, loadings=loadings).assign(wave=np.repeat(["w1", "w2"], 600))
+    table = invariance_rows(data, factors_of(loadings), ["wave"], delta_cfi=0.01, delta_rmsea=0.015)
+    assert list(table.loc[table["scale"] == "a", "note"]) == [
+        "not tested alone: fewer than three items (a one-factor model is not identified)"]
+    assert len(table[table["scale"] == "all"]) == 3 and len(table[table["scale"] == "b"]) == 3

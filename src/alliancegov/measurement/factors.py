@@ -266,9 +266,9 @@ def invariance_rows(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], gr
     DataFrame
         Columns ``INVARIANCE_COLUMNS``: per grouping, the three steps for ``scale`` ``all`` (the
         whole measurement model) then for each scale alone (a one-factor model; with three items
-        its configural model is saturated). ``held`` is :func:`held` for metric and scalar. A
-        group with no more complete responses than items is left out (said in ``note``); a
-        grouping that cannot be tested gets one row saying why.
+        its configural model is saturated; a two-item scale is not tested alone). ``held`` is
+        :func:`held` for metric and scalar. A group with no more complete responses than items is
+        left out (said in ``note``); a grouping that cannot be tested gets one row saying why.
     """
     rows = []
     for grouping in groupings:
@@ -277,6 +277,10 @@ def invariance_rows(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], gr
             continue
         for scale, model in [(ALL_SCALES, dict(factors)), *((s, {s: list(i)}) for s, i in factors.items())]:
             items = [item for members in model.values() for item in members]
+            if len(items) < 3:
+                rows.append({"grouping": grouping, "scale": scale, "note": "not tested alone: fewer than three "
+                             "items (a one-factor model is not identified)"})
+                continue
             complete = data.dropna(subset=[*items, grouping])
             sizes = complete[grouping].astype(str).value_counts()
             kept = sizes[sizes > len(items)].index

@@ -123,9 +123,12 @@ def measure(analysis: pd.DataFrame, sample_flow: pd.DataFrame, codebook: Codeboo
     Raises
     ------
     ValueError
-        If a variable the settings name is not a column of ``analysis``.
+        If a variable the settings name is not a column of ``analysis``, or there is no scale.
     """
     settings.check_columns(analysis.columns)
+    if not settings.scales:
+        raise ValueError("measurement: the codebook has no multi-item scale to analyse (scales.csv is empty); "
+                         "leave the measurement section out of the config")
     cluster = settings.cluster if settings.cluster in analysis and analysis[settings.cluster].notna().any() else None
     factors = settings.factors(codebook)
     items = [item for members in factors.values() for item in members]
