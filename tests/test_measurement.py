@@ -473,6 +473,7 @@ def test_the_stage_writes_every_table_tidy(small_project):
                  outputs=outputs, settings={"invariance": {"groups": ["wave", "sector"]},
                                             "scales": ["asset_specificity", "environmental_uncertainty", "trust",
                                                        "learning"],
+                                            "common_method": {"marker": "scale_motive"},
                                             "correlations": {"variables": ["trust", "learning", "firm_age"]}},
                  performance=config["performance"],
                  formulas={"choice": config["choice"]["formula"], "performance": "trust + partner_distance"},
@@ -481,7 +482,14 @@ def test_the_stage_writes_every_table_tidy(small_project):
         written = pd.read_csv(outputs[key])
         assert list(written.columns) == list(tables[key].columns) and len(written) == len(tables[key]), key
     correlations = tables["correlations"]
-    assert len(correlations) == 6 and set(correlations["variable_a"]) == {"trust", "learning", "firm_age"}
+    # the marker joins the table; the other pairs are corrected for it
+    assert len(correlations) == 10
+    assert set(correlations["variable_a"]) == {"trust", "learning", "firm_age", "scale_motive"}
+    pairs = correlations[(correlations["variable_a"] != correlations["variable_b"])
+                         & ~correlations[["variable_a", "variable_b"]].isin(["scale_motive"]).any(axis=1)]
+    assert pairs["marker_adjusted"].notna().all()
+    marker = tables["common_method"].query("test == 'marker' and quantity == 'marker_correlation'")
+    assert len(marker) == 1 and marker["variable_a"].iloc[0] == "scale_motive"
     assert correlations["n_clusters"].max() < correlations["n"].max()       # firms repeat across waves
     fit = tables["cfa"][tables["cfa"]["part"] == "fit"].set_index("measure")["estimate"]
     assert fit["df"] > 0 and 0 <= fit["cfi"] <= 1

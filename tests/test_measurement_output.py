@@ -153,3 +153,40 @@ def test_the_report_shows_the_measurement_section_escaped_in_both_languages(meas
         assert measurement.count("&lt;script&gt;") == 2      # the flag's note and the HTMT row's method
         assert measurement.count('class="table-note"') >= 8
         assert "firm-clustered" in measurement or "grappe" in measurement
+
+
+def dry_run_jobs(project):
+    from tests.conftest import snakemake
+
+    result = snakemake(project, "--dry-run", "--quiet", "rules", "--cores", "2")
+    return result, result.stdout + result.stderr
+
+
+def test_the_stage_is_on_with_its_section_and_off_without(tmp_path):
+    """A frame_size column (one cell blank) passes the waves sheet's schema; the measurement section
+    turns the rule on, its absence off; an unknown option stops the run before any job."""
+    import re
+
+    import yaml
+
+    from tests.conftest import copy_project
+
+    copy_project(tmp_path)
+    sheet = tmp_path / "config" / "waves.tsv"
+    waves = pd.read_csv(sheet, sep="\t", dtype=str)
+    waves["frame_size"] = ["1200", "", "1100"][: len(waves)]
+    waves.to_csv(sheet, sep="\t", index=False)
+    result, text = dry_run_jobs(tmp_path)
+    assert result.returncode == 0, text[-3000:]
+    assert re.search(r"^measurement\s+1$", text, re.M) and re.search(r"^publication_tables\s+1$", text, re.M)
+    config_path = tmp_path / "config" / "config.yaml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["measurement"]["cfa"]["htmt"] = "htmt3"
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result, text = dry_run_jobs(tmp_path)
+    assert result.returncode != 0 and "htmt3" in text
+    del config["measurement"]
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result, text = dry_run_jobs(tmp_path)
+    assert result.returncode == 0, text[-3000:]
+    assert not re.search(r"^measurement\s", text, re.M)
