@@ -55,8 +55,8 @@ def harman_rows(data: pd.DataFrame, items: Sequence[str]) -> list[dict]:
     Returns
     -------
     list of dict
-        Rows of ``METHOD_COLUMNS``: per method, ``first_factor_share`` (0 to 1) and
-        ``first_eigenvalue``, with the note on the test's weakness.
+        Rows of ``METHOD_COLUMNS``: per method, ``first_factor_share`` (0 to 1, with the note on
+        the test's weakness), ``first_eigenvalue`` and ``n_items``.
     """
     correlation, n = listwise_correlation(data, items)
     rows = []
@@ -64,8 +64,8 @@ def harman_rows(data: pd.DataFrame, items: Sequence[str]) -> list[dict]:
         result = harman_single_factor(correlation, method=method)
         note = HARMAN_NOTE.format(kind=kind, n=n)
         rows += [{"test": f"harman_{method}", "quantity": "first_factor_share", "value": result["share"], "note": note},
-                 {"test": f"harman_{method}", "quantity": "first_eigenvalue", "value": result["first_eigenvalue"],
-                  "df": result["n_items"], "note": f"df holds the number of items ({result['n_items']})"}]
+                 {"test": f"harman_{method}", "quantity": "first_eigenvalue", "value": result["first_eigenvalue"]},
+                 {"test": f"harman_{method}", "quantity": "n_items", "value": result["n_items"]}]
     return rows
 
 
