@@ -7,8 +7,8 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from alliancegov.stats.collinearity import variance_inflation
 from alliancegov.stats.correlation import clustered_correlation
+from alliancegov.stats.variance_inflation import variance_inflation
 
 
 def clustered_pairs(rng, firms=80, waves=3, rho=0.3, firm_share=0.7):

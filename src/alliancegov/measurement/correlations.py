@@ -17,8 +17,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from alliancegov.stats.collinearity import variance_inflation
 from alliancegov.stats.correlation import clustered_correlation
+from alliancegov.stats.variance_inflation import variance_inflation
 
 CORRELATION_COLUMNS = ["variable_a", "variable_b", "n", "n_clusters", "mean", "sd", "reliability",
                        "reliability_type", "estimate", "std_error", "statistic", "df", "p_value", "conf_low",
@@ -141,7 +141,7 @@ def vif_table(frame: pd.DataFrame, formulas: Mapping[str, str], *, threshold: fl
     DataFrame
         Columns ``VIF_COLUMNS``: one row per model and term, ``n`` the complete rows used,
         ``gvif``, ``gvif_root`` and ``criterion`` as in
-        :func:`alliancegov.stats.collinearity.variance_inflation`, ``above_threshold`` and a
+        :func:`alliancegov.stats.variance_inflation.variance_inflation`, ``above_threshold`` and a
         ``warning`` text when it is; a model that cannot be built gets one row with the reason in
         ``warning``.
     """
