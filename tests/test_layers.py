@@ -22,19 +22,24 @@ MAY_IMPORT = {
     "pool": SHARED | {"clean"},
     "constructs": SHARED,
     "descriptives": SHARED,
-    "measurement": SHARED | {"stats", "constructs"},
     "choice": SHARED | {"stats"},
     "misalignment": SHARED | {"stats", "choice"},
     "performance": SHARED | {"stats", "choice", "misalignment", "descriptives"},
     "waves": SHARED | {"stats", "choice", "descriptives"},
-    "hypotheses": SHARED | {"stats", "choice", "performance", "measurement"},
+    "hypotheses": SHARED | {"stats", "choice", "performance"},
     "power": SHARED | {"stats", "choice", "performance", "misalignment", "constructs", "hypotheses", "simulate"},
     "figures": SHARED,
     "table_formats": SHARED,
-    "publication": SHARED | {"table_formats", "correlation_matrix"},
-    "correlation_matrix": SHARED | {"table_formats"},
-    "report": SHARED | {"publication", "table_formats", "correlation_matrix"},
+    "publication": SHARED | {"table_formats"},
+    "report": SHARED | {"publication", "table_formats"},
 }
+# The measurement stage comes after constructs; the hypotheses match its flags to their checks; the
+# correlation table's wide layout is an output room that publication and the report use.
+MAY_IMPORT["measurement"] = SHARED | {"stats", "constructs"}
+MAY_IMPORT["hypotheses"] = MAY_IMPORT["hypotheses"] | {"measurement"}
+MAY_IMPORT["correlation_matrix"] = SHARED | {"table_formats"}
+MAY_IMPORT["publication"] = MAY_IMPORT["publication"] | {"correlation_matrix"}
+MAY_IMPORT["report"] = MAY_IMPORT["report"] | {"correlation_matrix"}
 for room in ("codebook", "safe_output", "disclosure", "formatting", "runtime", "code_hash"):
     MAY_IMPORT.setdefault(room, SHARED)
 MODULES = sorted(PACKAGE_DIR.rglob("*.py"))

@@ -353,6 +353,7 @@ def render_report(
         text=REPORT_TEXT[language],
         figures={stem: png_data_uri(path) for stem, path in figures.items()},
         captions=captions or {},
+        table_notes=table_notes or {},
         tables={key: table_html(translate_verdicts(label_cells(table, codebook, language, outcome)
                                                    if codebook else table, language), language)
                 for key, table in tables.items()},
@@ -364,7 +365,6 @@ def render_report(
         git_commit=git_commit(),
         notes=notes,
         generated_at=generated_at,
-        table_notes=table_notes or {},
     )
 
 
