@@ -10,9 +10,9 @@ MEASUREMENT_TABLES = {
     "nonresponse": "nonresponse_bias",
     "flags": "measurement_flags",
 }
-# the waves sheet's optional frame sizes (a blank cell: no frame for that wave)
+# the waves sheet's optional frame sizes (a blank cell, read as missing or as empty text: no frame for that wave)
 FRAME_SIZES = {
-    wave: (None if pd.isna(size) else int(size))
+    wave: (None if pd.isna(size) or not str(size).strip() else int(float(size)))
     for wave, size in (WAVES["frame_size"] if "frame_size" in WAVES else pd.Series(dtype=float, index=[])).items()
 }
 # the variables of the model behind each table the hypotheses register reads: a check on that table
