@@ -9,6 +9,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/constructs.smk"
+include: "workflow/rules/measurement.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/waves.smk"
 include: "workflow/rules/figures.smk"
@@ -31,3 +32,4 @@ rule all:
         rules.hypotheses.output,
         rules.waves.output,
         rules.publication_tables.output,
+        rules.measurement.output if MEASUREMENT else [],

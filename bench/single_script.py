@@ -85,6 +85,20 @@ def run(project: Path, out: Path, jobs: int) -> None:
                      outputs={"form_by_sector": table["form_by_sector"], "likert_items": table["likert_items"]},
                      outcome=config["choice"]["outcome"], group=config["figures"]["group"],
                      likert_scales=likert_scales, minimum_cell=config["disclosure"]["minimum_cell"])
+    measured = {}
+    if "measurement" in config:     # as the rule measurement
+        from alliancegov.measurement.stage import OUTPUTS
+        from alliancegov.measurement.stage import run as measurement_run
+
+        names = {"cfa": "measurement_cfa", "validity": "measurement_validity", "invariance": "measurement_invariance",
+                 "nonresponse": "nonresponse_bias", "flags": "measurement_flags"}
+        measured = {key: str(tables / f"{names.get(key, key)}.csv") for key in OUTPUTS}
+        frame_sizes = ({row["wave"]: int(float(row["frame_size"])) if row.get("frame_size") else None
+                        for row in waves.to_dict("records")} if "frame_size" in waves else {})
+        measurement_run(data=analysis, sample_flow=str(qc / "sample_flow.csv"), codebook=codebook, outputs=measured,
+                        settings=config["measurement"], performance=config["performance"],
+                        formulas={"choice": config["choice"]["formula"],
+                                  "performance": config["performance"]["formula"]}, frame_sizes=frame_sizes)
 
     choice_outputs = {name: str(tables / f"{name}.csv") for name in ChoiceSpec.from_config(config["choice"]).tables}
     choice_outputs["warnings"] = str(tables / "choice_warnings.txt")
@@ -121,7 +135,13 @@ def run(project: Path, out: Path, jobs: int) -> None:
                    misalignment=table["misalignment"], importance=performance_outputs["importance"],
                    panel_deepening=table["panel_deepening"],
                    outputs={"table": table["hypotheses"], "time_to_partnership": table["time_to_partnership"]},
-                   language=config["language"])
+                   language=config["language"], measurement_flags=measured.get("flags"),
+                   table_formulas=({"choice_ame": [config["choice"]["formula"]],
+                                    "misalignment": [config["misalignment"]["outcome"],
+                                                     config["misalignment"]["controls"], config["choice"]["formula"]],
+                                    "importance": [config["misalignment"]["outcome"],
+                                                   *(config.get("importance") or {}).get("groups", {}).values()]}
+                                   if measured else {}))
 
     language, scales = config["language"], config["figures"]["construct_scales"]
     descriptive_stems = ["form_by_sector", *(["construct_scores"] if scales else []), "sample_flow",
@@ -151,11 +171,13 @@ def run(project: Path, out: Path, jobs: int) -> None:
     publication.run(choice=choice_outputs.get("choice_variants", choice_outputs["choice_mnl"]),
                     performance=performance_outputs["performance_ols"], data=analysis, codebook=codebook,
                     outputs={f"{stem}_{suffix}": str(tables / "publication" / f"{stem}.{suffix}")
-                             for stem in ("choice_models", "performance_models", "descriptives")
+                             for stem in ("choice_models", "performance_models", "descriptives",
+                                          *(["correlations"] if measured else []))
                              for suffix in ("tex", "md", "html", "docx")},
                     language=language, se_type=config["choice"].get("cov_type", "cluster"),
                     descriptives=config["figures"]["descriptives"], outcome=config["choice"]["outcome"],
-                    minimum_cell=config["disclosure"]["minimum_cell"])
+                    minimum_cell=config["disclosure"]["minimum_cell"], correlations=measured.get("correlations"),
+                    correlation_settings=config.get("measurement"))
     report.run(figures=[str(figures / f"{stem}.png") for stem in stems],
                captions=[str(caption_path(stem, language)) for stem in stems], data=analysis,
                sample_flow=str(qc / "sample_flow.csv"),
@@ -170,7 +192,8 @@ def run(project: Path, out: Path, jobs: int) -> None:
                **{name: performance_outputs[name] for name in ("performance_ols", "performance_fit",
                                                                "performance_contrasts", "importance")},
                choice_stability=table["choice_stability"], form_by_sector=table["form_by_sector"],
-               reliability=table["reliability"], misalignment=table["misalignment"])
+               reliability=table["reliability"], misalignment=table["misalignment"],
+               **{f"measurement_{key}": path for key, path in measured.items()})
     log.info("single script: outputs in %s", out)
 
 

@@ -441,6 +441,8 @@ def sheet(tmp_path, text):
     (WAVES_HEADER + "w1\t2024\tjson\ta.csv\tx\n", "unknown format 'json'"),
     ("wave\tyear\tformat\tfile\tlocale\nw1\t2024\tcsv\ta.csv\tde\n", "line 2 \\(wave 'w1'\\): unknown locale 'de'"),
     ("wave\tyear\tformat\tfile\tdelimiter\nw1\t2024\tcsv\ta.csv\t#\n", "unknown delimiter '#'"),
+    ("wave\tyear\tformat\tfile\tframe_size\nw1\t2024\tcsv\ta.csv\t1 200\n",
+     "line 2 \\(wave 'w1'\\): frame_size '1 200' is not a positive whole number"),
 ])
 def test_a_malformed_waves_sheet_is_refused_naming_the_line(tmp_path, text, message):
     with pytest.raises(WavesSheetError, match=message):

@@ -37,6 +37,13 @@ MAY_IMPORT = {
     "publication": SHARED | {"table_formats"},
     "report": SHARED | {"publication", "table_formats"},
 }
+# The measurement stage comes after constructs; the hypotheses match its flags to their checks; the
+# correlation table's wide layout is an output room that publication and the report use.
+MAY_IMPORT["measurement"] = SHARED | {"stats", "constructs"}
+MAY_IMPORT["hypotheses"] = MAY_IMPORT["hypotheses"] | {"measurement"}
+MAY_IMPORT["correlation_matrix"] = SHARED | {"table_formats"}
+MAY_IMPORT["publication"] = MAY_IMPORT["publication"] | {"correlation_matrix"}
+MAY_IMPORT["report"] = MAY_IMPORT["report"] | {"correlation_matrix"}
 for room in ("codebook", "safe_output", "disclosure", "formatting", "runtime", "code_hash"):
     MAY_IMPORT.setdefault(room, SHARED)
 MODULES = sorted(PACKAGE_DIR.rglob("*.py"))

@@ -54,6 +54,63 @@ def test_outputs_are_produced(run):
     assert set(performance["se_type"]) == {"HC3", "cluster"} and "interaction" in set(performance["model"])
 
 
+MEASUREMENT_TABLES = {
+    "correlations": ["variable_a", "variable_b", "n", "n_clusters", "mean", "sd", "reliability", "reliability_type",
+                     "estimate", "std_error", "statistic", "df", "p_value", "conf_low", "conf_high", "marker_adjusted",
+                     "marker_p_value"],
+    "vif": ["model", "term", "df", "n", "gvif", "gvif_root", "criterion", "threshold", "above_threshold", "warning"],
+    "measurement_cfa": ["part", "factor", "item", "measure", "estimate", "std_error", "statistic", "p_value",
+                        "conf_low", "conf_high", "std_all", "note"],
+    "measurement_validity": ["measure", "scale", "other_scale", "item", "value", "statistic", "p_value", "threshold",
+                             "flagged", "method"],
+    "measurement_invariance": ["grouping", "scale", "model", "n_obs", "n_groups", "npar", "chisq", "df", "p_value",
+                               "cfi", "rmsea", "srmr", "delta_chisq", "delta_df", "p_delta", "delta_cfi",
+                               "delta_rmsea", "delta_srmr", "held", "note"],
+    "common_method": ["test", "quantity", "variable_a", "variable_b", "value", "statistic", "df", "p_value", "note"],
+    "nonresponse_bias": ["analysis", "wave", "variable", "group_a", "group_b", "n_a", "n_b", "mean_a", "mean_b",
+                         "estimate", "statistic", "df", "p_value", "conf_low", "conf_high", "test", "note"],
+    "measurement_flags": ["scale", "criterion", "value", "threshold", "flagged", "comparison", "variables", "note"],
+}
+
+
+def test_measurement_tables_are_tidy(run):
+    """One observation per row, one variable per column, the columns as documented, every key unique."""
+    project, _ = run
+    tables = project / "results" / "tables"
+    keys = {"correlations": ["variable_a", "variable_b"], "vif": ["model", "term"],
+            "measurement_cfa": ["part", "factor", "item", "measure"],
+            "measurement_invariance": ["grouping", "scale", "model"],
+            "measurement_flags": ["scale", "criterion", "comparison"]}
+    for name, columns in MEASUREMENT_TABLES.items():
+        table = pd.read_csv(tables / f"{name}.csv")
+        assert list(table.columns) == columns, name
+        assert len(table) > 0, name
+        if name in keys:
+            assert not table.duplicated(keys[name]).any(), name
+    correlations = pd.read_csv(tables / "correlations.csv")
+    assert correlations["n_clusters"].max() < correlations["n"].max()    # firms repeat across waves
+    assert correlations.loc[correlations["variable_a"] != correlations["variable_b"], "p_value"].between(0, 1).all()
+    fit = pd.read_csv(tables / "measurement_cfa.csv").query("part == 'fit'").set_index("measure")["estimate"]
+    assert {"chisq", "df", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr"} <= set(fit.index)
+    invariance = pd.read_csv(tables / "measurement_invariance.csv")
+    assert set(invariance["grouping"]) == {"wave", "sector"}
+    assert set(invariance["model"].dropna()) == {"configural", "metric", "scalar"}
+    nonresponse = pd.read_csv(tables / "nonresponse_bias.csv", keep_default_na=False)
+    assert set(nonresponse["analysis"]) == {"response_rate", "early_late", "attrition"}
+    # the bundled waves sheet gives no frame sizes: each wave says so
+    rates = nonresponse[nonresponse["analysis"] == "response_rate"]
+    assert len(rates) == 3 and rates["note"].str.contains("no frame_size").all()
+    flags = pd.read_csv(tables / "measurement_flags.csv", keep_default_na=False)
+    flagged = set(flags.loc[flags["flagged"].astype(str) == "True", "scale"])
+    hypotheses = pd.read_csv(tables / "hypotheses.csv", keep_default_na=False)
+    noted = hypotheses[hypotheses["note"].str.contains("measurement: ")]
+    assert flagged and len(noted) > 0
+    for name in ("tex", "md", "html", "docx"):
+        assert (tables / "publication" / f"correlations.{name}").stat().st_size > 500
+    report = (project / "results" / "report" / "index.html").read_text(encoding="utf-8")
+    assert report.count('class="table-note"') >= 8
+
+
 def test_every_raw_row_is_accounted_for(run):
     project, _ = run
     flow = pd.read_csv(project / "results" / "qc" / "sample_flow.csv", keep_default_na=False)

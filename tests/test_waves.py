@@ -24,8 +24,8 @@ FOURTH_YEAR = 2027
 BOOTSTRAP_JOBS = 2                               # config/config.yaml: choice.bootstrap_jobs
 MISALIGNMENT_JOBS = 2                            # config/config.yaml: misalignment.bootstrap_jobs
 RENAMED = {"tr1": "confiance1", "tr2": "confiance2", "tr3": "confiance3"}
-POOLED_STAGES = {"pool", "constructs", "descriptives", "choice", "performance", "misalignment", "hypotheses", "waves",
-                 "figures_models", "figures_waves",
+POOLED_STAGES = {"pool", "constructs", "descriptives", "measurement", "choice", "performance", "misalignment",
+                 "hypotheses", "waves", "figures_models", "figures_waves",
                  "figures_descriptive", "report", "publication_tables", "all"}
 
 

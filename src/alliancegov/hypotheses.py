@@ -230,7 +230,8 @@ def describe(check: dict) -> str:
 
 
 def evaluate_register(register: dict, tables: dict[str, pd.DataFrame], frame: pd.DataFrame,
-                      language: str = "en") -> pd.DataFrame:
+                      language: str = "en", flags: pd.DataFrame | None = None,
+                      table_formulas: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Every check of every hypothesis with its estimate, CI, p-value, check verdict and the
     hypothesis verdict.
 
@@ -249,6 +250,12 @@ def evaluate_register(register: dict, tables: dict[str, pd.DataFrame], frame: pd
         The analysis frame, one row per firm.
     language : {"en", "fr"}
         Language of the claims.
+    flags : DataFrame, optional
+        The measurement stage's flags (``measurement_flags.csv``): a check that uses a flagged
+        scale gets its note (:func:`alliancegov.measurement.flags.measurement_notes`).
+    table_formulas : dict of str to list of str, optional
+        Model table -> the formulas (or variables) of the model behind it, whose variables a
+        ``coefficient`` check on that table uses.
 
     Returns
     -------
@@ -272,6 +279,13 @@ def evaluate_register(register: dict, tables: dict[str, pd.DataFrame], frame: pd
                           "note": not_computed(error)}
             reference = result.get("reference", 0.0)
             verdict = check_verdict(result["estimate"], result["p_value"], check["expected"], alpha, reference)
+            if flags is not None:
+                from alliancegov.measurement.flags import measurement_notes
+
+                merged = {**register.get("time_to_event", {}), **check}
+                note = measurement_notes(merged if merged.get("test") in SURVIVAL_CHECKS else check, flags,
+                                         frame.columns, table_formulas or {})
+                result["note"] = "; ".join(filter(None, [result.get("note", ""), note]))
             checks.append({"hypothesis": hypothesis["id"], "claim": hypothesis[f"claim_{language}"],
                            "check": describe(check), "expected": check["expected"],
                            "estimate": result["estimate"], "conf_low": result["conf_low"],
@@ -371,7 +385,8 @@ SURVIVAL_CHECKS = {"event_by": _event_by, "cox": _cox}
 
 
 def run(*, data: str, register: str, choice_ame: str, misalignment: str, importance: str, panel_deepening: str,
-        outputs: dict[str, str], language: str) -> pd.DataFrame:
+        outputs: dict[str, str], language: str, measurement_flags: str | None = None,
+        table_formulas: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """The hypotheses rule: every check of the register and its verdict, and the Kaplan–Meier
     curves of the register's time to event when it has one.
 
@@ -388,6 +403,10 @@ def run(*, data: str, register: str, choice_ame: str, misalignment: str, importa
         register has a ``time_to_event`` block.
     language : {"fr", "en"}
         Language of the claims.
+    measurement_flags : str, optional
+        The measurement stage's flags (CSV); without it no check gets a measurement note.
+    table_formulas : dict of str to list of str, optional
+        Model table -> the formulas of its model (see :func:`evaluate_register`).
 
     Returns
     -------
@@ -405,7 +424,8 @@ def run(*, data: str, register: str, choice_ame: str, misalignment: str, importa
     frame = pd.read_parquet(data)
     tables = {"choice_ame": pd.read_csv(choice_ame), "misalignment": pd.read_csv(misalignment),
               "importance": pd.read_csv(importance), "panel_deepening": pd.read_csv(panel_deepening)}
-    verdicts = evaluate_register(checks, tables, frame, language)
+    flags = pd.read_csv(measurement_flags, keep_default_na=False) if measurement_flags else None
+    verdicts = evaluate_register(checks, tables, frame, language, flags=flags, table_formulas=table_formulas)
     write_csv(verdicts, outputs["table"])
     if "time_to_event" in checks:
         write_csv(kaplan_meier_curves(frame, checks["time_to_event"]), outputs["time_to_partnership"])

@@ -452,7 +452,8 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
 
 def run(*, choice: str, performance: str, performance_fit: str, data: str, codebook: Sequence[str],
         outputs: dict[str, str], language: str, choice_cov_type: str, performance_cov_type: str, descriptives: dict,
-        outcome: str, minimum_cell: int) -> list[Path]:
+        outcome: str, minimum_cell: int, correlations: str | None = None,
+        correlation_settings: dict | None = None) -> list[Path]:
     """The publication_tables rule: the papers' tables in LaTeX, Markdown, HTML and Word.
 
     The choice and performance models side by side, and Table 1.
@@ -481,11 +482,17 @@ def run(*, choice: str, performance: str, performance_fit: str, data: str, codeb
         The governance form, Table 1's columns.
     minimum_cell : int
         Table 1's counts below it are suppressed.
+    correlations : str, optional
+        The measurement stage's ``correlations.csv``: with it, ``correlations.*`` too
+        (:func:`alliancegov.correlation_matrix.correlation_matrix`).
+    correlation_settings : dict, optional
+        The config's ``measurement:`` section (``correlations.significance``, ``correlations.stars``,
+        ``common_method.marker``).
 
     Returns
     -------
     list of Path
-        The files written (:func:`publication_set`).
+        The files written (:func:`publication_set`, then the correlation table's).
 
     Raises
     ------
@@ -503,6 +510,17 @@ def run(*, choice: str, performance: str, performance_fit: str, data: str, codeb
                             choice_cov_type=choice_cov_type, performance_cov_type=performance_cov_type,
                             performance_fit=pd.read_csv(performance_fit), codebook=book, descriptives=table_1,
                             outcome=outcome)
+    if correlations:
+        from alliancegov.correlation_matrix import CORRELATION_TEXT, correlation_matrix
+
+        settings = correlation_settings or {}
+        shown = settings.get("correlations") or {}
+        matrix = correlation_matrix(pd.read_csv(correlations, keep_default_na=False, na_values=[""]), book,
+                                    language=language, significance=shown.get("significance", "stars"),
+                                    stars=shown.get("stars", (0.05, 0.01, 0.001)),
+                                    marker=(settings.get("common_method") or {}).get("marker"))
+        paths += write_publication_tables(matrix, folder / "correlations", CORRELATION_TEXT[language]["caption"],
+                                          "tab:correlations")
     unexpected = sorted({str(path) for path in paths} - {str(Path(path)) for path in outputs.values()})
     if unexpected:
         raise ValueError(f"publication tables written but not declared as outputs: {unexpected}")

@@ -14,7 +14,7 @@ from alliancegov.code_hash import PACKAGE_DIR, code_hash
 from alliancegov.codebook import CODEBOOK_FILES as CODEBOOK_NAMES
 from alliancegov.codebook import Codebook
 from alliancegov.config_strings import check_project_strings
-from alliancegov.ingest.waves_sheet import read_waves_sheet
+from alliancegov.ingest.waves_sheet import frame_sizes, read_waves_sheet
 from alliancegov.model_inputs import model_variables
 
 

@@ -177,6 +177,7 @@ rule hypotheses:
         importance=rules.performance.output.importance,
         panel_deepening="results/tables/panel_deepening.csv",
         register=config["hypotheses"],
+        **({"measurement_flags": rules.measurement.output.flags} if MEASUREMENT else {}),
     output:
         table=report(
             "results/tables/hypotheses.csv",
@@ -196,6 +197,7 @@ rule hypotheses:
         ),
     params:
         language=config["language"],
+        table_formulas=HYPOTHESIS_TABLE_FORMULAS if MEASUREMENT else {},
         code=script_code("hypotheses"),
     benchmark:
         "results/benchmarks/hypotheses.tsv"

@@ -23,6 +23,11 @@ rule report:
         sample_flow=rules.pool.output.sample_flow,
         provenance=expand("results/qc/provenance/{wave}.json", wave=WAVES["wave"]),
         codebook=CODEBOOK_FILES,
+        **(
+            {f"measurement_{key}": getattr(rules.measurement.output, key) for key in MEASUREMENT_TABLES}
+            if MEASUREMENT
+            else {}
+        ),
     output:
         html=report(
             "results/report/index.html",
@@ -58,6 +63,7 @@ rule publication_tables:
         performance_fit=rules.performance.output.performance_fit,
         data=rules.constructs.output.data,
         codebook=CODEBOOK_FILES,
+        **({"correlations": rules.measurement.output.correlations} if MEASUREMENT else {}),
     output:
         **{
             f"{stem}_{suffix}": report(
@@ -65,7 +71,7 @@ rule publication_tables:
                 caption=f"../report/publication_{stem}.rst",
                 category="8. Publication tables",
             )
-            for stem in ("choice_models", "performance_models", "descriptives")
+            for stem in ("choice_models", "performance_models", "descriptives", *(["correlations"] if MEASUREMENT else []))
             for suffix in ("tex", "md", "html", "docx")
         },
     params:
@@ -75,6 +81,7 @@ rule publication_tables:
         descriptives=config["figures"]["descriptives"],
         outcome=config["choice"]["outcome"],
         minimum_cell=config["disclosure"]["minimum_cell"],
+        correlation_settings={key: (config.get("measurement") or {}).get(key) or {} for key in ("correlations", "common_method")},
         code=script_code("publication_tables"),
     benchmark:
         "results/benchmarks/publication_tables.tsv"

@@ -7,4 +7,5 @@ run(choice=snakemake.input.choice, performance=snakemake.input.performance,
     outputs=dict(snakemake.output.items()), language=snakemake.params.language,
     choice_cov_type=snakemake.params.choice_cov_type, performance_cov_type=snakemake.params.performance_cov_type,
     descriptives=snakemake.params.descriptives, outcome=snakemake.params.outcome,
-    minimum_cell=snakemake.params.minimum_cell)
+    minimum_cell=snakemake.params.minimum_cell, correlations=snakemake.input.get("correlations"),
+    correlation_settings=snakemake.params.correlation_settings)

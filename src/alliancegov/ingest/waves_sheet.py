@@ -6,8 +6,8 @@ declared ``csv`` that is a workbook. Each is refused here, naming the line and t
 any job runs.
 
 Columns: ``wave``, ``year``, ``format``, ``file`` (required), then optionally ``crosswalk``,
-``sheet``, ``locale``, ``delimiter``, ``date_format`` and ``description``; an empty cell means "not
-declared". Every line has exactly as many tab-separated cells as the header.
+``sheet``, ``locale``, ``delimiter``, ``date_format``, ``description`` and ``frame_size`` (firms in
+the wave's sampling frame, for its response rate); an empty cell means "not declared". Every line has exactly as many tab-separated cells as the header.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from alliancegov.ingest.readers import FORMATS, format_mismatch
 from alliancegov.ingest.settings import WaveOptions
 
 REQUIRED_COLUMNS = ("wave", "year", "format", "file")
-OPTIONAL_COLUMNS = ("crosswalk", "sheet", "locale", "delimiter", "date_format", "description")
+OPTIONAL_COLUMNS = ("crosswalk", "sheet", "locale", "delimiter", "date_format", "description", "frame_size")
 
 
 class WavesSheetError(ValueError):
@@ -77,7 +77,7 @@ def read_waves_sheet(path: str | Path, check_files: bool = True) -> pd.DataFrame
     WavesSheetError
         If the sheet is empty, a line is separated by spaces instead of tabs, a line has another
         number of cells than the header, a column is unknown, repeated or required and missing, a
-        required cell is empty, a year is not a whole number, a format is unknown, a ``locale``,
+        required cell is empty, a year or a frame size is not a whole number, a format is unknown, a ``locale``,
         ``delimiter`` or ``date_format`` cell is not one the readers know, or a wave file's
         content contradicts its format; each names the line (and the wave and column).
     """
@@ -112,6 +112,9 @@ def read_waves_sheet(path: str | Path, check_files: bool = True) -> pd.DataFrame
             raise WavesSheetError(f"{path}: line {line}: required cells {empty} are empty")
         if not row["year"].isdigit():
             raise WavesSheetError(f"{path}: line {line} (wave {wave!r}): year {row['year']!r} is not a whole number")
+        if row.get("frame_size") and not (row["frame_size"].isdigit() and int(row["frame_size"]) > 0):
+            raise WavesSheetError(f"{path}: line {line} (wave {wave!r}): frame_size {row['frame_size']!r} is not a "
+                                  "positive whole number (firms in the sampling frame; leave it empty for none)")
         if row["format"] not in FORMATS:
             raise WavesSheetError(f"{path}: line {line} (wave {wave!r}): unknown format {row['format']!r}; expected "
                                   f"one of {FORMATS}")
@@ -130,3 +133,19 @@ def read_waves_sheet(path: str | Path, check_files: bool = True) -> pd.DataFrame
             table[column] = pd.Series("", index=table.index, dtype=str)
     table["year"] = table["year"].astype(int)
     return table[list(known)]
+
+
+def frame_sizes(waves: pd.DataFrame) -> dict[str, int | None]:
+    """Each wave's sampling frame size, from :func:`read_waves_sheet`'s table.
+
+    Parameters
+    ----------
+    waves : DataFrame
+        :func:`read_waves_sheet`'s table.
+
+    Returns
+    -------
+    dict of str to int or None
+        Wave → firms in its frame; None where the cell is empty.
+    """
+    return {wave: int(size) if size else None for wave, size in zip(waves["wave"], waves["frame_size"])}

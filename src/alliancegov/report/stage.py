@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from alliancegov.formatting import number_format
+from alliancegov.report.measurement import MEASUREMENT_KEYS, measurement_tables, wave_comparison_warning
 from alliancegov.report.provenance import config_yaml, git_commit, provenance_table, software_versions
 from alliancegov.report.text import COLUMN_LABELS, NOTES_TEXT, REPORT_TEXT, VERDICTS
 from alliancegov.safe_output import visible_text
@@ -47,7 +48,7 @@ FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "ch
 TABLE_KEYS = ("hypotheses_summary", "descriptives", "reliability", "choice_mnl", "choice_ame", "choice_tests",
               "choice_fit", "choice_small_sample", "performance_ols", "performance_fit", "form_by_sector", "hypotheses",
               "performance_contrasts", "misalignment", "importance", "choice_stability", "panel_transitions",
-              "panel_deepening")
+              "panel_deepening") + MEASUREMENT_KEYS
 
 
 TABLE_DECIMALS = 3
@@ -294,6 +295,7 @@ def render_report(
     captions: dict[str, str] | None = None,
     codebook: Codebook | None = None,
     outcome: str = "governance_form",
+    table_notes: dict[str, str] | None = None,
 ) -> str:
     """The report as one HTML page in ``language``.
 
@@ -328,6 +330,9 @@ def render_report(
         With it, table cells and headers show its labels (:func:`label_cells`).
     outcome : str
         The choice model's question.
+    table_notes : dict of str to str, optional
+        A note printed under a table of the Measurement section, by table key (and
+        ``wave_means``, a warning at the top of the section).
 
     Returns
     -------
@@ -353,6 +358,7 @@ def render_report(
         text=REPORT_TEXT[language],
         figures={stem: png_data_uri(path) for stem, path in figures.items()},
         captions=captions or {},
+        table_notes=table_notes or {},
         tables={key: table_html(translate_verdicts(label_cells(table, codebook, language, outcome)
                                                    if codebook else table, language), language)
                 for key, table in tables.items()},
@@ -485,7 +491,9 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     minimum_cell : int
         Table 1's counts below it are suppressed.
     **tables : str
-        The other CSV tables the report shows, by their key in :data:`TABLE_KEYS`.
+        The other CSV tables the report shows, by their key in :data:`TABLE_KEYS`; and the
+        measurement stage's tables as ``measurement_<key>`` (keys of
+        :data:`alliancegov.report.measurement.FILES`), shown in the Measurement section.
 
     Returns
     -------
@@ -499,6 +507,8 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     from alliancegov.codebook import Codebook
     from alliancegov.publication import descriptive_table
 
+    measurement_files = {name.removeprefix("measurement_"): tables.pop(name) for name in list(tables)
+                         if name.startswith("measurement_")}
     shown = {name: pd.read_csv(path, keep_default_na=False) for name, path in tables.items()}
     shown["panel_transitions"] = pd.read_csv(panel_transitions, dtype={"n": "Int64"})[
         ["from_state", "to_state", "n", "row_total", "estimate", "conf_low", "conf_high"]]
@@ -512,7 +522,12 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     checks = pd.read_csv(hypotheses)
     shown["hypotheses_summary"] = hypotheses_summary(checks)
     shown["hypotheses"] = checks[["hypothesis", "check", "estimate", "conf_low", "conf_high", "p_value",
-                                  "check_verdict"]]
+                                  "check_verdict", "note"]]
+    table_notes = {}
+    if measurement_files:
+        measured, table_notes = measurement_tables(measurement_files, book, language, config.get("measurement"))
+        shown.update(measured)
+        table_notes["wave_means"] = wave_comparison_warning(measurement_files, book, language)
     html = render_report(
         language=language,
         title=title,
@@ -527,6 +542,7 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
         captions={Path(path).stem.removeprefix("figure_"): read_caption(path) for path in captions},
         codebook=book,
         outcome=outcome,
+        table_notes=table_notes,
     )
     write_report(html, outputs["html"])
     logging.getLogger("alliancegov").info("report written to %s", outputs["html"])

@@ -160,3 +160,159 @@ NOTES_TEXT = {
                         "intervals; {n:.0f} responses used, {missing:.0f} left out for missing values."),
     },
 }
+
+
+# The Measurement section (alliancegov.report.measurement): table titles, column headers, and the
+# note under each table saying what its tests and intervals are.
+MEASUREMENT_TITLES = {
+    "fr": {
+        "table_measurement_flags": "Échelles à lire avec prudence",
+        "table_measurement_correlations": "Moyennes, écarts-types et corrélations",
+        "table_measurement_reliability": "Fiabilité et validité convergente des échelles",
+        "table_measurement_validity": "Items et paires d'échelles signalés",
+        "table_measurement_loadings": "Analyse factorielle confirmatoire : saturations",
+        "table_measurement_fit": "Analyse factorielle confirmatoire : ajustement",
+        "table_measurement_invariance": "Invariance de la mesure entre vagues et secteurs",
+        "table_measurement_common_method": "Variance de méthode commune",
+        "table_measurement_nonresponse": "Non-réponse et attrition du panel",
+        "table_measurement_vif": "Colinéarité des régresseurs (facteurs d'inflation de la variance)",
+    },
+    "en": {
+        "table_measurement_flags": "Scales to read with care",
+        "table_measurement_correlations": "Means, standard deviations and correlations",
+        "table_measurement_reliability": "Reliability and convergent validity of the scales",
+        "table_measurement_validity": "Items and pairs of scales flagged",
+        "table_measurement_loadings": "Confirmatory factor analysis: loadings",
+        "table_measurement_fit": "Confirmatory factor analysis: fit",
+        "table_measurement_invariance": "Measurement invariance across waves and sectors",
+        "table_measurement_common_method": "Common-method variance",
+        "table_measurement_nonresponse": "Nonresponse and panel attrition",
+        "table_measurement_vif": "Collinearity of the regressors (variance inflation factors)",
+    },
+}
+for _language, _titles in MEASUREMENT_TITLES.items():
+    REPORT_TEXT[_language].update(_titles)
+
+
+MEASUREMENT_COLUMNS = {
+    "fr": {
+        "scale": "Échelle", "other_scale": "Autre échelle", "criterion": "Critère", "value": "Valeur",
+        "threshold": "Seuil", "comparison": "Comparaison", "note": "Note", "alpha": "Alpha",
+        "composite_reliability": "Fiabilité composite", "ave": "AVE", "measure": "Mesure", "item": "Item",
+        "statistic": "Statistique", "method": "Méthode", "factor": "Facteur", "estimate": "Estimation",
+        "std_error": "Erreur type", "conf_low": "IC 95 % (bas)", "conf_high": "IC 95 % (haut)",
+        "std_all": "Saturation standardisée", "p_value": "p", "grouping": "Groupes", "model": "Modèle",
+        "chisq": "χ²", "df": "ddl", "delta_chisq": "Δχ²", "delta_df": "Δddl", "p_delta": "p (Δχ²)", "cfi": "CFI",
+        "delta_cfi": "ΔCFI", "rmsea": "RMSEA", "delta_rmsea": "ΔRMSEA", "held": "Tenue", "test": "Test",
+        "quantity": "Quantité", "variable_a": "Variable", "variable_b": "Variable (2)", "analysis": "Analyse",
+        "wave": "Vague", "variable": "Variable", "n_a": "n (a)", "n_b": "n (b)", "mean_a": "Moyenne (a)",
+        "mean_b": "Moyenne (b)", "term": "Terme", "gvif": "GVIF", "criterion_vif": "GVIF^(1/ddl)",
+        "warning": "Avertissement",
+    },
+    "en": {
+        "scale": "Scale", "other_scale": "Other scale", "criterion": "Criterion", "value": "Value",
+        "threshold": "Threshold", "comparison": "Comparison", "note": "Note", "alpha": "Alpha",
+        "composite_reliability": "Composite reliability", "ave": "AVE", "measure": "Measure", "item": "Item",
+        "statistic": "Statistic", "method": "Method", "factor": "Factor", "estimate": "Estimate",
+        "std_error": "Std. error", "conf_low": "95% CI (low)", "conf_high": "95% CI (high)",
+        "std_all": "Standardised loading", "p_value": "p", "grouping": "Groups", "model": "Model", "chisq": "χ²",
+        "df": "df", "delta_chisq": "Δχ²", "delta_df": "Δdf", "p_delta": "p (Δχ²)", "cfi": "CFI",
+        "delta_cfi": "ΔCFI", "rmsea": "RMSEA", "delta_rmsea": "ΔRMSEA", "held": "Holds", "test": "Test",
+        "quantity": "Quantity", "variable_a": "Variable", "variable_b": "Variable (2)", "analysis": "Analysis",
+        "wave": "Wave", "variable": "Variable", "n_a": "n (a)", "n_b": "n (b)", "mean_a": "Mean (a)",
+        "mean_b": "Mean (b)", "term": "Term", "gvif": "GVIF", "criterion_vif": "GVIF^(1/df)", "warning": "Warning",
+    },
+}
+
+
+MEASUREMENT_NOTES = {
+    "fr": {
+        "measurement_flags": ("Échelle signalée : alpha ou fiabilité composite inférieurs à 0,70, variance moyenne "
+                              "extraite (AVE) inférieure à 0,50, ou invariance scalaire non établie entre vagues ou "
+                              "secteurs (ne pas comparer ses moyennes entre ces groupes). Les vérifications des "
+                              "hypothèses qui l'utilisent portent la mention dans leur note."),
+        "measurement_correlations": "",
+        "measurement_reliability": ("Alpha de Cronbach (réponses complètes sur l'échelle) ; fiabilité composite "
+                                    "et AVE (moyenne des saturations standardisées au carré, Fornell & Larcker 1981) "
+                                    "tirées de l'analyse factorielle confirmatoire ; la forme de la fiabilité "
+                                    "composite est nommée dans measurement_validity.csv."),
+        "measurement_validity": ("Saturations standardisées inférieures au seuil ; saturations croisées : indice "
+                                 "de modification (test du score, χ²(1)) significatif après correction de "
+                                 "Bonferroni, valeur = saturation attendue standardisée ; paires d'échelles dont "
+                                 "le HTMT dépasse le seuil ou dont la corrélation dépasse la plus petite √AVE "
+                                 "(Fornell & Larcker)."),
+        "measurement_loadings": ("Saturations non standardisées (premier item de chaque échelle fixé à 1), erreurs "
+                                 "types issues de l'information attendue, intervalles de Wald à 95 %, saturations "
+                                 "complètement standardisées."),
+        "measurement_fit": ("Maximum de vraisemblance (normal), suppression des réponses incomplètes ; RMSEA avec "
+                            "son intervalle à 90 % ; SRMR."),
+        "measurement_invariance": ("Modèles multigroupes configural, métrique (saturations égales) et scalaire "
+                                   "(saturations et constantes égales), toutes échelles ensemble puis chacune seule ; "
+                                   "test du Δχ² ; une étape échoue quand le CFI baisse de plus de 0,01 et le RMSEA "
+                                   "augmente de plus de 0,015 (Chen 2007)."),
+        "measurement_common_method": ("Test à un facteur de Harman (part de variance du premier facteur non "
+                                      "tourné ; test peu sensible : une part inférieure à la moitié ne prouve pas "
+                                      "l'absence de biais, Podsakoff et al. 2003) ; facteur de méthode latent non "
+                                      "mesuré comparé au modèle des seuls traits (test du Δχ²) ; correction par "
+                                      "variable marqueur de Lindell & Whitney (2001) si un marqueur est configuré."),
+        "measurement_nonresponse": ("Taux de réponse AAPOR RR1 (entretiens complets / base de sondage, toute la base "
+                                    "supposée éligible) ; premiers contre derniers tiers des répondants de chaque "
+                                    "vague selon l'heure de soumission (Armstrong & Overton 1977), test t de Welch "
+                                    "(différence b − a, IC à 95 %) ou χ² de Pearson ; entreprises réinterrogées à la "
+                                    "vague suivante contre entreprises perdues, mêmes tests."),
+        "measurement_vif": ("VIF des régresseurs des modèles de choix et de performance ; pour un facteur, VIF "
+                            "généralisé de Fox & Monette (1992), comparé au seuil par GVIF^(1/ddl)."),
+        "wave_means": ("Invariance scalaire entre vagues non établie pour : {scales}. Leurs moyennes ne sont pas "
+                       "comparables d'une vague à l'autre."),
+    },
+    "en": {
+        "measurement_flags": ("A scale is flagged when its alpha or composite reliability is below .70, its average "
+                              "variance extracted (AVE) below .50, or scalar invariance across waves or sectors is "
+                              "not supported (do not compare its means across those groups). The hypothesis checks "
+                              "that use it carry the flag in their note."),
+        "measurement_correlations": "",
+        "measurement_reliability": ("Cronbach's alpha (responses complete on the scale); composite reliability and "
+                                    "AVE (mean squared standardised loading, Fornell & Larcker 1981) from the "
+                                    "confirmatory factor analysis; measurement_validity.csv names the form of the "
+                                    "composite reliability."),
+        "measurement_validity": ("Standardised loadings below the cut; cross-loadings: modification index (score "
+                                 "test, χ²(1)) significant after a Bonferroni correction, value = standardised "
+                                 "expected loading; pairs of scales whose HTMT exceeds the cut or whose correlation "
+                                 "exceeds the smaller √AVE (Fornell & Larcker)."),
+        "measurement_loadings": ("Unstandardised loadings (each scale's first item fixed to 1), standard errors from "
+                                 "the expected information, 95% Wald intervals, completely standardised loadings."),
+        "measurement_fit": ("Normal-theory maximum likelihood, listwise deletion; RMSEA with its 90% interval; "
+                            "SRMR."),
+        "measurement_invariance": ("Configural, metric (equal loadings) and scalar (equal loadings and intercepts) "
+                                   "multigroup models, all scales together then each alone; Δχ² test; a step fails "
+                                   "when CFI falls by more than .01 and RMSEA rises by more than .015 (Chen 2007)."),
+        "measurement_common_method": ("Harman's single-factor test (variance share of the first unrotated factor; "
+                                      "an insensitive test: a share under one half does not show the absence of "
+                                      "method bias, Podsakoff et al. 2003); an unmeasured latent method factor "
+                                      "against the trait-only model (Δχ² test); Lindell & Whitney's (2001) "
+                                      "marker-variable correction when a marker is configured."),
+        "measurement_nonresponse": ("AAPOR RR1 response rate (completed interviews / frame size, the whole frame "
+                                    "taken as eligible); first against last third of each wave's respondents by "
+                                    "submission time (Armstrong & Overton 1977), Welch t-test (difference b − a, "
+                                    "95% CI) or Pearson χ²; firms re-interviewed in the next wave against those "
+                                    "lost, same tests."),
+        "measurement_vif": ("VIFs of the choice and performance models' regressors; for a factor, Fox & Monette's "
+                            "(1992) generalised VIF, compared with the threshold through GVIF^(1/df)."),
+        "wave_means": ("Scalar invariance across waves is not supported for: {scales}. Their means are not "
+                       "comparable from one wave to the next."),
+    },
+}
+
+
+MEASUREMENT_VALUES = {
+    "fr": {"True": "oui", "False": "non", "alpha": "alpha", "composite_reliability": "fiabilité composite",
+           "ave": "AVE", "scalar_invariance": "invariance scalaire", "wave": "vague", "sector": "secteur",
+           "configural": "configural", "metric": "métrique", "scalar": "scalaire", "all": "toutes",
+           "fornell_larcker": "Fornell–Larcker", "htmt": "HTMT", "std_loading": "saturation standardisée",
+           "cross_loading": "saturation croisée"},
+    "en": {"True": "yes", "False": "no", "alpha": "alpha", "composite_reliability": "composite reliability",
+           "ave": "AVE", "scalar_invariance": "scalar invariance", "wave": "wave", "sector": "sector",
+           "configural": "configural", "metric": "metric", "scalar": "scalar", "all": "all",
+           "fornell_larcker": "Fornell–Larcker", "htmt": "HTMT", "std_loading": "standardised loading",
+           "cross_loading": "cross-loading"},
+}
