@@ -16,7 +16,7 @@ from alliancegov.figures.models import (
     plot_predicted_probabilities,
 )
 from alliancegov.figures.theme import save_figure
-from alliancegov.performance import means_by_form
+from alliancegov.performance.outcomes import means_by_form
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SCALES = ["asset_specificity", "environmental_uncertainty", "trust", "satisfaction"]

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from alliancegov.hypotheses import check_verdict, evaluate_register, hypothesis_verdict
+from alliancegov.hypotheses.register import evaluate_register
+from alliancegov.hypotheses.verdicts import check_verdict, hypothesis_verdict
 from tests.conftest import ROOT
 
 

@@ -404,7 +404,7 @@ def test_reliability_flags_reach_checks_through_their_model_and_invariance_flags
 
 
 def test_the_hypotheses_get_the_notes(tmp_path):
-    from alliancegov.hypotheses import evaluate_register
+    from alliancegov.hypotheses.register import evaluate_register
 
     frame = pd.DataFrame({"learning": np.linspace(2, 4, 50), "trust": np.linspace(3, 5, 50)})
     register = {"hypotheses": [{"id": "H", "claim_en": "c", "checks": [

@@ -11,9 +11,10 @@ from alliancegov.choice.design import DesignBuilder, build_design
 from alliancegov.choice.model import fit_mnl
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.choice.stage import analyse_choice
-from alliancegov.misalignment import MisalignmentSpec, TwoStageData, misalignment_table
+from alliancegov.misalignment.bootstrap import misalignment_table
+from alliancegov.misalignment.two_stage import MisalignmentSpec, TwoStageData
 from alliancegov.model_checks import ModelSpecificationError, not_computed
-from alliancegov.performance import PerformanceSpec, fit_ols
+from alliancegov.performance.ols import PerformanceSpec, fit_ols
 from alliancegov.waves.models import stability_tests, wave_tables
 
 FORMS = ["market", "licence", "venture"]

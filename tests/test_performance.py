@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliancegov.performance import PerformanceSpec, fit_ols
+from alliancegov.performance.ols import PerformanceSpec, fit_ols
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_cluster_needs_a_variable():
 
 
 def test_multiple_imputation_pools_ols_with_barnard_rubin_df(data):
-    from alliancegov.performance import fit_ols_imputed
+    from alliancegov.performance.ols import fit_ols_imputed
 
     rng = np.random.default_rng(2)
     holed = data.copy()
@@ -66,7 +66,7 @@ def test_multiple_imputation_pools_ols_with_barnard_rubin_df(data):
 # ---- the performance stage ------------------------------------------------------------------------
 
 def test_derived_variables_and_composite_index():
-    from alliancegov.performance import composite_index, derive_variables
+    from alliancegov.performance.outcomes import composite_index, derive_variables
 
     frame = pd.DataFrame({"now": [20.0, 10.0, 5.0, np.nan], "start": [10.0, 10.0, 0.0, 4.0],
                           "a": [1.0, 2.0, 3.0, 4.0], "b": [2.0, 4.0, np.nan, 8.0]})
@@ -83,7 +83,7 @@ def test_derived_variables_and_composite_index():
 def test_pairwise_contrasts_are_holm_adjusted(data):
     from statsmodels.stats.multitest import multipletests
 
-    from alliancegov.performance import form_contrasts
+    from alliancegov.performance.ols import form_contrasts
 
     spec = PerformanceSpec("y", "C(form, Treatment('a')) + x", cov_type="HC3")
     table = form_contrasts(data, spec, "form", ["a", "b", "c"])
@@ -95,7 +95,7 @@ def test_pairwise_contrasts_are_holm_adjusted(data):
 
 
 def test_misalignment_measures_by_hand():
-    from alliancegov.misalignment import misalignment_measures
+    from alliancegov.misalignment.two_stage import misalignment_measures
 
     P = np.array([[0.6, 0.3, 0.1], [0.2, 0.3, 0.5], [0.1, 0.7, 0.2]])
     measures = misalignment_measures(P, np.array([0, 0, 2]), np.arange(3))
@@ -110,7 +110,7 @@ def simulated_two_stage(codebook, n, seed, penalty=None):
     from alliancegov.choice.design import DesignBuilder
     from alliancegov.choice.spec import ChoiceSpec
     from alliancegov.constructs import build_analysis
-    from alliancegov.misalignment import MisalignmentSpec, TwoStageData
+    from alliancegov.misalignment.two_stage import MisalignmentSpec, TwoStageData
     from alliancegov.simulate.population import simulate_waves
     from alliancegov.simulate.truth import CHOICE_SCALES, load_truth
 
@@ -134,7 +134,7 @@ def test_planted_misalignment_penalty_is_recovered(codebook):
     """8,000 simulated firms: the simulator's penalty on the misfit (1 − the probability of the
     chosen form) lies in the two-stage bootstrap CI of the misfit coefficient, the first stage's
     probabilities estimated; the 0/1 mismatch points the same way."""
-    from alliancegov.misalignment import misalignment_table
+    from alliancegov.misalignment.bootstrap import misalignment_table
     from alliancegov.simulate.truth import load_truth
 
     data, spec = simulated_two_stage(codebook, 8000, seed=11)
@@ -153,7 +153,7 @@ def test_without_a_penalty_the_test_rejects_at_about_the_nominal_rate(codebook):
     binomial(80, 0.05) range outside which a correct test falls 2% of the time)."""
     from dataclasses import replace
 
-    from alliancegov.misalignment import misalignment_table
+    from alliancegov.misalignment.bootstrap import misalignment_table
 
     rejections = []
     for replication in range(80):
@@ -167,7 +167,7 @@ def test_without_a_penalty_the_test_rejects_at_about_the_nominal_rate(codebook):
 def test_the_scattered_two_stage_bootstrap_gathers_to_the_whole_one(codebook):
     """The workflow's parts (rules misalignment_bootstrap_part, misalignment), passed between jobs
     as tables, give the table of one bootstrap run in one process, to the bit."""
-    from alliancegov.misalignment import misalignment_bootstrap, misalignment_intervals, misalignment_table
+    from alliancegov.misalignment.bootstrap import misalignment_bootstrap, misalignment_intervals, misalignment_table
     from alliancegov.stats.bootstrap import part_replicates, result_frame, result_from_frames
 
     data, spec = simulated_two_stage(codebook, 400, seed=21)
@@ -185,7 +185,7 @@ def test_the_scattered_two_stage_bootstrap_gathers_to_the_whole_one(codebook):
 
 
 def test_least_squares_equals_the_svd_solution_and_falls_back_to_it_when_it_must():
-    from alliancegov.misalignment import least_squares
+    from alliancegov.misalignment.two_stage import least_squares
 
     rng = np.random.default_rng(3)
     X = np.column_stack([np.ones(500), rng.normal(size=(500, 3)), rng.integers(0, 2, 500)])
@@ -201,7 +201,7 @@ def test_ols_with_text_factors_equals_statsmodels_formula_fit():
     SEs as statsmodels' formula interface on the text as it is."""
     import statsmodels.formula.api as smf
 
-    from alliancegov.performance import PerformanceSpec, fit_ols
+    from alliancegov.performance.ols import PerformanceSpec, fit_ols
 
     rng = np.random.default_rng(2)
     frame = pd.DataFrame({"form": rng.choice(["licensing", "joint_venture", "repeated_contract"], 300),

@@ -1,4 +1,4 @@
-from alliancegov.hypotheses import run
+from alliancegov.hypotheses.register import run
 from alliancegov.runtime import start_job
 
 start_job(snakemake.log[0])

@@ -1,4 +1,4 @@
-from alliancegov.misalignment import run
+from alliancegov.misalignment.stage import run
 from alliancegov.runtime import start_job
 
 start_job(snakemake.log[0])

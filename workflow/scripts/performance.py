@@ -1,4 +1,4 @@
-from alliancegov.performance import run
+from alliancegov.performance.stage import run
 from alliancegov.runtime import start_job
 
 start_job(snakemake.log[0])

@@ -7,7 +7,8 @@ any job runs.
 
 Columns: ``wave``, ``year``, ``format``, ``file`` (required), then optionally ``crosswalk``,
 ``sheet``, ``locale``, ``delimiter``, ``date_format``, ``description`` and ``frame_size`` (firms in
-the wave's sampling frame, for its response rate); an empty cell means "not declared". Every line has exactly as many tab-separated cells as the header.
+the wave's sampling frame, for its response rate); an empty cell means "not declared". Every line
+has exactly as many tab-separated cells as the header.
 """
 
 from __future__ import annotations

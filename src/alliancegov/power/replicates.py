@@ -68,7 +68,7 @@ def analysis_frame(wave: pd.DataFrame, codebook: Codebook, performance: dict) ->
         index and ``firm_key``.
     """
     from alliancegov.constructs import score_responses
-    from alliancegov.performance import outcome_frame
+    from alliancegov.performance.outcomes import outcome_frame
 
     # The simulator writes every scale's score; the pipeline's are recomputed from the items.
     analysis = score_responses(wave.drop(columns=[s for s in codebook.scales["scale"] if s in wave]), codebook)
@@ -130,7 +130,8 @@ def two_stage_table(frame: pd.DataFrame, settings: PowerSettings, seed: int) -> 
         percentile bootstrap's.
     """
     from alliancegov.choice.design import DesignBuilder
-    from alliancegov.misalignment import TwoStageData, misalignment_table
+    from alliancegov.misalignment.bootstrap import misalignment_table
+    from alliancegov.misalignment.two_stage import TwoStageData
 
     spec = replace(settings.misalignment, seed=seed)
     data, rows = TwoStageData.build(frame, DesignBuilder(settings.choice, settings.categories), spec,
@@ -185,7 +186,7 @@ def replicate(n: int, seed: int, truth: dict, settings: PowerSettings, codebook:
         and in composite-index units per unit of misfit for H7), plus one ``all`` row per
         hypothesis with several effects: detected when all of them are.
     """
-    from alliancegov.hypotheses import check_verdict
+    from alliancegov.hypotheses.verdicts import check_verdict
 
     population = max(n, settings.population or n)
     wave = simulate_population(truth, codebook, population, seed).iloc[:n].reset_index(drop=True)

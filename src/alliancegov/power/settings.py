@@ -163,7 +163,7 @@ class PowerSettings:
         PowerSettings
         """
         from alliancegov.choice.spec import ChoiceSpec
-        from alliancegov.misalignment import MisalignmentSpec
+        from alliancegov.misalignment.two_stage import MisalignmentSpec
 
         power = config.get("power") or {}
         choice = ChoiceSpec.from_config(config["choice"])   # no imputation: simulated data are complete

@@ -114,7 +114,7 @@ def misfit_coefficient(truth: dict, settings: PowerSettings, codebook: Codebook,
         The point estimate (no bootstrap), in composite-index units per unit of misfit.
     """
     from alliancegov.choice.design import DesignBuilder
-    from alliancegov.misalignment import TwoStageData
+    from alliancegov.misalignment.two_stage import TwoStageData
 
     frame = analysis_frame(simulate_population(truth, codebook, firms, seed), codebook, settings.performance)
     spec = replace(settings.misalignment, selection=())   # the misfit model does not use them

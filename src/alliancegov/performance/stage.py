@@ -1,0 +1,152 @@
+"""The performance stage (rule ``performance``): every performance table, and the analysis frame
+with the derived outcomes and misalignment measures it hands the misalignment stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from alliancegov.misalignment.bootstrap import misalignment_table
+from alliancegov.misalignment.stage import first_stage_strength, misalignment_inputs
+from alliancegov.misalignment.two_stage import FIRST_STAGE, misalignment_measures
+from alliancegov.performance.importance import importance_table
+from alliancegov.performance.ols import (
+    PerformanceSpec,
+    alternative_cov_type,
+    fit_ols,
+    fit_ols_imputed,
+    form_contrasts,
+    ols_table,
+)
+from alliancegov.performance.ordered import ordered_outcome_tables
+from alliancegov.performance.outcomes import means_by_form, outcome_frame, scale_of
+
+
+def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str], *,
+                        missing_data: dict | None = None, n_jobs: int = 1,
+                        bootstrap: bool = True) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Every performance table, and the analysis frame with the derived outcomes and misalignment.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame, one row per firm.
+    settings : dict
+        The config's ``performance``, ``misalignment`` and ``importance`` sections.
+    choice_design_builder : callable
+        ``choice_design_builder(frame)`` builds the first stage's design (the choice model).
+    scale : list of str
+        The forms from market to hierarchy.
+    missing_data : dict, optional
+        The config's ``missing_data`` section (see :meth:`PerformanceSpec.from_config`).
+    n_jobs : int
+        Worker processes of the misalignment bootstrap.
+    bootstrap : bool
+        False leaves out the ``misalignment`` table, for a workflow that scatters its bootstrap
+        over jobs (:func:`misalignment_inputs` on the returned frame,
+        :func:`misalignment_bootstrap`, :func:`misalignment_intervals`).
+
+    Returns
+    -------
+    tables : dict of str to DataFrame
+        ``performance_ols`` (:func:`ols_table` of the outcome and its ``parts``, model
+        ``by_form``, again with clustered SEs when a ``cluster`` is set, and the ``interaction``
+        model if configured), ``performance_ordered`` and ``performance_ordered_ame``
+        (:func:`ordered_outcome_tables` of each ``ordinal`` outcome), ``performance_fit``
+        (:func:`fit_ols` of the outcome), ``performance_contrasts`` (:func:`form_contrasts`),
+        ``performance_by_form`` (:func:`means_by_form`), ``misalignment`` (when ``bootstrap``),
+        ``misalignment_first_stage`` (:func:`first_stage_strength`) and, when the ``importance``
+        section has ``groups``, ``importance`` (:func:`importance_table`).
+    enriched : DataFrame
+        The rows of the two-stage model (firms complete for the first stage, the misalignment
+        outcome and controls) with the derived outcomes, the misalignment measures
+        (:func:`misalignment_measures`) and ``aligned_form``.
+    """
+    section = settings["performance"]
+    frame = outcome_frame(data, section)
+    base = {k: section[k] for k in ("formula", "cov_type", "cluster", "level") if k in section}
+    main = PerformanceSpec.from_config({**base, "outcome": section["outcome"]}, missing_data)
+    alternative = alternative_cov_type(section, main.cov_type)
+    tables = {"performance_ols": [], "performance_ordered": [], "performance_ordered_ame": []}
+    fits = []
+    for outcome in [section["outcome"], *section.get("parts", [])]:
+        spec = replace(main, outcome=outcome)
+        tables["performance_ols"].append(ols_table(frame, spec, "by_form"))
+        if alternative:
+            tables["performance_ols"].append(ols_table(frame, replace(spec, cov_type=alternative), "by_form"))
+        fit = fit_ols_imputed(frame, spec) if spec.imputations > 0 else fit_ols(frame, spec)
+        fits.append(fit.fit.assign(outcome=outcome, se_type=spec.cov_type)[["outcome", "se_type", "statistic",
+                                                                             "value"]])
+    if section.get("interaction"):
+        tables["performance_ols"].append(ols_table(frame, replace(main, formula=section["interaction"]), "interaction"))
+    for outcome in section.get("ordinal", []):
+        answers = scale_of(frame, outcome, section)
+        coefficients, ame = ordered_outcome_tables(frame, outcome, section["formula"], answers)
+        tables["performance_ordered"].append(coefficients)
+        tables["performance_ordered_ame"].append(ame)
+    empty = pd.DataFrame(columns=["outcome", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
+                                  "conf_high"])   # no ordinal outcome configured
+    tables = {name: pd.concat(parts, ignore_index=True) if parts else empty for name, parts in tables.items()}
+    tables["performance_fit"] = pd.concat(fits, ignore_index=True)
+    tables["performance_contrasts"] = form_contrasts(frame, main, section["form"], scale)
+
+    two_stage, mis, clusters, rows = misalignment_inputs(frame, settings, choice_design_builder, scale)
+    everyone = np.arange(len(two_stage.chosen))
+    measures = misalignment_measures(two_stage.first_stage_probabilities(everyone), two_stage.chosen,
+                                     two_stage.scale_rank)
+    enriched = pd.concat([rows, measures], axis=1)
+    enriched["aligned_form"] = np.asarray(scale, dtype=object)[measures["aligned"].to_numpy()]
+    tables["performance_by_form"] = means_by_form(enriched, section["outcome"], section["form"], scale)
+    if bootstrap:
+        tables["misalignment"] = misalignment_table(two_stage, mis, clusters=clusters, n_jobs=n_jobs)
+    tables["misalignment_first_stage"] = first_stage_strength(two_stage)
+    importance = settings.get("importance", {})
+    if importance.get("groups"):
+        tables["importance"] = importance_table(enriched, mis.outcome, importance["groups"],
+                                                n_boot=importance.get("bootstrap_replicates", 999),
+                                                seed=importance.get("seed", 20261127),
+                                                cluster=section.get("cluster"), n_jobs=n_jobs)
+    return tables, enriched
+
+
+def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], settings: dict, choice: dict,
+        missing_data: dict, threads: int = 1) -> None:
+    """The performance rule: every performance table but the bootstrapped misalignment models
+    (rules ``misalignment_bootstrap_part`` and ``misalignment``), and the frame they start from.
+
+    Parameters
+    ----------
+    data : str
+        Parquet file of the analysis frame.
+    codebook : sequence of str
+        The codebook's three files (the forms in order, market → hierarchy).
+    outputs : dict of str to str
+        A CSV path per table and ``data``, the Parquet file of the analysis frame with the
+        derived outcomes and the misalignment measures.
+    settings : dict
+        The config's ``performance``, ``misalignment`` and ``importance`` sections.
+    choice, missing_data : dict
+        The config's ``choice`` (the first stage) and ``missing_data`` sections.
+    threads : int
+        Worker processes.
+    """
+    import logging
+
+    from alliancegov.choice.design import DesignBuilder
+    from alliancegov.choice.spec import ChoiceSpec
+    from alliancegov.codebook import Codebook
+    from alliancegov.safe_output import write_csv
+
+    first_stage = ChoiceSpec.from_config(choice)
+    scale = Codebook.from_files(codebook).answer_names(first_stage.outcome)   # codebook order: market → hierarchy
+    builder = DesignBuilder(first_stage, tuple(scale), model=FIRST_STAGE)
+    tables, enriched = analyse_performance(pd.read_parquet(data), settings, builder, scale, missing_data=missing_data,
+                                           n_jobs=threads, bootstrap=False)
+    for name, table in tables.items():
+        write_csv(table, outputs[name])
+    enriched.to_parquet(outputs["data"], index=False)
+    logging.getLogger("alliancegov").info("\n%s", tables["performance_ols"].to_string(index=False))
