@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.descriptives import form_by_sector_table, likert_item_table, mean_confidence_intervals
 from alliancegov.figures.descriptive import plot_form_by_sector, plot_sample_flow, sample_flow_bars
 from alliancegov.figures.models import (
@@ -392,7 +392,7 @@ def figure_outputs(folder, stems) -> dict[str, str]:
 
 
 def test_the_descriptive_figures_rule_draws_the_configured_figures_from_files(tmp_path, survey, sample_flow, codebook):
-    from alliancegov.codebook import CODEBOOK_FILES
+    from alliancegov.codebook.vocabulary import CODEBOOK_FILES
     from alliancegov.figures.descriptive import run
     from tests.conftest import CODEBOOK_DIR
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 
 POOLED_WAVE = "all"
 # Lower bound on uniquenesses in the one-factor fit, as in R's factanal (lower = 0.005).

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.power.settings import ALL_CHECKS, PowerSettings
 
 REPLICATE_COLUMNS = ["n", "replicate", "hypothesis", "check", "table", "model", "outcome", "term", "expected",
