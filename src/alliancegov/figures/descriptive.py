@@ -217,7 +217,7 @@ def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: st
     ----------
     reliability : DataFrame
         The reliability table (``scale, wave, n_complete, alpha, alpha_conf_low,
-        alpha_conf_high, omega``, see :func:`alliancegov.constructs.reliability_table`); only the
+        alpha_conf_high, omega``, see :func:`alliancegov.constructs.reliability.reliability_table`); only the
         pooled rows (wave ``all``) are drawn.
     codebook : Codebook
         The scales' order and labels.

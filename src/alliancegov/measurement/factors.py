@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from alliancegov.constructs import cronbach_alpha
+from alliancegov.constructs.reliability import cronbach_alpha
 from alliancegov.stats.cfa.fitting import fit_cfa
 from alliancegov.stats.cfa.result import CFAResult
 from alliancegov.stats.invariance import invariance_table
