@@ -188,7 +188,8 @@ def test_a_suppressed_share_draws_no_bar(analysis, codebook):
 # ---- reliability and Likert figures ---------------------------------------------------------
 
 from alliancegov.constructs.stage import build_analysis  # noqa: E402
-from alliancegov.figures.descriptive import plot_likert_diverging, plot_reliability  # noqa: E402
+from alliancegov.figures.descriptive import plot_reliability  # noqa: E402
+from alliancegov.figures.likert import plot_likert_diverging  # noqa: E402
 
 LIKERT_SCALES = ["asset_specificity", "trust"]
 
