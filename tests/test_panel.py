@@ -12,7 +12,8 @@ from alliancegov.figures.theme import save_figure
 from alliancegov.figures.waves import transitions_alluvial
 from alliancegov.simulate.population import PREVIOUS_FORM, simulate_waves
 from alliancegov.simulate.truth import FORMS, load_truth, transition_matrix
-from alliancegov.stats.transitions import DEEPENING_COLUMNS, PROBABILITY_COLUMNS
+from alliancegov.stats.deepening import DEEPENING_COLUMNS
+from alliancegov.stats.transitions import PROBABILITY_COLUMNS
 from alliancegov.waves.panel import panel_transitions, wave_order
 
 YEARS = [2024, 2025, 2026]
@@ -66,7 +67,8 @@ def test_firms_are_linked_between_consecutive_waves_only(tables):
 
 def test_relationships_deepen_in_the_simulated_panel(tables):
     deepening = tables["deepening"].set_index("term")
-    assert list(tables["deepening"].columns) == DEEPENING_COLUMNS
+    assert list(tables["deepening"].columns) == [*DEEPENING_COLUMNS, "note"]
+    assert tables["deepening"]["note"].str.contains("no same_alliance question").all()
     share = deepening.loc["upward_share"]
     assert share["estimate"] > 0.5 and share["p_value"] < 0.001
     subcontracting = deepening.loc["repeated_contract->supply_chain_partnership vs "
