@@ -13,7 +13,7 @@ test computed here on the analysis frame, and compares it with the expected dire
 Which p decides (``verdict_p``: the ``adjusted`` one, Benjamini–Hochberg or Holm across every
 computed check (``multiplicity``), or the ``raw`` one) and how the checks of a hypothesis combine
 (``rule``: ``all``, ``any`` or ``majority``, per hypothesis or as the register's default; see
-:data:`~alliancegov.hypotheses.verdicts.RULE_TEXT`) are written in the register and printed with
+:func:`~alliancegov.hypotheses.verdicts.hypothesis_verdict`) are written in the register and printed with
 the verdicts. Checks computed on the frame cluster their SEs by firm (``cluster``, default
 ``firm_key``: firms repeat across waves) and honour the config's frequency ``choice.weights``.
 

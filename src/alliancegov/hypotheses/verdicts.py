@@ -11,13 +11,6 @@ import numpy as np
 VERDICTS = ("supported", "contradicted", "no effect", "inconclusive")
 RULES = ("all", "any", "majority")
 ADJUSTMENTS = {"fdr_bh": "Benjamini–Hochberg", "holm": "Holm", "none": "none"}
-RULE_TEXT = {
-    "all": ("all: contradicted if any check is; else no effect if any check shows no effect (a part of the claim is "
-            "shown absent); else supported if every check is; else inconclusive"),
-    "any": ("any: supported if a check is and none is contradicted; contradicted if a check is and none is "
-            "supported; no effect if every check shows no effect; else inconclusive"),
-    "majority": "majority: the verdict more than half of the checks share; else inconclusive",
-}
 
 
 def check_verdict(estimate: float, p_value: float, expected: str, alpha: float, reference: float = 0.0,
@@ -63,7 +56,12 @@ def hypothesis_verdict(verdicts: list[str], rule: str = "all") -> str:
     verdicts : list of str
         The verdicts of its checks (:func:`check_verdict`).
     rule : {"all", "any", "majority"}
-        How the checks combine (:data:`RULE_TEXT`).
+        How the checks combine. ``all``: contradicted if any check is; else no effect if any check
+        shows no effect (a part of the claim is shown absent); else supported if every check is;
+        else inconclusive. ``any``: supported if a check is and none is contradicted; contradicted
+        if a check is and none is supported; no effect if every check shows no effect; else
+        inconclusive. ``majority``: the verdict more than half of the checks share, else
+        inconclusive. (The report words them in its language: ``report.text.HYPOTHESES_TEXT``.)
 
     Returns
     -------
