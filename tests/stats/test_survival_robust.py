@@ -102,3 +102,18 @@ def test_invalid_inputs_are_refused():
         kaplan_meier_robust(TIME, STATUS, entry=TIME)
     with pytest.raises(ValueError, match="missing"):
         kaplan_meier_robust(TIME, STATUS, groups=np.where(ID == 3, np.nan, ID))
+
+
+def test_cox_clustered_by_unit_matches_r_with_breslow_ties():
+    """R: coxph(Surv(time, status) ~ x, data = d, cluster = id, ties = "breslow") on the data above
+    with x = c(0,1,0,1,1,0,1,0,0,1,1,0,1,0,0,1,0,1,1,0): coef 1.820273198634, robust SE 0.746690325887.
+    (With Efron's ties R's robust SE is 0.754023460127; statsmodels' takes Breslow-type score residuals.)"""
+    import pandas as pd
+
+    from alliancegov.stats.cox import cox_model
+
+    x = pd.DataFrame({"x": [0, 1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0]}, dtype=float)
+    coefficients, fit = cox_model(TIME, STATUS, x, ties="breslow", cluster=ID)
+    assert coefficients.at[0, "estimate"] == pytest.approx(1.820273198634, rel=1e-7)
+    assert coefficients.at[0, "std_error"] == pytest.approx(0.746690325887, rel=1e-7)
+    assert fit.at[0, "vcov"] == "robust" and fit.at[0, "n_clusters"] == 16
