@@ -31,6 +31,8 @@ CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in CODEBOOK_NAMES]
 CODEBOOK = Codebook.from_files(CODEBOOK_FILES)
 with open(config["hypotheses"], encoding="utf-8") as register_file:
     REGISTER = yaml.safe_load(register_file)
+# The register's keys and settings (multiplicity, verdict_p, rules, margins) against their schema.
+validate(REGISTER, "../schemas/hypotheses.schema.yaml")
 # Every formula and expression of the config, the codebook and the register, through the project's one
 # checked grammar before any job runs: a string that could run code, or a typo, stops here naming the
 # file, the field, the token and its position.
