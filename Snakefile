@@ -19,16 +19,15 @@ include: "workflow/rules/power.smk"
 
 rule all:
     input:
-        rules.report.output.html,
+        rules.summary.output.text,
+        expand(REPORT_HTML, lang=LANGUAGES),
         rules.pool.output,
         rules.choice.output,
         rules.choice_bootstrap.output if CHOICE_BOOTSTRAP else [],
         rules.performance.output,
         rules.misalignment.output,
         rules.descriptives.output,
-        rules.figures_descriptive.output,
-        rules.figures_models.output,
-        rules.figures_waves.output,
+        FIGURE_FILES,
         rules.hypotheses.output,
         rules.waves.output,
         rules.publication_tables.output,

@@ -1,5 +1,6 @@
 # Figures draw the tables the stages hand over; they never estimate. Those of the data alone start
-# as soon as the responses are scored, beside the models.
+# as soon as the responses are scored, beside the models. One job per language of the reports
+# (wildcard lang): adding or changing a language re-runs figure and report jobs only.
 
 
 rule figures_descriptive:
@@ -10,19 +11,22 @@ rule figures_descriptive:
         **({"reliability": rules.constructs.output.reliability} if SCALES else {}),
         **({"likert_items": rules.descriptives.output.likert_items} if LIKERT_SCALES else {}),
         codebook=CODEBOOK_FILES,
+        waves=config["waves"],
     output:
         **figure_outputs(DESCRIPTIVE_FIGURES),
     params:
-        language=config["language"],
+        language=lambda wildcards: wildcards.lang,
+        style=FIGURE_STYLE,
+        messages=MESSAGES,
         outcome=config["choice"]["outcome"],
         group=config["figures"]["group"],
         scales=SCALES,
         likert_scales=LIKERT_SCALES,
         code=script_code("figures_descriptive"),
     benchmark:
-        "results/benchmarks/figures_descriptive.tsv"
+        "results/benchmarks/figures_descriptive_{lang}.tsv"
     log:
-        "results/logs/figures_descriptive.log",
+        "results/logs/figures_descriptive_{lang}.log",
     conda:
         "../../environment.yml"
     script:
@@ -41,15 +45,17 @@ rule figures_models:
     output:
         **figure_outputs(MODEL_FIGURES),
     params:
-        language=config["language"],
+        language=lambda wildcards: wildcards.lang,
+        style=FIGURE_STYLE,
+        messages=MESSAGES,
         outcome=config["choice"]["outcome"],
         profile_by=config["choice"].get("profile_by"),
         survival_group=(TIME_TO_EVENT or {}).get("group"),
         code=script_code("figures_models"),
     benchmark:
-        "results/benchmarks/figures_models.tsv"
+        "results/benchmarks/figures_models_{lang}.tsv"
     log:
-        "results/logs/figures_models.log",
+        "results/logs/figures_models_{lang}.log",
     conda:
         "../../environment.yml"
     script:
@@ -62,17 +68,20 @@ rule figures_waves:
         transition_counts=rules.waves.output.transition_counts,
         form_by_wave=rules.waves.output.form_by_wave,
         codebook=CODEBOOK_FILES,
+        waves=config["waves"],
     output:
         **figure_outputs(WAVE_FIGURES),
     params:
-        language=config["language"],
+        language=lambda wildcards: wildcards.lang,
+        style=FIGURE_STYLE,
+        messages=MESSAGES,
         outcome=config["choice"]["outcome"],
         minimum_cell=config["disclosure"]["minimum_cell"],
         code=script_code("figures_waves"),
     benchmark:
-        "results/benchmarks/figures_waves.tsv"
+        "results/benchmarks/figures_waves_{lang}.tsv"
     log:
-        "results/logs/figures_waves.log",
+        "results/logs/figures_waves_{lang}.log",
     conda:
         "../../environment.yml"
     script:

@@ -1,55 +1,90 @@
+def run_tables():
+    """Every CSV table the stages write under results/tables/: the report shows each one (its registry,
+    alliancegov/report/registry.yaml, refuses a table it has no place for)."""
+    stages = [rules.constructs, rules.descriptives, rules.choice, rules.performance, rules.misalignment, rules.waves,
+              rules.hypotheses, *([rules.choice_bootstrap] if CHOICE_BOOTSTRAP else []),
+              *([rules.measurement] if MEASUREMENT else [])]
+    return sorted({str(path) for stage in stages for path in stage.output
+                   if str(path).startswith("results/tables/") and str(path).endswith(".csv")})
+
+
+# The simulator's record beside the raw waves (data/raw/simulated.json): the reports then say the data
+# are simulated, with the seed (as they do when report.simulated_data is set).
+SIMULATION_RECORDS = sorted({str(Path(path).parent / "simulated.json") for path in WAVES["file"]
+                             if (Path(path).parent / "simulated.json").exists()})
+
+
 rule report:
     input:
-        figures=expand("results/figures/{name}.png", name=FIGURES),
-        captions=[caption_input(f"figure_{name}") for name in FIGURES],
+        figures=expand("results/figures/{{lang}}/{name}.png", name=FIGURES),
+        captions=lambda wildcards: [caption_input(f"figure_{name}", wildcards.lang) for name in FIGURES],
+        tables=run_tables(),
         data=rules.constructs.output.data,
-        choice_stability=rules.waves.output.choice_stability,
-        panel_transitions=rules.waves.output.panel_transitions,
-        panel_deepening=rules.waves.output.panel_deepening,
-        form_by_sector=rules.descriptives.output.form_by_sector,
-        reliability=rules.constructs.output.reliability,
-        choice_mnl=rules.choice.output.choice_mnl,
-        choice_ame=rules.choice.output.choice_ame,
-        choice_tests=rules.choice.output.choice_tests,
-        choice_fit=rules.choice.output.choice_fit,
-        choice_small_sample=rules.choice.output.choice_small_sample,
-        choice_warnings=rules.choice.output.warnings,
-        performance_ols=rules.performance.output.performance_ols,
-        performance_contrasts=rules.performance.output.performance_contrasts,
-        misalignment=rules.misalignment.output.table,
-        importance=rules.performance.output.importance,
-        hypotheses=rules.hypotheses.output.table,
-        performance_fit=rules.performance.output.performance_fit,
         sample_flow=rules.pool.output.sample_flow,
         provenance=expand("results/qc/provenance/{wave}.json", wave=WAVES["wave"]),
+        register=config["hypotheses"],
+        choice_warnings=rules.choice.output.warnings,
         codebook=CODEBOOK_FILES,
-        **(
-            {f"measurement_{key}": getattr(rules.measurement.output, key) for key in MEASUREMENT_TABLES}
-            if MEASUREMENT
-            else {}
-        ),
+        waves=config["waves"],
+        simulated=SIMULATION_RECORDS,
     output:
         html=report(
-            "results/report/index.html",
+            REPORT_HTML,
             caption="../report/html_report.rst",
             category="7. Report",
+            subcategory="{lang}",
         ),
     params:
         config=config,
-        language=config["language"],
-        title=config["report"]["title"],
-        descriptives=config["figures"]["descriptives"],
-        minimum_cell=config["disclosure"]["minimum_cell"],
+        language=lambda wildcards: wildcards.lang,
         code=script_code("report"),
-        template=lambda wildcards: hashlib.sha256((PACKAGE_DIR / "report" / "templates" / "report.html.j2").read_bytes()).hexdigest()[:16],
+        messages=MESSAGES,
+        package_data=lambda wildcards: hashlib.sha256(b"".join(
+            (PACKAGE_DIR / "report" / name).read_bytes() for name in ("templates/report.html.j2", "registry.yaml")
+        )).hexdigest()[:16],
     benchmark:
-        "results/benchmarks/report.tsv"
+        "results/benchmarks/report_{lang}.tsv"
     log:
-        "results/logs/report.log",
+        "results/logs/report_{lang}.log",
     conda:
         "../../environment.yml"
     script:
         "../scripts/report.py"
+
+
+# make pdf (not make run, which needs only Python): each report printed to PDF by headless Chromium.
+rule report_pdf:
+    input:
+        html=rules.report.output.html,
+    output:
+        pdf="results/report/index.{lang}.pdf",
+    params:
+        code=script_code("report_pdf"),
+    log:
+        "results/logs/report_pdf_{lang}.log",
+    script:
+        "../scripts/report_pdf.py"
+
+
+# The end of `make run`: where the reports are and what they found, in the main language.
+rule summary:
+    input:
+        reports=expand(REPORT_HTML, lang=LANGUAGES),
+        hypotheses=rules.hypotheses.output.table,
+        sample_flow=rules.pool.output.sample_flow,
+        choice_fit=rules.choice.output.choice_fit,
+        simulated=SIMULATION_RECORDS,
+    output:
+        text="results/report/summary.txt",
+    params:
+        language=config["language"],
+        simulated_data=config["report"].get("simulated_data", False),
+        messages=MESSAGES,
+        code=script_code("summary"),
+    log:
+        "results/logs/summary.log",
+    script:
+        "../scripts/summary.py"
 
 
 rule publication_tables:
@@ -76,6 +111,8 @@ rule publication_tables:
         },
     params:
         language=config["language"],
+        significance=config["report"].get("significance", "p_value"),
+        stars=config["report"].get("stars", [0.05, 0.01, 0.001]),
         choice_cov_type=config["choice"].get("cov_type", "cluster"),
         performance_cov_type=config["performance"].get("cov_type", "cluster"),
         descriptives=config["figures"]["descriptives"],
@@ -83,6 +120,7 @@ rule publication_tables:
         minimum_cell=config["disclosure"]["minimum_cell"],
         correlation_settings={key: (config.get("measurement") or {}).get(key) or {} for key in ("correlations", "common_method")},
         code=script_code("publication_tables"),
+        messages=MESSAGES,
     benchmark:
         "results/benchmarks/publication_tables.tsv"
     log:

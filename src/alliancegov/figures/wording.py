@@ -8,44 +8,18 @@ from __future__ import annotations
 
 TEXT = {
     "share_of_responses": {"fr": "Part des réponses", "en": "Share of responses"},
-    "outcome_by_group_title": {"fr": "{outcome} selon : {group}", "en": "{outcome} by {group}"},
     "score": {"fr": "Score", "en": "Score"},
-    "construct_scores_title": {
-        "fr": "Scores des construits selon : {outcome}",
-        "en": "Construct scores by {outcome}",
-    },
     "coefficient_axis": {
         "fr": "Coefficient (log du rapport des chances par rapport à « {base} ») et IC à 95 %",
         "en": "Coefficient (log-odds relative to “{base}”) with 95% CI",
     },
-    "choice_title": {
-        "fr": "Logit multinomial : {outcome}",
-        "en": "Multinomial logit: {outcome}",
-    },
-    "mean_by_form_title": {
-        "fr": "Moyenne selon : {form}, et IC à 95 %",
-        "en": "Mean by {form} with 95% CI",
-    },
-    "responses": {"fr": "Réponses", "en": "Responses"},
-    "sample_flow_title": {
-        "fr": "Du questionnaire reçu à l'échantillon analysé",
-        "en": "From questionnaires received to the analysed sample",
-    },
     "wave": {"fr": "Vague {wave}", "en": "Wave {wave}"},
-    "received": {"fr": "Reçues", "en": "Received"},
-    "excluded": {"fr": "Exclues : {reason}", "en": "Excluded: {reason}"},
-    "analysed": {"fr": "Analysées", "en": "Analysed"},
     "level_separator": {"fr": " : ", "en": ": "},
     "group_size": {"fr": "{label} (n = {n})", "en": "{label} (n = {n})"},
-    "reliability_title": {
-        "fr": "Fiabilité des échelles (vagues regroupées)",
-        "en": "Scale reliability (pooled waves)",
-    },
     "reliability_axis": {"fr": "Coefficient de fiabilité", "en": "Reliability coefficient"},
     "alpha_with_ci": {"fr": "Alpha de Cronbach et IC à {level} %", "en": "Cronbach's alpha with {level}% CI"},
     "omega": {"fr": "Oméga total de McDonald", "en": "McDonald's omega total"},
     "reliability_threshold": {"fr": "Seuil usuel de {value}", "en": "Usual threshold of {value}"},
-    "likert_title": {"fr": "Réponses aux items des échelles", "en": "Answers to the scale items"},
     "likert_axis": {"fr": "Part des réponses valides", "en": "Share of valid answers"},
     "likert_note": {
         "fr": "Items inversés marqués {mark} : réponses telles que données, avant recodage. "
@@ -54,17 +28,9 @@ TEXT = {
               "Missing answers left out; neutral category centred on 0.",
     },
     "reverse_mark": {"fr": "(I)", "en": "(R)"},
-    "ame_title": {
-        "fr": "Effets marginaux moyens sur la probabilité de chaque forme",
-        "en": "Average marginal effects on the probability of each form",
-    },
     "ame_axis": {
         "fr": "Variation de la probabilité (points de probabilité) et IC à 95 %",
         "en": "Change in probability (probability points) with 95% CI",
-    },
-    "predicted_title": {
-        "fr": "Probabilités prédites moyennes et IC à 95 %",
-        "en": "Average predicted probabilities with 95% CI",
     },
     "predicted_axis": {"fr": "Probabilité prédite", "en": "Predicted probability"},
     "misalignment_title": {
@@ -86,21 +52,8 @@ TEXT = {
                "corrected_lee": "Lee correction", "corrected_dmf": "Dubin–McFadden correction",
                "corrected_dahl": "Dahl correction"},
     },
-    "km_title": {
-        "fr": "Délai entre le premier contrat et le partenariat (Kaplan–Meier, IC à 95 %)",
-        "en": "Time from a first contract to a partnership (Kaplan–Meier, 95% CI)",
-    },
     "km_axis": {"fr": "Part encore sans partenariat", "en": "Share not yet in partnership"},
     "km_time": {"fr": "Mois depuis le premier contrat", "en": "Months since the first contract"},
-    "form_shares_by_wave_title": {
-        "fr": "{outcome} selon la vague d'enquête (IC de Wilson à 95 %)",
-        "en": "{outcome} by survey wave (Wilson 95% CI)",
-    },
-    # the panel's alluvial figure
-    "alluvial_title": {
-        "fr": "Formes de gouvernance d'une vague à la suivante",
-        "en": "Governance forms from one wave to the next",
-    },
     "alluvial_axis": {"fr": "Entreprises", "en": "Firms"},
     "alluvial_note": {
         "fr": "Barres : entreprises de chaque vague ; bandes : entreprises interrogées à deux vagues consécutives. "

@@ -189,7 +189,7 @@ def kaplan_meier_curves(frame: pd.DataFrame, time_to_event_block: dict, inferenc
 
 
 def run(*, data: str, register: str, choice_ame: str, misalignment: str, importance: str, panel_deepening: str,
-        outputs: dict[str, str], language: str, measurement_flags: str | None = None,
+        outputs: dict[str, str], language: str = "en", measurement_flags: str | None = None,
         table_formulas: dict[str, list[str]] | None = None, choice: dict | None = None) -> pd.DataFrame:
     """The hypotheses rule: every check of the register and its verdict, and the Kaplan–Meier
     curves of the register's time to event when it has one.
@@ -206,7 +206,8 @@ def run(*, data: str, register: str, choice_ame: str, misalignment: str, importa
         ``table``: ``hypotheses.csv``; ``time_to_partnership``: the Kaplan–Meier table, when the
         register has a ``time_to_event`` block.
     language : {"fr", "en"}
-        Language of the claims.
+        Language of the ``claim`` column (English by default: the reports read each language's
+        claims from the register, so that no model job depends on a language).
     measurement_flags : str, optional
         The measurement stage's flags (CSV); without it no check gets a measurement note.
     table_formulas : dict of str to list of str, optional
