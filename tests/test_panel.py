@@ -11,7 +11,7 @@ import pytest
 from alliancegov.figures.theme import save_figure
 from alliancegov.figures.waves import transitions_alluvial
 from alliancegov.simulate.population import PREVIOUS_FORM, simulate_waves
-from alliancegov.simulate.truth import FORMS, load_truth, transition_matrix
+from alliancegov.simulate.truth import FORMS, load_truth, override_truth, transition_matrix
 from alliancegov.stats.transitions import DEEPENING_COLUMNS, PROBABILITY_COLUMNS
 from alliancegov.waves.panel import panel_transitions, wave_order
 
@@ -29,7 +29,10 @@ def analysis_frame(waves: list[pd.DataFrame]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def panel_waves(codebook) -> list[pd.DataFrame]:
-    return simulate_waves(FIRMS_PER_WAVE, YEARS, seed=2027, codebook=codebook)
+    # every re-interviewed firm keeps its alliance, so that every form follows the Markov matrix
+    # (a new alliance draws its form from the choice model instead)
+    truth = override_truth(load_truth(), {"panel.new_alliance_share": 0.0})
+    return simulate_waves(FIRMS_PER_WAVE, YEARS, seed=2027, codebook=codebook, truth=truth)
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +94,7 @@ def test_reinterviewed_firms_carry_their_previous_form(panel_waves):
 def test_an_identity_matrix_keeps_every_reinterviewed_firm_in_its_form(codebook):
     truth = copy.deepcopy(load_truth())
     truth["panel"]["transition"] = {form: {form: 1.0} for form in FORMS}
+    truth["panel"]["new_alliance_share"] = 0.0
     waves = simulate_waves(300, YEARS[:2], seed=4, codebook=codebook, truth=truth)
     returning = waves[1][waves[1][PREVIOUS_FORM].notna()]
     assert len(returning) == 150 and (returning["governance_form"] == returning[PREVIOUS_FORM]).all()
