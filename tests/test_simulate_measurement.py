@@ -121,7 +121,7 @@ def test_the_unmeasured_method_factor_takes_the_planted_method_share(codebook):
     """The ULMC with equal method loadings (the measurement stage's default) on 20,000 textile
     firms with method variance 0.3: its mean method share is the mean squared true method loading
     of the answers (within .03)."""
-    from alliancegov.stats.validity import method_factor_test
+    from alliancegov.stats.common_method import method_factor_test
 
     truth = override_truth(load_truth(), {**TEXTILE_ONLY, "constructs.method_variance": 0.3})
     parameters = item_parameters(truth, codebook, "textile").query("scale != @MARKER")

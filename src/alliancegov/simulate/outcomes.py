@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.simulate.firms import draw_shares
 from alliancegov.simulate.items import answer
 from alliancegov.simulate.truth import FORMS, performance_coefficients

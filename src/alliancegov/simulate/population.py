@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.simulate.firms import new_firms, partner_attributes
 from alliancegov.simulate.items import LATENT_PREFIX, METHOD_FACTOR, answer_scales, standardised_latents
 from alliancegov.simulate.outcomes import (
