@@ -156,7 +156,7 @@ def test_travel_ru2_fixes_the_degenerate_nest(travel):
     assert not rum.loc["fly", "estimated"] and rum.loc["fly", "consistent"]
     assert 0 < fit.tau[1] < 1 and rum.loc["ground", "consistent"]
     # the fixed dissimilarity really is irrelevant: the degenerate nest's tau cancels from every probability
-    from alliancegov.stats.nested_logit import _probabilities, _structure
+    from alliancegov.stats.nested_logit.likelihood import _probabilities, _structure
 
     X, Z, y = travel
     structure = _structure(TREE, 4, "free", "ru2")
@@ -177,7 +177,7 @@ def test_travel_ru2_fixes_the_degenerate_nest(travel):
 @pytest.mark.parametrize("form", ["ru2", "nonnormalized"])
 @pytest.mark.parametrize("dissimilarity", ["free", "shared"])
 def test_scores_are_the_gradient_of_the_loglikelihood(travel, form, dissimilarity):
-    from alliancegov.stats.nested_logit import _loglik_scores, _structure
+    from alliancegov.stats.nested_logit.likelihood import _loglik_scores, _structure
 
     X, Z, y = travel
     rng = np.random.default_rng(0)
@@ -259,7 +259,7 @@ def test_robust_and_cluster_covariances(simulated):
     np.testing.assert_allclose(robust.theta, model.theta)
     assert cluster.n_clusters == 750
 
-    from alliancegov.stats.nested_logit import _loglik_scores, _structure
+    from alliancegov.stats.nested_logit.likelihood import _loglik_scores, _structure
 
     s = _structure(NESTS, 4, "free", "ru2")
     h = 1e-6

@@ -396,7 +396,7 @@ def test_agrees_with_statsmodels_ordered_model():
 
 
 def test_loglik_derivatives_match_finite_differences_and_stay_finite_in_the_tails():
-    from alliancegov.stats.ordinal import _loglik_derivatives, _sorted_by_category
+    from alliancegov.stats.ordinal.likelihood import _loglik_derivatives, _sorted_by_category
 
     rng = np.random.default_rng(5)
     X, y = simulate_ordered(rng, 400, [0.5, -0.4, 0.3], [-1.0, 0.2, 1.0, 2.0])
