@@ -232,9 +232,12 @@ def fit_nested_logit(X, y, nests, *, Z=None, names=None, z_names=None, alternati
     if np.any(np.bincount(y, minlength=J) == 0):
         raise ValueError(f"alternatives {np.flatnonzero(np.bincount(y, minlength=J) == 0).tolist()} are never chosen")
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        B0 = fit_mnl_newton(X, y).params
+    # the case-specific MNL's estimates start the fit (none to start when only Z has regressors)
+    B0 = np.zeros((0, J - 1))
+    if k:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            B0 = fit_mnl_newton(X, y).params
     mnl_theta, mnl_ok = _maximise(np.concatenate([B0.T.ravel(), np.zeros(q)]), X, y, Z, restricted)
     loglik_mnl = float(_loglik_scores(mnl_theta, X, y, Z, restricted, scores=False)[0].sum())
     if s.n_free:
