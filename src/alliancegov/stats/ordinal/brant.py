@@ -31,7 +31,8 @@ def _binary_logit(Xc: np.ndarray, z: np.ndarray, cut: int, w: np.ndarray | None)
 
 
 def brant_test(X, y, names=None, *, weights=None,
-               weight_type: Literal["frequency", "probability"] = "frequency") -> pd.DataFrame:
+               weight_type: Literal["frequency", "probability"] = "frequency", groups=None,
+               robust: bool = False, design=None) -> pd.DataFrame:
     """Brant (1990) Wald test of the proportional-odds (parallel lines) assumption.
 
     Parameters
@@ -46,6 +47,13 @@ def brant_test(X, y, names=None, *, weights=None,
         Non-negative weights.
     weight_type : {"frequency", "probability"}, default "frequency"
         How the weights enter the covariance (see Notes).
+    groups : array-like of shape (n,), optional
+        Cluster labels: the joint covariance of the binary logits is then cluster-robust (see Notes).
+    robust : bool, default False
+        The robust (sandwich) joint covariance even without probability weights (see Notes).
+    design : alliancegov.stats.survey.SurveyDesign, optional
+        A complex sample: its sampling weights weight the binary logits and the joint covariance is
+        linearised over its strata and PSUs (see Notes). Give no ``weights`` or ``groups`` with it.
 
     Returns
     -------
@@ -56,8 +64,8 @@ def brant_test(X, y, names=None, *, weights=None,
     Raises
     ------
     ValueError
-        If a binary logit is separated or fails (SPost stops too), J < 3, or the inputs fail the
-        checks of :func:`fit_ordered_logit`.
+        If a binary logit is separated or fails (SPost stops too), J < 3, the inputs fail the
+        checks of :func:`fit_ordered_logit`, or ``design`` comes with ``weights`` or ``groups``.
 
     Notes
     -----
@@ -79,7 +87,13 @@ def brant_test(X, y, names=None, *, weights=None,
     by the robust (sandwich) joint covariance of the stacked binary logits,
     ``N/(N-1) A_m^-1 (sum_i w_i^2 r_mi r_li x_i x_i') A_l^-1`` with ``A_m = X' diag(w pi_m (1 - pi_m)) X``,
     ``r_mi = z_mi - pi_mi`` and N the rows with positive weight (as Stata's ``suest`` of the
-    weighted logits); the statistic is then a robust Wald test of the same contrasts.
+    weighted logits); the statistic is then a robust Wald test of the same contrasts. With ``groups``
+    the meat sums each cluster's weighted residual scores first, ``G/(G-1) A_m^-1 (sum_g S_mg S_lg')
+    A_l^-1`` (``suest, vce(cluster)``); ``robust`` asks for the sandwich whatever the weights (frequency
+    weights then weight each row's meat as its repeated rows would); with a ``design``, the stacked
+    weighted scores of the J-1 logits are linearised over its strata and PSUs
+    (:func:`alliancegov.stats.survey.linearised_covariance`, ``svy`` with ``suest``). Brant's
+    model-based formula is used only when neither is given and the weights (if any) are frequencies.
 
     The tests reproduce ``brant::brant``'s published example (``MASS::survey``,
     ``Smoke ~ Sex + Height``).
@@ -92,8 +106,10 @@ def brant_test(X, y, names=None, *, weights=None,
     """
     from scipy import stats
 
-    from alliancegov.stats.mnl import meat_scaling
-
+    if design is not None:
+        if weights is not None or groups is not None:
+            raise ValueError("a survey design carries its own weights and PSUs: give no weights or groups")
+        weights, weight_type = design.weights, "probability"
     Xa, labels, w, yi, J = _checked_inputs(X, y, names, weights, weight_type)
     n, k = Xa.shape
     if J < 3:
@@ -112,24 +128,20 @@ def brant_test(X, y, names=None, *, weights=None,
 
     ones = np.ones(n) if w is None else w
     inverses = [np.linalg.inv(cross(ones * pi * (1.0 - pi))) for pi in probs]
-    if weight_type == "probability" and w is not None:
-        scale, factor, _ = meat_scaling(n, kind="robust", weights=w, weight_type="sampling")
-        residuals = [scale * (z - pi) for z, pi in zip(indicators, probs)]
-
-        def middle(m: int, q: int) -> np.ndarray:
-            return factor * cross(residuals[m] * residuals[q])
-    else:
-        def middle(m: int, q: int) -> np.ndarray:
-            # Brant: E[(z_m - pi_m)(z_q - pi_q)] = pi_q - pi_m pi_q for m <= q, since y > q implies y > m
-            return cross(ones * (probs[q] - probs[m] * probs[q]))
-
     M = J - 1
-    V = np.zeros((M * k, M * k))
-    for m in range(M):
-        for q in range(m, M):
-            block = (inverses[m] @ middle(m, q) @ inverses[q])[1:, 1:]
-            V[m * k:(m + 1) * k, q * k:(q + 1) * k] = block
-            V[q * k:(q + 1) * k, m * k:(m + 1) * k] = block.T
+    if design is not None or groups is not None or robust or (weight_type == "probability" and w is not None):
+        residuals = np.column_stack([z - pi for z, pi in zip(indicators, probs)])
+        V = _stacked_sandwich(Xc, residuals, inverses, w, weight_type, groups, design)
+    else:
+        # Brant: E[(z_m - pi_m)(z_q - pi_q)] = pi_q - pi_m pi_q for m <= q, since y > q implies y > m
+        V = np.zeros((M * (k + 1), M * (k + 1)))
+        for m in range(M):
+            for q in range(m, M):
+                block = inverses[m] @ cross(ones * (probs[q] - probs[m] * probs[q])) @ inverses[q]
+                V[m * (k + 1):(m + 1) * (k + 1), q * (k + 1):(q + 1) * (k + 1)] = block
+                V[q * (k + 1):(q + 1) * (k + 1), m * (k + 1):(m + 1) * (k + 1)] = block.T
+    slopes = np.flatnonzero(np.arange(M * (k + 1)) % (k + 1) != 0)     # the constants' rows and columns out
+    V = V[np.ix_(slopes, slopes)]
     beta_star = np.concatenate(betas)
 
     # contrasts b_1 - b_j, j = 2 .. J-1 (SPost's design matrix)
@@ -158,3 +170,31 @@ def brant_test(X, y, names=None, *, weights=None,
         "df": dfs,
         "p_value": stats.chi2.sf(statistics, dfs),
     })
+
+
+def _stacked_sandwich(Xc: np.ndarray, residuals: np.ndarray, inverses: list[np.ndarray], w: np.ndarray | None,
+                      weight_type: str, groups, design) -> np.ndarray:
+    """Joint sandwich covariance (M(k+1), M(k+1)) of the M stacked binary logits (``suest``): bread the
+    block-diagonal inverse weighted informations, meat from the (n, M) residuals ``z_m - pi_m`` times
+    the rows ``Xc`` (n, k+1), robust or clustered with Stata's factors, or linearised over a design."""
+    from scipy import linalg
+
+    from alliancegov.stats.mnl.covariance import _cluster_meat, meat_scaling
+
+    n = Xc.shape[0]
+    bread = linalg.block_diag(*inverses)
+    if design is not None:
+        from alliancegov.stats.survey import linearised_covariance
+
+        weighted = residuals if w is None else residuals * w[:, None]
+        return linearised_covariance((weighted[:, :, None] * Xc[:, None, :]).reshape(n, -1), bread, design)
+    scale, factor, codes = meat_scaling(n, kind="robust" if groups is None else "cluster", groups=groups, weights=w,
+                                        weight_type="sampling" if weight_type == "probability" else "frequency")
+    scaled = residuals if scale is None else residuals * scale[:, None]
+    if codes is None:
+        scores = (scaled[:, :, None] * Xc[:, None, :]).reshape(n, -1)
+        meat = scores.T @ scores
+    else:
+        meat = _cluster_meat(Xc, scaled, codes)        # equation-major blocks, as the stacked coefficients
+    V = factor * bread @ meat @ bread
+    return (V + V.T) / 2

@@ -25,7 +25,7 @@ _MAXITER = 100      # ... and its maximum number of Newton iterations
 
 def fit_ordered_logit(X, y, names=None, *, weights=None,
                       weight_type: Literal["frequency", "probability"] = "frequency",
-                      groups=None) -> OrderedFit:
+                      groups=None, robust: bool = False, design=None) -> OrderedFit:
     """Fit the proportional-odds (ordered) logit by maximum likelihood (Newton-Raphson).
 
     Parameters
@@ -49,6 +49,14 @@ def fit_ordered_logit(X, y, names=None, *, weights=None,
         Cluster labels: the covariance is cluster-robust, ``G/(G-1) A (sum_g S_g S_g') A`` with
         ``S_g`` the summed weighted scores of cluster g (Stata ``vce(cluster g)``), whatever the
         weights.
+    robust : bool, default False
+        The sandwich covariance even without probability weights (Stata ``vce(robust)``;
+        ``N/(N-1)`` with N the sum of frequency weights, each row's meat weighted by its frequency).
+    design : alliancegov.stats.survey.SurveyDesign, optional
+        A complex sample (Stata ``svy: ologit``): its sampling weights (``design.weights``, None for
+        1) weight the pseudo-likelihood, the covariance is the Taylor linearisation of the weighted
+        scores over its strata and PSUs (:func:`alliancegov.stats.survey.linearised_covariance`),
+        ``design_df`` its degrees of freedom. Give the weights in the design, not in ``weights``.
 
     Returns
     -------
@@ -63,7 +71,8 @@ def fit_ordered_logit(X, y, names=None, *, weights=None,
     ValueError
         If X has a constant column or spans one, has no column or a missing value, ``y`` does not
         use every code ``0 .. J-1`` (with positive weight) or has a single category, the weights
-        are invalid, ``weight_type`` is unknown, or ``weight_type="probability"`` comes without
+        are invalid, ``weight_type`` is unknown, ``design`` comes with ``weights``, ``groups`` or
+        ``robust``, or ``weight_type="probability"`` comes without
         weights.
 
     Warns
@@ -110,9 +119,14 @@ def fit_ordered_logit(X, y, names=None, *, weights=None,
     (Venables & Ripley 2002, §7.3) and the fit on the rows repeated; sandwich and cluster
     covariances against per-row scores by finite differences.
     """
-    from alliancegov.stats.mnl.covariance import _cluster_meat, meat_scaling
     from alliancegov.stats.mnl_tests import null_loglik
 
+    if design is not None:
+        if weights is not None or groups is not None or robust:
+            raise ValueError("a survey design carries its own weights and PSUs: give no weights, groups or robust")
+        weights, weight_type = design.weights, "probability"
+        if weights is None:
+            weights = np.ones(np.asarray(y).shape[0])
     Xa, labels, w, yi, J = _checked_inputs(X, y, names, weights, weight_type)
     if weight_type == "probability" and w is None:
         raise ValueError("weight_type='probability' needs weights")
@@ -138,23 +152,21 @@ def fit_ordered_logit(X, y, names=None, *, weights=None,
         cov = (cov + cov.T) / 2
     except np.linalg.LinAlgError:
         cov = np.full((p, p), np.nan)
-    kind = "cluster" if groups is not None else ("robust" if weight_type == "probability" else None)
-    n_clusters = None
+    kind = "design" if design is not None else "cluster" if groups is not None else (
+        "robust" if weight_type == "probability" or robust else None)
+    n_clusters = design_df = None
     if kind is not None and np.all(np.isfinite(cov)):
         scores = _loglik_derivatives(Xs, bounds, theta[:k], theta[k:], ws, scores=True)[3]
-        scale, factor, codes = meat_scaling(
-            n, kind=kind, groups=None if groups is None else np.asarray(groups)[order], weights=ws,
-            weight_type="sampling" if weight_type == "probability" else "frequency")
-        if scale is not None:
-            scores *= scale[:, None]
-        if codes is None:
-            meat = scores.T @ scores
+        if kind == "design":
+            from alliancegov.stats.survey import design_degrees_of_freedom, linearised_covariance
+
+            unsorted = np.empty_like(scores)
+            unsorted[order] = scores * ws[:, None]          # the design's rows are in the caller's order
+            cov = linearised_covariance(unsorted, cov, design)
+            n_clusters, _, design_df = design_degrees_of_freedom(design, n)
         else:
-            # the MNL's cluster sums with a single regressor equal to one: S_g = sum_{i in g} u_i
-            meat = _cluster_meat(np.ones((n, 1)), scores, codes)
-            n_clusters = int(np.unique(codes if ws is None else codes[ws > 0]).size)
-        cov = factor * cov @ meat @ cov
-        cov = (cov + cov.T) / 2
+            cov, n_clusters = _sandwich(cov, scores, ws, kind, None if groups is None else np.asarray(groups)[order],
+                                        weight_type)
     converged = converged and bool(np.all(np.isfinite(cov)))
     if not converged:
         warnings.warn(f"ordered logit did not converge in {iterations} Newton iterations (separation: a "
@@ -169,7 +181,29 @@ def fit_ordered_logit(X, y, names=None, *, weights=None,
     return OrderedFit(slopes=theta[:k].copy(), cutpoints=theta[k:].copy(), cov=cov, loglik=loglik,
                       converged=converged, n=n_obs, names=tuple(labels),
                       loglik_null=null_loglik(yi, J, w), weight_type=None if w is None else weight_type,
-                      cov_type=kind or "oim", n_clusters=n_clusters)
+                      cov_type=kind or "oim", n_clusters=n_clusters,
+                      design_df=None if design_df is None else float(design_df))
+
+
+def _sandwich(bread: np.ndarray, scores: np.ndarray, weights: np.ndarray | None, kind: str, groups,
+              weight_type: str) -> tuple[np.ndarray, int | None]:
+    """Stata's robust or cluster-robust sandwich (:func:`alliancegov.stats.mnl.meat_scaling`'s rules)
+    from the rows' unweighted scores (n, p), and the clusters with positive weight (None if robust)."""
+    from alliancegov.stats.mnl.covariance import _cluster_meat, meat_scaling
+
+    n = scores.shape[0]
+    scale, factor, codes = meat_scaling(n, kind=kind, groups=groups, weights=weights,
+                                        weight_type="sampling" if weight_type == "probability" else "frequency")
+    if scale is not None:
+        scores = scores * scale[:, None]
+    if codes is None:
+        meat, n_clusters = scores.T @ scores, None
+    else:
+        # the MNL's cluster sums with a single regressor equal to one: S_g = sum_{i in g} u_i
+        meat = _cluster_meat(np.ones((n, 1)), scores, codes)
+        n_clusters = int(np.unique(codes if weights is None else codes[weights > 0]).size)
+    cov = factor * bread @ meat @ bread
+    return (cov + cov.T) / 2, n_clusters
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,7 +229,8 @@ def tidy_ordered(fit: OrderedFit, names=None, level: float = 0.95, *, outcome_la
     -------
     DataFrame
         Rows: k slopes, then J-1 cut points. Columns: ``term, estimate, std_error, statistic,
-        p_value, conf_low, conf_high`` (Wald z, normal reference, CI at ``level``;
+        p_value, conf_low, conf_high`` (Wald z, normal reference, CI at ``level``; t on the design's
+        degrees of freedom when the fit has them;
         :func:`alliancegov.stats.tidy.tidy_coefficients`; slopes in log-odds) plus ``odds_ratio,
         or_conf_low, or_conf_high`` = ``exp`` of estimate and CI bounds for the slopes (NaN on
         cut-point rows).
@@ -217,7 +252,8 @@ def tidy_ordered(fit: OrderedFit, names=None, level: float = 0.95, *, outcome_la
         if len(outcome_labels) != J:
             raise ValueError(f"{len(outcome_labels)} outcome labels given for {J} categories")
         cut_names = [f"{outcome_labels[j]}|{outcome_labels[j + 1]}" for j in range(J - 1)]
-    table = tidy_coefficients(slope_names + cut_names, fit.params, fit.std_errors, df_resid=None, level=level)
+    table = tidy_coefficients(slope_names + cut_names, fit.params, fit.std_errors, df_resid=fit.design_df,
+                              level=level)
     is_slope = np.arange(len(table)) < k
     table["odds_ratio"] = np.where(is_slope, np.exp(table["estimate"]), np.nan)
     table["or_conf_low"] = np.where(is_slope, np.exp(table["conf_low"]), np.nan)

@@ -35,11 +35,15 @@ class OrderedFit:
         (``W_j`` the weighted count of category j): its ML fitted probabilities are the shares.
     weight_type : {None, "frequency", "probability"}
         None for an unweighted fit.
-    cov_type : {"oim", "robust", "cluster"}
+    cov_type : {"oim", "robust", "cluster", "design"}
         ``oim``: inverse (weighted) observed information (Stata ``vce(oim)``, polr ``vcov``);
-        ``robust``: sandwich with ``N/(N-1)``; ``cluster``: cluster-robust with ``G/(G-1)``.
+        ``robust``: sandwich with ``N/(N-1)``; ``cluster``: cluster-robust with ``G/(G-1)``;
+        ``design``: Taylor-linearised covariance of a survey design (Stata ``svy: ologit``).
     n_clusters : int or None
-        G for ``cov_type="cluster"``.
+        G for ``cov_type="cluster"``, the PSUs for ``cov_type="design"``.
+    design_df : float or None
+        The survey design's degrees of freedom (PSUs less strata) for ``cov_type="design"``: the
+        model test is then the adjusted Wald F and intervals use t on these df.
     """
 
     slopes: np.ndarray
@@ -53,6 +57,7 @@ class OrderedFit:
     weight_type: str | None = None
     cov_type: str = "oim"
     n_clusters: int | None = None
+    design_df: float | None = None
 
     @property
     def n_categories(self) -> int:
@@ -100,7 +105,7 @@ class OrderedFit:
     def aic(self) -> float:
         """``-2 loglik + 2 (k+J-1)`` (Stata ``estat ic``).
 
-        NaN for probability weights, whose pseudo-likelihood is not a likelihood.
+        NaN for probability weights (and a survey design), whose pseudo-likelihood is not a likelihood.
         """
         if self.weight_type == "probability":
             return math.nan
@@ -120,22 +125,25 @@ class OrderedFit:
         -------
         DataFrame
             Columns ``statistic, value`` (float); rows ``n_obs`` (N), ``log_likelihood``,
-            ``log_likelihood_null``, the model test (``lr_chi2`` for ``cov_type="oim"``, else
-            ``wald_chi2``, as Stata), ``df``, ``p_value`` (upper-tail chi-square), ``pseudo_r2``,
-            ``aic``, ``bic`` (NaN for probability weights).
+            ``log_likelihood_null``, the model test of all slopes = 0 (``lr_chi2`` for
+            ``cov_type="oim"``, else ``wald_chi2`` with the fit's covariance, as Stata; under a survey
+            design also ``wald_f``, the adjusted Wald F, and ``df_denominator``, its design df),
+            ``df``, ``p_value`` (upper-tail chi-square, or F under a design), ``pseudo_r2``, ``aic``,
+            ``bic`` (NaN for a pseudo-likelihood: probability weights or a design), ``n_clusters``
+            (G, or the PSUs of a design; NaN otherwise).
         """
         from scipy import stats
 
+        from alliancegov.stats.mnl_tests import design_adjusted_f
+
         test, statistic = ("lr_chi2", self.lr_chi2) if self.cov_type == "oim" else ("wald_chi2", self.wald_chi2)
-        values = {
-            "n_obs": float(self.n),
-            "log_likelihood": self.loglik,
-            "log_likelihood_null": self.loglik_null,
-            test: statistic,
-            "df": float(self.df_model),
-            "p_value": float(stats.chi2.sf(statistic, self.df_model)),
-            "pseudo_r2": self.pseudo_r2,
-            "aic": self.aic,
-            "bic": self.bic,
-        }
+        values = {"n_obs": float(self.n), "log_likelihood": self.loglik, "log_likelihood_null": self.loglik_null,
+                  test: statistic, "df": float(self.df_model)}
+        if self.design_df is not None:
+            f, denominator, p_value = design_adjusted_f(statistic, self.df_model, self.design_df)
+            values |= {"wald_f": f, "df_denominator": float(denominator), "p_value": p_value}
+        else:
+            values["p_value"] = float(stats.chi2.sf(statistic, self.df_model))
+        values |= {"pseudo_r2": self.pseudo_r2, "aic": self.aic, "bic": self.bic,
+                   "n_clusters": math.nan if self.n_clusters is None else float(self.n_clusters)}
         return pd.DataFrame({"statistic": list(values), "value": list(values.values())})
