@@ -366,3 +366,31 @@ def test_input_checks(travel):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert isinstance(tidy_nested_logit(fit_travel(travel)), pd.DataFrame)
+
+
+def test_frequency_weights_equal_expanded_rows_and_a_design_equals_clusters():
+    """Frequency weights reproduce the fit on the rows repeated (estimates, log-likelihoods, model and
+    cluster covariances); a survey design of PSUs alone (unit weights) is the cluster sandwich."""
+    from alliancegov.stats.survey import SurveyDesign
+
+    rng = np.random.default_rng(21)
+    X, y, _ = simulate(rng, 600, B_TRUE, [0.5], NESTS)
+    freq = rng.integers(1, 4, size=len(y)).astype(float)
+    groups = np.arange(len(y)) % 60
+    rows = np.repeat(np.arange(len(y)), freq.astype(int))
+    weighted = fit_nested_logit(X, y, NESTS, weights=freq, cov_type="cluster", groups=groups)
+    expanded = fit_nested_logit(X[rows], y[rows], NESTS, cov_type="cluster", groups=groups[rows])
+    assert weighted.n == len(rows) and weighted.n_clusters == 60
+    np.testing.assert_allclose(weighted.theta, expanded.theta, rtol=1e-6, atol=1e-7)
+    assert weighted.loglik == pytest.approx(expanded.loglik, rel=1e-9)
+    assert weighted.loglik_mnl == pytest.approx(expanded.loglik_mnl, rel=1e-9)
+    np.testing.assert_allclose(weighted.cov, expanded.cov, rtol=1e-4, atol=1e-9)
+    model_w = fit_nested_logit(X, y, NESTS, weights=freq)
+    np.testing.assert_allclose(model_w.cov, fit_nested_logit(X[rows], y[rows], NESTS).cov, rtol=1e-4, atol=1e-9)
+    design = fit_nested_logit(X, y, NESTS, design=SurveyDesign(psu=groups))
+    clustered = fit_nested_logit(X, y, NESTS, cov_type="cluster", groups=groups)
+    assert design.cov_type == "design" and design.design_df == 59
+    np.testing.assert_allclose(design.cov, clustered.cov, rtol=1e-8)
+    assert not nested_logit_tests(design).set_index("test").loc["LR", "valid"]
+    with pytest.raises(ValueError, match="pseudo-likelihood"):
+        fit_nested_logit(X, y, NESTS, weights=freq, weight_type="sampling")

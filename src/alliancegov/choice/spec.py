@@ -148,8 +148,9 @@ class ChoiceSpec:
         """
         names = ["choice_mnl", "choice_ame", "choice_predictions", "choice_tests", "choice_fit",
                  "choice_classification", "choice_small_sample", "choice_firth"]
-        names += ["choice_ordered", "choice_ordered_ame", "choice_ordered_brant"] if self.ordered else []
-        names += ["choice_equity"] if self.binary_outcome else []
+        ordered = ["choice_ordered", "choice_ordered_ame", "choice_ordered_brant", "choice_ordered_fit"]
+        names += ordered if self.ordered else []
+        names += ["choice_equity", "choice_equity_ame"] if self.binary_outcome else []
         names += ["choice_cv", "choice_cv_confusion"] if self.cv_folds >= 2 else []
         names += ["choice_variants"] if self.variants else []
         return names

@@ -130,7 +130,7 @@ def fit_statistics(y, probabilities, loglik: float, n_params: int, weights=None)
     return pd.DataFrame({"statistic": list(values), "value": list(values.values())})
 
 
-def classification_table(y, probabilities, labels: Sequence | None = None) -> pd.DataFrame:
+def classification_table(y, probabilities, labels: Sequence | None = None, weights=None) -> pd.DataFrame:
     """Observed x predicted counts (prediction = argmax of the probabilities).
 
     Parameters
@@ -141,13 +141,15 @@ def classification_table(y, probabilities, labels: Sequence | None = None) -> pd
         Fitted probabilities.
     labels : sequence, optional
         ``J`` outcome names (default the codes).
+    weights : array-like of shape (n,), optional
+        Frequency weights: a row counts as that many observations (whole numbers).
 
     Returns
     -------
     DataFrame of shape (J + 1, J + 1)
-        Integer counts. Rows are observed outcomes (index name ``observed``), columns predicted
-        ones (``predicted``), each with a ``Total`` margin; the diagonal sum over ``N`` is the
-        count R2.
+        Integer counts (of observations: weighted by the frequency weights). Rows are observed outcomes (index
+        name ``observed``), columns predicted ones (``predicted``), each with a ``Total`` margin; the diagonal
+        sum over ``N`` is the count R2.
 
     Raises
     ------
@@ -160,7 +162,8 @@ def classification_table(y, probabilities, labels: Sequence | None = None) -> pd
     if len(labels) != J:
         raise ValueError(f"{len(labels)} labels for {J} outcomes")
     table = np.zeros((J + 1, J + 1), dtype=int)
-    np.add.at(table, (codes, P.argmax(axis=1)), 1)
+    counts = 1 if weights is None else np.asarray(weights).astype(int)
+    np.add.at(table, (codes, P.argmax(axis=1)), counts)
     table[J, :J] = table[:J, :J].sum(axis=0)
     table[:, J] = table[:, :J].sum(axis=1)
     index = pd.Index(labels + ["Total"], name="observed", dtype=object)

@@ -30,11 +30,11 @@ class NestedLogitFit:
         Estimates, ``(B.T.ravel(), g, tau_free)`` (module docstring).
     cov : ndarray of shape (p, p)
         Covariance of ``theta`` of kind ``cov_type``.
-    cov_type : {"model", "robust", "cluster"}
+    cov_type : {"model", "robust", "cluster", "design"}
         ``model`` (inverse of minus the Hessian, Stata's ``vce(oim)``), ``robust`` (sandwich,
-        ``N/(N-1)``) or ``cluster`` (``G/(G-1)``).
+        ``N/(N-1)``), ``cluster`` (``G/(G-1)``) or ``design`` (Taylor linearisation, Stata ``svy``).
     loglik : float
-        Maximised log-likelihood.
+        Maximised (weighted; pseudo- for sampling weights) log-likelihood.
     loglik_mnl : float
         Log-likelihood of the same utilities with every dissimilarity 1 (the MNL), maximised.
     theta_mnl : ndarray of shape (p - n_free,)
@@ -42,8 +42,8 @@ class NestedLogitFit:
     converged : bool
         Both optimisations succeeded, the Newton decrement ``g' (-H)^-1 g`` at the estimates is
         below 1e-8 and every diagonal element of ``(-H)^-1`` is positive.
-    n : int
-        Number of cases (rows).
+    n : float
+        N: the sum of frequency weights, else the number of cases (rows).
     k, J, q : int
         Case-specific regressors, alternatives, alternative-specific regressors.
     nests : dict of str to tuple of int
@@ -57,7 +57,11 @@ class NestedLogitFit:
     x_names, z_names, alternatives : tuple of str
         Labels of the columns of X, of Z's regressors and of the alternatives.
     n_clusters : int or None
-        G for ``cov_type="cluster"``.
+        G for ``cov_type="cluster"``, the PSUs for ``cov_type="design"``.
+    design_df : float or None
+        The survey design's degrees of freedom for ``cov_type="design"``.
+    weight_type : {None, "frequency", "sampling"}
+        How the fit was weighted.
     """
 
     theta: np.ndarray
@@ -67,7 +71,7 @@ class NestedLogitFit:
     loglik_mnl: float
     theta_mnl: np.ndarray
     converged: bool
-    n: int
+    n: float
     k: int
     J: int
     q: int
@@ -79,6 +83,8 @@ class NestedLogitFit:
     z_names: tuple = field(default=())
     alternatives: tuple = field(default=())
     n_clusters: int | None = None
+    design_df: float | None = None
+    weight_type: str | None = None
 
     @property
     def n_free(self) -> int:
@@ -107,21 +113,21 @@ class NestedLogitFit:
         return np.sqrt(np.diag(self.cov))
 
 
-def _objective(X, y, Z, s: _Structure):
-    n = X.shape[0]
+def _objective(X, y, Z, s: _Structure, w: np.ndarray):
+    total_weight = w.sum()
 
     def value_and_gradient(theta):
         ll, S = _loglik_scores(theta, X, y, Z, s)
-        total = ll.sum()
+        total = w @ ll
         if not np.isfinite(total):
             return np.inf, np.zeros_like(theta)
-        return -total / n, -S.sum(axis=0) / n
+        return -total / total_weight, -(w @ S) / total_weight
 
     return value_and_gradient
 
 
-def _hessian(theta, X, y, Z, s: _Structure) -> np.ndarray:
-    """Central finite differences of the analytic gradient of the log-likelihood, symmetrised."""
+def _hessian(theta, X, y, Z, s: _Structure, w: np.ndarray) -> np.ndarray:
+    """Central finite differences of the analytic gradient of the weighted log-likelihood, symmetrised."""
     p = theta.size
     H = np.empty((p, p))
     for j in range(p):
@@ -129,20 +135,19 @@ def _hessian(theta, X, y, Z, s: _Structure) -> np.ndarray:
         up, down = theta.copy(), theta.copy()
         up[j] += h
         down[j] -= h
-        gradient_up = _loglik_scores(up, X, y, Z, s)[1].sum(axis=0)
-        H[:, j] = (gradient_up - _loglik_scores(down, X, y, Z, s)[1].sum(axis=0)) / (2 * h)
+        gradient_up = w @ _loglik_scores(up, X, y, Z, s)[1]
+        H[:, j] = (gradient_up - w @ _loglik_scores(down, X, y, Z, s)[1]) / (2 * h)
     return (H + H.T) / 2
 
 
-def _maximise(theta0, X, y, Z, s: _Structure):
+def _maximise(theta0, X, y, Z, s: _Structure, w: np.ndarray):
     """L-BFGS-B on the mean negative log-likelihood (dissimilarities >= a small floor), then, from an
     interior optimum, scipy's trust-region Newton (``trust-exact``) with the finite-difference Hessian
     of the analytic gradient to meet a tight gradient tolerance. Returns (theta, success)."""
     from scipy.optimize import minimize
 
-    n = X.shape[0]
     p = theta0.size
-    fun = _objective(X, y, Z, s)
+    fun = _objective(X, y, Z, s, w)
     bounds = [(None, None)] * (p - s.n_free) + [(_TAU_FLOOR, None)] * s.n_free
     first = minimize(fun, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
                      options={"maxiter": 10000, "maxcor": 50, "ftol": 1e-15, "gtol": 1e-9})
@@ -150,7 +155,7 @@ def _maximise(theta0, X, y, Z, s: _Structure):
     if s.n_free and np.any(theta[p - s.n_free:] <= 2 * _TAU_FLOOR):
         return theta, False
     polish = minimize(lambda t: fun(t)[0], theta, jac=lambda t: fun(t)[1],
-                      hess=lambda t: -_hessian(t, X, y, Z, s) / n, method="trust-exact",
+                      hess=lambda t: -_hessian(t, X, y, Z, s, w) / w.sum(), method="trust-exact",
                       options={"gtol": 1e-10, "maxiter": 50})
     if np.isfinite(polish.fun) and polish.fun <= first.fun + 1e-12:
         theta = polish.x
@@ -161,7 +166,8 @@ def fit_nested_logit(X, y, nests, *, Z=None, names=None, z_names=None, alternati
                      dissimilarity: Literal["free", "shared", "one"] = "free",
                      form: Literal["ru2", "nonnormalized"] = "ru2",
                      cov_type: Literal["model", "robust", "cluster"] = "model", groups=None,
-                     start=None) -> NestedLogitFit:
+                     start=None, weights=None, weight_type: Literal["frequency", "sampling"] = "frequency",
+                     design=None) -> NestedLogitFit:
     """Fit a two-level nested logit by full-information maximum likelihood.
 
     Parameters
@@ -197,6 +203,17 @@ def fit_nested_logit(X, y, nests, *, Z=None, names=None, z_names=None, alternati
         Starting values; by default the MNL fit (all dissimilarities 1), itself started from
         :func:`alliancegov.stats.mnl.fit_mnl_newton` on X. Unused when no dissimilarity is
         estimated.
+    weights : array-like of shape (n,), optional
+        Non-negative weights multiplying each row's log-likelihood (and score). ``frequency``
+        weights reproduce the fit on the rows repeated (N their sum; Stata ``fweight``);
+        ``sampling`` weights give the pseudo-likelihood (Stata ``pweight``), whose covariance must
+        be robust or clustered.
+    weight_type : {"frequency", "sampling"}
+        How the weights enter a robust or cluster covariance (:func:`alliancegov.stats.mnl.meat_scaling`).
+    design : alliancegov.stats.survey.SurveyDesign, optional
+        A complex sample: its sampling weights weight the pseudo-likelihood and the covariance is
+        the Taylor linearisation of the weighted scores (``cov_type`` is then ``design``, and
+        ``design_df`` its degrees of freedom). Give no ``weights`` or ``groups`` with it.
 
     Returns
     -------
@@ -208,8 +225,9 @@ def fit_nested_logit(X, y, nests, *, Z=None, names=None, z_names=None, alternati
     ------
     ValueError
         If the nests are not a partition of ``0 .. J-1``, an alternative is never chosen, an
-        option is unknown, the shapes of the inputs do not fit, or ``cov_type="cluster"`` comes
-        without ``groups``.
+        option is unknown, the shapes of the inputs do not fit, ``cov_type="cluster"`` comes
+        without ``groups``, sampling weights come with ``cov_type="model"``, or ``design`` with
+        ``weights`` or ``groups``.
 
     Warns
     -----
@@ -229,26 +247,36 @@ def fit_nested_logit(X, y, nests, *, Z=None, names=None, z_names=None, alternati
     n, k = X.shape
     q = Z.shape[2]
     restricted = _structure(nests, J, "one", form)
-    if np.any(np.bincount(y, minlength=J) == 0):
-        raise ValueError(f"alternatives {np.flatnonzero(np.bincount(y, minlength=J) == 0).tolist()} are never chosen")
+    if design is not None:
+        if weights is not None or groups is not None:
+            raise ValueError("a survey design carries its own weights and PSUs: give no weights or groups")
+        weights, weight_type, cov_type = design.weights, "sampling", "design"
+    if weight_type == "sampling" and cov_type == "model":
+        raise ValueError("sampling weights give a pseudo-likelihood: ask for a robust, cluster or design covariance")
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(f"weights must be {n} finite non-negative numbers")
+    chosen = np.bincount(y, weights=w, minlength=J)
+    if np.any(chosen == 0):
+        raise ValueError(f"alternatives {np.flatnonzero(chosen == 0).tolist()} are never chosen")
 
     # the case-specific MNL's estimates start the fit (none to start when only Z has regressors)
     B0 = np.zeros((0, J - 1))
     if k:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            B0 = fit_mnl_newton(X, y).params
-    mnl_theta, mnl_ok = _maximise(np.concatenate([B0.T.ravel(), np.zeros(q)]), X, y, Z, restricted)
-    loglik_mnl = float(_loglik_scores(mnl_theta, X, y, Z, restricted, scores=False)[0].sum())
+            B0 = fit_mnl_newton(X, y, weights=w).params
+    mnl_theta, mnl_ok = _maximise(np.concatenate([B0.T.ravel(), np.zeros(q)]), X, y, Z, restricted, w)
+    loglik_mnl = float(w @ _loglik_scores(mnl_theta, X, y, Z, restricted, scores=False)[0])
     if s.n_free:
         theta0 = np.concatenate([mnl_theta, np.ones(s.n_free)]) if start is None else np.asarray(start, float)
-        theta, ok = _maximise(theta0, X, y, Z, s)
+        theta, ok = _maximise(theta0, X, y, Z, s, w)
     else:
         theta, ok = mnl_theta, mnl_ok
     loglik, S = _loglik_scores(theta, X, y, Z, s)
-    loglik = float(loglik.sum())
-    H = _hessian(theta, X, y, Z, s)
-    grad = S.sum(axis=0)
+    loglik = float(w @ loglik)
+    H = _hessian(theta, X, y, Z, s, w)
+    grad = w @ S
     try:
         bread = np.linalg.inv(-H)
         decrement = float(grad @ bread @ grad)
@@ -256,14 +284,21 @@ def fit_nested_logit(X, y, nests, *, Z=None, names=None, z_names=None, alternati
         bread = np.full_like(H, np.nan)
         decrement = np.inf
     converged = ok and mnl_ok and decrement < 1e-8 and bool(np.all(np.diag(bread) > 0))
-    n_clusters = None
+    n_clusters = design_df = None
     if cov_type == "model":
         cov = bread
+    elif cov_type == "design":
+        from alliancegov.stats.survey import design_degrees_of_freedom, linearised_covariance
+
+        cov = linearised_covariance(S * w[:, None], bread, design)
+        n_clusters, _, design_df = design_degrees_of_freedom(design, n)
     elif cov_type in ("robust", "cluster"):
-        scale, factor, codes = meat_scaling(n, kind=cov_type, groups=groups)
-        meat = S.T @ S if codes is None else _cluster_meat(np.ones((n, 1)), S, codes)
+        scale, factor, codes = meat_scaling(n, kind=cov_type, groups=groups, weights=weights,
+                                            weight_type=weight_type)
+        U = S if scale is None else S * scale[:, None]
+        meat = U.T @ U if codes is None else _cluster_meat(np.ones((n, 1)), U, codes)
         if codes is not None:
-            n_clusters = int(np.unique(codes).size)
+            n_clusters = int(np.unique(codes[w > 0]).size)
         cov = factor * bread @ meat @ bread
     else:
         raise ValueError("cov_type must be 'model', 'robust' or 'cluster'")
@@ -273,10 +308,12 @@ def fit_nested_logit(X, y, nests, *, Z=None, names=None, z_names=None, alternati
     names = x_labels if names is None else [str(v) for v in names]
     return NestedLogitFit(
         theta=theta, cov=(cov + cov.T) / 2, cov_type=cov_type, loglik=loglik, loglik_mnl=loglik_mnl,
-        theta_mnl=mnl_theta, converged=converged, n=n, k=k, J=J, q=q,
+        theta_mnl=mnl_theta, converged=converged, n=float(w.sum()) if weight_type == "frequency" else int(n), k=k,
+        J=J, q=q,
         nests={name: tuple(int(a) for a in np.flatnonzero(s.nest_of == m)) for m, name in enumerate(s.nest_names)},
         free_of_nest=tuple(int(i) for i in s.free_of_nest), form=form, dissimilarity=dissimilarity,
         x_names=tuple(names if names is not None else [f"x{c}" for c in range(k)]),
         z_names=tuple(f"z{c}" for c in range(q)) if z_names is None else tuple(str(v) for v in z_names),
         alternatives=tuple(str(j) for j in range(J)) if alternatives is None else tuple(str(a) for a in alternatives),
-        n_clusters=n_clusters)
+        n_clusters=n_clusters, design_df=None if design_df is None else float(design_df),
+        weight_type=None if weights is None else weight_type)
