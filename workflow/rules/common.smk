@@ -109,6 +109,7 @@ CHOICE_TABLES = {
     "choice_cv": "Cross-validated predictive check",
     "choice_cv_confusion": "Cross-validated confusion matrix",
     "choice_variants": "Model variants side by side",
+    "choice_nested": "Nested logit against the MNL (IIA)",
 }
 
 

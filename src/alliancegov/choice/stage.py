@@ -26,6 +26,7 @@ from alliancegov.choice.model import (
     model_separated,
     prediction_table,
 )
+from alliancegov.choice.nested import nested_table
 from alliancegov.choice.notes import inference_note, refuse, standard_errors
 from alliancegov.choice.ordered import ordered_tables
 from alliancegov.choice.spec import ChoiceSpec
@@ -167,6 +168,8 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
         tables |= cross_validation_tables(design, spec)
     if spec.variants:
         tables["choice_variants"] = variants_table(data, spec, categories)
+    if spec.nested_logit and spec.nests:
+        tables["choice_nested"] = nested_table(design, spec)
     if spec.imputations > 0:
         tables |= imputed_tables(data, spec, categories)
         notes.append(f"Missing data: coefficients and AMEs pool {spec.imputations} chained-equation imputations "

@@ -29,7 +29,8 @@ def tidy_nested_logit(fit: NestedLogitFit, level: float = 0.95) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``outcome, term, estimate, std_error, statistic, p_value, conf_low, conf_high``.
+        Columns ``outcome, term, estimate, std_error, statistic, p_value, conf_low, conf_high``
+        (t on the design's degrees of freedom when the fit has them, else z).
         Rows: the case-specific coefficients by alternative (``outcome`` = the alternative's
         label, ``term`` = X's column), then the generic coefficients of the alternative-specific
         regressors (``outcome = "generic"``), then the estimated dissimilarities (``outcome =
@@ -46,7 +47,7 @@ def tidy_nested_logit(fit: NestedLogitFit, level: float = 0.95) -> pd.DataFrame:
         terms += list(fit.x_names)
     outcome += ["generic"] * fit.q + ["dissimilarity"] * fit.n_free
     terms += list(fit.z_names) + _free_labels(fit)
-    table = tidy_coefficients(terms, fit.theta, fit.std_errors, level=level)
+    table = tidy_coefficients(terms, fit.theta, fit.std_errors, df_resid=fit.design_df, level=level)
     table.insert(0, "outcome", outcome)
     return table
 
