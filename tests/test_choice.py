@@ -538,3 +538,19 @@ def test_options_a_table_cannot_honour_stop_the_run(panel):
     refused = tests[tests["test"].isin(["lr_term", "iia"]) & tests["statistic"].isna()]
     assert set(refused["test"]) == {"lr_term", "iia"}
     assert refused["note"].str.startswith("not computed with choice.weights").all()
+
+
+def test_variants_are_compared_on_their_common_sample(panel):
+    """A variant with a regressor missing for some firms: every model is refitted on the rows complete
+    for all of them, so the AIC/BIC comparison is between likelihoods of the same data."""
+    data = panel.assign(extra=np.where(np.arange(len(panel)) % 7 == 0, np.nan, panel["trust"] ** 2))
+    spec = light(cov_type="model", variants=(("with_extra", FORMULA + " + extra"),))
+    table = analyse_choice(data, spec, CATEGORIES).tables["choice_variants"]
+    fit = table[table["outcome"] == "(fit)"].set_index(["model", "term"])
+    complete = int(data["extra"].notna().sum())
+    assert fit.loc[("main", "n_obs"), "estimate"] == fit.loc[("with_extra", "n_obs"), "estimate"] == complete
+    assert fit["note"].str.startswith(f"common sample: every model fitted on the same {complete} rows").all()
+    main_alone = analyse_choice(data.dropna(subset=["extra"]), light(cov_type="model"), CATEGORIES).tables["choice_fit"]
+    assert fit.loc[("main", "aic"), "estimate"] == pytest.approx(
+        main_alone.set_index("statistic").loc["aic", "value"], rel=1e-10)
+    assert table.loc[table["outcome"] != "(fit)", "note"].str.startswith("model-based standard errors").all()

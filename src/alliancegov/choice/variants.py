@@ -206,12 +206,16 @@ def side_by_side(models: list[tuple[str, pd.DataFrame, ChoiceSpec]], categories:
 
 
 def variants_table(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> pd.DataFrame:
-    """The main model and each variant side by side (see :func:`side_by_side`).
+    """The main model and each variant side by side (see :func:`side_by_side`), on a common sample.
+
+    Every model is fitted on the same rows, those complete on the variables of every model (and on
+    the weight, cluster and survey-design columns), so their log-likelihoods, AIC and BIC compare:
+    models fitted on different rows have likelihoods of different data.
 
     Parameters
     ----------
     data : DataFrame
-        The analysis frame; every model is fitted on it.
+        The analysis frame.
     spec : ChoiceSpec
         The main model (named ``main``) and its ``variants`` (other right-hand sides).
     categories : list of str
@@ -220,7 +224,31 @@ def variants_table(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) 
     Returns
     -------
     DataFrame
-        As :func:`side_by_side`.
+        As :func:`side_by_side` (fit rows ``n_obs``, the common N, per model; under a survey design
+        no AIC or BIC, a pseudo-likelihood having none), with ``note``: the coefficients' standard
+        errors and tests, and on the fit rows that the sample is common and how many rows it left out.
     """
-    return side_by_side([(name, data, replace(spec, formula=formula))
-                         for name, formula in (("main", spec.formula), *spec.variants)], categories)
+    from alliancegov.choice.notes import inference_note
+    from alliancegov.expressions import formula_variables
+
+    models = [("main", spec.formula), *spec.variants]
+    needed = [spec.outcome, *[c for c in (spec.weights, spec.cluster if spec.cov_type == "cluster" else None) if c],
+              *spec.design_columns]
+    for name, formula in models:
+        needed += formula_variables(formula, data.columns, source=f"choice.variants.{name}")
+    common = data.dropna(subset=list(dict.fromkeys(needed)))
+    table = side_by_side([(name, common, replace(spec, formula=formula)) for name, formula in models], categories)
+    if spec.cov_type == "design":
+        table = table[~((table["outcome"] == "(fit)") & table["term"].isin(["aic", "bic"]))].reset_index(drop=True)
+    design = build_design(common, spec, categories)
+    design_df = None
+    if design.survey is not None:
+        from alliancegov.stats.survey import design_degrees_of_freedom
+
+        design_df = float(design_degrees_of_freedom(design.survey, len(design.y))[2])
+    fit_rows = table["outcome"] == "(fit)"
+    table["note"] = inference_note(spec, design, design_df)
+    table.loc[fit_rows, "note"] = (f"common sample: every model fitted on the same {len(common)} rows, those complete "
+                                   f"for all of them ({len(data) - len(common)} of {len(data)} left out), so the "
+                                   "log-likelihoods, AIC and BIC compare")
+    return table
