@@ -21,6 +21,14 @@ class Resampler:
         Cluster labels of the rows. Without them, a resample is ``data_size`` rows drawn with
         replacement; with them, as many clusters as there are, drawn with replacement, each
         contributing all its rows (so resample sizes vary).
+    frequency_weights : array-like of shape (data_size,), optional
+        Whole numbers: row i stands for ``w_i`` identical units (firms). A resample is then drawn
+        from the units, not the rows: without clusters, ``N = sum w`` units with replacement (the
+        number drawn from row i multinomial, ``N`` trials with probabilities ``w / N``); with
+        clusters, clusters drawn whole, with all their units. Either way the returned indices are
+        units: row i appears once per unit drawn from it (so a fit function weights each row by
+        how often it appears, ``numpy.unique(rows, return_counts=True)``, not by ``w_i``). This
+        is the bootstrap of the expanded data, without expanding it.
 
     Notes
     -----
@@ -30,15 +38,31 @@ class Resampler:
     Picklable, so workers draw their own resamples.
     """
 
-    def __init__(self, data_size: int, seed, cluster_ids=None):
+    def __init__(self, data_size: int, seed, cluster_ids=None, frequency_weights=None):
         self.data_size, self.seed = data_size, seed
         self.clusters = None if cluster_ids is None else _ClusterIndex(cluster_ids, data_size)
+        self.units = None if frequency_weights is None else _whole_numbers(frequency_weights, data_size)
 
     def __call__(self, b: int) -> np.ndarray:
         rng = np.random.default_rng([int(self.seed), int(b)])
         if self.clusters is None:
-            return rng.integers(0, self.data_size, size=self.data_size)
-        return self.clusters.rows_of(rng.integers(0, self.clusters.count, size=self.clusters.count))
+            if self.units is None:
+                return rng.integers(0, self.data_size, size=self.data_size)
+            total = int(self.units.sum())
+            drawn = rng.multinomial(total, self.units / total)
+            return np.repeat(np.arange(self.data_size), drawn)
+        rows = self.clusters.rows_of(rng.integers(0, self.clusters.count, size=self.clusters.count))
+        return rows if self.units is None else np.repeat(rows, self.units[rows])
+
+
+def _whole_numbers(weights, data_size: int) -> np.ndarray:
+    """Frequency weights as (data_size,) int64, checked to be whole non-negative numbers."""
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (data_size,) or not np.all(np.isfinite(w)) or np.any(w < 0) or np.any(w != np.round(w)):
+        raise ValueError(f"frequency_weights must be {data_size} whole non-negative numbers (units per row)")
+    if w.sum() <= 0:
+        raise ValueError("frequency_weights sum to zero")
+    return w.astype(np.int64)
 
 
 def resample_indices(data_size: int, n_boot: int, seed, cluster_ids=None) -> list[np.ndarray]:

@@ -78,7 +78,8 @@ def _collect(outputs: list) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
 
 
 def bootstrap_estimates(fit_function, data_size: int, n_boot: int, seed, n_jobs: int = 2,
-                        cluster_ids=None, replicates: range | None = None) -> BootstrapResult:
+                        cluster_ids=None, replicates: range | None = None,
+                        frequency_weights=None) -> BootstrapResult:
     """Bootstrap distribution of ``fit_function``'s estimates.
 
     The result is identical for any ``n_jobs`` and any split into parts.
@@ -104,6 +105,9 @@ def bootstrap_estimates(fit_function, data_size: int, n_boot: int, seed, n_jobs:
     replicates : range, optional
         Compute only these of the ``n_boot`` resamples (a scatter job's share; rows of the result
         in that order; gather the parts with :func:`combine_results`). Default all of them.
+    frequency_weights : array-like of shape (data_size,), optional
+        Whole numbers of units (firms) per row: the resamples draw units, not rows, and
+        ``fit_function`` receives unit indices (see :class:`Resampler`).
 
     Returns
     -------
@@ -119,7 +123,7 @@ def bootstrap_estimates(fit_function, data_size: int, n_boot: int, seed, n_jobs:
     replicates = range(n_boot) if replicates is None else replicates
     if replicates.start < 0 or replicates.stop > n_boot:
         raise ValueError(f"replicates {replicates} outside 0..{n_boot - 1}")
-    resampler = Resampler(data_size, seed, cluster_ids)
+    resampler = Resampler(data_size, seed, cluster_ids, frequency_weights)
     estimates, ok, failures = _collect(_run_all(fit_function, resampler, list(replicates), n_jobs))
     failures = {replicates[b]: reason for b, reason in failures.items()}
     return BootstrapResult(estimates=estimates, ok=ok, failures=failures, seed=seed)
