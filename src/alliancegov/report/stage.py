@@ -48,7 +48,7 @@ FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "ch
 TABLE_KEYS = ("hypotheses_summary", "descriptives", "reliability", "choice_mnl", "choice_ame", "choice_tests",
               "choice_fit", "choice_small_sample", "performance_ols", "performance_fit", "form_by_sector", "hypotheses",
               "performance_contrasts", "misalignment", "importance", "choice_stability", "panel_transitions",
-              "panel_deepening") + MEASUREMENT_KEYS
+              "panel_deepening", "choice_ordered_fit") + MEASUREMENT_KEYS
 
 
 TABLE_DECIMALS = 3
