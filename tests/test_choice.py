@@ -478,7 +478,7 @@ def test_frequency_weighted_ordered_logit_is_polrs_not_zero(housing):
 
 def test_ordered_tables_take_the_choice_models_clusters_and_design(panel):
     from alliancegov.stats.ordinal import fit_ordered_logit
-    from alliancegov.stats.survey import SurveyDesign
+    from alliancegov.stats.survey.design import SurveyDesign
 
     spec = light(ordered=True)   # clustered by firm_key, the default
     results = analyse_choice(panel, spec, CATEGORIES)

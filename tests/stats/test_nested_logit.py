@@ -371,7 +371,7 @@ def test_input_checks(travel):
 def test_frequency_weights_equal_expanded_rows_and_a_design_equals_clusters():
     """Frequency weights reproduce the fit on the rows repeated (estimates, log-likelihoods, model and
     cluster covariances); a survey design of PSUs alone (unit weights) is the cluster sandwich."""
-    from alliancegov.stats.survey import SurveyDesign
+    from alliancegov.stats.survey.design import SurveyDesign
 
     rng = np.random.default_rng(21)
     X, y, _ = simulate(rng, 600, B_TRUE, [0.5], NESTS)

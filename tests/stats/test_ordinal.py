@@ -862,7 +862,7 @@ def test_survey_design_is_the_cluster_sandwich_with_psus_as_clusters(simulated):
     and the tidy table t intervals on those df."""
     from scipy import stats
 
-    from alliancegov.stats.survey import SurveyDesign
+    from alliancegov.stats.survey.design import SurveyDesign
 
     X, y = simulated
     psu = np.arange(len(y)) % 40
@@ -915,7 +915,7 @@ def brant_clustered_by_hand(X, y, groups, w=None):
 
 
 def test_brant_with_clusters_and_a_survey_design(simulated):
-    from alliancegov.stats.survey import SurveyDesign
+    from alliancegov.stats.survey.design import SurveyDesign
 
     X, y = simulated
     groups = np.arange(len(y)) % 50

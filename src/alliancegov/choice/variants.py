@@ -244,7 +244,7 @@ def variants_table(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) 
     design = build_design(common, spec, categories)
     design_df = None
     if design.survey is not None:
-        from alliancegov.stats.survey import design_degrees_of_freedom
+        from alliancegov.stats.survey.design import design_degrees_of_freedom
 
         design_df = float(design_degrees_of_freedom(design.survey, len(design.y))[2])
     fit_rows = table["outcome"] == "(fit)"

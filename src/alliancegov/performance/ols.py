@@ -233,7 +233,7 @@ def _design_result(ols, rows: pd.DataFrame, weights: np.ndarray | None, spec: Pe
     are the design's, number of PSUs): Stata's ``svy: regress``."""
     from statsmodels.regression.linear_model import RegressionResults
 
-    from alliancegov.stats.survey import SurveyDesign, design_degrees_of_freedom, linearised_covariance
+    from alliancegov.stats.survey.design import SurveyDesign, design_degrees_of_freedom, linearised_covariance
 
     def column(name):
         return rows[name].to_numpy() if name else None

@@ -288,7 +288,7 @@ def fit_nested_logit(X, y, nests, *, Z=None, names=None, z_names=None, alternati
     if cov_type == "model":
         cov = bread
     elif cov_type == "design":
-        from alliancegov.stats.survey import design_degrees_of_freedom, linearised_covariance
+        from alliancegov.stats.survey.design import design_degrees_of_freedom, linearised_covariance
 
         cov = linearised_covariance(S * w[:, None], bread, design)
         n_clusters, _, design_df = design_degrees_of_freedom(design, n)

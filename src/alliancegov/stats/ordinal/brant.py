@@ -184,7 +184,7 @@ def _stacked_sandwich(Xc: np.ndarray, residuals: np.ndarray, inverses: list[np.n
     n = Xc.shape[0]
     bread = linalg.block_diag(*inverses)
     if design is not None:
-        from alliancegov.stats.survey import linearised_covariance
+        from alliancegov.stats.survey.design import linearised_covariance
 
         weighted = residuals if w is None else residuals * w[:, None]
         return linearised_covariance((weighted[:, :, None] * Xc[:, None, :]).reshape(n, -1), bread, design)

@@ -158,7 +158,7 @@ def fit_ordered_logit(X, y, names=None, *, weights=None,
     if kind is not None and np.all(np.isfinite(cov)):
         scores = _loglik_derivatives(Xs, bounds, theta[:k], theta[k:], ws, scores=True)[3]
         if kind == "design":
-            from alliancegov.stats.survey import design_degrees_of_freedom, linearised_covariance
+            from alliancegov.stats.survey.design import design_degrees_of_freedom, linearised_covariance
 
             unsorted = np.empty_like(scores)
             unsorted[order] = scores * ws[:, None]          # the design's rows are in the caller's order
