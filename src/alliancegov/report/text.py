@@ -6,8 +6,10 @@ questions and answers are the codebook's.
 
 from __future__ import annotations
 
-VERDICTS = {"fr": {"supported": "confirmée", "contradicted": "contredite", "inconclusive": "non concluante"},
-           "en": {"supported": "supported", "contradicted": "contradicted", "inconclusive": "inconclusive"}}
+VERDICTS = {"fr": {"supported": "confirmée", "contradicted": "contredite", "inconclusive": "non concluante",
+                  "no effect": "absence d'effet"},
+           "en": {"supported": "supported", "contradicted": "contradicted", "inconclusive": "inconclusive",
+                  "no effect": "no effect"}}
 
 
 REPORT_TEXT = {
@@ -43,6 +45,7 @@ REPORT_TEXT = {
         "table_importance": "Importance relative : décomposition de Shapley du R²",
         "table_choice_tests": "Logit multinomial : tests (Wald, rapport de vraisemblance, regroupement, IIA)",
         "table_choice_small_sample": "Petits échantillons : événements par paramètre et séparation",
+        "table_choice_ordered_fit": "Logit ordonné : qualité d'ajustement (en-tête d'ologit)",
         "table_performance_ols": "Régression de la performance (MCO) : coefficients",
         "table_performance_fit": "Régression de la performance (MCO) : qualité d'ajustement",
         "inputs": "Fichiers d'entrée",
@@ -87,6 +90,7 @@ REPORT_TEXT = {
         "table_importance": "Relative importance: Shapley decomposition of R²",
         "table_choice_tests": "Multinomial logit: tests (Wald, likelihood ratio, combining forms, IIA)",
         "table_choice_small_sample": "Small samples: events per parameter and separation",
+        "table_choice_ordered_fit": "Ordered logit: goodness of fit (ologit's header)",
         "table_performance_ols": "Performance regression (OLS): coefficients",
         "table_performance_fit": "Performance regression (OLS): goodness of fit",
         "inputs": "Input files",
@@ -114,6 +118,8 @@ COLUMN_LABELS = {
         "from_state": "De (vague t)", "to_state": "Vers (vague t + 1)", "row_total": "Total de la ligne",
         "count_up": "n (de → vers)", "count_down": "n (vers → de)", "test": "Test", "hypothesis": "Hypothèse",
         "df": "ddl", "note": "Note",
+        "rule": "Règle", "p_adjusted": "p ajusté", "effect_measure": "Mesure d'effet", "effect": "Effet",
+        "effect_low": "Effet, IC (bas)", "effect_high": "Effet, IC (haut)", "p_equivalence": "p (équivalence)",
     },
     "en": {
         "outcome": "Outcome", "term": "Term", "estimate": "Estimate", "std_error": "Std. error",
@@ -126,6 +132,8 @@ COLUMN_LABELS = {
         "from_state": "From (wave t)", "to_state": "To (wave t + 1)", "row_total": "Row total",
         "count_up": "n (from → to)", "count_down": "n (to → from)", "test": "Test", "hypothesis": "Hypothesis",
         "df": "df", "note": "Note",
+        "rule": "Rule", "p_adjusted": "Adjusted p", "effect_measure": "Effect measure", "effect": "Effect",
+        "effect_low": "Effect, CI (low)", "effect_high": "Effect, CI (high)", "p_equivalence": "p (equivalence)",
     },
 }
 
@@ -315,4 +323,35 @@ MEASUREMENT_VALUES = {
            "configural": "configural", "metric": "metric", "scalar": "scalar", "all": "all",
            "fornell_larcker": "Fornell–Larcker", "htmt": "HTMT", "std_loading": "standardised loading",
            "cross_loading": "cross-loading"},
+}
+
+
+# The hypotheses tables' notes: how checks become verdicts (alliancegov.hypotheses.verdicts.hypothesis_verdict) and
+# what their p-values and intervals are.
+HYPOTHESES_TEXT = {
+    "fr": {
+        "all": ("toutes (all) : contredite si une vérification l'est ; sinon absence d'effet si une vérification "
+                "montre l'absence d'effet ; sinon confirmée si toutes le sont ; sinon non concluante"),
+        "any": ("une (any) : confirmée si une vérification l'est et aucune n'est contredite ; contredite si une "
+                "l'est et aucune n'est confirmée ; absence d'effet si toutes la montrent ; sinon non concluante"),
+        "majority": "majorité : le verdict de plus de la moitié des vérifications ; sinon non concluante",
+        "summary": "Règles d'agrégation des vérifications en verdict — {rules}. Les verdicts lisent {verdict_on}.",
+        "checks": ("p : test propre à chaque vérification (colonne inference du fichier hypotheses.csv : erreurs "
+                   "types groupées par entreprise, les entreprises réinterrogées revenant d'une vague à l'autre) ; "
+                   "p ajusté : {verdict_on} ; IC à 95 % ; effet : d ou h de Cohen, rapport de cotes, rapport de "
+                   "risques instantanés ou effet marginal moyen, avec son IC. Une vérification dotée d'une marge "
+                   "d'équivalence se lit « absence d'effet » quand deux tests unilatéraux (TOST) la montrent."),
+    },
+    "en": {
+        "all": ("all: contradicted if any check is; else no effect if any check shows no effect; else supported "
+                "if every check is; else inconclusive"),
+        "any": ("any: supported if a check is and none is contradicted; contradicted if a check is and none is "
+                "supported; no effect if every check shows it; else inconclusive"),
+        "majority": "majority: the verdict more than half of the checks share; else inconclusive",
+        "summary": "How checks make a hypothesis' verdict — {rules}. The verdicts read {verdict_on}.",
+        "checks": ("p: each check's own test (the inference column of hypotheses.csv: SEs clustered by firm, as "
+                   "re-interviewed firms repeat across waves); adjusted p: {verdict_on}; 95% CIs; effect: Cohen's "
+                   "d or h, odds ratio, hazard ratio or average marginal effect, with its CI. A check with an "
+                   "equivalence margin reads \"no effect\" when two one-sided tests (TOST) show it."),
+    },
 }
