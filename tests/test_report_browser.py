@@ -42,8 +42,8 @@ RAW_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\bC\(|\b\w+\[\w+\]|\
 WORDS = {
     "en": {"the", "and", "with", "of", "standard", "errors", "firms", "responses", "wave", "waves", "between",
            "which", "supported", "not", "yes", "interval", "share", "partnership", "performance index"},
-    "fr": {"le", "la", "les", "des", "et", "avec", "erreurs", "entreprises", "réponses", "vague", "vagues", "entre",
-           "oui", "non", "intervalle", "part", "partenariat", "contrats", "confirmée", "moyenne"},
+    "fr": {"le", "la", "les", "des", "avec", "erreurs", "entreprises", "réponses", "vague", "vagues", "entre",
+           "oui", "intervalle", "partenariat", "contrats", "confirmée", "moyenne", "selon"},
 }
 
 pytestmark = pytest.mark.slow

@@ -1,3 +1,6 @@
+import hashlib
+import json
+
 import numpy as np
 import pandas as pd
 import pyreadstat
@@ -7,7 +10,7 @@ from alliancegov.ingest.stage import IngestSettings, WaveOptions, ingest_wave
 from alliancegov.simulate.exports import make_example, write_dta, write_kobo_csv, write_plain_csv, write_sav, write_xlsx
 from alliancegov.simulate.mess import add_mess
 from alliancegov.simulate.population import simulate_waves
-from alliancegov.simulate.truth import FORMS, choice_probabilities, load_truth, true_choice_coefficients
+from alliancegov.simulate.truth import FORMS, TRUTH_FILE, choice_probabilities, load_truth, true_choice_coefficients
 from tests.conftest import RAW_DIR
 
 
@@ -26,8 +29,10 @@ def test_panel_links_firms_across_waves(small_waves):
     assert len(shared) == round(0.5 * len(w1))
     both = w1.set_index("registry_number").loc[sorted(shared)]
     again = w2.set_index("registry_number").loc[sorted(shared)]
-    assert (both["firm_name"] == again["firm_name"]).all()
-    assert (both["relationship_start_year"] == again["relationship_start_year"]).all()
+    assert (both["firm_name"] == again["firm_name"]).all() and (both["founding_year"] == again["founding_year"]).all()
+    same = again["same_alliance"].eq("yes")        # a new alliance restarts (tests/test_simulate_models.py)
+    assert same.mean() > 0.75
+    assert (both.loc[same, "relationship_start_year"] == again.loc[same, "relationship_start_year"]).all()
 
 
 def test_choice_probabilities_follow_the_true_logit(codebook):
@@ -84,6 +89,10 @@ def test_every_export_format_ingests_to_the_same_canonical_data(codebook, small_
     assert canonical["sector"].dropna().isin(["textile", "services"]).all()
     assert canonical["sector"].isna().sum() == 1  # the respondent who refused to take part
     assert (canonical["as1"] == 98).sum() + (canonical["as1"] == 99).sum() > 0  # missing codes kept as such
+    # same_alliance does not apply at a firm's first interview: coded so, in every format
+    first = messy["true_previous_form"].isna() & messy["consent"].eq("yes")
+    assert canonical.loc[first.to_numpy(), "same_alliance"].eq("not_applicable").all()
+    assert set(canonical.loc[~first.to_numpy(), "same_alliance"].dropna()) <= {"yes", "no"}
 
 def test_bundled_example_is_what_the_simulator_writes(codebook, tmp_path):
     """data/raw holds exactly the seeded simulator's output (contents; xlsx/sav carry write stamps)."""
@@ -95,3 +104,8 @@ def test_bundled_example_is_what_the_simulator_writes(codebook, tmp_path):
     pd.testing.assert_frame_equal(fresh, bundled)
     assert fresh_meta.variable_value_labels == bundled_meta.variable_value_labels
     assert fresh_meta.missing_ranges == bundled_meta.missing_ranges
+    # the simulator's record beside the waves: the reports open with a simulated-data banner and its seed
+    record = json.loads((RAW_DIR / "simulated.json").read_text(encoding="utf-8"))
+    assert (tmp_path / "simulated.json").read_bytes() == (RAW_DIR / "simulated.json").read_bytes()
+    assert record["seed"] == 20261127 and record["generator"] == "alliancegov.simulate"
+    assert record["truth_sha256"] == hashlib.sha256(TRUTH_FILE.read_bytes()).hexdigest()

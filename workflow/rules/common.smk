@@ -111,10 +111,13 @@ CHOICE_TABLES = {
     "choice_ordered": "Ordered logit",
     "choice_ordered_ame": "Ordered logit: average marginal effects",
     "choice_ordered_brant": "Ordered logit: Brant test",
+    "choice_ordered_fit": "Ordered logit: fit (ologit header)",
     "choice_equity": "Equity vs non-equity logit",
+    "choice_equity_ame": "Equity vs non-equity logit: average marginal effects",
     "choice_cv": "Cross-validated predictive check",
     "choice_cv_confusion": "Cross-validated confusion matrix",
     "choice_variants": "Model variants side by side",
+    "choice_nested": "Nested logit against the MNL (IIA)",
 }
 
 

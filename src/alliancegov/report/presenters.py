@@ -25,7 +25,7 @@ from alliancegov.table_formats import LABEL_COLUMN, PART_COLUMN
 
 FIT_MARK = "(fit)"   # the fit rows of choice_variants and choice_waves (outcome column)
 COUNT_STATISTICS = {"n", "n_obs", "n_params", "n_missing", "n_clusters", "wald_df", "df_resid", "f_df_model",
-                    "f_df_resid", "n_dropped", "npar", "imputations"}
+                    "f_df_resid", "n_dropped", "npar", "imputations", "df"}
 
 
 def present_models(entry: TableEntry, context: ReportContext) -> Presented:
