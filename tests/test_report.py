@@ -288,3 +288,23 @@ def test_title_links_and_settings_per_language(codebook):
 def test_caption_files_exist_for_the_rules_report(tmp_path):
     assert (ROOT / "workflow" / "report" / "html_report.rst").exists()
     assert Path(read_caption(ROOT / "workflow" / "report" / "html_report.rst"))
+
+
+def test_the_run_ends_with_the_reports_paths_and_a_one_line_summary():
+    from alliancegov.report.summary import summary_text
+
+    checks = pd.DataFrame({"hypothesis": ["H1", "H1", "H2", "H3"],
+                           "verdict": ["supported", "supported", "no effect", "supported"]})
+    flow = pd.DataFrame({"wave": ["w1", "w1", "w1", "all"], "step": ["received", "excluded", "analysed", "analysed"],
+                         "reason": ["", "speeder", "", ""], "n": [1300, 10, 1290, 1290]})
+    fit = pd.DataFrame({"statistic": ["n_obs", "n_clusters"], "value": [1290.0, 900.0]})
+    text = summary_text(["results/report/index.fr.html", "results/report/index.en.html"], checks, flow, fit, "en",
+                        simulated={"seed": 7})
+    lines = text.splitlines()
+    assert lines[1:3] == ["  results/report/index.fr.html", "  results/report/index.en.html"]
+    assert lines[3] == "1,290 responses analysed from 900 firms in 1 waves; 2 of 3 hypotheses supported."
+    assert lines[4] == "Simulated data (seed 7)."
+    assert "1\u202f290" in summary_text(["a.html"], checks, flow, fit, "fr").splitlines()[2]
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = make[make.index("\nrun:"):].split("\n\n")[0].splitlines()
+    assert recipe[-1].strip() == "@cat results/report/summary.txt"

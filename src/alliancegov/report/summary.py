@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from alliancegov.formatting import number_format
 from alliancegov.messages import message
 from alliancegov.report.narrative import sample_counts, verdict_counts
 from alliancegov.report.provenance import simulation_record
@@ -39,10 +40,11 @@ def summary_text(reports: Sequence[str], checks: pd.DataFrame, sample_flow: pd.D
         Lines: the heading, one path per report, the summary line (responses analysed, firms,
         waves, hypotheses supported), and a line saying the data are simulated when they are.
     """
-    counts, verdicts = sample_counts(sample_flow), verdict_counts(checks)
+    counts, verdicts, numbers = sample_counts(sample_flow), verdict_counts(checks), number_format(language)
     values = dict(zip(choice_fit["statistic"].astype(str), pd.to_numeric(choice_fit["value"], errors="coerce")))
     lines = [message("summary.reports", language), *(f"  {Path(path)}" for path in reports),
-             message("summary.line", language, analysed=counts["analysed"], firms=int(values.get("n_clusters", 0)),
+             message("summary.line", language, analysed=numbers.count(counts["analysed"]),
+                     firms=numbers.count(int(values.get("n_clusters", 0))),
                      waves=counts["waves"], supported=verdicts["supported"], hypotheses=verdicts["n"])]
     if simulated is not None and simulated.get("seed") is not None:
         lines.append(message("summary.simulated", language, seed=simulated["seed"]))
