@@ -40,6 +40,9 @@ class PerformanceSpec:
         Iterations of the chained equations.
     seed : int
         Seed of the imputations.
+    centre : tuple of str
+        Covariates centred at their mean over the rows each fit uses (the intercept is then the
+        outcome at the average covariates).
 
     Raises
     ------
@@ -55,6 +58,7 @@ class PerformanceSpec:
     imputations: int = 0
     imputation_iterations: int = 10
     seed: int = 20261127
+    centre: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, section: dict, missing_data: dict | None = None) -> PerformanceSpec:
@@ -64,8 +68,8 @@ class PerformanceSpec:
         ----------
         section : dict
             The spec's keys of the ``performance`` section: ``outcome``, ``formula`` and
-            optionally ``cov_type``, ``cluster``, ``level``, ``seed``; any other key raises
-            TypeError.
+            optionally ``cov_type``, ``cluster``, ``level``, ``seed``, ``centre``; any other key
+            raises TypeError.
         missing_data : dict, optional
             The config's ``missing_data`` section. ``method: mice`` sets ``imputations`` (its
             ``imputations``, default 20) and ``imputation_iterations`` (its ``iterations``,
@@ -77,6 +81,7 @@ class PerformanceSpec:
             The spec.
         """
         values = dict(section)
+        values["centre"] = tuple(values.get("centre", ()))
         missing_data = missing_data or {}
         if missing_data.get("method", "listwise") == "mice":
             values |= {"imputations": missing_data.get("imputations", 20),
@@ -115,7 +120,8 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     """OLS of ``spec.outcome`` on ``spec.formula``; t-based CIs with the residual df.
 
     Rows missing any model variable (or the cluster, for clustered SEs) are not used; their
-    number is ``n_missing`` in the fit table.
+    number is ``n_missing`` in the fit table. The covariates of ``spec.centre`` that the formula
+    uses are centred at their mean over the rows used.
 
     Parameters
     ----------
@@ -145,12 +151,14 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
 
     from alliancegov.expressions import design_matrices, formula_variables
     from alliancegov.model_checks import check_parameters, check_rank, check_varying, complete_rows
+    from alliancegov.stats.centring import centre_columns
     from alliancegov.stats.formulas import text_as_categories
 
     formula = f"{spec.outcome} ~ {spec.formula}"
     model = f"the performance model of {spec.outcome}"
     variables = formula_variables(formula, data.columns)
     used = complete_rows(data, variables + ([spec.cluster] if spec.cov_type == "cluster" else []), model)
+    used, _ = centre_columns(used, [c for c in spec.centre if c in variables])
     check_varying(used, formula_variables(spec.formula, data.columns), model)
     # The rows used, not all of data: a text level seen only in rows left out would be a column of zeros.
     y, design = design_matrices(formula, text_as_categories(used, variables), source=f"performance model of "

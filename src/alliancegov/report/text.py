@@ -39,7 +39,6 @@ REPORT_TEXT = {
                                "effectif (% de la colonne) ; x : case masquée (sous le seuil de diffusion)"),
         "table_hypotheses": "Hypothèses de l'étude : chaque vérification, son estimation et son verdict",
         "table_performance_contrasts": "Performance : écarts entre formes (p ajustées de Holm)",
-        "table_misalignment": "Désalignement et performance (corrections de sélection, bootstrap des deux étapes)",
         "table_importance": "Importance relative : décomposition de Shapley du R²",
         "table_choice_tests": "Logit multinomial : tests (Wald, rapport de vraisemblance, regroupement, IIA)",
         "table_choice_small_sample": "Petits échantillons : événements par paramètre et séparation",
@@ -83,7 +82,6 @@ REPORT_TEXT = {
                                "x: suppressed cell (under the disclosure minimum)"),
         "table_hypotheses": "The study's hypotheses: each check with its estimate and verdict",
         "table_performance_contrasts": "Performance: differences between forms (Holm-adjusted p)",
-        "table_misalignment": "Misalignment and performance (selection corrections, two-stage bootstrap)",
         "table_importance": "Relative importance: Shapley decomposition of R²",
         "table_choice_tests": "Multinomial logit: tests (Wald, likelihood ratio, combining forms, IIA)",
         "table_choice_small_sample": "Small samples: events per parameter and separation",
@@ -144,6 +142,8 @@ NOTES_TEXT = {
         "not_converged": "ATTENTION : l'estimation du logit multinomial n'a pas convergé ; ne pas interpréter.",
         "performance": ("Performance : MCO de « {outcome} », erreurs types {cov_type}, intervalles de confiance "
                         "de Student ; {n:.0f} réponses utilisées, {missing:.0f} écartées pour valeurs manquantes."),
+        "centred": ("Covariables centrées sur leur moyenne parmi les entreprises de chaque modèle de performance et "
+                    "de désalignement (la constante est la performance d'une entreprise moyenne) : {names}."),
     },
     "en": {
         "exclusions": ("Exclusions: each excluded response is excluded for the first rule it breaks, "
@@ -158,6 +158,8 @@ NOTES_TEXT = {
         "not_converged": "WARNING: the multinomial logit did not converge; do not interpret it.",
         "performance": ("Performance: OLS of '{outcome}', {cov_type} standard errors, Student-t confidence "
                         "intervals; {n:.0f} responses used, {missing:.0f} left out for missing values."),
+        "centred": ("Covariates centred at their mean over the firms of each performance and misalignment model (the "
+                    "intercept is the performance of an average firm): {names}."),
     },
 }
 
@@ -316,3 +318,98 @@ MEASUREMENT_VALUES = {
            "fornell_larcker": "Fornell–Larcker", "htmt": "HTMT", "std_loading": "standardised loading",
            "cross_loading": "cross-loading"},
 }
+
+
+# The misalignment part of the Performance section (alliancegov.report.misalignment): table titles and
+# the note under each table saying what its estimates, intervals and tests are.
+MISALIGNMENT_TEXT = {
+    "fr": {
+        "table_misalignment": "Désalignement et performance : inadéquation continue (principale), désalignement 0/1 "
+                              "(secondaire)",
+        "table_misalignment_first_stage": "Première étape : force des variables exclues et précision de la "
+                                          "prédiction modale",
+        "table_misalignment_switching": "Régressions à changement de régime : une équation de performance par forme",
+        "table_misalignment_counterfactual": "Performance contrefactuelle sous chaque forme et performance perdue",
+        "table_form_effects": "Effets de la forme sous sélection sur observables (IPW, AIPW)",
+        "note_misalignment": (
+            "MCO de la performance sur les contrôles et une mesure du désalignement. Principale : l'inadéquation, "
+            "1 − probabilité prédite de la forme choisie. Secondaires : le désalignement 0/1 (la forme choisie n'est "
+            "pas la prédiction modale) et son sens, qui reposent sur une prédiction modale dont la précision figure "
+            "dans la table de première étape. Covariables centrées sur leur moyenne. Intervalles et p corrigés du "
+            "biais (BC) par un bootstrap des entreprises qui réestime les deux étapes ({n_ok} rééchantillonnages "
+            "réussis) ; p = (1 + #)/(B + 1), jamais 0 ; la statistique est le quantile normal de p."),
+        "note_misalignment_first_stage": (
+            "Test de Wald conjoint, covariance groupée par entreprise, que les variables exclues des équations de "
+            "performance sont nulles dans le modèle de choix (elles identifient les termes de sélection) ; R² de "
+            "comptage et exactitude en validation croisée face à la classe majoritaire."),
+        "note_misalignment_switching": (
+            "Une régression MCO par forme sur les entreprises de cette forme, chacune avec ses coefficients et ses "
+            "termes de sélection, signés comme dans selmlog de Stata (Bourguignon, Fournier et Gurgand 2007) : "
+            "lee = −φ(Φ⁻¹(P))/P, coefficient σρ (positif : les entreprises de la forme y font moins bien qu'une "
+            "entreprise quelconque aux mêmes régresseurs) ; dmf[f] = E[η_f − γ | forme choisie] (un coefficient "
+            "propre positif : un goût inobservé pour sa forme va avec une meilleure performance) ; dmf0 sans le "
+            "terme propre ; dmf2 avec les transformées normales. Identification par l'exclusion des variables de la "
+            "première étape (table ci-dessus). « selection terms (joint) » : test de Wald bootstrap que les termes "
+            "de la forme sont tous nuls. Intervalles et p BC du bootstrap des deux étapes ({n_ok} "
+            "rééchantillonnages réussis) ; covariables centrées sur leur moyenne."),
+        "note_misalignment_counterfactual": (
+            "Performance prédite de chaque entreprise sous chaque forme par les équations par forme, termes de "
+            "sélection à leur moyenne nulle dans la population : potential_mean en est la moyenne, ate l'écart aux "
+            "contrats répétés (testé) ; mean_gap la performance perdue par rapport à la meilleure forme prédite, "
+            "share_in_best_form la part des entreprises déjà dans celle-ci (« all » : toutes les entreprises), "
+            "share_predicted_best la part pour qui la forme est la meilleure. Pas de p pour les écarts, parts et "
+            "moyennes : un maximum sur les formes est positif par construction (et biaisé vers le haut une fois "
+            "estimé). Intervalles BC du bootstrap des deux étapes ({n_ok} rééchantillonnages réussis)."),
+        "note_form_effects": (
+            "Moyennes potentielles (pomean) et écarts aux contrats répétés (ate) sous l'hypothèse de sélection sur "
+            "observables : IPW (poids normalisés) et AIPW doublement robuste (Cattaneo 2010), comme teffects de "
+            "Stata ; score de propension généralisé du logit multinomial du choix, régressions de performance par "
+            "forme. {n_trimmed} entreprises dont la probabilité d'une forme est sous le seuil sont exclues "
+            "({n} utilisées). Erreurs types par les fonctions d'influence, groupées par entreprise ; tests z."),
+    },
+    "en": {
+        "table_misalignment": "Misalignment and performance: the continuous misfit (primary), the 0/1 mismatch "
+                              "(secondary)",
+        "table_misalignment_first_stage": "First stage: strength of the excluded variables and accuracy of the "
+                                          "modal prediction",
+        "table_misalignment_switching": "Switching regressions: one performance equation per form",
+        "table_misalignment_counterfactual": "Counterfactual performance under each form and the performance forgone",
+        "table_form_effects": "Effects of the form under selection on observables (IPW, AIPW)",
+        "note_misalignment": (
+            "OLS of performance on the controls and one misalignment measure. Primary: the misfit, 1 − the predicted "
+            "probability of the chosen form. Secondary: the 0/1 mismatch (the chosen form is not the modal "
+            "prediction) and its direction, which rest on a modal prediction whose accuracy the first-stage table "
+            "gives. Covariates centred at their mean. Bias-corrected (BC) intervals and p-values from a bootstrap of "
+            "firms that refits both stages ({n_ok} successful resamples); p = (1 + #)/(B + 1), never 0; the "
+            "statistic is the normal quantile of p."),
+        "note_misalignment_first_stage": (
+            "Joint Wald test, covariance clustered by firm, that the variables excluded from the performance "
+            "equations are 0 in the choice model (they identify the selection terms); count R² and cross-validated "
+            "accuracy against the majority class."),
+        "note_misalignment_switching": (
+            "One OLS per form on the firms in that form, each with its own coefficients and selection terms, signed "
+            "as Stata's selmlog signs them (Bourguignon, Fournier & Gurgand 2007): lee = −φ(Φ⁻¹(P))/P, coefficient "
+            "σρ (positive: the firms in the form do worse in it than a random firm with the same regressors would); "
+            "dmf[f] = E[η_f − γ | form chosen] (a positive own coefficient: an unobserved taste for one's form goes "
+            "with better performance in it); dmf0 without the own term; dmf2 with the normal transforms. Identified "
+            "by excluding the first stage's variables (table above). 'selection terms (joint)': bootstrap Wald test "
+            "that the form's terms are all 0. BC intervals and p-values from the two-stage bootstrap ({n_ok} "
+            "successful resamples); covariates centred at their mean."),
+        "note_misalignment_counterfactual": (
+            "Every firm's performance predicted under every form from the per-form equations, the selection terms "
+            "at their population mean 0: potential_mean is its mean, ate the difference from repeated contracts "
+            "(tested); mean_gap the performance forgone against the best predicted form, share_in_best_form the "
+            "share of firms already in it ('all': every firm), share_predicted_best the share for which the form is "
+            "best. No p-values for gaps, shares and means: a maximum over forms is positive by construction (and "
+            "biased upward once estimated). BC intervals from the two-stage bootstrap ({n_ok} successful "
+            "resamples)."),
+        "note_form_effects": (
+            "Potential-outcome means (pomean) and differences from repeated contracts (ate) under selection on "
+            "observables: IPW (normalised weights) and doubly robust AIPW (Cattaneo 2010), as Stata's teffects; "
+            "generalised propensity score from the choice model's multinomial logit, performance regressions by "
+            "form. {n_trimmed} firms with a probability of some form below the threshold are left out ({n} used). "
+            "Influence-function standard errors clustered by firm; z tests."),
+    },
+}
+for _language, _titles in MISALIGNMENT_TEXT.items():
+    REPORT_TEXT[_language].update({key: value for key, value in _titles.items() if key.startswith("table_")})

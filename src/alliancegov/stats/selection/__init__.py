@@ -71,6 +71,7 @@ from alliancegov.stats.selection.switching import (
     SwitchingFit,
     counterfactual_gap,
     counterfactual_predictions,
+    joint_bootstrap_test,
     switching_regression,
 )
 from alliancegov.stats.selection.terms import (
@@ -95,6 +96,7 @@ __all__ = [
     "dubin_mcfadden_terms",
     "excluded_indices",
     "first_stage_strength",
+    "joint_bootstrap_test",
     "lee_term",
     "selection_terms",
     "switching_regression",

@@ -135,14 +135,14 @@ def switching_regression(y, X, chosen, probabilities=None, method: str | None = 
         terms = (selection_terms(np.asarray(probabilities, float), codes, method, degree=degree, labels=labels,
                                  quadrature=quadrature) if method else pd.DataFrame(index=range(len(y))))
     labels = list(labels) if labels is not None else list(range(J))
+    values, columns = terms.to_numpy(float), list(terms.columns)
     coefficients, term_names, counts = [], [], np.bincount(codes, minlength=J)
     for j in range(J):
         rows = codes == j
-        own = [t for t in terms.columns if not (method == "dmf0" and t == f"dmf0[{labels[j]}]")]
-        design = np.column_stack([X[rows], terms.loc[rows, own].to_numpy(float)])
-        beta = _solve(design, y[rows], f"the equation of {labels[j]}")
-        coefficients.append(pd.Series(beta, index=[*names, *own]))
-        term_names.append(own)
+        own = [c for c, name in enumerate(columns) if not (method == "dmf0" and name == f"dmf0[{labels[j]}]")]
+        beta = _solve(np.column_stack([X[rows], values[np.ix_(rows, own)]]), y[rows], f"the equation of {labels[j]}")
+        coefficients.append(pd.Series(beta, index=[*names, *(columns[c] for c in own)]))
+        term_names.append([columns[c] for c in own])
     return SwitchingFit(coefficients, names, term_names, counts, method)
 
 
