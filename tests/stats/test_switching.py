@@ -162,3 +162,22 @@ def test_joint_bootstrap_test_by_hand():
     null = np.einsum("ri,ij,rj->r", centred, np.linalg.inv(cov), centred)
     assert p == pytest.approx((1 + (null >= statistic).sum()) / 1000)
     assert joint_bootstrap_test(draws, np.array([0.1, -0.2, 5.0]), [2])[2] == pytest.approx(0.001)  # never 0
+
+
+def test_alternative_specific_regressors_enter_their_own_alternative():
+    """A regressor whose value depends on the alternative (w_ij): alternative j's equation uses
+    w_ij on its units, the counterfactual under j uses w_ij for every unit; noise-free, exact."""
+    rng = np.random.default_rng(6)
+    n = 60
+    x, w = rng.normal(size=n), rng.random((n, 3))
+    chosen = np.tile([0, 1, 2], n // 3)
+    gamma = np.array([-1.0, -0.5, 0.2])
+    X = np.column_stack([np.ones(n), x])
+    outcome = X @ BETA + w * gamma
+    fit = switching_regression(outcome[np.arange(n), chosen], X, chosen, names=["Intercept", "x"],
+                               specific={"misfit": w})
+    assert fit.specific_names == ["misfit"] and list(fit.coefficients[2].index) == ["Intercept", "x", "misfit"]
+    np.testing.assert_allclose(fit.slopes, np.vstack([BETA, gamma]), atol=1e-10)
+    np.testing.assert_allclose(counterfactual_predictions(X, fit, {"misfit": w}), outcome, atol=1e-10)
+    with pytest.raises(ValueError, match="alternative-specific"):
+        counterfactual_predictions(X, fit)

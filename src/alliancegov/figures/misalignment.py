@@ -63,9 +63,9 @@ def plot_misalignment(misalignment: pd.DataFrame, counterfactual: pd.DataFrame, 
     with themed_figure(1.6 + 0.38 * sum(heights), nrows=2, gridspec_kw={"height_ratios": heights}) as (figure, axes):
         _point_ranges(axes[0, 0], measures, [f"{terms[t]} ({models.get(m, m)})"
                                              for m, t in zip(measures["model"], measures["term"])], language)
-        axes[0, 0].set_xlabel(text("misalignment_axis", language))
+        axes[0, 0].set_xlabel(wrap(text("misalignment_axis", language), 60))
         _point_ranges(axes[1, 0], gaps, [models.get(m, m) for m in gaps["model"]], language)
-        axes[1, 0].set_xlabel(text("misalignment_gap_axis", language))
+        axes[1, 0].set_xlabel(wrap(text("misalignment_gap_axis", language), 60))
         figure.suptitle(wrap(text("misalignment_title", language), 70))
     return figure
 
@@ -95,7 +95,7 @@ def plot_form_overlap(overlap: pd.DataFrame, codebook: Codebook, language: str, 
     names = form_labels(codebook, language, outcome)
     colours = form_colours(codebook, outcome)
     forms = [f for f in names if f in set(overlap["propensity_of"])]
-    with themed_figure(1.2 + 0.9 * len(forms), nrows=len(forms), sharex=True) as (figure, axes):
+    with themed_figure(1.2 + 0.45 * len(forms) ** 2, nrows=len(forms), sharex=True) as (figure, axes):
         for ax, of in zip(axes[:, 0], forms):
             rows = overlap[overlap["propensity_of"] == of].set_index("received").reindex(forms)
             positions = np.arange(len(forms))[::-1]

@@ -38,6 +38,10 @@ class MisalignmentSpec:
     excluded : tuple of str
         The exclusion restrictions: the first stage's variables left out of ``equation``, all of
         them and only them.
+    form_misfit : bool
+        Whether each form's equation also has the firm's misfit with that form, 1 − its predicted
+        probability (so that the excluded variables act on performance through the fit of the
+        form, as transaction cost economics has it).
     centre : tuple of str
         Covariates centred at their mean over the firms the models use.
     """
@@ -50,6 +54,7 @@ class MisalignmentSpec:
     level: float = 0.95
     equation: str | None = None
     excluded: tuple[str, ...] = ()
+    form_misfit: bool = False
     centre: tuple[str, ...] = ()
 
     @classmethod
@@ -60,9 +65,10 @@ class MisalignmentSpec:
         ----------
         section : dict
             The ``misalignment`` section: the spec's fields (``outcome`` and ``controls``
-            required), ``switching`` (``formula``: the per-form equation, ``excluded``: its
-            exclusion restrictions) and ``bootstrap_jobs``, which is the workflow's and ignored;
-            any other key raises TypeError.
+            required), ``switching`` (``formula``: the per-form equation, ``misfit``: whether it
+            has the misfit with the form, ``excluded``: its exclusion restrictions) and
+            ``bootstrap_jobs``, which is the workflow's and ignored; any other key raises
+            TypeError.
         centre : sequence of str
             ``performance.centre``: the covariates centred at their mean.
 
@@ -74,4 +80,5 @@ class MisalignmentSpec:
         values = {k: v for k, v in section.items() if k not in ("selection", "bootstrap_jobs", "switching")}
         switching = section.get("switching") or {}
         return cls(selection=tuple(section.get("selection", ("lee", "dmf"))), equation=switching.get("formula"),
-                   excluded=tuple(switching.get("excluded", ())), centre=tuple(centre), **values)
+                   excluded=tuple(switching.get("excluded", ())), form_misfit=bool(switching.get("misfit", False)),
+                   centre=tuple(centre), **values)

@@ -18,6 +18,25 @@ ALL_FORMS = "all"                  # the form of the counterfactual rows over ev
 INDEX = ["table", "model", "form", "term"]
 
 
+def form_regressors(data: TwoStageData, probabilities: np.ndarray) -> dict[str, np.ndarray]:
+    """The alternative-specific regressors of the per-form equations: ``misfit`` (1 − the predicted
+    probability of each form, (n, J)) when ``data.form_misfit``, else none.
+
+    Parameters
+    ----------
+    data : TwoStageData
+        Its ``form_misfit``.
+    probabilities : ndarray of shape (n, J)
+        The first stage's probabilities.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n, J)
+        For :func:`alliancegov.stats.selection.switching_regression`'s ``specific``.
+    """
+    return {"misfit": 1.0 - probabilities} if data.form_misfit else {}
+
+
 def switching_models(data: TwoStageData) -> list[str]:
     """The switching models: the uncorrected one, then one per selection correction.
 
@@ -56,7 +75,7 @@ def switching_fits(data: TwoStageData, rows: np.ndarray, probabilities: np.ndarr
     X = data.equation.iloc[rows]
     return {model: switching_regression(data.outcome[rows], X.to_numpy(float), data.chosen[rows], probabilities,
                                         None if model == UNCORRECTED else model, names=list(X.columns),
-                                        labels=list(data.labels))
+                                        labels=list(data.labels), specific=form_regressors(data, probabilities))
             for model in switching_models(data)}
 
 
@@ -80,13 +99,16 @@ def check_form_equations(data: TwoStageData, probabilities: np.ndarray) -> None:
     from alliancegov.model_checks import check_parameters, check_rank
     from alliancegov.stats.selection import selection_terms
 
+    specific = form_regressors(data, probabilities)
     for model in switching_models(data):
         terms = (selection_terms(probabilities, data.chosen, model, labels=list(data.labels))
                  if model != UNCORRECTED else pd.DataFrame(index=data.equation.index))
         for j, form in enumerate(data.labels):
             rows = data.chosen == j
             own = [t for t in terms.columns if t != f"dmf0[{form}]"]
-            design = pd.concat([data.equation[rows], terms.loc[rows, own]], axis=1)
+            design = pd.concat([data.equation[rows], pd.DataFrame({name: values[rows, j] for name, values in
+                                                                   specific.items()}, index=data.equation.index[rows]),
+                                terms.loc[rows, own]], axis=1)
             where = f"{SECOND_STAGE} ({model}, the equation of {form})"
             check_parameters(int(rows.sum()), design.columns, where)
             check_rank(design, where)
@@ -154,11 +176,12 @@ def switching_estimates(data: TwoStageData, rows: np.ndarray, probabilities: np.
 
     X = data.equation.iloc[rows].to_numpy(float)
     chosen = data.chosen[rows]
+    specific = form_regressors(data, probabilities)
     values = {}
     for model, fit in switching_fits(data, rows, probabilities).items():
         for form, coefficients in zip(data.labels, fit.coefficients):
             values.update({(SWITCHING, model, form, term): value for term, value in coefficients.items()})
-        summary = counterfactual_summary(counterfactual_predictions(X, fit), chosen, list(data.labels))
+        summary = counterfactual_summary(counterfactual_predictions(X, fit, specific), chosen, list(data.labels))
         values.update({(COUNTERFACTUAL, model, form, term): value for (form, term), value in summary.items()})
     return pd.Series(values)
 

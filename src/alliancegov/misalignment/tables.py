@@ -19,14 +19,15 @@ JOINT_TERM = "selection terms (joint)"
 TESTED_COUNTERFACTUAL_TERMS = ("ate",)   # the counterfactual rows with a null of 0 worth testing
 
 SWITCHING_NOTE = (
-    "One OLS of {outcome} per governance form on the firms in that form (Lee 1983; Bourguignon, Fournier & Gurgand "
-    "2007), coefficients in outcome units. Selection terms as Stata's selmlog signs them: lee = −φ(Φ⁻¹(P))/P of the "
-    "form's own probability P, coefficient σρ (positive: the firms in the form do worse in it than a random firm "
-    "with the same regressors would); dmf[f] = E[η_f − Euler | the form chosen] (−ln P for the form itself; a "
-    "positive own coefficient: firms with an unobserved taste for their form do better in it); dmf0 leaves the "
-    "own term out (Σ r = 0); dmf2 uses the normal transforms of the choice errors. Identified by leaving {excluded} "
-    "out of the performance equations{strength}. '{joint}': bootstrap Wald test that the form's selection terms are "
-    "all 0 (b'V⁻¹b with V the resamples' covariance, on df = the rank of V; p = (1 + #)/(B + 1)). ")
+    "One OLS of {outcome} per governance form on the firms in that form (Lee 1983; Bourguignon, Fournier & "
+    "Gurgand 2007), coefficients in outcome units{misfit}. Selection terms as Stata's selmlog signs them: "
+    "lee = −φ(Φ⁻¹(P))/P of the form's own probability P, coefficient σρ (positive: the firms in the form do worse "
+    "in it than a random firm with the same regressors would); dmf[f] = E[η_f − Euler | the form chosen] (−ln P "
+    "for the form itself; a positive own coefficient: firms with an unobserved taste for their form do better in "
+    "it); dmf0 leaves the own term out (Σ r = 0); dmf2 uses the normal transforms of the choice errors. "
+    "Identified by leaving {excluded} out of the performance equations{strength}. '{joint}': bootstrap Wald test "
+    "that the form's selection terms are all 0 (b'V⁻¹b with V the resamples' covariance, on df = the rank of V; "
+    "p = (1 + #)/(B + 1)). ")
 COUNTERFACTUAL_NOTE = (
     "Predicted {outcome} of every firm under every form from each model's per-form equations, the selection "
     "terms at their population mean 0 (Masten, Meehan & Snyder 1991; Leiblein, Reuer & Dalsace 2002; Hamilton "
@@ -171,7 +172,8 @@ def misalignment_tables(data: TwoStageData, spec: MisalignmentSpec, point: pd.Se
         return tables
 
     switching = frame[frame["table"] == SWITCHING].drop(columns="table")
-    switching["selection_term"] = ~switching["term"].isin(list(data.equation.columns))
+    regressors = [*data.equation.columns, *(["misfit"] if data.form_misfit else [])]
+    switching["selection_term"] = ~switching["term"].isin(regressors)
     joint = _joint_rows(switching, draws, values)
     order = {model: i for i, model in enumerate(switching_models(data))}
     switching = pd.concat([switching.drop(columns="selection_term"), joint], ignore_index=True)
@@ -179,8 +181,11 @@ def misalignment_tables(data: TwoStageData, spec: MisalignmentSpec, point: pd.Se
         {form: i for i, form in enumerate(data.labels)})
     switching = switching.sort_values("rank", kind="stable").drop(columns="rank").reset_index(drop=True)
     switching["n"] = switching["form"].map(dict(zip(data.labels, np.bincount(data.chosen, minlength=len(data.labels)))))
-    note = SWITCHING_NOTE.format(outcome=spec.outcome, excluded=", ".join(spec.excluded) or "no variable",
-                                 strength=_strength_clause(strength), joint=JOINT_TERM)
+    misfit = ("; misfit is the firm's misfit with the form, 1 − its predicted probability (the counterfactual under "
+              "another form uses the misfit with that form)") if data.form_misfit else ""
+    excluded = ", ".join(spec.excluded) or "no variable"
+    note = SWITCHING_NOTE.format(outcome=spec.outcome, misfit=misfit, joint=JOINT_TERM, excluded=excluded,
+                                 strength=_strength_clause(strength))
     tables[SWITCHING] = switching.assign(**done, note=note + ending)
 
     counterfactual = frame[frame["table"] == COUNTERFACTUAL].drop(columns="table").reset_index(drop=True)

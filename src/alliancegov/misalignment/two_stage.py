@@ -120,6 +120,7 @@ class TwoStageData:
     labels: tuple[str, ...] = ()                 # the forms, in the codes' order
     equation: pd.DataFrame | None = None         # (n, e) the per-form performance equation's design
     excluded: tuple[str, ...] = ()               # the first stage's columns of the excluded variables
+    form_misfit: bool = False                    # each form's equation has the misfit with that form
     centred: dict[str, float] = field(default_factory=dict)   # covariate → the mean it was centred at
 
     @classmethod
@@ -177,7 +178,7 @@ class TwoStageData:
                    _matrix(spec.controls, used, "misalignment.controls"), used[spec.outcome].to_numpy(float),
                    scale_rank, spec.selection, tuple(design.levels),
                    _matrix(spec.equation, used, "misalignment.switching.formula") if spec.equation else None,
-                   excluded, means)
+                   excluded, spec.form_misfit, means)
         return data, rows.loc[keep].reset_index(drop=True)
 
     def first_stage_probabilities(self, rows: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:

@@ -527,7 +527,7 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     shown["hypotheses_summary"] = hypotheses_summary(checks)
     shown["hypotheses"] = checks[["hypothesis", "check", "estimate", "conf_low", "conf_high", "p_value",
                                   "check_verdict", "note"]]
-    table_notes = misalignment_tables(shown, language)
+    table_notes = misalignment_tables(shown, language, outcome)
     if measurement_files:
         measured, measured_notes = measurement_tables(measurement_files, book, language, config.get("measurement"))
         shown.update(measured)

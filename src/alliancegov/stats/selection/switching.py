@@ -14,6 +14,11 @@ Conventions
 -----------
 ``X``
     (n, k) outcome design (with its intercept column), the same columns for every alternative.
+``specific``
+    Optional alternative-specific regressors: name → (n, J) array whose column ``j`` is the
+    regressor's value for a unit under alternative ``j`` (e.g. the misfit 1 − P_ij of the unit
+    with alternative ``j``). Alternative ``j``'s equation uses column ``j`` on the units that chose
+    ``j``; the counterfactual under ``j`` uses column ``j`` for every unit.
 ``chosen``
     (n,) integer codes ``0 .. J-1`` of the chosen alternatives.
 ``probabilities``
@@ -44,10 +49,12 @@ class SwitchingFit:
     ----------
     coefficients : list of Series
         One per alternative ``j = 0 .. J-1``: the coefficients of the outcome design's columns
-        (``design_names``, outcome units per unit of each column), then of the selection terms
-        (``term_names[j]``).
+        (``design_names``, outcome units per unit of each column), of the alternative-specific
+        regressors (``specific_names``), then of the selection terms (``term_names[j]``).
     design_names : list of str
         The k outcome design columns.
+    specific_names : list of str
+        The alternative-specific regressors.
     term_names : list of list of str
         The selection terms of each alternative's equation (empty without a correction).
     n : ndarray of shape (J,)
@@ -58,14 +65,17 @@ class SwitchingFit:
 
     coefficients: list[pd.Series]
     design_names: list[str]
+    specific_names: list[str]
     term_names: list[list[str]]
     n: np.ndarray
     method: str | None
 
     @property
     def slopes(self) -> np.ndarray:
-        """The outcome design's coefficients, shape (k, J): column ``j`` is alternative ``j``'s ``beta_j``."""
-        return np.column_stack([c.iloc[:len(self.design_names)].to_numpy(float) for c in self.coefficients])
+        """The regressors' coefficients (design, then alternative-specific), shape (k + s, J): column
+        ``j`` is alternative ``j``'s ``beta_j``."""
+        k = len(self.design_names) + len(self.specific_names)
+        return np.column_stack([c.iloc[:k].to_numpy(float) for c in self.coefficients])
 
 
 def _solve(X: np.ndarray, y: np.ndarray, what: str) -> np.ndarray:
@@ -78,9 +88,17 @@ def _solve(X: np.ndarray, y: np.ndarray, what: str) -> np.ndarray:
     return np.linalg.lstsq(X, y, rcond=None)[0]
 
 
+def _specific(specific: dict | None, n: int, J: int) -> dict[str, np.ndarray]:
+    out = {name: np.asarray(values, dtype=float) for name, values in (specific or {}).items()}
+    for name, values in out.items():
+        if values.shape != (n, J):
+            raise ValueError(f"the alternative-specific regressor {name!r} must be ({n}, {J}); got {values.shape}")
+    return out
+
+
 def switching_regression(y, X, chosen, probabilities=None, method: str | None = None, *,
-                         names: Sequence[str] | None = None, labels: Sequence | None = None, degree: int = 2,
-                         quadrature: str = "tanh-sinh") -> SwitchingFit:
+                         names: Sequence[str] | None = None, labels: Sequence | None = None,
+                         specific: dict | None = None, degree: int = 2, quadrature: str = "tanh-sinh") -> SwitchingFit:
     """One OLS per alternative on the units that chose it, with that alternative's selection terms.
 
     Parameters
@@ -101,6 +119,8 @@ def switching_regression(y, X, chosen, probabilities=None, method: str | None = 
         The k design column names (default ``x0 .. x{k-1}``).
     labels : sequence, optional
         The J alternatives' names, used in the terms' names (default ``0 .. J-1``).
+    specific : dict of str to array-like of shape (n, J), optional
+        Alternative-specific regressors (see the module's conventions).
     degree : int
         Polynomial degree of ``dahl``.
     quadrature : {"tanh-sinh", "selmlog"}
@@ -135,19 +155,21 @@ def switching_regression(y, X, chosen, probabilities=None, method: str | None = 
         terms = (selection_terms(np.asarray(probabilities, float), codes, method, degree=degree, labels=labels,
                                  quadrature=quadrature) if method else pd.DataFrame(index=range(len(y))))
     labels = list(labels) if labels is not None else list(range(J))
+    specific = _specific(specific, len(y), J)
     values, columns = terms.to_numpy(float), list(terms.columns)
     coefficients, term_names, counts = [], [], np.bincount(codes, minlength=J)
     for j in range(J):
         rows = codes == j
         own = [c for c, name in enumerate(columns) if not (method == "dmf0" and name == f"dmf0[{labels[j]}]")]
-        beta = _solve(np.column_stack([X[rows], values[np.ix_(rows, own)]]), y[rows], f"the equation of {labels[j]}")
-        coefficients.append(pd.Series(beta, index=[*names, *(columns[c] for c in own)]))
+        design = np.column_stack([X[rows], *(v[rows, j] for v in specific.values()), values[np.ix_(rows, own)]])
+        beta = _solve(design, y[rows], f"the equation of {labels[j]}")
+        coefficients.append(pd.Series(beta, index=[*names, *specific, *(columns[c] for c in own)]))
         term_names.append([columns[c] for c in own])
-    return SwitchingFit(coefficients, names, term_names, counts, method)
+    return SwitchingFit(coefficients, names, list(specific), term_names, counts, method)
 
 
-def counterfactual_predictions(X, fit: SwitchingFit) -> np.ndarray:
-    """Every unit's expected outcome under every alternative: ``x_i beta_j``.
+def counterfactual_predictions(X, fit: SwitchingFit, specific: dict | None = None) -> np.ndarray:
+    """Every unit's expected outcome under every alternative: ``x_ij beta_j``.
 
     The selection terms are left at their population mean, 0 (see the package docstring), so
     this is the outcome a unit with regressors ``x_i`` would be expected to reach under ``j``
@@ -159,13 +181,25 @@ def counterfactual_predictions(X, fit: SwitchingFit) -> np.ndarray:
         The outcome design (the columns of ``fit.design_names``).
     fit : SwitchingFit
         The per-alternative equations.
+    specific : dict of str to array-like of shape (n, J), optional
+        The alternative-specific regressors of ``fit.specific_names``, column ``j`` used under ``j``.
 
     Returns
     -------
     ndarray of shape (n, J)
         Predicted outcomes, in outcome units.
     """
-    return np.asarray(X, dtype=float) @ fit.slopes
+    X = np.asarray(X, dtype=float)
+    slopes = fit.slopes
+    J = slopes.shape[1]
+    specific = _specific(specific, X.shape[0], J)
+    if list(specific) != fit.specific_names:
+        raise ValueError(f"the fit has the alternative-specific regressors {fit.specific_names}, not {list(specific)}")
+    k = X.shape[1]
+    predictions = X @ slopes[:k]
+    for m, values in enumerate(specific.values()):
+        predictions += values * slopes[k + m]
+    return predictions
 
 
 def counterfactual_gap(predictions, chosen) -> tuple[np.ndarray, np.ndarray]:
