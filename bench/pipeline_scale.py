@@ -213,7 +213,7 @@ def synthetic_waves(project: Path, respondents: int, waves: int, extra: int) -> 
     codebook: the simulator is deterministic). Returns the waves-sheet rows and the seconds spent
     writing them (None when reused).
     """
-    from alliancegov.codebook import Codebook
+    from alliancegov.codebook.tables import Codebook
     from alliancegov.simulate.exports import write_plain_csv
     from alliancegov.simulate.mess import add_mess
     from alliancegov.simulate.population import simulate_waves
@@ -263,7 +263,7 @@ def newton_fit(project: Path, repeats: int) -> dict | None:
 
     from alliancegov.choice.design import build_design
     from alliancegov.choice.spec import ChoiceSpec
-    from alliancegov.codebook import Codebook
+    from alliancegov.codebook.tables import Codebook
 
     analysis = project / "results" / "interim" / "analysis.parquet"
     if not analysis.is_file():  # the run stopped before the constructs stage

@@ -32,10 +32,11 @@ def run(project: Path, out: Path, jobs: int) -> None:
     import yaml
     from snakemake.utils import validate
 
-    from alliancegov import clean, constructs, descriptives, hypotheses, misalignment, performance, pool, publication
+    from alliancegov import clean, descriptives, hypotheses, misalignment, performance, pool, publication
     from alliancegov.choice import bootstrap as choice_bootstrap
     from alliancegov.choice import stage as choice_stage
     from alliancegov.choice.spec import ChoiceSpec
+    from alliancegov.constructs import stage as constructs_stage
     from alliancegov.figures import descriptive as figures_descriptive
     from alliancegov.figures import models as figures_models
     from alliancegov.figures import waves as figures_waves
@@ -78,8 +79,8 @@ def run(project: Path, out: Path, jobs: int) -> None:
                                  "respondents": str(qc / "nonresponse_respondents.csv")},
              rules=config["qc"]["exclusion_rules"])
     analysis = str(interim / "analysis.parquet")
-    constructs.run(data=pooled, codebook=codebook, outputs={"data": analysis, "reliability": table["reliability"],
-                                                            "item_statistics": table["reliability_items"]})
+    constructs_stage.run(data=pooled, codebook=codebook, outputs={"data": analysis, "reliability": table["reliability"],
+                                                                  "item_statistics": table["reliability_items"]})
     likert_scales = config["figures"]["likert_scales"]
     descriptives.run(pooled=pooled, codebook=codebook,
                      outputs={"form_by_sector": table["form_by_sector"], "likert_items": table["likert_items"]},

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.simulate.population import simulate_waves
 
 ROOT = Path(__file__).resolve().parents[1]

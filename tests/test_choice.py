@@ -10,7 +10,7 @@ from alliancegov.choice.design import build_design
 from alliancegov.choice.model import coefficient_table, fit_mnl
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.choice.stage import analyse_choice
-from alliancegov.constructs import build_analysis
+from alliancegov.constructs.stage import build_analysis
 from alliancegov.simulate.population import simulate_waves
 from alliancegov.simulate.truth import CHOICE_SCALES, load_truth, true_choice_coefficients
 

@@ -4,7 +4,10 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from alliancegov.codebook import MISSING_KINDS, Codebook, CodebookError, normalise_label, validation_schema
+from alliancegov.codebook.labels import normalise_label
+from alliancegov.codebook.tables import Codebook
+from alliancegov.codebook.validation import validation_schema
+from alliancegov.codebook.vocabulary import MISSING_KINDS, CodebookError
 from tests.conftest import CODEBOOK_DIR
 
 

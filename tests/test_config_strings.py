@@ -8,7 +8,7 @@ import copy
 import pytest
 import yaml
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.config_strings import analysis_names, check_project_strings
 from alliancegov.expressions import ExpressionError
 from tests.conftest import ROOT, copy_project, snakemake

@@ -2,7 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliancegov.constructs import build_analysis, cronbach_alpha, reverse_code, score_scales
+from alliancegov.constructs.reliability import cronbach_alpha
+from alliancegov.constructs.scores import reverse_code, score_scales
+from alliancegov.constructs.stage import build_analysis
 
 
 def test_reverse_coding_uses_min_plus_max(codebook):
@@ -47,7 +49,7 @@ def test_simulated_scores_recover_the_latent_constructs(codebook, small_waves):
 
 # ---- reliability: alpha CI, omega, item statistics -------------------------------------------
 
-from alliancegov.constructs import (  # noqa: E402
+from alliancegov.constructs.reliability import (  # noqa: E402
     alpha_confidence_interval,
     item_statistics,
     item_table,
@@ -253,7 +255,7 @@ def test_item_table_per_wave_and_pooled(codebook, small_waves):
 
 
 def test_select_multiple_answers_become_indicators_and_a_count(codebook):
-    from alliancegov.constructs import choice_indicators
+    from alliancegov.constructs.scores import choice_indicators
 
     frame = pd.DataFrame({"distribution_channels": ["large_partner online", "large_partner", None]})
     indicators = choice_indicators(frame, codebook)

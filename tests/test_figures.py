@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.descriptives import form_by_sector_table, likert_item_table, mean_confidence_intervals
 from alliancegov.figures.descriptive import plot_form_by_sector, plot_sample_flow, sample_flow_bars
 from alliancegov.figures.models import (
@@ -187,8 +187,9 @@ def test_a_suppressed_share_draws_no_bar(analysis, codebook):
 
 # ---- reliability and Likert figures ---------------------------------------------------------
 
-from alliancegov.constructs import build_analysis  # noqa: E402
-from alliancegov.figures.descriptive import plot_likert_diverging, plot_reliability  # noqa: E402
+from alliancegov.constructs.stage import build_analysis  # noqa: E402
+from alliancegov.figures.descriptive import plot_reliability  # noqa: E402
+from alliancegov.figures.likert import plot_likert_diverging  # noqa: E402
 
 LIKERT_SCALES = ["asset_specificity", "trust"]
 
@@ -392,7 +393,7 @@ def figure_outputs(folder, stems) -> dict[str, str]:
 
 
 def test_the_descriptive_figures_rule_draws_the_configured_figures_from_files(tmp_path, survey, sample_flow, codebook):
-    from alliancegov.codebook import CODEBOOK_FILES
+    from alliancegov.codebook.vocabulary import CODEBOOK_FILES
     from alliancegov.figures.descriptive import run
     from tests.conftest import CODEBOOK_DIR
 

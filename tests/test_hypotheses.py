@@ -40,7 +40,7 @@ def test_proportion_and_mean_checks_compute_their_estimates():
 def h1_verdict(codebook, truth) -> pd.DataFrame:
     from alliancegov.choice.spec import ChoiceSpec
     from alliancegov.choice.stage import analyse_choice
-    from alliancegov.constructs import build_analysis
+    from alliancegov.constructs.stage import build_analysis
     from alliancegov.simulate.population import simulate_waves
     from alliancegov.simulate.truth import CHOICE_SCALES
 

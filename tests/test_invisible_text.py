@@ -11,7 +11,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.descriptives import form_by_sector_table
 from alliancegov.safe_output import printable, visible_text, visible_text_cells, write_csv
 from alliancegov.table_formats import write_publication_tables

@@ -443,7 +443,7 @@ def test_settings_defaults_and_refusals(codebook):
 @pytest.fixture(scope="module")
 def small_project(tmp_path_factory, codebook, small_waves):
     """A small simulated project: the analysis frame of three waves of 120 firms and its sample flow."""
-    from alliancegov.constructs import score_responses
+    from alliancegov.constructs.scores import score_responses
     from tests.conftest import CODEBOOK_DIR
 
     folder = tmp_path_factory.mktemp("measurement")

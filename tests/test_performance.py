@@ -109,7 +109,7 @@ def test_misalignment_measures_by_hand():
 def simulated_two_stage(codebook, n, seed, penalty=None, equation=None):
     from alliancegov.choice.design import DesignBuilder
     from alliancegov.choice.spec import ChoiceSpec
-    from alliancegov.constructs import build_analysis
+    from alliancegov.constructs.stage import build_analysis
     from alliancegov.misalignment.two_stage import MisalignmentSpec, TwoStageData
     from alliancegov.simulate.population import simulate_waves
     from alliancegov.simulate.truth import CHOICE_SCALES, load_truth

@@ -100,7 +100,7 @@ def test_effects_come_from_the_register(register):
 
 
 def test_analysis_frame_has_the_columns_the_constructs_stage_builds(codebook, config):
-    from alliancegov.constructs import build_analysis
+    from alliancegov.constructs.stage import build_analysis
     from alliancegov.power.replicates import analysis_frame, simulate_population
     from alliancegov.simulate.truth import load_truth
 

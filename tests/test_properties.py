@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from alliancegov.clean.quality import RULES, QualitySettings
 from alliancegov.clean.stage import clean_wave
-from alliancegov.codebook import normalise_label
+from alliancegov.codebook.labels import normalise_label
 from alliancegov.ingest.answers import convert_column
 
 REGIONS = ["Grand Casablanca", "Meknès-Tafilalet", "Rabat-Salé-Kénitra", "Tanger-Tétouan", "Greater Casablanca"]

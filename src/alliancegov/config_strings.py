@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 
 # Columns the stages add to the codebook's variables, which checks and formulas may read.
 META_COLUMNS = ("wave", "source_row", "firm_key", "survey_year")

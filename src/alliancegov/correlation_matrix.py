@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.formatting import number_format
 from alliancegov.table_formats import LABEL_COLUMN, PART_COLUMN
 

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook, codebook_categorical
+from alliancegov.codebook.tables import Codebook
+from alliancegov.codebook.validation import codebook_categorical
 
 
 def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: str = "governance_form",
@@ -42,7 +43,7 @@ def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: st
     ------
     ValueError
         If a value of ``outcome``, or of ``group`` when ``group_levels`` is None, is not an
-        answer of the codebook (:func:`~alliancegov.codebook.codebook_categorical`).
+        answer of the codebook (:func:`~alliancegov.codebook.validation.codebook_categorical`).
     """
     groups = (codebook_categorical(analysis[group], codebook, group) if group_levels is None
               else pd.Series(pd.Categorical(analysis[group], categories=group_levels), index=analysis.index))

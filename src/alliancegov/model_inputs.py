@@ -15,7 +15,7 @@ measures) need nothing from the wave.
 
 from __future__ import annotations
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 
 # The config's model sections: each field is a formula, a variable, or a mapping of formulas.
 MODEL_FIELDS = (("choice", "outcome"), ("choice", "formula"), ("choice", "variants"), ("performance", "outcome"),

@@ -13,7 +13,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook, codebook_categorical
+from alliancegov.codebook.tables import Codebook
+from alliancegov.codebook.validation import codebook_categorical
 from alliancegov.disclosure import SUPPRESSION_MARKER, suppress_small_cells
 from alliancegov.formatting import NumberFormat, number_format
 from alliancegov.table_formats import LABEL_COLUMN, PART_COLUMN, write_publication_tables

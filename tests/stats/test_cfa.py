@@ -1,4 +1,4 @@
-"""Tests of ``alliancegov.stats.cfa``, ``.invariance`` and ``.validity``.
+"""Tests of ``alliancegov.stats.cfa``, ``.invariance``, ``.validity`` and ``.common_method``.
 
 References (details and licences in ``tests/stats/data/README.md``), all on the Holzinger &
 Swineford (1939) data in ``tests/stats/data/holzinger_swineford1939.csv``:
@@ -24,17 +24,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alliancegov.stats.cfa import PARAMETER_COLUMNS, fit_cfa, modification_indices
+from alliancegov.stats.cfa.fitting import PARAMETER_COLUMNS, fit_cfa
+from alliancegov.stats.cfa.modification import modification_indices
+from alliancegov.stats.common_method import harman_single_factor, marker_variable_correction, method_factor_test
 from alliancegov.stats.invariance import COMPARISON_COLUMNS, compare_fits, invariance_table
 from alliancegov.stats.validity import (
     cross_loadings,
     fornell_larcker,
-    harman_single_factor,
     htmt,
     listwise_correlation,
     loading_flags,
-    marker_variable_correction,
-    method_factor_test,
     reliability,
 )
 from tests.conftest import ROOT

@@ -233,7 +233,8 @@ def share_data(n, coefficients, seed):
 
 
 def test_share_inference_rows_and_point_estimates():
-    from alliancegov.stats.importance import SHARE_COLUMNS, shapley_r2, shapley_share_inference
+    from alliancegov.stats.importance import shapley_r2
+    from alliancegov.stats.importance_inference import SHARE_COLUMNS, shapley_share_inference
 
     y, groups = share_data(400, [1.0, 0.5, 0.2], seed=1)
     table = shapley_share_inference(y, groups, n_boot=199, seed=3)
@@ -259,7 +260,7 @@ def test_share_inference_rows_and_point_estimates():
 def test_the_largest_share_test_holds_its_level_when_two_groups_tie():
     """Two groups with equal true shares: claiming one is the largest is rejected (p < .05) in at
     most about 5% of samples (the intersection–union test is conservative at the boundary)."""
-    from alliancegov.stats.importance import shapley_share_inference
+    from alliancegov.stats.importance_inference import shapley_share_inference
 
     claims = 0
     for seed in range(40):
@@ -272,7 +273,7 @@ def test_the_largest_share_test_holds_its_level_when_two_groups_tie():
 def test_clusters_are_resampled_whole():
     """Each firm appearing twice: the cluster bootstrap's spread equals the spread of the firms
     counted once, whereas treating the copies as independent understates it by about 1/sqrt(2)."""
-    from alliancegov.stats.importance import shapley_share_inference
+    from alliancegov.stats.importance_inference import shapley_share_inference
 
     y, groups = share_data(300, [1.0, 0.5], seed=7)
     doubled_y = np.concatenate([y, y])

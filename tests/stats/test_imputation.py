@@ -6,16 +6,10 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from alliancegov.stats import imputation
-from alliancegov.stats.imputation import (
-    PooledEstimate,
-    barnard_rubin_df,
-    impute_chained,
-    pooled_tidy,
-    ridge_multinomial_logit,
-    rubin_pool,
-    seeded_global_numpy,
-)
+from alliancegov.stats.imputation import chained
+from alliancegov.stats.imputation.chained import impute_chained, seeded_global_numpy
+from alliancegov.stats.imputation.mice_data import ridge_multinomial_logit
+from alliancegov.stats.imputation.rubin import PooledEstimate, barnard_rubin_df, pooled_tidy, rubin_pool
 
 TRUE_COEF = np.array([1.0, 2.0, -1.0])  # intercept, x1, x2
 
@@ -342,7 +336,7 @@ def test_errors_name_the_column():
 
 def test_legacy_statsmodels_path_is_seeded_and_restores_global_state(monkeypatch):
     """Older MICEData draw from numpy's global RNG: that path seeds it per chain and restores it."""
-    monkeypatch.setattr(imputation, "_micedata_takes_rng", lambda: False)
+    monkeypatch.setattr(chained, "_micedata_takes_rng", lambda: False)
     frame = simulate_linear(4, n=100)
     np.random.seed(123)
     before = np.random.get_state()[1].copy()

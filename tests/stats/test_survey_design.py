@@ -41,14 +41,13 @@ import pytest
 from scipy import stats
 
 from alliancegov.stats import mnl
-from alliancegov.stats.survey import (
+from alliancegov.stats.survey.design import (
     SurveyDesign,
-    SurveyFit,
     design_degrees_of_freedom,
     design_effects,
-    fit_mnl_survey,
     linearised_covariance,
 )
+from alliancegov.stats.survey.mnl import SurveyFit, fit_mnl_survey
 
 DATA = Path(__file__).resolve().parent / "data" / "apistrat.csv"
 

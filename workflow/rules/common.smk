@@ -11,8 +11,8 @@ from snakemake.utils import validate
 
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.code_hash import PACKAGE_DIR, code_hash
-from alliancegov.codebook import CODEBOOK_FILES as CODEBOOK_NAMES
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
+from alliancegov.codebook.vocabulary import CODEBOOK_FILES as CODEBOOK_NAMES
 from alliancegov.config_strings import check_project_strings
 from alliancegov.ingest.waves_sheet import frame_sizes, read_waves_sheet
 from alliancegov.model_inputs import model_variables

@@ -1,4 +1,4 @@
-from alliancegov.constructs import run
+from alliancegov.constructs.stage import run
 from alliancegov.runtime import start_job
 
 start_job(snakemake.log[0])

@@ -208,7 +208,7 @@ class _BootstrapFit:
 
 def _design(data: str, codebook: Sequence[str], spec: dict) -> tuple[ChoiceDesign, ChoiceSpec]:
     from alliancegov.choice.design import build_design
-    from alliancegov.codebook import Codebook
+    from alliancegov.codebook.tables import Codebook
 
     choice = ChoiceSpec.from_config(spec)
     return build_design(pd.read_parquet(data), choice,

@@ -28,7 +28,7 @@ class ChoiceDesign:
     continuous: list[int]         # column indices of numeric regressors
     discrete: dict[str, tuple[None, list[int]]] = field(default_factory=dict)  # factor → dummy columns
     n_missing: int = 0            # rows left out for a missing outcome, regressor, cluster or weight
-    survey: object | None = None  # stats.survey.SurveyDesign when cov_type is "design"
+    survey: object | None = None  # stats.survey.design.SurveyDesign when cov_type is "design"
     model: str = "the choice model"  # its name in messages (alliancegov.model_checks)
 
     @property
@@ -146,7 +146,7 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], *,
     check_rank(X, model)
     survey = None
     if spec.cov_type == "design":
-        from alliancegov.stats.survey import SurveyDesign
+        from alliancegov.stats.survey.design import SurveyDesign
 
         def column(name: str | None, dtype=None) -> np.ndarray | None:
             return rows[name].to_numpy(dtype) if name else None

@@ -82,7 +82,7 @@ def _fit_mnl(design: ChoiceDesign, spec: ChoiceSpec) -> ChoiceFit:
 
     X = design.X.to_numpy()
     if design.survey is not None:
-        from alliancegov.stats.survey import fit_mnl_survey
+        from alliancegov.stats.survey.mnl import fit_mnl_survey
 
         with threadpool_limits(1, user_api="blas"):
             survey = fit_mnl_survey(X, design.y, design.survey)

@@ -68,7 +68,7 @@ class ChoiceSpec:
         Random half splits of the Small–Hsiao IIA test (its result depends on the split).
     lonely_psu : {"error", "certainty", "adjust", "remove"}, default="error"
         What to do with a stratum of a single PSU under a survey design
-        (:class:`alliancegov.stats.survey.SurveyDesign`).
+        (:class:`alliancegov.stats.survey.design.SurveyDesign`).
     imputations : int, default=0
         > 0 imputes the model's variables by chained equations that many times (seeded by ``seed``)
         and pools the coefficients and AMEs by Rubin's rules; the other tables then use the complete

@@ -213,7 +213,7 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
     """
     import logging
 
-    from alliancegov.codebook import Codebook
+    from alliancegov.codebook.tables import Codebook
     from alliancegov.safe_output import visible_text, write_csv
 
     log = logging.getLogger("alliancegov")

@@ -166,7 +166,8 @@ def imputed_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) 
         ``choice_mnl`` also has ``estimator`` (``ml, <m> imputations``).
     """
     from alliancegov.expressions import formula_variables
-    from alliancegov.stats.imputation import impute_for_model, pooled_tidy, rubin_pool
+    from alliancegov.stats.imputation.chained import impute_for_model
+    from alliancegov.stats.imputation.rubin import pooled_tidy, rubin_pool
 
     variables = [spec.outcome, *formula_variables(spec.formula, data.columns),
                  *([spec.weights] if spec.weights else [])]

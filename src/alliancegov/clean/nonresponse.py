@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 
 NONRESPONSE_KINDS = ("answered", "dont_know", "refused", "not_applicable", "blank")
 

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from alliancegov.clean.nonresponse import NONRESPONSE_KINDS
-from alliancegov.codebook import Codebook, validation_schema
+from alliancegov.codebook.tables import Codebook
+from alliancegov.codebook.validation import validation_schema
 from alliancegov.ingest.settings import INGEST_FLAGS
 
 RULES = ("no_consent", "duplicate_submission", "duplicate_firm", "blank_firm_id", "short_row", "unknown_value",
@@ -137,7 +138,7 @@ def range_failures(frame: pd.DataFrame, codebook: Codebook, survey_year: int) ->
     frame : DataFrame
         One row per response, missing codes already set to missing.
     codebook : Codebook
-        The codebook the schema comes from (:func:`~alliancegov.codebook.validation_schema`).
+        The codebook the schema comes from (:func:`~alliancegov.codebook.validation.validation_schema`).
     survey_year : int
         The wave's survey year (bounds written ``survey_year``).
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from alliancegov.clean.nonresponse import item_nonresponse, respondent_nonresponse, split_missing_codes
 from alliancegov.clean.quality import QualitySettings, quality_flags
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.ingest.settings import INGEST_FLAGS, RAW_COLUMN
 
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook, codebook_categorical
+from alliancegov.codebook.tables import Codebook
+from alliancegov.codebook.validation import codebook_categorical
 from alliancegov.figures.misalignment import plot_form_overlap, plot_misalignment
 from alliancegov.figures.theme import (
     FORM,

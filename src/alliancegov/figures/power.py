@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.figures.theme import FORM, format_shares, save_figures, themed_figure, wrap
 from alliancegov.figures.wording import TEXT, text
 from alliancegov.formatting import number_format

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook, normalise_label
+from alliancegov.codebook.labels import normalise_label
+from alliancegov.codebook.tables import Codebook
 from alliancegov.ingest.cells import IngestError, is_blank, map_distinct, match_key
 from alliancegov.ingest.dates import ISO_FORMATS, parse_dates
 from alliancegov.ingest.identifiers import text_value
@@ -88,7 +89,7 @@ def answer_lookups(codebook: Codebook, variable: str) -> tuple[dict[str, object]
         :func:`~alliancegov.ingest.cells.match_key` of each code → the canonical answer: its name
         for select_one and select_multiple questions, its code (float) for the others.
     by_label : dict
-        :func:`~alliancegov.codebook.normalise_label` of each name and French and English label →
+        :func:`~alliancegov.codebook.labels.normalise_label` of each name and French and English label →
         the canonical answer. Both include the missing-value answers; empty without value sets.
     """
     by_code: dict[str, object] = {}

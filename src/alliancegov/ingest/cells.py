@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import normalise_label
+from alliancegov.codebook.labels import normalise_label
 from alliancegov.ingest.numbers import plain_number
 
 KOBO_META = {"_uuid": "submission_id", "_submission_time": "submission_time", "__version__": "instrument_version"}
@@ -134,7 +134,7 @@ def match_key(cell: object) -> str:
     Returns
     -------
     str
-        The key (:func:`alliancegov.codebook.normalise_label` of the code or the text).
+        The key (:func:`alliancegov.codebook.labels.normalise_label` of the code or the text).
     """
     number = plain_number(cell)
     return normalise_label(int(number) if number is not None and number.is_integer() else cell)

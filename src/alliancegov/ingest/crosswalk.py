@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alliancegov.codebook import normalise_label
+from alliancegov.codebook.labels import normalise_label
 from alliancegov.ingest.cells import IngestError, is_blank, map_distinct, match_key
 
 CROSSWALK_COLUMNS = ["source", "variable", "source_value", "value"]

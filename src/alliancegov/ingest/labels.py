@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alliancegov.codebook import Codebook, normalise_label
+from alliancegov.codebook.labels import normalise_label
+from alliancegov.codebook.tables import Codebook
 from alliancegov.ingest.answers import answer_lookups
 from alliancegov.ingest.cells import IngestError, is_blank, map_distinct, match_key
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alliancegov.codebook import normalise_label
+from alliancegov.codebook.labels import normalise_label
 from alliancegov.ingest.cells import IngestError
 from alliancegov.ingest.identifiers import text_value
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import NUMERIC_TYPES, Codebook
+from alliancegov.codebook.tables import Codebook
+from alliancegov.codebook.vocabulary import NUMERIC_TYPES
 from alliancegov.ingest.answers import UnreadableCells, convert_column, join_choice_columns
 from alliancegov.ingest.cells import KOBO_META, IngestError, canonical_column, is_blank, name_keys, show_cell
 from alliancegov.ingest.crosswalk import apply_crosswalk

@@ -1,7 +1,7 @@
 """Confirmatory factor analysis of the multi-item scales, their validity, and measurement invariance.
 
 One factor per scale, factors correlated, each identified by its first item (loading 1), fitted by
-normal-theory ML on the listwise-complete responses (:func:`alliancegov.stats.cfa.fit_cfa`, held
+normal-theory ML on the listwise-complete responses (:func:`alliancegov.stats.cfa.fitting.fit_cfa`, held
 to lavaan). Responses of the same firm in several waves are not independent: with
 ``repeated_firms: pooled`` every response enters and the χ² test and standard errors are
 anticonservative (point estimates stay consistent); with ``latest`` each firm's latest response
@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from alliancegov.constructs import cronbach_alpha
-from alliancegov.stats.cfa import CFAResult, fit_cfa
+from alliancegov.constructs.reliability import cronbach_alpha
+from alliancegov.stats.cfa.fitting import fit_cfa
+from alliancegov.stats.cfa.result import CFAResult
 from alliancegov.stats.invariance import invariance_table
 from alliancegov.stats.validity import (
     HTMT_METHODS,
@@ -75,7 +76,7 @@ def cfa_sample(frame: pd.DataFrame, cluster: str, repeated_firms: str) -> pd.Dat
 
 
 def fit_quietly(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], **options) -> tuple[CFAResult, list[str]]:
-    """:func:`alliancegov.stats.cfa.fit_cfa` with its warnings caught and returned as text.
+    """:func:`alliancegov.stats.cfa.fitting.fit_cfa` with its warnings caught and returned as text.
 
     Parameters
     ----------

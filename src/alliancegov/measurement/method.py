@@ -23,12 +23,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from alliancegov.stats.validity import (
-    harman_single_factor,
-    listwise_correlation,
-    marker_variable_correction,
-    method_factor_test,
-)
+from alliancegov.stats.common_method import harman_single_factor, marker_variable_correction, method_factor_test
+from alliancegov.stats.validity import listwise_correlation
 
 METHOD_COLUMNS = ["test", "quantity", "variable_a", "variable_b", "value", "statistic", "df", "p_value", "note"]
 HARMAN_NOTE = ("share of the items' variance taken by the first unrotated {kind} of the item correlations "

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 
 DIAGONALS = ("alpha", "composite_reliability")
 SIGNIFICANCE = ("stars", "p_value")

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook
-from alliancegov.constructs import cronbach_alpha
+from alliancegov.codebook.tables import Codebook
+from alliancegov.constructs.reliability import cronbach_alpha
 from alliancegov.measurement.correlations import correlation_rows, vif_table
 from alliancegov.measurement.factors import (
     RELIABILITY_METHODS,

@@ -68,7 +68,7 @@ def misalignment_inputs(frame: pd.DataFrame, settings: dict, choice_design_build
 def _inputs(data: str, codebook: Sequence[str], settings: dict, choice: dict):
     from alliancegov.choice.design import DesignBuilder
     from alliancegov.choice.spec import ChoiceSpec
-    from alliancegov.codebook import Codebook
+    from alliancegov.codebook.tables import Codebook
 
     first_stage = ChoiceSpec.from_config(choice)
     scale = Codebook.from_files(codebook).answer_names(first_stage.outcome)   # codebook order: market → hierarchy

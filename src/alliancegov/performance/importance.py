@@ -34,13 +34,13 @@ def importance_table(frame: pd.DataFrame, outcome: str, groups: dict[str, str], 
     Returns
     -------
     DataFrame
-        :func:`~alliancegov.stats.importance.shapley_share_inference`'s table (columns
+        :func:`~alliancegov.stats.importance_inference.shapley_share_inference`'s table (columns
         ``SHARE_COLUMNS``: one ``share`` row per group, a ``difference`` row per pair, a
         ``largest`` row per group) over the rows complete in the outcome, every group and the
         cluster, with the number of rows ``n`` and of clusters ``n_clusters``.
     """
     from alliancegov.expressions import design_matrix
-    from alliancegov.stats.importance import shapley_share_inference
+    from alliancegov.stats.importance_inference import shapley_share_inference
 
     matrices = {name: design_matrix(f"{fragment} - 1", frame, source=f"importance.groups.{name}",
                                     NA_action="drop")

@@ -216,7 +216,8 @@ def fit_ols_imputed(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit
        imputation. Biometrika, 86(4), 948–955.
     """
     from alliancegov.expressions import formula_variables
-    from alliancegov.stats.imputation import impute_for_model, pooled_tidy, rubin_pool
+    from alliancegov.stats.imputation.chained import impute_for_model
+    from alliancegov.stats.imputation.rubin import pooled_tidy, rubin_pool
 
     variables = [spec.outcome, *formula_variables(spec.formula, data.columns),
                  *([spec.cluster] if spec.cluster else [])]

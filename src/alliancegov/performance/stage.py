@@ -150,7 +150,7 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], settings
 
     from alliancegov.choice.design import DesignBuilder
     from alliancegov.choice.spec import ChoiceSpec
-    from alliancegov.codebook import Codebook
+    from alliancegov.codebook.tables import Codebook
     from alliancegov.safe_output import write_csv
 
     first_stage = ChoiceSpec.from_config(choice)

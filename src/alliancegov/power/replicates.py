@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.power.settings import ALL_CHECKS, PowerSettings
 
 REPLICATE_COLUMNS = ["n", "replicate", "hypothesis", "check", "table", "model", "outcome", "term", "expected",
@@ -51,7 +51,7 @@ def analysis_frame(wave: pd.DataFrame, codebook: Codebook, performance: dict) ->
     performance variables and the composite index of the performance stage, and a firm key (the
     registry number).
 
-    The columns are those of :func:`alliancegov.constructs.build_analysis` (a test holds them
+    The columns are those of :func:`alliancegov.constructs.stage.build_analysis` (a test holds them
     equal), without its reliability table, whose omega fits took 1.2 of the 3.1 s of a replicate
     of 200 firms when measured.
 
@@ -70,7 +70,7 @@ def analysis_frame(wave: pd.DataFrame, codebook: Codebook, performance: dict) ->
         One row per firm: the analysis frame with the derived performance variables, the composite
         index, ``firm_key`` and ``survey_year``.
     """
-    from alliancegov.constructs import score_responses
+    from alliancegov.constructs.scores import score_responses
     from alliancegov.performance.outcomes import outcome_frame
 
     # The simulator writes every scale's score; the pipeline's are recomputed from the items.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 
 SUPPORTED_TABLES = ("choice_ame", "misalignment")
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.power.replicates import analysis_frame, simulate_population
 from alliancegov.power.settings import MISFIT_WHERE, PowerSettings
 

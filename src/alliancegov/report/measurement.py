@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.correlation_matrix import correlation_matrix
 from alliancegov.formatting import number_format
 from alliancegov.report.text import MEASUREMENT_COLUMNS, MEASUREMENT_NOTES, MEASUREMENT_VALUES

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
     from markupsafe import Markup
 
-    from alliancegov.codebook import Codebook
+    from alliancegov.codebook.tables import Codebook
 
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -508,7 +508,7 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     import logging
     from datetime import UTC, datetime
 
-    from alliancegov.codebook import Codebook
+    from alliancegov.codebook.tables import Codebook
     from alliancegov.publication import descriptive_table
 
     measurement_files = {name.removeprefix("measurement_"): tables.pop(name) for name in list(tables)

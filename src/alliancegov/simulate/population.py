@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alliancegov.codebook import Codebook
+from alliancegov.codebook.tables import Codebook
 from alliancegov.simulate.truth import FORMS, choice_probabilities, load_truth, transition_matrix
 
 TRUE_PREFIX = "true_"

@@ -4,7 +4,7 @@ The invariance steps are lavaan's ``group.equal`` sequence (the ``measurementInv
 semTools): configural (one pattern, all parameters free per group), metric (loadings equal),
 scalar (loadings and intercepts equal, latent means free in groups 2..), then either strict
 (residual variances equal as well) or equal latent means. Fits come from
-:func:`alliancegov.stats.cfa.fit_cfa`; nothing here knows about the survey.
+:func:`alliancegov.stats.cfa.fitting.fit_cfa`; nothing here knows about the survey.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from alliancegov.stats.cfa import CFAResult, fit_cfa
+from alliancegov.stats.cfa.fitting import fit_cfa
+from alliancegov.stats.cfa.result import CFAResult
 
 COMPARISON_COLUMNS = ["model", "npar", "chisq", "df", "p_value", "cfi", "rmsea", "srmr", "delta_chisq",
                       "delta_df", "p_delta", "delta_cfi", "delta_rmsea", "delta_srmr"]

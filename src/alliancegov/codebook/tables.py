@@ -1,31 +1,7 @@
-"""The survey instrument as tables an analyst edits in a spreadsheet.
-
-The codebook folder holds three CSV files modelled on an XLSForm:
-
-* ``variables.csv`` (like the ``survey`` sheet): one row per variable with its
-  ``name``, Kobo ``group``, ``type`` (text, datetime, select_one, select_multiple,
-  integer, decimal, likert; a select_multiple answer is its choice names joined by spaces, as
-  Kobo stores it), ``role`` (meta, identifying, free_text, quality, profile,
-  partner, governance, item, performance), the ``list_name`` of its answers, the
-  ``missing_list`` of its missing-value codes, the valid ``min``/``max`` (a number,
-  or ``survey_year`` for the year of the wave), the
-  ``scale`` an item belongs to, whether the item is ``reverse``-coded, the French and
-  English labels, and optionally (like XLSForm's ``relevant``) a pandas condition on other
-  variables saying when the question applies, e.g. ``governance_form != 'repeated_contract'``.
-* ``value_sets.csv`` (like the ``choices`` sheet): ``list_name, code, name,
-  label_fr, label_en``. ``code`` is the number stored in SPSS/Stata files,
-  ``name`` the canonical value (Kobo's choice name), labels are what a
-  labelled export shows.
-* ``scales.csv``: one row per multi-item construct with ``min_items`` answered
-  for a score and its labels.
-
-Everything else (validation schemas, label matching, pseudonymisation lists,
-report labels) is derived from these tables, never written twice.
-"""
+"""The codebook's three tables, read from their files, checked, and looked up by the stages."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -33,46 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-VARIABLE_TYPES = {"text", "datetime", "select_one", "select_multiple", "integer", "decimal", "likert"}
-ROLES = {
-    "meta", "identifying", "free_text", "quality", "profile", "partner",
-    "governance", "item", "performance",
-}
-NUMERIC_TYPES = {"integer", "decimal", "likert"}
-MISSING_KINDS = ("dont_know", "refused", "not_applicable")
-CODEBOOK_FILES = ("variables.csv", "value_sets.csv", "scales.csv")
-
-
-class CodebookError(ValueError):
-    """The codebook tables contradict themselves."""
-
-
-def normalise_label(text: object) -> str:
-    """Fold a label for matching: no accents, lower case, single spaces, no quote variants.
-
-    Parameters
-    ----------
-    text : object
-        The label; anything else is converted with ``str`` first.
-
-    Returns
-    -------
-    str
-        The folded label: accents removed, case folded, runs of whitespace (non-breaking spaces
-        included) collapsed to one space and trimmed, the typographic apostrophe (U+2019) as ``'``.
-
-    Examples
-    --------
-    >>> normalise_label("  Élevé ")
-    'eleve'
-    """
-    text = str(text)
-    if text.isascii():  # no accents or quote variants to fold: the common case, 10× faster
-        return " ".join(text.casefold().split())
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    folded = folded.replace("\u2019", "'").replace("\u00a0", " ")
-    return " ".join(folded.casefold().split())
+from alliancegov.codebook.consistency import check_consistency
+from alliancegov.codebook.vocabulary import CODEBOOK_FILES, CodebookError
 
 
 @dataclass(frozen=True)
@@ -97,8 +35,9 @@ class Codebook:
         If the tables contradict themselves: duplicated variable names, an unknown type or role,
         a ``list_name`` or ``missing_list`` that is not in ``value_sets.csv``, a select_one,
         select_multiple or likert variable without ``list_name``, a value set repeating a code or
-        a name, a missing-value name not among :data:`MISSING_KINDS`, scales of ``scales.csv``
-        and ``variables.csv`` that differ, or a ``min``/``max`` that is neither a number nor
+        a name, a missing-value name not among
+        :data:`~alliancegov.codebook.vocabulary.MISSING_KINDS`, scales of ``scales.csv`` and
+        ``variables.csv`` that differ, or a ``min``/``max`` that is neither a number nor
         ``survey_year``.
     """
 
@@ -107,16 +46,16 @@ class Codebook:
     scales: pd.DataFrame
 
     def __post_init__(self) -> None:
-        self._check()
+        check_consistency(self)
 
     @classmethod
     def from_dir(cls, folder: str | Path) -> Codebook:
-        """The codebook of ``folder``, which holds its three files (see :data:`CODEBOOK_FILES`).
+        """The codebook of ``folder``, which holds its three files.
 
         Parameters
         ----------
         folder : str or Path
-            The codebook folder.
+            The codebook folder, holding :data:`~alliancegov.codebook.vocabulary.CODEBOOK_FILES`.
 
         Returns
         -------
@@ -161,44 +100,6 @@ class Codebook:
         scales["min_items"] = pd.to_numeric(scales["min_items"]).astype("int64")
         return cls(variables.set_index("name", drop=False), value_sets, scales.set_index("scale", drop=False))
 
-    def _check(self) -> None:
-        problems = []
-        names = self.variables["name"]
-        if names.duplicated().any():
-            problems.append(f"duplicated variable names: {sorted(names[names.duplicated()])}")
-        bad_types = set(self.variables["type"]) - VARIABLE_TYPES
-        if bad_types:
-            problems.append(f"unknown types {sorted(bad_types)}; allowed {sorted(VARIABLE_TYPES)}")
-        bad_roles = set(self.variables["role"]) - ROLES
-        if bad_roles:
-            problems.append(f"unknown roles {sorted(bad_roles)}; allowed {sorted(ROLES)}")
-        lists = set(self.value_sets["list_name"])
-        for column in ("list_name", "missing_list"):
-            used = set(self.variables[column]) - {""}
-            if used - lists:
-                problems.append(f"{column} not in value_sets.csv: {sorted(used - lists)}")
-        needs_list = self.variables["type"].isin(["select_one", "select_multiple", "likert"]) \
-            & self.variables["list_name"].eq("")
-        if needs_list.any():
-            problems.append(f"select_one/likert variables without list_name: {list(names[needs_list])}")
-        for list_name, rows in self.value_sets.groupby("list_name"):
-            for key in ("code", "name"):
-                if rows[key].duplicated().any():
-                    problems.append(f"value set {list_name!r} repeats a {key}")
-        missing_names = set(self.value_sets.loc[self.value_sets["list_name"].isin(self.missing_lists), "name"])
-        if missing_names - set(MISSING_KINDS):
-            problems.append(f"missing-value names must be among {MISSING_KINDS}")
-        scales_used = set(self.variables["scale"]) - {""}
-        if scales_used != set(self.scales["scale"]):
-            problems.append(f"scales.csv and variables.csv disagree: {sorted(scales_used ^ set(self.scales['scale']))}")
-        for column in ("min", "max"):
-            bounds = self.variables[column]
-            bad = bounds[(bounds != "") & (bounds != "survey_year") & pd.to_numeric(bounds, errors="coerce").isna()]
-            if len(bad):
-                problems.append(f"{column} must be a number or 'survey_year': {dict(bad)}")
-        if problems:
-            raise CodebookError("invalid codebook: " + "; ".join(problems))
-
     # ---- lookups -------------------------------------------------------------
     @cached_property
     def missing_lists(self) -> set[str]:
@@ -217,7 +118,7 @@ class Codebook:
         Parameters
         ----------
         *roles : str
-            Roles among :data:`ROLES` (``item``, ``performance``...).
+            Roles among :data:`~alliancegov.codebook.vocabulary.ROLES` (``item``, ``performance``...).
 
         Returns
         -------
@@ -232,7 +133,7 @@ class Codebook:
         Parameters
         ----------
         *types : str
-            Types among :data:`VARIABLE_TYPES` (``likert``, ``select_one``...).
+            Types among :data:`~alliancegov.codebook.vocabulary.VARIABLE_TYPES` (``likert``, ``select_one``...).
 
         Returns
         -------
@@ -296,8 +197,9 @@ class Codebook:
         Returns
         -------
         dict of int to str
-            Each code of its ``missing_list`` → its name (a kind of :data:`MISSING_KINDS`);
-            empty when the variable has no ``missing_list``.
+            Each code of its ``missing_list`` → its name (a kind of
+            :data:`~alliancegov.codebook.vocabulary.MISSING_KINDS`); empty when the variable has no
+            ``missing_list``.
         """
         list_name = self.variables.at[variable, "missing_list"]
         if not list_name:
@@ -439,91 +341,3 @@ class Codebook:
             separator = " : " if language == "fr" else ": "
             return self.label(variable, language) + separator + self.answer_label(variable, level[:-1], language)
         return self.label_or_name(term, language)
-
-
-def codebook_categorical(values: pd.Series, codebook: Codebook, variable: str) -> pd.Series:
-    """``values`` as a categorical whose categories are the answers of ``variable`` in code order.
-
-    Parameters
-    ----------
-    values : Series
-        Canonical answer names (missing values allowed).
-    codebook : Codebook
-        The codebook holding ``variable``'s value set.
-    variable : str
-        A select_one or select_multiple variable (its value set gives the categories).
-
-    Returns
-    -------
-    Series
-        Categorical, with the same index and name as ``values``; categories the answer names in
-        code order, every one of them even if unused.
-
-    Raises
-    ------
-    ValueError
-        If a non-missing value is not an answer of ``variable``, rather than silently turning it
-        into a missing value.
-    """
-    answers = codebook.answer_names(variable)
-    text = values.astype("string")
-    unknown = text.notna() & ~text.isin(answers)
-    if unknown.any():
-        raise ValueError(
-            f"{variable}: values not in the codebook: {sorted(set(text[unknown]))}; expected one of {answers}"
-        )
-    return pd.Series(pd.Categorical(text, categories=answers), index=values.index, name=values.name)
-
-
-def _only_choices(answers: pd.Series, allowed: set[str]) -> pd.Series:
-    """Per answer of a select_multiple question: missing, or only choices in ``allowed``.
-
-    Judged once per distinct answer (a handful of combinations), not once per response.
-    """
-    valid = [answer for answer in answers.dropna().unique() if set(str(answer).split()) <= allowed]
-    return answers.isna() | answers.isin(valid)
-
-
-def validation_schema(codebook: Codebook, survey_year: int):
-    """A pandera schema of a cleaned wave (missing codes already set to missing), from the codebook.
-
-    Numeric variables (integer, decimal, likert): float columns within their ``min``/``max``
-    (``survey_year`` resolved); integers and likert answers whole; select_one variables: among
-    their answer names; select_multiple variables: only choices among their answer names. Every
-    column is nullable: nonresponse is measured separately, not a validation failure.
-
-    Parameters
-    ----------
-    codebook : Codebook
-        The variables, their types, bounds and value sets.
-    survey_year : int
-        The year of the wave (the value of a bound written ``survey_year``).
-
-    Returns
-    -------
-    pandera.pandas.DataFrameSchema
-        One optional column per numeric, select_one and select_multiple variable (text and
-        datetime variables are not checked); other columns are allowed and nothing is coerced.
-    """
-    import pandera.pandas as pa
-
-    columns = {}
-    for name, vtype in zip(codebook.variables["name"], codebook.variables["type"]):
-        if vtype in NUMERIC_TYPES:
-            low, high = codebook.bounds(name, survey_year)
-            checks = []
-            if low is not None:
-                checks.append(pa.Check.ge(low, error=f"at least {low:g}"))
-            if high is not None:
-                checks.append(pa.Check.le(high, error=f"at most {high:g}"))
-            if vtype != "decimal":
-                checks.append(pa.Check(lambda s: s.isna() | (s == s.round()), error="a whole number"))
-            columns[name] = pa.Column(float, checks=checks, nullable=True, required=False)
-        elif vtype == "select_one":
-            columns[name] = pa.Column(checks=pa.Check.isin(codebook.answer_names(name)), nullable=True, required=False)
-        elif vtype == "select_multiple":
-            allowed = set(codebook.answer_names(name))
-            columns[name] = pa.Column(
-                checks=pa.Check(lambda s, allowed=allowed: _only_choices(s, allowed), error="choices of the codebook"),
-                nullable=True, required=False)
-    return pa.DataFrameSchema(columns, strict=False, coerce=False)

@@ -1,73 +1,10 @@
-"""Design-based (Taylor-linearised) inference for complex survey samples.
+"""The sample design and the Taylor-linearised covariance of any M-estimator under it.
 
-Generic: nothing here knows about the survey of this project. SME surveys are often stratified
-cluster samples with sampling weights; analysts compare with Stata ``svy: mlogit`` / ``svy: logit``
-and R ``survey::svyglm``. This module provides
-
-* :class:`SurveyDesign`, the description of the sample (weights, strata, PSUs, finite population
-  correction, lonely-PSU policy), as Stata's ``svyset`` / R's ``svydesign``;
-* :func:`linearised_covariance`, the Taylor-linearisation (Binder 1983) covariance of any
-  M-estimator from its weighted score contributions and its bread;
-* :func:`fit_mnl_survey`, pseudo-maximum-likelihood multinomial logit with that covariance, built on
-  :func:`alliancegov.stats.mnl.fit_mnl_newton` and :func:`~alliancegov.stats.mnl.score_contributions`;
-* :func:`design_effects`, Kish-style design effects.
-
-The variance formula
---------------------
-For an estimator solving ``sum_i u_i(theta) = 0`` with weighted score contributions ``u_i`` (n, p)
-and bread ``A`` (p, p) (the inverse of the weighted information, i.e. of minus the derivative of the
-estimating function), the linearised covariance is::
-
-    V = A  [ sum_h (1 - f_h) n_h / (n_h - 1) sum_{i in h} (z_hi - zbar_h)(z_hi - zbar_h)' ]  A
-
-where ``z_hi = sum_{obs in PSU i of stratum h} u`` are PSU totals of the weighted scores, ``n_h`` is
-the number of sampled PSUs in stratum ``h``, ``zbar_h`` their mean and ``f_h`` the first-stage
-sampling fraction (0 without an fpc). This is the ``with-replacement`` / ultimate-cluster variance of
-Stata ``svy`` (``vce(linearized)``) and of R ``survey`` (``svyrecvar``); later sampling stages are
-not modelled separately (their variability is carried by the PSU totals). Special cases:
-
-* no strata, no PSU, unit weights: ``V = n/(n-1) A (sum_i u_i u_i') A`` at an MLE (scores sum to
-  zero), which is Stata's ``vce(robust)`` and :func:`~alliancegov.stats.mnl.sandwich_covariance`
-  with ``kind="robust"``;
-* no strata, PSUs = clusters: ``G/(G-1) A (sum_g S_g S_g') A``, Stata's ``vce(cluster g)`` and
-  ``sandwich_covariance(kind="cluster")``.
-
-Conventions
------------
-* **PSUs are nested in strata**: a PSU is identified by the pair (stratum, psu label), as in
-  Stata's ``svyset`` and R's ``svydesign(..., nest=TRUE)``; the same label in two strata denotes two
-  PSUs.
-* **Degrees of freedom**: ``design_df = n_psu - n_strata`` (Stata's design df, R's ``degf``).
-  Stata's ``svy`` uses t quantiles with these df for confidence intervals and so does
-  :meth:`SurveyFit.conf_int`. (R's ``summary.svyglm`` uses ``degf - (number of slopes)``.)
-* **fpc** (as Stata ``svyset, fpc()`` and R ``svydesign(fpc=)``, first stage only): a per-observation
-  array, constant within each stratum. If any value exceeds 1 the values are population sizes
-  ``N_h`` (the number of PSUs in the population stratum, or of units without PSUs; ``np.inf`` is
-  allowed) and ``f_h = n_h / N_h``; otherwise all values must lie in [0, 1] and are the sampling
-  fractions ``f_h`` themselves. A stratum with ``f_h = 1`` (a census / certainty stratum) contributes
-  no variance.
-* **Lonely PSUs** (a stratum with a single sampled PSU and ``f_h < 1``), as Stata's
-  ``svyset, singleunit()`` / R's ``options(survey.lonely.psu=)``:
-
-  ``"error"``  (Stata ``missing``, R ``"fail"``) raise ``ValueError`` naming the strata;
-  ``"certainty"`` the stratum contributes no variance (Stata ``certainty``, R ``"certainty"``);
-  ``"remove"`` identical to ``"certainty"`` for this one-stage linearisation (R ``"remove"``); the
-      design df are unchanged in both cases since a one-PSU stratum adds 1 - 1 = 0 to them;
-  ``"adjust"`` centre the stratum's PSU total at the grand mean ``sum_all_PSUs z / n_psu`` instead of
-      its own (undefined) mean, with factor ``(1 - f_h)`` and no ``n_h/(n_h - 1)`` (Stata
-      ``centered``; R ``"adjust"``, whose older versions centre at zero). For the scores of an
-      estimating equation the grand mean is zero at the solution, so the contribution is then
-      ``(1 - f_h) z z'`` either way.
-
-Frequency weights are not survey weights
-----------------------------------------
-Sampling (probability) weights ``w_i = 1/pi_i`` belong in ``SurveyDesign.weights``. **Frequency
-weights** (row ``i`` stands for ``w_i`` identical observations, Stata ``fweight``) are a compact
-encoding of an i.i.d. sample, not a design: use ``mnl.fit_mnl_newton(X, y, weights=fw)`` with its
-model covariance (``.cov``) or ``mnl.sandwich_covariance(..., weights=fw, weight_type="frequency")``,
-which reproduce the analysis of the expanded rows. Passing frequency weights here would treat each
-row as one PSU: the meat becomes ``sum_i w_i^2 s_i s_i'`` instead of ``sum_i w_i s_i s_i'`` (an
-overstated variance when weights exceed 1) and the df count rows instead of observations.
+:class:`SurveyDesign` describes the sample (Stata ``svyset``, R ``svydesign``);
+:func:`linearised_covariance` is the with-replacement (ultimate-cluster) variance of an
+estimator from its weighted scores and bread; :func:`design_degrees_of_freedom` and
+:func:`design_effects` complete it. The formula and the conventions (nesting, fpc, lonely PSUs)
+are in the package docstring.
 """
 
 from __future__ import annotations
@@ -77,27 +14,19 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
-
-from alliancegov.stats.mnl import fit_mnl_newton, model_covariance, score_contributions
+from scipy import sparse
 
 __all__ = [
     "LonelyPSU",
     "SurveyDesign",
-    "SurveyFit",
     "design_degrees_of_freedom",
     "design_effects",
-    "fit_mnl_survey",
     "linearised_covariance",
 ]
 
 LonelyPSU = Literal["error", "certainty", "adjust", "remove"]
 _LONELY_POLICIES = ("error", "certainty", "adjust", "remove")
 
-
-# --------------------------------------------------------------------------------------------
-# design description
-# --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
 class SurveyDesign:
@@ -111,7 +40,7 @@ class SurveyDesign:
     weights : ndarray of shape (n,), optional
         Sampling (probability) weights ``1/pi_i``, finite and non-negative; ``None`` = all 1.
         Used by :func:`fit_mnl_survey`; :func:`linearised_covariance` takes scores that are already
-        weighted and ignores them. NOT frequency weights (see the module docstring).
+        weighted and ignores them. NOT frequency weights (see the package docstring).
     strata : ndarray of shape (n,), optional
         Stratum labels (any hashable values, no missing values); ``None`` = one stratum.
     psu : ndarray of shape (n,), optional
@@ -122,7 +51,7 @@ class SurveyDesign:
         ``N_h`` (if any value exceeds 1; ``np.inf`` allowed) or sampling fractions ``f_h`` in [0, 1].
         ``None`` = sampling with replacement (``f_h = 0``).
     lonely_psu : {"error", "certainty", "adjust", "remove"}, default "error"
-        Policy for strata with one sampled PSU (see the module docstring).
+        Policy for strata with one sampled PSU (see the package docstring).
 
     Raises
     ------
@@ -296,7 +225,7 @@ def linearised_covariance(scores_weighted, bread, design: SurveyDesign) -> np.nd
 
             V = A [sum_h (1-f_h) n_h/(n_h-1) sum_i (z_hi - zbar_h)(z_hi - zbar_h)'] A
 
-        with ``z_hi`` the PSU totals of ``u`` (see the module docstring for conventions).
+        with ``z_hi`` the PSU totals of ``u`` (see the package docstring for conventions).
 
     Raises
     ------
@@ -344,148 +273,6 @@ def design_degrees_of_freedom(design: SurveyDesign, n: int) -> tuple[int, int, i
     st = _structure(design, n)
     return st.n_psu, st.n_strata, st.n_psu - st.n_strata
 
-
-# --------------------------------------------------------------------------------------------
-# multinomial logit
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, eq=False)
-class SurveyFit:
-    """Result of :func:`fit_mnl_survey`.
-
-    Attributes
-    ----------
-    params : ndarray of shape (k, J-1)
-        Coefficients (column ``j-1`` = equation of outcome ``j``; outcome 0 is the base).
-    cov : ndarray of shape (k(J-1), k(J-1))
-        Linearised design covariance, equation-major (``theta = params.T.ravel()``) as in
-        :mod:`alliancegov.stats.mnl`.
-    cov_srs : ndarray of shape (k(J-1), k(J-1))
-        Model-based covariance for a simple random sample of the same size, ``(W/n_+) I_w^{-1}``
-        with ``I_w`` the weighted information, ``W`` the sum of weights and ``n_+`` the
-        observations with a positive weight (the denominator of :func:`design_effects`).
-    loglik : float
-        The weighted pseudo-log-likelihood ``sum_i w_i log P_{i,y_i}`` (depends on the scale of
-        the weights, not a likelihood: no LR tests).
-    n : int
-        Observations.
-    n_psu : int
-        PSUs.
-    n_strata : int
-        Strata.
-    design_df : int
-        ``n_psu - n_strata``.
-    converged : bool
-        From Newton.
-    iterations : int
-        From Newton.
-    """
-
-    params: np.ndarray
-    cov: np.ndarray
-    cov_srs: np.ndarray
-    loglik: float
-    n: int
-    n_psu: int
-    n_strata: int
-    design_df: int
-    converged: bool
-    iterations: int
-
-    @property
-    def std_errors(self) -> np.ndarray:
-        """Linearised standard errors, shape (k, J-1) like ``params``."""
-        k = self.params.shape[0]
-        return np.sqrt(np.maximum(np.diag(self.cov), 0.0)).reshape(-1, k).T
-
-    def conf_int(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-        """Confidence intervals of the coefficients, as Stata's ``svy``.
-
-        Student t with the design degrees of freedom.
-
-        Parameters
-        ----------
-        level : float, default 0.95
-            Confidence level.
-
-        Returns
-        -------
-        lower, upper : ndarray of shape (k, J-1)
-            ``params -/+ t_{design_df, (1+level)/2} * std_errors`` (NaN if ``design_df < 1``).
-
-        Raises
-        ------
-        ValueError
-            If ``level`` is not in (0, 1).
-        """
-        if not 0 < level < 1:
-            raise ValueError("level must lie in (0, 1)")
-        q = stats.t.ppf(0.5 + level / 2, self.design_df) if self.design_df >= 1 else np.nan
-        half = q * self.std_errors
-        return self.params - half, self.params + half
-
-
-def fit_mnl_survey(X, y, design: SurveyDesign, *, tol: float = 1e-10, maxiter: int = 100) -> SurveyFit:
-    """Pseudo-maximum-likelihood MNL with the Taylor-linearised design covariance (Stata ``svy: mlogit``).
-
-    The coefficients maximise ``sum_i w_i log P_{i,y_i}``
-    (:func:`~alliancegov.stats.mnl.fit_mnl_newton` with the sampling weights; invariant to
-    rescaling the weights); the covariance is :func:`linearised_covariance` of the weighted scores
-    ``w_i s_i`` with bread ``I_w^{-1}``. With J = 2 this is the design-based binary logit of
-    ``svy: logit`` and of ``survey::svyglm(family=quasibinomial)``.
-
-    Parameters
-    ----------
-    X : array-like of shape (n, k)
-        Design matrix (include a constant column yourself).
-    y : array-like of shape (n,)
-        Integer outcome codes 0..J-1 (0 = base).
-    design : SurveyDesign
-        The sample design on the same n rows.
-    tol : float, default 1e-10
-        Newton's convergence tolerance (see :func:`~alliancegov.stats.mnl.fit_mnl_newton`).
-    maxiter : int, default 100
-        Newton updates at the most.
-
-    Returns
-    -------
-    SurveyFit
-
-    Raises
-    ------
-    ValueError
-        If ``X`` is not 2-d, or as :func:`~alliancegov.stats.mnl.fit_mnl_newton` and
-        :func:`linearised_covariance`.
-
-    Warns
-    -----
-    RuntimeWarning
-        If Newton does not converge (from :func:`~alliancegov.stats.mnl.fit_mnl_newton`).
-    """
-    Xa = np.asarray(X, dtype=float)
-    if Xa.ndim != 2:
-        raise ValueError(f"X must be 2-dimensional, got shape {Xa.shape}")
-    n = Xa.shape[0]
-    st = _structure(design, n)
-    w = design.weights
-    fit = fit_mnl_newton(Xa, y, weights=w, tol=tol, maxiter=maxiter)
-    S = score_contributions(Xa, y, fit.params)
-    if w is not None:
-        S *= w[:, None]
-    bread = model_covariance(fit.information)
-    cov = linearised_covariance(S, bread, design)
-    if w is None:
-        cov_srs = bread
-    else:
-        cov_srs = bread * (float(w.sum()) / int(np.count_nonzero(w > 0)))
-    return SurveyFit(params=fit.params, cov=cov, cov_srs=cov_srs, loglik=fit.loglik, n=n, n_psu=st.n_psu,
-                     n_strata=st.n_strata, design_df=st.n_psu - st.n_strata, converged=fit.converged,
-                     iterations=fit.iterations)
-
-
-# --------------------------------------------------------------------------------------------
-# design effects
-# --------------------------------------------------------------------------------------------
 
 def design_effects(cov_design, cov_srs) -> np.ndarray:
     """Kish-style design effects ``diag(cov_design) / diag(cov_srs)``.
