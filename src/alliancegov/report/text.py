@@ -351,8 +351,9 @@ MISALIGNMENT_TEXT = {
             "Performance prédite de chaque entreprise sous chaque forme (termes de sélection à leur moyenne nulle) : "
             "potential_mean en est la moyenne, ate l'écart aux contrats répétés (testé), mean_gap la performance "
             "perdue face à la meilleure forme prédite, share_in_best_form la part déjà dans celle-ci (« all » : "
-            "toutes), share_predicted_best la part pour qui la forme est la meilleure. Pas de p pour écarts, parts "
-            "et moyennes (un maximum est positif par construction). Intervalles BC ({n_ok} rééchantillonnages)."),
+            "toutes), share_predicted_best la part pour qui la forme est la meilleure. Pas de p pour écarts, parts et "
+            "moyennes (un maximum est positif par construction). Intervalles BC, percentiles pour écarts et parts "
+            "(un maximum n'est pas lisse) ; {n_ok} rééchantillonnages."),
         "note_form_effects": (
             "Moyennes potentielles (pomean) et écarts aux contrats répétés (ate) sous sélection sur observables : "
             "IPW (poids normalisés) et AIPW doublement robuste (Cattaneo 2010), comme teffects de Stata ; propension "
@@ -388,7 +389,8 @@ MISALIGNMENT_TEXT = {
             "is its mean, ate the difference from repeated contracts (tested), mean_gap the performance forgone "
             "against the best predicted form, share_in_best_form the share already in it ('all': every firm), "
             "share_predicted_best the share for which the form is best. No p-values for gaps, shares and means (a "
-            "maximum is positive by construction). BC intervals ({n_ok} resamples)."),
+            "maximum is positive by construction). BC intervals, percentile ones for gaps and shares (a maximum is not "
+            "smooth); {n_ok} resamples."),
         "note_form_effects": (
             "Potential-outcome means (pomean) and differences from repeated contracts (ate) under selection on "
             "observables: IPW (normalised weights) and doubly robust AIPW (Cattaneo 2010), as Stata's teffects; "
