@@ -434,3 +434,144 @@ def test_a_scenario_design_equals_patsy_rebuilding_it_over_every_firm(panel):
         (expected,) = patsy.build_design_matrices([design.design_info], design.data.assign(**values))
         np.testing.assert_array_equal(scenario_matrix(design, values), np.asarray(expected))
     np.testing.assert_array_equal(scenario_matrix(design, {}), design.X.to_numpy())
+
+
+HOUSING_LEVELS = {"Sat": ["Low", "Medium", "High"], "Infl": ["Low", "Medium", "High"],
+                  "Type": ["Tower", "Apartment", "Atrium", "Terrace"], "Cont": ["Low", "High"]}
+NESTS = (("market", ("repeated_contract",)), ("hybrid", ("licensing", "supply_chain_partnership")),
+         ("hierarchy", ("joint_venture",)))
+
+
+@pytest.fixture(scope="module")
+def housing():
+    """MASS::housing, 72 cells with their frequencies (the order of tests/stats/test_ordinal.py)."""
+    from tests.stats.test_ordinal import HOUSING_FREQ
+
+    cells = [(s, i, k, c) for c in HOUSING_LEVELS["Cont"] for k in HOUSING_LEVELS["Type"]
+             for i in HOUSING_LEVELS["Infl"] for s in HOUSING_LEVELS["Sat"]]
+    return pd.DataFrame(cells, columns=["Sat", "Infl", "Type", "Cont"]).assign(Freq=HOUSING_FREQ)
+
+
+def test_frequency_weighted_ordered_logit_is_polrs_not_zero(housing):
+    """Regression: the choice stage's ordered logit ignored choice.weights. On grouped data (a row per
+    covariate pattern and outcome, weighted by its count) every pattern occurs once in every category,
+    so the unweighted slopes are exactly 0. With the weights it is MASS's house.plr (V&R §7.3)."""
+    formula = "C(Infl, Treatment('Low')) + C(Type, Treatment('Tower')) + C(Cont, Treatment('Low'))"
+    spec = light("Sat", "Low", formula, cov_type="model", weights="Freq", ordered=True)
+    tables = analyse_choice(housing, spec, HOUSING_LEVELS["Sat"]).tables
+    ordered = tables["choice_ordered"].set_index("term")
+    slopes = ordered.loc[["Infl[Medium]", "Infl[High]", "Type[Apartment]", "Type[Atrium]", "Type[Terrace]",
+                          "Cont[High]"], "estimate"]
+    np.testing.assert_allclose(slopes, [0.5663937, 1.2888191, -0.5723501, -0.3661866, -1.0910149, 0.3602841],
+                               atol=1e-4)
+    np.testing.assert_allclose(ordered.loc[["Low|Medium", "Medium|High"], "estimate"], [-0.4961353, 0.6907083],
+                               atol=1e-4)
+    assert ordered["note"].str.contains("frequency weights Freq").all()
+    header = tables["choice_ordered_fit"].set_index("statistic")
+    assert header.loc["n_obs", "value"] == 1681 and "sum of the frequency weights" in header.loc["n_obs", "note"]
+    assert header.loc["log_likelihood", "value"] == pytest.approx(-3479.149 / 2, abs=1e-3)
+    assert header.loc["aic", "value"] == pytest.approx(3495.149, abs=1e-3)
+    assert "likelihood-ratio" in header.loc["lr_chi2", "note"]
+    unweighted = analyse_choice(housing, replace(spec, weights=None), HOUSING_LEVELS["Sat"]).tables["choice_ordered"]
+    assert np.all(unweighted["estimate"].iloc[:6] == 0)   # the bug's mechanism: without the weights, no signal
+
+
+def test_ordered_tables_take_the_choice_models_clusters_and_design(panel):
+    from alliancegov.stats.ordinal import fit_ordered_logit
+    from alliancegov.stats.survey.design import SurveyDesign
+
+    spec = light(ordered=True)   # clustered by firm_key, the default
+    results = analyse_choice(panel, spec, CATEGORIES)
+    design = results.design
+    X = design.X.drop(columns="Intercept")
+    codes = pd.Categorical(np.asarray(design.levels, dtype=object)[design.y], categories=CATEGORIES).codes
+    direct = fit_ordered_logit(X, codes, groups=design.groups)
+    table = results.tables["choice_ordered"]
+    np.testing.assert_allclose(table["std_error"], direct.std_errors, rtol=1e-10)
+    assert table["note"].str.contains("clustered by firm_key").all()
+    header = results.tables["choice_ordered_fit"].set_index("statistic")
+    assert "lr_chi2" not in header.index and "Wald" in header.loc["wald_chi2", "note"]
+    assert header.loc["n_clusters", "value"] == panel["firm_key"].nunique()
+    brant = results.tables["choice_ordered_brant"]
+    assert brant["note"].str.contains("clustered by firm_key").all()
+    surveyed = analyse_choice(panel, light(ordered=True, cov_type="design", psu="firm_key", cv_folds=0), CATEGORIES)
+    by_design = fit_ordered_logit(X, codes, design=SurveyDesign(psu=panel["firm_key"].to_numpy()))
+    np.testing.assert_allclose(surveyed.tables["choice_ordered"]["std_error"], by_design.std_errors, rtol=1e-10)
+    assert "wald_f" in set(surveyed.tables["choice_ordered_fit"]["statistic"])
+
+
+def test_nested_logit_against_the_mnl(panel):
+    from alliancegov.stats.nested_logit import fit_nested_logit
+
+    results = analyse_choice(panel, light(nests=NESTS), CATEGORIES)
+    table = results.tables["choice_nested"]
+    design = results.design
+    direct = fit_nested_logit(design.X, design.y, {"market": [0], "hybrid": [1, 2], "hierarchy": [3]},
+                              cov_type="cluster", groups=design.groups)
+    hybrid = table[(table["outcome"] == "dissimilarity") & (table["term"] == "hybrid")].iloc[0]
+    assert hybrid["estimate"] == pytest.approx(direct.tau[1], rel=1e-8)
+    assert hybrid["std_error"] == pytest.approx(direct.std_errors[-1], rel=1e-8)
+    fixed = table[(table["outcome"] == "dissimilarity") & table["term"].isin(["market", "hierarchy"])]
+    assert (fixed["estimate"] == 1).all() and fixed["std_error"].isna().all()
+    assert fixed["note"].str.contains("fixed at 1").all()
+    test = table[table["outcome"] == "test against the MNL"].iloc[0]
+    assert test["term"] == "Wald" and test["df"] == 1
+    assert test["statistic"] == pytest.approx((direct.tau[1] - 1) ** 2 / direct.cov[-1, -1], rel=1e-8)
+    model = analyse_choice(panel, light(nests=NESTS, cov_type="model"), CATEGORIES).tables["choice_nested"]
+    lr = model[model["outcome"] == "test against the MNL"].iloc[0]
+    assert lr["term"] == "LR" and lr["statistic"] >= 0
+    assert "choice_nested" not in analyse_choice(panel, light(nests=NESTS, nested_logit=False), CATEGORIES).tables
+    with pytest.raises(ValueError, match="choice.nests: joint_venture is in no nest"):
+        analyse_choice(panel, light(nests=NESTS[:2]), CATEGORIES)
+
+
+def test_options_a_table_cannot_honour_stop_the_run(panel):
+    """Each refusal names the option and the table."""
+    weighted = panel.assign(fw=np.random.default_rng(2).integers(1, 4, len(panel)))
+    with pytest.raises(ValueError, match=r"choice.weights is set, but Firth's penalised multinomial logit"):
+        analyse_choice(weighted, light(weights="fw", firth="always"), CATEGORIES)
+    with pytest.raises(ValueError, match=r"choice.cov_type: design is set, but the cross-validated predictive check"):
+        analyse_choice(panel, light(cov_type="design", psu="firm_key", cv_folds=5), CATEGORIES)
+    with pytest.raises(ValueError, match="choice.weights: fw holds frequency weights that are not whole numbers"):
+        analyse_choice(weighted.assign(fw=weighted["fw"] + 0.5), light(weights="fw"), CATEGORIES)
+    tests = analyse_choice(weighted, light(weights="fw", cov_type="model"), CATEGORIES).tables["choice_tests"]
+    refused = tests[tests["test"].isin(["lr_term", "iia"]) & tests["statistic"].isna()]
+    assert set(refused["test"]) == {"lr_term", "iia"}
+    assert refused["note"].str.startswith("not computed with choice.weights").all()
+
+
+def test_variants_are_compared_on_their_common_sample(panel):
+    """A variant with a regressor missing for some firms: every model is refitted on the rows complete
+    for all of them, so the AIC/BIC comparison is between likelihoods of the same data."""
+    data = panel.assign(extra=np.where(np.arange(len(panel)) % 7 == 0, np.nan, panel["trust"] ** 2))
+    spec = light(cov_type="model", variants=(("with_extra", FORMULA + " + extra"),))
+    table = analyse_choice(data, spec, CATEGORIES).tables["choice_variants"]
+    fit = table[table["outcome"] == "(fit)"].set_index(["model", "term"])
+    complete = int(data["extra"].notna().sum())
+    assert fit.loc[("main", "n_obs"), "estimate"] == fit.loc[("with_extra", "n_obs"), "estimate"] == complete
+    assert fit["note"].str.startswith(f"common sample: every model fitted on the same {complete} rows").all()
+    main_alone = analyse_choice(data.dropna(subset=["extra"]), light(cov_type="model"), CATEGORIES).tables["choice_fit"]
+    assert fit.loc[("main", "aic"), "estimate"] == pytest.approx(
+        main_alone.set_index("statistic").loc["aic", "value"], rel=1e-10)
+    assert table.loc[table["outcome"] != "(fit)", "note"].str.startswith("model-based standard errors").all()
+
+
+@pytest.mark.slow  # a Monte Carlo comparison, seeded
+def test_frequency_weighted_bootstrap_resamples_firms(panel):
+    """The choice bootstrap with frequency weights draws the firms the rows stand for: its SEs agree
+    with the bootstrap of the expanded rows within Monte Carlo error (B = 400 each: a bootstrap SE has
+    a Monte Carlo SE of about 3.5%; the median ratio over the 21 coefficients is well inside 10%)."""
+    from alliancegov.choice.bootstrap import bootstrap_table
+
+    weights = np.random.default_rng(4).integers(1, 5, len(panel))
+    weighted = build_design(panel.assign(fw=weights), light(cov_type="model", weights="fw"), CATEGORIES)
+    expanded = build_design(panel.loc[panel.index.repeat(weights)].reset_index(drop=True), light(cov_type="model"),
+                            CATEGORIES)
+    spec = light(cov_type="model", bootstrap_replicates=400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = bootstrap_table(weighted, replace(spec, weights="fw"))
+        b = bootstrap_table(expanded, replace(spec, seed=spec.seed + 1))
+    ratio = a["std_error"].to_numpy() / b["std_error"].to_numpy()
+    assert abs(np.median(ratio) - 1) < 0.05 and np.all(np.abs(ratio - 1) < 0.2), ratio
+    assert a["note"].str.contains("units drawn, not rows").all()

@@ -95,7 +95,8 @@ def project_strings(name: str, project: Path) -> list[Written]:
             add("expression", f"{where}: time_to_event.{key}", register["time_to_event"][key])
     for hypothesis in register["hypotheses"]:
         for number, check in enumerate(hypothesis["checks"], start=1):
-            for key, kind in (("expression", "expression"), ("formula", "formula")):
+            for key, kind in (("expression", "expression"), ("subset", "expression"), ("exposure", "expression"),
+                              ("formula", "formula")):
                 if key in check:
                     add(kind, f"{where}: {hypothesis['id']} check {number} {key}", check[key])
 
@@ -151,7 +152,8 @@ def frame(codebook) -> pd.DataFrame:
                    "employees_now", "employees_start", "floor_area_now", "floor_area_start", "relationship_start_year",
                    "distribution_channels__n", "sector", "technology_level", "target_market", "asset_specificity",
                    "environmental_uncertainty", "behavioural_uncertainty", "trust", "knowledge_tacitness",
-                   "complementarity_motive", "scale_motive", "partner_distance", "misfit"):
+                   "complementarity_motive", "scale_motive", "partner_distance", "misfit", "meeting_frequency",
+                   "revenue_share_partner", "eu1"):
         data.loc[rng.random(len(data)) < 0.05, column] = np.nan
     data["alliance_age"] = data["survey_year"] - data["relationship_start_year"]   # derived in the config
     data.loc[[0, 1], "employees_start"] = 0.0          # x / 0 = inf, log(inf) = inf

@@ -407,7 +407,7 @@ def test_the_hypotheses_get_the_notes(tmp_path):
     from alliancegov.hypotheses.register import evaluate_register
 
     frame = pd.DataFrame({"learning": np.linspace(2, 4, 50), "trust": np.linspace(3, 5, 50)})
-    register = {"hypotheses": [{"id": "H", "claim_en": "c", "checks": [
+    register = {"cluster": None, "hypotheses": [{"id": "H", "claim_en": "c", "checks": [
         {"test": "mean", "variable": "learning", "value": 3, "expected": "positive"},
         {"test": "mean", "variable": "trust", "value": 3, "expected": "positive"}]}]}
     table = evaluate_register(register, {}, frame, flags=flags_for_checks())

@@ -12,7 +12,8 @@ from alliancegov.figures.theme import save_figure
 from alliancegov.figures.waves import transitions_alluvial
 from alliancegov.simulate.population import PREVIOUS_FORM, simulate_waves
 from alliancegov.simulate.truth import FORMS, load_truth, transition_matrix
-from alliancegov.stats.transitions import DEEPENING_COLUMNS, PROBABILITY_COLUMNS
+from alliancegov.stats.deepening import DEEPENING_COLUMNS
+from alliancegov.stats.transitions import PROBABILITY_COLUMNS, transition_pairs
 from alliancegov.waves.panel import panel_transitions, wave_order
 
 YEARS = [2024, 2025, 2026]
@@ -66,7 +67,8 @@ def test_firms_are_linked_between_consecutive_waves_only(tables):
 
 def test_relationships_deepen_in_the_simulated_panel(tables):
     deepening = tables["deepening"].set_index("term")
-    assert list(tables["deepening"].columns) == DEEPENING_COLUMNS
+    assert list(tables["deepening"].columns) == [*DEEPENING_COLUMNS, "note"]
+    assert tables["deepening"]["note"].str.contains("no same_alliance question").all()
     share = deepening.loc["upward_share"]
     assert share["estimate"] > 0.5 and share["p_value"] < 0.001
     subcontracting = deepening.loc["repeated_contract->supply_chain_partnership vs "
@@ -152,3 +154,26 @@ def test_alluvial_renders_in_both_languages_without_small_cell_counts(codebook, 
     strict = label_counts(transitions_alluvial(counts, codebook, "en", totals=totals, minimum_cell=threshold))
     assert strict == [n for n in labelled if n >= threshold] and len(strict) < len(labelled)
     assert transitions_alluvial(counts, codebook, "en").axes[0].texts   # bars from the transitions alone
+
+
+def test_deepening_counts_only_transitions_within_the_same_alliance(panel_waves):
+    """Once the survey asks re-interviewed firms whether the alliance is the same one, a change of form
+    between two alliances is no deepening: only transitions into a 'yes' answer count."""
+    frame = analysis_frame(panel_waves)
+    rng = np.random.default_rng(12)
+    frame["same_alliance"] = np.where(rng.random(len(frame)) < 0.7, "yes", "no")
+    tables = panel_transitions(frame, "governance_form", FORMS)
+    pairs = transition_pairs(frame["firm_key"], frame["wave"], frame["governance_form"], periods=wave_order(frame),
+                             states=FORMS)
+    answers = frame.set_index(["firm_key", "wave"])["same_alliance"]
+    within = answers.loc[list(zip(pairs["unit"], pairs["to_period"].astype(object)))].to_numpy() == "yes"
+    origin = pairs["from_state"].cat.codes.to_numpy()
+    destination = pairs["to_state"].cat.codes.to_numpy()
+    share = tables["deepening"].set_index("term").loc["upward_share"]
+    assert share["count_up"] == int(((destination > origin) & within).sum())
+    assert share["count_down"] == int(((destination < origin) & within).sum())
+    assert share["note"].startswith("transitions within the same alliance only") and \
+        share["note"].endswith(f"{int(within.sum())} of {len(pairs)}")
+    # every firm counts once per pair of waves, and the tests cluster by firm
+    assert not pairs.duplicated(["unit", "from_period"]).any()
+    assert "clustered by unit" in share["test"]

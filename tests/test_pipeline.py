@@ -26,16 +26,18 @@ def test_outputs_are_produced(run):
         assert (results / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     choice = pd.read_csv(results / "tables" / "choice_mnl.csv")
     assert list(choice.columns) == ["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
-                                    "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high", "estimator"]
+                                    "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high", "estimator",
+                                    "note"]
     assert set(choice["outcome"]) == {"licensing", "supply_chain_partnership", "joint_venture"}
     tables = project / "results" / "tables"
     ame = pd.read_csv(tables / "choice_ame.csv")
     assert list(ame.columns) == ["outcome", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
-                                 "conf_high"]
+                                 "conf_high", "note"]
     assert set(ame["outcome"]) == {"repeated_contract", "licensing", "supply_chain_partnership", "joint_venture"}
     for name in ["choice_tests", "choice_fit", "choice_predictions", "choice_classification", "choice_small_sample",
                  "choice_bootstrap", "choice_ordered", "choice_ordered_ame", "choice_ordered_brant", "choice_equity",
-                 "choice_cv", "choice_cv_confusion", "choice_variants"]:
+                 "choice_cv", "choice_cv_confusion", "choice_variants", "choice_ordered_fit", "choice_equity_ame",
+                 "choice_nested"]:
         assert len(pd.read_csv(tables / f"{name}.csv")) > 0, name
     for name in ["performance_ols", "performance_ordered", "performance_ordered_ame", "performance_contrasts",
                  "misalignment", "misalignment_first_stage", "importance"]:

@@ -231,10 +231,17 @@ def test_table_cells_and_headers_show_codebook_labels(codebook):
 def test_hypotheses_summary_has_one_row_per_hypothesis_with_translated_verdicts():
     from alliancegov.report.stage import hypotheses_summary, translate_verdicts
 
-    checks = pd.DataFrame({"hypothesis": ["H1", "H1", "H2"], "claim": ["a", "a", "b"],
+    checks = pd.DataFrame({"hypothesis": ["H1", "H1", "H2"], "claim": ["a", "a", "b"], "rule": ["all", "all", "any"],
                            "check_verdict": ["supported", "inconclusive", "supported"],
-                           "verdict": ["inconclusive", "inconclusive", "supported"]})
+                           "verdict": ["inconclusive", "inconclusive", "no effect"],
+                           "verdict_on": "p_adjusted (Benjamini–Hochberg over 3 checks), alpha 0.05"})
     summary = hypotheses_summary(checks)
-    assert summary.to_dict("list") == {"hypothesis": ["H1", "H2"], "claim": ["a", "b"],
-                                       "verdict": ["inconclusive", "supported"], "checks_supported": ["1/2", "1/1"]}
-    assert translate_verdicts(summary, "fr")["verdict"].tolist() == ["non concluante", "confirmée"]
+    assert summary.to_dict("list") == {"hypothesis": ["H1", "H2"], "claim": ["a", "b"], "rule": ["all", "any"],
+                                       "verdict": ["inconclusive", "no effect"], "checks_supported": ["1/2", "1/1"]}
+    assert translate_verdicts(summary, "fr")["verdict"].tolist() == ["non concluante", "absence d'effet"]
+    from alliancegov.report.stage import hypotheses_notes
+
+    notes = hypotheses_notes(checks, "en")
+    assert notes["hypotheses_summary"].startswith("How checks make a hypothesis' verdict — all: contradicted if")
+    assert "; any: supported if" in notes["hypotheses_summary"] and "majority" not in notes["hypotheses_summary"]
+    assert "Benjamini–Hochberg over 3 checks" in notes["hypotheses_summary"] and "Cohen's" in notes["hypotheses"]

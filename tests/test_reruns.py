@@ -89,8 +89,8 @@ def planned(project: Path, source: Path) -> dict[str, set[str]]:
     return jobs
 
 
-EDITED_MODULES = ["hypotheses/checks.py", "ingest/cells.py", "figures/theme.py", "stats/transitions.py", "disclosure.py",
-                  "report/text.py", "choice/diagnostics.py"]
+EDITED_MODULES = ["hypotheses/checks.py", "ingest/cells.py", "figures/theme.py", "stats/transitions.py",
+                  "disclosure.py", "report/text.py", "choice/diagnostics.py"]
 
 
 @pytest.mark.slow

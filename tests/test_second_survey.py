@@ -65,8 +65,10 @@ def test_every_stage_produced_its_outputs(anes_run):
     assert ordered["term"].str.contains("|", regex=False).sum() == 6          # 7 ordered parties
     equity = pd.read_csv(anes_run / "tables" / "choice_equity.csv")
     assert set(equity["outcome"]) == {"vote_dole"}
-    # the intercept, 6 parties against strong Democrats, age, education and income
-    assert len(pd.read_csv(anes_run / "tables" / "performance_ols.csv")) == 10
+    # the intercept, 6 parties against strong Democrats, age, education and income, with the configured
+    # HC3 standard errors and again clustered by respondent (the default alternative beside non-clustered ones)
+    performance = pd.read_csv(anes_run / "tables" / "performance_ols.csv")
+    assert performance.groupby("se_type").size().to_dict() == {"HC3": 10, "cluster": 10}
     verdicts = pd.read_csv(anes_run / "tables" / "hypotheses.csv").drop_duplicates("hypothesis")
     verdicts = verdicts.set_index("hypothesis")
     assert verdicts.at["A1", "verdict"] == "supported" and verdicts.at["A2", "verdict"] == "supported"

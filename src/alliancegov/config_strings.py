@@ -120,7 +120,7 @@ def register_strings(register: dict, register_file: str) -> Iterator[ConfigStrin
                    for number, check in enumerate(hypothesis.get("checks", []), start=1)]
     for where, block in blocks:
         for field, kind in (("expression", "expression"), ("event", "expression"), ("censor_time", "expression"),
-                            ("formula", "formula")):
+                            ("subset", "expression"), ("exposure", "expression"), ("formula", "formula")):
             if block.get(field):
                 yield ConfigString(f"{register_file}: {where}, {field}", kind, str(block[field]))
 

@@ -244,3 +244,52 @@ def test_weighted_acceleration_equals_the_acceleration_of_the_repeated_rows():
     expanded = np.repeat(influence, counts, axis=0)
     np.testing.assert_allclose(acceleration(influence, counts), acceleration(expanded))
     assert not np.allclose(acceleration(influence), acceleration(expanded))
+
+
+def test_frequency_weighted_resamples_draw_units_not_rows():
+    """A row with frequency weight w stands for w units: without clusters a resample draws N = sum w
+    units (row i's count multinomial with probability w_i / N); with clusters, clusters whole with all
+    their units. The resample of the weighted rows is then the resample of the expanded data."""
+    from alliancegov.stats.bootstrap import Resampler
+
+    w = np.array([1, 4, 2, 0, 3])
+    draws = np.array([np.bincount(Resampler(5, 3, frequency_weights=w)(b), minlength=5) for b in range(4000)])
+    assert (draws.sum(axis=1) == 10).all() and (draws[:, 3] == 0).all()
+    np.testing.assert_allclose(draws.mean(axis=0), w, atol=0.1)            # E = N w / N = w
+    np.testing.assert_allclose(draws.var(axis=0), 10 * w / 10 * (1 - w / 10), rtol=0.1, atol=0.01)
+    clusters = np.array([0, 0, 1, 1, 2])
+    for b in range(20):
+        units = Resampler(5, 3, cluster_ids=clusters, frequency_weights=w)(b)
+        rows = Resampler(5, 3, cluster_ids=clusters)(b)
+        np.testing.assert_array_equal(np.bincount(units, minlength=5), np.bincount(rows, minlength=5) * w)
+    with pytest.raises(ValueError, match="whole non-negative"):
+        Resampler(5, 3, frequency_weights=w + 0.5)
+
+
+@pytest.mark.slow  # a Monte Carlo comparison, seeded
+def test_weighted_bootstrap_matches_the_bootstrap_of_the_expanded_data():
+    """The standard error of a weighted mean: the bootstrap of the weighted rows (units drawn) agrees
+    with the bootstrap of the expanded rows within Monte Carlo error (B = 3000 each: the SE of a
+    bootstrap SE is about SE / sqrt(2B), 1.3%); resampling the weighted rows as rows does not."""
+    from alliancegov.stats.bootstrap import bootstrap_estimates
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=300)
+    w = rng.integers(1, 9, size=300).astype(float)
+    expanded = np.repeat(x, w.astype(int))
+
+    def weighted_mean(units):
+        rows, drawn = np.unique(units, return_counts=True)
+        return np.array([np.average(x[rows], weights=drawn)])
+
+    def as_rows(rows):
+        return np.array([np.average(x[rows], weights=w[rows])])
+
+    B = 3000
+    units = bootstrap_estimates(weighted_mean, 300, B, 11, n_jobs=1, frequency_weights=w).std_error[0]
+    reference = bootstrap_estimates(lambda r: np.array([expanded[r].mean()]), expanded.size, B, 12,
+                                    n_jobs=1).std_error[0]
+    naive = bootstrap_estimates(as_rows, 300, B, 13, n_jobs=1).std_error[0]
+    mc = reference / np.sqrt(2 * B)
+    assert abs(units - reference) < 3 * np.sqrt(2) * mc
+    assert abs(naive - reference) > 3 * np.sqrt(2) * mc      # rows as units: the wrong SE, and detectably so

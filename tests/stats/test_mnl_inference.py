@@ -18,6 +18,8 @@ import statsmodels.api as sm
 from scipy import stats
 
 from alliancegov.stats import mnl
+from alliancegov.stats.mnl import core as mnl_core
+from alliancegov.stats.mnl.margins import _ame_terms
 
 
 def simulate(n, k, J, seed, *, scale=0.5):
@@ -374,7 +376,7 @@ def test_ame_discrete_factor_vs_brute_force_and_numerical_jacobian(factor_case):
                                             discrete=spec)["estimate"].to_numpy()
 
     jac_num = numeric_jacobian(ames, theta_of(B))
-    est2, jac, _ = mnl._ame_terms(np.asarray(X), B, [1, 2], spec, None)
+    est2, jac, _ = _ame_terms(np.asarray(X), B, [1, 2], spec, None)
     jac = jac.reshape(est2.size, -1)
     np.testing.assert_allclose(jac, jac_num, rtol=0, atol=1e-7)
     se_num = np.sqrt(np.diag(jac_num @ C @ jac_num.T))
@@ -403,12 +405,12 @@ def test_ame_discrete_with_reference_column(factor_case):
 def test_ame_is_invariant_to_row_blocking(ame_case, monkeypatch):
     X, _, B, C, _ = ame_case
     full = mnl.average_marginal_effects(X, B, C, continuous=[1, 2], discrete={"d": (None, [3])})
-    monkeypatch.setattr(mnl, "_BLOCK_FLOATS", 1)  # blocks of 64 rows: 5 blocks, the last one partial
+    monkeypatch.setattr(mnl_core, "_BLOCK_FLOATS", 1)  # blocks of 64 rows: 5 blocks, the last one partial
     blocked = mnl.average_marginal_effects(X, B, C, continuous=[1, 2], discrete={"d": (None, [3])})
     np.testing.assert_allclose(blocked["estimate"], full["estimate"], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(blocked["std_error"], full["std_error"], rtol=1e-12)
     app_full = mnl.average_predicted_probabilities(X, B, C)
-    monkeypatch.setattr(mnl, "_BLOCK_FLOATS", 1 << 21)
+    monkeypatch.setattr(mnl_core, "_BLOCK_FLOATS", 1 << 21)
     np.testing.assert_allclose(mnl.average_predicted_probabilities(X, B, C)["std_error"], app_full["std_error"],
                                rtol=1e-12)
 
@@ -469,6 +471,6 @@ def test_cluster_meat_is_the_same_block_by_block(small_case, monkeypatch):
     X, y, groups, B = small_case
     scrambled = np.random.default_rng(8).permutation(len(y)) % 23     # 23 clusters, interleaved rows
     whole = mnl.sandwich_covariance(X, y, B, kind="cluster", groups=scrambled)
-    monkeypatch.setattr(mnl, "_BLOCK_FLOATS", 1)                     # 64 rows a block: several blocks
+    monkeypatch.setattr(mnl_core, "_BLOCK_FLOATS", 1)                     # 64 rows a block: several blocks
     blocks = mnl.sandwich_covariance(X, y, B, kind="cluster", groups=scrambled)
     np.testing.assert_allclose(blocks, whole, rtol=1e-12, atol=1e-15)

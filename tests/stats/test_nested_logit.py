@@ -25,6 +25,12 @@ b_hinc HINC_i [j = air]``, car the base:
   alternative (car the base), in W. Greene, *Discrete Choice Modeling*, Part 11 "Nested Logit"
   (NYU Stern lecture slides, https://www.scribd.com/presentation/520067269/Part11-NestedLogit):
   log likelihood -172.94366, GC .07578 (SE .01833), TTME -.10289 (.01109).
+
+The random-utility-consistent (RU2) form, the one the choice stage fits, is held to Train and
+Croissant's mlogit exercise on the HC data (``tests/stats/data/mlogit_hc.csv``; numbers and source in
+``tests/stats/data/README.md``): heating and cooling systems in two nests with a shared log-sum
+coefficient, estimates, standard errors, log-likelihood and the LR test against the MNL, another tree,
+and a tree with a degenerate nest.
 """
 
 from __future__ import annotations
@@ -156,7 +162,7 @@ def test_travel_ru2_fixes_the_degenerate_nest(travel):
     assert not rum.loc["fly", "estimated"] and rum.loc["fly", "consistent"]
     assert 0 < fit.tau[1] < 1 and rum.loc["ground", "consistent"]
     # the fixed dissimilarity really is irrelevant: the degenerate nest's tau cancels from every probability
-    from alliancegov.stats.nested_logit import _probabilities, _structure
+    from alliancegov.stats.nested_logit.likelihood import _probabilities, _structure
 
     X, Z, y = travel
     structure = _structure(TREE, 4, "free", "ru2")
@@ -170,6 +176,57 @@ def test_travel_ru2_fixes_the_degenerate_nest(travel):
     assert float(np.log(probabilities[0][np.arange(210), y]).sum()) == pytest.approx(fit.loglik, abs=1e-9)
 
 
+HC_ALTERNATIVES = ["gcc", "ecc", "erc", "hpc", "gc", "ec", "er"]
+HC_TERMS = ["ich", "och", "icca", "occa", "inc.room", "inc.cooling", "int.cooling"]
+
+
+@pytest.fixture(scope="module")
+def heating_cooling():
+    """Z (250, 7, 7): the alternative-specific regressors of the mlogit exercise, y the chosen system."""
+    from pathlib import Path
+
+    data = pd.read_csv(Path(__file__).parent / "data" / "mlogit_hc.csv", comment="#")
+    cooling = np.isin(HC_ALTERNATIVES, ["gcc", "ecc", "erc", "hpc"]).astype(float)
+    room = np.isin(HC_ALTERNATIVES, ["erc", "er"]).astype(float)
+    income = data[["income"]].to_numpy()
+    Z = np.stack([data[[f"ich.{a}" for a in HC_ALTERNATIVES]].to_numpy(),
+                  data[[f"och.{a}" for a in HC_ALTERNATIVES]].to_numpy(),
+                  data[["icca"]].to_numpy() * cooling, data[["occa"]].to_numpy() * cooling,
+                  income * room, income * cooling, np.ones((len(data), 1)) * cooling], axis=2)
+    y = data["depvar"].map({a: j for j, a in enumerate(HC_ALTERNATIVES)}).to_numpy()
+    return np.zeros((len(data), 0)), Z, y
+
+
+def test_mlogit_exercise_ru2_nested_logit_with_a_shared_log_sum(heating_cooling):
+    """mlogit's ``nl`` (RU2, un.nest.el = TRUE): generic coefficients only, no alternative constants."""
+    from alliancegov.stats.nested_logit.likelihood import _loglik_scores, _structure
+
+    X, Z, y = heating_cooling
+    nests = {"cooling": [0, 1, 2, 3], "other": [4, 5, 6]}
+    fit = fit_nested_logit(X, y, nests, Z=Z, dissimilarity="shared", z_names=HC_TERMS)
+    assert fit.converged and fit.n_free == 1
+    printed = np.array([-0.005549, -0.008579, -0.002251, -0.010895, -0.378971, 0.249575, -6.000415, 0.585922])
+    printed_se = np.array([0.001442, 0.002553, 0.001444, 0.012198, 0.099631, 0.059213, 5.562423, 0.179708])
+    # mlogit stops its iterations a little short: estimates to 1e-3 of a standard error (and the print's rounding)
+    assert np.all(np.abs(fit.theta - printed) <= 1e-3 * printed_se + 5e-7), fit.theta - printed
+    # mlogit's standard errors are the outer product of the gradients at its estimates
+    _, scores = _loglik_scores(fit.theta, X, y, Z, _structure(nests, 7, "shared", "ru2"))
+    np.testing.assert_allclose(np.sqrt(np.diag(np.linalg.inv(scores.T @ scores))), printed_se,
+                               rtol=1e-6, atol=5e-7 + 1e-12)   # the print's 6 decimals
+    assert fit.loglik == pytest.approx(-178.1247, abs=5e-5)
+    lr = nested_logit_tests(fit).set_index("test").loc["LR"]
+    assert lr["statistic"] == pytest.approx(4.323, abs=5e-4) and lr["df"] == 1
+    assert (fit.tau[0] - 1) / np.sqrt(np.linalg.inv(scores.T @ scores)[-1, -1]) == pytest.approx(-2.304171, abs=1e-4)
+
+    central = fit_nested_logit(X, y, {"central": [5, 1, 4, 0, 3], "room": [6, 2]}, Z=Z, dissimilarity="shared")
+    assert central.loglik == pytest.approx(-180.0231, abs=5e-5)
+    assert central.tau[0] == pytest.approx(1.362007, abs=1e-3 * 0.653933)
+    # a degenerate nest (hpc alone): its log-sum coefficient cancels, the shared one is the other nests'
+    three = fit_nested_logit(X, y, {"n1": [0, 1, 2], "n2": [3], "n3": [4, 5, 6]}, Z=Z, dissimilarity="shared")
+    assert three.loglik == pytest.approx(-180.2633, abs=5e-5)
+    assert three.free_of_nest == (0, -1, 0)
+
+
 # --------------------------------------------------------------------------------------------
 # the likelihood
 # --------------------------------------------------------------------------------------------
@@ -177,7 +234,7 @@ def test_travel_ru2_fixes_the_degenerate_nest(travel):
 @pytest.mark.parametrize("form", ["ru2", "nonnormalized"])
 @pytest.mark.parametrize("dissimilarity", ["free", "shared"])
 def test_scores_are_the_gradient_of_the_loglikelihood(travel, form, dissimilarity):
-    from alliancegov.stats.nested_logit import _loglik_scores, _structure
+    from alliancegov.stats.nested_logit.likelihood import _loglik_scores, _structure
 
     X, Z, y = travel
     rng = np.random.default_rng(0)
@@ -259,7 +316,7 @@ def test_robust_and_cluster_covariances(simulated):
     np.testing.assert_allclose(robust.theta, model.theta)
     assert cluster.n_clusters == 750
 
-    from alliancegov.stats.nested_logit import _loglik_scores, _structure
+    from alliancegov.stats.nested_logit.likelihood import _loglik_scores, _structure
 
     s = _structure(NESTS, 4, "free", "ru2")
     h = 1e-6
@@ -309,3 +366,31 @@ def test_input_checks(travel):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert isinstance(tidy_nested_logit(fit_travel(travel)), pd.DataFrame)
+
+
+def test_frequency_weights_equal_expanded_rows_and_a_design_equals_clusters():
+    """Frequency weights reproduce the fit on the rows repeated (estimates, log-likelihoods, model and
+    cluster covariances); a survey design of PSUs alone (unit weights) is the cluster sandwich."""
+    from alliancegov.stats.survey.design import SurveyDesign
+
+    rng = np.random.default_rng(21)
+    X, y, _ = simulate(rng, 600, B_TRUE, [0.5], NESTS)
+    freq = rng.integers(1, 4, size=len(y)).astype(float)
+    groups = np.arange(len(y)) % 60
+    rows = np.repeat(np.arange(len(y)), freq.astype(int))
+    weighted = fit_nested_logit(X, y, NESTS, weights=freq, cov_type="cluster", groups=groups)
+    expanded = fit_nested_logit(X[rows], y[rows], NESTS, cov_type="cluster", groups=groups[rows])
+    assert weighted.n == len(rows) and weighted.n_clusters == 60
+    np.testing.assert_allclose(weighted.theta, expanded.theta, rtol=1e-6, atol=1e-7)
+    assert weighted.loglik == pytest.approx(expanded.loglik, rel=1e-9)
+    assert weighted.loglik_mnl == pytest.approx(expanded.loglik_mnl, rel=1e-9)
+    np.testing.assert_allclose(weighted.cov, expanded.cov, rtol=1e-4, atol=1e-9)
+    model_w = fit_nested_logit(X, y, NESTS, weights=freq)
+    np.testing.assert_allclose(model_w.cov, fit_nested_logit(X[rows], y[rows], NESTS).cov, rtol=1e-4, atol=1e-9)
+    design = fit_nested_logit(X, y, NESTS, design=SurveyDesign(psu=groups))
+    clustered = fit_nested_logit(X, y, NESTS, cov_type="cluster", groups=groups)
+    assert design.cov_type == "design" and design.design_df == 59
+    np.testing.assert_allclose(design.cov, clustered.cov, rtol=1e-8)
+    assert not nested_logit_tests(design).set_index("test").loc["LR", "valid"]
+    with pytest.raises(ValueError, match="pseudo-likelihood"):
+        fit_nested_logit(X, y, NESTS, weights=freq, weight_type="sampling")

@@ -23,11 +23,11 @@ References reproduced
   1.2888191, TypeApartment -0.5723501, TypeAtrium -0.3661866, TypeTerrace -1.0910149, ContHigh
   0.3602841, intercepts Low|Medium -0.4961353, Medium|High 0.6907083, residual deviance 3479.149,
   AIC 3495.149; ``summary(house.plr, digits = 3)`` standard errors 0.1047, 0.1272, 0.1192, 0.1552,
-  0.1515, 0.0955, 0.125, 0.125. polr's standard errors to six digits (0.104653, 0.127156, 0.119238,
-  0.155173, 0.151486, 0.095536, intercepts 0.12485, 0.12547) are quoted from polr in the tests of
-  the Julia package OrdinalMultinomialModels.jl (https://github.com/OpenMendel/OrdinalMultinomialModels.jl,
-  ``test/polrfit_test.jl`` of its PolrModels.jl days). The 72-row table is MASS's ``housing``
-  (Madsen 1976), embedded below in R's row order from Rdatasets ``csv/MASS/housing.csv``.
+  0.1515, 0.0955 (slopes, to 4 decimals) and 0.125, 0.125 (intercepts, to 3 decimals) with the
+  intercepts' t values -3.974 and 5.505, which pin their standard errors down to about 2e-5
+  (|value| / |t| over the t values' rounding interval). The 72-row table is MASS's ``housing``
+  (Madsen 1976), embedded below in R's row order from Rdatasets ``csv/MASS/housing.csv`` (the same
+  72 frequencies as ``MASS::housing$Freq``).
 """
 
 from __future__ import annotations
@@ -396,7 +396,7 @@ def test_agrees_with_statsmodels_ordered_model():
 
 
 def test_loglik_derivatives_match_finite_differences_and_stay_finite_in_the_tails():
-    from alliancegov.stats.ordinal import _loglik_derivatives, _sorted_by_category
+    from alliancegov.stats.ordinal.likelihood import _loglik_derivatives, _sorted_by_category
 
     rng = np.random.default_rng(5)
     X, y = simulate_ordered(rng, 400, [0.5, -0.4, 0.3], [-1.0, 0.2, 1.0, 2.0])
@@ -663,19 +663,23 @@ def row_scores_by_differences(X, y, theta, k):
 
 
 def test_housing_frequency_weights_reproduce_polr(housing):
-    """MASS::polr's house.plr (V&R 2002 §7.3; MASS-Ex.Rout.save; see the module docstring)."""
+    """MASS::polr's house.plr (V&R 2002 §7.3) as MASS-Ex.Rout.save prints it (see the module docstring):
+    coefficients and cut points to 1e-4, standard errors to 1e-4, log-likelihood to 1e-3."""
     X, y, freq, _ = housing
     fit = fit_ordered_logit(X, y, weights=freq)
     assert fit.converged and fit.n == 1681 and fit.weight_type == "frequency" and fit.cov_type == "oim"
     np.testing.assert_allclose(fit.slopes, [0.5663937, 1.2888191, -0.5723501, -0.3661866, -1.0910149, 0.3602841],
                                atol=1e-4)
     np.testing.assert_allclose(fit.cutpoints, [-0.4961353, 0.6907083], atol=1e-4)
-    np.testing.assert_allclose(fit.std_errors, [0.104653, 0.127156, 0.119238, 0.155173, 0.151486, 0.095536,
-                                                0.12485, 0.12547], atol=1e-4)
-    # MASS's own summary() at its printed digits (4 and, for the intercepts, 3)
-    np.testing.assert_allclose(fit.std_errors[:6], [0.1047, 0.1272, 0.1192, 0.1552, 0.1515, 0.0955], atol=5e-5)
-    np.testing.assert_allclose(fit.std_errors[6:], [0.125, 0.125], atol=5e-4)
-    assert abs(-2 * fit.loglik - 3479.149) < 1e-3
+    # summary(house.plr, digits = 3): the slopes' standard errors to their 4 printed decimals ...
+    np.testing.assert_allclose(fit.std_errors[:6], [0.1047, 0.1272, 0.1192, 0.1552, 0.1515, 0.0955], atol=5e-5 + 1e-12)
+    # ... and the cut points' from their printed values over their printed t values (-3.974, 5.505)
+    for se, value, t in zip(fit.std_errors[6:], [-0.4961353, 0.6907083], [-3.974, 5.505]):
+        low, high = sorted(abs(value) / (abs(t) + side * 5e-4) for side in (-1, 1))
+        assert low - 1e-6 <= se <= high + 1e-6
+        assert abs(se - abs(value / t)) < 1e-4
+    assert abs(-2 * fit.loglik - 3479.149) < 2 * 1e-3
+    assert abs(fit.loglik - (-3479.149 / 2)) < 1e-3
     assert abs(fit.aic - 3495.149) < 1e-3
 
 
@@ -834,3 +838,104 @@ def test_weighted_brant(simulated):
     np.testing.assert_allclose(brant_test(X, y, weights=7 * w, weight_type="probability")["statistic"],
                                robust["statistic"], rtol=1e-8)
     assert robust["df"].tolist() == weighted["df"].tolist() == [8, 2, 2, 2, 2]
+
+
+def test_robust_sandwich_without_probability_weights(simulated):
+    """``robust=True``: Stata's ``ologit, vce(robust)``, N/(N-1) A (sum_i s_i s_i') A; with frequency
+    weights it equals the robust fit of the expanded rows."""
+    X, y = simulated
+    fit = fit_ordered_logit(X, y, robust=True)
+    model = fit_ordered_logit(X, y)
+    assert fit.cov_type == "robust" and np.isnan(fit.lr_chi2) and not np.isnan(fit.aic)
+    S = row_scores_by_differences(X, y, fit.params, 4)
+    n = len(y)
+    np.testing.assert_allclose(fit.cov, n / (n - 1) * model.cov @ (S.T @ S) @ model.cov, rtol=1e-5, atol=1e-10)
+    freq = np.random.default_rng(11).integers(1, 4, size=n).astype(float)
+    Xe, ye = expand(X, y, freq)
+    np.testing.assert_allclose(fit_ordered_logit(X, y, weights=freq, robust=True).cov,
+                               fit_ordered_logit(Xe, ye, robust=True).cov, rtol=1e-8)
+
+
+def test_survey_design_is_the_cluster_sandwich_with_psus_as_clusters(simulated):
+    """A design of PSUs alone, no strata, unit weights: the linearised covariance is Stata's vce(cluster)
+    (G/(G-1)); the header reports the adjusted Wald F on G - 1 design df, no AIC/BIC (pseudo-likelihood),
+    and the tidy table t intervals on those df."""
+    from scipy import stats
+
+    from alliancegov.stats.survey.design import SurveyDesign
+
+    X, y = simulated
+    psu = np.arange(len(y)) % 40
+    clustered = fit_ordered_logit(X, y, groups=psu)
+    design = fit_ordered_logit(X, y, design=SurveyDesign(psu=psu))
+    np.testing.assert_allclose(design.params, clustered.params, rtol=1e-12)
+    np.testing.assert_allclose(design.cov, clustered.cov, rtol=1e-8)
+    assert design.cov_type == "design" and design.design_df == 39 and design.n_clusters == 40
+    header = design.fit_statistics().set_index("statistic")["value"]
+    assert header["wald_f"] == pytest.approx((39 - 4 + 1) / (39 * 4) * design.wald_chi2)
+    assert header["df_denominator"] == 36 and header["p_value"] == pytest.approx(stats.f.sf(header["wald_f"], 4, 36))
+    assert np.isnan(header["aic"]) and np.isnan(header["bic"])
+    table = tidy_ordered(design)
+    t = stats.t.ppf(0.975, 39)
+    np.testing.assert_allclose(table["conf_high"] - table["estimate"], t * design.std_errors, rtol=1e-10)
+    # sampling weights in the design: the estimates are the weighted fit's
+    w = np.random.default_rng(12).uniform(0.5, 2.0, size=len(y))
+    weighted = fit_ordered_logit(X, y, design=SurveyDesign(weights=w, psu=psu))
+    np.testing.assert_allclose(weighted.params, fit_ordered_logit(X, y, weights=w).params, rtol=1e-10)
+    np.testing.assert_allclose(weighted.cov, fit_ordered_logit(X, y, weights=w, weight_type="probability",
+                                                               groups=psu).cov, rtol=1e-8)
+    with pytest.raises(ValueError, match="survey design"):
+        fit_ordered_logit(X, y, weights=w, design=SurveyDesign(psu=psu))
+
+
+def brant_clustered_by_hand(X, y, groups, w=None):
+    """Cluster-robust Brant statistic: statsmodels GLM fits, dense stacked sandwich, G/(G-1)."""
+    import statsmodels.api as sm
+
+    X = np.asarray(X, float)
+    n, K = X.shape
+    w = np.ones(n) if w is None else w
+    J = int(y.max()) + 1
+    Xc = np.column_stack([np.ones(n), X])
+    fits = [sm.GLM((y > m).astype(float), Xc, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12)
+            for m in range(J - 1)]
+    bread = [np.linalg.inv(Xc.T @ np.diag(w * f.predict() * (1 - f.predict())) @ Xc) for f in fits]
+    U = np.hstack([(w * ((y > m) - f.predict()))[:, None] * Xc for m, f in enumerate(fits)])
+    S = np.vstack([U[groups == g].sum(axis=0) for g in np.unique(groups)])
+    G = len(np.unique(groups))
+    from scipy.linalg import block_diag
+
+    A = block_diag(*bread)
+    V = G / (G - 1) * A @ S.T @ S @ A
+    keep = np.flatnonzero(np.arange(V.shape[0]) % (K + 1) != 0)
+    V = V[np.ix_(keep, keep)]
+    beta = np.concatenate([np.asarray(f.params)[1:] for f in fits])
+    D = np.hstack([np.tile(np.eye(K), (J - 2, 1)), -np.eye((J - 2) * K)])
+    return float((D @ beta) @ np.linalg.solve(D @ V @ D.T, D @ beta))
+
+
+def test_brant_with_clusters_and_a_survey_design(simulated):
+    from alliancegov.stats.survey.design import SurveyDesign
+
+    X, y = simulated
+    groups = np.arange(len(y)) % 50
+    clustered = brant_test(X, y, groups=groups)
+    assert clustered["statistic"].iloc[0] == pytest.approx(brant_clustered_by_hand(X, y, groups), rel=1e-6)
+    assert clustered["statistic"].iloc[0] != pytest.approx(brant_test(X, y)["statistic"].iloc[0], rel=1e-3)
+    freq = np.random.default_rng(13).integers(1, 4, size=len(y)).astype(float)
+    Xe, ye, ge = expand(X, y, freq, groups)
+    np.testing.assert_allclose(brant_test(X, y, weights=freq, groups=groups)["statistic"],
+                               brant_test(Xe, ye, groups=ge)["statistic"], rtol=1e-7)
+    np.testing.assert_allclose(brant_test(X, y, design=SurveyDesign(psu=groups))["statistic"],
+                               clustered["statistic"], rtol=1e-8)
+
+
+def test_robust_brant_equals_expanded_rows_with_frequency_weights(simulated):
+    X, y = simulated
+    freq = np.random.default_rng(14).integers(1, 4, size=len(y)).astype(float)
+    Xe, ye = expand(X, y, freq)
+    np.testing.assert_allclose(brant_test(X, y, weights=freq, robust=True)["statistic"],
+                               brant_test(Xe, ye, robust=True)["statistic"], rtol=1e-7)
+    # unweighted, robust is the clustered test with every row its own cluster (n/(n-1) either way)
+    np.testing.assert_allclose(brant_test(X, y, robust=True)["statistic"],
+                               brant_test(X, y, groups=np.arange(len(y)))["statistic"], rtol=1e-8)

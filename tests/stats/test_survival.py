@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from alliancegov.stats.cox import cox_model
 from alliancegov.stats.survival import (
     KM_COLUMNS,
-    cox_model,
     kaplan_meier,
     log_rank,
     median_survival,

@@ -9,21 +9,18 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 from statsmodels.stats.proportion import (
-    confint_proportions_2indep,
     multinomial_proportions_confint,
     proportion_confint,
 )
 
+from alliancegov.stats.deepening import DEEPENING_COLUMNS, deepening_test
 from alliancegov.stats.transitions import (
     COUNT_COLUMNS,
-    DEEPENING_COLUMNS,
     HOMOGENEITY_COLUMNS,
     PAIR_COLUMNS,
     PERIOD_COLUMNS,
     PROBABILITY_COLUMNS,
-    deepening_test,
     homogeneity_test,
-    newcombe_difference,
     score_interval,
     transition_counts,
     transition_pairs,
@@ -142,15 +139,10 @@ def test_score_interval_handles_zero_and_full_counts():
     assert low[0] == 0 and high[1] == 1 and np.isnan(low[3]) and np.isnan(high[3])
 
 
-def test_newcombe_difference_matches_statsmodels():
-    counts = [(12, 40, 3, 55), (0, 30, 4, 25), (9, 9, 1, 12)]
-    for count1, nobs1, count2, nobs2 in counts:
-        expected = confint_proportions_2indep(count1, nobs1, count2, nobs2, method="newcomb", compare="diff",
-                                              alpha=0.1)
-        assert_allclose(newcombe_difference(count1, nobs1, count2, nobs2, level=0.9), expected, atol=1e-12)
+def test_deepening_tests_are_clustered_by_unit(chain_pairs):
+    """Each row's SE is statsmodels' cluster sandwich by unit (G/(G − 1), t on G − 1 df)."""
+    import statsmodels.api as sm
 
-
-def test_deepening_tests_match_scipy(chain_pairs):
     table = deepening_test(chain_pairs, level=0.95)
     assert list(table.columns) == DEEPENING_COLUMNS
     counts = pd.crosstab(chain_pairs["from_state"], chain_pairs["to_state"]).reindex(
@@ -158,17 +150,35 @@ def test_deepening_tests_match_scipy(chain_pairs):
     share = table.iloc[0]
     ups, downs = np.triu(counts, 1).sum(), np.tril(counts, -1).sum()
     assert (share["term"], share["count_up"], share["count_down"]) == ("upward_share", ups, downs)
-    assert share["p_value"] == pytest.approx(stats.binomtest(ups, ups + downs, 0.5).pvalue)
-    low, high = proportion_confint(ups, ups + downs, alpha=0.05, method="beta")
-    assert (share["conf_low"], share["conf_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert share["estimate"] == pytest.approx(ups / (ups + downs))
+    origin = chain_pairs["from_state"].cat.codes.to_numpy()
+    destination = chain_pairs["to_state"].cat.codes.to_numpy()
+    changed = origin != destination
+    fit = sm.OLS((destination > origin)[changed].astype(float), np.ones(changed.sum())).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(chain_pairs["unit"][changed])[0]}, use_t=True)
+    assert share["std_error"] == pytest.approx(fit.bse[0], rel=1e-10) and share["df"] == fit.df_resid_inference
     pairwise = table.iloc[1:].set_index(["from_state", "to_state"])
     assert list(pairwise.index) == [("low", "middle"), ("low", "high"), ("middle", "high")]
     for (a, b), row in pairwise.iterrows():
         i, j = STATES.index(a), STATES.index(b)
-        two_by_two = [[counts[i, j], counts[i].sum() - counts[i, j]], [counts[j, i], counts[j].sum() - counts[j, i]]]
-        chi2, p_value, _, _ = stats.chi2_contingency(two_by_two, correction=False)
-        assert row["p_value"] == pytest.approx(p_value) and row["statistic"] ** 2 == pytest.approx(chi2)
         assert row["estimate"] == pytest.approx(counts[i, j] / counts[i].sum() - counts[j, i] / counts[j].sum())
+        assert (row["count_up"], row["total_up"]) == (counts[i, j], counts[i].sum())
+        assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(row["statistic"]), row["df"]))
+        assert row["conf_low"] < row["estimate"] < row["conf_high"]
+
+
+def test_a_unit_counted_twice_is_one_cluster(chain_pairs):
+    """Every unit's transitions duplicated (as a unit interviewed twice per pair would be if counted
+    twice): clustered by unit, the estimates and SEs do not move but for the (N − 1)/(N − 2) factor of
+    the pairwise rows' two-column OLS (G/(G − 1) is the same)."""
+    doubled = pd.concat([chain_pairs, chain_pairs], ignore_index=True)
+    single, twice = deepening_test(chain_pairs), deepening_test(doubled)
+    assert_allclose(twice["estimate"], single["estimate"], rtol=1e-12)
+    assert twice["std_error"].iloc[0] == pytest.approx(single["std_error"].iloc[0], rel=1e-9)
+    rows = (single["total_up"] + single["total_down"]).to_numpy(float)[1:]
+    factor = np.sqrt((2 * rows - 1) / (2 * rows - 2) / ((rows - 1) / (rows - 2)))
+    assert_allclose(twice["std_error"].to_numpy()[1:], single["std_error"].to_numpy()[1:] * factor, rtol=1e-9)
+    assert (twice["count_up"] == 2 * single["count_up"]).all() and (twice["n_units"] == single["n_units"]).all()
 
 
 @pytest.mark.parametrize("periods", [4, 16])   # 16: cell numbers beyond the int8 of categorical codes
@@ -290,6 +300,7 @@ def test_no_change_at_all_leaves_the_upward_share_undefined():
     table = deepening_test(pairs).set_index("term")
     assert np.isnan(table.loc["upward_share", "estimate"]) and table.loc["upward_share", "total_up"] == 0
     assert table.loc["x->y vs y->x", "estimate"] == 0 and table.loc["x->y vs y->x", "p_value"] == 1
+    assert np.isnan(table.loc["upward_share", "p_value"])
 
 
 def test_deepening_order_can_differ_from_the_table_order(chain_pairs):

@@ -31,6 +31,8 @@ CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in CODEBOOK_NAMES]
 CODEBOOK = Codebook.from_files(CODEBOOK_FILES)
 with open(config["hypotheses"], encoding="utf-8") as register_file:
     REGISTER = yaml.safe_load(register_file)
+# The register's keys and settings (multiplicity, verdict_p, rules, margins) against their schema.
+validate(REGISTER, "../schemas/hypotheses.schema.yaml")
 # Every formula and expression of the config, the codebook and the register, through the project's one
 # checked grammar before any job runs: a string that could run code, or a typo, stops here naming the
 # file, the field, the token and its position.
@@ -103,10 +105,13 @@ CHOICE_TABLES = {
     "choice_ordered": "Ordered logit",
     "choice_ordered_ame": "Ordered logit: average marginal effects",
     "choice_ordered_brant": "Ordered logit: Brant test",
+    "choice_ordered_fit": "Ordered logit: fit (ologit header)",
     "choice_equity": "Equity vs non-equity logit",
+    "choice_equity_ame": "Equity vs non-equity logit: average marginal effects",
     "choice_cv": "Cross-validated predictive check",
     "choice_cv_confusion": "Cross-validated confusion matrix",
     "choice_variants": "Model variants side by side",
+    "choice_nested": "Nested logit against the MNL (IIA)",
 }
 
 

@@ -202,6 +202,7 @@ rule hypotheses:
     params:
         language=config["language"],
         table_formulas=HYPOTHESIS_TABLE_FORMULAS if MEASUREMENT else {},
+        choice=config["choice"],
         code=script_code("hypotheses"),
     benchmark:
         "results/benchmarks/hypotheses.tsv"

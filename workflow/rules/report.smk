@@ -13,6 +13,7 @@ rule report:
         choice_tests=rules.choice.output.choice_tests,
         choice_fit=rules.choice.output.choice_fit,
         choice_small_sample=rules.choice.output.choice_small_sample,
+        **({"choice_ordered_fit": rules.choice.output.choice_ordered_fit} if CHOICE_SPEC.ordered else {}),
         choice_warnings=rules.choice.output.warnings,
         performance_ols=rules.performance.output.performance_ols,
         performance_contrasts=rules.performance.output.performance_contrasts,

@@ -6,4 +6,4 @@ run(data=snakemake.input.data, register=snakemake.input.register, choice_ame=sna
     misalignment=snakemake.input.misalignment, importance=snakemake.input.importance,
     panel_deepening=snakemake.input.panel_deepening, outputs=dict(snakemake.output.items()),
     language=snakemake.params.language, measurement_flags=snakemake.input.get("measurement_flags"),
-    table_formulas=snakemake.params.table_formulas)
+    table_formulas=snakemake.params.table_formulas, choice=snakemake.params.choice)

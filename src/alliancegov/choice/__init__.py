@@ -16,8 +16,9 @@ standard errors and t intervals on the design degrees of freedom, as Stata's ``s
 
 Rooms: :mod:`~alliancegov.choice.spec` (what to fit), :mod:`~alliancegov.choice.design` (the data),
 :mod:`~alliancegov.choice.model` (the fit and its tables), :mod:`~alliancegov.choice.diagnostics`
-(tests and fit statistics), :mod:`~alliancegov.choice.variants` (ordered, binary, cross-validated,
-imputed and alternative models), :mod:`~alliancegov.choice.bootstrap` (the scattered bootstrap,
-rules ``choice_bootstrap_part`` and ``choice_bootstrap``) and :mod:`~alliancegov.choice.stage`
-(rule ``choice``).
+(tests and fit statistics), :mod:`~alliancegov.choice.ordered` (the ordered logit),
+:mod:`~alliancegov.choice.variants` (binary, cross-validated, imputed and alternative models),
+:mod:`~alliancegov.choice.notes` (what each table's inference is),
+:mod:`~alliancegov.choice.bootstrap` (the scattered bootstrap, rules ``choice_bootstrap_part`` and
+``choice_bootstrap``) and :mod:`~alliancegov.choice.stage` (rule ``choice``).
 """

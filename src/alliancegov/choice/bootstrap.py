@@ -16,7 +16,8 @@ from alliancegov.choice.spec import ChoiceSpec
 
 
 def bootstrap_table(design: ChoiceDesign, spec: ChoiceSpec, n_jobs: int = 1) -> pd.DataFrame:
-    """Percentile bootstrap CIs of the coefficients (clusters resampled whole when clustered).
+    """Bootstrap CIs of the coefficients (clusters resampled whole when clustered; with frequency
+    weights the firms the rows stand for are resampled, not the rows).
 
     Each resample refits the MNL by Newton–Raphson from the full sample's estimates; a resample
     missing an outcome, or whose fit does not converge, counts as a failure.
@@ -116,7 +117,8 @@ def _bootstrap(design: ChoiceDesign, spec: ChoiceSpec, replicates: range, n_jobs
     fit_function = _BootstrapFit(X, design.y, design.weights, len(design.levels),
                                  start=full.params if full.converged else None)
     return bootstrap_estimates(fit_function, len(design.y), spec.bootstrap_replicates, spec.seed,
-                               n_jobs=n_jobs, cluster_ids=design.groups, replicates=replicates)
+                               n_jobs=n_jobs, cluster_ids=design.groups, replicates=replicates,
+                               frequency_weights=design.weights)
 
 
 BOOTSTRAP_NOTE = ("{interval} interval and p-value from {ok} of {replicates} resamples{clusters} (p-values "
@@ -178,6 +180,8 @@ def bootstrap_intervals(design: ChoiceDesign, spec: ChoiceSpec, result) -> pd.Da
     p_values = bca_p_values(draws, estimates, 0.0, accelerations)
     low, high = bca_intervals(draws, estimates, spec.level, accelerations)
     clusters = " (firms resampled whole)" if design.groups is not None else ""
+    if design.weights is not None:
+        clusters += " of the firms the frequency weights stand for (units drawn, not rows)"
     table = pd.DataFrame({
         "term": terms, "estimate": estimates, "std_error": result.std_error,
         "statistic": normal_equivalent(p_values, estimates), "p_value": p_values, "conf_low": low, "conf_high": high,
@@ -189,7 +193,9 @@ def bootstrap_intervals(design: ChoiceDesign, spec: ChoiceSpec, result) -> pd.Da
 
 class _BootstrapFit:
     """Refit on resampled rows, from the full sample's estimates ``start`` (k, J-1) if given;
-    a resample missing an outcome counts as a failure."""
+    a resample missing an outcome counts as a failure. With frequency weights the resample's
+    indices are firms (a row once per firm drawn from it), so each row is weighted by how often it
+    was drawn."""
 
     def __init__(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None, n_levels: int,
                  start: np.ndarray | None = None):
@@ -198,10 +204,13 @@ class _BootstrapFit:
     def __call__(self, rows: np.ndarray) -> np.ndarray | None:
         from alliancegov.stats.mnl import fit_mnl_newton
 
+        weights = None
+        if self.weights is not None:
+            rows, drawn = np.unique(rows, return_counts=True)
+            weights = drawn.astype(float)
         y = self.y[rows]
         if len(np.unique(y)) < self.n_levels:
             return None
-        weights = None if self.weights is None else self.weights[rows]
         fit = fit_mnl_newton(self.X[rows], y, weights=weights, start=self.start)
         return fit.params.T.ravel() if fit.converged else None
 

@@ -36,6 +36,24 @@ class ChoiceDesign:
         """Weights of averages over firms (AMEs, predictions): frequency or sampling weights."""
         return self.weights if self.survey is None else self.survey.weights
 
+    def units(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The design matrix, outcome codes and cluster codes with each row repeated as many times as
+        its frequency weight: the firms the rows stand for, for the refits (likelihood-ratio and IIA
+        tests, cross-validation) that need one row a firm. Without frequency weights, the rows as
+        they are.
+
+        Returns
+        -------
+        X : ndarray of shape (N, k)
+        y : ndarray of shape (N,)
+        groups : ndarray of shape (N,) or None
+        """
+        X = self.X.to_numpy()
+        if self.weights is None:
+            return X, self.y, self.groups
+        rows = np.repeat(np.arange(len(self.y)), self.weights.astype(np.int64))
+        return X[rows], self.y[rows], None if self.groups is None else self.groups[rows]
+
 
 def outcome_levels(data: pd.Series, base: str, categories: list[str]) -> list[str]:
     """Observed categories with ``base`` first, the others in ``categories`` order.
@@ -141,6 +159,10 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], *,
     levels = outcome_levels(rows[spec.outcome], spec.base, categories)
     codes = pd.Categorical(rows[spec.outcome], categories=levels).codes.astype(int)
     weights = rows[spec.weights].to_numpy(float) if spec.weights else None
+    if weights is not None and np.any(weights != np.round(weights)):
+        raise ValueError(f"choice.weights: {spec.weights} holds frequency weights that are not whole numbers (a row "
+                         "stands for that many firms); give sampling weights as choice.sampling_weights with "
+                         "cov_type: design")
     counts = np.bincount(codes, weights=weights, minlength=len(levels))
     check_parameters(counts.sum(), names, model, outcome=spec.outcome, counts=dict(zip(levels, counts.tolist())))
     check_rank(X, model)

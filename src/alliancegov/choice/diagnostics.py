@@ -48,13 +48,14 @@ def test_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Dat
     """Tests as SPost's ``mlogtest``: per term, combining outcomes, IIA.
 
     Wald tests use the configured covariance. Likelihood-ratio tests assume the model's own
-    covariance (independent, unweighted observations), so they are reported only when
-    ``cov_type`` is ``model`` (Stata refuses ``lrtest`` after ``vce(robust)`` or
-    ``vce(cluster)``); under a survey design the Wald tests become adjusted F tests. The classic
-    Hausman–McFadden and Small–Hsiao IIA tests also assume independent observations and are left
-    out unless ``cov_type`` is ``model``; the generalised (suest) Hausman test, robust and
-    clustered as the model is, is always reported (but with weights or a design, where the
-    unweighted refits it compares do not apply).
+    covariance (independent observations), so they are reported only when ``cov_type`` is
+    ``model`` (Stata refuses ``lrtest`` after ``vce(robust)`` or ``vce(cluster)``); under a survey
+    design the Wald tests become adjusted F tests. The classic Hausman–McFadden and Small–Hsiao IIA
+    tests also assume independent observations and are left out unless ``cov_type`` is ``model``;
+    the generalised (suest) Hausman test, robust and clustered as the model is, is always reported.
+    The likelihood-ratio and IIA tests refit unweighted models: with frequency weights or a survey
+    design they are not computed, and a row per family says so (the nested logit of
+    ``choice_nested`` tests IIA with the weights).
 
     Parameters
     ----------
@@ -138,6 +139,16 @@ def test_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Dat
         parts.append(_attempt("lr_term", term_tests("lr_term", lambda: lr_test_terms(design.y, X, names, terms))))
     if unweighted:
         parts.append(_attempt("iia", iia))
+    else:
+        option = "choice.weights (frequency weights)" if design.weights is not None else "a survey design"
+        refused = [("lr_term", "the likelihood-ratio tests of terms and of combining outcomes")] \
+            if spec.cov_type == "model" else []
+        refused.append(("iia", "the IIA tests (suest Hausman, Hausman–McFadden, Small–Hsiao)"))
+        parts.append(pd.DataFrame([{"test": test, "hypothesis": "", "df": np.nan, "statistic": np.nan,
+                                    "p_value": np.nan, "note": f"not computed with {option}: {what} refit unweighted "
+                                    "models on independent rows; the Wald tests above use the weighted fit's "
+                                    "covariance, and choice_nested tests IIA with the weights"}
+                                   for test, what in refused]))
     table = pd.concat(parts, ignore_index=True)
     table["note"] = table["note"].fillna("") if "note" in table else ""
     return table[TEST_COLUMNS]
@@ -212,7 +223,7 @@ def classification(fit: ChoiceFit, design: ChoiceDesign) -> pd.DataFrame:
     """
     from alliancegov.stats.mnl_tests import classification_table
 
-    table = classification_table(design.y, fit.probabilities, labels=design.levels)
+    table = classification_table(design.y, fit.probabilities, labels=design.levels, weights=design.weights)
     return table.rename_axis(index="observed", columns=None).reset_index()
 
 
@@ -235,7 +246,7 @@ def small_sample_table(design: ChoiceDesign) -> pd.DataFrame:
     """
     from alliancegov.stats.separation import detect_separation, events_per_parameter
 
-    epp = events_per_parameter(design.y, design.X.shape[1])
+    epp = events_per_parameter(design.units()[1], design.X.shape[1])   # events are firms, weights expanded
     separation = detect_separation(design.X.to_numpy(), design.y, names=list(design.X.columns))
     table = epp.merge(separation[["outcome", "separated", "kind", "implicated"]], on="outcome", how="left")
     table["implicated"] = table["implicated"].map(lambda cols: " ".join(cols) if isinstance(cols, tuple) else "")

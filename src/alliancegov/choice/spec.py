@@ -77,7 +77,14 @@ class ChoiceSpec:
         Iterations of the chained equations per imputation.
     variants : tuple of (str, str), default=()
         Alternative right-hand sides (name, formula) fitted like the main model and shown side by
-        side.
+        side, on the rows complete for every one of them.
+    nests : tuple of (str, tuple of str), default=()
+        The nested logit's nests, (name, forms) pairs partitioning the outcome's forms (e.g. market:
+        repeated contracts; hybrid: licensing and supply-chain partnerships; hierarchy: joint
+        ventures). Empty: no nested logit.
+    nested_logit : bool, default=True
+        Fits the nested logit of ``nests`` against the MNL (table ``choice_nested``) when nests are
+        given.
 
     Raises
     ------
@@ -113,6 +120,8 @@ class ChoiceSpec:
     imputations: int = 0
     imputation_iterations: int = 10
     variants: tuple[tuple[str, str], ...] = ()
+    nests: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    nested_logit: bool = True
 
     def __post_init__(self) -> None:
         if self.cov_type not in COV_TYPES:
@@ -148,10 +157,12 @@ class ChoiceSpec:
         """
         names = ["choice_mnl", "choice_ame", "choice_predictions", "choice_tests", "choice_fit",
                  "choice_classification", "choice_small_sample", "choice_firth"]
-        names += ["choice_ordered", "choice_ordered_ame", "choice_ordered_brant"] if self.ordered else []
-        names += ["choice_equity"] if self.binary_outcome else []
+        ordered = ["choice_ordered", "choice_ordered_ame", "choice_ordered_brant", "choice_ordered_fit"]
+        names += ordered if self.ordered else []
+        names += ["choice_equity", "choice_equity_ame"] if self.binary_outcome else []
         names += ["choice_cv", "choice_cv_confusion"] if self.cv_folds >= 2 else []
         names += ["choice_variants"] if self.variants else []
+        names += ["choice_nested"] if self.nested_logit and self.nests else []
         return names
 
     @classmethod
@@ -162,7 +173,8 @@ class ChoiceSpec:
         ----------
         section : dict
             The config's ``choice`` section; ``bootstrap_jobs`` (how the workflow splits the
-            bootstrap) is dropped, ``variants`` is a mapping of name to formula.
+            bootstrap) is dropped, ``variants`` is a mapping of name to formula, ``nests`` a mapping
+            of nest name to its forms.
         missing_data : dict or None, default=None
             The config's ``missing_data`` section; with ``method: mice`` it sets ``imputations``
             (default 20) and ``imputation_iterations`` (from ``iterations``, default 10).
@@ -183,6 +195,7 @@ class ChoiceSpec:
         values.pop("bootstrap_jobs", None)  # how the workflow splits the bootstrap, not part of the model
         values["profiles"] = tuple(values.get("profiles", ()))
         values["variants"] = tuple((values.get("variants") or {}).items())
+        values["nests"] = tuple((name, tuple(forms)) for name, forms in (values.get("nests") or {}).items())
         missing_data = missing_data or {}
         if missing_data.get("method", "listwise") == "mice":
             values["imputations"] = missing_data.get("imputations", 20)

@@ -26,17 +26,20 @@ from alliancegov.choice.model import (
     model_separated,
     prediction_table,
 )
+from alliancegov.choice.nested import nested_table
+from alliancegov.choice.notes import inference_note, refuse, standard_errors
+from alliancegov.choice.ordered import ordered_tables
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.choice.variants import (
     binary_table,
     cross_validation_tables,
     imputed_tables,
-    ordered_tables,
     variants_table,
 )
 from alliancegov.model_checks import INTERCEPT, cannot_fit, listing
 
 ALBERT_ANDERSON = "Albert & Anderson 1984"   # why separated data have no maximum-likelihood estimates
+FIRTH_ERRORS = "model-based standard errors of Firth's penalised likelihood (the configured cov_type does not apply)"
 
 
 @dataclass
@@ -103,7 +106,14 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
     notes = []
     small = small_sample_table(design)
     separated = model_separated(design)
-    firth = fit_firth(design) if spec.firth == "always" or (spec.firth == "auto" and separated) else None
+    wants_firth = spec.firth == "always" or (spec.firth == "auto" and separated)
+    if wants_firth and (design.weights is not None or design.survey is not None):
+        option = "choice.weights" if design.weights is not None else "choice.cov_type: design"
+        raise refuse(option, "Firth's penalised multinomial logit (choice_firth, and every choice table when the data "
+                     "are separated)", f"it is fitted unweighted with model-based standard errors; "
+                     f"{separation(small, spec) + ' (separation)' if separated else 'choice.firth is always'}: "
+                     "simplify the formula, or set choice.firth: never when the data are not separated")
+    firth = fit_firth(design) if wants_firth else None
     if separated and firth is None:
         raise cannot_fit(design.model, f"{separation(small, spec)} (separation), so the maximum-likelihood "
                                        f"estimates do not exist ({ALBERT_ANDERSON}), and choice.firth is 'never'; "
@@ -122,17 +132,23 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
                      "parameter (Peduzzi et al. 1996), so the estimates may be biased and their intervals too narrow.")
     if not fit.converged:
         notes.append("The multinomial logit did not converge: its estimates are not maximum-likelihood estimates.")
+    errors = FIRTH_ERRORS if separated else standard_errors(spec, design)
+    note = f"{errors}; z statistics, normal p-values and {spec.level:.0%} Wald intervals" if separated \
+        else inference_note(spec, design, fit.df_resid)
     tables = {
-        "choice_mnl": coefficient_table(fit, design, spec).assign(estimator="firth" if separated else "ml"),
-        "choice_ame": ame_table(fit, design, spec),
-        "choice_predictions": prediction_table(fit, design, spec),
+        "choice_mnl": coefficient_table(fit, design, spec).assign(estimator="firth" if separated else "ml", note=note),
+        "choice_ame": ame_table(fit, design, spec).assign(note=note + "; delta-method standard errors"),
+        "choice_predictions": prediction_table(fit, design, spec).assign(
+            note=f"{errors}; delta-method Wald intervals on the probability scale"),
         "choice_tests": test_table(fit, design, spec),
         "choice_fit": fit_table(fit, design, spec),
         "choice_classification": classification(fit, design),
         "choice_small_sample": small,
-        "choice_firth": coefficient_table(firth, design, spec) if firth is not None
+        "choice_firth": coefficient_table(firth, design, spec).assign(
+            note=f"{FIRTH_ERRORS}; z statistics, normal p-values and {spec.level:.0%} Wald intervals")
+        if firth is not None
         else pd.DataFrame(columns=["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
-                                   "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high"]),
+                                   "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high", "note"]),
     }
     if spec.bootstrap_replicates > 0 and design.survey is None:
         if bootstrap:
@@ -147,11 +163,13 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
                          "bottom form perfectly (separation): choice_ordered*.csv do not hold maximum-likelihood "
                          "estimates.")
     if spec.binary_outcome:
-        tables["choice_equity"] = binary_table(data, spec)
+        tables |= binary_table(data, spec)
     if spec.cv_folds >= 2:
         tables |= cross_validation_tables(design, spec)
     if spec.variants:
         tables["choice_variants"] = variants_table(data, spec, categories)
+    if spec.nested_logit and spec.nests:
+        tables["choice_nested"] = nested_table(design, spec)
     if spec.imputations > 0:
         tables |= imputed_tables(data, spec, categories)
         notes.append(f"Missing data: coefficients and AMEs pool {spec.imputations} chained-equation imputations "

@@ -1,6 +1,5 @@
-"""The choice model's companions: the ordered logit on the market → hierarchy scale, the binary
-(equity) logit, the cross-validated predictive check, multiple imputation and alternative
-specifications side by side.
+"""The choice model's companions: the binary (equity) logit, the cross-validated predictive check,
+multiple imputation and alternative specifications side by side.
 """
 
 from __future__ import annotations
@@ -11,59 +10,8 @@ import numpy as np
 import pandas as pd
 
 from alliancegov.choice.design import ChoiceDesign, build_design
-from alliancegov.choice.diagnostics import _attempt
 from alliancegov.choice.model import ChoiceFit, _per_outcome, ame_table, coefficient_table, fit_mnl
 from alliancegov.choice.spec import ChoiceSpec
-from alliancegov.stats.tidy import tidy_coefficients
-
-
-def ordered_tables(design: ChoiceDesign, categories: list[str], spec: ChoiceSpec
-                   ) -> tuple[dict[str, pd.DataFrame], bool]:
-    """Ordered logit on the codebook's order of the outcome: coefficients, AMEs, Brant test; and
-    whether the fit converged (not when the data are separated).
-
-    Parameters
-    ----------
-    design : ChoiceDesign
-        The choice model's design; its intercept is left out (the cut points take its place).
-    categories : list of str
-        The outcome's categories in the codebook's order (market → hierarchy); those that occur
-        form the ordered scale.
-    spec : ChoiceSpec
-        ``level`` of the intervals.
-
-    Returns
-    -------
-    tables : dict of str to DataFrame
-        ``choice_ordered``: slopes then cut points (``term, estimate, std_error, statistic,
-        p_value, conf_low, conf_high, odds_ratio, or_conf_low, or_conf_high``, log-odds of a
-        higher category; cut points named ``a|b``); ``choice_ordered_ame``: ``outcome, term,
-        estimate, std_error, statistic, p_value, conf_low, conf_high``, the average marginal
-        effects on each category's probability (unweighted); ``choice_ordered_brant``: the Brant
-        test of proportional odds (``term, statistic, df, p_value``, first row ``all``), or one
-        row saying why it was not computed.
-    converged : bool
-        Whether the ordered logit converged.
-    """
-    from alliancegov.stats.ordinal import brant_test, fit_ordered_logit, ordered_average_marginal_effects, tidy_ordered
-
-    scale = [c for c in categories if c in design.levels]
-    codes = pd.Categorical(np.asarray(design.levels, dtype=object)[design.y], categories=scale).codes
-    slopes = [c for c in design.X.columns if c != "Intercept"]
-    X = design.X[slopes]
-    fit = fit_ordered_logit(X, codes)
-    position = {name: i for i, name in enumerate(slopes)}
-    continuous = [position[design.X.columns[c]] for c in design.continuous]
-    discrete = {}
-    for name, (_, columns) in design.discrete.items():
-        key = design.X.columns[columns[0]] if len(columns) == 1 else name
-        discrete[key] = [position[design.X.columns[c]] for c in columns]
-    ames = ordered_average_marginal_effects(X, fit, continuous, discrete)
-    ame = tidy_coefficients(ames["variable"], ames["estimate"], ames["std_error"], level=spec.level)
-    ame.insert(0, "outcome", np.asarray(scale, dtype=object)[ames["outcome"].to_numpy(int)])
-    return {"choice_ordered": tidy_ordered(fit, level=spec.level, outcome_labels=scale),
-            "choice_ordered_ame": ame,
-            "choice_ordered_brant": _attempt("brant", lambda: brant_test(X, codes))}, fit.converged
 
 
 def binary_outcome(data: pd.DataFrame, expression: str, source: str = "choice.binary_outcome") -> pd.Series:
@@ -92,8 +40,10 @@ def binary_outcome(data: pd.DataFrame, expression: str, source: str = "choice.bi
     return value.mask(data[used].isna().any(axis=1))
 
 
-def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> pd.DataFrame:
-    """Logit of ``binary_outcome`` (yes against no) on the choice regressors, as ``coefficient_table``.
+def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> dict[str, pd.DataFrame]:
+    """Logit of ``binary_outcome`` (yes against no) on the choice regressors, and its margins.
+
+    The choice model's frequency weights, covariance (clusters, robust) or survey design apply.
 
     Parameters
     ----------
@@ -105,26 +55,39 @@ def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame
-        :func:`~alliancegov.choice.model.coefficient_table`'s columns, ``outcome`` set to
-        ``binary_name`` and ``base`` to ``no``; log-odds of ``yes`` and odds ratios (``rrr``).
+    dict of str to DataFrame
+        ``choice_equity``: :func:`~alliancegov.choice.model.coefficient_table`'s columns, ``outcome``
+        set to ``binary_name`` and ``base`` to ``no``; log-odds of ``yes`` and odds ratios (``rrr``),
+        and ``note``. ``choice_equity_ame``: the average marginal effects on the probability of
+        ``yes`` (:func:`~alliancegov.choice.model.ame_table`, probability units, delta-method SEs,
+        weighted averages under weights), with ``note``.
     """
+    from alliancegov.choice.notes import inference_note
+
     column = "binary_outcome"
     binary = replace(spec, outcome=column, base="no", binary_outcome=None)
     design = build_design(data.assign(**{column: binary_outcome(data, spec.binary_outcome)}), binary, ["no", "yes"],
                           model=f"the logit of {spec.binary_name}")
-    table = coefficient_table(fit_mnl(design, binary), design, binary)
+    fit = fit_mnl(design, binary)
+    note = inference_note(spec, design, fit.df_resid)
+    table = coefficient_table(fit, design, binary).assign(note=note)
     table["outcome"] = spec.binary_name
-    return table
+    ame = ame_table(fit, design, binary)
+    ame = ame[ame["outcome"] == "yes"].reset_index(drop=True).assign(
+        outcome=spec.binary_name, note=note + "; delta-method standard errors, probability units")
+    return {"choice_equity": table, "choice_equity_ame": ame}
 
 
 def cross_validation_tables(design: ChoiceDesign, spec: ChoiceSpec) -> dict[str, pd.DataFrame]:
     """Stratified k-fold log-loss, accuracy and macro-F1 of the MNL and of the majority class.
 
+    With frequency weights the folds split the firms the rows stand for (each row repeated its
+    weight's times), so every firm counts once in the scores.
+
     Parameters
     ----------
     design : ChoiceDesign
-        The design matrix (with its intercept), outcome codes and levels.
+        The design matrix (with its intercept), outcome codes, levels and frequency weights.
     spec : ChoiceSpec
         ``cv_folds`` and ``seed`` (which shuffles the folds).
 
@@ -135,10 +98,21 @@ def cross_validation_tables(design: ChoiceDesign, spec: ChoiceSpec) -> dict[str,
         ``accuracy``, ``macro_f1``), ``mean``, ``std`` over folds and ``fold_1..fold_k``;
         ``choice_cv_confusion``: the MNL's out-of-fold confusion matrix, ``observed`` then one count
         column per predicted outcome.
+
+    Raises
+    ------
+    ValueError
+        Under a survey design, naming ``choice.cov_type`` and this table: cross-validated scores of
+        a complex sample are not defined here.
     """
+    from alliancegov.choice.notes import refuse
     from alliancegov.stats.predictive import cross_validated_scores
 
-    scores, confusion = cross_validated_scores(design.X.to_numpy(), design.y, folds=spec.cv_folds, seed=spec.seed,
+    if design.survey is not None:
+        raise refuse("choice.cov_type: design", "the cross-validated predictive check (choice_cv)",
+                     "its folds and scores treat the rows as independent and equally weighted; set choice.cv_folds: 0")
+    X, y, _ = design.units()   # frequency weights: the firms the rows stand for are split into folds
+    scores, confusion = cross_validated_scores(X, y, folds=spec.cv_folds, seed=spec.seed,
                                                labels=design.levels)
     return {"choice_cv": scores, "choice_cv_confusion": confusion}
 
@@ -233,12 +207,16 @@ def side_by_side(models: list[tuple[str, pd.DataFrame, ChoiceSpec]], categories:
 
 
 def variants_table(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> pd.DataFrame:
-    """The main model and each variant side by side (see :func:`side_by_side`).
+    """The main model and each variant side by side (see :func:`side_by_side`), on a common sample.
+
+    Every model is fitted on the same rows, those complete on the variables of every model (and on
+    the weight, cluster and survey-design columns), so their log-likelihoods, AIC and BIC compare:
+    models fitted on different rows have likelihoods of different data.
 
     Parameters
     ----------
     data : DataFrame
-        The analysis frame; every model is fitted on it.
+        The analysis frame.
     spec : ChoiceSpec
         The main model (named ``main``) and its ``variants`` (other right-hand sides).
     categories : list of str
@@ -247,7 +225,31 @@ def variants_table(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) 
     Returns
     -------
     DataFrame
-        As :func:`side_by_side`.
+        As :func:`side_by_side` (fit rows ``n_obs``, the common N, per model; under a survey design
+        no AIC or BIC, a pseudo-likelihood having none), with ``note``: the coefficients' standard
+        errors and tests, and on the fit rows that the sample is common and how many rows it left out.
     """
-    return side_by_side([(name, data, replace(spec, formula=formula))
-                         for name, formula in (("main", spec.formula), *spec.variants)], categories)
+    from alliancegov.choice.notes import inference_note
+    from alliancegov.expressions import formula_variables
+
+    models = [("main", spec.formula), *spec.variants]
+    needed = [spec.outcome, *[c for c in (spec.weights, spec.cluster if spec.cov_type == "cluster" else None) if c],
+              *spec.design_columns]
+    for name, formula in models:
+        needed += formula_variables(formula, data.columns, source=f"choice.variants.{name}")
+    common = data.dropna(subset=list(dict.fromkeys(needed)))
+    table = side_by_side([(name, common, replace(spec, formula=formula)) for name, formula in models], categories)
+    if spec.cov_type == "design":
+        table = table[~((table["outcome"] == "(fit)") & table["term"].isin(["aic", "bic"]))].reset_index(drop=True)
+    design = build_design(common, spec, categories)
+    design_df = None
+    if design.survey is not None:
+        from alliancegov.stats.survey.design import design_degrees_of_freedom
+
+        design_df = float(design_degrees_of_freedom(design.survey, len(design.y))[2])
+    fit_rows = table["outcome"] == "(fit)"
+    table["note"] = inference_note(spec, design, design_df)
+    table.loc[fit_rows, "note"] = (f"common sample: every model fitted on the same {len(common)} rows, those complete "
+                                   f"for all of them ({len(data) - len(common)} of {len(data)} left out), so the "
+                                   "log-likelihoods, AIC and BIC compare")
+    return table

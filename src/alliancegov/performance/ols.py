@@ -12,7 +12,8 @@ import pandas as pd
 
 from alliancegov.stats.tidy import readable_term, tidy_coefficients
 
-COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster", "design")
+WEIGHT_TYPES = ("frequency", "sampling")
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,23 @@ class PerformanceSpec:
     seed : int
         Seed of the imputations.
     centre : tuple of str
-        Covariates centred at their mean over the rows each fit uses (the intercept is then the
-        outcome at the average covariates).
+        Covariates centred at their mean over the rows each fit uses (weighted by ``weights`` if
+        set; the intercept is then the outcome at the average covariates).
+    weights : str or None
+        A column of weights: ``frequency`` (a row stands for that many firms, whole numbers: the fit
+        is OLS on the rows repeated) or ``sampling`` (WLS point estimates, a pseudo-likelihood whose
+        standard errors must be robust, clustered or the design's).
+    weight_type : {"frequency", "sampling"}
+        What ``weights`` are.
+    strata, psu, fpc : str or None
+        The survey design's columns for ``cov_type`` "design" (with ``weights`` as its sampling
+        weights): Taylor-linearised standard errors and t on the design's degrees of freedom.
 
     Raises
     ------
     ValueError
-        If ``cov_type`` is not in :data:`COV_TYPES`, or is "cluster" without a ``cluster``.
+        If ``cov_type`` is not in :data:`COV_TYPES`, is "cluster" without a ``cluster`` or "design"
+        without sampling weights, strata or PSUs, or ``weight_type`` is unknown.
     """
 
     outcome: str
@@ -59,6 +70,11 @@ class PerformanceSpec:
     imputation_iterations: int = 10
     seed: int = 20261127
     centre: tuple[str, ...] = ()
+    weights: str | None = None
+    weight_type: str = "frequency"
+    strata: str | None = None
+    psu: str | None = None
+    fpc: str | None = None
 
     @classmethod
     def from_config(cls, section: dict, missing_data: dict | None = None) -> PerformanceSpec:
@@ -93,6 +109,11 @@ class PerformanceSpec:
             raise ValueError(f"cov_type must be one of {COV_TYPES}, not {self.cov_type!r}")
         if self.cov_type == "cluster" and not self.cluster:
             raise ValueError("cov_type 'cluster' needs a cluster variable")
+        if self.weight_type not in WEIGHT_TYPES:
+            raise ValueError(f"weight_type must be one of {WEIGHT_TYPES}, not {self.weight_type!r}")
+        if self.cov_type == "design" and not ((self.weights and self.weight_type == "sampling") or self.strata
+                                              or self.psu):
+            raise ValueError("cov_type 'design' needs sampling weights, strata or psu")
 
 
 @dataclass
@@ -119,26 +140,32 @@ class PerformanceFit:
 def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     """OLS of ``spec.outcome`` on ``spec.formula``; t-based CIs with the residual df.
 
-    Rows missing any model variable (or the cluster, for clustered SEs) are not used; their
-    number is ``n_missing`` in the fit table. The covariates of ``spec.centre`` that the formula
-    uses are centred at their mean over the rows used.
+    Rows missing any model variable (or the cluster, weight or design column in use) are not used;
+    their number is ``n_missing`` in the fit table. Weights are honoured, never ignored: frequency
+    weights fit OLS on the rows repeated (a row stands for that many firms, so N is their sum and
+    every covariance is the expanded data's); sampling weights give WLS point estimates with HC,
+    clustered or survey-design standard errors (Stata ``regress [pw=w]``, ``svy: regress``) and are
+    refused with non-robust ones. The covariates of ``spec.centre`` that
+    the formula uses are centred at their (weighted) mean over the rows used.
 
     Parameters
     ----------
     data : DataFrame
         One row per firm with the model's variables; text columns enter as categories.
     spec : PerformanceSpec
-        Outcome, right-hand side, covariance type and confidence level.
+        Outcome, right-hand side, covariance type, weights, survey design and confidence level.
 
     Returns
     -------
     PerformanceFit
         ``coefficients`` (tidy, standard errors of ``spec.cov_type``, t reference with the
-        residual df, or with G − 1 df for clustered SEs as Stata's ``regress``); ``fit`` with the
-        statistics ``n, n_missing, n_clusters`` (NaN unless clustered), ``r2, adj_r2, rmse``
-        (outcome units), ``df_resid`` and the F test that every slope is 0 with the same
-        covariance (``f_statistic, f_df_model, f_df_resid, f_p_value``: a Wald F on G − 1
-        denominator df when clustered); the statsmodels result.
+        residual df, with G − 1 df for clustered SEs as Stata's ``regress``, or with the design's
+        df); ``fit`` with the statistics ``n, n_missing, n_clusters`` (NaN unless clustered; the
+        PSUs of a design), ``r2, adj_r2, rmse`` (outcome units; weighted under weights),
+        ``df_resid`` and the F test that every slope is 0 with the same covariance
+        (``f_statistic, f_df_model, f_df_resid, f_p_value``: a Wald F on G − 1 denominator df when
+        clustered, the adjusted Wald F of a design); the statsmodels result (its covariance the
+        design's under a design).
 
     Raises
     ------
@@ -146,6 +173,9 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
         A ``ValueError`` naming the variable (and the wave) when the rows cannot identify the model:
         a variable missing for every firm (of a wave), a regressor with a single value, no more
         firms than coefficients, or collinear design columns (:mod:`alliancegov.model_checks`).
+    ValueError
+        If frequency weights are not whole numbers, or sampling weights come with ``nonrobust``
+        standard errors (naming the option and the model).
     """
     import statsmodels.api as sm
 
@@ -157,35 +187,92 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     formula = f"{spec.outcome} ~ {spec.formula}"
     model = f"the performance model of {spec.outcome}"
     variables = formula_variables(formula, data.columns)
-    used = complete_rows(data, variables + ([spec.cluster] if spec.cov_type == "cluster" else []), model)
-    used, _ = centre_columns(used, [c for c in spec.centre if c in variables])
+    extra = [c for c in (spec.cluster if spec.cov_type == "cluster" else None, spec.weights,
+                         *((spec.strata, spec.psu, spec.fpc) if spec.cov_type == "design" else ())) if c]
+    used = complete_rows(data, variables + extra, model)
+    used, _ = centre_columns(used, [c for c in spec.centre if c in variables], weights=spec.weights)
     check_varying(used, formula_variables(spec.formula, data.columns), model)
     # The rows used, not all of data: a text level seen only in rows left out would be a column of zeros.
     y, design = design_matrices(formula, text_as_categories(used, variables), source=f"performance model of "
                                 f"{spec.outcome}", NA_action="drop")
     check_parameters(len(design), design.columns, model)
     check_rank(design.rename(columns=readable_term), model)
-    kwargs = {"cov_type": spec.cov_type}
+    rows, n_rows = data.loc[design.index], len(design)
+    weights = rows[spec.weights].to_numpy(float) if spec.weights else None
+    if weights is not None and spec.weight_type == "frequency":
+        if np.any(weights != np.round(weights)) or np.any(weights < 0):
+            raise ValueError(f"performance weights {spec.weights} are frequency weights (a row stands for that many "
+                             f"firms) but not whole numbers, in {model}; give sampling weights as weight_type: "
+                             "sampling")
+        repeat = np.repeat(np.arange(n_rows), weights.astype(np.int64))
+        y, design, rows, weights = y.iloc[repeat], design.iloc[repeat], rows.iloc[repeat], None
+    if weights is not None and spec.cov_type == "nonrobust":
+        raise ValueError(f"performance weights {spec.weights} are sampling weights, which need robust (HC), clustered "
+                         f"or design standard errors; cov_type nonrobust cannot honour them in {model}")
     n_clusters = np.nan
-    if spec.cov_type == "cluster":
-        groups = pd.factorize(data.loc[design.index, spec.cluster])[0]
-        kwargs["cov_kwds"] = {"groups": groups}
-        n_clusters = float(groups.max() + 1)
-    result = sm.OLS(y.iloc[:, 0], design).fit(**kwargs)
-    # Stata's regress: t intervals on G - 1 degrees of freedom with clustered SEs, n - k otherwise.
-    df = n_clusters - 1 if spec.cov_type == "cluster" else result.df_resid
+    ols = sm.OLS(y.iloc[:, 0], design) if weights is None else sm.WLS(y.iloc[:, 0], design, weights=weights)
+    if spec.cov_type == "design":
+        result, n_clusters = _design_result(ols, rows, weights, spec)
+        df = result.df_resid
+    else:
+        kwargs = {"cov_type": spec.cov_type}
+        if spec.cov_type == "cluster":
+            groups = pd.factorize(rows[spec.cluster])[0]
+            kwargs["cov_kwds"] = {"groups": groups}
+            n_clusters = float(groups.max() + 1)
+        result = ols.fit(**kwargs)
+        # Stata's regress: t intervals on G - 1 degrees of freedom with clustered SEs, n - k otherwise.
+        df = n_clusters - 1 if spec.cov_type == "cluster" else result.df_resid
     coefficients = tidy_coefficients(design.columns, result.params, result.bse, df_resid=df, level=spec.level)
     slopes = np.eye(len(design.columns))[[i for i, name in enumerate(design.columns) if name != "Intercept"]]
-    f_test = result.wald_test(slopes, scalar=True, use_f=True) if len(slopes) else None
+    f_test = _model_f_test(result, slopes, spec) if len(slopes) else None
     fit = pd.DataFrame({
         "statistic": ["n", "n_missing", "n_clusters", "r2", "adj_r2", "rmse", "df_resid", "f_statistic", "f_df_model",
                       "f_df_resid", "f_p_value"],
-        "value": [float(result.nobs), float(len(data) - result.nobs), n_clusters, result.rsquared,
+        "value": [float(result.nobs), float(len(data) - n_rows), n_clusters, result.rsquared,
                   result.rsquared_adj, float(np.sqrt(result.mse_resid)), result.df_resid,
-                  *((float(f_test.statistic), float(len(slopes)), float(f_test.df_denom), float(f_test.pvalue))
-                    if f_test is not None else (np.nan,) * 4)],
+                  *(f_test if f_test is not None else (np.nan,) * 4)],
     })
     return PerformanceFit(coefficients, fit, result)
+
+
+def _design_result(ols, rows: pd.DataFrame, weights: np.ndarray | None, spec: PerformanceSpec):
+    """(WLS result whose covariance is the survey design's Taylor linearisation and whose residual df
+    are the design's, number of PSUs): Stata's ``svy: regress``."""
+    from statsmodels.regression.linear_model import RegressionResults
+
+    from alliancegov.stats.survey.design import SurveyDesign, design_degrees_of_freedom, linearised_covariance
+
+    def column(name):
+        return rows[name].to_numpy() if name else None
+
+    survey = SurveyDesign(weights=weights, strata=column(spec.strata), psu=column(spec.psu),
+                          fpc=None if spec.fpc is None else rows[spec.fpc].to_numpy(float))
+    plain = ols.fit()
+    X = np.asarray(ols.exog)
+    w = np.ones(len(X)) if weights is None else weights
+    bread = np.linalg.inv(X.T @ (X * w[:, None]))
+    cov = linearised_covariance(X * (w * np.asarray(plain.resid))[:, None], bread, survey)
+    n_psu, _, design_df = design_degrees_of_freedom(survey, len(X))
+    ols.df_resid = float(design_df)          # t tests and intervals of the result on the design's df
+    # a fixed scale of 1 on the linearised covariance: statsmodels' own way to carry a given covariance
+    result = RegressionResults(ols, plain.params, normalized_cov_params=cov, cov_type="fixed scale",
+                               cov_kwds={"scale": 1.0}, use_t=True)
+    return result, float(n_psu)
+
+
+def _model_f_test(result, slopes: np.ndarray, spec: PerformanceSpec) -> tuple[float, float, float, float]:
+    """The F test that every slope is 0 with the fit's covariance: statistic, numerator and
+    denominator df, p-value (the adjusted Wald F of a survey design)."""
+    if spec.cov_type == "design":
+        from alliancegov.stats.mnl_tests import design_adjusted_f
+
+        b = slopes @ np.asarray(result.params)
+        chi2 = float(b @ np.linalg.solve(slopes @ np.asarray(result.cov_params()) @ slopes.T, b))
+        f, denominator, p_value = design_adjusted_f(chi2, len(slopes), result.df_resid)
+        return f, float(len(slopes)), float(denominator), p_value
+    test = result.wald_test(slopes, scalar=True, use_f=True)
+    return float(test.statistic), float(len(slopes)), float(test.df_denom), float(test.pvalue)
 
 
 def fit_ols_imputed(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:

@@ -49,8 +49,8 @@ FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "ch
 TABLE_KEYS = ("hypotheses_summary", "descriptives", "reliability", "choice_mnl", "choice_ame", "choice_tests",
               "choice_fit", "choice_small_sample", "performance_ols", "performance_fit", "form_by_sector", "hypotheses",
               "performance_contrasts", "misalignment", "importance", "choice_stability", "panel_transitions",
-              "panel_deepening", "misalignment_first_stage", "misalignment_switching", "misalignment_counterfactual",
-              "form_effects") + MEASUREMENT_KEYS
+              "panel_deepening", "choice_ordered_fit", "misalignment_first_stage", "misalignment_switching",
+              "misalignment_counterfactual", "form_effects") + MEASUREMENT_KEYS
 
 
 TABLE_DECIMALS = 3
@@ -145,19 +145,43 @@ def hypotheses_summary(checks: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     checks : DataFrame
-        ``hypotheses.csv``: one row per check, with ``hypothesis``, ``claim``, ``verdict`` (of the
-        hypothesis) and ``check_verdict``.
+        ``hypotheses.csv``: one row per check, with ``hypothesis``, ``claim``, ``rule``, ``verdict``
+        (of the hypothesis) and ``check_verdict``.
 
     Returns
     -------
     DataFrame
-        Columns ``hypothesis, claim, verdict, checks_supported`` (how many of its checks are
+        Columns ``hypothesis, claim, rule, verdict, checks_supported`` (how many of its checks are
         supported, ``"2/3"``), hypotheses in order of first appearance.
     """
     grouped = checks.groupby("hypothesis", sort=False)
     supported = grouped["check_verdict"].agg(lambda v: f"{int((v == 'supported').sum())}/{len(v)}")
     return pd.DataFrame({"hypothesis": list(grouped.groups), "claim": grouped["claim"].first().to_numpy(),
-                         "verdict": grouped["verdict"].first().to_numpy(), "checks_supported": supported.to_numpy()})
+                         "rule": grouped["rule"].first().to_numpy(), "verdict": grouped["verdict"].first().to_numpy(),
+                         "checks_supported": supported.to_numpy()})
+
+
+def hypotheses_notes(checks: pd.DataFrame, language: str) -> dict[str, str]:
+    """The notes under the two hypotheses tables: the aggregation rules used and what the p-values are.
+
+    Parameters
+    ----------
+    checks : DataFrame
+        ``hypotheses.csv`` (``rule`` and ``verdict_on`` columns).
+    language : {"fr", "en"}
+
+    Returns
+    -------
+    dict of str to str
+        ``hypotheses_summary`` and ``hypotheses`` notes.
+    """
+    from alliancegov.report.text import HYPOTHESES_TEXT
+
+    text = HYPOTHESES_TEXT[language]
+    verdict_on = str(checks["verdict_on"].iloc[0]) if len(checks) else ""
+    rules = "; ".join(text[rule] for rule in dict.fromkeys(checks["rule"]))
+    return {"hypotheses_summary": text["summary"].format(rules=rules, verdict_on=verdict_on),
+            "hypotheses": text["checks"].format(verdict_on=verdict_on)}
 
 
 def translate_verdicts(table: pd.DataFrame, language: str) -> pd.DataFrame:
@@ -525,13 +549,13 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     shown["descriptives"] = table_1[table_1["part"] != "note"].drop(columns="part")
     checks = pd.read_csv(hypotheses)
     shown["hypotheses_summary"] = hypotheses_summary(checks)
-    shown["hypotheses"] = checks[["hypothesis", "check", "estimate", "conf_low", "conf_high", "p_value",
-                                  "check_verdict", "note"]]
-    table_notes = misalignment_tables(shown, language, outcome)
+    shown["hypotheses"] = checks[["hypothesis", "check", "estimate", "conf_low", "conf_high", "p_value", "p_adjusted",
+                                  "effect_measure", "effect", "effect_low", "effect_high", "check_verdict", "note"]]
+    table_notes = hypotheses_notes(checks, language) | misalignment_tables(shown, language, outcome)
     if measurement_files:
-        measured, measured_notes = measurement_tables(measurement_files, book, language, config.get("measurement"))
+        measured, measurement_notes = measurement_tables(measurement_files, book, language, config.get("measurement"))
+        table_notes |= measurement_notes
         shown.update(measured)
-        table_notes.update(measured_notes)
         table_notes["wave_means"] = wave_comparison_warning(measurement_files, book, language)
     html = render_report(
         language=language,

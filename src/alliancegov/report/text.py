@@ -6,8 +6,10 @@ questions and answers are the codebook's.
 
 from __future__ import annotations
 
-VERDICTS = {"fr": {"supported": "confirmée", "contradicted": "contredite", "inconclusive": "non concluante"},
-           "en": {"supported": "supported", "contradicted": "contradicted", "inconclusive": "inconclusive"}}
+VERDICTS = {"fr": {"supported": "confirmée", "contradicted": "contredite", "inconclusive": "non concluante",
+                  "no effect": "absence d'effet"},
+           "en": {"supported": "supported", "contradicted": "contradicted", "inconclusive": "inconclusive",
+                  "no effect": "no effect"}}
 
 
 REPORT_TEXT = {
@@ -42,6 +44,7 @@ REPORT_TEXT = {
         "table_importance": "Importance relative : décomposition de Shapley du R²",
         "table_choice_tests": "Logit multinomial : tests (Wald, rapport de vraisemblance, regroupement, IIA)",
         "table_choice_small_sample": "Petits échantillons : événements par paramètre et séparation",
+        "table_choice_ordered_fit": "Logit ordonné : qualité d'ajustement (en-tête d'ologit)",
         "table_performance_ols": "Régression de la performance (MCO) : coefficients",
         "table_performance_fit": "Régression de la performance (MCO) : qualité d'ajustement",
         "inputs": "Fichiers d'entrée",
@@ -85,6 +88,7 @@ REPORT_TEXT = {
         "table_importance": "Relative importance: Shapley decomposition of R²",
         "table_choice_tests": "Multinomial logit: tests (Wald, likelihood ratio, combining forms, IIA)",
         "table_choice_small_sample": "Small samples: events per parameter and separation",
+        "table_choice_ordered_fit": "Ordered logit: goodness of fit (ologit's header)",
         "table_performance_ols": "Performance regression (OLS): coefficients",
         "table_performance_fit": "Performance regression (OLS): goodness of fit",
         "inputs": "Input files",
@@ -112,6 +116,8 @@ COLUMN_LABELS = {
         "from_state": "De (vague t)", "to_state": "Vers (vague t + 1)", "row_total": "Total de la ligne",
         "count_up": "n (de → vers)", "count_down": "n (vers → de)", "test": "Test", "hypothesis": "Hypothèse",
         "df": "ddl", "note": "Note",
+        "rule": "Règle", "p_adjusted": "p ajusté", "effect_measure": "Mesure d'effet", "effect": "Effet",
+        "effect_low": "Effet, IC (bas)", "effect_high": "Effet, IC (haut)", "p_equivalence": "p (équivalence)",
     },
     "en": {
         "outcome": "Outcome", "term": "Term", "estimate": "Estimate", "std_error": "Std. error",
@@ -124,6 +130,8 @@ COLUMN_LABELS = {
         "from_state": "From (wave t)", "to_state": "To (wave t + 1)", "row_total": "Row total",
         "count_up": "n (from → to)", "count_down": "n (to → from)", "test": "Test", "hypothesis": "Hypothesis",
         "df": "df", "note": "Note",
+        "rule": "Rule", "p_adjusted": "Adjusted p", "effect_measure": "Effect measure", "effect": "Effect",
+        "effect_low": "Effect, CI (low)", "effect_high": "Effect, CI (high)", "p_equivalence": "p (equivalence)",
     },
 }
 
@@ -320,87 +328,32 @@ MEASUREMENT_VALUES = {
 }
 
 
-# The misalignment part of the Performance section (alliancegov.report.misalignment): table titles and
-# the note under each table saying what its estimates, intervals and tests are.
-MISALIGNMENT_TEXT = {
+# The hypotheses tables' notes: how checks become verdicts (alliancegov.hypotheses.verdicts.hypothesis_verdict) and
+# what their p-values and intervals are.
+HYPOTHESES_TEXT = {
     "fr": {
-        "table_misalignment": "Désalignement et performance : inadéquation (principale), écart 0/1 (secondaire)",
-        "table_misalignment_first_stage": "Première étape : force des variables exclues, précision de la prédiction",
-        "table_misalignment_switching": "Régressions à changement de régime : une équation de performance par forme",
-        "table_misalignment_counterfactual": "Performance contrefactuelle sous chaque forme et performance perdue",
-        "table_form_effects": "Effets de la forme sous sélection sur observables (IPW, AIPW)",
-        "note_misalignment": (
-            "MCO de la performance sur les contrôles et une mesure du désalignement. Principale : l'inadéquation, 1 − "
-            "probabilité prédite de la forme choisie ; secondaires : le désalignement 0/1 et son sens, qui reposent "
-            "sur la prédiction modale (précision : table de première étape). Covariables centrées. Intervalles et p "
-            "corrigés du biais (BC), bootstrap des entreprises réestimant les deux étapes ({n_ok} "
-            "rééchantillonnages) ; p = (1 + #)/(B + 1), jamais 0 ; statistique : quantile normal de p."),
-        "note_misalignment_first_stage": (
-            "Test de Wald conjoint (covariance groupée par entreprise) que les variables exclues des équations de "
-            "performance, qui identifient les termes de sélection, sont nulles dans le modèle de choix ; R² de "
-            "comptage et exactitude en validation croisée face à la classe majoritaire."),
-        "note_misalignment_switching": (
-            "Un MCO par forme sur ses entreprises, avec ses coefficients et ses termes de sélection signés comme "
-            "selmlog (Bourguignon, Fournier et Gurgand 2007) : lee = −φ(Φ⁻¹(P))/P, coefficient σρ (positif : les "
-            "entreprises de la forme y font moins bien qu'une entreprise quelconque aux mêmes régresseurs) ; dmf[f] "
-            "= E[η_f − γ | forme choisie] (coefficient propre positif : un goût inobservé pour sa forme va avec une "
-            "meilleure performance) ; dmf0 sans le terme propre ; dmf2 en transformées normales. « selection terms "
-            "(joint) » : test de Wald bootstrap que les termes de la forme sont nuls. Intervalles et p BC du "
-            "bootstrap des deux étapes ({n_ok} rééchantillonnages) ; covariables centrées."),
-        "note_misalignment_counterfactual": (
-            "Performance prédite de chaque entreprise sous chaque forme (termes de sélection à leur moyenne nulle) : "
-            "potential_mean en est la moyenne, ate l'écart aux contrats répétés (testé), mean_gap la performance "
-            "perdue face à la meilleure forme prédite, share_in_best_form la part déjà dans celle-ci (« all » : "
-            "toutes), share_predicted_best la part pour qui la forme est la meilleure. Pas de p pour écarts, parts et "
-            "moyennes (un maximum est positif par construction). Intervalles BC, percentiles pour écarts et parts "
-            "(un maximum n'est pas lisse) ; {n_ok} rééchantillonnages."),
-        "note_form_effects": (
-            "Moyennes potentielles (pomean) et écarts aux contrats répétés (ate) sous sélection sur observables : "
-            "IPW (poids normalisés) et AIPW doublement robuste (Cattaneo 2010), comme teffects de Stata ; propension "
-            "du logit multinomial du choix. {n_trimmed} entreprises sous le seuil de probabilité d'une forme exclues "
-            "({n} utilisées). Erreurs types par les fonctions d'influence, groupées par entreprise ; tests z."),
+        "all": ("toutes (all) : contredite si une vérification l'est ; sinon absence d'effet si une vérification "
+                "montre l'absence d'effet ; sinon confirmée si toutes le sont ; sinon non concluante"),
+        "any": ("une (any) : confirmée si une vérification l'est et aucune n'est contredite ; contredite si une "
+                "l'est et aucune n'est confirmée ; absence d'effet si toutes la montrent ; sinon non concluante"),
+        "majority": "majorité : le verdict de plus de la moitié des vérifications ; sinon non concluante",
+        "summary": "Règles d'agrégation des vérifications en verdict — {rules}. Les verdicts lisent {verdict_on}.",
+        "checks": ("p : test propre à chaque vérification (colonne inference du fichier hypotheses.csv : erreurs "
+                   "types groupées par entreprise, les entreprises réinterrogées revenant d'une vague à l'autre) ; "
+                   "p ajusté : {verdict_on} ; IC à 95 % ; effet : d ou h de Cohen, rapport de cotes, rapport de "
+                   "risques instantanés ou effet marginal moyen, avec son IC. Une vérification dotée d'une marge "
+                   "d'équivalence se lit « absence d'effet » quand deux tests unilatéraux (TOST) la montrent."),
     },
     "en": {
-        "table_misalignment": "Misalignment and performance: the misfit (primary), the 0/1 mismatch (secondary)",
-        "table_misalignment_first_stage": "First stage: strength of the excluded variables, accuracy of the prediction",
-        "table_misalignment_switching": "Switching regressions: one performance equation per form",
-        "table_misalignment_counterfactual": "Counterfactual performance under each form and the performance forgone",
-        "table_form_effects": "Effects of the form under selection on observables (IPW, AIPW)",
-        "note_misalignment": (
-            "OLS of performance on the controls and one misalignment measure. Primary: the misfit, 1 − the predicted "
-            "probability of the chosen form; secondary: the 0/1 mismatch and its direction, which rest on the modal "
-            "prediction (accuracy: first-stage table). Covariates centred. Bias-corrected (BC) intervals and "
-            "p-values from a bootstrap of firms refitting both stages ({n_ok} resamples); p = (1 + #)/(B + 1), "
-            "never 0; statistic: the normal quantile of p."),
-        "note_misalignment_first_stage": (
-            "Joint Wald test (covariance clustered by firm) that the variables excluded from the performance "
-            "equations, which identify the selection terms, are 0 in the choice model; count R² and cross-validated "
-            "accuracy against the majority class."),
-        "note_misalignment_switching": (
-            "One OLS per form on its firms, with its own coefficients and selection terms signed as selmlog signs "
-            "them (Bourguignon, Fournier & Gurgand 2007): lee = −φ(Φ⁻¹(P))/P, coefficient σρ (positive: the firms in "
-            "the form do worse in it than a random firm with the same regressors would); dmf[f] = E[η_f − γ | form "
-            "chosen] (a positive own coefficient: an unobserved taste for one's form goes with better performance); "
-            "dmf0 without the own term; dmf2 with normal transforms. 'selection terms (joint)': bootstrap Wald test "
-            "that the form's terms are 0. BC intervals and p-values, two-stage bootstrap ({n_ok} resamples); "
-            "covariates centred."),
-        "note_misalignment_counterfactual": (
-            "Every firm's performance predicted under every form (selection terms at their mean 0): potential_mean "
-            "is its mean, ate the difference from repeated contracts (tested), mean_gap the performance forgone "
-            "against the best predicted form, share_in_best_form the share already in it ('all': every firm), "
-            "share_predicted_best the share for which the form is best. No p-values for gaps, shares and means (a "
-            "maximum is positive by construction). BC intervals, percentile ones for gaps and shares (a maximum is not "
-            "smooth); {n_ok} resamples."),
-        "note_form_effects": (
-            "Potential-outcome means (pomean) and differences from repeated contracts (ate) under selection on "
-            "observables: IPW (normalised weights) and doubly robust AIPW (Cattaneo 2010), as Stata's teffects; "
-            "propensity from the choice model's multinomial logit. {n_trimmed} firms below the probability "
-            "threshold of some form left out ({n} used). Influence-function SEs clustered by firm; z tests."),
+        "all": ("all: contradicted if any check is; else no effect if any check shows no effect; else supported "
+                "if every check is; else inconclusive"),
+        "any": ("any: supported if a check is and none is contradicted; contradicted if a check is and none is "
+                "supported; no effect if every check shows it; else inconclusive"),
+        "majority": "majority: the verdict more than half of the checks share; else inconclusive",
+        "summary": "How checks make a hypothesis' verdict — {rules}. The verdicts read {verdict_on}.",
+        "checks": ("p: each check's own test (the inference column of hypotheses.csv: SEs clustered by firm, as "
+                   "re-interviewed firms repeat across waves); adjusted p: {verdict_on}; 95% CIs; effect: Cohen's "
+                   "d or h, odds ratio, hazard ratio or average marginal effect, with its CI. A check with an "
+                   "equivalence margin reads \"no effect\" when two one-sided tests (TOST) show it."),
     },
 }
-for _language, _titles in MISALIGNMENT_TEXT.items():
-    REPORT_TEXT[_language].update({key: value for key, value in _titles.items() if key.startswith("table_")})
-COLUMN_LABELS["fr"].update({"model": "Modèle", "role": "Rôle", "method": "Méthode", "contrast": "Contraste",
-                            "variables": "Variables"})
-COLUMN_LABELS["en"].update({"model": "Model", "role": "Role", "method": "Method", "contrast": "Contrast",
-                            "variables": "Variables"})

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 
-def centre_columns(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, dict[str, float]]:
-    """``data`` with each of ``columns`` minus its mean over the rows of ``data``.
+def centre_columns(data: pd.DataFrame, columns: Sequence[str], weights: str | None = None
+                   ) -> tuple[pd.DataFrame, dict[str, float]]:
+    """``data`` with each of ``columns`` minus its (weighted) mean over the rows of ``data``.
 
     Parameters
     ----------
@@ -21,6 +22,8 @@ def centre_columns(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataF
         The rows a model uses (centre after choosing them, so that the mean is theirs).
     columns : sequence of str
         Numeric columns to centre; missing values stay missing and do not enter the mean.
+    weights : str, optional
+        A column of non-negative weights (frequency or sampling): the mean is weighted by them.
 
     Returns
     -------
@@ -42,5 +45,9 @@ def centre_columns(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataF
     text = [c for c in columns if not pd.api.types.is_numeric_dtype(data[c])]
     if text:
         raise ValueError(f"cannot centre {text}: not numeric (a factor has no mean to centre at)")
-    means = {c: float(data[c].mean()) for c in columns}
+    if weights is None:
+        means = {c: float(data[c].mean()) for c in columns}
+    else:
+        w = data[weights].astype(float)
+        means = {c: float((w * data[c]).sum() / w[data[c].notna()].sum()) for c in columns}
     return data.assign(**{c: data[c] - mean for c, mean in means.items()}), means

@@ -1,4 +1,4 @@
-"""Time-to-event helpers: Kaplan–Meier tables, medians, log-rank test, Cox model.
+"""Time-to-event helpers: Kaplan–Meier tables, medians, log-rank test (the Cox model: :mod:`alliancegov.stats.cox`).
 
 Thin glue over ``statsmodels.duration`` (``SurvfuncRight``, ``survdiff``, ``PHReg``) that
 returns tidy ``DataFrame`` s in the project's conventions and matches R ``survival``
@@ -14,7 +14,8 @@ Data conventions (all functions)
   of a pandas ``Categorical``'s categories if ``group`` is categorical, otherwise sorted (as R's
   factor levels). ``None`` pools everything into one group labelled ``"all"``.
 * Inputs are aligned by position (no index alignment). Rows with a missing ``time``, ``event``,
-  ``group`` (or covariate, in :func:`cox_model`) are dropped, as R's default ``na.omit`` does.
+  ``group`` (or covariate, in :func:`alliancegov.stats.cox.cox_model`) are dropped, as R's default
+  ``na.omit`` does.
 
 Confidence intervals for S(t)
 -----------------------------
@@ -33,8 +34,6 @@ Where S(t) = 0 the SE and the interval are ``NaN`` (R prints ``NA``).
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -46,10 +45,28 @@ KM_COLUMNS = ["group", "time", "n_risk", "n_events", "survival", "std_error", "c
 # ----------------------------------------------------------------------------------------------
 # input handling
 # ----------------------------------------------------------------------------------------------
-def _prepare(time, event, group=None, extra: pd.DataFrame | None = None):
-    """Validate and align inputs; drop incomplete rows.
+def prepare_survival(time, event, group=None, extra: pd.DataFrame | None = None):
+    """Validate and align the inputs of a survival estimator; drop incomplete rows.
 
-    Returns ``(time (m,) float, event (m,) float 0/1, group (m,) values, levels, keep (n,) bool)``.
+    Parameters
+    ----------
+    time, event : array-like of shape (n,)
+        Follow-up time and 0/1 event indicator.
+    group : array-like of shape (n,), optional
+        Comparison groups (None: one group ``"all"``).
+    extra : DataFrame of shape (n, p), optional
+        Further columns (covariates) whose missing values drop a row too.
+
+    Returns
+    -------
+    tuple
+        ``(time (m,) float, event (m,) float 0/1, group (m,) values, levels, keep (n,) bool)``:
+        the m complete rows, the groups' levels in order, and which of the n rows were kept.
+
+    Raises
+    ------
+    ValueError
+        If the inputs differ in length, no row is complete or ``event`` is not coded 0/1.
     """
     time_arr = pd.to_numeric(pd.Series(np.asarray(time).ravel()), errors="raise").to_numpy(float)
     event_ser = pd.Series(np.asarray(event).ravel())
@@ -89,7 +106,26 @@ def _prepare(time, event, group=None, extra: pd.DataFrame | None = None):
     return time_arr[keep], event_arr, group_vals, levels, keep
 
 
-def _check_conf(level: float, conf_type: str) -> float:
+def check_interval(level: float, conf_type: str) -> float:
+    """The normal critical value of a pointwise interval, after checking its level and scale.
+
+    Parameters
+    ----------
+    level : float
+        Confidence level, in (0, 1).
+    conf_type : {"log-log", "log", "plain"}
+        The interval's scale (see the module docstring).
+
+    Returns
+    -------
+    float
+        z, the normal quantile at 0.5 + level / 2.
+
+    Raises
+    ------
+    ValueError
+        If ``level`` is not in (0, 1) or ``conf_type`` is unknown.
+    """
     from scipy import stats
 
     if conf_type not in CONF_TYPES:
@@ -99,8 +135,24 @@ def _check_conf(level: float, conf_type: str) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
-def _pointwise_ci(surv, se, z: float, conf_type: str):
-    """Pointwise CI for S(t) from S and Greenwood se(S), arrays of the same shape."""
+def pointwise_interval(surv, se, z: float, conf_type: str):
+    """Pointwise confidence interval of S(t) from S and its standard error.
+
+    Parameters
+    ----------
+    surv, se : array-like
+        S(t) and the SE of S(t) (Greenwood's, or a robust one), of the same shape.
+    z : float
+        The normal critical value (:func:`check_interval`).
+    conf_type : {"log-log", "log", "plain"}
+        The interval's scale (see the module docstring).
+
+    Returns
+    -------
+    low, high : ndarray
+        The limits, of the inputs' shape; [1, 1] where S = 1 with SE 0, NaN where S <= 0 or the
+        SE is not finite.
+    """
     surv = np.asarray(surv, float)
     se = np.asarray(se, float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -124,8 +176,8 @@ def _pointwise_ci(surv, se, z: float, conf_type: str):
 def _survfuncs(time, event, group, level, conf_type):
     from statsmodels.duration.survfunc import SurvfuncRight
 
-    z = _check_conf(level, conf_type)
-    t, e, g, levels, _ = _prepare(time, event, group)
+    z = check_interval(level, conf_type)
+    t, e, g, levels, _ = prepare_survival(time, event, group)
     fits = {}
     for lev in levels:
         mask = g == lev
@@ -177,7 +229,7 @@ def kaplan_meier(time, event, group=None, level: float = 0.95, conf_type: str = 
     fits, z = _survfuncs(time, event, group, level, conf_type)
     parts = []
     for lev, (sf, _, _) in fits.items():
-        low, high = _pointwise_ci(sf.surv_prob, sf.surv_prob_se, z, conf_type)
+        low, high = pointwise_interval(sf.surv_prob, sf.surv_prob_se, z, conf_type)
         parts.append(pd.DataFrame({
             "group": pd.Series([lev] * len(sf.surv_times), dtype=object),
             "time": np.asarray(sf.surv_times, float),
@@ -309,7 +361,7 @@ def share_event_by(time, event, group=None, horizon: float = 12.0, level: float 
             surv, se = float(sf.surv_prob[k]), float(sf.surv_prob_se[k])
         if horizon > t.max() and surv > 0:
             surv, se = np.nan, np.nan
-        low, high = _pointwise_ci(np.array([surv]), np.array([se]), z, conf_type)
+        low, high = pointwise_interval(np.array([surv]), np.array([se]), z, conf_type)
         rows.append({
             "group": lev, "horizon": horizon,
             "n_risk": int((t >= horizon).sum()), "n_events": int(e[t <= horizon].sum()),
@@ -353,7 +405,7 @@ def log_rank(time, event, group, *, strata=None) -> tuple[float, int, float]:
 
     if group is None:
         raise ValueError("log_rank needs a group")
-    t, e, g, levels, keep = _prepare(time, event, group)
+    t, e, g, levels, keep = prepare_survival(time, event, group)
     if len(levels) < 2:
         raise ValueError("log_rank needs at least two groups")
     codes = pd.Categorical(g, categories=levels).codes
@@ -370,113 +422,3 @@ def log_rank(time, event, group, *, strata=None) -> tuple[float, int, float]:
     statistic = float(statistic)
     df = len(levels) - 1
     return statistic, df, float(stats.chi2.sf(statistic, df))
-
-
-# ----------------------------------------------------------------------------------------------
-# Cox proportional hazards
-# ----------------------------------------------------------------------------------------------
-def cox_model(time, event, X: pd.DataFrame, ties: str = "efron", level: float = 0.95, *,
-              strata=None, cluster=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cox proportional hazards model via statsmodels ``PHReg`` (Newton–Raphson).
-
-    Parameters
-    ----------
-    time, event : array-like of shape (n,)
-        As :func:`kaplan_meier`.
-    X : DataFrame of shape (n, p)
-        Numeric covariates (no intercept; a Cox model has none). Encode categories first, e.g.
-        ``pd.get_dummies(df[["sector"]], drop_first=True)``.
-    ties : {"efron", "breslow"}, default "efron"
-        ``"efron"`` (R ``coxph`` default) or ``"breslow"`` (Stata ``stcox`` default — use it to
-        reproduce Stata).
-    level : float, default 0.95
-        Confidence level.
-    strata : array-like of shape (n,), optional
-        Stratum labels (R ``+ strata(s)``, Stata ``strata()``).
-    cluster : array-like of shape (n,), optional
-        Cluster ids → robust (sandwich) SEs, as R ``coxph(..., cluster = id)`` / ``robust = TRUE``
-        with one id per row, and Stata ``vce(cluster id)`` up to Stata's small-sample factor
-        G/(G − 1).
-
-    Returns
-    -------
-    coefficients : DataFrame
-        Tidy table (``term, estimate, std_error, statistic, p_value, conf_low, conf_high``;
-        estimates are log hazard ratios, Wald z tests) plus ``hazard_ratio, hr_conf_low,
-        hr_conf_high`` = exp of estimate and limits. One row per column of ``X``.
-    fit : DataFrame
-        One row with ``n, n_events, log_likelihood`` (log partial likelihood at the estimate, R
-        ``coxph$loglik[2]``), ``log_likelihood_null`` (at β = 0, ``loglik[1]``), ``lr_statistic,
-        df, lr_p_value`` (likelihood-ratio test of all coefficients), ``aic`` (−2·loglik + 2p, R
-        ``AIC(coxph)``), ``ties`` and ``vcov`` (``"model"`` or ``"robust"``).
-
-    Raises
-    ------
-    ValueError
-        If ``ties`` is unknown, ``strata`` or ``cluster`` has another length, or as
-        :func:`kaplan_meier`.
-    TypeError
-        If ``X`` is not a DataFrame or has a non-numeric column.
-
-    Warns
-    -----
-    RuntimeWarning
-        If the fit may not have converged (an infinite coefficient or SE, or a score above 1e-4:
-        separation?).
-    """
-    from scipy import stats
-    from statsmodels.duration.hazard_regression import PHReg
-
-    from alliancegov.stats.tidy import tidy_coefficients
-
-    if ties not in ("efron", "breslow"):
-        raise ValueError("ties must be 'efron' or 'breslow'")
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError("X must be a DataFrame (its column names become the terms)")
-    nonnum = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
-    if nonnum:
-        raise TypeError(f"non-numeric covariates {nonnum}: encode them first, "
-                        "e.g. pd.get_dummies(..., drop_first=True)")
-    Xr = X.reset_index(drop=True)
-    extras = [Xr]
-    for name, arr in (("strata", strata), ("cluster", cluster)):
-        if arr is not None:
-            col = pd.Series(np.asarray(arr).ravel(), name=f"__{name}")
-            if len(col) != len(Xr):
-                raise ValueError(f"{name} must have one value per observation")
-            extras.append(col)
-    t, e, _, _, keep = _prepare(time, event, None, extra=pd.concat(extras, axis=1))
-    exog = Xr.loc[keep].astype(float).to_numpy()
-    kw = {}
-    if strata is not None:
-        kw["strata"] = pd.factorize(pd.Series(np.asarray(strata).ravel())[keep])[0]
-    fit_kw = {}
-    if cluster is not None:
-        fit_kw["groups"] = pd.factorize(pd.Series(np.asarray(cluster).ravel())[keep])[0]
-
-    model = PHReg(t, exog, e, ties=ties, **kw)
-    res = model.fit(**fit_kw)
-    params = np.asarray(res.params, float)
-    bse = np.asarray(res.bse, float)
-    score = np.asarray(model.score(params), float)
-    if not (np.all(np.isfinite(params)) and np.all(np.isfinite(bse))) or np.max(np.abs(score)) > 1e-4:
-        warnings.warn("Cox model may not have converged (infinite coefficient / separation?)",
-                      RuntimeWarning, stacklevel=2)
-
-    coefs = tidy_coefficients(list(X.columns), params, bse, level=level)
-    coefs["hazard_ratio"] = np.exp(coefs["estimate"])
-    coefs["hr_conf_low"] = np.exp(coefs["conf_low"])
-    coefs["hr_conf_high"] = np.exp(coefs["conf_high"])
-
-    llf = float(model.loglike(params))
-    ll0 = float(model.loglike(np.zeros_like(params)))
-    p = len(params)
-    lr = 2 * (llf - ll0)
-    fit = pd.DataFrame([{
-        "n": int(len(t)), "n_events": int(e.sum()),
-        "log_likelihood": llf, "log_likelihood_null": ll0,
-        "lr_statistic": lr, "df": p, "lr_p_value": float(stats.chi2.sf(lr, p)),
-        "aic": -2 * llf + 2 * p, "ties": ties,
-        "vcov": "robust" if cluster is not None else "model",
-    }])
-    return coefs, fit

@@ -31,7 +31,8 @@ are then exact in their reasoning, not an approximation that ignores clustering.
   differ in how readily they move (then their transitions are correlated and the multinomial
   intervals are too narrow). A cell estimated at exactly 0 or 1 gets a degenerate interval.
 
-:func:`homogeneity_test` tests the time homogeneity that pooling the periods assumes.
+:func:`homogeneity_test` tests the time homogeneity that pooling the periods assumes; the tests of
+whether units move up an order of states are in :mod:`alliancegov.stats.deepening`.
 """
 
 from __future__ import annotations
@@ -46,12 +47,9 @@ COUNT_COLUMNS = ["from_state", "to_state", "n", "row_total", "row_share"]
 PERIOD_COLUMNS = ["from_period", "to_period"]
 PROBABILITY_COLUMNS = ["term", "from_state", "to_state", "n", "row_total", "estimate", "std_error", "conf_low",
                        "conf_high", "method"]
-DEEPENING_COLUMNS = ["term", "from_state", "to_state", "estimate", "std_error", "statistic", "p_value", "conf_low",
-                     "conf_high", "reference", "count_up", "total_up", "count_down", "total_down", "test"]
 HOMOGENEITY_COLUMNS = ["from_state", "statistic", "df", "p_value", "n"]
 CI_METHODS = ("wilson", "goodman", "bootstrap")
 ALL_STATES = "all"
-UPWARD_SHARE = "upward_share"
 TERM_ARROW = "->"
 
 
@@ -110,7 +108,7 @@ def transition_pairs(unit, period, state, *, periods: Sequence | None = None,
         if isinstance(getattr(raw, "dtype", None), pd.CategoricalDtype):
             columns[name] = pd.Series(pd.Categorical(columns[name], categories=raw.cat.categories))
     period_order = _order(columns["period"], periods, "period")
-    state_order = _order(columns["state"], states, "state")
+    state_levels = _order(columns["state"], states, "state")
     panel = pd.DataFrame(columns).dropna()
     panel["rank"] = pd.Index(period_order).get_indexer(panel["period"].astype(object))
     repeated = panel.duplicated(["unit", "rank"], keep=False)
@@ -123,7 +121,7 @@ def transition_pairs(unit, period, state, *, periods: Sequence | None = None,
     following = panel.shift(-1)
     linked = (following["code"] == panel["code"]) & (following["rank"] == panel["rank"] + 1)
     ordered_periods = pd.CategoricalDtype(period_order, ordered=True)
-    ordered_states = pd.CategoricalDtype(state_order, ordered=True)
+    ordered_states = pd.CategoricalDtype(state_levels, ordered=True)
     pairs = pd.DataFrame({
         "unit": panel.loc[linked, "unit"].to_numpy(),
         "from_period": pd.Categorical(panel.loc[linked, "period"].astype(object), dtype=ordered_periods),
@@ -135,13 +133,25 @@ def transition_pairs(unit, period, state, *, periods: Sequence | None = None,
     return pairs.sort_values(["from_period", "_code"], kind="stable").drop(columns="_code").reset_index(drop=True)
 
 
-def _states(pairs: pd.DataFrame) -> list:
+def state_order(pairs: pd.DataFrame) -> list:
+    """The states of a pairs table in its order.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        :func:`transition_pairs`' table.
+
+    Returns
+    -------
+    list
+        The categories of its ordered ``from_state`` (the same as ``to_state``'s).
+    """
     return list(pairs["from_state"].cat.categories)
 
 
 def _count_matrix(pairs: pd.DataFrame) -> np.ndarray:
     """Transition counts (k, k), row = from-state, in the pairs' state order."""
-    k = len(_states(pairs))
+    k = len(state_order(pairs))
     cells = pairs["from_state"].cat.codes.to_numpy().astype(np.int64) * k + pairs["to_state"].cat.codes.to_numpy()
     return np.bincount(cells, minlength=k * k).reshape(k, k)
 
@@ -180,7 +190,7 @@ def transition_counts(pairs: pd.DataFrame, *, by_period: bool = False) -> pd.Dat
         with at least one transition gets its k² rows, in period order. No transition at all
         gives an empty table with these columns.
     """
-    states = _states(pairs)
+    states = state_order(pairs)
     columns = (PERIOD_COLUMNS if by_period else []) + COUNT_COLUMNS
     if pairs.empty:
         return pd.DataFrame(columns=columns)
@@ -226,7 +236,7 @@ def _bootstrap_probabilities(pairs: pd.DataFrame, n_boot: int, seed) -> np.ndarr
     """
     from scipy import sparse
 
-    k = len(_states(pairs))
+    k = len(state_order(pairs))
     units = pd.factorize(pairs["unit"])[0]
     n_units = int(units.max()) + 1
     cells = pairs["from_state"].cat.codes.to_numpy().astype(np.int64) * k + pairs["to_state"].cat.codes.to_numpy()
@@ -282,7 +292,7 @@ def transition_probabilities(pairs: pd.DataFrame, *, level: float = 0.95, method
         raise ValueError(f"a bootstrap needs at least 2 resamples, not n_boot={n_boot}")
     if pairs.empty:
         return pd.DataFrame(columns=PROBABILITY_COLUMNS)
-    states = _states(pairs)
+    states = state_order(pairs)
     k = len(states)
     table = _grid(states, _count_matrix(pairs))
     n, total, estimate = table["n"].to_numpy(), table["row_total"].to_numpy(), table["row_share"].to_numpy()
@@ -306,130 +316,6 @@ def transition_probabilities(pairs: pd.DataFrame, *, level: float = 0.95, method
         "from_state": table["from_state"], "to_state": table["to_state"], "n": n, "row_total": total,
         "estimate": estimate, "std_error": std_error, "conf_low": conf_low, "conf_high": conf_high, "method": method,
     })[PROBABILITY_COLUMNS]
-
-
-def newcombe_difference(count1, total1, count2, total2, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Newcombe's hybrid score interval (his method 10) for p1 − p2 of independent proportions.
-
-    Built from each proportion's Wilson interval, it keeps near-nominal coverage with small
-    counts and zero cells, where the Wald interval fails. Matches
-    ``statsmodels.stats.proportion.confint_proportions_2indep(method="newcomb")``.
-
-    Parameters
-    ----------
-    count1, total1 : array-like
-        Successes and trials of the first proportion.
-    count2, total2 : array-like
-        Successes and trials of the second proportion.
-    level : float, default 0.95
-        Confidence level.
-
-    Returns
-    -------
-    low, high : ndarray
-        The limits of p1 − p2 (proportion points, −1 to 1), of the arrays' broadcast shape.
-    """
-    from scipy import stats
-
-    z = stats.norm.ppf(0.5 + level / 2)
-    p1 = np.asarray(count1, float) / np.asarray(total1, float)
-    p2 = np.asarray(count2, float) / np.asarray(total2, float)
-    low1, high1 = score_interval(count1, total1, z)
-    low2, high2 = score_interval(count2, total2, z)
-    difference = p1 - p2
-    return (difference - np.sqrt((p1 - low1) ** 2 + (high2 - p2) ** 2),
-            difference + np.sqrt((high1 - p1) ** 2 + (p2 - low2) ** 2))
-
-
-def deepening_test(pairs: pd.DataFrame, *, order: Sequence | None = None, level: float = 0.95) -> pd.DataFrame:
-    """Do units move up an order of states more than down? Two views of one claim.
-
-    Parameters
-    ----------
-    pairs : DataFrame
-        :func:`transition_pairs`'s table.
-    order : sequence, optional
-        Ranks the states from lowest to highest (default: the pairs' state order; it must hold
-        every state).
-    level : float, default 0.95
-        Confidence level of the intervals.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``term, from_state, to_state, estimate, std_error, statistic, p_value, conf_low,
-        conf_high, reference, count_up, total_up, count_down, total_down, test``, rows as in the
-        Notes. No transition at all gives an empty table with these columns.
-
-    Raises
-    ------
-    ValueError
-        If ``order`` does not hold each state once.
-
-    Notes
-    -----
-    * one ``upward_share`` row: among transitions that change state, the share moving up the
-      order (``count_up`` of ``total_up`` changes; ``count_down`` down), against 0.5 by an exact
-      two-sided binomial test, with the Clopper–Pearson interval (``statistic`` NaN: an exact
-      test has none). The share depends on where units start (from the lowest state every
-      change is up), and the test treats changes as independent, which the Markov assumption
-      gives; with origin-dependent probabilities the binomial variance is an upper bound, so the
-      test is conservative.
-    * one row per pair a < b of the order: P(a → b) − P(b → a), the difference of two rows'
-      transition probabilities (``count_up`` of ``total_up`` transitions from a, ``count_down``
-      of ``total_down`` from b), with Pearson's score z test of equal proportions (the 2 × 2
-      chi-square without continuity correction; p = 1 when both are 0), Newcombe's interval and
-      the unpooled standard error of the difference. It does not depend on the states' shares.
-    """
-    from scipy import stats
-
-    if pairs.empty:
-        return pd.DataFrame(columns=DEEPENING_COLUMNS)
-    states = _states(pairs)
-    order = states if order is None else list(order)
-    if sorted(map(str, order)) != sorted(map(str, states)):
-        raise ValueError(f"order {order} must hold each state of {states} once")
-    permutation = pd.Index(states).get_indexer(order)
-    counts = _count_matrix(pairs)[np.ix_(permutation, permutation)]
-
-    ups, downs = int(np.triu(counts, 1).sum()), int(np.tril(counts, -1).sum())
-    changes = ups + downs
-    share_row = {"term": UPWARD_SHARE, "from_state": ALL_STATES, "to_state": ALL_STATES, "statistic": np.nan,
-                 "reference": 0.5, "count_up": ups, "total_up": changes, "count_down": downs, "total_down": changes,
-                 "test": "exact binomial test against 0.5; Clopper-Pearson interval"}
-    if changes:
-        test = stats.binomtest(ups, changes, 0.5)
-        interval = test.proportion_ci(confidence_level=level, method="exact")
-        share = ups / changes
-        share_row |= {"estimate": share, "std_error": np.sqrt(share * (1 - share) / changes),
-                      "p_value": test.pvalue, "conf_low": interval.low, "conf_high": interval.high}
-    else:
-        share_row |= {"estimate": np.nan, "std_error": np.nan, "p_value": np.nan, "conf_low": np.nan,
-                      "conf_high": np.nan}
-
-    low_index, high_index = np.triu_indices(len(order), 1)
-    totals = counts.sum(axis=1)
-    count_up, total_up = counts[low_index, high_index], totals[low_index]
-    count_down, total_down = counts[high_index, low_index], totals[high_index]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p_up, p_down = count_up / total_up, count_down / total_down
-        pooled = (count_up + count_down) / (total_up + total_down)
-        null_se = np.sqrt(pooled * (1 - pooled) * (1 / total_up + 1 / total_down))
-        statistic = np.where(null_se > 0, (p_up - p_down) / null_se, 0.0)
-        statistic = np.where((total_up > 0) & (total_down > 0), statistic, np.nan)
-        conf_low, conf_high = newcombe_difference(count_up, total_up, count_down, total_down, level)
-        std_error = np.sqrt(p_up * (1 - p_up) / total_up + p_down * (1 - p_down) / total_down)
-    order_names = np.asarray(order, dtype=object)
-    pairwise = pd.DataFrame({
-        "term": [f"{a}{TERM_ARROW}{b} vs {b}{TERM_ARROW}{a}" for a, b in
-                 zip(order_names[low_index], order_names[high_index])],
-        "from_state": order_names[low_index], "to_state": order_names[high_index],
-        "estimate": p_up - p_down, "std_error": std_error, "statistic": statistic,
-        "p_value": 2 * stats.norm.sf(np.abs(statistic)), "conf_low": conf_low, "conf_high": conf_high,
-        "reference": 0.0, "count_up": count_up, "total_up": total_up, "count_down": count_down,
-        "total_down": total_down, "test": "score z test of equal proportions; Newcombe hybrid score interval",
-    })
-    return pd.concat([pd.DataFrame([share_row]), pairwise], ignore_index=True)[DEEPENING_COLUMNS]
 
 
 def homogeneity_test(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -456,7 +342,7 @@ def homogeneity_test(pairs: pd.DataFrame) -> pd.DataFrame:
 
     if pairs.empty:
         return pd.DataFrame(columns=HOMOGENEITY_COLUMNS)
-    states = _states(pairs)
+    states = state_order(pairs)
     k = len(states)
     # categorical codes are int8: widen before combining them, or 8 periods of 4 states overflow
     steps = pairs["from_period"].cat.codes.to_numpy().astype(np.int64)

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from alliancegov.stats.deepening import deepening_test
 from alliancegov.stats.transitions import (
     COUNT_COLUMNS,
-    deepening_test,
     homogeneity_test,
     transition_counts,
     transition_pairs,
@@ -29,6 +29,8 @@ POOLED = "all"
 LINK_COLUMNS = ["from_wave", "to_wave", "from_year", "to_year", "n_from", "n_to", "n_linked"]
 FORM_BY_WAVE_COLUMNS = ["wave", "year", "state", "n"]
 TRANSITION_COUNT_COLUMNS = ["from_wave", "to_wave", *COUNT_COLUMNS]
+SAME_ALLIANCE = "same_alliance"   # asked of a re-interviewed firm: is it still the same alliance? (yes/no)
+SAME_ALLIANCE_YES = "yes"
 
 
 def wave_years(analysis: pd.DataFrame, *, wave: str = "wave", year: str = "survey_year") -> pd.Series:
@@ -124,6 +126,7 @@ def panel_transitions(
     method: str = "wilson",
     n_boot: int = 999,
     seed: int = 0,
+    same_alliance: str = SAME_ALLIANCE,
 ) -> dict[str, pd.DataFrame]:
     """Every panel table, as DataFrames ready to be written as CSV (keys = suggested file stems).
 
@@ -154,6 +157,11 @@ def panel_transitions(
         Bootstrap resamples, with ``method="bootstrap"``.
     seed : int, default=0
         Seed of the bootstrap.
+    same_alliance : str, default="same_alliance"
+        The column of the re-interviewed firm's answer to "is it the same alliance as at the last
+        interview?" (``yes``/``no``). When the frame has it, the deepening tests count only
+        transitions into a response that answers ``yes`` (a change of form between two different
+        alliances is no deepening); without it they count every transition and say so.
 
     Returns
     -------
@@ -170,8 +178,9 @@ def panel_transitions(
           ``stats.transitions.transition_probabilities``): ``term, from_state, to_state, n,
           row_total, estimate, std_error, conf_low, conf_high, method``, probabilities in 0–1;
         * ``deepening``: the upward share of changes and every P(a → b) − P(b → a), a before b in
-          ``forms`` (``stats.transitions.deepening_test``), differences in probability points
-          (0–1 scale);
+          ``forms`` (``stats.deepening.deepening_test``: a firm counts once per pair of waves, SEs
+          clustered by firm), differences in probability points (0–1 scale), with a ``note`` on
+          which transitions count (see ``same_alliance``);
         * ``homogeneity``: the likelihood-ratio test that the matrix is the same for every pair of
           waves, per from-form and overall (``stats.transitions.homogeneity_test``): ``from_state,
           statistic, df, p_value, n``, k + 1 rows.
@@ -225,9 +234,25 @@ def panel_transitions(
         "transition_counts": counts,
         "transition_probabilities": transition_probabilities(pairs, level=level, method=method, n_boot=n_boot,
                                                              seed=seed),
-        "deepening": deepening_test(pairs, order=forms, level=level),
+        "deepening": _deepening(known, pairs, forms, level, unit=unit, wave=wave, same_alliance=same_alliance),
         "homogeneity": homogeneity_test(pairs),
     }
+
+
+def _deepening(known: pd.DataFrame, pairs: pd.DataFrame, forms: Sequence[str], level: float, *, unit: str,
+               wave: str, same_alliance: str) -> pd.DataFrame:
+    """The deepening tests over the transitions within one alliance when the survey says which, with a note."""
+    if same_alliance not in known.columns:
+        note = (f"every transition counts: the survey has no {same_alliance} question, so a change of form "
+                "between two different alliances of a firm may count as a deepening")
+        return deepening_test(pairs, order=forms, level=level).assign(note=note)
+    answered = known[[unit, wave, same_alliance]].drop_duplicates([unit, wave])
+    same = answered[same_alliance].astype(str).str.strip().str.lower() == SAME_ALLIANCE_YES
+    within = pd.MultiIndex.from_frame(answered.loc[same, [unit, wave]].astype(object))
+    keep = pd.MultiIndex.from_arrays([pairs["unit"].astype(object), pairs["to_period"].astype(object)]).isin(within)
+    note = (f"transitions within the same alliance only ({same_alliance} = {SAME_ALLIANCE_YES} at the later "
+            f"interview): {int(keep.sum())} of {len(pairs)}")
+    return deepening_test(pairs[keep].reset_index(drop=True), order=forms, level=level).assign(note=note)
 
 
 # the panel tables a run publishes, and their file stems
