@@ -99,9 +99,13 @@ def test_measurement_tables_are_tidy(run):
     assert set(invariance["model"].dropna()) == {"configural", "metric", "scalar"}
     nonresponse = pd.read_csv(tables / "nonresponse_bias.csv", keep_default_na=False)
     assert set(nonresponse["analysis"]) == {"response_rate", "early_late", "attrition"}
-    # the bundled waves sheet gives no frame sizes: each wave says so
-    rates = nonresponse[nonresponse["analysis"] == "response_rate"]
-    assert len(rates) == 3 and rates["note"].str.contains("no frame_size").all()
+    # the bundled waves sheet gives the simulated frame sizes: RR1 = completes / frame, near the truth's 0.3
+    rates = nonresponse[nonresponse["analysis"] == "response_rate"].set_index("wave")
+    frames = pd.read_csv(project / "config" / "waves.tsv", sep="\t").set_index("wave")["frame_size"]
+    assert len(rates) == 3 and (rates["n_b"].astype(int) == frames[rates.index]).all()
+    estimate = rates["estimate"].astype(float)
+    assert estimate.to_numpy() == pytest.approx((rates["n_a"].astype(int) / rates["n_b"].astype(int)).to_numpy())
+    assert estimate.between(0.25, 0.35).all()
     flags = pd.read_csv(tables / "measurement_flags.csv", keep_default_na=False)
     flagged = set(flags.loc[flags["flagged"].astype(str) == "True", "scale"])
     hypotheses = pd.read_csv(tables / "hypotheses.csv", keep_default_na=False)
