@@ -29,6 +29,56 @@ from alliancegov.performance.ordered import ordered_outcome_tables
 from alliancegov.performance.outcomes import means_by_form, outcome_frame, scale_of
 
 
+def survey_weighting(first_stage, settings: dict) -> dict:
+    """The choice model's weights and survey design, as the performance models take them.
+
+    A survey's weights belong to its data, not to one model: the performance OLS (its tables,
+    fit and contrasts) are weighted as the choice model is, and the parts of the stage that do not
+    take weights refuse them rather than run unweighted in silence (the misalignment models refuse
+    them in :func:`~alliancegov.misalignment.stage.misalignment_inputs`).
+
+    Parameters
+    ----------
+    first_stage : ChoiceSpec
+        The choice model's spec (``weights``; under ``cov_type`` "design" its ``sampling_weights``,
+        ``strata``, ``psu``, ``fpc``).
+    settings : dict
+        The config's ``performance`` (``cov_type``, ``ordinal``) and ``importance`` sections.
+
+    Returns
+    -------
+    dict
+        :class:`PerformanceSpec` fields: ``weights`` and ``weight_type`` ("frequency" or
+        "sampling") and the design's columns; empty without weights or a design.
+
+    Raises
+    ------
+    ModelSpecificationError
+        If the choice model has weights or a design and the performance section asks for ordered
+        outcomes or the importance section for groups (unweighted estimators), or the choice model
+        has a survey design and ``performance.cov_type`` is not "design".
+    """
+    from alliancegov.model_checks import ModelSpecificationError
+
+    section = settings["performance"]
+    if first_stage.weights:
+        survey = {"weights": first_stage.weights, "weight_type": "frequency"}
+    elif first_stage.cov_type == "design":
+        if section.get("cov_type") != "design":
+            raise ModelSpecificationError("choice.cov_type is 'design': the survey design applies to the performance "
+                                          "models too; set performance.cov_type: design")
+        survey = {"weights": first_stage.sampling_weights, "weight_type": "sampling", "strata": first_stage.strata,
+                  "psu": first_stage.psu, "fpc": first_stage.fpc}
+    else:
+        return {}
+    unweighted = ["performance.ordinal"] * bool(section.get("ordinal")) + \
+        ["importance.groups"] * bool(settings.get("importance", {}).get("groups"))
+    if unweighted:
+        raise ModelSpecificationError(f"{' and '.join(unweighted)} cannot take the choice model's weights or design "
+                                      "(their estimators are unweighted): leave them out of a weighted analysis")
+    return survey
+
+
 def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str], *,
                         missing_data: dict | None = None, n_jobs: int = 1,
                         bootstrap: bool = True) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
@@ -77,6 +127,7 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     frame = outcome_frame(data, section)
     base = {k: section[k] for k in ("formula", "cov_type", "cluster", "level", "centre") if k in section}
     main = PerformanceSpec.from_config({**base, "outcome": section["outcome"]}, missing_data)
+    main = replace(main, **survey_weighting(choice_design_builder.spec, settings))
     alternative = alternative_cov_type(section, main.cov_type)
     tables = {"performance_ols": [], "performance_ordered": [], "performance_ordered_ame": []}
     fits = []
