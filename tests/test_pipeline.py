@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from alliancegov.report.misalignment import MISALIGNMENT_TEXT
 from tests.conftest import RAW_DIR, ROOT, checksums, copy_project, snakemake
 
 # whole-pipeline runs: the slow tier (`make test` runs them, `make test-fast` does not)
@@ -54,6 +55,32 @@ def test_outputs_are_produced(run):
     assert list(performance.columns) == ["outcome", "model", "se_type", "term", "estimate", "std_error",
                                          "statistic", "p_value", "conf_low", "conf_high"]
     assert set(performance["se_type"]) == {"HC3", "cluster"} and "interaction" in set(performance["model"])
+
+
+def test_misalignment_on_the_example_finds_no_selection_and_recovers_the_planted_penalty(run):
+    """No selection on unobservables is planted in the bundled example (truth.yaml selection_rho = 0):
+    no form's selection terms are jointly significant, under any correction; the primary measure's
+    (the misfit's) interval covers the simulator's penalty, the published index being on the latent
+    index's scale; the report's misalignment section shows the three issue-16 tables."""
+    from alliancegov.simulate.truth import load_truth
+
+    project, _ = run
+    tables = project / "results" / "tables"
+    assert load_truth()["performance"]["selection_rho"] == 0
+    switching = pd.read_csv(tables / "misalignment_switching.csv")
+    joint = switching[switching["term"] == "selection terms (joint)"]
+    assert len(joint) == 4 * switching["model"].nunique() - 4       # every corrected model, every form
+    assert (joint["p_value"] > 0.05).all(), joint[["model", "form", "p_value"]]
+    misalignment = pd.read_csv(tables / "misalignment.csv")
+    primary = misalignment[(misalignment["model"] == "misfit") & (misalignment["term"] == "misfit")].iloc[0]
+    assert primary["role"] == "primary"
+    assert primary["conf_low"] <= load_truth()["performance"]["misalignment_penalty"] <= primary["conf_high"]
+    counterfactual = pd.read_csv(tables / "misalignment_counterfactual.csv")
+    assert {"potential_mean", "ate", "mean_gap", "share_in_best_form"} <= set(counterfactual["term"])
+    assert len(pd.read_csv(tables / "form_effects.csv")) > 0
+    report = (project / "results" / "report" / "index.html").read_text(encoding="utf-8")
+    for title in ("table_misalignment_switching", "table_misalignment_counterfactual", "table_form_effects"):
+        assert MISALIGNMENT_TEXT["fr"][title] in report, title
 
 
 MEASUREMENT_TABLES = {

@@ -36,6 +36,8 @@ rule figures_models:
         choice_predictions=rules.choice.output.choice_predictions,
         performance_by_form=rules.performance.output.performance_by_form,
         misalignment=rules.misalignment.output.table,
+        counterfactual=rules.misalignment.output.counterfactual,
+        form_overlap=rules.performance.output.form_overlap,
         **({"time_to_partnership": rules.hypotheses.output.time_to_partnership} if TIME_TO_EVENT else {}),
         codebook=CODEBOOK_FILES,
     output:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from alliancegov.formatting import number_format
 from alliancegov.report.measurement import MEASUREMENT_KEYS, measurement_tables, wave_comparison_warning
+from alliancegov.report.misalignment import misalignment_tables
 from alliancegov.report.provenance import config_yaml, git_commit, provenance_table, software_versions
 from alliancegov.report.text import COLUMN_LABELS, NOTES_TEXT, REPORT_TEXT, VERDICTS
 from alliancegov.safe_output import visible_text
@@ -42,13 +43,14 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "choice_ame", "choice_predictions",
                 "performance_by_form", "sample_flow", "reliability", "likert_items", "misalignment",
-                "time_to_partnership", "form_shares_by_wave", "transitions_alluvial")
+                "time_to_partnership", "form_shares_by_wave", "transitions_alluvial", "form_overlap")
 
 
 TABLE_KEYS = ("hypotheses_summary", "descriptives", "reliability", "choice_mnl", "choice_ame", "choice_tests",
               "choice_fit", "choice_small_sample", "performance_ols", "performance_fit", "form_by_sector", "hypotheses",
               "performance_contrasts", "misalignment", "importance", "choice_stability", "panel_transitions",
-              "panel_deepening", "choice_ordered_fit") + MEASUREMENT_KEYS
+              "panel_deepening", "choice_ordered_fit", "misalignment_first_stage", "misalignment_switching",
+              "misalignment_counterfactual", "form_effects") + MEASUREMENT_KEYS
 
 
 TABLE_DECIMALS = 3
@@ -454,7 +456,8 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame, performance_fit: pd.Da
     Returns
     -------
     list of str
-        The notes on exclusions, scales, the choice model and the performance model, then a
+        The notes on exclusions, scales, the choice model and the performance model (and its
+        centred covariates, ``performance.centre``), then a
         warning if the choice model did not converge.
     """
     text = NOTES_TEXT[language]
@@ -472,6 +475,7 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame, performance_fit: pd.Da
                               n=choice_stats["n_obs"], missing=choice_stats["n_missing"]),
         text["performance"].format(outcome=performance["outcome"], cov_type=performance["cov_type"],
                                    n=performance_stats["n"], missing=performance_stats["n_missing"]),
+        *([text["centred"].format(names=", ".join(performance["centre"]))] if performance.get("centre") else []),
     ]
     if choice_stats["converged"] != 1:
         notes.append(text["not_converged"])
@@ -547,7 +551,7 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     shown["hypotheses_summary"] = hypotheses_summary(checks)
     shown["hypotheses"] = checks[["hypothesis", "check", "estimate", "conf_low", "conf_high", "p_value", "p_adjusted",
                                   "effect_measure", "effect", "effect_low", "effect_high", "check_verdict", "note"]]
-    table_notes = hypotheses_notes(checks, language)
+    table_notes = hypotheses_notes(checks, language) | misalignment_tables(shown, language, outcome)
     if measurement_files:
         measured, measurement_notes = measurement_tables(measurement_files, book, language, config.get("measurement"))
         table_notes |= measurement_notes
