@@ -95,7 +95,8 @@ rule performance:
                 labels={"table": label},
             )
             for name, label in PERFORMANCE_TABLES.items()
-            if name != "misalignment" and (name != "importance" or config.get("importance", {}).get("groups"))
+            if name != "misalignment" and (name != "importance" or STAGES.importance)
+            and (name != "misalignment_first_stage" or STAGES.misalignment)
         },
         data="results/interim/performance.parquet",
     params:
@@ -171,11 +172,12 @@ rule misalignment:
 
 rule hypotheses:
     input:
-        data=rules.performance.output.data,
-        choice_ame=rules.choice.output.choice_ame,
-        misalignment=rules.misalignment.output.table,
-        importance=rules.performance.output.importance,
-        panel_deepening="results/tables/panel_deepening.csv",
+        # the performance stage's frame has the derived outcomes and misalignment measures, when it runs
+        data=rules.performance.output.data if STAGES.performance else rules.constructs.output.data,
+        **({"choice_ame": rules.choice.output.choice_ame} if STAGES.multinomial else {}),
+        **({"misalignment": rules.misalignment.output.table} if STAGES.misalignment else {}),
+        **({"importance": rules.performance.output.importance} if STAGES.importance else {}),
+        **({"panel_deepening": "results/tables/panel_deepening.csv"} if STAGES.panel else {}),
         register=config["hypotheses"],
         **({"measurement_flags": rules.measurement.output.flags} if MEASUREMENT else {}),
     output:

@@ -3,7 +3,7 @@
 # See alliancegov.power.
 
 POWER = config["power"]   # defaults from the schema when the config has no power block
-POWER_SETTINGS = {key: config[key] for key in ("power", "choice", "performance", "misalignment")}
+POWER_SETTINGS = {key: config.get(key, {}) for key in ("power", "choice", "performance", "misalignment")}
 
 
 rule power_truth:

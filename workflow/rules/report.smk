@@ -3,24 +3,23 @@ rule report:
         figures=expand("results/figures/{name}.png", name=FIGURES),
         captions=[caption_input(f"figure_{name}") for name in FIGURES],
         data=rules.constructs.output.data,
-        choice_stability=rules.waves.output.choice_stability,
-        panel_transitions=rules.waves.output.panel_transitions,
-        panel_deepening=rules.waves.output.panel_deepening,
+        # the tables of the stages the config turns on (alliancegov.stages)
+        **({"choice_stability": rules.waves.output.choice_stability} if STAGES.wave_models else {}),
+        **({"panel_transitions": rules.waves.output.panel_transitions,
+            "panel_deepening": rules.waves.output.panel_deepening} if STAGES.panel else {}),
         form_by_sector=rules.descriptives.output.form_by_sector,
-        reliability=rules.constructs.output.reliability,
-        choice_mnl=rules.choice.output.choice_mnl,
-        choice_ame=rules.choice.output.choice_ame,
-        choice_tests=rules.choice.output.choice_tests,
-        choice_fit=rules.choice.output.choice_fit,
-        choice_small_sample=rules.choice.output.choice_small_sample,
+        **({"reliability": rules.constructs.output.reliability} if SCALES else {}),
+        **({name: getattr(rules.choice.output, name)
+            for name in ("choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample")}
+           if STAGES.multinomial else {}),
         **({"choice_ordered_fit": rules.choice.output.choice_ordered_fit} if CHOICE_SPEC.ordered else {}),
         choice_warnings=rules.choice.output.warnings,
-        performance_ols=rules.performance.output.performance_ols,
-        performance_contrasts=rules.performance.output.performance_contrasts,
-        misalignment=rules.misalignment.output.table,
-        importance=rules.performance.output.importance,
-        hypotheses=rules.hypotheses.output.table,
-        performance_fit=rules.performance.output.performance_fit,
+        **({name: getattr(rules.performance.output, name)
+            for name in ("performance_ols", "performance_contrasts", "performance_fit")}
+           if STAGES.performance else {}),
+        **({"misalignment": rules.misalignment.output.table} if STAGES.misalignment else {}),
+        **({"importance": rules.performance.output.importance} if STAGES.importance else {}),
+        **({"hypotheses": rules.hypotheses.output.table} if STAGES.hypotheses else {}),
         sample_flow=rules.pool.output.sample_flow,
         provenance=expand("results/qc/provenance/{wave}.json", wave=WAVES["wave"]),
         codebook=CODEBOOK_FILES,
@@ -55,13 +54,10 @@ rule report:
 
 rule publication_tables:
     input:
-        choice=(
-            rules.choice.output.choice_variants
-            if config["choice"].get("variants")
-            else rules.choice.output.choice_mnl
-        ),
-        performance=rules.performance.output.performance_ols,
-        performance_fit=rules.performance.output.performance_fit,
+        **({"choice": rules.choice.output.choice_variants if STAGES.variants else rules.choice.output.choice_mnl}
+           if STAGES.multinomial else {}),
+        **({"performance": rules.performance.output.performance_ols,
+            "performance_fit": rules.performance.output.performance_fit} if STAGES.performance else {}),
         data=rules.constructs.output.data,
         codebook=CODEBOOK_FILES,
         **({"correlations": rules.measurement.output.correlations} if MEASUREMENT else {}),
@@ -72,13 +68,15 @@ rule publication_tables:
                 caption=f"../report/publication_{stem}.rst",
                 category="8. Publication tables",
             )
-            for stem in ("choice_models", "performance_models", "descriptives", *(["correlations"] if MEASUREMENT else []))
+            for stem in (*(["choice_models"] if STAGES.multinomial else []),
+                         *(["performance_models"] if STAGES.performance else []), "descriptives",
+                         *(["correlations"] if MEASUREMENT else []))
             for suffix in ("tex", "md", "html", "docx")
         },
     params:
         language=config["language"],
         choice_cov_type=config["choice"].get("cov_type", "cluster"),
-        performance_cov_type=config["performance"].get("cov_type", "cluster"),
+        performance_cov_type=config.get("performance", {}).get("cov_type", "cluster"),
         descriptives=config["figures"]["descriptives"],
         outcome=config["choice"]["outcome"],
         minimum_cell=config["disclosure"]["minimum_cell"],

@@ -2,8 +2,8 @@ from alliancegov.publication import run
 from alliancegov.runtime import start_job
 
 start_job(snakemake.log[0])
-run(choice=snakemake.input.choice, performance=snakemake.input.performance,
-    performance_fit=snakemake.input.performance_fit, data=snakemake.input.data, codebook=snakemake.input.codebook,
+run(choice=snakemake.input.get("choice"), performance=snakemake.input.get("performance"),
+    performance_fit=snakemake.input.get("performance_fit"), data=snakemake.input.data, codebook=snakemake.input.codebook,
     outputs=dict(snakemake.output.items()), language=snakemake.params.language,
     choice_cov_type=snakemake.params.choice_cov_type, performance_cov_type=snakemake.params.performance_cov_type,
     descriptives=snakemake.params.descriptives, outcome=snakemake.params.outcome,

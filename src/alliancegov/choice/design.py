@@ -62,8 +62,8 @@ def outcome_levels(data: pd.Series, base: str, categories: list[str]) -> list[st
     ----------
     data : Series
         The outcome column (missing values are ignored).
-    base : str
-        The base category.
+    base : str or None
+        The base category; None takes the first of ``categories`` that occurs.
     categories : list of str
         Every category of the outcome, in the codebook's order.
 
@@ -81,6 +81,8 @@ def outcome_levels(data: pd.Series, base: str, categories: list[str]) -> list[st
     unknown = observed - set(categories)
     if unknown:
         raise ValueError(f"outcome values not in the codebook: {sorted(unknown)}")
+    if base is None:   # no multinomial logit: the order's first category that occurs codes 0
+        base = next(c for c in categories if c in observed)
     if base not in observed:
         raise ValueError(f"base category {base!r} does not occur in the data")
     return [base] + [c for c in categories if c in observed and c != base]

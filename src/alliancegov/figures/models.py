@@ -295,21 +295,23 @@ def plot_performance_by_form(means: pd.DataFrame, codebook: Codebook, language: 
     return figure
 
 
-def run(*, choice_mnl: str, choice_ame: str, choice_predictions: str, performance_by_form: str, misalignment: str,
-        codebook: Sequence[str], outputs: dict[str, str], language: str, outcome: str, profile_by: str | None,
+def run(*, codebook: Sequence[str], outputs: dict[str, str], language: str, outcome: str, profile_by: str | None,
+        choice_mnl: str | None = None, choice_ame: str | None = None, choice_predictions: str | None = None,
+        performance_by_form: str | None = None, misalignment: str | None = None,
         time_to_partnership: str | None = None, survival_group: str | None = None) -> list[Path]:
     """The figures_models rule: every model figure, drawn from the tables the model stages wrote.
 
     Parameters
     ----------
-    choice_mnl, choice_ame, choice_predictions : str
+    choice_mnl, choice_ame, choice_predictions : str, optional
         The choice stage's CSV tables (coefficients, marginal effects, predicted probabilities).
-    performance_by_form, misalignment : str
+    performance_by_form, misalignment : str, optional
         The performance and misalignment stages' CSV tables.
     codebook : sequence of str
         The codebook's three files.
     outputs : dict of str to str
-        PNG path of each figure by stem (the SVG and PDF are written beside it).
+        PNG path of each figure by stem (the SVG and PDF are written beside it): the figures drawn,
+        whose tables are given (those of the stages the config turns on).
     language : {"fr", "en"}
     outcome : str
         The choice model's outcome (the governance form).
@@ -338,4 +340,4 @@ def run(*, choice_mnl: str, choice_ame: str, choice_predictions: str, performanc
     if time_to_partnership:
         draw["time_to_partnership"] = lambda: plot_kaplan_meier(pd.read_csv(time_to_partnership), book,
                                                                 survival_group, language)
-    return save_figures(draw, outputs)
+    return save_figures({stem: figure for stem, figure in draw.items() if stem in outputs}, outputs)
