@@ -23,6 +23,53 @@ class StageConfigurationError(ValueError):
     """A stage is configured but what it rests on is not; the message names both sections."""
 
 
+def register_tables(register: dict) -> dict[str, list[str]]:
+    """The model tables the hypotheses register's checks read, and the checks that read each.
+
+    Parameters
+    ----------
+    register : dict
+        The hypotheses register (``hypotheses``, each with ``id`` and ``checks``).
+
+    Returns
+    -------
+    dict of str to list of str
+        Table name (``choice_ame``, ``misalignment``, ``importance``, ``panel_deepening``) -> the
+        checks reading it, as ``<hypothesis id> check <n>`` (1-based).
+    """
+    read = {}
+    for hypothesis in register.get("hypotheses", []):
+        for number, check in enumerate(hypothesis["checks"], start=1):
+            table = "importance" if check.get("test") == "largest_share" else check.get("table")
+            if table:
+                read.setdefault(table, []).append(f"{hypothesis['id']} check {number}")
+    return read
+
+
+def check_register_tables(register: dict, produced: set[str]) -> None:
+    """Refuse a register whose checks read a table that the configuration does not produce.
+
+    Parameters
+    ----------
+    register : dict
+        The hypotheses register.
+    produced : set of str
+        The model tables the stages turned on write (see :attr:`Stages.register_tables`).
+
+    Raises
+    ------
+    StageConfigurationError
+        Naming each absent table and the checks that read it.
+    """
+    absent = {table: checks for table, checks in register_tables(register).items() if table not in produced}
+    if absent:
+        raise StageConfigurationError(
+            "the hypotheses register reads tables that this configuration does not produce: "
+            + "; ".join(f"{', '.join(checks)} read{'s' if len(checks) == 1 else ''} {table}"
+                        for table, checks in absent.items())
+            + ". Configure the stage that writes it, or drop those checks from the register")
+
+
 @dataclass(frozen=True)
 class Stages:
     """The stages and optional tables a configuration turns on.
@@ -96,8 +143,8 @@ class Stages:
         StageConfigurationError
             If a section is given without the stage it rests on: ``misalignment`` without
             ``performance`` or without the multinomial logit (its first stage), ``importance`` groups
-            without ``misalignment`` (they decompose its outcome), or a ``hypotheses`` register
-            without a file.
+            without ``misalignment`` (they decompose its outcome), or a hypotheses register whose
+            checks read a table no stage turned on writes.
         """
         choice = ChoiceSpec.from_config(config["choice"])
         multinomial = choice.multinomial
@@ -113,7 +160,7 @@ class Stages:
             raise StageConfigurationError("importance.groups decomposes the R² of the misalignment outcome, and the "
                                           "config has no misalignment section; add it or leave importance out")
         figures = config.get("figures") or {}
-        return cls(
+        stages = cls(
             multinomial=multinomial,
             ordered=choice.ordered,
             binary=bool(choice.binary_outcome),
@@ -133,6 +180,15 @@ class Stages:
             construct_scales=tuple(figures.get("construct_scales") or ()),
             likert_scales=tuple(figures.get("likert_scales") or ()),
         )
+        if stages.hypotheses:
+            check_register_tables(register or {}, stages.register_tables)
+        return stages
+
+    @property
+    def register_tables(self) -> set[str]:
+        """The model tables a hypotheses check may read that the stages turned on write."""
+        return {table for table, on in (("choice_ame", self.multinomial), ("misalignment", self.misalignment),
+                                        ("importance", self.importance), ("panel_deepening", self.panel)) if on}
 
     @property
     def wave_models(self) -> bool:
@@ -154,7 +210,7 @@ class Stages:
                        *(["likert_items"] if self.likert_scales else [])]
         models = [*(["choice_coefficients", "choice_ame"] if self.multinomial else []),
                   *(["choice_predictions"] if self.profiles else []),
-                  *(["performance_by_form"] if self.misalignment else []),
+                  *(["performance_by_form"] if self.performance else []),
                   *(["misalignment"] if self.misalignment else []),
                   *(["time_to_partnership"] if self.time_to_event else [])]
         waves = [*(["form_shares_by_wave"] if self.waves else []), *(["transitions_alluvial"] if self.panel else [])]

@@ -178,7 +178,7 @@ rule hypotheses:
         **({"misalignment": rules.misalignment.output.table} if STAGES.misalignment else {}),
         **({"importance": rules.performance.output.importance} if STAGES.importance else {}),
         **({"panel_deepening": "results/tables/panel_deepening.csv"} if STAGES.panel else {}),
-        register=config["hypotheses"],
+        register=config.get("hypotheses", []),  # none when the register is left out
         **({"measurement_flags": rules.measurement.output.flags} if MEASUREMENT else {}),
     output:
         table=report(

@@ -188,29 +188,6 @@ def kaplan_meier_curves(frame: pd.DataFrame, time_to_event_block: dict, inferenc
                   "n_clusters", "note"]]
 
 
-def tables_read(register: dict) -> dict[str, list[str]]:
-    """The model tables the register's checks read, and the checks that read each.
-
-    Parameters
-    ----------
-    register : dict
-        The hypotheses register (``hypotheses``, each with ``id`` and ``checks``).
-
-    Returns
-    -------
-    dict of str to list of str
-        Table name (``choice_ame``, ``misalignment``, ``importance``, ``panel_deepening``) -> the
-        checks reading it, as ``<hypothesis id> check <n>`` (1-based).
-    """
-    read = {}
-    for hypothesis in register.get("hypotheses", []):
-        for number, check in enumerate(hypothesis["checks"], start=1):
-            table = "importance" if check.get("test") == "largest_share" else check.get("table")
-            if table:
-                read.setdefault(table, []).append(f"{hypothesis['id']} check {number}")
-    return read
-
-
 def run(*, data: str, register: str, outputs: dict[str, str], language: str, choice_ame: str | None = None,
         misalignment: str | None = None, importance: str | None = None, panel_deepening: str | None = None,
         measurement_flags: str | None = None,
@@ -255,6 +232,7 @@ def run(*, data: str, register: str, outputs: dict[str, str], language: str, cho
     import yaml
 
     from alliancegov.safe_output import write_csv
+    from alliancegov.stages import check_register_tables
 
     choice = choice or {}
     if choice.get("cov_type") == "design":
@@ -266,12 +244,7 @@ def run(*, data: str, register: str, outputs: dict[str, str], language: str, cho
     frame = pd.read_parquet(data)
     given = {"choice_ame": choice_ame, "misalignment": misalignment, "importance": importance,
              "panel_deepening": panel_deepening}
-    absent = {table: names for table, names in tables_read(checks).items() if not given.get(table)}
-    if absent:
-        raise ValueError("the hypotheses register reads tables that this configuration does not produce: "
-                         + "; ".join(f"{', '.join(names)} read{'s' if len(names) == 1 else ''} {table}"
-                                     for table, names in absent.items())
-                         + ". Configure the stage that writes it, or drop those checks from the register")
+    check_register_tables(checks, {table for table, path in given.items() if path})
     tables = {name: pd.read_csv(path) for name, path in given.items() if path}
     flags = pd.read_csv(measurement_flags, keep_default_na=False) if measurement_flags else None
     verdicts = evaluate_register(checks, tables, frame, language, flags=flags, table_formulas=table_formulas,
