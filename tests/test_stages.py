@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alliancegov.stages import Stages, StageConfigurationError, register_tables
+from alliancegov.stages import StageConfigurationError, Stages, register_tables
 from tests.conftest import ROOT, snakemake
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))

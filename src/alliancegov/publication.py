@@ -264,16 +264,16 @@ def regression_table(models: dict[str, pd.DataFrame], *, statistic: Literal["std
 DESCRIPTIVE_TEXT = {
     "fr": {"all": "Ensemble", "mean_sd": "moyenne (é.-t.)", "n_pct": "n (%)",
            "note": "Moyenne (écart-type) ou effectif (% de la colonne). {marker} : case de moins de {minimum} "
-                   "entreprises masquée, avec masquage secondaire."},
+                   "observations masquée, avec masquage secondaire."},
     "en": {"all": "All", "mean_sd": "mean (SD)", "n_pct": "n (%)",
            "note": "Mean (standard deviation) or count (% of the column). {marker}: cell of fewer than {minimum} "
-                   "firms suppressed, with secondary suppression."},
+                   "observations suppressed, with secondary suppression."},
 }
 
 
 def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous: Sequence[str],
                       categorical: Sequence[str], by: str, language: str, minimum_cell: int = 5,
-                      digits: int = 2) -> pd.DataFrame:
+                      digits: int = 2, weights: str | None = None) -> pd.DataFrame:
     """A paper's "Table 1": the model variables overall and by ``by`` (the governance form).
 
     Parameters
@@ -297,6 +297,10 @@ def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous:
         Smallest count published.
     digits : int
         Decimals of the means and SDs.
+    weights : str, optional
+        A column of frequency weights (a row stands for that many observations, as
+        ``choice.weights``): counts, n and shares are sums of them, means and SDs those of the rows
+        repeated. None counts rows.
 
     Returns
     -------
@@ -311,18 +315,23 @@ def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous:
     numbers = number_format(language)
     groups = codebook_categorical(analysis[by], codebook, by)
     levels = [level for level in groups.cat.categories if (groups == level).any()]
-    headers = [f"{text['all']} (n = {len(analysis)})"] + [
-        f"{codebook.answer_label(by, level, language)} (n = {int((groups == level).sum())})" for level in levels]
+    frequency = (pd.to_numeric(analysis[weights]) if weights else pd.Series(1, index=analysis.index)).astype("int64")
+    headers = [f"{text['all']} (n = {int(frequency.sum())})"] + [
+        f"{codebook.answer_label(by, level, language)} (n = {int(frequency[groups == level].sum())})"
+        for level in levels]
     rows = []
     for variable in continuous:
         values = pd.to_numeric(analysis[variable], errors="coerce")
         cells = [values] + [values[groups == level] for level in levels]
+        if weights:   # the rows repeated as often as their weight (frequency weights)
+            cells = [v.repeat(frequency[v.index]) for v in cells]
         rows.append(["estimate", f"{codebook.label_or_name(variable, language)}, {text['mean_sd']}"]
                     + [f"{numbers.fixed(v.mean(), digits)} ({numbers.fixed(v.std(), digits)})"
                        for v in cells])
     for variable in categorical:
         answers = codebook_categorical(analysis[variable], codebook, variable)
-        counts = pd.crosstab(answers, groups).reindex(columns=levels, fill_value=0)
+        counts = (pd.crosstab(answers, groups, values=frequency, aggfunc="sum").fillna(0).astype("int64") if weights
+                  else pd.crosstab(answers, groups)).reindex(columns=levels, fill_value=0)
         counts = counts.loc[[a for a in counts.index if counts.loc[a].sum() > 0]]
         published, hidden = suppress_small_cells(counts, minimum=minimum_cell)
         column_totals = counts.sum(axis=0)
@@ -451,12 +460,13 @@ def publication_set(choice_variants: pd.DataFrame | None, performance_ols: pd.Da
     if performance_ols is not None:
         tables["performance_models"] = _performance_models(performance_ols, performance_fit, performance_cov_type,
                                                            language, labels)
-    captions = {"fr": ("Choix de la forme de gouvernance : rapports de risques relatifs",
-                       "Performance de l'alliance selon la forme de gouvernance (MCO)",
-                       "Statistiques descriptives selon la forme de gouvernance"),
-                "en": ("Choice of governance form: relative-risk ratios",
-                       "Alliance performance by governance form (OLS)",
-                       "Descriptive statistics by governance form")}[language]
+    # worded from the outcome's codebook label, not the study's words
+    outcome_label = codebook.label_or_name(outcome, language) if codebook is not None else outcome
+    captions = [caption.format(outcome=outcome_label) for caption in {
+        "fr": ("Modèle de choix de « {outcome} » : rapports de risques relatifs",
+               "Performance selon « {outcome} » (MCO)", "Statistiques descriptives selon « {outcome} »"),
+        "en": ("Choice model of '{outcome}': relative-risk ratios", "Performance by '{outcome}' (OLS)",
+               "Descriptive statistics by '{outcome}'")}[language]]
     paths = []
     if "choice_models" in tables:
         paths += write_publication_tables(tables["choice_models"], out_dir / "choice_models", captions[0], "tab:choice")
@@ -472,7 +482,7 @@ def run(*, data: str, codebook: Sequence[str], choice: str | None = None, perfor
         performance_fit: str | None = None,
         outputs: dict[str, str], language: str, choice_cov_type: str, performance_cov_type: str, descriptives: dict,
         outcome: str, minimum_cell: int, correlations: str | None = None,
-        correlation_settings: dict | None = None) -> list[Path]:
+        correlation_settings: dict | None = None, weights: str | None = None) -> list[Path]:
     """The publication_tables rule: the papers' tables in LaTeX, Markdown, HTML and Word.
 
     The choice and performance models side by side, and Table 1.
@@ -506,6 +516,8 @@ def run(*, data: str, codebook: Sequence[str], choice: str | None = None, perfor
     correlation_settings : dict, optional
         The config's ``measurement:`` section (``correlations.significance``, ``correlations.stars``,
         ``common_method.marker``).
+    weights : str, optional
+        The choice model's frequency weights (``choice.weights``), which Table 1 counts too.
 
     Returns
     -------
@@ -522,7 +534,7 @@ def run(*, data: str, codebook: Sequence[str], choice: str | None = None, perfor
     book = Codebook.from_files(codebook)
     table_1 = descriptive_table(pd.read_parquet(data), book, continuous=descriptives["continuous"],
                                 categorical=descriptives["categorical"], by=outcome, language=language,
-                                minimum_cell=minimum_cell)
+                                minimum_cell=minimum_cell, weights=weights)
     folder = Path(next(iter(outputs.values()))).parent
     def read(path: str | None) -> pd.DataFrame | None:
         return pd.read_csv(path) if path else None

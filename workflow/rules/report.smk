@@ -79,6 +79,7 @@ rule publication_tables:
         performance_cov_type=config.get("performance", {}).get("cov_type", "cluster"),
         descriptives=config["figures"]["descriptives"],
         outcome=config["choice"]["outcome"],
+        weights=config["choice"].get("weights"),   # frequency weights: Table 1 counts them
         minimum_cell=config["disclosure"]["minimum_cell"],
         correlation_settings={key: (config.get("measurement") or {}).get(key) or {} for key in ("correlations", "common_method")},
         code=script_code("publication_tables"),

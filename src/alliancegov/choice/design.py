@@ -163,7 +163,7 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], *,
     weights = rows[spec.weights].to_numpy(float) if spec.weights else None
     if weights is not None and np.any(weights != np.round(weights)):
         raise ValueError(f"choice.weights: {spec.weights} holds frequency weights that are not whole numbers (a row "
-                         "stands for that many firms); give sampling weights as choice.sampling_weights with "
+                         "stands for that many observations); give sampling weights as choice.sampling_weights with "
                          "cov_type: design")
     counts = np.bincount(codes, weights=weights, minlength=len(levels))
     check_parameters(counts.sum(), names, model, outcome=spec.outcome, counts=dict(zip(levels, counts.tolist())))

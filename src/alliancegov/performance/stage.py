@@ -63,8 +63,8 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
         section has ``groups``, ``importance`` (:func:`importance_table`).
     enriched : DataFrame
         Without a ``misalignment`` section, the frame with the derived outcomes (and no
-        misalignment tables). Otherwise the rows of the two-stage model (firms complete for the first stage, the misalignment
-        outcome and controls) with the derived outcomes, the misalignment measures
+        misalignment tables). Otherwise the rows of the two-stage model (firms complete for the
+        first stage, the misalignment outcome and controls) with the derived outcomes, the misalignment measures
         (:func:`misalignment_measures`) and ``aligned_form``.
     """
     section = settings["performance"]

@@ -21,6 +21,7 @@ import pandas as pd
 from alliancegov.formatting import number_format
 from alliancegov.report.measurement import MEASUREMENT_KEYS, measurement_tables, wave_comparison_warning
 from alliancegov.report.provenance import config_yaml, git_commit, provenance_table, software_versions
+from alliancegov.report.sections import left_out_sections, section_text
 from alliancegov.report.text import COLUMN_LABELS, NOTES_TEXT, REPORT_TEXT, VERDICTS
 from alliancegov.safe_output import visible_text
 
@@ -379,7 +380,9 @@ def render_report(
     return visible_text(template.render(
         language=language,
         title=title,
-        text=REPORT_TEXT[language],
+        text=section_text(language, codebook, outcome, (config.get("figures") or {}).get("group", "sector")),
+        left_out=left_out_sections(language, [*figures, *tables, *(key for key, note in (table_notes or {}).items()
+                                                                  if note)]),
         figures={stem: png_data_uri(path) for stem, path in figures.items()},
         captions=captions or {},
         table_notes=table_notes or {},
@@ -436,7 +439,7 @@ def write_report(html: str, path: str | Path) -> Path:
 
 
 def methods_notes(config: dict, choice_fit: pd.DataFrame | None, performance_fit: pd.DataFrame | None,
-                  language: str) -> list[str]:
+                  language: str, scales: bool = True) -> list[str]:
     """Plain-text method notes for the report, from the run configuration and the fit tables.
 
     Parameters
@@ -452,6 +455,8 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame | None, performance_fit
         The performance model's ``statistic, value`` rows (``n``, ``n_missing``); None without the
         performance stage (no note on it).
     language : {"fr", "en"}
+    scales : bool, default=True
+        Whether the codebook defines scales (without them, no note on how scores are made).
 
     Returns
     -------
@@ -460,14 +465,15 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame | None, performance_fit
         warning if the choice model did not converge.
     """
     text = NOTES_TEXT[language]
-    notes = [text["exclusions"].format(rules=", ".join(config["qc"]["exclusion_rules"])), text["scales"]]
+    notes = [text["exclusions"].format(rules=", ".join(config["qc"]["exclusion_rules"])),
+             *([text["scales"]] if scales else [])]
     if choice_fit is not None:
         choice = {**{"cov_type": "cluster", "cluster": "firm_key"}, **config["choice"]}
         choice_stats = pd.to_numeric(choice_fit.set_index("statistic")["value"], errors="coerce")
         cluster = (text["cluster"].format(cluster=choice["cluster"], n_clusters=choice_stats["n_clusters"])
                    if choice["cov_type"] == "cluster" else "")
-        notes.append(text["choice"].format(base=choice["base"], cov_type=choice["cov_type"], cluster=cluster,
-                                           n=choice_stats["n_obs"], missing=choice_stats["n_missing"]))
+        notes.append(text["choice"].format(outcome=choice["outcome"], base=choice["base"], cov_type=choice["cov_type"],
+                                           cluster=cluster, n=choice_stats["n_obs"], missing=choice_stats["n_missing"]))
     if performance_fit is not None:
         performance = {**{"cov_type": "cluster"}, **config["performance"]}
         main_outcome = performance_fit[performance_fit["outcome"].astype(str) == performance["outcome"]]
@@ -545,7 +551,7 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     book = Codebook.from_files(codebook)
     outcome = config["choice"]["outcome"]
     table_1 = descriptive_table(pd.read_parquet(data), book, by=outcome, language=language,
-                                minimum_cell=minimum_cell, **descriptives)
+                                minimum_cell=minimum_cell, weights=config["choice"].get("weights"), **descriptives)
     shown["descriptives"] = table_1[table_1["part"] != "note"].drop(columns="part")
     table_notes = {}
     if hypotheses:
@@ -568,7 +574,8 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
         sample_flow=pd.read_csv(sample_flow, keep_default_na=False),
         provenance=[json.loads(Path(path).read_text(encoding="utf-8")) for path in provenance],
         config=dict(config),
-        notes=methods_notes(config, shown.get("choice_fit"), shown.get("performance_fit"), language)
+        notes=methods_notes(config, shown.get("choice_fit"), shown.get("performance_fit"), language,
+                            scales=not book.scales.empty)
         + Path(choice_warnings).read_text(encoding="utf-8").splitlines(),
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         captions={Path(path).stem.removeprefix("figure_"): read_caption(path) for path in captions},
