@@ -7,6 +7,12 @@ held to the published numbers of the software that first analysed them.
   https://github.com/cran/MASS): the coefficients of Medium and High against Low, residual deviance
   3470.084, AIC 3498.084. nnet's BFGS stops within ~6e-6 of the maximum (it prints "converged" at
   value 1735.041933, as our Newton–Raphson fit's log-likelihood is), so the coefficients are held to 1e-5.
+* ``examples/ologit_ucla`` (an ordinal outcome, ordinal-only: ``choice.multinomial: false``): UCLA OARC's
+  ordered-logit example ``apply ~ pared + public + gpa`` (400 rows). R ``MASS::polr`` as statsmodels records
+  it (``statsmodels/miscmodels/tests/results/results_ordinal_model.py``, ``res_ord_logit``; polr's optim
+  stops ~2e-4 short of the maximum, hence the tolerances of ``tests/stats/test_ordinal.py``) and Stata
+  ``ologit apply pared public gpa, or`` (UCLA OARC's Stata data-analysis example, as
+  ``tests/stats/test_ordinal.py`` transcribes it: the exact maximum, to Stata's printed digits).
 """
 
 import re
@@ -31,10 +37,18 @@ STUDY_WORDS = re.compile(r"allian|governance|gouvernance|\bfirms?\b|entreprise|s
                          r"contract|contrat|joint venture|hierarch", re.IGNORECASE)
 
 
-def run_example(name: str, folder: Path) -> Path:
-    """Copy ``examples/<name>`` to ``folder`` and run the README's command on it; its results folder."""
+def run_example(name: str, folder: Path, choice: dict | None = None) -> Path:
+    """Copy ``examples/<name>`` to ``folder`` (its ``choice`` section updated with ``choice``) and run the
+    README's command on it; its results folder."""
+    import yaml
+
     project = folder / name
     shutil.copytree(ROOT / "examples" / name, project, ignore=shutil.ignore_patterns("results", ".snakemake"))
+    if choice:
+        config_file = project / "config" / "config.yaml"
+        config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+        config["choice"].update(choice)
+        config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
     result = subprocess.run([SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(project),
                              "--cores", "2"], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -95,3 +109,78 @@ def test_housing_report_speaks_of_housing_only(housing):
     html = (housing / "report" / "index.html").read_text(encoding="utf-8")
     assert '<section id="performance">' not in html and '<section id="waves">' not in html
     assert html.count("data:image/png;base64,") == 4   # outcome by group, sample flow, coefficients, AMEs
+
+
+@pytest.fixture(scope="module")
+def ologit_ucla(tmp_path_factory):
+    return run_example("ologit_ucla", tmp_path_factory.mktemp("examples"))
+
+
+def test_ologit_ucla_ships_statsmodels_data():
+    import statsmodels
+
+    shipped = ROOT / "examples" / "ologit_ucla" / "data" / "raw" / "ologit_ucla.csv"
+    source = Path(statsmodels.__file__).parent / "miscmodels" / "tests" / "results" / "ologit_ucla.csv"
+    assert shipped.read_bytes() == source.read_bytes()
+
+
+def test_ologit_ucla_reproduces_polr_and_stata_ologit(ologit_ucla):
+    from statsmodels.miscmodels.tests.results.results_ordinal_model import res_ord_logit
+
+    table = pd.read_csv(ologit_ucla / "tables" / "choice_ordered.csv").set_index("term")
+    slopes = table.loc[["pared[yes]", "public[yes]", "gpa"]]
+    cuts = table.loc[["unlikely|somewhat_likely", "somewhat_likely|very_likely"]]
+    # R polr (optim stops short of the maximum: its printed estimates are 2e-4 / 6e-4 off it)
+    np.testing.assert_allclose(slopes["estimate"], res_ord_logit.coefficients_val, atol=2.5e-4)
+    np.testing.assert_allclose(slopes["std_error"], res_ord_logit.coefficients_stdE, atol=1e-4)
+    np.testing.assert_allclose(cuts["estimate"], res_ord_logit.thresholds, atol=7e-4)
+    # Stata ologit, or: odds ratios, their standard errors (OR x SE(b)) and intervals, the cut points
+    np.testing.assert_allclose(slopes["odds_ratio"], [2.850982, 0.9430059, 1.851037], rtol=2e-6)
+    np.testing.assert_allclose(slopes["odds_ratio"] * slopes["std_error"], [0.7577601, 0.2808826, 0.4824377],
+                               rtol=2e-5)
+    np.testing.assert_allclose(slopes["or_conf_low"], [1.69338, 0.5259888, 1.11062], rtol=2e-5)
+    np.testing.assert_allclose(slopes["or_conf_high"], [4.799927, 1.690645, 3.085067], rtol=5e-6)
+    np.testing.assert_allclose(cuts["estimate"], [2.203323, 4.298767], atol=2e-6)
+    np.testing.assert_allclose(cuts["std_error"], [0.7795353, 0.8043147], atol=2e-6)
+    fit = pd.read_csv(ologit_ucla / "tables" / "choice_ordered_fit.csv").set_index("statistic")["value"]
+    assert fit["log_likelihood"] == pytest.approx(-358.51244, abs=1e-5)
+    assert fit["n_obs"] == 400
+
+
+def test_ologit_ucla_is_ordinal_only_and_reported(ologit_ucla):
+    tables = {path.name for path in (ologit_ucla / "tables").glob("*.csv")}
+    assert not {"choice_mnl.csv", "choice_ame.csv", "choice_fit.csv"} & tables   # no multinomial logit
+    # apply by pared, as UCLA's `tab apply pared` prints it
+    shares = pd.read_csv(ologit_ucla / "tables" / "form_by_sector.csv").set_index(["pared", "apply"])["n"]
+    assert shares.to_dict() == {("no", "unlikely"): 200, ("no", "somewhat_likely"): 110, ("no", "very_likely"): 27,
+                                ("yes", "unlikely"): 20, ("yes", "somewhat_likely"): 30, ("yes", "very_likely"): 13}
+    text = report_text(ologit_ucla)
+    assert not STUDY_WORDS.search(text), STUDY_WORDS.search(text)
+    for heading in ("Choice model: Likelihood of applying to graduate school", "Ordered logit: coefficients and cut "
+                    "points", "Ordered logit: average marginal effects", "Ordered logit: Brant test"):
+        assert heading in text
+    assert "Grade point average" in text and "Multinomial logit" not in text
+    assert text.count("section left out") == 3
+
+
+def test_a_binary_only_analysis_runs_to_a_report(tmp_path):
+    """choice.multinomial: false with a binary outcome alone: the logit of "applies at all" (not unlikely) on
+    the UCLA data, equal to statsmodels' Logit of the same data (no published table holds this model)."""
+    import statsmodels.api as sm
+
+    results = run_example("ologit_ucla", tmp_path, choice={"ordered": False, "binary_name": "applies",
+                                                           "binary_outcome": "apply != 'unlikely'"})
+    tables = {path.name for path in (results / "tables").glob("*.csv")}
+    assert {"choice_equity.csv", "choice_equity_ame.csv"} <= tables
+    assert not {"choice_mnl.csv", "choice_ordered.csv"} & tables
+    data = pd.read_csv(ROOT / "examples" / "ologit_ucla" / "data" / "raw" / "ologit_ucla.csv")
+    reference = sm.Logit((data["apply"] != "unlikely").astype(float),
+                         sm.add_constant(data[["pared", "public", "gpa"]].astype(float))).fit(disp=0)
+    table = pd.read_csv(results / "tables" / "choice_equity.csv").set_index("term")
+    terms = ["Intercept", "pared[yes]", "public[yes]", "gpa"]
+    np.testing.assert_allclose(table.loc[terms, "estimate"], reference.params, atol=1e-6)
+    np.testing.assert_allclose(table.loc[terms, "std_error"], reference.bse, atol=1e-6)
+    text = report_text(results)
+    assert "Binary logit: coefficients" in text and "Binary logit: average marginal effects" in text
+    assert "Ordered logit" not in text and "Multinomial logit" not in text
+    assert not STUDY_WORDS.search(text), STUDY_WORDS.search(text)

@@ -12,7 +12,11 @@ rule report:
         **({name: getattr(rules.choice.output, name)
             for name in ("choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample")}
            if STAGES.multinomial else {}),
-        **({"choice_ordered_fit": rules.choice.output.choice_ordered_fit} if CHOICE_SPEC.ordered else {}),
+        **({name: getattr(rules.choice.output, name) for name in
+            ("choice_ordered", "choice_ordered_fit", "choice_ordered_ame", "choice_ordered_brant")}
+           if CHOICE_SPEC.ordered else {}),
+        **({name: getattr(rules.choice.output, name) for name in ("choice_equity", "choice_equity_ame")}
+           if CHOICE_SPEC.binary_outcome else {}),
         choice_warnings=rules.choice.output.warnings,
         **({name: getattr(rules.performance.output, name)
             for name in ("performance_ols", "performance_contrasts", "performance_fit")}

@@ -49,10 +49,14 @@ FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "ch
 TABLE_KEYS = ("hypotheses_summary", "descriptives", "reliability", "choice_mnl", "choice_ame", "choice_tests",
               "choice_fit", "choice_small_sample", "performance_ols", "performance_fit", "form_by_sector", "hypotheses",
               "performance_contrasts", "misalignment", "importance", "choice_stability", "panel_transitions",
-              "panel_deepening", "choice_ordered_fit") + MEASUREMENT_KEYS
+              "panel_deepening", "choice_ordered_fit", "choice_ordered", "choice_ordered_ame", "choice_ordered_brant",
+              "choice_equity", "choice_equity_ame") + MEASUREMENT_KEYS
 
 
 TABLE_DECIMALS = 3
+
+
+ODDS_RATIO_COLUMNS = ("odds_ratio", "or_conf_low", "or_conf_high")   # the ordered logit's, blank for cut points
 
 
 OUTCOME_COLUMNS = ("outcome", "from_state", "to_state")  # cells that are answers of the choice outcome
@@ -542,6 +546,9 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     measurement_files = {name.removeprefix("measurement_"): tables.pop(name) for name in list(tables)
                          if name.startswith("measurement_")}
     shown = {name: pd.read_csv(path, keep_default_na=False) for name, path in tables.items()}
+    if "choice_ordered" in shown:   # the cut points have no odds ratio: blank cells, numbers elsewhere
+        shown["choice_ordered"] = shown["choice_ordered"].apply(
+            lambda column: pd.to_numeric(column.replace("", None)) if column.name in ODDS_RATIO_COLUMNS else column)
     if panel_transitions:
         shown["panel_transitions"] = pd.read_csv(panel_transitions, dtype={"n": "Int64"})[
             ["from_state", "to_state", "n", "row_total", "estimate", "conf_low", "conf_high"]]
