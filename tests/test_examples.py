@@ -13,6 +13,12 @@ held to the published numbers of the software that first analysed them.
   stops ~2e-4 short of the maximum, hence the tolerances of ``tests/stats/test_ordinal.py``) and Stata
   ``ologit apply pared public gpa, or`` (UCLA OARC's Stata data-analysis example, as
   ``tests/stats/test_ordinal.py`` transcribes it: the exact maximum, to Stata's printed digits).
+* ``examples/apistrat`` (sampling weights and a stratified design with a finite population correction):
+  R survey's ``svyglm(sch.wide ~ ell + meals + mobility, design = dstrat, family = quasibinomial())`` of
+  ``?svyglm`` on ``apistrat``, the numbers ``tests/stats/test_survey_design.py`` holds ([LikeR]
+  ``strat_schwide``, frozen R 4.6.1 / survey 4.5 output; re-run here with R 4.2.2 and survey 4.1-1, same
+  digits). svyglm's standard errors come from its penultimate IRLS iterate, ~1e-5 relative from the
+  converged fit's, hence 2e-4 (as in that test).
 """
 
 import re
@@ -184,3 +190,39 @@ def test_a_binary_only_analysis_runs_to_a_report(tmp_path):
     assert "Binary logit: coefficients" in text and "Binary logit: average marginal effects" in text
     assert "Ordered logit" not in text and "Multinomial logit" not in text
     assert not STUDY_WORDS.search(text), STUDY_WORDS.search(text)
+
+
+@pytest.fixture(scope="module")
+def apistrat(tmp_path_factory):
+    return run_example("apistrat", tmp_path_factory.mktemp("examples"))
+
+
+def test_apistrat_ships_surveys_data():
+    """The shipped rows are survey's apistrat as tests/stats/data keeps it (the outcome's header renamed)."""
+    shipped = pd.read_csv(ROOT / "examples" / "apistrat" / "data" / "raw" / "apistrat.csv")
+    source = pd.read_csv(ROOT / "tests" / "stats" / "data" / "apistrat.csv", comment="#")
+    pd.testing.assert_frame_equal(shipped, source.rename(columns={"sch.wide": "sch_wide"})[shipped.columns])
+    assert len(shipped) == 200
+
+
+def test_apistrat_reproduces_r_svyglm(apistrat):
+    from scipy import stats
+
+    table = pd.read_csv(apistrat / "tables" / "choice_mnl.csv").set_index("term")
+    terms = ["Intercept", "ell", "meals", "mobility"]
+    assert set(table["outcome"]) == {"yes"} and set(table["base"]) == {"no"}
+    np.testing.assert_allclose(table.loc[terms, "estimate"], [0.8358365250542884, -0.0024896357495189174,
+                                                              -0.003152365111503177, 0.060896778706658], rtol=1e-7)
+    np.testing.assert_allclose(table.loc[terms, "std_error"], [0.4556260955945678, 0.013252498611026018,
+                                                               0.009199483717659164, 0.031935421453053614], rtol=2e-4)
+    # t on the design's degrees of freedom, PSUs − strata = 197 (Stata svy; R's svyglm uses 197 + 1 − 4)
+    np.testing.assert_allclose(table.loc[terms, "p_value"], 2 * stats.t.sf(table.loc[terms, "statistic"].abs(), 197),
+                               rtol=1e-8)
+    assert table["note"].str.contains("Taylor-linearised standard errors of the survey design").all()
+    fit = pd.read_csv(apistrat / "tables" / "choice_fit.csv").set_index("statistic")["value"]
+    # a pseudo-likelihood: no AIC, BIC, null log-likelihood or pseudo-R²
+    assert not {"aic", "bic", "log_likelihood_null", "mcfadden_r2", "cox_snell_r2"} & set(fit.index)
+    assert fit["n_obs"] == 200 and fit["wald_df"] == 3
+    text = report_text(apistrat)
+    assert not STUDY_WORDS.search(text), STUDY_WORDS.search(text)
+    assert "Choice model: School-wide growth target met" in text and text.count("section left out") == 3
