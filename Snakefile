@@ -17,19 +17,7 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/power.smk"
 
 
+# What the config turns on (alliancegov.stages.Stages.rules): a section left out is a stage left out.
 rule all:
     input:
-        rules.report.output.html,
-        rules.pool.output,
-        rules.choice.output,
-        rules.choice_bootstrap.output if CHOICE_BOOTSTRAP else [],
-        rules.performance.output,
-        rules.misalignment.output,
-        rules.descriptives.output,
-        rules.figures_descriptive.output,
-        rules.figures_models.output,
-        rules.figures_waves.output,
-        rules.hypotheses.output,
-        rules.waves.output,
-        rules.publication_tables.output,
-        rules.measurement.output if MEASUREMENT else [],
+        [getattr(rules, name).output for name in STAGES.rules],

@@ -148,7 +148,8 @@ def test_the_report_shows_the_measurement_section_escaped_in_both_languages(meas
                              sample_flow=pd.DataFrame({"wave": ["w1"], "step": ["analysed"], "reason": [""],
                                                        "n": [1]}),
                              provenance=[], config={}, notes=[], generated_at="x", table_notes=notes)
-        measurement = html[html.index('<section id="measurement">'):html.index('<section id="choice">')]
+        start = html.index('<section id="measurement">')
+        measurement = html[start:html.index("</section>", start)]
         assert heading in measurement and "<script" not in html
         assert measurement.count("&lt;script&gt;") == 2      # the flag's note and the HTMT row's method
         assert measurement.count('class="table-note"') >= 8

@@ -18,11 +18,11 @@ from alliancegov.report.stage import render_report, write_report
 PLANTED = "<script>alert(1)</script>"
 FIGURE_STEMS = ["form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow"]
 FRENCH_HEADINGS = [
-    "Synthèse", "Échantillon", "Choix de la forme de gouvernance", "Performance", "Mesure",
+    "Synthèse", "Échantillon", "Modèle de choix : governance_form", "Performance", "Mesure",
     "Notes de méthode", "Provenance",
 ]
 ENGLISH_HEADINGS = [
-    "Summary", "Sample", "Choice of governance form", "Performance", "Measurement", "Methods notes", "Provenance",
+    "Summary", "Sample", "Choice model: governance_form", "Performance", "Measurement", "Methods notes", "Provenance",
 ]
 
 
@@ -156,7 +156,16 @@ def test_missing_blocks_are_omitted_and_unknown_keys_rejected(inputs):
     html = render_report(language="en", **{**inputs, "figures": {}, "tables": {}})
 
     assert "<img" not in html and "Scale reliability" not in html
-    assert ">Performance</h2>" in html
+    # a section with nothing to show is left out, with one sentence saying why
+    for section in ("measurement", "choice", "performance", "waves"):
+        assert f'<section id="{section}">' not in html
+    assert ">Performance</h2>" not in html
+    assert html.count('<p class="left-out">') == 4
+    assert "Performance: section left out, as the configuration has no performance section" in html
+    assert "the waves sheet lists a single wave" in html
+    with_choice = render_report(language="en", **{**inputs, "figures": {},
+                                                   "tables": {"choice_mnl": inputs["tables"]["choice_mnl"]}})
+    assert '<section id="choice">' in with_choice and with_choice.count('<p class="left-out">') == 3
     with pytest.raises(ValueError, match="reliabilty"):
         render_report(language="en", **{**inputs, "tables": {"reliabilty": pd.DataFrame()}})
 

@@ -264,16 +264,16 @@ def regression_table(models: dict[str, pd.DataFrame], *, statistic: Literal["std
 DESCRIPTIVE_TEXT = {
     "fr": {"all": "Ensemble", "mean_sd": "moyenne (é.-t.)", "n_pct": "n (%)",
            "note": "Moyenne (écart-type) ou effectif (% de la colonne). {marker} : case de moins de {minimum} "
-                   "entreprises masquée, avec masquage secondaire."},
+                   "observations masquée, avec masquage secondaire."},
     "en": {"all": "All", "mean_sd": "mean (SD)", "n_pct": "n (%)",
            "note": "Mean (standard deviation) or count (% of the column). {marker}: cell of fewer than {minimum} "
-                   "firms suppressed, with secondary suppression."},
+                   "observations suppressed, with secondary suppression."},
 }
 
 
 def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous: Sequence[str],
                       categorical: Sequence[str], by: str, language: str, minimum_cell: int = 5,
-                      digits: int = 2) -> pd.DataFrame:
+                      digits: int = 2, weights: str | None = None) -> pd.DataFrame:
     """A paper's "Table 1": the model variables overall and by ``by`` (the governance form).
 
     Parameters
@@ -297,6 +297,10 @@ def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous:
         Smallest count published.
     digits : int
         Decimals of the means and SDs.
+    weights : str, optional
+        A column of frequency weights (a row stands for that many observations, as
+        ``choice.weights``): counts, n and shares are sums of them, means and SDs those of the rows
+        repeated. None counts rows.
 
     Returns
     -------
@@ -311,18 +315,23 @@ def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous:
     numbers = number_format(language)
     groups = codebook_categorical(analysis[by], codebook, by)
     levels = [level for level in groups.cat.categories if (groups == level).any()]
-    headers = [f"{text['all']} (n = {len(analysis)})"] + [
-        f"{codebook.answer_label(by, level, language)} (n = {int((groups == level).sum())})" for level in levels]
+    frequency = (pd.to_numeric(analysis[weights]) if weights else pd.Series(1, index=analysis.index)).astype("int64")
+    headers = [f"{text['all']} (n = {int(frequency.sum())})"] + [
+        f"{codebook.answer_label(by, level, language)} (n = {int(frequency[groups == level].sum())})"
+        for level in levels]
     rows = []
     for variable in continuous:
         values = pd.to_numeric(analysis[variable], errors="coerce")
         cells = [values] + [values[groups == level] for level in levels]
+        if weights:   # the rows repeated as often as their weight (frequency weights)
+            cells = [v.repeat(frequency[v.index]) for v in cells]
         rows.append(["estimate", f"{codebook.label_or_name(variable, language)}, {text['mean_sd']}"]
                     + [f"{numbers.fixed(v.mean(), digits)} ({numbers.fixed(v.std(), digits)})"
                        for v in cells])
     for variable in categorical:
         answers = codebook_categorical(analysis[variable], codebook, variable)
-        counts = pd.crosstab(answers, groups).reindex(columns=levels, fill_value=0)
+        counts = (pd.crosstab(answers, groups, values=frequency, aggfunc="sum").fillna(0).astype("int64") if weights
+                  else pd.crosstab(answers, groups)).reindex(columns=levels, fill_value=0)
         counts = counts.loc[[a for a in counts.index if counts.loc[a].sum() > 0]]
         published, hidden = suppress_small_cells(counts, minimum=minimum_cell)
         column_totals = counts.sum(axis=0)
@@ -363,7 +372,25 @@ def _fit_cells(statistics: dict[str, float], language: str) -> dict[str, object]
             for name, value in statistics.items() if name in labels and pd.notna(value)}
 
 
-def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame, out_dir: str | Path, *,
+def _performance_models(performance_ols: pd.DataFrame, performance_fit: pd.DataFrame | None, cov_type: str,
+                        language: str, labels: dict[str, str]) -> pd.DataFrame:
+    """The performance outcomes' ``by_form`` models side by side (see :func:`publication_set`)."""
+    by_form = performance_ols[(performance_ols["model"] == "by_form")
+                              & (performance_ols["se_type"].astype(str) == cov_type)]
+    if by_form.empty:
+        raise ValueError(f"performance_ols has no by_form rows with se_type {cov_type!r}")
+    fit_cells = {}
+    if performance_fit is not None:
+        shown = performance_fit[performance_fit["se_type"].astype(str) == cov_type]
+        fit_cells = {name: _fit_cells(dict(zip(rows["statistic"], rows["value"].astype(float))), language)
+                     for name, rows in shown.groupby("outcome", sort=False)}
+    return regression_table({name: rows.drop(columns=["outcome", "model", "se_type"])
+                             for name, rows in by_form.groupby("outcome", sort=False)},
+                            language=language, se_type=se_description(cov_type, language), fit=fit_cells,
+                            term_labels=labels)
+
+
+def publication_set(choice_variants: pd.DataFrame | None, performance_ols: pd.DataFrame | None, out_dir: str | Path, *,
                     language: str, choice_cov_type: str, performance_cov_type: str,
                     performance_fit: pd.DataFrame | None = None, codebook: Codebook | None = None,
                     descriptives: pd.DataFrame | None = None, outcome: str = "governance_form") -> list[Path]:
@@ -374,13 +401,13 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
 
     Parameters
     ----------
-    choice_variants : DataFrame
+    choice_variants : DataFrame or None
         ``model, outcome, term, ...`` and ``(fit)`` rows (the fit statistics: name in ``term``,
         value in ``estimate``); or ``choice_mnl`` alone (no ``model`` column). Gives the choice
-        models side by side as relative-risk ratios.
-    performance_ols : DataFrame
+        models side by side as relative-risk ratios; None (no multinomial logit): no such table.
+    performance_ols : DataFrame or None
         The performance outcomes side by side: its ``by_form`` models whose ``se_type`` is
-        ``performance_cov_type``.
+        ``performance_cov_type``; None (no performance stage): no such table.
     out_dir : str or Path
         Folder of the files.
     language : {"fr", "en"}
@@ -402,8 +429,8 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
     Returns
     -------
     list of Path
-        The files written: the four formats of the choice models, of the performance models, then
-        (with ``descriptives``) of Table 1.
+        The files written: the four formats of the choice models, of the performance models (each
+        when given), then (with ``descriptives``) of Table 1.
 
     Raises
     ------
@@ -411,6 +438,7 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
         If ``performance_ols`` has no ``by_form`` rows with ``performance_cov_type``.
     """
     out_dir = Path(out_dir)
+    choice_variants = choice_variants if choice_variants is not None else pd.DataFrame(columns=["outcome", "term"])
     if "model" not in choice_variants:   # no variants configured: the main model alone
         choice_variants = choice_variants.assign(model="main")
     coefficients = choice_variants[choice_variants["outcome"] != "(fit)"]
@@ -420,53 +448,52 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
                   for name, rows in fit_rows.groupby("model", sort=False)}
     labels = {}
     if codebook is not None:
-        terms = set(coefficients["term"].astype(str)) | set(performance_ols["term"].astype(str))
+        terms = set(coefficients["term"].astype(str))
+        terms |= set(performance_ols["term"].astype(str)) if performance_ols is not None else set()
         labels = {term: codebook.term_label(term, language) for term in terms}
         labels |= {form: codebook.answer_label(outcome, form, language) for form in codebook.answer_names(outcome)}
-    choice = regression_table(choice_models, exponentiate=True, fit=choice_fit, language=language,
-                              se_type=se_description(choice_cov_type, language), term_labels=labels)
-    by_form = performance_ols[(performance_ols["model"] == "by_form")
-                              & (performance_ols["se_type"].astype(str) == performance_cov_type)]
-    if by_form.empty:
-        raise ValueError(f"performance_ols has no by_form rows with se_type {performance_cov_type!r}")
-    performance_fit_cells = {}
-    if performance_fit is not None:
-        shown = performance_fit[performance_fit["se_type"].astype(str) == performance_cov_type]
-        performance_fit_cells = {name: _fit_cells(dict(zip(rows["statistic"], rows["value"].astype(float))), language)
-                                 for name, rows in shown.groupby("outcome", sort=False)}
-    performance = regression_table({name: rows.drop(columns=["outcome", "model", "se_type"])
-                                    for name, rows in by_form.groupby("outcome", sort=False)},
-                                   language=language, se_type=se_description(performance_cov_type, language),
-                                   fit=performance_fit_cells, term_labels=labels)
-    captions = {"fr": ("Choix de la forme de gouvernance : rapports de risques relatifs",
-                       "Performance de l'alliance selon la forme de gouvernance (MCO)",
-                       "Statistiques descriptives selon la forme de gouvernance"),
-                "en": ("Choice of governance form: relative-risk ratios",
-                       "Alliance performance by governance form (OLS)",
-                       "Descriptive statistics by governance form")}[language]
-    paths = (write_publication_tables(choice, out_dir / "choice_models", captions[0], "tab:choice")
-             + write_publication_tables(performance, out_dir / "performance_models", captions[1], "tab:performance"))
+    tables = {}
+    if choice_models:
+        tables["choice_models"] = regression_table(choice_models, exponentiate=True, fit=choice_fit,
+                                                   language=language, se_type=se_description(choice_cov_type, language),
+                                                   term_labels=labels)
+    if performance_ols is not None:
+        tables["performance_models"] = _performance_models(performance_ols, performance_fit, performance_cov_type,
+                                                           language, labels)
+    # worded from the outcome's codebook label, not the study's words
+    outcome_label = codebook.label_or_name(outcome, language) if codebook is not None else outcome
+    captions = [caption.format(outcome=outcome_label) for caption in {
+        "fr": ("Modèle de choix de « {outcome} » : rapports de risques relatifs",
+               "Performance selon « {outcome} » (MCO)", "Statistiques descriptives selon « {outcome} »"),
+        "en": ("Choice model of '{outcome}': relative-risk ratios", "Performance by '{outcome}' (OLS)",
+               "Descriptive statistics by '{outcome}'")}[language]]
+    paths = []
+    if "choice_models" in tables:
+        paths += write_publication_tables(tables["choice_models"], out_dir / "choice_models", captions[0], "tab:choice")
+    if "performance_models" in tables:
+        paths += write_publication_tables(tables["performance_models"], out_dir / "performance_models", captions[1],
+                                          "tab:performance")
     if descriptives is not None:
         paths += write_publication_tables(descriptives, out_dir / "descriptives", captions[2], "tab:descriptives")
     return paths
 
 
-def run(*, choice: str, performance: str, performance_fit: str, data: str, codebook: Sequence[str],
+def run(*, data: str, codebook: Sequence[str], choice: str | None = None, performance: str | None = None,
+        performance_fit: str | None = None,
         outputs: dict[str, str], language: str, choice_cov_type: str, performance_cov_type: str, descriptives: dict,
         outcome: str, minimum_cell: int, correlations: str | None = None,
-        correlation_settings: dict | None = None) -> list[Path]:
+        correlation_settings: dict | None = None, weights: str | None = None) -> list[Path]:
     """The publication_tables rule: the papers' tables in LaTeX, Markdown, HTML and Word.
 
     The choice and performance models side by side, and Table 1.
 
     Parameters
     ----------
-    choice : str
-        ``choice_variants.csv`` (or ``choice_mnl.csv`` without variants).
-    performance : str
-        ``performance_ols.csv``.
-    performance_fit : str
-        ``performance_fit.csv``.
+    choice : str, optional
+        ``choice_variants.csv`` (or ``choice_mnl.csv`` without variants); none without the
+        multinomial logit.
+    performance, performance_fit : str, optional
+        ``performance_ols.csv`` and ``performance_fit.csv``; none without the performance stage.
     data : str
         Parquet file of the analysis frame (Table 1).
     codebook : sequence of str
@@ -489,6 +516,8 @@ def run(*, choice: str, performance: str, performance_fit: str, data: str, codeb
     correlation_settings : dict, optional
         The config's ``measurement:`` section (``correlations.significance``, ``correlations.stars``,
         ``common_method.marker``).
+    weights : str, optional
+        The choice model's frequency weights (``choice.weights``), which Table 1 counts too.
 
     Returns
     -------
@@ -505,11 +534,14 @@ def run(*, choice: str, performance: str, performance_fit: str, data: str, codeb
     book = Codebook.from_files(codebook)
     table_1 = descriptive_table(pd.read_parquet(data), book, continuous=descriptives["continuous"],
                                 categorical=descriptives["categorical"], by=outcome, language=language,
-                                minimum_cell=minimum_cell)
+                                minimum_cell=minimum_cell, weights=weights)
     folder = Path(next(iter(outputs.values()))).parent
-    paths = publication_set(pd.read_csv(choice), pd.read_csv(performance), folder, language=language,
+    def read(path: str | None) -> pd.DataFrame | None:
+        return pd.read_csv(path) if path else None
+
+    paths = publication_set(read(choice), read(performance), folder, language=language,
                             choice_cov_type=choice_cov_type, performance_cov_type=performance_cov_type,
-                            performance_fit=pd.read_csv(performance_fit), codebook=book, descriptives=table_1,
+                            performance_fit=read(performance_fit), codebook=book, descriptives=table_1,
                             outcome=outcome)
     if correlations:
         from alliancegov.correlation_matrix import CORRELATION_TEXT, correlation_matrix

@@ -31,13 +31,13 @@ rule figures_descriptive:
 
 rule figures_models:
     input:
-        choice_mnl=rules.choice.output.choice_mnl,
-        choice_ame=rules.choice.output.choice_ame,
-        choice_predictions=rules.choice.output.choice_predictions,
-        performance_by_form=rules.performance.output.performance_by_form,
-        misalignment=rules.misalignment.output.table,
-        counterfactual=rules.misalignment.output.counterfactual,
-        form_overlap=rules.performance.output.form_overlap,
+        # the tables of the stages turned on (alliancegov.stages)
+        **({"choice_mnl": rules.choice.output.choice_mnl, "choice_ame": rules.choice.output.choice_ame}
+           if STAGES.multinomial else {}),
+        **({"choice_predictions": rules.choice.output.choice_predictions} if STAGES.profiles else {}),
+        **({"performance_by_form": rules.performance.output.performance_by_form} if STAGES.performance else {}),
+        **({"misalignment": rules.misalignment.output.table, "counterfactual": rules.misalignment.output.counterfactual,
+            "form_overlap": rules.performance.output.form_overlap} if STAGES.misalignment else {}),
         **({"time_to_partnership": rules.hypotheses.output.time_to_partnership} if TIME_TO_EVENT else {}),
         codebook=CODEBOOK_FILES,
     output:
@@ -61,8 +61,8 @@ rule figures_models:
 rule figures_waves:
     input:
         form_shares=rules.waves.output.form_shares,
-        transition_counts=rules.waves.output.transition_counts,
-        form_by_wave=rules.waves.output.form_by_wave,
+        **({"transition_counts": rules.waves.output.transition_counts, "form_by_wave": rules.waves.output.form_by_wave}
+           if STAGES.panel else {}),
         codebook=CODEBOOK_FILES,
     output:
         **figure_outputs(WAVE_FIGURES),

@@ -95,8 +95,8 @@ rule performance:
                 labels={"table": label},
             )
             for name, label in PERFORMANCE_TABLES.items()
-            if name not in MISALIGNMENT_OUTPUTS.values()
-            and (name != "importance" or config.get("importance", {}).get("groups"))
+            if name not in MISALIGNMENT_OUTPUTS.values() and (name != "importance" or STAGES.importance)
+            and (name not in ("misalignment_first_stage", "form_effects", "form_overlap") or STAGES.misalignment)
         },
         data="results/interim/performance.parquet",
     params:
@@ -175,12 +175,13 @@ rule misalignment:
 
 rule hypotheses:
     input:
-        data=rules.performance.output.data,
-        choice_ame=rules.choice.output.choice_ame,
-        misalignment=rules.misalignment.output.table,
-        importance=rules.performance.output.importance,
-        panel_deepening="results/tables/panel_deepening.csv",
-        register=config["hypotheses"],
+        # the performance stage's frame has the derived outcomes and misalignment measures, when it runs
+        data=rules.performance.output.data if STAGES.performance else rules.constructs.output.data,
+        **({"choice_ame": rules.choice.output.choice_ame} if STAGES.multinomial else {}),
+        **({"misalignment": rules.misalignment.output.table} if STAGES.misalignment else {}),
+        **({"importance": rules.performance.output.importance} if STAGES.importance else {}),
+        **({"panel_deepening": "results/tables/panel_deepening.csv"} if STAGES.panel else {}),
+        register=config.get("hypotheses", []),  # none when the register is left out
         **({"measurement_flags": rules.measurement.output.flags} if MEASUREMENT else {}),
     output:
         table=report(

@@ -3,28 +3,31 @@ rule report:
         figures=expand("results/figures/{name}.png", name=FIGURES),
         captions=[caption_input(f"figure_{name}") for name in FIGURES],
         data=rules.constructs.output.data,
-        choice_stability=rules.waves.output.choice_stability,
-        panel_transitions=rules.waves.output.panel_transitions,
-        panel_deepening=rules.waves.output.panel_deepening,
+        # the tables of the stages the config turns on (alliancegov.stages)
+        **({"choice_stability": rules.waves.output.choice_stability} if STAGES.wave_models else {}),
+        **({"panel_transitions": rules.waves.output.panel_transitions,
+            "panel_deepening": rules.waves.output.panel_deepening} if STAGES.panel else {}),
         form_by_sector=rules.descriptives.output.form_by_sector,
-        reliability=rules.constructs.output.reliability,
-        choice_mnl=rules.choice.output.choice_mnl,
-        choice_ame=rules.choice.output.choice_ame,
-        choice_tests=rules.choice.output.choice_tests,
-        choice_fit=rules.choice.output.choice_fit,
-        choice_small_sample=rules.choice.output.choice_small_sample,
-        **({"choice_ordered_fit": rules.choice.output.choice_ordered_fit} if CHOICE_SPEC.ordered else {}),
+        **({"reliability": rules.constructs.output.reliability} if SCALES else {}),
+        **({name: getattr(rules.choice.output, name)
+            for name in ("choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample")}
+           if STAGES.multinomial else {}),
+        **({name: getattr(rules.choice.output, name) for name in
+            ("choice_ordered", "choice_ordered_fit", "choice_ordered_ame", "choice_ordered_brant")}
+           if CHOICE_SPEC.ordered else {}),
+        **({name: getattr(rules.choice.output, name) for name in ("choice_equity", "choice_equity_ame")}
+           if CHOICE_SPEC.binary_outcome else {}),
         choice_warnings=rules.choice.output.warnings,
-        performance_ols=rules.performance.output.performance_ols,
-        performance_contrasts=rules.performance.output.performance_contrasts,
-        misalignment=rules.misalignment.output.table,
-        misalignment_switching=rules.misalignment.output.switching,
-        misalignment_counterfactual=rules.misalignment.output.counterfactual,
-        misalignment_first_stage=rules.performance.output.misalignment_first_stage,
-        form_effects=rules.performance.output.form_effects,
-        importance=rules.performance.output.importance,
-        hypotheses=rules.hypotheses.output.table,
-        performance_fit=rules.performance.output.performance_fit,
+        **({name: getattr(rules.performance.output, name)
+            for name in ("performance_ols", "performance_contrasts", "performance_fit")}
+           if STAGES.performance else {}),
+        **({"misalignment": rules.misalignment.output.table,
+            "misalignment_switching": rules.misalignment.output.switching,
+            "misalignment_counterfactual": rules.misalignment.output.counterfactual,
+            "misalignment_first_stage": rules.performance.output.misalignment_first_stage,
+            "form_effects": rules.performance.output.form_effects} if STAGES.misalignment else {}),
+        **({"importance": rules.performance.output.importance} if STAGES.importance else {}),
+        **({"hypotheses": rules.hypotheses.output.table} if STAGES.hypotheses else {}),
         sample_flow=rules.pool.output.sample_flow,
         provenance=expand("results/qc/provenance/{wave}.json", wave=WAVES["wave"]),
         codebook=CODEBOOK_FILES,
@@ -59,13 +62,10 @@ rule report:
 
 rule publication_tables:
     input:
-        choice=(
-            rules.choice.output.choice_variants
-            if config["choice"].get("variants")
-            else rules.choice.output.choice_mnl
-        ),
-        performance=rules.performance.output.performance_ols,
-        performance_fit=rules.performance.output.performance_fit,
+        **({"choice": rules.choice.output.choice_variants if STAGES.variants else rules.choice.output.choice_mnl}
+           if STAGES.multinomial else {}),
+        **({"performance": rules.performance.output.performance_ols,
+            "performance_fit": rules.performance.output.performance_fit} if STAGES.performance else {}),
         data=rules.constructs.output.data,
         codebook=CODEBOOK_FILES,
         **({"correlations": rules.measurement.output.correlations} if MEASUREMENT else {}),
@@ -76,15 +76,18 @@ rule publication_tables:
                 caption=f"../report/publication_{stem}.rst",
                 category="8. Publication tables",
             )
-            for stem in ("choice_models", "performance_models", "descriptives", *(["correlations"] if MEASUREMENT else []))
+            for stem in (*(["choice_models"] if STAGES.multinomial else []),
+                         *(["performance_models"] if STAGES.performance else []), "descriptives",
+                         *(["correlations"] if MEASUREMENT else []))
             for suffix in ("tex", "md", "html", "docx")
         },
     params:
         language=config["language"],
         choice_cov_type=config["choice"].get("cov_type", "cluster"),
-        performance_cov_type=config["performance"].get("cov_type", "cluster"),
+        performance_cov_type=config.get("performance", {}).get("cov_type", "cluster"),
         descriptives=config["figures"]["descriptives"],
         outcome=config["choice"]["outcome"],
+        weights=config["choice"].get("weights"),   # frequency weights: Table 1 counts them
         minimum_cell=config["disclosure"]["minimum_cell"],
         correlation_settings={key: (config.get("measurement") or {}).get(key) or {} for key in ("correlations", "common_method")},
         code=script_code("publication_tables"),

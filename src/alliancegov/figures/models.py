@@ -265,23 +265,25 @@ def plot_performance_by_form(means: pd.DataFrame, codebook: Codebook, language: 
     return figure
 
 
-def run(*, choice_mnl: str, choice_ame: str, choice_predictions: str, performance_by_form: str, misalignment: str,
-        counterfactual: str, form_overlap: str, codebook: Sequence[str], outputs: dict[str, str], language: str,
-        outcome: str, profile_by: str | None, time_to_partnership: str | None = None,
+def run(*, codebook: Sequence[str], outputs: dict[str, str], language: str, outcome: str, profile_by: str | None,
+        choice_mnl: str | None = None, choice_ame: str | None = None, choice_predictions: str | None = None,
+        performance_by_form: str | None = None, misalignment: str | None = None, counterfactual: str | None = None,
+        form_overlap: str | None = None, time_to_partnership: str | None = None,
         survival_group: str | None = None) -> list[Path]:
     """The figures_models rule: every model figure, drawn from the tables the model stages wrote.
 
     Parameters
     ----------
-    choice_mnl, choice_ame, choice_predictions : str
+    choice_mnl, choice_ame, choice_predictions : str, optional
         The choice stage's CSV tables (coefficients, marginal effects, predicted probabilities).
-    performance_by_form, misalignment, counterfactual, form_overlap : str
+    performance_by_form, misalignment, counterfactual, form_overlap : str, optional
         The performance and misalignment stages' CSV tables (``performance_by_form``,
         ``misalignment``, ``misalignment_counterfactual``, ``form_overlap``).
     codebook : sequence of str
         The codebook's three files.
     outputs : dict of str to str
-        PNG path of each figure by stem (the SVG and PDF are written beside it).
+        PNG path of each figure by stem (the SVG and PDF are written beside it): the figures drawn,
+        whose tables are given (those of the stages the config turns on).
     language : {"fr", "en"}
     outcome : str
         The choice model's outcome (the governance form).
@@ -298,7 +300,11 @@ def run(*, choice_mnl: str, choice_ame: str, choice_predictions: str, performanc
         The PNG files written.
     """
     book = Codebook.from_files(codebook)
-    overlap = pd.read_csv(form_overlap)
+
+    def overlap_figure():
+        overlap = pd.read_csv(form_overlap)
+        return plot_form_overlap(overlap, book, language, float(overlap["trim"].iloc[0]), outcome)
+
     draw = {
         "choice_coefficients": lambda: plot_choice_coefficients(pd.read_csv(choice_mnl), book, language, outcome),
         "choice_ame": lambda: plot_ame_forest(pd.read_csv(choice_ame), book, language, outcome),
@@ -307,9 +313,9 @@ def run(*, choice_mnl: str, choice_ame: str, choice_predictions: str, performanc
         "performance_by_form": lambda: plot_performance_by_form(pd.read_csv(performance_by_form), book, language,
                                                                 outcome),
         "misalignment": lambda: plot_misalignment(pd.read_csv(misalignment), pd.read_csv(counterfactual), language),
-        "form_overlap": lambda: plot_form_overlap(overlap, book, language, float(overlap["trim"].iloc[0]), outcome),
+        "form_overlap": overlap_figure,
     }
     if time_to_partnership:
         draw["time_to_partnership"] = lambda: plot_kaplan_meier(pd.read_csv(time_to_partnership), book,
                                                                 survival_group, language)
-    return save_figures(draw, outputs)
+    return save_figures({stem: figure for stem, figure in draw.items() if stem in outputs}, outputs)

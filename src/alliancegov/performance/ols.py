@@ -202,7 +202,7 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     if weights is not None and spec.weight_type == "frequency":
         if np.any(weights != np.round(weights)) or np.any(weights < 0):
             raise ValueError(f"performance weights {spec.weights} are frequency weights (a row stands for that many "
-                             f"firms) but not whole numbers, in {model}; give sampling weights as weight_type: "
+                             f"observations) but not whole numbers, in {model}; give sampling weights as weight_type: "
                              "sampling")
         repeat = np.repeat(np.arange(n_rows), weights.astype(np.int64))
         y, design, rows, weights = y.iloc[repeat], design.iloc[repeat], rows.iloc[repeat], None

@@ -119,8 +119,9 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
         trimmed at ``form_effects.trim``, default 0.01) and, when the ``importance`` section has
         ``groups``, ``importance`` (:func:`importance_table`).
     enriched : DataFrame
-        The rows of the two-stage model (firms complete for the first stage, the misalignment
-        outcome and controls) with the derived outcomes, the misalignment measures
+        Without a ``misalignment`` section, the frame with the derived outcomes (and no
+        misalignment tables). Otherwise the rows of the two-stage model (firms complete for the
+        first stage, the misalignment outcome and controls) with the derived outcomes, the misalignment measures
         (:func:`misalignment_measures`) and ``aligned_form``.
     """
     section = settings["performance"]
@@ -151,6 +152,9 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     tables = {name: pd.concat(parts, ignore_index=True) if parts else empty for name, parts in tables.items()}
     tables["performance_fit"] = pd.concat(fits, ignore_index=True)
     tables["performance_contrasts"] = form_contrasts(frame, main, section["form"], scale)
+    if not settings.get("misalignment"):   # the misalignment stage is off (alliancegov.stages)
+        tables["performance_by_form"] = means_by_form(frame, section["outcome"], section["form"], scale)
+        return tables, frame
 
     two_stage, mis, clusters, rows = misalignment_inputs(frame, settings, choice_design_builder, scale)
     everyone = np.arange(len(two_stage.chosen))

@@ -22,6 +22,7 @@ from alliancegov.formatting import number_format
 from alliancegov.report.measurement import MEASUREMENT_KEYS, measurement_tables, wave_comparison_warning
 from alliancegov.report.misalignment import misalignment_tables
 from alliancegov.report.provenance import config_yaml, git_commit, provenance_table, software_versions
+from alliancegov.report.sections import left_out_sections, section_text
 from alliancegov.report.text import COLUMN_LABELS, NOTES_TEXT, REPORT_TEXT, VERDICTS
 from alliancegov.safe_output import visible_text
 
@@ -49,11 +50,15 @@ FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "ch
 TABLE_KEYS = ("hypotheses_summary", "descriptives", "reliability", "choice_mnl", "choice_ame", "choice_tests",
               "choice_fit", "choice_small_sample", "performance_ols", "performance_fit", "form_by_sector", "hypotheses",
               "performance_contrasts", "misalignment", "importance", "choice_stability", "panel_transitions",
-              "panel_deepening", "choice_ordered_fit", "misalignment_first_stage", "misalignment_switching",
+              "panel_deepening", "choice_ordered_fit", "choice_ordered", "choice_ordered_ame", "choice_ordered_brant",
+              "choice_equity", "choice_equity_ame", "misalignment_first_stage", "misalignment_switching",
               "misalignment_counterfactual", "form_effects") + MEASUREMENT_KEYS
 
 
 TABLE_DECIMALS = 3
+
+
+ODDS_RATIO_COLUMNS = ("odds_ratio", "or_conf_low", "or_conf_high")   # the ordered logit's, blank for cut points
 
 
 OUTCOME_COLUMNS = ("outcome", "from_state", "to_state")  # cells that are answers of the choice outcome
@@ -381,7 +386,9 @@ def render_report(
     return visible_text(template.render(
         language=language,
         title=title,
-        text=REPORT_TEXT[language],
+        text=section_text(language, codebook, outcome, (config.get("figures") or {}).get("group", "sector")),
+        left_out=left_out_sections(language, [*figures, *tables, *(key for key, note in (table_notes or {}).items()
+                                                                  if note)]),
         figures={stem: png_data_uri(path) for stem, path in figures.items()},
         captions=captions or {},
         table_notes=table_notes or {},
@@ -437,7 +444,8 @@ def write_report(html: str, path: str | Path) -> Path:
     return path
 
 
-def methods_notes(config: dict, choice_fit: pd.DataFrame, performance_fit: pd.DataFrame, language: str) -> list[str]:
+def methods_notes(config: dict, choice_fit: pd.DataFrame | None, performance_fit: pd.DataFrame | None,
+                  language: str, scales: bool = True) -> list[str]:
     """Plain-text method notes for the report, from the run configuration and the fit tables.
 
     Parameters
@@ -446,12 +454,15 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame, performance_fit: pd.Da
         The run configuration: ``qc.exclusion_rules``, ``choice`` (``base``, ``cov_type``
         (default ``cluster``), ``cluster`` (default ``firm_key``)) and ``performance``
         (``outcome``, ``cov_type`` (default ``HC3``)).
-    choice_fit : DataFrame
-        The choice model's ``statistic, value`` rows (``n_obs``, ``n_missing``, ``converged``, and
-        ``n_clusters`` with cluster-robust errors).
-    performance_fit : DataFrame
-        The performance model's ``statistic, value`` rows (``n``, ``n_missing``).
+    choice_fit : DataFrame or None
+        The multinomial logit's ``statistic, value`` rows (``n_obs``, ``n_missing``, ``converged``,
+        and ``n_clusters`` with cluster-robust errors); None without it (no note on it).
+    performance_fit : DataFrame or None
+        The performance model's ``statistic, value`` rows (``n``, ``n_missing``); None without the
+        performance stage (no note on it).
     language : {"fr", "en"}
+    scales : bool, default=True
+        Whether the codebook defines scales (without them, no note on how scores are made).
 
     Returns
     -------
@@ -461,31 +472,32 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame, performance_fit: pd.Da
         warning if the choice model did not converge.
     """
     text = NOTES_TEXT[language]
-    choice = {**{"cov_type": "cluster", "cluster": "firm_key"}, **config["choice"]}
-    choice_stats = pd.to_numeric(choice_fit.set_index("statistic")["value"], errors="coerce")
-    performance = {**{"cov_type": "cluster"}, **config["performance"]}
-    main_outcome = performance_fit[performance_fit["outcome"].astype(str) == performance["outcome"]]
-    performance_stats = pd.to_numeric(main_outcome.set_index("statistic")["value"], errors="coerce")
-    cluster = (text["cluster"].format(cluster=choice["cluster"], n_clusters=choice_stats["n_clusters"])
-               if choice["cov_type"] == "cluster" else "")
-    notes = [
-        text["exclusions"].format(rules=", ".join(config["qc"]["exclusion_rules"])),
-        text["scales"],
-        text["choice"].format(base=choice["base"], cov_type=choice["cov_type"], cluster=cluster,
-                              n=choice_stats["n_obs"], missing=choice_stats["n_missing"]),
-        text["performance"].format(outcome=performance["outcome"], cov_type=performance["cov_type"],
-                                   n=performance_stats["n"], missing=performance_stats["n_missing"]),
-        *([text["centred"].format(names=", ".join(performance["centre"]))] if performance.get("centre") else []),
-    ]
-    if choice_stats["converged"] != 1:
+    notes = [text["exclusions"].format(rules=", ".join(config["qc"]["exclusion_rules"])),
+             *([text["scales"]] if scales else [])]
+    if choice_fit is not None:
+        choice = {**{"cov_type": "cluster", "cluster": "firm_key"}, **config["choice"]}
+        choice_stats = pd.to_numeric(choice_fit.set_index("statistic")["value"], errors="coerce")
+        cluster = (text["cluster"].format(cluster=choice["cluster"], n_clusters=choice_stats["n_clusters"])
+                   if choice["cov_type"] == "cluster" else "")
+        notes.append(text["choice"].format(outcome=choice["outcome"], base=choice["base"], cov_type=choice["cov_type"],
+                                           cluster=cluster, n=choice_stats["n_obs"], missing=choice_stats["n_missing"]))
+    if performance_fit is not None:
+        performance = {**{"cov_type": "cluster"}, **config["performance"]}
+        main_outcome = performance_fit[performance_fit["outcome"].astype(str) == performance["outcome"]]
+        performance_stats = pd.to_numeric(main_outcome.set_index("statistic")["value"], errors="coerce")
+        notes.append(text["performance"].format(outcome=performance["outcome"], cov_type=performance["cov_type"],
+                                                n=performance_stats["n"], missing=performance_stats["n_missing"]))
+        if performance.get("centre"):
+            notes.append(text["centred"].format(names=", ".join(performance["centre"])))
+    if choice_fit is not None and choice_stats["converged"] != 1:
         notes.append(text["not_converged"])
     return notes
 
 
 def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_flow: str, provenance: Sequence[str],
-        hypotheses: str, choice_warnings: str, panel_transitions: str, panel_deepening: str,
-        codebook: Sequence[str], outputs: dict[str, str], config: dict, language: str, title: str,
-        descriptives: dict, minimum_cell: int, **tables: str) -> str:
+        choice_warnings: str, codebook: Sequence[str], outputs: dict[str, str], config: dict, language: str,
+        title: str, descriptives: dict, minimum_cell: int, hypotheses: str | None = None,
+        panel_transitions: str | None = None, panel_deepening: str | None = None, **tables: str) -> str:
     """The report rule: every result of the run on one self-contained HTML page.
 
     Parameters
@@ -498,12 +510,12 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
         The pooled sample flow (CSV).
     provenance : sequence of str
         The waves' provenance records (JSON).
-    hypotheses : str
-        ``hypotheses.csv``.
+    hypotheses : str, optional
+        ``hypotheses.csv`` (none without a hypotheses register).
     choice_warnings : str
         The choice stage's notes (text, one per line).
-    panel_transitions, panel_deepening : str
-        The panel's Markov and deepening tables (CSV).
+    panel_transitions, panel_deepening : str, optional
+        The panel's Markov and deepening tables (CSV; none without a panel).
     codebook : sequence of str
         The codebook's three files (labels).
     outputs : dict of str to str
@@ -519,7 +531,8 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     minimum_cell : int
         Table 1's counts below it are suppressed.
     **tables : str
-        The other CSV tables the report shows, by their key in :data:`TABLE_KEYS`; and the
+        The other CSV tables the report shows, by their key in :data:`TABLE_KEYS` (those of the
+        stages the configuration turns on: a table not given is left out); and the
         measurement stage's tables as ``measurement_<key>`` (keys of
         :data:`alliancegov.report.measurement.FILES`), shown in the Measurement section.
 
@@ -538,20 +551,29 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
     measurement_files = {name.removeprefix("measurement_"): tables.pop(name) for name in list(tables)
                          if name.startswith("measurement_")}
     shown = {name: pd.read_csv(path, keep_default_na=False) for name, path in tables.items()}
-    shown["panel_transitions"] = pd.read_csv(panel_transitions, dtype={"n": "Int64"})[
-        ["from_state", "to_state", "n", "row_total", "estimate", "conf_low", "conf_high"]]
-    shown["panel_deepening"] = pd.read_csv(panel_deepening, dtype={"count_up": "Int64", "count_down": "Int64"})[
-        ["from_state", "to_state", "estimate", "conf_low", "conf_high", "p_value", "count_up", "count_down"]]
+    if "choice_ordered" in shown:   # the cut points have no odds ratio: blank cells, numbers elsewhere
+        shown["choice_ordered"] = shown["choice_ordered"].apply(
+            lambda column: pd.to_numeric(column.replace("", None)) if column.name in ODDS_RATIO_COLUMNS else column)
+    if panel_transitions:
+        shown["panel_transitions"] = pd.read_csv(panel_transitions, dtype={"n": "Int64"})[
+            ["from_state", "to_state", "n", "row_total", "estimate", "conf_low", "conf_high"]]
+    if panel_deepening:
+        shown["panel_deepening"] = pd.read_csv(panel_deepening, dtype={"count_up": "Int64", "count_down": "Int64"})[
+            ["from_state", "to_state", "estimate", "conf_low", "conf_high", "p_value", "count_up", "count_down"]]
     book = Codebook.from_files(codebook)
     outcome = config["choice"]["outcome"]
     table_1 = descriptive_table(pd.read_parquet(data), book, by=outcome, language=language,
-                                minimum_cell=minimum_cell, **descriptives)
+                                minimum_cell=minimum_cell, weights=config["choice"].get("weights"), **descriptives)
     shown["descriptives"] = table_1[table_1["part"] != "note"].drop(columns="part")
-    checks = pd.read_csv(hypotheses)
-    shown["hypotheses_summary"] = hypotheses_summary(checks)
-    shown["hypotheses"] = checks[["hypothesis", "check", "estimate", "conf_low", "conf_high", "p_value", "p_adjusted",
-                                  "effect_measure", "effect", "effect_low", "effect_high", "check_verdict", "note"]]
-    table_notes = hypotheses_notes(checks, language) | misalignment_tables(shown, language, outcome)
+    table_notes = {}
+    if hypotheses:
+        checks = pd.read_csv(hypotheses)
+        shown["hypotheses_summary"] = hypotheses_summary(checks)
+        shown["hypotheses"] = checks[["hypothesis", "check", "estimate", "conf_low", "conf_high", "p_value",
+                                      "p_adjusted", "effect_measure", "effect", "effect_low", "effect_high",
+                                      "check_verdict", "note"]]
+        table_notes = hypotheses_notes(checks, language)
+    table_notes |= misalignment_tables(shown, language, outcome)
     if measurement_files:
         measured, measurement_notes = measurement_tables(measurement_files, book, language, config.get("measurement"))
         table_notes |= measurement_notes
@@ -565,7 +587,8 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
         sample_flow=pd.read_csv(sample_flow, keep_default_na=False),
         provenance=[json.loads(Path(path).read_text(encoding="utf-8")) for path in provenance],
         config=dict(config),
-        notes=methods_notes(config, shown["choice_fit"], shown["performance_fit"], language)
+        notes=methods_notes(config, shown.get("choice_fit"), shown.get("performance_fit"), language,
+                            scales=not book.scales.empty)
         + Path(choice_warnings).read_text(encoding="utf-8").splitlines(),
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         captions={Path(path).stem.removeprefix("figure_"): read_caption(path) for path in captions},

@@ -17,9 +17,9 @@ REPORT_TEXT = {
         "summary": "Synthèse",
         "sample": "Échantillon",
         "measurement": "Mesure",
-        "choice": "Choix de la forme de gouvernance",
+        "choice": "Modèle de choix : {outcome}",
         "performance": "Performance",
-        "waves": "Vagues et panel d'entreprises",
+        "waves": "Vagues et panel",
         "all_forms": "Toute forme (part des changements vers plus de hiérarchie)",
         "table_choice_stability": "Stabilité du modèle de choix entre les vagues",
         "table_panel_transitions": "Probabilités de transition d'une vague à la suivante (chaîne de Markov)",
@@ -30,21 +30,27 @@ REPORT_TEXT = {
             "{analysed} réponses analysées sur {received} reçues ({excluded} exclues), "
             "en {waves} vague(s) d'enquête."
         ),
-        "table_form_by_sector": "Formes de gouvernance par secteur",
+        "table_form_by_sector": "{outcome} selon {group}",
         "table_sample_flow": "Réponses reçues, exclues et analysées par vague",
         "table_reliability": "Fiabilité des échelles",
         "table_choice_mnl": "Logit multinomial : coefficients",
         "table_choice_fit": "Logit multinomial : qualité d'ajustement",
-        "table_choice_ame": "Logit multinomial : effets marginaux moyens sur la probabilité de chaque forme",
+        "table_choice_ame": "Logit multinomial : effets marginaux moyens sur la probabilité de chaque modalité",
         "table_hypotheses_summary": "Hypothèses de l'étude : verdicts",
-        "table_descriptives": ("Statistiques descriptives selon la forme de gouvernance : moyenne (écart-type) ou "
+        "table_descriptives": ("Statistiques descriptives selon {outcome} : moyenne (écart-type) ou "
                                "effectif (% de la colonne) ; x : case masquée (sous le seuil de diffusion)"),
         "table_hypotheses": "Hypothèses de l'étude : chaque vérification, son estimation et son verdict",
         "table_performance_contrasts": "Performance : écarts entre formes (p ajustées de Holm)",
         "table_importance": "Importance relative : décomposition de Shapley du R²",
-        "table_choice_tests": "Logit multinomial : tests (Wald, rapport de vraisemblance, regroupement, IIA)",
+        "table_choice_tests": ("Logit multinomial : tests (Wald, rapport de vraisemblance, regroupement de modalités, "
+                               "IIA)"),
         "table_choice_small_sample": "Petits échantillons : événements par paramètre et séparation",
         "table_choice_ordered_fit": "Logit ordonné : qualité d'ajustement (en-tête d'ologit)",
+        "table_choice_ordered": "Logit ordonné : coefficients et seuils",
+        "table_choice_ordered_ame": "Logit ordonné : effets marginaux moyens sur la probabilité de chaque modalité",
+        "table_choice_ordered_brant": "Logit ordonné : test de Brant des droites parallèles",
+        "table_choice_equity": "Logit binaire : coefficients",
+        "table_choice_equity_ame": "Logit binaire : effets marginaux moyens",
         "table_performance_ols": "Régression de la performance (MCO) : coefficients",
         "table_performance_fit": "Régression de la performance (MCO) : qualité d'ajustement",
         "inputs": "Fichiers d'entrée",
@@ -61,9 +67,9 @@ REPORT_TEXT = {
         "summary": "Summary",
         "sample": "Sample",
         "measurement": "Measurement",
-        "choice": "Choice of governance form",
+        "choice": "Choice model: {outcome}",
         "performance": "Performance",
-        "waves": "Waves and the panel of firms",
+        "waves": "Waves and panel",
         "all_forms": "Any form (share of changes toward more hierarchy)",
         "table_choice_stability": "Stability of the choice model across waves",
         "table_panel_transitions": "Transition probabilities from one wave to the next (Markov chain)",
@@ -74,21 +80,26 @@ REPORT_TEXT = {
             "{analysed} responses analysed out of {received} received ({excluded} excluded), "
             "over {waves} survey wave(s)."
         ),
-        "table_form_by_sector": "Governance forms by sector",
+        "table_form_by_sector": "{outcome} by {group}",
         "table_sample_flow": "Responses received, excluded and analysed by wave",
         "table_reliability": "Scale reliability",
         "table_choice_mnl": "Multinomial logit: coefficients",
         "table_choice_fit": "Multinomial logit: goodness of fit",
-        "table_choice_ame": "Multinomial logit: average marginal effects on each form's probability",
+        "table_choice_ame": "Multinomial logit: average marginal effects on the probability of each category",
         "table_hypotheses_summary": "The study's hypotheses: verdicts",
-        "table_descriptives": ("Descriptive statistics by governance form: mean (SD) or count (% of the column); "
+        "table_descriptives": ("Descriptive statistics by {outcome}: mean (SD) or count (% of the column); "
                                "x: suppressed cell (under the disclosure minimum)"),
         "table_hypotheses": "The study's hypotheses: each check with its estimate and verdict",
         "table_performance_contrasts": "Performance: differences between forms (Holm-adjusted p)",
         "table_importance": "Relative importance: Shapley decomposition of R²",
-        "table_choice_tests": "Multinomial logit: tests (Wald, likelihood ratio, combining forms, IIA)",
+        "table_choice_tests": "Multinomial logit: tests (Wald, likelihood ratio, combining categories, IIA)",
         "table_choice_small_sample": "Small samples: events per parameter and separation",
         "table_choice_ordered_fit": "Ordered logit: goodness of fit (ologit's header)",
+        "table_choice_ordered": "Ordered logit: coefficients and cut points",
+        "table_choice_ordered_ame": "Ordered logit: average marginal effects on the probability of each category",
+        "table_choice_ordered_brant": "Ordered logit: Brant test of parallel lines",
+        "table_choice_equity": "Binary logit: coefficients",
+        "table_choice_equity_ame": "Binary logit: average marginal effects",
         "table_performance_ols": "Performance regression (OLS): coefficients",
         "table_performance_fit": "Performance regression (OLS): goodness of fit",
         "inputs": "Input files",
@@ -118,6 +129,7 @@ COLUMN_LABELS = {
         "df": "ddl", "note": "Note",
         "rule": "Règle", "p_adjusted": "p ajusté", "effect_measure": "Mesure d'effet", "effect": "Effet",
         "effect_low": "Effet, IC (bas)", "effect_high": "Effet, IC (haut)", "p_equivalence": "p (équivalence)",
+        "odds_ratio": "Rapport de cotes", "or_conf_low": "RC, IC 95 % (bas)", "or_conf_high": "RC, IC 95 % (haut)",
     },
     "en": {
         "outcome": "Outcome", "term": "Term", "estimate": "Estimate", "std_error": "Std. error",
@@ -132,6 +144,7 @@ COLUMN_LABELS = {
         "df": "df", "note": "Note",
         "rule": "Rule", "p_adjusted": "Adjusted p", "effect_measure": "Effect measure", "effect": "Effect",
         "effect_low": "Effect, CI (low)", "effect_high": "Effect, CI (high)", "p_equivalence": "p (equivalence)",
+        "odds_ratio": "Odds ratio", "or_conf_low": "OR, 95% CI (low)", "or_conf_high": "OR, 95% CI (high)",
     },
 }
 
@@ -143,7 +156,7 @@ NOTES_TEXT = {
         "scales": ("Échelles : items inversés recodés (min + max − x) après passage des codes de non-réponse "
                    "en valeurs manquantes ; score = moyenne des items répondus si le minimum d'items est atteint ; "
                    "alpha de Cronbach sur les réponses complètes."),
-        "choice": ("Choix de gouvernance : logit multinomial (maximum de vraisemblance, Newton–Raphson), "
+        "choice": ("Modèle de choix de « {outcome} » : logit multinomial (maximum de vraisemblance, Newton–Raphson), "
                    "base « {base} » ; erreurs types {cov_type}{cluster} ; {n:.0f} réponses utilisées, "
                    "{missing:.0f} écartées pour valeurs manquantes."),
         "cluster": " par grappe ({cluster}, {n_clusters:.0f} grappes ; facteur G/(G−1) comme Stata)",
@@ -159,9 +172,9 @@ NOTES_TEXT = {
         "scales": ("Scales: reverse-coded items recoded as (min + max − x) after missing-value codes became "
                    "missing; score = mean of the answered items when the minimum number is answered; Cronbach's "
                    "alpha on complete responses."),
-        "choice": ("Governance choice: multinomial logit (maximum likelihood, Newton–Raphson), base '{base}'; "
-                   "{cov_type} standard errors{cluster}; {n:.0f} responses used, {missing:.0f} left out for "
-                   "missing values."),
+        "choice": ("Choice model of '{outcome}': multinomial logit (maximum likelihood, Newton–Raphson), "
+                   "base '{base}'; {cov_type} standard errors{cluster}; {n:.0f} responses used, {missing:.0f} left "
+                   "out for missing values."),
         "cluster": " clustered by {cluster} ({n_clusters:.0f} clusters; Stata's G/(G−1) factor)",
         "not_converged": "WARNING: the multinomial logit did not converge; do not interpret it.",
         "performance": ("Performance: OLS of '{outcome}', {cov_type} standard errors, Student-t confidence "
@@ -355,5 +368,29 @@ HYPOTHESES_TEXT = {
                    "re-interviewed firms repeat across waves); adjusted p: {verdict_on}; 95% CIs; effect: Cohen's "
                    "d or h, odds ratio, hazard ratio or average marginal effect, with its CI. A check with an "
                    "equivalence margin reads \"no effect\" when two one-sided tests (TOST) show it."),
+    },
+}
+
+
+# A section with nothing to show is left out of the report with one sentence saying why
+# (alliancegov.report.sections.left_out_sections), never shown as a heading over empty tables.
+LEFT_OUT_TEXT = {
+    "fr": {
+        "measurement": ("Mesure : section omise, le livre de codes ne définit aucune échelle et la configuration "
+                        "n'a pas de section measurement."),
+        "choice": "Modèle de choix : section omise, la configuration n'estime aucun modèle du choix.",
+        "performance": ("Performance : section omise, la configuration n'a pas de section performance "
+                        "(aucun modèle de performance n'est estimé)."),
+        "waves": ("Vagues et panel : section omise, la feuille des vagues n'en compte qu'une ; il n'y a rien à "
+                  "comparer d'une vague à l'autre."),
+    },
+    "en": {
+        "measurement": ("Measurement: section left out, as the codebook defines no scale and the configuration has "
+                        "no measurement section."),
+        "choice": "Choice model: section left out, as the configuration fits no model of the choice.",
+        "performance": ("Performance: section left out, as the configuration has no performance section (no "
+                        "performance model is fitted)."),
+        "waves": ("Waves and panel: section left out, as the waves sheet lists a single wave; there is nothing to "
+                  "compare between waves."),
     },
 }
