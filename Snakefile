@@ -17,18 +17,11 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/power.smk"
 
 
+# What the config turns on (alliancegov.stages.Stages.rules): a section left out is a stage left out.
 rule all:
     input:
-        rules.summary.output.text,
+        [getattr(rules, name).output for name in STAGES.rules if name not in LANGUAGE_RULES],
+        # the reports and their figures in every language, and the end-of-run summary
         expand(REPORT_HTML, lang=LANGUAGES),
-        rules.pool.output,
-        rules.choice.output,
-        rules.choice_bootstrap.output if CHOICE_BOOTSTRAP else [],
-        rules.performance.output,
-        rules.misalignment.output,
-        rules.descriptives.output,
         FIGURE_FILES,
-        rules.hypotheses.output,
-        rules.waves.output,
-        rules.publication_tables.output,
-        rules.measurement.output if MEASUREMENT else [],
+        rules.summary.output.text,

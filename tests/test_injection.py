@@ -174,7 +174,7 @@ def test_free_text_reaches_no_output(planted):
 def test_html_outputs_hold_planted_text_as_text_only(planted):
     results, files, _ = planted
     pages = [path for path in files if path.suffix == ".html"]
-    assert results / "report" / "index.html" in pages and len(pages) >= 3
+    assert results / "report" / "index.fr.html" in pages and len(pages) >= 3
     for path in pages:
         html = path.read_text(encoding="utf-8")
         assert "<script" not in html.lower(), path
@@ -186,7 +186,7 @@ def test_html_outputs_hold_planted_text_as_text_only(planted):
                 assert attributes["src"].startswith("data:image/png;base64,"), (path, attributes["src"][:40])
             else:
                 assert tag not in FORBIDDEN_TAGS, (path, tag, attributes)
-    html = (results / "report" / "index.html").read_text(encoding="utf-8")
+    html = (results / "report" / "index.fr.html").read_text(encoding="utf-8")
     for tag in ("title", "h1"):
         inner = re.search(rf"<{tag}>(.*?)</{tag}>", html, re.DOTALL).group(1)
         assert "<" not in inner and unescape(inner) == visible_text(TITLE), (tag, inner)
@@ -309,7 +309,7 @@ def test_no_published_file_holds_an_invisible_format_character(planted):
             hidden[str(path.relative_to(results))] = found
     assert not hidden, hidden
     # The labels did reach the outputs, shown in their stored order without the hidden characters.
-    report = Page((results / "report" / "index.html").read_text(encoding="utf-8")).text
+    report = Page((results / "report" / "index.fr.html").read_text(encoding="utf-8")).text
     for label in (VARIABLE_LABEL, SCALE_LABEL, TITLE):
         assert visible_text(label) in report, label
     svgs = [path.read_text(encoding="utf-8") for path in files if path.suffix == ".svg"]

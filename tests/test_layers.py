@@ -45,6 +45,9 @@ MAY_IMPORT["hypotheses"] = MAY_IMPORT["hypotheses"] | {"measurement"}
 MAY_IMPORT["correlation_matrix"] = SHARED | {"table_formats"}
 MAY_IMPORT["publication"] = MAY_IMPORT["publication"] | {"correlation_matrix"}
 MAY_IMPORT["report"] = MAY_IMPORT["report"] | {"correlation_matrix"}
+# Which stages a config turns on: read from the choice section's spec; the register's checks ask it.
+MAY_IMPORT["stages"] = SHARED | {"choice"}
+MAY_IMPORT["hypotheses"] = MAY_IMPORT["hypotheses"] | {"stages"}
 for room in ("codebook", "safe_output", "disclosure", "formatting", "runtime", "code_hash", "messages"):
     MAY_IMPORT.setdefault(room, SHARED)
 MODULES = sorted(PACKAGE_DIR.rglob("*.py"))

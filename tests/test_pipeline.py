@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from alliancegov.messages import message
 from tests.conftest import RAW_DIR, ROOT, checksums, copy_project, snakemake
 
 # whole-pipeline runs: the slow tier (`make test` runs them, `make test-fast` does not)
@@ -21,7 +22,7 @@ PUBLISHED_FOLDERS = ("tables", "figures", "qc")
 def test_outputs_are_produced(run):
     project, _ = run
     results = project / "results"
-    assert (results / "report" / "index.html").stat().st_size > 10_000
+    assert all((results / "report" / f"index.{language}.html").stat().st_size > 10_000 for language in ("fr", "en"))
     for figure in ["form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow"]:
         assert (results / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     choice = pd.read_csv(results / "tables" / "choice_mnl.csv")
@@ -54,6 +55,32 @@ def test_outputs_are_produced(run):
     assert list(performance.columns) == ["outcome", "model", "se_type", "term", "estimate", "std_error",
                                          "statistic", "p_value", "conf_low", "conf_high"]
     assert set(performance["se_type"]) == {"HC3", "cluster"} and "interaction" in set(performance["model"])
+
+
+def test_misalignment_on_the_example_finds_no_selection_and_recovers_the_planted_penalty(run):
+    """No selection on unobservables is planted in the bundled example (truth.yaml selection_rho = 0):
+    no form's selection terms are jointly significant, under any correction; the primary measure's
+    (the misfit's) interval covers the simulator's penalty, the published index being on the latent
+    index's scale; the report's misalignment section shows the three issue-16 tables."""
+    from alliancegov.simulate.truth import load_truth
+
+    project, _ = run
+    tables = project / "results" / "tables"
+    assert load_truth()["performance"]["selection_rho"] == 0
+    switching = pd.read_csv(tables / "misalignment_switching.csv")
+    joint = switching[switching["term"] == "selection terms (joint)"]
+    assert len(joint) == 4 * switching["model"].nunique() - 4       # every corrected model, every form
+    assert (joint["p_value"] > 0.05).all(), joint[["model", "form", "p_value"]]
+    misalignment = pd.read_csv(tables / "misalignment.csv")
+    primary = misalignment[(misalignment["model"] == "misfit") & (misalignment["term"] == "misfit")].iloc[0]
+    assert primary["role"] == "primary"
+    assert primary["conf_low"] <= load_truth()["performance"]["misalignment_penalty"] <= primary["conf_high"]
+    counterfactual = pd.read_csv(tables / "misalignment_counterfactual.csv")
+    assert {"potential_mean", "ate", "mean_gap", "share_in_best_form"} <= set(counterfactual["term"])
+    assert len(pd.read_csv(tables / "form_effects.csv")) > 0
+    report = (project / "results" / "report" / "index.fr.html").read_text(encoding="utf-8")
+    for table in ("misalignment_switching", "misalignment_counterfactual", "form_effects"):
+        assert message(f"tables.{table}.caption", "fr") in report, table
 
 
 MEASUREMENT_TABLES = {
@@ -113,7 +140,7 @@ def test_measurement_tables_are_tidy(run):
     assert flagged and len(noted) > 0
     for name in ("tex", "md", "html", "docx"):
         assert (tables / "publication" / f"correlations.{name}").stat().st_size > 500
-    report = (project / "results" / "report" / "index.html").read_text(encoding="utf-8")
+    report = (project / "results" / "report" / "index.fr.html").read_text(encoding="utf-8")
     assert report.count('class="table-note"') >= 8
 
 
@@ -178,7 +205,7 @@ def test_snakemake_report_archive_has_every_published_output(run):
     assert result.returncode == 0, result.stderr[-3000:]
     names = zipfile.ZipFile(project / "results" / "report.zip").namelist()
     for published in ["sample_flow.csv", "choice_mnl.csv", "performance_ols.csv", "reliability.csv",
-                      "choice_coefficients.png", "index.html"]:
+                      "choice_coefficients.png", "index.fr.html", "index.en.html"]:
         assert any(name.endswith(published) for name in names), published
 
 
@@ -199,10 +226,11 @@ def test_a_second_run_from_scratch_gives_identical_bytes(run, tmp_path):
         assert first.keys() == second.keys()
         differing = [str(name) for name in first if first[name] != second[name]]
         assert not differing, differing
-    report = [(project / "results" / "report" / "index.html").read_text(encoding="utf-8").splitlines(),
-              (again / "results" / "report" / "index.html").read_text(encoding="utf-8").splitlines()]
-    changed = [a for a, b in zip(*report) if a != b]
-    assert len(report[0]) == len(report[1]) and all("generated" in line for line in changed), changed[:3]
+    for language in ("fr", "en"):
+        report = [(project / "results" / "report" / f"index.{language}.html").read_text(encoding="utf-8").splitlines(),
+                  (again / "results" / "report" / f"index.{language}.html").read_text(encoding="utf-8").splitlines()]
+        changed = [a for a, b in zip(*report) if a != b]
+        assert len(report[0]) == len(report[1]) and all("generated" in line for line in changed), changed[:3]
 
 
 def output_checksums(results: Path) -> dict[str, str]:

@@ -13,6 +13,7 @@ import re
 import struct
 import sys
 import zlib
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -140,13 +141,14 @@ def test_tables_and_figures_are_numbered_in_order_the_appendix_apart(sources, fi
         'id="table-reliability"')
 
 
-def test_headings_and_notes_follow_the_language(sources, figures):
+def test_headings_and_notes_follow_the_language(sources, figures, codebook):
     french, english = page_html("fr", sources, figures), page_html("en", sources, figures)
 
     for language, html in (("fr", french), ("en", english)):
         assert f'<html lang="{language}">' in html
-        for key in ("choice", "performance"):
-            assert message(f"report.sections.{key}", language) in html
+        outcome = codebook.label("governance_form", language)   # headings name the outcome by its label
+        assert escape(message("report.sections.choice", language, outcome=outcome)).replace("&#x27;", "&#39;") in html
+        assert message("report.sections.performance", language) in html
         assert message("report.appendix_tables", language) in html
         assert message("tables.choice_mnl.caption", language) in html
     assert message("report.appendix_tables", "fr") not in english
@@ -308,3 +310,13 @@ def test_the_run_ends_with_the_reports_paths_and_a_one_line_summary():
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = make[make.index("\nrun:"):].split("\n\n")[0].splitlines()
     assert recipe[-1].strip() == "@cat results/report/summary.txt"
+
+
+def test_a_section_with_nothing_to_show_is_left_out_with_one_sentence(sources, figures):
+    only_choice = {key: sources[key] for key in ("choice_mnl", "choice_ame", "choice_fit")}
+    html = page_html("en", only_choice, {})
+    for key in ("measurement", "performance", "waves"):
+        assert f'<section id="{key}">' not in html
+        assert html.count(message(f"report.left_out.{key}", "en")) == 1
+    assert '<section id="choice">' in html and html.count('<p class="left-out">') == 3
+    assert "<h3>1.1 " in html and "<h3>1.2 " not in html     # the shown sections alone are numbered

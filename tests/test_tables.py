@@ -236,7 +236,7 @@ def test_publication_set_shows_the_configured_standard_errors_with_fit_rows_in_f
 
     text = (tmp_path / "performance_models.md").read_text(encoding="utf-8")
     assert "(0,100)" in text and "(1,000)" not in text, "the clustered SEs, not the HC3 ones"
-    assert "N | 250" in text and "Entreprises (grappes) | 180" in text and "999" not in text
+    assert "N | 250" in text and "Grappes | 180" in text and "999" not in text
     assert "R² ajusté | 0,200" in text and "rmse" not in text
     assert "Erreurs types groupées par entreprise (CR1) entre parenthèses." in text
     with pytest.raises(ValueError, match="HC1"):
@@ -472,4 +472,26 @@ def test_descriptive_table_shows_means_counts_and_suppresses_small_cells(codeboo
     textile = table[table["term"].str.strip() == codebook.answer_label("sector", "textile", "en")].iloc[0]
     assert services[rc] == "x" and textile[rc] == "x"   # 2 < 5, and its column partner by secondary suppression
     assert services["All (n = 20)"] == "7 (35.0)"
-    assert "fewer than 5 firms" in to_markdown(table)
+    assert "fewer than 5 observations" in to_markdown(table)
+
+
+def test_frequency_weighted_descriptives_equal_the_rows_repeated(codebook):
+    """With frequency weights (a row stands for that many observations) Table 1 and the outcome-by-group
+    counts are those of the data with every row repeated as often as its weight."""
+    from alliancegov.descriptives import form_by_sector_table
+    from alliancegov.publication import descriptive_table
+
+    cells = pd.DataFrame({
+        "governance_form": ["repeated_contract", "repeated_contract", "joint_venture", "joint_venture"],
+        "trust": [3.0, 4.0, 2.0, 5.0],
+        "sector": ["textile", "services", "textile", "services"],
+        "freq": [7, 5, 2, 9],
+    })
+    expanded = cells.loc[cells.index.repeat(cells["freq"])].reset_index(drop=True)
+    settings = dict(continuous=["trust"], categorical=["sector"], by="governance_form", language="en",
+                    minimum_cell=1)
+    weighted = descriptive_table(cells, codebook, weights="freq", **settings)
+    pd.testing.assert_frame_equal(weighted, descriptive_table(expanded, codebook, **settings))
+    assert weighted.columns[2] == "All (n = 23)"
+    pd.testing.assert_frame_equal(form_by_sector_table(cells, codebook, weights="freq"),
+                                  form_by_sector_table(expanded, codebook))

@@ -14,7 +14,8 @@ from alliancegov.codebook.validation import codebook_categorical
 
 
 def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: str = "governance_form",
-                         group: str = "sector", group_levels: list[str] | None = None) -> pd.DataFrame:
+                         group: str = "sector", group_levels: list[str] | None = None,
+                         weights: str | None = None) -> pd.DataFrame:
     """Counts and within-group shares of each outcome answer (governance form by sector).
 
     Parameters
@@ -30,6 +31,9 @@ def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: st
     group_levels : list of str, optional
         Orders a group that is not a codebook variable (e.g. the survey waves); by default the
         codebook's order. A value not among them is left out like a missing one.
+    weights : str, optional
+        A column of frequency weights (a row stands for that many observations): ``n`` sums them.
+        None counts rows.
 
     Returns
     -------
@@ -47,13 +51,9 @@ def form_by_sector_table(analysis: pd.DataFrame, codebook: Codebook, outcome: st
     """
     groups = (codebook_categorical(analysis[group], codebook, group) if group_levels is None
               else pd.Series(pd.Categorical(analysis[group], categories=group_levels), index=analysis.index))
-    counts = (
-        pd.DataFrame({group: groups, outcome: codebook_categorical(analysis[outcome], codebook, outcome)})
-        .groupby([group, outcome], observed=False)
-        .size()
-        .rename("n")
-        .reset_index()
-    )
+    cells = pd.DataFrame({group: groups, outcome: codebook_categorical(analysis[outcome], codebook, outcome)})
+    cells["n"] = pd.to_numeric(analysis[weights]) if weights else 1
+    counts = cells.groupby([group, outcome], observed=False)["n"].sum().reset_index()
     totals = counts.groupby(group, observed=False)["n"].transform("sum")
     return pd.DataFrame(
         {
@@ -151,7 +151,7 @@ def likert_item_table(answers: pd.DataFrame, codebook: Codebook, scales: Sequenc
 
 
 def run(*, pooled: str, codebook: Sequence[str], outputs: dict[str, str], outcome: str, group: str,
-        likert_scales: Sequence[str], minimum_cell: int) -> None:
+        likert_scales: Sequence[str], minimum_cell: int, weights: str | None = None) -> None:
     """The descriptives rule: governance forms by group (small cells suppressed) and the answers
     to the Likert items, as the tables the figures draw.
 
@@ -169,6 +169,8 @@ def run(*, pooled: str, codebook: Sequence[str], outputs: dict[str, str], outcom
         The scales whose items are tabulated.
     minimum_cell : int
         Counts below it are suppressed, with secondary suppression.
+    weights : str, optional
+        The choice model's frequency weights (``choice.weights``): the counts are their sums.
     """
     import logging
 
@@ -177,7 +179,7 @@ def run(*, pooled: str, codebook: Sequence[str], outputs: dict[str, str], outcom
 
     book = Codebook.from_files(codebook)
     responses = pd.read_parquet(pooled)
-    counts = form_by_sector_table(responses, book, outcome, group)
+    counts = form_by_sector_table(responses, book, outcome, group, weights=weights)
     write_csv(suppress_tidy_crosstab(counts, group, outcome, minimum=minimum_cell), outputs["form_by_sector"])
     if likert_scales:
         write_csv(likert_item_table(responses, book, likert_scales), outputs["likert_items"])

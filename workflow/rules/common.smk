@@ -16,6 +16,7 @@ from alliancegov.codebook.vocabulary import CODEBOOK_FILES as CODEBOOK_NAMES
 from alliancegov.config_strings import check_project_strings
 from alliancegov.ingest.waves_sheet import frame_sizes, read_waves_sheet
 from alliancegov.model_inputs import model_variables
+from alliancegov.stages import Stages
 
 
 validate(config, "../schemas/config.schema.yaml")
@@ -29,16 +30,18 @@ if WAVES["wave"].duplicated().any():
 
 CODEBOOK_FILES = [f"{config['codebook']}/{name}" for name in CODEBOOK_NAMES]
 CODEBOOK = Codebook.from_files(CODEBOOK_FILES)
-with open(config["hypotheses"], encoding="utf-8") as register_file:
-    REGISTER = yaml.safe_load(register_file)
-# The register's keys and settings (multiplicity, verdict_p, rules, margins) against their schema.
-validate(REGISTER, "../schemas/hypotheses.schema.yaml")
+REGISTER = {}   # no hypotheses section: no register, and the hypotheses stage is off
+if config.get("hypotheses"):
+    with open(config["hypotheses"], encoding="utf-8") as register_file:
+        REGISTER = yaml.safe_load(register_file)
+    # The register's keys and settings (multiplicity, verdict_p, rules, margins) against their schema.
+    validate(REGISTER, "../schemas/hypotheses.schema.yaml")
 # Every formula and expression of the config, the codebook and the register, through the project's one
 # checked grammar before any job runs: a string that could run code, or a typo, stops here naming the
 # file, the field, the token and its position.
 check_project_strings(config, CODEBOOK, REGISTER,
                       config_file=workflow.configfiles[-1] if workflow.configfiles else "config",
-                      register_file=config["hypotheses"], variables_file=CODEBOOK_FILES[0])
+                      register_file=config.get("hypotheses", "no register"), variables_file=CODEBOOK_FILES[0])
 RULES_DIR = Path(workflow.current_basedir)  # report() captions are paths relative to this folder
 SCRIPTS_DIR = RULES_DIR.parent / "scripts"
 
@@ -122,18 +125,18 @@ CHOICE_TABLES = {
 
 
 CHOICE_SPEC = ChoiceSpec.from_config(config["choice"])
+# The stages the config turns on (alliancegov.stages): `all`, and every input that only some configs have.
+STAGES = Stages.from_config(config, n_waves=len(WAVES), register=REGISTER)
 
 
 TIME_TO_EVENT = REGISTER.get("time_to_event")   # the register's time-to-event block (None without one)
-SCALES = config["figures"]["construct_scales"]
-LIKERT_SCALES = config["figures"]["likert_scales"]
+SCALES = list(STAGES.construct_scales)
+LIKERT_SCALES = list(STAGES.likert_scales)
 # drawn from the data alone (rule figures_descriptive), from the models (figures_models), from the waves
-# (figures_waves); the figures of multi-item scales only when the config names scales
-DESCRIPTIVE_FIGURES = ["form_by_sector", *(["construct_scores"] if SCALES else []), "sample_flow",
-                       *(["reliability"] if SCALES else []), *(["likert_items"] if LIKERT_SCALES else [])]
-MODEL_FIGURES = ["choice_coefficients", "choice_ame", "choice_predictions", "performance_by_form", "misalignment",
-                 *(["time_to_partnership"] if TIME_TO_EVENT else [])]
-WAVE_FIGURES = ["form_shares_by_wave", "transitions_alluvial"]
+# (figures_waves): those of the stages turned on (alliancegov.stages.Stages.figures)
+DESCRIPTIVE_FIGURES = STAGES.figures["figures_descriptive"]
+MODEL_FIGURES = STAGES.figures["figures_models"]
+WAVE_FIGURES = STAGES.figures["figures_waves"]
 FIGURES = DESCRIPTIVE_FIGURES + MODEL_FIGURES + WAVE_FIGURES
 
 
@@ -154,6 +157,14 @@ def figure_outputs(names, category="6. Figures"):
 REPORT_HTML = "results/report/index.{lang}.html"
 FIGURE_FILES = [f"results/figures/{lang}/{name}.{fmt}" for lang in LANGUAGES for name in FIGURES
                 for fmt in ("png", "svg", "pdf")]
+def per_language(pattern, names):
+    """A figure rule's log or benchmark path: one per language (``_{lang}``) when the rule draws something,
+    else without the wildcard (a rule with no output may not have one in its log)."""
+    return pattern.replace("{lang}", "_{lang}" if names else "")
+
+
+# the rules with a job per report language (wildcard lang): rule all asks for their files, not their outputs
+LANGUAGE_RULES = {"figures_descriptive", "figures_models", "figures_waves", "report"}
 
 
 # What every figure job is told of the look: the journal's column width and one font size.
@@ -164,11 +175,14 @@ MESSAGES = hashlib.sha256(b"".join(path.read_bytes() for path in sorted((PACKAGE
                                    )).hexdigest()[:16]
 
 
-CHOICE_BOOTSTRAP = config["choice"].get("bootstrap_replicates", 0) > 0 and config["choice"].get("cov_type") != "design"
+CHOICE_BOOTSTRAP = STAGES.bootstrap
 BOOTSTRAP_PARTS = range(config["choice"].get("bootstrap_jobs", 2))
-MISALIGNMENT_PARTS = range(config["misalignment"].get("bootstrap_jobs", 2))
+MISALIGNMENT_PARTS = range(config.get("misalignment", {}).get("bootstrap_jobs", 2))
 # what the two-stage bootstrap reads of the config; its parts re-run when only these change
 MISALIGNMENT_SETTINGS = {key: config.get(key, {}) for key in ("performance", "misalignment")}
+# the tables of the misalignment rule (the two-stage bootstrap), by its output names; the performance rule writes the others
+MISALIGNMENT_OUTPUTS = {"table": "misalignment", "switching": "misalignment_switching",
+                        "counterfactual": "misalignment_counterfactual"}
 
 
 # Waves in survey order (by year, then as listed): pooled models, per-wave models and the panel.
@@ -188,8 +202,12 @@ PERFORMANCE_TABLES = {
     "performance_ordered": "Ordinal outcomes (ordered logit)",
     "performance_ordered_ame": "Ordinal outcomes: average marginal effects",
     "performance_contrasts": "Pairwise contrasts between forms (Holm)",
-    "misalignment": "Misalignment and performance, with selection corrections",
-    "misalignment_first_stage": "First-stage strength of the excluded variables",
+    "misalignment": "Misalignment and performance: the misfit (primary) and the 0/1 mismatch (secondary)",
+    "misalignment_switching": "Switching regressions: one performance equation per form, with selection terms",
+    "misalignment_counterfactual": "Counterfactual performance under each form and the performance forgone",
+    "misalignment_first_stage": "First stage: strength of the excluded variables and accuracy",
+    "form_effects": "Effects of the form under selection on observables (IPW, AIPW)",
+    "form_overlap": "Overlap: each form's propensity among the firms of each form",
     "importance": "Relative importance (Shapley R² decomposition)",
     "performance_by_form": "Mean performance by governance form",
 }

@@ -50,6 +50,7 @@ rule descriptives:
     params:
         outcome=config["choice"]["outcome"],
         group=config["figures"]["group"],
+        weights=config["choice"].get("weights"),   # frequency weights: the counts are their sums
         likert_scales=LIKERT_SCALES,
         minimum_cell=config["disclosure"]["minimum_cell"],
         code=script_code("descriptives"),

@@ -24,9 +24,9 @@ rule figures_descriptive:
         likert_scales=LIKERT_SCALES,
         code=script_code("figures_descriptive"),
     benchmark:
-        "results/benchmarks/figures_descriptive_{lang}.tsv"
+        per_language("results/benchmarks/figures_descriptive{lang}.tsv", DESCRIPTIVE_FIGURES)
     log:
-        "results/logs/figures_descriptive_{lang}.log",
+        per_language("results/logs/figures_descriptive{lang}.log", DESCRIPTIVE_FIGURES),
     conda:
         "../../environment.yml"
     script:
@@ -35,11 +35,13 @@ rule figures_descriptive:
 
 rule figures_models:
     input:
-        choice_mnl=rules.choice.output.choice_mnl,
-        choice_ame=rules.choice.output.choice_ame,
-        choice_predictions=rules.choice.output.choice_predictions,
-        performance_by_form=rules.performance.output.performance_by_form,
-        misalignment=rules.misalignment.output.table,
+        # the tables of the stages turned on (alliancegov.stages)
+        **({"choice_mnl": rules.choice.output.choice_mnl, "choice_ame": rules.choice.output.choice_ame}
+           if STAGES.multinomial else {}),
+        **({"choice_predictions": rules.choice.output.choice_predictions} if STAGES.profiles else {}),
+        **({"performance_by_form": rules.performance.output.performance_by_form} if STAGES.performance else {}),
+        **({"misalignment": rules.misalignment.output.table, "counterfactual": rules.misalignment.output.counterfactual,
+            "form_overlap": rules.performance.output.form_overlap} if STAGES.misalignment else {}),
         **({"time_to_partnership": rules.hypotheses.output.time_to_partnership} if TIME_TO_EVENT else {}),
         codebook=CODEBOOK_FILES,
     output:
@@ -53,9 +55,9 @@ rule figures_models:
         survival_group=(TIME_TO_EVENT or {}).get("group"),
         code=script_code("figures_models"),
     benchmark:
-        "results/benchmarks/figures_models_{lang}.tsv"
+        per_language("results/benchmarks/figures_models{lang}.tsv", MODEL_FIGURES)
     log:
-        "results/logs/figures_models_{lang}.log",
+        per_language("results/logs/figures_models{lang}.log", MODEL_FIGURES),
     conda:
         "../../environment.yml"
     script:
@@ -65,8 +67,8 @@ rule figures_models:
 rule figures_waves:
     input:
         form_shares=rules.waves.output.form_shares,
-        transition_counts=rules.waves.output.transition_counts,
-        form_by_wave=rules.waves.output.form_by_wave,
+        **({"transition_counts": rules.waves.output.transition_counts, "form_by_wave": rules.waves.output.form_by_wave}
+           if STAGES.panel else {}),
         codebook=CODEBOOK_FILES,
         waves=config["waves"],
     output:
@@ -79,9 +81,9 @@ rule figures_waves:
         minimum_cell=config["disclosure"]["minimum_cell"],
         code=script_code("figures_waves"),
     benchmark:
-        "results/benchmarks/figures_waves_{lang}.tsv"
+        per_language("results/benchmarks/figures_waves{lang}.tsv", WAVE_FIGURES)
     log:
-        "results/logs/figures_waves_{lang}.log",
+        per_language("results/logs/figures_waves{lang}.log", WAVE_FIGURES),
     conda:
         "../../environment.yml"
     script:

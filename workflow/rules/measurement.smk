@@ -13,10 +13,12 @@ MEASUREMENT_TABLES = {
 FRAME_SIZES = frame_sizes(WAVES)
 # the variables of the model behind each table the hypotheses register reads: a check on that table
 # gets the flags of the scales they carry
+MISALIGNMENT_SECTION = config.get("misalignment", {})
 HYPOTHESIS_TABLE_FORMULAS = {
     "choice_ame": [config["choice"]["formula"]],
-    "misalignment": [config["misalignment"]["outcome"], config["misalignment"]["controls"], config["choice"]["formula"]],
-    "importance": [config["misalignment"]["outcome"], *config.get("importance", {}).get("groups", {}).values()],
+    **({"misalignment": [MISALIGNMENT_SECTION["outcome"], MISALIGNMENT_SECTION["controls"], config["choice"]["formula"]],
+        "importance": [MISALIGNMENT_SECTION["outcome"], *config.get("importance", {}).get("groups", {}).values()]}
+       if STAGES.misalignment else {}),
 }
 
 
@@ -36,8 +38,9 @@ rule measurement:
         },
     params:
         settings=config.get("measurement") or {},
-        performance=config["performance"],
-        formulas={"choice": config["choice"]["formula"], "performance": config["performance"]["formula"]},
+        performance=config.get("performance", {}),
+        formulas={"choice": config["choice"]["formula"],
+                  **({"performance": config["performance"]["formula"]} if STAGES.performance else {})},
         frame_sizes=FRAME_SIZES,
         code=script_code("measurement"),
     threads: 1

@@ -95,11 +95,12 @@ rule performance:
                 labels={"table": label},
             )
             for name, label in PERFORMANCE_TABLES.items()
-            if name != "misalignment" and (name != "importance" or config.get("importance", {}).get("groups"))
+            if name not in MISALIGNMENT_OUTPUTS.values() and (name != "importance" or STAGES.importance)
+            and (name not in ("misalignment_first_stage", "form_effects", "form_overlap") or STAGES.misalignment)
         },
         data="results/interim/performance.parquet",
     params:
-        settings={key: config.get(key, {}) for key in ("performance", "misalignment", "importance")},
+        settings={key: config.get(key, {}) for key in ("performance", "misalignment", "importance", "form_effects")},
         choice=config["choice"],
         missing_data=config["missing_data"],
         code=script_code("performance"),
@@ -146,12 +147,15 @@ rule misalignment:
         codebook=CODEBOOK_FILES,
         parts=expand("results/interim/bootstrap/misalignment_{part}.parquet", part=MISALIGNMENT_PARTS),
     output:
-        table=report(
-            "results/tables/misalignment.csv",
-            caption="../report/misalignment.rst",
-            category="4. Performance",
-            labels={"table": PERFORMANCE_TABLES["misalignment"]},
-        ),
+        **{
+            key: report(
+                f"results/tables/{name}.csv",
+                caption=f"../report/{name}.rst",
+                category="4. Performance",
+                labels={"table": PERFORMANCE_TABLES[name]},
+            )
+            for key, name in MISALIGNMENT_OUTPUTS.items()
+        },
     params:
         settings=MISALIGNMENT_SETTINGS,
         choice=config["choice"],
@@ -171,12 +175,13 @@ rule misalignment:
 
 rule hypotheses:
     input:
-        data=rules.performance.output.data,
-        choice_ame=rules.choice.output.choice_ame,
-        misalignment=rules.misalignment.output.table,
-        importance=rules.performance.output.importance,
-        panel_deepening="results/tables/panel_deepening.csv",
-        register=config["hypotheses"],
+        # the performance stage's frame has the derived outcomes and misalignment measures, when it runs
+        data=rules.performance.output.data if STAGES.performance else rules.constructs.output.data,
+        **({"choice_ame": rules.choice.output.choice_ame} if STAGES.multinomial else {}),
+        **({"misalignment": rules.misalignment.output.table} if STAGES.misalignment else {}),
+        **({"importance": rules.performance.output.importance} if STAGES.importance else {}),
+        **({"panel_deepening": "results/tables/panel_deepening.csv"} if STAGES.panel else {}),
+        register=config.get("hypotheses", []),  # none when the register is left out
         **({"measurement_flags": rules.measurement.output.flags} if MEASUREMENT else {}),
     output:
         table=report(

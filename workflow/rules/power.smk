@@ -3,14 +3,15 @@
 # See alliancegov.power.
 
 POWER = config["power"]   # defaults from the schema when the config has no power block
-POWER_SETTINGS = {key: config[key] for key in ("power", "choice", "performance", "misalignment")}
+POWER_SETTINGS = {key: config.get(key, {}) for key in ("power", "choice", "performance", "misalignment")}
 
 
 rule power_truth:
     input:
-        choice_mnl=rules.choice.output.choice_mnl,
+        # patterns: without the multinomial logit the choice rule has no such output (and make power has no truth)
+        choice_mnl="results/tables/choice_mnl.csv",
         misalignment=rules.misalignment.output.table,
-        register=config["hypotheses"],
+        register=config.get("hypotheses", []),  # none when the register is left out
         codebook=CODEBOOK_FILES,
     output:
         truth="results/interim/power/truth_at_estimates.yaml",
@@ -36,7 +37,7 @@ rule power_truth:
 rule power_replicates:
     input:
         truth=rules.power_truth.output.truth,
-        register=config["hypotheses"],
+        register=config.get("hypotheses", []),  # none when the register is left out
         codebook=CODEBOOK_FILES,
     output:
         replicates="results/interim/power/replicates/n{n}_chunk{chunk}.parquet",
@@ -67,7 +68,7 @@ rule power_summary:
             chunk=range(POWER["chunks"]),
         ),
         truth=rules.power_truth.output.truth,
-        register=config["hypotheses"],
+        register=config.get("hypotheses", []),  # none when the register is left out
         codebook=CODEBOOK_FILES,
     output:
         table=report("results/tables/power.csv", caption="../report/power.rst", category="9. Power"),

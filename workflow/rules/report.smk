@@ -1,9 +1,9 @@
 def run_tables():
     """Every CSV table the stages write under results/tables/: the report shows each one (its registry,
     alliancegov/report/registry.yaml, refuses a table it has no place for)."""
-    stages = [rules.constructs, rules.descriptives, rules.choice, rules.performance, rules.misalignment, rules.waves,
-              rules.hypotheses, *([rules.choice_bootstrap] if CHOICE_BOOTSTRAP else []),
-              *([rules.measurement] if MEASUREMENT else [])]
+    # the stages the config turns on (alliancegov.stages): their tables, and only theirs
+    stages = [rules.constructs, *(getattr(rules, name) for name in STAGES.rules if name not in LANGUAGE_RULES
+                                  and name != "publication_tables")]
     return sorted({str(path) for stage in stages for path in stage.output
                    if str(path).startswith("results/tables/") and str(path).endswith(".csv")})
 
@@ -22,7 +22,7 @@ rule report:
         data=rules.constructs.output.data,
         sample_flow=rules.pool.output.sample_flow,
         provenance=expand("results/qc/provenance/{wave}.json", wave=WAVES["wave"]),
-        register=config["hypotheses"],
+        **({"register": config["hypotheses"]} if STAGES.hypotheses else {}),
         choice_warnings=rules.choice.output.warnings,
         codebook=CODEBOOK_FILES,
         waves=config["waves"],
@@ -70,9 +70,9 @@ rule report_pdf:
 rule summary:
     input:
         reports=expand(REPORT_HTML, lang=LANGUAGES),
-        hypotheses=rules.hypotheses.output.table,
+        **({"hypotheses": rules.hypotheses.output.table} if STAGES.hypotheses else {}),
         sample_flow=rules.pool.output.sample_flow,
-        choice_fit=rules.choice.output.choice_fit,
+        **({"choice_fit": rules.choice.output.choice_fit} if STAGES.multinomial else {}),
         simulated=SIMULATION_RECORDS,
     output:
         text="results/report/summary.txt",
@@ -89,13 +89,10 @@ rule summary:
 
 rule publication_tables:
     input:
-        choice=(
-            rules.choice.output.choice_variants
-            if config["choice"].get("variants")
-            else rules.choice.output.choice_mnl
-        ),
-        performance=rules.performance.output.performance_ols,
-        performance_fit=rules.performance.output.performance_fit,
+        **({"choice": rules.choice.output.choice_variants if STAGES.variants else rules.choice.output.choice_mnl}
+           if STAGES.multinomial else {}),
+        **({"performance": rules.performance.output.performance_ols,
+            "performance_fit": rules.performance.output.performance_fit} if STAGES.performance else {}),
         data=rules.constructs.output.data,
         codebook=CODEBOOK_FILES,
         **({"correlations": rules.measurement.output.correlations} if MEASUREMENT else {}),
@@ -106,7 +103,9 @@ rule publication_tables:
                 caption=f"../report/publication_{stem}.rst",
                 category="8. Publication tables",
             )
-            for stem in ("choice_models", "performance_models", "descriptives", *(["correlations"] if MEASUREMENT else []))
+            for stem in (*(["choice_models"] if STAGES.multinomial else []),
+                         *(["performance_models"] if STAGES.performance else []), "descriptives",
+                         *(["correlations"] if MEASUREMENT else []))
             for suffix in ("tex", "md", "html", "docx")
         },
     params:
@@ -114,9 +113,10 @@ rule publication_tables:
         significance=config["report"].get("significance", "p_value"),
         stars=config["report"].get("stars", [0.05, 0.01, 0.001]),
         choice_cov_type=config["choice"].get("cov_type", "cluster"),
-        performance_cov_type=config["performance"].get("cov_type", "cluster"),
+        performance_cov_type=config.get("performance", {}).get("cov_type", "cluster"),
         descriptives=config["figures"]["descriptives"],
         outcome=config["choice"]["outcome"],
+        weights=config["choice"].get("weights"),   # frequency weights: Table 1 counts them
         minimum_cell=config["disclosure"]["minimum_cell"],
         correlation_settings={key: (config.get("measurement") or {}).get(key) or {} for key in ("correlations", "common_method")},
         code=script_code("publication_tables"),

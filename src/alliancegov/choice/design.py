@@ -62,8 +62,8 @@ def outcome_levels(data: pd.Series, base: str, categories: list[str]) -> list[st
     ----------
     data : Series
         The outcome column (missing values are ignored).
-    base : str
-        The base category.
+    base : str or None
+        The base category; None takes the first of ``categories`` that occurs.
     categories : list of str
         Every category of the outcome, in the codebook's order.
 
@@ -81,6 +81,8 @@ def outcome_levels(data: pd.Series, base: str, categories: list[str]) -> list[st
     unknown = observed - set(categories)
     if unknown:
         raise ValueError(f"outcome values not in the codebook: {sorted(unknown)}")
+    if base is None:   # no multinomial logit: the order's first category that occurs codes 0
+        base = next(c for c in categories if c in observed)
     if base not in observed:
         raise ValueError(f"base category {base!r} does not occur in the data")
     return [base] + [c for c in categories if c in observed and c != base]
@@ -161,7 +163,7 @@ def build_design(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], *,
     weights = rows[spec.weights].to_numpy(float) if spec.weights else None
     if weights is not None and np.any(weights != np.round(weights)):
         raise ValueError(f"choice.weights: {spec.weights} holds frequency weights that are not whole numbers (a row "
-                         "stands for that many firms); give sampling weights as choice.sampling_weights with "
+                         "stands for that many observations); give sampling weights as choice.sampling_weights with "
                          "cov_type: design")
     counts = np.bincount(codes, weights=weights, minlength=len(levels))
     check_parameters(counts.sum(), names, model, outcome=spec.outcome, counts=dict(zip(levels, counts.tolist())))

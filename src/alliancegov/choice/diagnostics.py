@@ -177,14 +177,18 @@ def fit_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Data
         ``wald_p_value``, or ``wald_f``, ``wald_df``, ``wald_df_denominator``, ``wald_p_value``
         under a design), then ``n_missing`` (rows left out), ``n_clusters`` (NaN unless clustered)
         and ``converged`` (1 or 0). Under a survey design, a pseudo-likelihood, the
-        likelihood-based rows (``aic``, ``bic``, ``aic_per_obs``, ``bic_prime``) are left out.
+        likelihood-based rows (``aic``, ``bic``, ``aic_per_obs``, ``bic_prime``, the null
+        log-likelihood and the pseudo-R²) are left out.
     """
     from alliancegov.stats.mnl_tests import design_adjusted_f, fit_statistics, wald_test_terms
 
     table = fit_statistics(design.y, fit.probabilities, fit.loglik, fit.params.size, weights=design.weights)
     likelihood_based = ["lr_chi2", "lr_df", "lr_p_value"]
     if design.survey is not None:   # a pseudo-likelihood: likelihood-based statistics do not apply
-        likelihood_based += ["aic", "bic", "aic_per_obs", "bic_prime"]
+        # (and the null log-likelihood is unweighted while the pseudo-log-likelihood sums the sampling
+        # weights: their pseudo-R² would mix the two; Stata's svy mlogit reports none of them)
+        likelihood_based += ["aic", "bic", "aic_per_obs", "bic_prime", "log_likelihood_null", "mcfadden_r2",
+                             "mcfadden_adj_r2", "cox_snell_r2", "nagelkerke_r2"]
     rows = []
     if spec.cov_type != "model" or design.survey is not None:
         table = table[~table["statistic"].isin(likelihood_based)]

@@ -36,7 +36,7 @@ def standard_errors(spec: ChoiceSpec, design: ChoiceDesign) -> str:
     else:
         clause = "model-based standard errors (inverse information)"
     if spec.weights:
-        clause += f"; frequency weights {spec.weights} (a row stands for that many firms)"
+        clause += f"; frequency weights {spec.weights} (a row stands for that many observations)"
     elif design.survey is not None and spec.sampling_weights:
         clause += f"; sampling weights {spec.sampling_weights} (pseudo-likelihood)"
     return clause

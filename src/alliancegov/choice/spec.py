@@ -19,8 +19,9 @@ class ChoiceSpec:
     ----------
     outcome : str
         The column of the governance form chosen.
-    base : str
-        The outcome category every other is compared with (coded 0).
+    base : str or None
+        The outcome category every other is compared with (coded 0); may be None when
+        ``multinomial`` is False (the first category of the codebook's order that occurs).
     formula : str
         The right-hand side in patsy syntax, e.g.
         ``asset_specificity + trust + C(sector, Treatment('services'))``.
@@ -85,17 +86,21 @@ class ChoiceSpec:
     nested_logit : bool, default=True
         Fits the nested logit of ``nests`` against the MNL (table ``choice_nested``) when nests are
         given.
+    multinomial : bool, default=True
+        Fits the multinomial logit and its tables; False leaves them out for an analysis that is
+        ordinal-only (``ordered``) or binary-only (``binary_outcome``).
 
     Raises
     ------
     ValueError
         If ``cov_type`` or ``firth`` is not one of its values, ``cov_type`` is ``cluster`` without a
         ``cluster`` column or ``design`` without sampling weights, strata or PSUs, or frequency
-        ``weights`` are combined with a survey design.
+        ``weights`` are combined with a survey design, or there is no ``base`` with the multinomial
+        logit, or nothing to fit without it.
     """
 
     outcome: str
-    base: str
+    base: str | None
     formula: str
     cov_type: str = "cluster"
     cluster: str | None = "firm_key"
@@ -122,8 +127,14 @@ class ChoiceSpec:
     variants: tuple[tuple[str, str], ...] = ()
     nests: tuple[tuple[str, tuple[str, ...]], ...] = ()
     nested_logit: bool = True
+    multinomial: bool = True
 
     def __post_init__(self) -> None:
+        if self.multinomial and not self.base:
+            raise ValueError("choice.base is needed with the multinomial logit: the form every other is compared with")
+        if not (self.multinomial or self.ordered or self.binary_outcome):
+            raise ValueError("choice.multinomial is false and neither choice.ordered nor choice.binary_outcome is "
+                             "set: there is no model of the choice outcome to fit")
         if self.cov_type not in COV_TYPES:
             raise ValueError(f"cov_type must be one of {COV_TYPES}, not {self.cov_type!r}")
         if self.cov_type == "cluster" and not self.cluster:
@@ -150,19 +161,23 @@ class ChoiceSpec:
         Returns
         -------
         list of str
-            The coefficient, marginal-effect, prediction, test, fit, classification,
-            small-sample and Firth tables, then the optional ones the specification asks for
-            (ordered logit, binary logit, cross-validation, variants). The bootstrap has rules of
-            its own.
+            With the multinomial logit, its coefficient, marginal-effect, test, fit,
+            classification, small-sample and Firth tables (and the predictions with ``profiles``);
+            then the optional ones the specification asks for (ordered logit, binary logit, and with
+            the multinomial logit cross-validation, variants, nested logit). The bootstrap has rules
+            of its own.
         """
-        names = ["choice_mnl", "choice_ame", "choice_predictions", "choice_tests", "choice_fit",
-                 "choice_classification", "choice_small_sample", "choice_firth"]
+        names = []
+        if self.multinomial:
+            names += ["choice_mnl", "choice_ame", *(["choice_predictions"] if self.profiles else []), "choice_tests",
+                      "choice_fit", "choice_classification", "choice_small_sample", "choice_firth"]
         ordered = ["choice_ordered", "choice_ordered_ame", "choice_ordered_brant", "choice_ordered_fit"]
         names += ordered if self.ordered else []
         names += ["choice_equity", "choice_equity_ame"] if self.binary_outcome else []
-        names += ["choice_cv", "choice_cv_confusion"] if self.cv_folds >= 2 else []
-        names += ["choice_variants"] if self.variants else []
-        names += ["choice_nested"] if self.nested_logit and self.nests else []
+        if self.multinomial:
+            names += ["choice_cv", "choice_cv_confusion"] if self.cv_folds >= 2 else []
+            names += ["choice_variants"] if self.variants else []
+            names += ["choice_nested"] if self.nested_logit and self.nests else []
         return names
 
     @classmethod
@@ -192,6 +207,7 @@ class ChoiceSpec:
             If the section holds a key that is not a field.
         """
         values = dict(section)
+        values.setdefault("base", None)
         values.pop("bootstrap_jobs", None)  # how the workflow splits the bootstrap, not part of the model
         values["profiles"] = tuple(values.get("profiles", ()))
         values["variants"] = tuple((values.get("variants") or {}).items())

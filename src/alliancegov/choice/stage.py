@@ -53,15 +53,16 @@ class ChoiceResults:
     warnings : list of str
         Notes every reader of the tables needs (separation, convergence, few events, imputation,
         a bootstrap not run).
-    fit : ChoiceFit
-        The fit every table rests on (Firth's when the data are separated).
+    fit : ChoiceFit or None
+        The fit every table rests on (Firth's when the data are separated); None without the
+        multinomial logit (``multinomial: false``).
     design : ChoiceDesign
         Its design.
     """
 
     tables: dict[str, pd.DataFrame]
     warnings: list[str]
-    fit: ChoiceFit
+    fit: ChoiceFit | None
     design: ChoiceDesign
 
 
@@ -103,6 +104,8 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
         If the outcome holds a value not in ``categories``.
     """
     design = build_design(data, spec, categories)
+    if not spec.multinomial:
+        return ChoiceResults(*companion_tables(data, design, spec, categories, {}, []), None, design)
     notes = []
     small = small_sample_table(design)
     separated = model_separated(design)
@@ -138,8 +141,6 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
     tables = {
         "choice_mnl": coefficient_table(fit, design, spec).assign(estimator="firth" if separated else "ml", note=note),
         "choice_ame": ame_table(fit, design, spec).assign(note=note + "; delta-method standard errors"),
-        "choice_predictions": prediction_table(fit, design, spec).assign(
-            note=f"{errors}; delta-method Wald intervals on the probability scale"),
         "choice_tests": test_table(fit, design, spec),
         "choice_fit": fit_table(fit, design, spec),
         "choice_classification": classification(fit, design),
@@ -150,20 +151,15 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
         else pd.DataFrame(columns=["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
                                    "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high", "note"]),
     }
+    if spec.profiles:
+        tables["choice_predictions"] = prediction_table(fit, design, spec).assign(
+            note=f"{errors}; delta-method Wald intervals on the probability scale")
     if spec.bootstrap_replicates > 0 and design.survey is None:
         if bootstrap:
             tables["choice_bootstrap"] = bootstrap_table(design, spec, n_jobs=n_jobs)
     elif spec.bootstrap_replicates > 0:
         notes.append("bootstrap not run: resampling a complex survey design needs replicate weights")
-    if spec.ordered:
-        ordered, converged = ordered_tables(design, categories, spec)
-        tables |= ordered
-        if not converged:
-            notes.append("The ordered logit did not converge, most likely because the regressors predict the top or "
-                         "bottom form perfectly (separation): choice_ordered*.csv do not hold maximum-likelihood "
-                         "estimates.")
-    if spec.binary_outcome:
-        tables |= binary_table(data, spec)
+    tables, notes = companion_tables(data, design, spec, categories, tables, notes)
     if spec.cv_folds >= 2:
         tables |= cross_validation_tables(design, spec)
     if spec.variants:
@@ -175,6 +171,42 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
         notes.append(f"Missing data: coefficients and AMEs pool {spec.imputations} chained-equation imputations "
                      "by Rubin's rules; the other choice tables use the complete cases.")
     return ChoiceResults(tables, notes, fit, design)
+
+
+def companion_tables(data: pd.DataFrame, design: ChoiceDesign, spec: ChoiceSpec, categories: list[str],
+                     tables: dict[str, pd.DataFrame], notes: list[str]) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The ordered and binary logits of the choice stage, with or without the multinomial logit.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysis frame (the binary outcome is computed from it).
+    design : ChoiceDesign
+        The choice outcome's design (rows, regressors, weights, clusters or survey design).
+    spec : ChoiceSpec
+        ``ordered`` and ``binary_outcome`` say which to fit.
+    categories : list of str
+        The outcome's categories in the codebook's order (the ordered logit's scale).
+    tables : dict of str to DataFrame
+        The tables so far; the companions' are added.
+    notes : list of str
+        The notes so far; a note is added when the ordered logit did not converge.
+
+    Returns
+    -------
+    tables : dict of str to DataFrame
+    notes : list of str
+    """
+    if spec.ordered:
+        ordered, converged = ordered_tables(design, categories, spec)
+        tables |= ordered
+        if not converged:
+            notes.append(f"The ordered logit of {spec.outcome} did not converge, most likely because the regressors "
+                         "predict its top or bottom category perfectly (separation): choice_ordered*.csv do not hold "
+                         "maximum-likelihood estimates.")
+    if spec.binary_outcome:
+        tables |= binary_table(data, spec)
+    return tables, notes
 
 
 def separation(small: pd.DataFrame, spec: ChoiceSpec) -> str:
@@ -244,5 +276,7 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
         handle.writelines(f"{visible_text(warning)}\n" for warning in results.warnings)
     for warning in results.warnings:
         log.warning(warning)
-    log.info("\n%s", results.tables["choice_mnl"].to_string(index=False))
+    for name in ("choice_mnl", "choice_ordered", "choice_equity"):
+        if name in results.tables:
+            log.info("%s\n%s", name, results.tables[name].to_string(index=False))
     return results

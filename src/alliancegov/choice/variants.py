@@ -65,7 +65,8 @@ def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> dict[str, pd.DataFrame
     from alliancegov.choice.notes import inference_note
 
     column = "binary_outcome"
-    binary = replace(spec, outcome=column, base="no", binary_outcome=None)
+    # the logit is the two-category multinomial logit, also when the config fits no multinomial logit of its own
+    binary = replace(spec, outcome=column, base="no", binary_outcome=None, multinomial=True)
     design = build_design(data.assign(**{column: binary_outcome(data, spec.binary_outcome)}), binary, ["no", "yes"],
                           model=f"the logit of {spec.binary_name}")
     fit = fit_mnl(design, binary)

@@ -209,23 +209,25 @@ def plot_form_shares_by_wave(shares: pd.DataFrame, codebook: Codebook, language:
     return figure
 
 
-def run(*, form_shares: str, transition_counts: str, form_by_wave: str, codebook: Sequence[str],
-        outputs: dict[str, str], language: str, outcome: str, minimum_cell: int, waves: str | None = None,
-        style: FigureStyle | dict | None = None) -> list[Path]:
+def run(*, form_shares: str, codebook: Sequence[str], outputs: dict[str, str], language: str, outcome: str,
+        minimum_cell: int, transition_counts: str | None = None, form_by_wave: str | None = None,
+        waves: str | None = None, style: FigureStyle | dict | None = None) -> list[Path]:
     """The figures_waves rule: governance forms by wave and the alluvial diagram of the panel.
 
     Parameters
     ----------
     form_shares : str
         ``form_shares_by_wave.csv`` (shares with their intervals, small cells suppressed).
-    transition_counts, form_by_wave : str
+    transition_counts, form_by_wave : str, optional
         Parquet hand-overs of the waves stage (:func:`alliancegov.waves.panel.panel_transitions`'
         tables of the same names), unsuppressed: the alluvial draws every band but writes the count
-        of a band only when it reaches ``minimum_cell``.
+        of a band only when it reaches ``minimum_cell``. Without a panel (no firm identifier)
+        there are none, and no alluvial.
     codebook : sequence of str
         The codebook's three files.
     outputs : dict of str to str
-        PNG paths of ``form_shares_by_wave`` and ``transitions_alluvial`` (SVG and PDF beside them).
+        PNG paths of ``form_shares_by_wave`` and, with a panel, ``transitions_alluvial`` (SVG and PDF
+        beside them): the figures drawn.
     language : {"fr", "en"}
     outcome : str
         The governance form variable.
@@ -243,10 +245,11 @@ def run(*, form_shares: str, transition_counts: str, form_by_wave: str, codebook
     """
     book = Codebook.from_files(codebook)
     names = wave_labels(pd.read_csv(waves, sep="\t", dtype=str, keep_default_na=False)) if waves else {}
-    return save_figures({
+    draw = {
         "form_shares_by_wave": lambda: plot_form_shares_by_wave(pd.read_csv(form_shares), book, language, outcome,
                                                                 names),
         "transitions_alluvial": lambda: transitions_alluvial(
             pd.read_parquet(transition_counts), book, language, totals=pd.read_parquet(form_by_wave), outcome=outcome,
             minimum_cell=minimum_cell, wave_names=names),
-    }, outputs, style)
+    }
+    return save_figures({stem: figure for stem, figure in draw.items() if stem in outputs}, outputs, style)

@@ -188,8 +188,9 @@ def kaplan_meier_curves(frame: pd.DataFrame, time_to_event_block: dict, inferenc
                   "n_clusters", "note"]]
 
 
-def run(*, data: str, register: str, choice_ame: str, misalignment: str, importance: str, panel_deepening: str,
-        outputs: dict[str, str], language: str = "en", measurement_flags: str | None = None,
+def run(*, data: str, register: str, outputs: dict[str, str], language: str = "en", choice_ame: str | None = None,
+        misalignment: str | None = None, importance: str | None = None, panel_deepening: str | None = None,
+        measurement_flags: str | None = None,
         table_formulas: dict[str, list[str]] | None = None, choice: dict | None = None) -> pd.DataFrame:
     """The hypotheses rule: every check of the register and its verdict, and the Kaplan–Meier
     curves of the register's time to event when it has one.
@@ -200,8 +201,8 @@ def run(*, data: str, register: str, choice_ame: str, misalignment: str, importa
         Parquet file of the performance stage's frame (derived outcomes included).
     register : str
         The hypotheses register (YAML).
-    choice_ame, misalignment, importance, panel_deepening : str
-        The model tables the checks read (CSV).
+    choice_ame, misalignment, importance, panel_deepening : str, optional
+        The model tables the checks read (CSV); a stage the config leaves out gives none.
     outputs : dict of str to str
         ``table``: ``hypotheses.csv``; ``time_to_partnership``: the Kaplan–Meier table, when the
         register has a ``time_to_event`` block.
@@ -224,13 +225,15 @@ def run(*, data: str, register: str, choice_ame: str, misalignment: str, importa
     ------
     ValueError
         If the choice section configures a survey design (``cov_type: design``), which the
-        register's checks do not implement: the run stops rather than ignore it.
+        register's checks do not implement: the run stops rather than ignore it; or if a check
+        reads a table of a stage the config leaves out, naming the check and the table.
     """
     import logging
 
     import yaml
 
     from alliancegov.safe_output import write_csv
+    from alliancegov.stages import check_register_tables
 
     choice = choice or {}
     if choice.get("cov_type") == "design":
@@ -240,8 +243,10 @@ def run(*, data: str, register: str, choice_ame: str, misalignment: str, importa
     with open(register, encoding="utf-8") as handle:
         checks = yaml.safe_load(handle)
     frame = pd.read_parquet(data)
-    tables = {"choice_ame": pd.read_csv(choice_ame), "misalignment": pd.read_csv(misalignment),
-              "importance": pd.read_csv(importance), "panel_deepening": pd.read_csv(panel_deepening)}
+    given = {"choice_ame": choice_ame, "misalignment": misalignment, "importance": importance,
+             "panel_deepening": panel_deepening}
+    check_register_tables(checks, {table for table, path in given.items() if path})
+    tables = {name: pd.read_csv(path) for name, path in given.items() if path}
     flags = pd.read_csv(measurement_flags, keep_default_na=False) if measurement_flags else None
     verdicts = evaluate_register(checks, tables, frame, language, flags=flags, table_formulas=table_formulas,
                                  weights=choice.get("weights"))

@@ -137,9 +137,12 @@ class Labeller:
         if term in self.answers or term in self.values:
             return self.value(term)
         label = self.codebook.term_label(term, self.language)
-        if label == term:
-            return self.value(term)
-        return label
+        if label != term:
+            return label
+        if bracket and level.endswith("]") and ":" not in term:   # a coded name and its level: both labelled
+            return f"{self.value(name)} ({self.value(level[:-1])})"
+        # value() labels what has no brackets or colons; those it hands back here, so stop at the name
+        return term if "[" in term or ":" in term else self.value(term)
 
     def value(self, value: object, column: str | None = None) -> object:
         """Any cell of a table as a reader sees it; numbers and unknown text unchanged.

@@ -16,7 +16,7 @@ from alliancegov.table_formats import LABEL_COLUMN, PART_COLUMN
 
 def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous: Sequence[str],
                       categorical: Sequence[str], by: str, language: str, minimum_cell: int = 5,
-                      digits: int = 2) -> pd.DataFrame:
+                      digits: int = 2, weights: str | None = None) -> pd.DataFrame:
     """A paper's "Table 1": the model variables overall and by ``by`` (the governance form).
 
     Parameters
@@ -40,6 +40,10 @@ def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous:
         Smallest count published.
     digits : int
         Decimals of the means and SDs.
+    weights : str, optional
+        A column of frequency weights (a row stands for that many observations, as
+        ``choice.weights``): counts, n and shares are sums of them, means and SDs those of the rows
+        repeated. None counts rows.
 
     Returns
     -------
@@ -59,19 +63,23 @@ def descriptive_table(analysis: pd.DataFrame, codebook: Codebook, *, continuous:
 
     groups = codebook_categorical(analysis[by], codebook, by)
     levels = [level for level in groups.cat.categories if (groups == level).any()]
-    headers = [f"{text['all']} (n = {numbers.count(len(analysis))})"] + [
-        f"{codebook.answer_label(by, level, language)} (n = {numbers.count(int((groups == level).sum()))})"
+    frequency = (pd.to_numeric(analysis[weights]) if weights else pd.Series(1, index=analysis.index)).astype("int64")
+    headers = [f"{text['all']} (n = {numbers.count(int(frequency.sum()))})"] + [
+        f"{codebook.answer_label(by, level, language)} (n = {numbers.count(int(frequency[groups == level].sum()))})"
         for level in levels]
     rows = []
     for variable in continuous:
         values = pd.to_numeric(analysis[variable], errors="coerce")
         cells = [values] + [values[groups == level] for level in levels]
+        if weights:   # the rows repeated as often as their weight (frequency weights)
+            cells = [v.repeat(frequency[v.index]) for v in cells]
         rows.append(["estimate", f"{label(variable)}, {text['mean_sd']}"]
                     + [f"{numbers.fixed(v.mean(), digits)} ({numbers.fixed(v.std(), digits)})"
                        for v in cells])
     for variable in categorical:
         answers = codebook_categorical(analysis[variable], codebook, variable)
-        counts = pd.crosstab(answers, groups).reindex(columns=levels, fill_value=0)
+        counts = (pd.crosstab(answers, groups, values=frequency, aggfunc="sum").fillna(0).astype("int64") if weights
+                  else pd.crosstab(answers, groups)).reindex(columns=levels, fill_value=0)
         counts = counts.loc[[a for a in counts.index if counts.loc[a].sum() > 0]]
         published, hidden = suppress_small_cells(counts, minimum=minimum_cell)
         column_totals = counts.sum(axis=0)

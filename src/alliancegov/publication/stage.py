@@ -40,7 +40,8 @@ def numbered_models(names: Sequence[str], language: str) -> tuple[dict[str, str]
     return headers, message("publication.variants_note", language, last=len(names))
 
 
-def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame, out_dir: str | Path, *,
+def publication_set(choice_variants: pd.DataFrame | None, performance_ols: pd.DataFrame | None,
+                    out_dir: str | Path, *,
                     language: str, choice_cov_type: str, performance_cov_type: str,
                     performance_fit: pd.DataFrame | None = None, codebook: Codebook | None = None,
                     descriptives: pd.DataFrame | None = None, outcome: str = "governance_form",
@@ -52,14 +53,15 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
 
     Parameters
     ----------
-    choice_variants : DataFrame
+    choice_variants : DataFrame or None
         ``model, outcome, term, ...`` and ``(fit)`` rows (the fit statistics: name in ``term``,
         value in ``estimate``); or ``choice_mnl`` alone (no ``model`` column). Gives the choice
         models side by side as relative-risk ratios, headed ``(1)``, ``(2)``... (the main model
-        first), a note saying so.
-    performance_ols : DataFrame
+        first), a note saying so; None (no multinomial logit): no such table.
+    performance_ols : DataFrame or None
         The performance outcomes side by side: its ``by_form`` models whose ``se_type`` is
-        ``performance_cov_type``, headed by the outcomes' labels.
+        ``performance_cov_type``, headed by the outcomes' labels; None (no performance stage): no
+        such table.
     out_dir : str or Path
         Folder of the files.
     language : {"fr", "en"}
@@ -85,8 +87,9 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
     Returns
     -------
     list of Path
-        The files written: the four formats of the choice models, of the performance models, then
-        (with ``descriptives``) of Table 1.
+        The files written: the four formats of the choice models, of the performance models (each
+        when given), then (with ``descriptives``) of Table 1; the captions name the outcome by its
+        label.
 
     Raises
     ------
@@ -94,46 +97,59 @@ def publication_set(choice_variants: pd.DataFrame, performance_ols: pd.DataFrame
         If ``performance_ols`` has no ``by_form`` rows with ``performance_cov_type``.
     """
     out_dir = Path(out_dir)
+    labeller = Labeller(codebook, language, outcome) if codebook is not None else None
+    label = labeller.term if labeller is not None else str
+    outcome_label = labeller.variable if labeller is not None else str
+    shown = dict(significance=significance, stars=stars, language=language, term_labels=label)
+    # worded from the outcome's label, not the study's words
+    captions = {key: message(f"publication.caption_{key}", language, outcome=outcome_label(outcome))
+                for key in ("choice", "performance", "descriptives")}
+    paths = []
+    if choice_variants is not None:
+        paths += write_publication_tables(_choice_models(choice_variants, cov_type=choice_cov_type, **shown),
+                                          out_dir / "choice_models", captions["choice"], "tab:choice")
+    if performance_ols is not None:
+        performance = _performance_models(performance_ols, performance_fit, cov_type=performance_cov_type,
+                                          outcome_label=outcome_label, **shown)
+        paths += write_publication_tables(performance, out_dir / "performance_models", captions["performance"],
+                                          "tab:performance")
+    if descriptives is not None:
+        paths += write_publication_tables(descriptives, out_dir / "descriptives", captions["descriptives"],
+                                          "tab:descriptives")
+    return paths
+
+
+def _choice_models(choice_variants: pd.DataFrame, *, cov_type: str, language: str, **shown) -> pd.DataFrame:
+    """The choice models side by side as relative-risk ratios (see :func:`publication_set`)."""
     if "model" not in choice_variants:   # no variants configured: the main model alone
         choice_variants = choice_variants.assign(model="main")
     coefficients = choice_variants[choice_variants["outcome"] != "(fit)"]
     fit_rows = choice_variants[choice_variants["outcome"] == "(fit)"]
     headers, variants_note = numbered_models(list(dict.fromkeys(coefficients["model"].astype(str))), language)
-    choice_models = {headers[str(name)]: rows.drop(columns="model")
-                     for name, rows in coefficients.groupby("model", sort=False)}
-    choice_fit = {headers[str(name)]: fit_cells(dict(zip(rows["term"], rows["estimate"].astype(float))), language)
-                  for name, rows in fit_rows.groupby("model", sort=False)}
-    labeller = Labeller(codebook, language, outcome) if codebook is not None else None
-    label = labeller.term if labeller is not None else str
-    shown = dict(significance=significance, stars=stars, language=language, term_labels=label)
-    choice = regression_table(choice_models, exponentiate=True, fit=choice_fit,
-                              se_type=se_description(choice_cov_type, language), **shown)
-    if len(choice_models) > 1:
-        choice = _with_note(choice, variants_note)
+    models = {headers[str(name)]: rows.drop(columns="model")
+              for name, rows in coefficients.groupby("model", sort=False)}
+    fit = {headers[str(name)]: fit_cells(dict(zip(rows["term"], rows["estimate"].astype(float))), language)
+           for name, rows in fit_rows.groupby("model", sort=False)}
+    table = regression_table(models, exponentiate=True, fit=fit, se_type=se_description(cov_type, language),
+                             language=language, **shown)
+    return _with_note(table, variants_note) if len(models) > 1 else table
+
+
+def _performance_models(performance_ols: pd.DataFrame, performance_fit: pd.DataFrame | None, *, cov_type: str,
+                        outcome_label, language: str, **shown) -> pd.DataFrame:
+    """The performance outcomes' ``by_form`` models side by side (see :func:`publication_set`)."""
     by_form = performance_ols[(performance_ols["model"] == "by_form")
-                              & (performance_ols["se_type"].astype(str) == performance_cov_type)]
+                              & (performance_ols["se_type"].astype(str) == cov_type)]
     if by_form.empty:
-        raise ValueError(f"performance_ols has no by_form rows with se_type {performance_cov_type!r}")
-    outcome_label = labeller.variable if labeller is not None else str
-    performance_fit_cells = {}
+        raise ValueError(f"performance_ols has no by_form rows with se_type {cov_type!r}")
+    fit = {}
     if performance_fit is not None:
-        kept = performance_fit[performance_fit["se_type"].astype(str) == performance_cov_type]
-        performance_fit_cells = {outcome_label(name): fit_cells(dict(zip(rows["statistic"],
-                                                                         rows["value"].astype(float))), language)
-                                 for name, rows in kept.groupby("outcome", sort=False)}
-    performance = regression_table({outcome_label(name): rows.drop(columns=["outcome", "model", "se_type"])
-                                    for name, rows in by_form.groupby("outcome", sort=False)},
-                                   se_type=se_description(performance_cov_type, language), fit=performance_fit_cells,
-                                   **shown)
-    paths = (write_publication_tables(choice, out_dir / "choice_models",
-                                      message("publication.caption_choice", language),
-                                      "tab:choice")
-             + write_publication_tables(performance, out_dir / "performance_models",
-                                        message("publication.caption_performance", language), "tab:performance"))
-    if descriptives is not None:
-        paths += write_publication_tables(descriptives, out_dir / "descriptives",
-                                          message("publication.caption_descriptives", language), "tab:descriptives")
-    return paths
+        kept = performance_fit[performance_fit["se_type"].astype(str) == cov_type]
+        fit = {outcome_label(name): fit_cells(dict(zip(rows["statistic"], rows["value"].astype(float))), language)
+               for name, rows in kept.groupby("outcome", sort=False)}
+    return regression_table({outcome_label(name): rows.drop(columns=["outcome", "model", "se_type"])
+                             for name, rows in by_form.groupby("outcome", sort=False)},
+                            se_type=se_description(cov_type, language), fit=fit, language=language, **shown)
 
 
 def _with_note(table: pd.DataFrame, note: str) -> pd.DataFrame:
@@ -142,22 +158,22 @@ def _with_note(table: pd.DataFrame, note: str) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame([row])], ignore_index=True).astype(object)
 
 
-def run(*, choice: str, performance: str, performance_fit: str, data: str, codebook: Sequence[str],
-        outputs: dict[str, str], language: str, choice_cov_type: str, performance_cov_type: str, descriptives: dict,
-        outcome: str, minimum_cell: int, significance: str = "p_value", stars: Sequence[float] = DEFAULT_STARS,
-        correlations: str | None = None, correlation_settings: Mapping | None = None) -> list[Path]:
+def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], language: str, choice_cov_type: str,
+        performance_cov_type: str, descriptives: dict, outcome: str, minimum_cell: int, choice: str | None = None,
+        performance: str | None = None, performance_fit: str | None = None, significance: str = "p_value",
+        stars: Sequence[float] = DEFAULT_STARS, correlations: str | None = None,
+        correlation_settings: Mapping | None = None, weights: str | None = None) -> list[Path]:
     """The publication_tables rule: the papers' tables in LaTeX, Markdown, HTML and Word.
 
     The choice and performance models side by side, and Table 1.
 
     Parameters
     ----------
-    choice : str
-        ``choice_variants.csv`` (or ``choice_mnl.csv`` without variants).
-    performance : str
-        ``performance_ols.csv``.
-    performance_fit : str
-        ``performance_fit.csv``.
+    choice : str, optional
+        ``choice_variants.csv`` (or ``choice_mnl.csv`` without variants); none without the
+        multinomial logit.
+    performance, performance_fit : str, optional
+        ``performance_ols.csv`` and ``performance_fit.csv``; none without the performance stage.
     data : str
         Parquet file of the analysis frame (Table 1).
     codebook : sequence of str
@@ -181,6 +197,8 @@ def run(*, choice: str, performance: str, performance_fit: str, data: str, codeb
     correlations : str, optional
         The measurement stage's ``correlations.csv``: with it, ``correlations.*`` too
         (:func:`alliancegov.correlation_matrix.correlation_matrix`).
+    weights : str, optional
+        The frequency-weight column (``choice.weights``): Table 1 counts it.
     correlation_settings : mapping, optional
         The config's ``measurement:`` section (``correlations.significance``, ``correlations.stars``,
         ``common_method.marker``).
@@ -200,12 +218,13 @@ def run(*, choice: str, performance: str, performance_fit: str, data: str, codeb
     book = Codebook.from_files(codebook)
     table_1 = descriptive_table(pd.read_parquet(data), book, continuous=descriptives["continuous"],
                                 categorical=descriptives["categorical"], by=outcome, language=language,
-                                minimum_cell=minimum_cell)
+                                minimum_cell=minimum_cell, weights=weights)
     folder = Path(next(iter(outputs.values()))).parent
-    paths = publication_set(pd.read_csv(choice), pd.read_csv(performance), folder, language=language,
-                            choice_cov_type=choice_cov_type, performance_cov_type=performance_cov_type,
-                            performance_fit=pd.read_csv(performance_fit), codebook=book, descriptives=table_1,
-                            outcome=outcome, significance=significance, stars=stars)
+    paths = publication_set(pd.read_csv(choice) if choice else None, pd.read_csv(performance) if performance else None,
+                            folder, language=language, choice_cov_type=choice_cov_type,
+                            performance_cov_type=performance_cov_type,
+                            performance_fit=pd.read_csv(performance_fit) if performance_fit else None, codebook=book,
+                            descriptives=table_1, outcome=outcome, significance=significance, stars=stars)
     if correlations:
         from alliancegov.correlation_matrix import CORRELATION_TEXT, correlation_matrix
 

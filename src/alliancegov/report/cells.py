@@ -27,7 +27,8 @@ COUNT_COLUMN = re.compile(r"^(n|n_.+|.+_n|count_.+|total_.+|row_total|events|par
 # The columns a table suppressed for disclosure leaves blank (alliancegov.disclosure).
 SUPPRESSIBLE = ("n", "share", "row_share", "estimate", "std_error", "conf_low", "conf_high")
 # Bookkeeping columns: a table's note (its words are the catalogue's, under the table), how it was made.
-BOOKKEEPING = ("note", "method", "inference", "verdict_on", "suppressed", "share_failed", "estimator", "base",
+BOOKKEEPING = ("note", "method", "inference", "verdict_on", "suppressed", "share_failed", "n_ok", "n_trimmed",
+               "estimator", "base",
                "se_type", "reference")
 
 

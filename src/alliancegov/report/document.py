@@ -21,6 +21,8 @@ from alliancegov.report.registry import SECTIONS, FigureEntry, TableEntry, check
 from alliancegov.table_formats import TableLayout, table_layout
 
 WIDE_COLUMNS = 9    # a table with more columns is set in a smaller font
+NOTE_COUNTS = ("n_ok", "n", "n_trimmed")   # counts a table's note quotes ({n_ok} resamples...)
+OPTIONAL_SECTIONS = ("measurement", "choice", "performance", "waves")   # left out with a sentence when empty
 
 
 @dataclass
@@ -89,12 +91,35 @@ class Section:
         Its narrative paragraph (Results only; ``""`` in the appendix).
     blocks : list of TableBlock or FigureBlock
         Its tables, then its figures.
+    left_out : bool
+        A section of a stage the configuration left out: ``text`` says so, and it has no blocks.
     """
 
     key: str
     title: str
     text: str = ""
     blocks: list = field(default_factory=list)
+    left_out: bool = False
+
+
+def table_counts(table) -> dict[str, int]:
+    """The counts a table's note may quote from its first row: ``n_ok`` (resamples), ``n`` and ``n_trimmed``.
+
+    Parameters
+    ----------
+    table : DataFrame or None
+        A run table.
+
+    Returns
+    -------
+    dict of str to int
+        The columns of :data:`NOTE_COUNTS` it has, from its first row (missing as 0).
+    """
+    if table is None or table.empty:
+        return {}
+    first = table.iloc[0]
+    return {name: int(float(first[name])) if str(first[name]) not in ("", "nan") else 0
+            for name in NOTE_COUNTS if name in table}
 
 
 def table_notes(entry: TableEntry, presented: Presented, layout: TableLayout | None,
@@ -119,7 +144,7 @@ def table_notes(entry: TableEntry, presented: Presented, layout: TableLayout | N
     catalogue = str(section(f"tables.{entry.key}", language).get("note", ""))
     notes = [*(layout.notes if layout is not None else []), *presented.notes]
     if catalogue:
-        notes.append(catalogue.format(**context.settings))
+        notes.append(catalogue.format(**context.settings, **table_counts(context.sources.get(entry.source))))
     if layout is not None and any(SUPPRESSION_MARKER == cell for row in layout.body for cell in row):
         notes.append(message("report.suppressed", language, marker=SUPPRESSION_MARKER,
                              minimum=context.settings["minimum_cell"]))
@@ -186,14 +211,18 @@ def build_sections(context: ReportContext, figures: Mapping[str, Path], captions
             notes = [message("report.empty", language, reason=message("report.empty_reason", language)), *notes]
         blocks[entry.key] = TableBlock(entry.key, numbers[entry.key], message(f"tables.{entry.key}.caption", language),
                                        layout, notes)
-    titles = section("report.sections", language)
+    labels = {"outcome": context.labeller.variable(context.outcome)}
+    titles = {key: title.format(**labels) for key, title in section("report.sections", language).items()}
     results = []
     for key in SECTIONS:
         sectioned = [blocks[e.key] for e in main if e.section == key]
         sectioned += [FigureBlock(e.stem, figure_numbers[e.stem], captions.get(e.stem, ""), Path(figures[e.stem]))
                       for e in drawn if e.section == key]
+        in_appendix = any(e.appendix and e.section == key for e in shown)
         if sectioned:
             results.append(Section(key, titles[key], PARAGRAPHS[key](context, refer), sectioned))
+        elif key in OPTIONAL_SECTIONS and not in_appendix:
+            results.append(Section(key, titles[key], message(f"report.left_out.{key}", language), left_out=True))
     appendix = [Section(key, titles[key], "", [blocks[e.key] for e in shown if e.appendix and e.section == key])
                 for key in SECTIONS]
     return results, [part for part in appendix if part.blocks]

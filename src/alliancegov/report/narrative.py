@@ -62,7 +62,7 @@ def firms(context: ReportContext) -> int:
     int
     """
     fit = context.sources.get("choice_fit")
-    if fit is None:
+    if fit is None or not context.settings.get("firms", True):   # another survey's clusters are not firms
         return 0
     values = dict(zip(fit["statistic"].astype(str), pd.to_numeric(fit["value"], errors="coerce")))
     return int(values.get("n_clusters", values.get("n_obs", 0)) or 0)
@@ -142,6 +142,8 @@ def choice_paragraph(context: ReportContext, refer: Callable[[str], str]) -> str
     -------
     str
     """
+    if "choice_fit" not in context.sources or "choice_ame" not in context.sources:
+        return ""   # no multinomial logit: the section shows the other choice models' tables alone
     numbers, labeller, language = context.numbers, context.labeller, context.language
     fit = context.sources["choice_fit"]
     values = dict(zip(fit["statistic"].astype(str), pd.to_numeric(fit["value"], errors="coerce")))
@@ -173,6 +175,8 @@ def performance_paragraph(context: ReportContext, refer: Callable[[str], str]) -
     -------
     str
     """
+    if "performance_ols" not in context.sources:
+        return ""
     numbers, labeller, language = context.numbers, context.labeller, context.language
     ols = numeric_columns(context.rows("performance_ols", {"model": "by_form", "se_type": "$performance_cov_type",
                                                            "outcome": "$performance_outcome"}))
@@ -251,6 +255,8 @@ def hypotheses_paragraph(context: ReportContext, refer: Callable[[str], str]) ->
     -------
     str
     """
+    if "hypotheses" not in context.sources:
+        return ""
     checks = context.sources["hypotheses"]
     counts = verdict_counts(checks)
     verdicts = checks.groupby("hypothesis", sort=False)["verdict"].first()
@@ -288,31 +294,37 @@ def methods_notes(context: ReportContext, config: Mapping) -> list[str]:
 
     language, labeller, numbers = context.language, context.labeller, context.numbers
     choice = {"cov_type": "cluster", **config["choice"]}
-    performance = {"cov_type": "cluster", **config["performance"]}
-    fit = context.sources["choice_fit"]
-    values = dict(zip(fit["statistic"].astype(str), pd.to_numeric(fit["value"], errors="coerce")))
-    performance_fit = context.rows("performance_fit", {"outcome": performance["outcome"]})
-    performance_values = dict(zip(performance_fit["statistic"].astype(str),
-                                  pd.to_numeric(performance_fit["value"], errors="coerce")))
-    cluster = (message("notes.cluster", language, n_clusters=numbers.count(int(values.get("n_clusters", 0))))
-               if choice["cov_type"] == "cluster" else "")
     report = config.get("report", {})
     marks = ", ".join(f"{'*' * (i + 1)} p < {numbers.general(t)}"
                       for i, t in enumerate(sorted(report.get("stars", (0.05, 0.01, 0.001)), reverse=True)))
-    notes = [
-        message("notes.exclusions", language, rules=", ".join(str(labeller.value(r))
-                                                              for r in config["qc"]["exclusion_rules"])),
-        message("notes.scales", language),
-        message("notes.choice", language, base=labeller.answer(choice["base"]),
-                se=se_description(choice["cov_type"], language), cluster=cluster,
-                n=numbers.count(int(values.get("n_obs", 0))), missing=numbers.count(int(values.get("n_missing", 0)))),
-        message("notes.performance", language, outcome=labeller.variable(performance["outcome"]),
-                se=se_description(performance["cov_type"], language),
-                n=numbers.count(int(performance_values.get("n", 0))),
-                missing=numbers.count(int(performance_values.get("n_missing", 0)))),
-        message("notes.significance_stars", language, marks=marks) if report.get("significance") == "stars"
-        else message("notes.significance_p", language),
-    ]
+    notes = [message("notes.exclusions", language, rules=", ".join(str(labeller.value(r))
+                                                                   for r in config["qc"]["exclusion_rules"]))]
+    if not context.codebook.scales.empty:
+        notes.append(message("notes.scales", language))
+    values = {}
+    if "choice_fit" in context.sources:
+        fit = context.sources["choice_fit"]
+        values = dict(zip(fit["statistic"].astype(str), pd.to_numeric(fit["value"], errors="coerce")))
+        cluster = (message("notes.cluster", language, n_clusters=numbers.count(int(values.get("n_clusters", 0))))
+                   if choice["cov_type"] == "cluster" else "")
+        notes.append(message("notes.choice", language, outcome=labeller.variable(context.outcome),
+                             base=labeller.answer(choice["base"]), se=se_description(choice["cov_type"], language),
+                             cluster=cluster, n=numbers.count(int(values.get("n_obs", 0))),
+                             missing=numbers.count(int(values.get("n_missing", 0)))))
+    if "performance_fit" in context.sources and config.get("performance"):
+        performance = {"cov_type": "cluster", **config["performance"]}
+        performance_fit = context.rows("performance_fit", {"outcome": performance["outcome"]})
+        performance_values = dict(zip(performance_fit["statistic"].astype(str),
+                                      pd.to_numeric(performance_fit["value"], errors="coerce")))
+        notes.append(message("notes.performance", language, outcome=labeller.variable(performance["outcome"]),
+                             se=se_description(performance["cov_type"], language),
+                             n=numbers.count(int(performance_values.get("n", 0))),
+                             missing=numbers.count(int(performance_values.get("n_missing", 0)))))
+        if performance.get("centre"):
+            notes.append(message("notes.centred", language,
+                                 names=", ".join(labeller.variable(name) for name in performance["centre"])))
+    notes.append(message("notes.significance_stars", language, marks=marks) if report.get("significance") == "stars"
+                 else message("notes.significance_p", language))
     if values.get("converged", 1) != 1:
         notes.append(message("notes.not_converged", language))
     return notes

@@ -251,7 +251,8 @@ def present_descriptives(entry: TableEntry, context: ReportContext) -> Presented
     spec = context.extra["descriptives"]
     table = descriptive_table(context.extra["data"], context.codebook, continuous=spec["continuous"],
                               categorical=spec["categorical"], by=context.outcome, language=context.language,
-                              minimum_cell=int(context.settings["minimum_cell"]))
+                              minimum_cell=int(context.settings["minimum_cell"]),
+                              weights=context.settings.get("weights"))
     return Presented(table)
 
 

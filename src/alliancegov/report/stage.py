@@ -64,21 +64,25 @@ def report_settings(config: Mapping, codebook: Codebook, language: str) -> dict[
     -------
     dict
         ``performance_cov_type``, ``performance_alternative_cov_type``, ``performance_outcome``,
-        ``significance``, ``stars``, ``minimum_cell``, ``measurement`` (the config's section),
+        ``significance``, ``stars``, ``minimum_cell``, ``weights`` (the frequency-weight column, or
+        None), ``firms`` (whether the responses are firms' and clustered by firm), ``measurement``
+        (the config's section),
         and the notes' words: ``base``, ``choice_se``, ``performance_se``,
         ``performance_alternative_se``, ``choice_replicates``, ``misalignment_replicates``,
         ``importance_replicates``.
     """
-    choice, performance = config["choice"], config["performance"]
+    choice, performance = config["choice"], config.get("performance") or {}
     report = config.get("report", {})
     alternative = performance.get("alternative_cov_type", "HC3")
     return {
         "performance_cov_type": performance.get("cov_type", "cluster"),
         "performance_alternative_cov_type": alternative,
-        "performance_outcome": performance["outcome"],
+        "performance_outcome": performance.get("outcome", ""),
         "significance": report.get("significance", "p_value"),
         "stars": tuple(report.get("stars", DEFAULT_STARS)),
         "minimum_cell": config.get("disclosure", {}).get("minimum_cell", 5),
+        "weights": choice.get("weights"),
+        "firms": bool((config.get("ingest") or {}).get("firm_id_column")),
         "measurement": config.get("measurement") or {},
         "base": codebook.answer_label(choice["outcome"], choice["base"], language),
         "choice_se": se_description(choice.get("cov_type", "cluster"), language),
@@ -88,6 +92,35 @@ def report_settings(config: Mapping, codebook: Codebook, language: str) -> dict[
         "misalignment_replicates": config.get("misalignment", {}).get("bootstrap_replicates", 0),
         "importance_replicates": config.get("importance", {}).get("bootstrap_replicates", 0),
     }
+
+
+def abstract(context: ReportContext, flow: pd.DataFrame) -> str:
+    """The sentence under the title: responses analysed and received, clusters, waves, hypotheses supported.
+
+    Parameters
+    ----------
+    context : ReportContext
+        Its ``choice_fit`` (the clusters) and ``hypotheses`` tables, when the run has them.
+    flow : DataFrame
+        The pooled sample flow.
+
+    Returns
+    -------
+    str
+        What the run has: without the multinomial logit no count of firms, without a register no
+        hypotheses.
+    """
+    counts, numbers, language = sample_counts(flow), context.numbers, context.language
+    clusters = firms(context)
+    text = (message("report.abstract", language, analysed=numbers.count(counts["analysed"]),
+                    firms=numbers.count(clusters), waves=counts["waves"], received=numbers.count(counts["received"]))
+            if clusters else message("report.abstract_responses", language, analysed=numbers.count(counts["analysed"]),
+                                     waves=counts["waves"], received=numbers.count(counts["received"])))
+    if "hypotheses" in context.sources:
+        verdicts = verdict_counts(context.sources["hypotheses"])
+        text += message("report.abstract_hypotheses", language, supported=verdicts["supported"],
+                        hypotheses=verdicts["n"])
+    return text + "."
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -128,8 +161,9 @@ def language_links(language: str, languages: Sequence[str], html: str | Path) ->
 
 
 def run(*, figures: Sequence[str], captions: Sequence[str], tables: Sequence[str], data: str, sample_flow: str,
-        provenance: Sequence[str], register: str, choice_warnings: str, codebook: Sequence[str], waves: str,
-        outputs: Mapping[str, str], config: Mapping, language: str, simulated: Sequence[str] = ()) -> str:
+        provenance: Sequence[str], choice_warnings: str, codebook: Sequence[str], waves: str,
+        outputs: Mapping[str, str], config: Mapping, language: str, register: str | None = None,
+        simulated: Sequence[str] = ()) -> str:
     """The report rule: every result of the run on one self-contained HTML page in ``language``.
 
     Parameters
@@ -145,8 +179,8 @@ def run(*, figures: Sequence[str], captions: Sequence[str], tables: Sequence[str
         The pooled sample flow (CSV).
     provenance : sequence of str
         The waves' provenance records (JSON).
-    register : str
-        The hypotheses register (claims and checks' names in each language).
+    register : str, optional
+        The hypotheses register (claims and checks' names in each language); none without one.
     choice_warnings : str
         The choice stage's notes (text, one per line, in English).
     codebook : sequence of str
@@ -179,8 +213,7 @@ def run(*, figures: Sequence[str], captions: Sequence[str], tables: Sequence[str
     outcome = config["choice"]["outcome"]
     sources = {Path(path).stem: read_table(path) for path in tables}
     flow = pd.read_csv(sample_flow, keep_default_na=False)
-    with open(register, encoding="utf-8") as handle:
-        checks = yaml.safe_load(handle)
+    checks = yaml.safe_load(Path(register).read_text(encoding="utf-8")) if register else {}
     context = ReportContext(language=language, codebook=book, sources=sources,
                             settings=report_settings(config, book, language), outcome=outcome,
                             waves=wave_labels(pd.read_csv(waves, sep="\t", dtype=str, keep_default_na=False)),
@@ -189,14 +222,8 @@ def run(*, figures: Sequence[str], captions: Sequence[str], tables: Sequence[str
     results, appendix = build_sections(context, {Path(p).stem: Path(p) for p in figures},
                                        {Path(p).stem.removeprefix("figure_"): read_caption(p) for p in captions},
                                        list(sources))
-    counts, verdicts = sample_counts(flow), verdict_counts(sources["hypotheses"])
-    numbers = context.numbers
     page = Page(
-        language=language, title=report_title(report["title"], language),
-        abstract=message("report.abstract", language, analysed=numbers.count(counts["analysed"]),
-                         firms=numbers.count(firms(context)), waves=counts["waves"],
-                         received=numbers.count(counts["received"]), supported=verdicts["supported"],
-                         hypotheses=verdicts["n"]),
+        language=language, title=report_title(report["title"], language), abstract=abstract(context, flow),
         simulated=simulated_banner(simulation_record(simulated), bool(report.get("simulated_data")), language),
         other_languages=language_links(language, report.get("languages", [language]), outputs["html"]),
         notes=tuple(methods_notes(context, config)),

@@ -13,20 +13,21 @@ from alliancegov.report.narrative import sample_counts, verdict_counts
 from alliancegov.report.provenance import simulation_record
 
 
-def summary_text(reports: Sequence[str], checks: pd.DataFrame, sample_flow: pd.DataFrame, choice_fit: pd.DataFrame,
-                 language: str, *, simulated: Mapping | None = None, simulated_data: bool = False) -> str:
+def summary_text(reports: Sequence[str], checks: pd.DataFrame | None, sample_flow: pd.DataFrame,
+                 choice_fit: pd.DataFrame | None, language: str, *, simulated: Mapping | None = None,
+                 simulated_data: bool = False) -> str:
     """The run's last words: the reports' paths and one line of what they found.
 
     Parameters
     ----------
     reports : sequence of str
         The HTML reports, one per language.
-    checks : DataFrame
-        ``hypotheses.csv``.
+    checks : DataFrame or None
+        ``hypotheses.csv``; None without a hypotheses register.
     sample_flow : DataFrame
         ``wave, step, reason, n``.
-    choice_fit : DataFrame
-        ``statistic, value`` of the choice model (its firms: ``n_clusters``).
+    choice_fit : DataFrame or None
+        ``statistic, value`` of the multinomial logit (its firms: ``n_clusters``); None without it.
     language : str
         The main language.
     simulated : mapping, optional
@@ -38,14 +39,21 @@ def summary_text(reports: Sequence[str], checks: pd.DataFrame, sample_flow: pd.D
     -------
     str
         Lines: the heading, one path per report, the summary line (responses analysed, firms,
-        waves, hypotheses supported), and a line saying the data are simulated when they are.
+        waves, hypotheses supported, as far as the run has them), and a line saying the data are
+        simulated when they are.
     """
-    counts, verdicts, numbers = sample_counts(sample_flow), verdict_counts(checks), number_format(language)
-    values = dict(zip(choice_fit["statistic"].astype(str), pd.to_numeric(choice_fit["value"], errors="coerce")))
-    lines = [message("summary.reports", language), *(f"  {Path(path)}" for path in reports),
-             message("summary.line", language, analysed=numbers.count(counts["analysed"]),
-                     firms=numbers.count(int(values.get("n_clusters", 0))),
-                     waves=counts["waves"], supported=verdicts["supported"], hypotheses=verdicts["n"])]
+    counts, numbers = sample_counts(sample_flow), number_format(language)
+    fit = {} if choice_fit is None else dict(zip(choice_fit["statistic"].astype(str),
+                                                 pd.to_numeric(choice_fit["value"], errors="coerce")))
+    firms = int(fit.get("n_clusters", 0) or 0)
+    line = (message("summary.responses", language, analysed=numbers.count(counts["analysed"]),
+                    firms=numbers.count(firms), waves=counts["waves"]) if firms
+            else message("summary.responses_only", language, analysed=numbers.count(counts["analysed"]),
+                         waves=counts["waves"]))
+    if checks is not None:
+        verdicts = verdict_counts(checks)
+        line += message("summary.hypotheses", language, supported=verdicts["supported"], hypotheses=verdicts["n"])
+    lines = [message("summary.reports", language), *(f"  {Path(path)}" for path in reports), line + "."]
     if simulated is not None and simulated.get("seed") is not None:
         lines.append(message("summary.simulated", language, seed=simulated["seed"]))
     elif simulated is not None or simulated_data:
@@ -53,20 +61,23 @@ def summary_text(reports: Sequence[str], checks: pd.DataFrame, sample_flow: pd.D
     return "\n".join(lines) + "\n"
 
 
-def run(*, reports: Sequence[str], hypotheses: str, sample_flow: str, choice_fit: str, outputs: Mapping[str, str],
-        language: str, simulated_data: bool = False, simulated: Sequence[str] = ()) -> str:
+def run(*, reports: Sequence[str], sample_flow: str, outputs: Mapping[str, str], language: str,
+        hypotheses: str | None = None, choice_fit: str | None = None, simulated_data: bool = False,
+        simulated: Sequence[str] = ()) -> str:
     """The summary rule: write the end-of-run summary (``make run`` prints it).
 
     Parameters
     ----------
     reports : sequence of str
         The HTML reports.
-    hypotheses, sample_flow, choice_fit : str
-        ``hypotheses.csv``, the pooled sample flow and ``choice_fit.csv``.
+    sample_flow : str
+        The pooled sample flow.
     outputs : mapping of str to str
         ``text``: the summary's path.
     language : str
         The main language.
+    hypotheses, choice_fit : str, optional
+        ``hypotheses.csv`` and ``choice_fit.csv``, when the run has them.
     simulated_data : bool
         The configuration's ``report.simulated_data``.
     simulated : sequence of str
@@ -77,8 +88,9 @@ def run(*, reports: Sequence[str], hypotheses: str, sample_flow: str, choice_fit
     str
         The text written.
     """
-    text = summary_text(list(reports), pd.read_csv(hypotheses, keep_default_na=False),
-                        pd.read_csv(sample_flow, keep_default_na=False), pd.read_csv(choice_fit), language,
+    text = summary_text(list(reports), pd.read_csv(hypotheses, keep_default_na=False) if hypotheses else None,
+                        pd.read_csv(sample_flow, keep_default_na=False),
+                        pd.read_csv(choice_fit) if choice_fit else None, language,
                         simulated=simulation_record(simulated), simulated_data=simulated_data)
     Path(outputs["text"]).parent.mkdir(parents=True, exist_ok=True)
     Path(outputs["text"]).write_text(text, encoding="utf-8", newline="\n")

@@ -58,9 +58,11 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
     codebook : sequence of str
         The codebook's three files.
     outputs : dict of str to str
-        CSV paths of ``choice_waves``, ``choice_stability``, ``form_shares`` and the panel tables
-        (:data:`alliancegov.waves.panel.PANEL_FILES`' stems); Parquet paths of the figures' hand-overs
-        ``transition_counts`` and ``form_by_wave`` (unsuppressed, not for publication).
+        CSV paths of ``form_shares``, and of ``choice_waves`` and ``choice_stability`` (with the
+        multinomial logit) and the panel tables (:data:`alliancegov.waves.panel.PANEL_FILES`' stems;
+        when firms are linked across waves); Parquet paths of the figures' hand-overs
+        ``transition_counts`` and ``form_by_wave`` (unsuppressed, not for publication) with the
+        panel tables. The tables written are those named here.
     spec : dict
         The config's ``choice`` section.
     waves : sequence of str
@@ -80,15 +82,19 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
     book = Codebook.from_files(codebook)
     forms = book.answer_names(choice.outcome)
     analysis = pd.read_parquet(data)
-    for name, table in wave_tables(analysis, choice, forms).items():
-        write_csv(table, outputs[name])
+    log = logging.getLogger("alliancegov")
+    if "choice_waves" in outputs:
+        for name, table in wave_tables(analysis, choice, forms).items():
+            write_csv(table, outputs[name])
     shares = form_shares_by_wave(analysis, book, list(waves), choice.outcome)
     write_csv(suppress_tidy_crosstab(shares, "wave", choice.outcome, minimum=minimum_cell,
                                      shares=["share", "conf_low", "conf_high"]), outputs["form_shares"])
+    log.info("waves in order: %s", ", ".join(waves))
+    if "transition_counts" not in outputs:
+        return
     panel = panel_transitions(analysis, choice.outcome, forms, waves=list(waves))
     for name, table in publishable_panel_tables(panel, minimum=minimum_cell).items():
         write_csv(table, outputs[PANEL_FILES[name]])
     for name in ("transition_counts", "form_by_wave"):
         panel[name].to_parquet(outputs[name], index=False)
-    logging.getLogger("alliancegov").info("waves in order: %s; firms linked: %s", ", ".join(waves),
-                                          panel["panel_links"]["n_linked"].tolist())
+    log.info("firms linked: %s", panel["panel_links"]["n_linked"].tolist())
