@@ -150,9 +150,10 @@ def test_headings_and_notes_follow_the_language(sources, figures, codebook):
         assert escape(message("report.sections.choice", language, outcome=outcome)).replace("&#x27;", "&#39;") in html
         assert message("report.sections.performance", language) in html
         assert message("report.appendix_tables", language) in html
-        assert message("tables.choice_mnl.caption", language) in html
+        labels = {"outcome": outcome, "base": codebook.answer_label("governance_form", "repeated_contract", language)}
+        assert escape(message("tables.choice_mnl.caption", language, **labels)).replace("&#x27;", "&#39;") in html
     assert message("report.appendix_tables", "fr") not in english
-    assert message("tables.choice_mnl.caption", "en") not in french
+    assert message("tables.choice_ame.caption", "en") not in french
 
 
 def test_models_side_by_side_with_labelled_columns_and_rows(sources, figures, codebook):

@@ -79,6 +79,7 @@ rule summary:
     params:
         language=config["language"],
         simulated_data=config["report"].get("simulated_data", False),
+        firm_clusters=bool(config["ingest"].get("firm_id_column")),   # clusters counted as firms only then
         messages=MESSAGES,
         code=script_code("summary"),
     log:

@@ -9,7 +9,7 @@ the catalogue's note for its key, and the suppression symbol's when a cell shows
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from alliancegov.disclosure import SUPPRESSION_MARKER
@@ -102,6 +102,27 @@ class Section:
     left_out: bool = False
 
 
+def promoted(entry: TableEntry, context: ReportContext) -> TableEntry:
+    """``entry``, moved from the appendix to the Results when the table its ``main_without`` names is absent.
+
+    Parameters
+    ----------
+    entry : TableEntry
+    context : ReportContext
+        The run's tables.
+
+    Returns
+    -------
+    TableEntry
+        The ordered and binary logits are appendix tables beside a multinomial logit, and the
+        Results' own tables without one.
+    """
+    absent = entry.options.get("main_without")
+    if entry.appendix and absent and absent not in context.sources:
+        return replace(entry, appendix=False)
+    return entry
+
+
 def table_counts(table) -> dict[str, int]:
     """The counts a table's note may quote from its first row: ``n_ok`` (resamples), ``n`` and ``n_trimmed``.
 
@@ -187,8 +208,9 @@ def build_sections(context: ReportContext, figures: Mapping[str, Path], captions
         raise ValueError(f"figures without a place in the report: {unknown}; add them to the registry")
     language = context.language
     # numbered in the order they are shown: section by section, the registry's order within one
-    shown = sorted((entry for entry in tables if entry.source in context.sources or entry.presenter in (
-        "descriptives", "sample_flow")), key=lambda entry: SECTIONS.index(entry.section))
+    shown = sorted((promoted(entry, context) for entry in tables if entry.source in context.sources
+                    or entry.presenter in ("descriptives", "sample_flow")),
+                   key=lambda entry: SECTIONS.index(entry.section))
     main = [e for e in shown if not e.appendix]
     numbers = {e.key: str(i) for i, e in enumerate(main, start=1)}
     numbers |= {e.key: message("report.appendix_number", language, number=i)
@@ -209,8 +231,8 @@ def build_sections(context: ReportContext, figures: Mapping[str, Path], captions
         notes = table_notes(entry, presented, layout, context)
         if layout is None:
             notes = [message("report.empty", language, reason=message("report.empty_reason", language)), *notes]
-        blocks[entry.key] = TableBlock(entry.key, numbers[entry.key], message(f"tables.{entry.key}.caption", language),
-                                       layout, notes)
+        caption = message(f"tables.{entry.key}.caption", language, **context.settings)   # {outcome}, {base}...
+        blocks[entry.key] = TableBlock(entry.key, numbers[entry.key], caption, layout, notes)
     labels = {"outcome": context.labeller.variable(context.outcome)}
     titles = {key: title.format(**labels) for key, title in section("report.sections", language).items()}
     results = []
@@ -218,10 +240,9 @@ def build_sections(context: ReportContext, figures: Mapping[str, Path], captions
         sectioned = [blocks[e.key] for e in main if e.section == key]
         sectioned += [FigureBlock(e.stem, figure_numbers[e.stem], captions.get(e.stem, ""), Path(figures[e.stem]))
                       for e in drawn if e.section == key]
-        in_appendix = any(e.appendix and e.section == key for e in shown)
         if sectioned:
             results.append(Section(key, titles[key], PARAGRAPHS[key](context, refer), sectioned))
-        elif key in OPTIONAL_SECTIONS and not in_appendix:
+        elif key in OPTIONAL_SECTIONS:   # nothing in the main text: the stage is off (its appendix may list blanks)
             results.append(Section(key, titles[key], message(f"report.left_out.{key}", language), left_out=True))
     appendix = [Section(key, titles[key], "", [blocks[e.key] for e in shown if e.appendix and e.section == key])
                 for key in SECTIONS]

@@ -30,6 +30,12 @@ def _join(items: list[str], context: ReportContext) -> str:
                                                                                           context.language)
 
 
+def _from_firms(context: ReportContext) -> str:
+    """``", from 583 firms"`` when the responses are firms' and the choice model counts them, else nothing."""
+    count = firms(context)
+    return message("narrative.from_firms", context.language, firms=context.numbers.count(count)) if count else ""
+
+
 def sample_counts(sample_flow: pd.DataFrame) -> dict[str, int]:
     """Totals over waves of responses ``received``, ``excluded`` and ``analysed``, and the number of ``waves``.
 
@@ -92,7 +98,8 @@ def sample_paragraph(context: ReportContext, refer: Callable[[str], str]) -> str
     return message("narrative.sample", context.language, received=numbers.count(counts["received"]),
                    waves=counts["waves"], years=", ".join(years), excluded=numbers.count(counts["excluded"]),
                    reasons=_join(reasons, context), analysed=numbers.count(counts["analysed"]),
-                   firms=numbers.count(firms(context)), flow_figure=refer("figure:sample_flow"),
+                   from_firms=_from_firms(context), outcome=labeller.variable(context.outcome),
+                   flow_figure=refer("figure:sample_flow"),
                    descriptives_table=refer("descriptives"),
                    largest_form=labeller.answer(str(forms.index[0])) if len(forms) else "",
                    largest_share=f"{numbers.fixed(100 * forms.iloc[0] / forms.sum(), 1)} %" if len(forms) else "")
@@ -158,7 +165,8 @@ def choice_paragraph(context: ReportContext, refer: Callable[[str], str]) -> str
                            effects=_join(effects, context)) if effects
                    else message("narrative.choice_no_effect", language, ame_table=refer("choice_ame")))
     return message("narrative.choice", language, n=numbers.count(int(values.get("n_obs", 0))),
-                   firms=numbers.count(firms(context)), r2=numbers.fixed(values.get("mcfadden_r2"), 3),
+                   from_firms=_from_firms(context), outcome=labeller.variable(context.outcome),
+                   r2=numbers.fixed(values.get("mcfadden_r2"), 3),
                    mnl_table=refer("choice_mnl"), effects=effect_text)
 
 
@@ -195,6 +203,7 @@ def performance_paragraph(context: ReportContext, refer: Callable[[str], str]) -
                                estimate=numbers.fixed(abs(row["estimate"]), 3), low=numbers.fixed(row["conf_low"], 3),
                                high=numbers.fixed(row["conf_high"], 3), misalignment_table=refer("misalignment"))
     return message("narrative.performance", language, differences=_join(differences, context),
+                   base=context.settings.get("base", ""),
                    ols_table=refer("performance_ols"), misalignment=misalignment)
 
 

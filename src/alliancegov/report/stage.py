@@ -16,6 +16,7 @@ import pandas as pd
 from alliancegov.codebook.tables import Codebook
 from alliancegov.formatting import wave_labels
 from alliancegov.messages import message, section
+from alliancegov.messages.labels import Labeller
 from alliancegov.publication import DEFAULT_STARS, se_description
 from alliancegov.report.context import ReportContext
 from alliancegov.report.document import build_sections
@@ -67,11 +68,14 @@ def report_settings(config: Mapping, codebook: Codebook, language: str) -> dict[
         ``significance``, ``stars``, ``minimum_cell``, ``weights`` (the frequency-weight column, or
         None), ``firms`` (whether the responses are firms' and clustered by firm), ``measurement``
         (the config's section),
-        and the notes' words: ``base``, ``choice_se``, ``performance_se``,
+        and the captions' and notes' words: ``base``, ``outcome``, ``group``, ``binary`` (labels of the
+        choice's base category, its question, the grouping question and the binary outcome), ``choice_se``,
+        ``performance_se``,
         ``performance_alternative_se``, ``choice_replicates``, ``misalignment_replicates``,
         ``importance_replicates``.
     """
     choice, performance = config["choice"], config.get("performance") or {}
+    labeller = Labeller(codebook, language, choice["outcome"])
     report = config.get("report", {})
     alternative = performance.get("alternative_cov_type", "HC3")
     return {
@@ -84,7 +88,10 @@ def report_settings(config: Mapping, codebook: Codebook, language: str) -> dict[
         "weights": choice.get("weights"),
         "firms": bool((config.get("ingest") or {}).get("firm_id_column")),
         "measurement": config.get("measurement") or {},
-        "base": codebook.answer_label(choice["outcome"], choice["base"], language),
+        "base": codebook.answer_label(choice["outcome"], choice["base"], language) if choice.get("base") else "",
+        "outcome": labeller.variable(choice["outcome"]),
+        "group": labeller.variable((config.get("figures") or {}).get("group", "")),
+        "binary": labeller.variable(choice.get("binary_name", "binary_outcome")),
         "choice_se": se_description(choice.get("cov_type", "cluster"), language),
         "performance_se": se_description(performance.get("cov_type", "cluster"), language),
         "performance_alternative_se": se_description(alternative, language),

@@ -15,7 +15,7 @@ from alliancegov.report.provenance import simulation_record
 
 def summary_text(reports: Sequence[str], checks: pd.DataFrame | None, sample_flow: pd.DataFrame,
                  choice_fit: pd.DataFrame | None, language: str, *, simulated: Mapping | None = None,
-                 simulated_data: bool = False) -> str:
+                 simulated_data: bool = False, firm_clusters: bool = True) -> str:
     """The run's last words: the reports' paths and one line of what they found.
 
     Parameters
@@ -34,6 +34,9 @@ def summary_text(reports: Sequence[str], checks: pd.DataFrame | None, sample_flo
         The simulator's record (its seed).
     simulated_data : bool
         The configuration's flag.
+    firm_clusters : bool
+        Whether the responses are firms' (``ingest.firm_id_column``): only then are the clusters
+        counted as firms.
 
     Returns
     -------
@@ -45,7 +48,8 @@ def summary_text(reports: Sequence[str], checks: pd.DataFrame | None, sample_flo
     counts, numbers = sample_counts(sample_flow), number_format(language)
     fit = {} if choice_fit is None else dict(zip(choice_fit["statistic"].astype(str),
                                                  pd.to_numeric(choice_fit["value"], errors="coerce")))
-    firms = int(fit.get("n_clusters", 0) or 0)
+    clusters = fit.get("n_clusters")
+    firms = int(clusters) if firm_clusters and clusters is not None and pd.notna(clusters) else 0
     line = (message("summary.responses", language, analysed=numbers.count(counts["analysed"]),
                     firms=numbers.count(firms), waves=counts["waves"]) if firms
             else message("summary.responses_only", language, analysed=numbers.count(counts["analysed"]),
@@ -63,7 +67,7 @@ def summary_text(reports: Sequence[str], checks: pd.DataFrame | None, sample_flo
 
 def run(*, reports: Sequence[str], sample_flow: str, outputs: Mapping[str, str], language: str,
         hypotheses: str | None = None, choice_fit: str | None = None, simulated_data: bool = False,
-        simulated: Sequence[str] = ()) -> str:
+        simulated: Sequence[str] = (), firm_clusters: bool = True) -> str:
     """The summary rule: write the end-of-run summary (``make run`` prints it).
 
     Parameters
@@ -82,6 +86,8 @@ def run(*, reports: Sequence[str], sample_flow: str, outputs: Mapping[str, str],
         The configuration's ``report.simulated_data``.
     simulated : sequence of str
         The simulator's ``simulated.json`` beside the raw waves, if any.
+    firm_clusters : bool
+        Whether the responses are firms' (see :func:`summary_text`).
 
     Returns
     -------
@@ -91,7 +97,8 @@ def run(*, reports: Sequence[str], sample_flow: str, outputs: Mapping[str, str],
     text = summary_text(list(reports), pd.read_csv(hypotheses, keep_default_na=False) if hypotheses else None,
                         pd.read_csv(sample_flow, keep_default_na=False),
                         pd.read_csv(choice_fit) if choice_fit else None, language,
-                        simulated=simulation_record(simulated), simulated_data=simulated_data)
+                        simulated=simulation_record(simulated), simulated_data=simulated_data,
+                        firm_clusters=firm_clusters)
     Path(outputs["text"]).parent.mkdir(parents=True, exist_ok=True)
     Path(outputs["text"]).write_text(text, encoding="utf-8", newline="\n")
     return text
