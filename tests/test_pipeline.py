@@ -24,7 +24,8 @@ def test_outputs_are_produced(run):
     results = project / "results"
     assert all((results / "report" / f"index.{language}.html").stat().st_size > 10_000 for language in ("fr", "en"))
     for figure in ["form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow"]:
-        assert (results / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        for language in ("fr", "en"):   # one set of figures per report language
+            assert (results / "figures" / language / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     choice = pd.read_csv(results / "tables" / "choice_mnl.csv")
     assert list(choice.columns) == ["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
                                     "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high", "estimator",

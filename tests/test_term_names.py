@@ -13,7 +13,7 @@ import pytest
 from alliancegov.stats.tidy import interaction_factors, readable_term
 
 # Columns of free text that say how a row was made, not which model it belongs to.
-PROSE = {"note", "method", "inference", "verdict_on", "warning", "claim", "label", "reason"}
+PROSE = {"note", "inference", "verdict_on", "warning", "claim", "label", "reason"}
 
 
 def test_interaction_terms_keep_both_factors_and_stay_distinct():

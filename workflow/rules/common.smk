@@ -211,3 +211,19 @@ PERFORMANCE_TABLES = {
     "importance": "Relative importance (Shapley R² decomposition)",
     "performance_by_form": "Mean performance by governance form",
 }
+
+
+def run_tables():
+    """Every CSV table the stages write under results/tables/: the report shows each one (its registry,
+    alliancegov/report/registry.yaml, refuses a table it has no place for)."""
+    # the stages the config turns on (alliancegov.stages): their tables, and only theirs
+    stages = [rules.constructs, *(getattr(rules, name) for name in STAGES.rules if name not in LANGUAGE_RULES
+                                  and name != "publication_tables")]
+    return sorted({str(path) for stage in stages for path in stage.output
+                   if str(path).startswith("results/tables/") and str(path).endswith(".csv")})
+
+
+# The simulator's record beside the raw waves (data/raw/simulated.json): the reports then say the data
+# are simulated, with the seed (as they do when report.simulated_data is set).
+SIMULATION_RECORDS = sorted({str(Path(path).parent / "simulated.json") for path in WAVES["file"]
+                             if (Path(path).parent / "simulated.json").exists()})

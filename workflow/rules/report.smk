@@ -1,19 +1,3 @@
-def run_tables():
-    """Every CSV table the stages write under results/tables/: the report shows each one (its registry,
-    alliancegov/report/registry.yaml, refuses a table it has no place for)."""
-    # the stages the config turns on (alliancegov.stages): their tables, and only theirs
-    stages = [rules.constructs, *(getattr(rules, name) for name in STAGES.rules if name not in LANGUAGE_RULES
-                                  and name != "publication_tables")]
-    return sorted({str(path) for stage in stages for path in stage.output
-                   if str(path).startswith("results/tables/") and str(path).endswith(".csv")})
-
-
-# The simulator's record beside the raw waves (data/raw/simulated.json): the reports then say the data
-# are simulated, with the seed (as they do when report.simulated_data is set).
-SIMULATION_RECORDS = sorted({str(Path(path).parent / "simulated.json") for path in WAVES["file"]
-                             if (Path(path).parent / "simulated.json").exists()})
-
-
 rule report:
     input:
         figures=expand("results/figures/{{lang}}/{name}.png", name=FIGURES),
@@ -62,6 +46,8 @@ rule report_pdf:
         code=script_code("report_pdf"),
     log:
         "results/logs/report_pdf_{lang}.log",
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/report_pdf.py"
 
@@ -84,6 +70,8 @@ rule summary:
         code=script_code("summary"),
     log:
         "results/logs/summary.log",
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/summary.py"
 
