@@ -457,3 +457,28 @@ def test_every_format_is_byte_identical_across_saves(sample_flow, tmp_path):
         assert a == b, fmt
     assert first.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
     assert b"<svg" in first.with_suffix(".svg").read_bytes()
+
+
+def test_the_configured_width_and_one_font_size_hold_for_every_text(sample_flow, analysis, codebook, choice_ame):
+    from matplotlib.text import Text
+
+    from alliancegov.figures.style import FigureStyle, figure_style
+
+    style = FigureStyle(width_cm=8.5, font_size_pt=7)           # a journal's single column
+    with figure_style(style):
+        figures = [plot_sample_flow(sample_flow, "en"), plot_form_by_sector(form_by_sector_table(analysis, codebook),
+                                                                            codebook, "fr")]
+    for figure in figures:
+        assert figure.get_figwidth() == pytest.approx(8.5 / 2.54)
+        sizes = {round(text.get_fontsize(), 2) for text in figure.findobj(Text) if text.get_text().strip()}
+        assert sizes == {7.0}
+    # long labels wrap to the narrower width: no line of the sector figure is wider than the figure
+    lines = [line for text in figures[1].findobj(Text) for line in text.get_text().split("\n")]
+    assert max(len(line) for line in lines) <= style.characters()
+    # facet titles wrap to their panel: the AME panels' titles never run into each other
+    with figure_style(style):
+        forest = plot_ame_forest(choice_ame, codebook, "fr")
+    share = int(style.characters() * 0.62 / len(forest.axes)) + 1
+    titles = [ax.get_title() for ax in forest.axes]
+    assert any("\n" in title for title in titles)
+    assert all(len(line) <= max(share, max(map(len, title.split()))) for title in titles for line in title.split("\n"))
