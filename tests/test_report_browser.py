@@ -36,8 +36,11 @@ CHROMIUM_FLAGS = (
 )
 INSTALL_HINT = "install Debian's chromium and chromium-driver packages (apt-get install chromium chromium-driver)"
 # A raw name of the pipeline: snake_case (governance_form, rrr_conf_low, no_consent), a patsy or tidy term
-# (C(sector...), sector[textile]), a boolean or missing-value spelling of pandas.
-RAW_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\bC\(|\b\w+\[\w+\]|\b(True|False|NaN|nan|<NA>|None)\b")
+# (C(sector...), sector[textile]), a configuration key (choice.profiles), a boolean or missing-value spelling
+# of pandas.
+RAW_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\bC\(|\b\w+\[\w+\]|\b(True|False|NaN|nan|<NA>|None)\b"
+                            r"|\b(choice|figures|report|performance|misalignment|measurement|qc|ingest|disclosure|"
+                            r"importance|hypotheses)\.[a-z]\w*")
 # Words that belong to one language only: none may appear in the other language's report.
 WORDS = {
     "en": {"the", "and", "with", "of", "standard", "errors", "firms", "responses", "wave", "waves", "between",

@@ -164,14 +164,12 @@ def present_crosstab(entry: TableEntry, context: ReportContext) -> Presented:
     """
     table = context.sources[entry.source]
     labeller, numbers = context.labeller, context.numbers
-    first = table.columns[0]
     rows = [[message("report.total", context.language) if str(name) == "Total" else str(labeller.value(str(name)))]
             + [numbers.count(int(v)) if pd.notna(v) else "" for v in values]
             for name, *values in table.itertuples(index=False, name=None)]
     headers = [message("report.observed", context.language)] + [
         message("report.total", context.language) if column == "Total" else str(labeller.value(column))
         for column in table.columns[1:]]
-    del first
     return Presented(pd.DataFrame(rows, columns=headers), [message("report.predicted", context.language) + "."])
 
 
