@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from alliancegov.stages import StageConfigurationError, Stages, register_tables
-from tests.conftest import ROOT, snakemake
+from tests.conftest import ROOT, job_stats, snakemake
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
 REGISTER = yaml.safe_load((ROOT / "config" / "hypotheses.yaml").read_text(encoding="utf-8"))
@@ -132,15 +132,7 @@ ALL_RULES = {"ingest", "clean", "pool", "constructs", "descriptives", "choice", 
 def planned(project: Path) -> Counter:
     result = snakemake(project, "--dry-run", "--quiet", "rules")
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    lines = result.stdout.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Job stats:")) + 3
-    jobs = Counter()
-    for line in lines[start:]:
-        if not line.strip() or line.startswith("total"):
-            break
-        rule, count = line.split()
-        jobs[rule] = int(count)
-    return jobs
+    return job_stats(result.stdout)
 
 
 def bundled_project(tmp_path: Path, config: dict, keep_waves: int = 3) -> Path:
