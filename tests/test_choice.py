@@ -166,6 +166,15 @@ def test_separation_is_reported_and_firth_takes_over():
     assert len(firth) == 6 and np.isfinite(firth["std_error"]).all() and firth["estimate"].abs().max() < 10
 
 
+def test_a_categorical_profile_is_refused_with_a_sentence():
+    """A design of categorical regressors only has no range to trace: profiling one stops naming it."""
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame({"g": rng.choice(["u", "v", "w"], 90), "choice": rng.choice(["a", "b", "c"], 90)})
+    spec = light("choice", "a", "C(g, Treatment('u'))", cov_type="model", profiles=("g",))
+    with pytest.raises(ValueError, match=r"choice.profiles: g is categorical; a profile traces a numeric regressor"):
+        analyse_choice(data, spec, ["a", "b", "c"])
+
+
 def test_rows_with_missing_values_are_counted_not_hidden(panel):
     data = panel.copy()
     data.loc[data.index[:7], "trust"] = np.nan

@@ -56,6 +56,13 @@ def test_a_choice_only_config_asks_for_the_choice_stage_and_the_report_alone():
     assert not (stages.waves or stages.panel or stages.hypotheses or stages.performance or stages.profiles)
 
 
+def test_power_planning_is_refused_without_what_it_simulates():
+    assert Stages.from_config(CONFIG, n_waves=3, register=REGISTER).check_power() == []
+    with pytest.raises(StageConfigurationError, match="this configuration lacks the misalignment section, the "
+                                                      "hypotheses register"):
+        Stages.from_config(CHOICE_ONLY, n_waves=1).check_power()
+
+
 def test_waves_and_panel_follow_the_waves_sheet_and_the_firm_identifier():
     several = Stages.from_config(CHOICE_ONLY, n_waves=2)
     assert several.waves and several.wave_models and not several.panel

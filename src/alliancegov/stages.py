@@ -190,6 +190,29 @@ class Stages:
         return {table for table, on in (("choice_ame", self.multinomial), ("misalignment", self.misalignment),
                                         ("importance", self.importance), ("panel_deepening", self.panel)) if on}
 
+    def check_power(self) -> list[str]:
+        """Refuse power planning (``make power``) for a configuration without what it simulates.
+
+        Returns
+        -------
+        list of str
+            No file: the check is an input function of the power rules, run only when they are asked for.
+
+        Raises
+        ------
+        StageConfigurationError
+            Naming the sections missing: the power study draws the multinomial logit's choices and the
+            misalignment models' performance, and counts the hypotheses register's checks.
+        """
+        missing = [name for name, on in (("the multinomial logit (choice.multinomial)", self.multinomial),
+                                         ("the misalignment section", self.misalignment),
+                                         ("the hypotheses register", self.hypotheses)) if not on]
+        if missing:
+            raise StageConfigurationError(f"power planning simulates the register's checks through the multinomial "
+                                          f"logit and the misalignment models; this configuration lacks "
+                                          f"{', '.join(missing)}")
+        return []
+
     @property
     def wave_models(self) -> bool:
         """The per-wave multinomial logits and their stability tests (several waves, the multinomial logit)."""
