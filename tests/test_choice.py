@@ -415,6 +415,31 @@ def test_wave_tables_with_one_wave_or_a_form_missing_from_a_wave(panel):
     assert np.isnan(lr["statistic"]) and "w2026" in lr["note"]
 
 
+def test_a_separated_wave_gets_firths_estimates_and_no_stability_tests():
+    """Separated data in one wave: its own model is Firth's (marked), as the main model would be, and the
+    stability tests, which compare ML fits that do not exist, say so instead of failing on a singular matrix."""
+    from alliancegov.choice.separation import fit_choice
+    from alliancegov.waves.models import wave_tables
+
+    rng = np.random.default_rng(11)
+    n = 150
+    data = pd.DataFrame({"x": rng.normal(size=2 * n), "d": rng.integers(0, 2, 2 * n),
+                         "wave": ["w1"] * n + ["w2"] * n, "choice": rng.choice(["a", "b", "c"], 2 * n)})
+    data.loc[(data["wave"] == "w2") & (data["d"] == 1), "choice"] = "c"    # in w2, d = 1 always chooses c
+    spec = light("choice", "a", "x + d", cov_type="model")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables = wave_tables(data, spec, ["a", "b", "c"])
+    estimators = tables["choice_waves"].drop_duplicates("model").set_index("model")["estimator"]
+    assert estimators.to_dict() == {"pooled_wave_fe": "ml", "w1": "ml", "w2": "firth"}   # pooled: d varies in w1
+    w2 = build_design(data[data["wave"] == "w2"], spec, ["a", "b", "c"])
+    firth = tables["choice_waves"].query("model == 'w2' and outcome != '(fit)'")
+    np.testing.assert_allclose(firth["estimate"], coefficient_table(fit_choice(w2, spec).fit, w2, spec)["estimate"])
+    stability = tables["choice_stability"]
+    assert stability["statistic"].isna().all()
+    assert stability["note"].str.startswith("not computed: the data of wave w2 are separated").all()
+
+
 def test_bootstrap_scattered_over_parts_equals_the_single_job(panel):
     from alliancegov.choice.bootstrap import bootstrap_part, bootstrap_table, bootstrap_table_from_parts
 
