@@ -83,6 +83,8 @@ def project_strings(name: str, project: Path) -> list[Written]:
             add("formula", f"{where}: performance.{key}", performance[key])
     if "controls" in config.get("misalignment", {}):
         add("formula", f"{where}: misalignment.controls", config["misalignment"]["controls"])
+    if "switching" in config.get("misalignment", {}):
+        add("formula", f"{where}: misalignment.switching.formula", config["misalignment"]["switching"]["formula"])
     for group, fragment in config.get("importance", {}).get("groups", {}).items():
         add("formula", f"{where}: importance.groups.{group}", fragment, f"{fragment} - 1")
 
@@ -153,6 +155,7 @@ def frame(codebook) -> pd.DataFrame:
                    "complementarity_motive", "scale_motive", "partner_distance", "misfit", "meeting_frequency",
                    "revenue_share_partner", "eu1"):
         data.loc[rng.random(len(data)) < 0.05, column] = np.nan
+    data["alliance_age"] = data["survey_year"] - data["relationship_start_year"]   # derived in the config
     data.loc[[0, 1], "employees_start"] = 0.0          # x / 0 = inf, log(inf) = inf
     data.loc[1, "employees_now"] = 0.0                 # 0 / 0 = NaN
     data.loc[2, "floor_area_now"] = 0.0                # log(0) = -inf

@@ -216,7 +216,7 @@ def test_misalignment_second_stage_names_a_measure_collinear_with_the_controls(f
     rng = np.random.default_rng(4)
     dominant = firms.assign(form=rng.choice(FORMS, len(firms), p=[0.7, 0.15, 0.15]))
     stops(lambda: two_stage(dominant, "trust + C(form)"),
-          "The misalignment second stage (uncorrected) cannot be fitted: Intercept, form[market] and misaligned are "
+          "The misalignment second stage (mismatch) cannot be fitted: Intercept, form[market] and misaligned are "
           "collinear (misaligned = 1 − form[market] for the 300 firms used), so their effects cannot be told "
           "apart; leave one of them out.")
 

@@ -11,7 +11,7 @@ import pytest
 from alliancegov.figures.theme import save_figure
 from alliancegov.figures.waves import transitions_alluvial
 from alliancegov.simulate.population import PREVIOUS_FORM, simulate_waves
-from alliancegov.simulate.truth import FORMS, load_truth, transition_matrix
+from alliancegov.simulate.truth import FORMS, load_truth, override_truth, transition_matrix
 from alliancegov.stats.deepening import DEEPENING_COLUMNS
 from alliancegov.stats.transitions import PROBABILITY_COLUMNS, transition_pairs
 from alliancegov.waves.panel import panel_transitions, wave_order
@@ -30,7 +30,10 @@ def analysis_frame(waves: list[pd.DataFrame]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def panel_waves(codebook) -> list[pd.DataFrame]:
-    return simulate_waves(FIRMS_PER_WAVE, YEARS, seed=2027, codebook=codebook)
+    # every re-interviewed firm keeps its alliance, so that every form follows the Markov matrix
+    # (a new alliance draws its form from the choice model instead)
+    truth = override_truth(load_truth(), {"panel.new_alliance_share": 0.0})
+    return simulate_waves(FIRMS_PER_WAVE, YEARS, seed=2027, codebook=codebook, truth=truth)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +71,10 @@ def test_firms_are_linked_between_consecutive_waves_only(tables):
 def test_relationships_deepen_in_the_simulated_panel(tables):
     deepening = tables["deepening"].set_index("term")
     assert list(tables["deepening"].columns) == [*DEEPENING_COLUMNS, "note"]
-    assert tables["deepening"]["note"].str.contains("no same_alliance question").all()
+    # the simulator asks same_alliance, and in this panel every re-interviewed firm keeps its alliance
+    linked = int(tables["panel_links"]["n_linked"].sum())
+    assert tables["deepening"]["note"].str.startswith("transitions within the same alliance only").all()
+    assert tables["deepening"]["note"].str.endswith(f"{linked} of {linked}").all()
     share = deepening.loc["upward_share"]
     assert share["estimate"] > 0.5 and share["p_value"] < 0.001
     subcontracting = deepening.loc["repeated_contract->supply_chain_partnership vs "
@@ -93,6 +99,7 @@ def test_reinterviewed_firms_carry_their_previous_form(panel_waves):
 def test_an_identity_matrix_keeps_every_reinterviewed_firm_in_its_form(codebook):
     truth = copy.deepcopy(load_truth())
     truth["panel"]["transition"] = {form: {form: 1.0} for form in FORMS}
+    truth["panel"]["new_alliance_share"] = 0.0
     waves = simulate_waves(300, YEARS[:2], seed=4, codebook=codebook, truth=truth)
     returning = waves[1][waves[1][PREVIOUS_FORM].notna()]
     assert len(returning) == 150 and (returning["governance_form"] == returning[PREVIOUS_FORM]).all()

@@ -106,7 +106,7 @@ def test_misalignment_measures_by_hand():
     np.testing.assert_allclose(measures["misfit"], [0.4, 0.8, 0.8])
 
 
-def simulated_two_stage(codebook, n, seed, penalty=None):
+def simulated_two_stage(codebook, n, seed, penalty=None, equation=None):
     from alliancegov.choice.design import DesignBuilder
     from alliancegov.choice.spec import ChoiceSpec
     from alliancegov.constructs.stage import build_analysis
@@ -122,9 +122,11 @@ def simulated_two_stage(codebook, n, seed, penalty=None):
     forms = codebook.answer_names("governance_form")
     choice = ChoiceSpec("governance_form", "repeated_contract",
                         " + ".join(CHOICE_SCALES) + " + C(sector, Treatment('services'))", cov_type="model")
+    excluded = [v for v in CHOICE_SCALES if v != "trust"] if equation else []
     spec = MisalignmentSpec("true_performance_index",
                             "C(governance_form, Treatment('repeated_contract')) + trust + C(sector)",
-                            selection=("lee", "dmf"), bootstrap_replicates=40, seed=seed)
+                            selection=("lee", "dmf"), bootstrap_replicates=40, seed=seed, equation=equation,
+                            excluded=tuple(excluded), centre=("trust",))
     data, _ = TwoStageData.build(analysis, DesignBuilder(choice, tuple(forms)), spec, np.arange(len(forms)))
     return data, spec
 
@@ -142,7 +144,7 @@ def test_planted_misalignment_penalty_is_recovered(codebook):
     penalty = load_truth()["performance"]["misalignment_penalty"]
     row = table.loc[("misfit", "misfit")]
     assert row["conf_low"] <= penalty <= row["conf_high"], row.to_dict()
-    assert table.loc[("uncorrected", "misaligned"), "conf_high"] < 0
+    assert table.loc[("mismatch", "misaligned"), "conf_high"] < 0
 
 
 @pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
@@ -166,20 +168,22 @@ def test_without_a_penalty_the_test_rejects_at_about_the_nominal_rate(codebook):
 @pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
 def test_the_scattered_two_stage_bootstrap_gathers_to_the_whole_one(codebook):
     """The workflow's parts (rules misalignment_bootstrap_part, misalignment), passed between jobs
-    as tables, give the table of one bootstrap run in one process, to the bit."""
-    from alliancegov.misalignment.bootstrap import misalignment_bootstrap, misalignment_intervals, misalignment_table
+    as tables, give the tables of one bootstrap run in one process, to the bit."""
+    from alliancegov.misalignment.bootstrap import misalignment_bootstrap, misalignment_intervals
     from alliancegov.stats.bootstrap import part_replicates, result_frame, result_from_frames
 
-    data, spec = simulated_two_stage(codebook, 400, seed=21)
+    data, spec = simulated_two_stage(codebook, 400, seed=21, equation="trust + C(sector)")
     clusters = np.arange(len(data.chosen)) // 2          # pairs of rows as firms: whole clusters resampled
-    whole = misalignment_table(data, spec, clusters=clusters)
+    whole = misalignment_intervals(data, spec, misalignment_bootstrap(data, spec, clusters))
+    assert set(whole) == {"misalignment", "misalignment_switching", "misalignment_counterfactual"}
     frames = []
     for part in range(3):
         replicates = part_replicates(spec.bootstrap_replicates, part, 3)
         frames.append(result_frame(misalignment_bootstrap(data, spec, clusters, replicates), replicates))
     assert [len(frame) for frame in frames] == [13, 14, 13]
     gathered = misalignment_intervals(data, spec, result_from_frames(frames[::-1], seed=spec.seed))
-    pd.testing.assert_frame_equal(gathered, whole, check_exact=True)
+    for name, table in whole.items():
+        pd.testing.assert_frame_equal(gathered[name], table, check_exact=True)
     with pytest.raises(ValueError, match="resamples"):
         misalignment_intervals(data, spec, result_from_frames(frames[:2], seed=spec.seed))
 

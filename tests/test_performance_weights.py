@@ -67,3 +67,24 @@ def test_survey_design_reproduces_r_svyglm():
     half = fit.coefficients["conf_high"] - fit.coefficients["estimate"]
     np.testing.assert_allclose(half, stats.t.ppf(0.975, 197) * fit.coefficients["std_error"], rtol=1e-10)
     assert 0 < statistics["f_p_value"] < 0.05 and statistics["f_df_model"] == 3
+
+
+def test_the_performance_stage_takes_the_choice_models_weights_or_refuses_them():
+    """The survey's weights apply to every model: the choice model's frequency weights or design
+    reach the performance OLS; the stage's unweighted estimators refuse them by name."""
+    from alliancegov.choice.spec import ChoiceSpec
+    from alliancegov.model_checks import ModelSpecificationError
+    from alliancegov.performance.stage import survey_weighting
+
+    plain = ChoiceSpec("form", "a", "x")
+    assert survey_weighting(plain, {"performance": {"ordinal": ["trend"]}}) == {}
+    weighted = replace(plain, weights="fw")
+    assert survey_weighting(weighted, {"performance": {}}) == {"weights": "fw", "weight_type": "frequency"}
+    with pytest.raises(ModelSpecificationError, match="performance.ordinal and importance.groups cannot take"):
+        survey_weighting(weighted, {"performance": {"ordinal": ["trend"]}, "importance": {"groups": {"g": ["x"]}}})
+    design = ChoiceSpec("form", "a", "x", cov_type="design", sampling_weights="pw", strata="stype")
+    with pytest.raises(ModelSpecificationError, match="set performance.cov_type: design"):
+        survey_weighting(design, {"performance": {"cov_type": "cluster"}})
+    survey = survey_weighting(design, {"performance": {"cov_type": "design"}})
+    assert survey == {"weights": "pw", "weight_type": "sampling", "strata": "stype", "psu": None, "fpc": None}
+    PerformanceSpec("y", "x", cov_type="design", **survey)           # a valid spec

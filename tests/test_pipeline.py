@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from alliancegov.report.misalignment import MISALIGNMENT_TEXT
 from tests.conftest import RAW_DIR, ROOT, checksums, copy_project, snakemake
 
 # whole-pipeline runs: the slow tier (`make test` runs them, `make test-fast` does not)
@@ -56,6 +57,32 @@ def test_outputs_are_produced(run):
     assert set(performance["se_type"]) == {"HC3", "cluster"} and "interaction" in set(performance["model"])
 
 
+def test_misalignment_on_the_example_finds_no_selection_and_recovers_the_planted_penalty(run):
+    """No selection on unobservables is planted in the bundled example (truth.yaml selection_rho = 0):
+    no form's selection terms are jointly significant, under any correction; the primary measure's
+    (the misfit's) interval covers the simulator's penalty, the published index being on the latent
+    index's scale; the report's misalignment section shows the three issue-16 tables."""
+    from alliancegov.simulate.truth import load_truth
+
+    project, _ = run
+    tables = project / "results" / "tables"
+    assert load_truth()["performance"]["selection_rho"] == 0
+    switching = pd.read_csv(tables / "misalignment_switching.csv")
+    joint = switching[switching["term"] == "selection terms (joint)"]
+    assert len(joint) == 4 * switching["model"].nunique() - 4       # every corrected model, every form
+    assert (joint["p_value"] > 0.05).all(), joint[["model", "form", "p_value"]]
+    misalignment = pd.read_csv(tables / "misalignment.csv")
+    primary = misalignment[(misalignment["model"] == "misfit") & (misalignment["term"] == "misfit")].iloc[0]
+    assert primary["role"] == "primary"
+    assert primary["conf_low"] <= load_truth()["performance"]["misalignment_penalty"] <= primary["conf_high"]
+    counterfactual = pd.read_csv(tables / "misalignment_counterfactual.csv")
+    assert {"potential_mean", "ate", "mean_gap", "share_in_best_form"} <= set(counterfactual["term"])
+    assert len(pd.read_csv(tables / "form_effects.csv")) > 0
+    report = (project / "results" / "report" / "index.html").read_text(encoding="utf-8")
+    for title in ("table_misalignment_switching", "table_misalignment_counterfactual", "table_form_effects"):
+        assert MISALIGNMENT_TEXT["fr"][title] in report, title
+
+
 MEASUREMENT_TABLES = {
     "correlations": ["variable_a", "variable_b", "n", "n_clusters", "mean", "sd", "reliability", "reliability_type",
                      "estimate", "std_error", "statistic", "df", "p_value", "conf_low", "conf_high", "marker_adjusted",
@@ -99,9 +126,13 @@ def test_measurement_tables_are_tidy(run):
     assert set(invariance["model"].dropna()) == {"configural", "metric", "scalar"}
     nonresponse = pd.read_csv(tables / "nonresponse_bias.csv", keep_default_na=False)
     assert set(nonresponse["analysis"]) == {"response_rate", "early_late", "attrition"}
-    # the bundled waves sheet gives no frame sizes: each wave says so
-    rates = nonresponse[nonresponse["analysis"] == "response_rate"]
-    assert len(rates) == 3 and rates["note"].str.contains("no frame_size").all()
+    # the bundled waves sheet gives the simulated frame sizes: RR1 = completes / frame, near the truth's 0.3
+    rates = nonresponse[nonresponse["analysis"] == "response_rate"].set_index("wave")
+    frames = pd.read_csv(project / "config" / "waves.tsv", sep="\t").set_index("wave")["frame_size"]
+    assert len(rates) == 3 and (rates["n_b"].astype(int) == frames[rates.index]).all()
+    estimate = rates["estimate"].astype(float)
+    assert estimate.to_numpy() == pytest.approx((rates["n_a"].astype(int) / rates["n_b"].astype(int)).to_numpy())
+    assert estimate.between(0.25, 0.35).all()
     flags = pd.read_csv(tables / "measurement_flags.csv", keep_default_na=False)
     flagged = set(flags.loc[flags["flagged"].astype(str) == "True", "scale"])
     hypotheses = pd.read_csv(tables / "hypotheses.csv", keep_default_na=False)

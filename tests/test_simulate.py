@@ -26,8 +26,10 @@ def test_panel_links_firms_across_waves(small_waves):
     assert len(shared) == round(0.5 * len(w1))
     both = w1.set_index("registry_number").loc[sorted(shared)]
     again = w2.set_index("registry_number").loc[sorted(shared)]
-    assert (both["firm_name"] == again["firm_name"]).all()
-    assert (both["relationship_start_year"] == again["relationship_start_year"]).all()
+    assert (both["firm_name"] == again["firm_name"]).all() and (both["founding_year"] == again["founding_year"]).all()
+    same = again["same_alliance"].eq("yes")        # a new alliance restarts (tests/test_simulate_models.py)
+    assert same.mean() > 0.75
+    assert (both.loc[same, "relationship_start_year"] == again.loc[same, "relationship_start_year"]).all()
 
 
 def test_choice_probabilities_follow_the_true_logit(codebook):
@@ -84,6 +86,10 @@ def test_every_export_format_ingests_to_the_same_canonical_data(codebook, small_
     assert canonical["sector"].dropna().isin(["textile", "services"]).all()
     assert canonical["sector"].isna().sum() == 1  # the respondent who refused to take part
     assert (canonical["as1"] == 98).sum() + (canonical["as1"] == 99).sum() > 0  # missing codes kept as such
+    # same_alliance does not apply at a firm's first interview: coded so, in every format
+    first = messy["true_previous_form"].isna() & messy["consent"].eq("yes")
+    assert canonical.loc[first.to_numpy(), "same_alliance"].eq("not_applicable").all()
+    assert set(canonical.loc[~first.to_numpy(), "same_alliance"].dropna()) <= {"yes", "no"}
 
 def test_bundled_example_is_what_the_simulator_writes(codebook, tmp_path):
     """data/raw holds exactly the seeded simulator's output (contents; xlsx/sav carry write stamps)."""

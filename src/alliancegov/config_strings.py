@@ -83,11 +83,13 @@ def config_strings(config: dict, config_file: str) -> Iterator[ConfigString]:
     """
     choice = config.get("choice", {})
     performance = config.get("performance", {})
+    switching = config.get("misalignment", {}).get("switching") or {}
     formulas = [("choice.formula", choice.get("formula")),
                 *((f"choice.variants.{name}", text) for name, text in (choice.get("variants") or {}).items()),
                 ("performance.formula", performance.get("formula")),
                 ("performance.interaction", performance.get("interaction")),
                 ("misalignment.controls", config.get("misalignment", {}).get("controls")),
+                ("misalignment.switching.formula", switching.get("formula")),
                 *((f"importance.groups.{name}", text)
                   for name, text in (config.get("importance", {}).get("groups") or {}).items())]
     expressions = [("choice.binary_outcome", choice.get("binary_outcome")),

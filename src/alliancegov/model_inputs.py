@@ -20,7 +20,7 @@ from alliancegov.codebook.tables import Codebook
 # The config's model sections: each field is a formula, a variable, or a mapping of formulas.
 MODEL_FIELDS = (("choice", "outcome"), ("choice", "formula"), ("choice", "variants"), ("performance", "outcome"),
                 ("performance", "form"), ("performance", "formula"), ("misalignment", "outcome"),
-                ("misalignment", "controls"))
+                ("misalignment", "controls"), ("misalignment", "switching"))
 
 
 def _requirement(name: str, codebook: Codebook, config: dict, allowed: set[str], seen: frozenset = frozenset()):
@@ -60,7 +60,7 @@ def model_variables(config: dict, codebook: Codebook) -> dict[str, dict]:
     config : dict
         The validated configuration: ``choice.formula``, ``choice.variants``, ``choice.outcome``,
         ``performance.formula``, ``performance.outcome``, ``performance.form``,
-        ``misalignment.controls`` and ``misalignment.outcome``.
+        ``misalignment.controls``, ``misalignment.switching.formula`` and ``misalignment.outcome``.
     codebook : Codebook
         The variables and scales.
 
@@ -84,6 +84,8 @@ def model_variables(config: dict, codebook: Codebook) -> dict[str, dict]:
     used: dict[str, list[str]] = {}
     for section, field in MODEL_FIELDS:
         value = config.get(section, {}).get(field)
+        if field == "switching":   # the per-form equation's formula (its excluded variables are the choice model's)
+            value = {"formula": value["formula"]} if value else None
         texts = value.items() if isinstance(value, dict) else [("", value)] if value else []
         for name, text in texts:
             where = f"{section}.{field}" + (f".{name}" if name else "")

@@ -234,7 +234,7 @@ class Stages:
         models = [*(["choice_coefficients", "choice_ame"] if self.multinomial else []),
                   *(["choice_predictions"] if self.profiles else []),
                   *(["performance_by_form"] if self.performance else []),
-                  *(["misalignment"] if self.misalignment else []),
+                  *(["misalignment", "form_overlap"] if self.misalignment else []),
                   *(["time_to_partnership"] if self.time_to_event else [])]
         waves = [*(["form_shares_by_wave"] if self.waves else []), *(["transitions_alluvial"] if self.panel else [])]
         return {"figures_descriptive": descriptive, "figures_models": models, "figures_waves": waves}

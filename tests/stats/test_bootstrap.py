@@ -214,21 +214,25 @@ def test_bca_with_no_bias_and_no_acceleration_is_the_percentile_interval():
     assert (low[0], high[0]) == pytest.approx(tuple(np.quantile(replicates[:, 0], [0.05, 0.95])), abs=1e-9)
 
 
-def test_bca_p_values_agree_with_bca_intervals_and_the_statistic_with_the_p_value():
+@pytest.mark.parametrize("B", [199, 1999])
+def test_bca_p_values_agree_with_bca_intervals_and_the_statistic_with_the_p_value(B):
+    """The interval excludes 0 exactly when p < 0.05, also at a small B (a count-based tail
+    probability once disagreed with the interpolated quantiles by up to 0.01 at B = 199)."""
     from alliancegov.stats.bootstrap import bca_intervals, bca_p_values, normal_equivalent
 
     rng = np.random.default_rng(8)
-    p = 200
-    shift = rng.uniform(-4, 4, size=p)
-    replicates = rng.gamma(4.0, 0.5, size=(1999, p)) - 2.0 + shift
+    p = 2000
+    shift = rng.uniform(-3, 3, size=p)
+    replicates = rng.gamma(4.0, 0.5, size=(B, p)) - 2.0 + shift
     estimates = np.median(replicates, axis=0) + rng.normal(0, 0.2, size=p)
     accelerations = rng.uniform(-0.05, 0.05, size=p)
     values = bca_p_values(replicates, estimates, 0.0, accelerations)
     low, high = bca_intervals(replicates, estimates, 0.95, accelerations)
     excludes = (low > 0) | (high < 0)
-    clear = np.abs(values - 0.05) > 0.004
-    assert np.array_equal(excludes[clear], (values < 0.05)[clear])
-    assert values.min() >= 2 / 2000 - 1e-12
+    near = np.abs(values - 0.05) < 0.01
+    assert near.sum() > 20                                  # the comparison is made where it is close
+    np.testing.assert_array_equal(excludes, values < 0.05)
+    assert values.min() >= 2 / (B + 1) - 1e-12
     z = normal_equivalent(values, estimates)
     from scipy import stats
     np.testing.assert_allclose(2 * stats.norm.sf(np.abs(z)), values)

@@ -47,9 +47,10 @@ def _m_reference(p: float) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_lee_by_hand():
+def test_lee_by_hand_with_selmlogs_sign():
+    # selmlog.ado (v13), method lee: gen _m = -normd(invnorm(P_selected)) / P_selected
     nd = NormalDist()
-    expected = [nd.pdf(nd.inv_cdf(p)) / p for p in (0.5, 0.6, 0.25, 0.7)]
+    expected = [-nd.pdf(nd.inv_cdf(p)) / p for p in (0.5, 0.6, 0.25, 0.7)]
     np.testing.assert_allclose(lee_term(P, CHOSEN), expected, rtol=1e-12)
 
 
@@ -134,7 +135,7 @@ def test_terms_are_the_mnl_conditional_expectations():
         others = [j for j in range(3) if j != s]
         eps = (V[others] + eta[:, others]).max(axis=1) - eta[:, s]
         eps_star = special.ndtri(special.expit(eps - np.log(np.exp(V[others]).sum())))  # Phi^-1(F_s(eps))
-        assert eps_star[rows].mean() == pytest.approx(-lee_term(row_p, [s])[0], abs=0.01)
+        assert eps_star[rows].mean() == pytest.approx(lee_term(row_p, [s])[0], abs=0.01)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,11 +148,11 @@ def test_selection_terms_names_and_index():
     lee = selection_terms(frame, CHOSEN, "lee")
     assert list(lee.columns) == ["lee"] and list(lee.index) == [10, 11, 12, 13]
     dmf = selection_terms(frame, CHOSEN, "dmf")
-    assert list(dmf.columns) == ["dmf_equity", "dmf_contract", "dmf_jv"]
+    assert list(dmf.columns) == ["dmf[equity]", "dmf[contract]", "dmf[jv]"]
     np.testing.assert_allclose(dmf.to_numpy(), dubin_mcfadden_terms(P, CHOSEN))
-    assert list(selection_terms(P, CHOSEN, "dmf2").columns) == ["dmf2_0", "dmf2_1", "dmf2_2"]
-    assert list(selection_terms(P, CHOSEN, "dmf0", labels=list("abc")).columns) == ["dmf0_a", "dmf0_b", "dmf0_c"]
-    assert list(selection_terms(P, CHOSEN, "dahl", degree=3).columns) == ["dahl_1", "dahl_2", "dahl_3"]
+    assert list(selection_terms(P, CHOSEN, "dmf2").columns) == ["dmf2[0]", "dmf2[1]", "dmf2[2]"]
+    assert list(selection_terms(P, CHOSEN, "dmf0", labels=list("abc")).columns) == ["dmf0[a]", "dmf0[b]", "dmf0[c]"]
+    assert list(selection_terms(P, CHOSEN, "dahl", degree=3).columns) == ["dahl[1]", "dahl[2]", "dahl[3]"]
     np.testing.assert_allclose(selection_terms(P, CHOSEN, "dmf2", quadrature="selmlog").to_numpy(),
                                bfg_dmf2_terms(P, CHOSEN, quadrature="selmlog"))
 

@@ -150,6 +150,9 @@ BOOTSTRAP_PARTS = range(config["choice"].get("bootstrap_jobs", 2))
 MISALIGNMENT_PARTS = range(config.get("misalignment", {}).get("bootstrap_jobs", 2))
 # what the two-stage bootstrap reads of the config; its parts re-run when only these change
 MISALIGNMENT_SETTINGS = {key: config.get(key, {}) for key in ("performance", "misalignment")}
+# the tables of the misalignment rule (the two-stage bootstrap), by its output names; the performance rule writes the others
+MISALIGNMENT_OUTPUTS = {"table": "misalignment", "switching": "misalignment_switching",
+                        "counterfactual": "misalignment_counterfactual"}
 
 
 # Waves in survey order (by year, then as listed): pooled models, per-wave models and the panel.
@@ -169,8 +172,12 @@ PERFORMANCE_TABLES = {
     "performance_ordered": "Ordinal outcomes (ordered logit)",
     "performance_ordered_ame": "Ordinal outcomes: average marginal effects",
     "performance_contrasts": "Pairwise contrasts between forms (Holm)",
-    "misalignment": "Misalignment and performance, with selection corrections",
-    "misalignment_first_stage": "First-stage strength of the excluded variables",
+    "misalignment": "Misalignment and performance: the misfit (primary) and the 0/1 mismatch (secondary)",
+    "misalignment_switching": "Switching regressions: one performance equation per form, with selection terms",
+    "misalignment_counterfactual": "Counterfactual performance under each form and the performance forgone",
+    "misalignment_first_stage": "First stage: strength of the excluded variables and accuracy",
+    "form_effects": "Effects of the form under selection on observables (IPW, AIPW)",
+    "form_overlap": "Overlap: each form's propensity among the firms of each form",
     "importance": "Relative importance (Shapley R² decomposition)",
     "performance_by_form": "Mean performance by governance form",
 }

@@ -95,12 +95,12 @@ rule performance:
                 labels={"table": label},
             )
             for name, label in PERFORMANCE_TABLES.items()
-            if name != "misalignment" and (name != "importance" or STAGES.importance)
-            and (name != "misalignment_first_stage" or STAGES.misalignment)
+            if name not in MISALIGNMENT_OUTPUTS.values() and (name != "importance" or STAGES.importance)
+            and (name not in ("misalignment_first_stage", "form_effects", "form_overlap") or STAGES.misalignment)
         },
         data="results/interim/performance.parquet",
     params:
-        settings={key: config.get(key, {}) for key in ("performance", "misalignment", "importance")},
+        settings={key: config.get(key, {}) for key in ("performance", "misalignment", "importance", "form_effects")},
         choice=config["choice"],
         missing_data=config["missing_data"],
         code=script_code("performance"),
@@ -147,12 +147,15 @@ rule misalignment:
         codebook=CODEBOOK_FILES,
         parts=expand("results/interim/bootstrap/misalignment_{part}.parquet", part=MISALIGNMENT_PARTS),
     output:
-        table=report(
-            "results/tables/misalignment.csv",
-            caption="../report/misalignment.rst",
-            category="4. Performance",
-            labels={"table": PERFORMANCE_TABLES["misalignment"]},
-        ),
+        **{
+            key: report(
+                f"results/tables/{name}.csv",
+                caption=f"../report/{name}.rst",
+                category="4. Performance",
+                labels={"table": PERFORMANCE_TABLES[name]},
+            )
+            for key, name in MISALIGNMENT_OUTPUTS.items()
+        },
     params:
         settings=MISALIGNMENT_SETTINGS,
         choice=config["choice"],

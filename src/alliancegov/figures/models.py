@@ -1,7 +1,7 @@
 """Figures of the models.
 
 Choice coefficients, marginal effects and predicted probabilities, performance by form,
-misalignment effects and the time to partnership.
+misalignment effects (:mod:`alliancegov.figures.misalignment`) and the time to partnership.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 
 from alliancegov.codebook.tables import Codebook
 from alliancegov.codebook.validation import codebook_categorical
+from alliancegov.figures.misalignment import plot_form_overlap, plot_misalignment
 from alliancegov.figures.theme import (
     FORM,
     form_colours,
@@ -25,7 +26,7 @@ from alliancegov.figures.theme import (
     themed_figure,
     wrap,
 )
-from alliancegov.figures.wording import TEXT, text
+from alliancegov.figures.wording import text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -183,37 +184,6 @@ def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, 
     return figure
 
 
-def plot_misalignment(misalignment: pd.DataFrame, language: str) -> Figure:
-    """Point ranges of the misalignment coefficients in every second-stage model.
-
-    Parameters
-    ----------
-    misalignment : DataFrame
-        ``misalignment.csv`` (``model, term, estimate, conf_low, conf_high``).
-    language : {"fr", "en"}
-
-    Returns
-    -------
-    Figure
-        Only the misalignment terms are drawn, one row per model and term.
-    """
-    labels = TEXT["misalignment_terms"][language]
-    models = TEXT["misalignment_models"][language]
-    rows = misalignment[misalignment["term"].isin(list(labels))].reset_index(drop=True)
-    positions = np.arange(len(rows))[::-1]
-    with themed_figure(1.0 + 0.38 * len(rows)) as (figure, axes):
-        ax = axes[0, 0]
-        ax.errorbar(rows["estimate"], positions, xerr=[rows["estimate"] - rows["conf_low"],
-                                                       rows["conf_high"] - rows["estimate"]],
-                    fmt="o", markersize=4, capsize=2, linewidth=1, color="0.2")
-        ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
-        ax.set_yticks(positions, [f"{labels[t]} ({models.get(m, m)})" for m, t in zip(rows["model"], rows["term"])])
-        ax.set_xlabel(text("misalignment_axis", language))
-        figure.suptitle(wrap(text("misalignment_title", language), 70))
-        format_numbers(ax.xaxis, language)
-    return figure
-
-
 def plot_kaplan_meier(curves: pd.DataFrame, codebook: Codebook, group: str, language: str) -> Figure:
     """Kaplan–Meier curves (share without the event) with 95% bands, one per group.
 
@@ -297,16 +267,18 @@ def plot_performance_by_form(means: pd.DataFrame, codebook: Codebook, language: 
 
 def run(*, codebook: Sequence[str], outputs: dict[str, str], language: str, outcome: str, profile_by: str | None,
         choice_mnl: str | None = None, choice_ame: str | None = None, choice_predictions: str | None = None,
-        performance_by_form: str | None = None, misalignment: str | None = None,
-        time_to_partnership: str | None = None, survival_group: str | None = None) -> list[Path]:
+        performance_by_form: str | None = None, misalignment: str | None = None, counterfactual: str | None = None,
+        form_overlap: str | None = None, time_to_partnership: str | None = None,
+        survival_group: str | None = None) -> list[Path]:
     """The figures_models rule: every model figure, drawn from the tables the model stages wrote.
 
     Parameters
     ----------
     choice_mnl, choice_ame, choice_predictions : str, optional
         The choice stage's CSV tables (coefficients, marginal effects, predicted probabilities).
-    performance_by_form, misalignment : str, optional
-        The performance and misalignment stages' CSV tables.
+    performance_by_form, misalignment, counterfactual, form_overlap : str, optional
+        The performance and misalignment stages' CSV tables (``performance_by_form``,
+        ``misalignment``, ``misalignment_counterfactual``, ``form_overlap``).
     codebook : sequence of str
         The codebook's three files.
     outputs : dict of str to str
@@ -328,6 +300,11 @@ def run(*, codebook: Sequence[str], outputs: dict[str, str], language: str, outc
         The PNG files written.
     """
     book = Codebook.from_files(codebook)
+
+    def overlap_figure():
+        overlap = pd.read_csv(form_overlap)
+        return plot_form_overlap(overlap, book, language, float(overlap["trim"].iloc[0]), outcome)
+
     draw = {
         "choice_coefficients": lambda: plot_choice_coefficients(pd.read_csv(choice_mnl), book, language, outcome),
         "choice_ame": lambda: plot_ame_forest(pd.read_csv(choice_ame), book, language, outcome),
@@ -335,7 +312,8 @@ def run(*, codebook: Sequence[str], outputs: dict[str, str], language: str, outc
                                                                    profile_by, outcome),
         "performance_by_form": lambda: plot_performance_by_form(pd.read_csv(performance_by_form), book, language,
                                                                 outcome),
-        "misalignment": lambda: plot_misalignment(pd.read_csv(misalignment), language),
+        "misalignment": lambda: plot_misalignment(pd.read_csv(misalignment), pd.read_csv(counterfactual), language),
+        "form_overlap": overlap_figure,
     }
     if time_to_partnership:
         draw["time_to_partnership"] = lambda: plot_kaplan_meier(pd.read_csv(time_to_partnership), book,

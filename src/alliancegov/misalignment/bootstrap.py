@@ -1,5 +1,5 @@
-"""The bootstrap of both stages (firms resampled whole, both stages refitted on each resample) and
-its table of bias-corrected intervals and p-values.
+"""The bootstrap of both stages (firms resampled whole, both stages refitted on each resample), one
+run for every estimate of the misalignment tables.
 """
 
 from __future__ import annotations
@@ -7,36 +7,63 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from alliancegov.misalignment.two_stage import SECOND_STAGE, MisalignmentSpec, TwoStageData, first_stage_fit
+from alliancegov.misalignment.spec import SECOND_STAGE, MisalignmentSpec
+from alliancegov.misalignment.switching import MEASURES, all_estimates, check_form_equations
+from alliancegov.misalignment.two_stage import TwoStageData, first_stage_fit
 
 
 class _TwoStageRefit:
-    """Resampled firms → both stages refitted, the first from the full fit's estimates ``start``
-    (picklable for the bootstrap workers)."""
+    """Resampled firms → both stages refitted, the first from the full fit's estimates ``start``,
+    the estimates in the order of ``layout`` (picklable for the bootstrap workers)."""
 
-    def __init__(self, data: TwoStageData, layout, start: np.ndarray):
-        self.data, self.layout, self.start = data, layout, start
+    def __init__(self, data: TwoStageData, layout: pd.MultiIndex, start: np.ndarray, switching: bool):
+        self.data, self.layout, self.start, self.switching = data, layout, start, switching
 
     def __call__(self, rows: np.ndarray) -> np.ndarray | None:
-        estimates = self.data.estimates(rows, self.start)
-        flat = np.concatenate([estimates[model].reindex(terms).to_numpy() for model, terms in self.layout])
+        flat = all_estimates(self.data, rows, self.start, switching=self.switching).reindex(self.layout).to_numpy()
         return flat if np.isfinite(flat).all() else None
 
 
-def _full_sample(data: TwoStageData) -> tuple[dict[str, pd.Series], np.ndarray]:
+def full_sample(data: TwoStageData, switching: bool = True) -> tuple[pd.Series, np.ndarray]:
     """Both stages on every firm, once each second stage is known to be identified, and the first
-    stage's estimates (k, J-1)."""
+    stage's estimates (k, J-1).
+
+    Parameters
+    ----------
+    data : TwoStageData
+        Both stages' matrices.
+    switching : bool
+        Whether the switching regressions and the counterfactual are estimated too.
+
+    Returns
+    -------
+    point : Series
+        :func:`alliancegov.misalignment.switching.all_estimates` on every firm.
+    start : ndarray of shape (k, J-1)
+        The first stage's coefficients (the bootstrap refits start from them).
+
+    Raises
+    ------
+    ModelSpecificationError
+        Naming the model (and form) whose design has no more firms than coefficients or
+        collinear columns.
+    """
     from alliancegov.model_checks import check_parameters, check_rank
+    from alliancegov.stats.mnl import probabilities
 
     start = first_stage_fit(data.first_stage, data.chosen, data.first_stage_names).params
-    for name, (design, _) in data._second_stages(start=start).items():
+    P = probabilities(data.first_stage, start)
+    everyone = np.arange(len(data.chosen))
+    for name, (design, _) in data.second_stages(everyone, probabilities=P).items():
         check_parameters(len(design), design.columns, f"{SECOND_STAGE} ({name})")
         check_rank(design, f"{SECOND_STAGE} ({name})")
-    return data.estimates(start=start), start   # Newton from its own optimum stops at once
+    if switching and data.equation is not None:
+        check_form_equations(data, P)
+    return all_estimates(data, start=start, switching=switching), start   # Newton from its optimum stops at once
 
 
 def misalignment_bootstrap(data: TwoStageData, spec: MisalignmentSpec, clusters: np.ndarray | None = None,
-                           replicates: range | None = None, n_jobs: int = 1):
+                           replicates: range | None = None, n_jobs: int = 1, switching: bool = True):
     """The two-stage bootstrap's resamples ``replicates``: firms resampled by cluster, both stages
     refitted.
 
@@ -53,25 +80,28 @@ def misalignment_bootstrap(data: TwoStageData, spec: MisalignmentSpec, clusters:
         see ``stats.bootstrap.part_replicates``.
     n_jobs : int
         Worker processes.
+    switching : bool
+        Whether the switching regressions and the counterfactual are refitted too (False: the
+        pooled models only).
 
     Returns
     -------
     stats.bootstrap.BootstrapResult
-        Estimates of shape (len(replicates), p) whose columns follow
-        :func:`misalignment_intervals`' rows; each refit's first stage starts from the full
-        sample's estimates.
+        Estimates of shape (len(replicates), p) in the order of :func:`full_sample`'s ``point``;
+        each refit's first stage starts from the full sample's estimates. A resample in which a
+        form's equation cannot be fitted (too few firms of a form, a level missing) fails.
     """
     from alliancegov.stats.bootstrap import bootstrap_estimates
 
-    point, start = _full_sample(data)
-    layout = [(model, list(series.index)) for model, series in point.items()]
-    return bootstrap_estimates(_TwoStageRefit(data, layout, start), len(data.chosen), spec.bootstrap_replicates,
-                               spec.seed, n_jobs=n_jobs, cluster_ids=clusters, replicates=replicates)
+    point, start = full_sample(data, switching)
+    return bootstrap_estimates(_TwoStageRefit(data, point.index, start, switching), len(data.chosen),
+                               spec.bootstrap_replicates, spec.seed, n_jobs=n_jobs, cluster_ids=clusters,
+                               replicates=replicates)
 
 
-def misalignment_intervals(data: TwoStageData, spec: MisalignmentSpec, result) -> pd.DataFrame:
-    """Second-stage estimates of every model with bootstrap SEs, bias-corrected intervals and
-    p-values from the two-stage bootstrap ``result``, corrected and uncorrected side by side.
+def misalignment_intervals(data: TwoStageData, spec: MisalignmentSpec, result, strength: pd.DataFrame | None = None,
+                           switching: bool = True) -> dict[str, pd.DataFrame]:
+    """The misalignment tables from the two-stage bootstrap ``result``.
 
     Parameters
     ----------
@@ -80,21 +110,17 @@ def misalignment_intervals(data: TwoStageData, spec: MisalignmentSpec, result) -
     spec : MisalignmentSpec
         The outcome, the number of resamples and the confidence level.
     result : stats.bootstrap.BootstrapResult
-        All ``spec.bootstrap_replicates`` resamples of :func:`misalignment_bootstrap`.
+        All ``spec.bootstrap_replicates`` resamples of :func:`misalignment_bootstrap` (with the
+        same ``switching``).
+    strength : DataFrame, optional
+        The first stage's checks, for the notes.
+    switching : bool
+        As in :func:`misalignment_bootstrap`.
 
     Returns
     -------
-    DataFrame
-        One row per model and term. Columns: ``model, outcome, term, estimate, std_error,
-        statistic, p_value, conf_low, conf_high, n_ok, share_failed, note``: the bias-corrected
-        (BC) bootstrap interval and the p-value of the same method (at least 2/(B + 1), never 0);
-        ``statistic`` is the normal quantile of that p-value, so the two agree; ``std_error`` the
-        resamples' standard deviation. The note says so.
-
-    Raises
-    ------
-    ValueError
-        If ``result`` does not hold ``spec.bootstrap_replicates`` resamples.
+    dict of str to DataFrame
+        :func:`alliancegov.misalignment.tables.misalignment_tables`.
 
     Notes
     -----
@@ -103,36 +129,15 @@ def misalignment_intervals(data: TwoStageData, spec: MisalignmentSpec, result) -
     bias correction recentres the percentile interval on the estimate, which matters for the
     selection-corrected coefficients in small samples (Efron 1987).
     """
-    from alliancegov.choice.bootstrap import BOOTSTRAP_NOTE
-    from alliancegov.stats.bootstrap import bca_intervals, bca_p_values, normal_equivalent
+    from alliancegov.misalignment.tables import misalignment_tables
 
-    if result.n_boot != spec.bootstrap_replicates:
-        raise ValueError(f"the bootstrap holds {result.n_boot} resamples, not {spec.bootstrap_replicates}")
-    point, _ = _full_sample(data)
-    layout = [(model, list(series.index)) for model, series in point.items()]
-    table = pd.DataFrame([(model, term) for model, terms in layout for term in terms], columns=["model", "term"])
-    estimates = np.concatenate([point[model].to_numpy() for model, _ in layout])
-    draws = result.estimates[result.ok]
-    table["estimate"] = estimates
-    table["std_error"] = result.std_error
-    if len(draws):
-        p_values = bca_p_values(draws, estimates)
-        low, high = bca_intervals(draws, estimates, spec.level)
-    else:
-        p_values = low = high = np.full(len(table), np.nan)
-    table["statistic"] = normal_equivalent(p_values, estimates)
-    table["p_value"] = p_values
-    table["conf_low"], table["conf_high"] = low, high
-    table["n_ok"], table["share_failed"] = result.n_ok, result.share_failed
-    table["note"] = BOOTSTRAP_NOTE.format(interval="Bias-corrected (BC)", ok=result.n_ok, replicates=result.n_boot,
-                                          clusters=" (both stages refitted on each)")
-    table.insert(1, "outcome", spec.outcome)
-    return table
+    point, _ = full_sample(data, switching)
+    return misalignment_tables(data, spec, point, result, strength)
 
 
 def misalignment_table(data: TwoStageData, spec: MisalignmentSpec, clusters: np.ndarray | None = None,
                        n_jobs: int = 1) -> pd.DataFrame:
-    """:func:`misalignment_intervals` from the whole bootstrap run here (``n_jobs`` workers).
+    """The pooled measures' table (``misalignment``) from a bootstrap of the pooled models run here.
 
     Parameters
     ----------
@@ -148,6 +153,8 @@ def misalignment_table(data: TwoStageData, spec: MisalignmentSpec, clusters: np.
     Returns
     -------
     DataFrame
-        :func:`misalignment_intervals`' table.
+        The ``misalignment`` table of :func:`misalignment_intervals` (without the switching
+        regressions, which this bootstrap does not refit).
     """
-    return misalignment_intervals(data, spec, misalignment_bootstrap(data, spec, clusters, n_jobs=n_jobs))
+    result = misalignment_bootstrap(data, spec, clusters, n_jobs=n_jobs, switching=False)
+    return misalignment_intervals(data, spec, result, switching=False)[MEASURES]

@@ -1,6 +1,6 @@
 """The misalignment stage (rules ``misalignment_bootstrap_part`` and ``misalignment``): the inputs
-of both stages from the performance frame, the bootstrap scattered over jobs, the first stage's
-strength.
+of both stages from the performance frame, the bootstrap scattered over jobs, and the three tables
+it gathers into.
 """
 
 from __future__ import annotations
@@ -11,58 +11,25 @@ import numpy as np
 import pandas as pd
 
 from alliancegov.misalignment.bootstrap import misalignment_bootstrap, misalignment_intervals
-from alliancegov.misalignment.two_stage import FIRST_STAGE, MisalignmentSpec, TwoStageData, first_stage_fit
-
-
-def first_stage_strength(data: TwoStageData) -> pd.DataFrame:
-    """LR test that the choice regressors left out of the performance equation (the exclusion
-    restrictions: first-stage columns not among the second stage's controls) jointly matter in
-    the first stage: the MNL with and without them.
-
-    Parameters
-    ----------
-    data : TwoStageData
-        Both stages' matrices.
-
-    Returns
-    -------
-    DataFrame
-        One row: ``test`` ("lr_excluded_variables"), ``variables`` (the excluded columns,
-        space-separated), ``df`` (their number × (J − 1)), ``statistic`` (the LR chi-square)
-        and ``p_value``.
-
-    Raises
-    ------
-    ValueError
-        If every first-stage column is among the controls (no restriction to test).
-    """
-    from alliancegov.stats.selection import first_stage_strength as lr_test
-
-    names = list(data.first_stage_names)
-    excluded = [i for i, name in enumerate(names) if name not in set(data.controls.columns)]
-    kept = [i for i in range(len(names)) if i not in excluded]
-    full = first_stage_fit(data.first_stage, data.chosen, names)
-    restricted = first_stage_fit(data.first_stage[:, kept], data.chosen, [names[i] for i in kept])
-    test = lr_test(llf_full=full.loglik, llf_restricted=restricted.loglik,
-                   df=len(excluded) * (full.params.shape[1]))
-    return pd.DataFrame({"test": ["lr_excluded_variables"], "variables": [" ".join(names[i] for i in excluded)],
-                         "df": [test.df], "statistic": [test.statistic], "p_value": [test.p_value]})
+from alliancegov.misalignment.spec import FIRST_STAGE, MisalignmentSpec
+from alliancegov.misalignment.two_stage import TwoStageData
 
 
 def misalignment_inputs(frame: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str]
                         ) -> tuple[TwoStageData, MisalignmentSpec, np.ndarray | None, pd.DataFrame]:
     """The two-stage data of an analysis frame with the derived outcomes (the frame
-    :func:`analyse_performance` returns, or the one it builds).
+    :func:`alliancegov.performance.stage.analyse_performance` returns, or the one it builds).
 
     Parameters
     ----------
     frame : DataFrame
         The analysis frame with the derived outcomes.
     settings : dict
-        The config's ``performance`` (its ``cluster``) and ``misalignment`` sections.
+        The config's ``performance`` (its ``cluster`` and ``centre``) and ``misalignment``
+        sections.
     choice_design_builder : callable
         ``choice_design_builder(frame)`` builds the first stage's design, its outcome coded in
-        the order of ``scale``.
+        the order of ``scale``; its ``spec`` is the choice model's.
     scale : list of str
         The forms from market to hierarchy (their positions are the scale ranks).
 
@@ -76,10 +43,29 @@ def misalignment_inputs(frame: pd.DataFrame, settings: dict, choice_design_build
         The firms' cluster codes (None when the performance section names no cluster).
     rows : DataFrame
         The rows used.
+
+    Raises
+    ------
+    ModelSpecificationError
+        If the choice model has frequency or sampling weights: the two stages and their bootstrap
+        are unweighted, so they refuse to run rather than ignore them; or a row used has no
+        cluster identifier.
     """
-    spec = MisalignmentSpec.from_config(settings["misalignment"])
+    from alliancegov.model_checks import cannot_fit
+
+    first_stage = getattr(choice_design_builder, "spec", None)
+    weighted = [name for name in ("weights", "sampling_weights") if getattr(first_stage, name, None)]
+    if weighted:
+        raise cannot_fit(FIRST_STAGE, f"the misalignment stage does not honour choice.{weighted[0]} (its models and "
+                                      "bootstrap are unweighted); remove the weights or leave the stage out")
+    performance = settings["performance"]
+    spec = MisalignmentSpec.from_config(settings["misalignment"], centre=performance.get("centre", ()))
     data, rows = TwoStageData.build(frame, choice_design_builder, spec, np.arange(len(scale)))
-    cluster = settings["performance"].get("cluster")
+    cluster = performance.get("cluster")
+    if cluster and rows[cluster].isna().any():
+        # factorize would code every missing identifier -1: one cluster of unrelated firms
+        raise cannot_fit(FIRST_STAGE, f"{int(rows[cluster].isna().sum())} of the rows used have no {cluster} "
+                                      f"(performance.cluster): their firms cannot be clustered")
     clusters = pd.factorize(rows[cluster])[0] if cluster else None
     return data, spec, clusters, rows
 
@@ -137,8 +123,8 @@ def run_part(*, data: str, codebook: Sequence[str], outputs: dict[str, str], set
 
 
 def run(*, data: str, codebook: Sequence[str], parts: Sequence[str], outputs: dict[str, str], settings: dict,
-        choice: dict) -> pd.DataFrame:
-    """The misalignment rule: the scatter jobs' resamples gathered into the misalignment table.
+        choice: dict) -> dict[str, pd.DataFrame]:
+    """The misalignment rule: the scatter jobs' resamples gathered into the misalignment tables.
 
     Parameters
     ----------
@@ -149,7 +135,8 @@ def run(*, data: str, codebook: Sequence[str], parts: Sequence[str], outputs: di
     parts : sequence of str
         The Parquet files of :func:`run_part`.
     outputs : dict of str to str
-        ``table``: the CSV of :func:`misalignment_intervals`.
+        A CSV path per table of :func:`misalignment_intervals` (``table``: the pooled measures',
+        ``switching`` and ``counterfactual``).
     settings : dict
         The config's ``performance`` and ``misalignment`` sections.
     choice : dict
@@ -157,17 +144,21 @@ def run(*, data: str, codebook: Sequence[str], parts: Sequence[str], outputs: di
 
     Returns
     -------
-    DataFrame
-        The table written.
+    dict of str to DataFrame
+        The tables written.
     """
     import logging
 
+    from alliancegov.misalignment.first_stage import first_stage_strength
+    from alliancegov.misalignment.switching import COUNTERFACTUAL, MEASURES, SWITCHING
     from alliancegov.safe_output import write_csv
     from alliancegov.stats.bootstrap import result_from_frames
 
-    two_stage, spec, _, _ = _inputs(data, codebook, settings, choice)
+    two_stage, spec, clusters, _ = _inputs(data, codebook, settings, choice)
     result = result_from_frames([pd.read_parquet(path) for path in parts], seed=spec.seed)
-    table = misalignment_intervals(two_stage, spec, result)
-    write_csv(table, outputs["table"])
-    logging.getLogger("alliancegov").info("\n%s", table.to_string(index=False))
-    return table
+    tables = misalignment_intervals(two_stage, spec, result, first_stage_strength(two_stage, clusters, spec.seed))
+    for key, name in (("table", MEASURES), ("switching", SWITCHING), ("counterfactual", COUNTERFACTUAL)):
+        if key in outputs:
+            write_csv(tables[name], outputs[key])
+    logging.getLogger("alliancegov").info("\n%s", tables[MEASURES].drop(columns="note").to_string(index=False))
+    return tables

@@ -1,21 +1,23 @@
 """The two stages of the misalignment model: the choice model's probabilities give the misalignment
-measures, and each second stage regresses performance on them, with or without selection terms.
+measures and the selection terms; the second stage regresses performance on the measures (pooled
+models) and, form by form, on the per-form equation (switching regressions).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from alliancegov.misalignment.spec import FIRST_STAGE, SECOND_STAGE, MisalignmentSpec
 from alliancegov.stats.tidy import readable_term
 
-FIRST_STAGE = "the misalignment first stage (the choice model)"   # the stages' names in messages
-
-
-SECOND_STAGE = "the misalignment second stage"
+# The pooled models: name → their misalignment regressors (beside the controls). The continuous
+# misfit is the primary measure, the modal mismatch and its direction secondary.
+POOLED_MODELS = {"misfit": ["misfit"], "mismatch": ["misaligned"],
+                 "direction": ["excess_hierarchy", "insufficient_hierarchy"]}
 
 
 def misalignment_measures(probabilities: np.ndarray, chosen: np.ndarray, scale_rank: np.ndarray) -> pd.DataFrame:
@@ -51,68 +53,75 @@ def misalignment_measures(probabilities: np.ndarray, chosen: np.ndarray, scale_r
     })
 
 
-@dataclass(frozen=True)
-class MisalignmentSpec:
-    """``misalignment`` in the config: the performance outcome, the second stage's controls (patsy),
-    selection-correction methods (``lee``, ``dmf``, ``dahl``) and the two-stage bootstrap.
+def _variables_of(formula: str | None, columns, source: str) -> list[str]:
+    from alliancegov.expressions import formula_variables
 
-    Attributes
+    return formula_variables(formula, columns, source=source) if formula else []
+
+
+def _matrix(formula: str, rows: pd.DataFrame, source: str) -> pd.DataFrame:
+    from alliancegov.expressions import design_matrix
+    from alliancegov.model_checks import check_rank
+
+    matrix = design_matrix(formula, rows, source=source, NA_action="raise")
+    matrix.columns = [readable_term(c) for c in matrix.columns]
+    check_rank(matrix, SECOND_STAGE)
+    return matrix.reset_index(drop=True)
+
+
+def excluded_variables(first_stage: Sequence[str], equation: Sequence[str], named: Sequence[str],
+                       selection: Sequence[str]) -> None:
+    """Stop unless the config names exactly the first stage's variables left out of the per-form
+    equation (the exclusion restrictions), and at least one when a selection correction is fitted.
+
+    Parameters
     ----------
-    outcome : str
-        The performance outcome of the second stage.
-    controls : str
-        The second stage's controls, a patsy right-hand side (intercept included unless removed).
-    selection : tuple of str
-        Selection-correction methods, each a ``corrected_<method>`` model (the methods of
-        :func:`alliancegov.stats.selection.selection_terms`).
-    bootstrap_replicates : int
-        Resamples of the two-stage bootstrap.
-    seed : int
-        Seed of the bootstrap's resamples.
-    level : float
-        Confidence level of the percentile intervals.
+    first_stage, equation : sequence of str
+        The variables of the choice model and of the per-form performance equation.
+    named : sequence of str
+        ``misalignment.switching.excluded``.
+    selection : sequence of str
+        The selection corrections fitted.
+
+    Raises
+    ------
+    ModelSpecificationError
+        Naming the variables that differ, or saying that the corrections would be identified by
+        the multinomial logit's functional form alone.
     """
+    from alliancegov.model_checks import ModelSpecificationError
 
-    outcome: str
-    controls: str
-    selection: tuple[str, ...] = ("lee", "dmf")
-    bootstrap_replicates: int = 200
-    seed: int = 20261127
-    level: float = 0.95
-
-    @classmethod
-    def from_config(cls, section: dict) -> MisalignmentSpec:
-        """From the config's ``misalignment`` section (``bootstrap_jobs`` is the workflow's, not the model's).
-
-        Parameters
-        ----------
-        section : dict
-            The ``misalignment`` section: the spec's fields (``outcome`` and ``controls``
-            required) and ``bootstrap_jobs``, which is ignored; any other key raises TypeError.
-
-        Returns
-        -------
-        MisalignmentSpec
-            The spec, ``selection`` ("lee", "dmf") unless the section sets it.
-        """
-        return cls(selection=tuple(section.get("selection", ("lee", "dmf"))),
-                   **{k: v for k, v in section.items() if k not in ("selection", "bootstrap_jobs")})
+    outside = [v for v in first_stage if v not in set(equation)]
+    if set(named) != set(outside):
+        raise ModelSpecificationError(
+            f"misalignment.switching.excluded must name the choice model's variables that the per-form performance "
+            f"equation leaves out ({', '.join(outside) or 'none'}); it names {', '.join(named) or 'none'}.")
+    if selection and not outside:
+        raise ModelSpecificationError(
+            "The per-form performance equation uses every variable of the choice model: the selection terms would "
+            "be identified by the multinomial logit's functional form alone; leave at least one out of it.")
 
 
 @dataclass
 class TwoStageData:
     """Both stages' matrices, built once so that bootstrap resamples only index rows.
 
-    Rows are the firms complete for the first stage, the outcome and the controls.
+    Rows are the firms complete for the first stage, the outcome, the controls and the per-form
+    equation; the covariates of ``spec.centre`` are centred at their mean over those firms.
     """
 
     first_stage: np.ndarray     # (n, k) choice-model design
     first_stage_names: tuple[str, ...]
     chosen: np.ndarray          # (n,) form codes
-    controls: pd.DataFrame      # (n, c) second-stage controls, intercept included
+    controls: pd.DataFrame      # (n, c) the pooled models' controls, intercept included
     outcome: np.ndarray         # (n,)
     scale_rank: np.ndarray      # (J,) position of each form on the market → hierarchy scale
     selection: tuple[str, ...]
+    labels: tuple[str, ...] = ()                 # the forms, in the codes' order
+    equation: pd.DataFrame | None = None         # (n, e) the per-form performance equation's design
+    excluded: tuple[str, ...] = ()               # the first stage's columns of the excluded variables
+    form_misfit: bool = False                    # each form's equation has the misfit with that form
+    centred: dict[str, float] = field(default_factory=dict)   # covariate → the mean it was centred at
 
     @classmethod
     def build(cls, frame: pd.DataFrame, choice_design_builder, spec: MisalignmentSpec,
@@ -125,42 +134,51 @@ class TwoStageData:
             The analysis frame with the derived outcomes, one row per firm.
         choice_design_builder : callable
             ``choice_design_builder(frame)`` builds the first stage's design (``data``, ``X``,
-            ``y``), e.g. :class:`alliancegov.choice.design.DesignBuilder`.
+            ``y``, ``levels``), e.g. :class:`alliancegov.choice.design.DesignBuilder`; its
+            ``spec.formula`` names the first stage's variables.
         spec : MisalignmentSpec
-            The outcome, controls and selection methods.
+            The outcome, controls, per-form equation, exclusions, corrections and centring.
         scale_rank : ndarray of shape (J,)
             Each form's position on the market → hierarchy scale.
 
         Returns
         -------
         data : TwoStageData
-            The matrices of the first stage's rows that also have the outcome and the controls.
+            The matrices of the first stage's rows that also have the outcome, the controls and
+            the per-form equation's variables.
         rows : DataFrame
-            Those rows of the frame (all its columns), index reset to 0 .. n − 1.
+            Those rows of the frame (all its columns, not centred), index reset to 0 .. n − 1.
 
         Raises
         ------
         ModelSpecificationError
-            If the first stage cannot be fitted (see the builder), the outcome or a control is
-            missing for every firm (of a wave), a control takes a single value or the controls
-            are collinear.
+            If the first stage cannot be fitted (see the builder), the outcome or a regressor is
+            missing for every firm (of a wave), a regressor takes a single value, the controls or
+            the equation's columns are collinear, or the exclusions are not the first stage's
+            variables left out of the equation.
         """
-        from alliancegov.expressions import design_matrix, formula_variables
-        from alliancegov.model_checks import check_rank, check_varying, complete_rows
+        from alliancegov.model_checks import check_varying, complete_rows
+        from alliancegov.stats.centring import centre_columns
 
         design = choice_design_builder(frame)
         rows = design.data
-        variables = formula_variables(spec.controls, rows.columns, source="misalignment.controls")
-        check_varying(complete_rows(rows, [spec.outcome, *variables], SECOND_STAGE), variables, SECOND_STAGE)
-        # Built on the rows with the outcome: a text level seen only without it would be a column of zeros.
-        controls = design_matrix(spec.controls, rows[rows[spec.outcome].notna()], source="misalignment.controls",
-                                 NA_action="drop")
-        keep = np.zeros(len(rows), dtype=bool)
-        keep[controls.index] = True
-        controls.columns = [readable_term(c) for c in controls.columns]
-        check_rank(controls, SECOND_STAGE)
-        data = cls(design.X.to_numpy()[keep], tuple(design.X.columns), design.y[keep], controls.reset_index(drop=True),
-                   rows.loc[keep, spec.outcome].to_numpy(float), scale_rank, spec.selection)
+        controls = _variables_of(spec.controls, rows.columns, "misalignment.controls")
+        equation = _variables_of(spec.equation, rows.columns, "misalignment.switching.formula")
+        if spec.equation:
+            excluded_variables(_variables_of(choice_design_builder.spec.formula, rows.columns, "choice.formula"),
+                               equation, spec.excluded, spec.selection)
+        regressors = list(dict.fromkeys(controls + equation))
+        complete = complete_rows(rows, [spec.outcome, *regressors], SECOND_STAGE)
+        check_varying(complete, regressors, SECOND_STAGE)
+        keep = rows.index.isin(complete.index)
+        used, means = centre_columns(rows.loc[keep], [c for c in spec.centre if c in regressors])
+        names = tuple(design.X.columns)
+        excluded = tuple(n for n in names if n in spec.excluded or n.split("[")[0] in spec.excluded)
+        data = cls(design.X.to_numpy()[keep], names, design.y[keep],
+                   _matrix(spec.controls, used, "misalignment.controls"), used[spec.outcome].to_numpy(float),
+                   scale_rank, spec.selection, tuple(design.levels),
+                   _matrix(spec.equation, used, "misalignment.switching.formula") if spec.equation else None,
+                   excluded, spec.form_misfit, means)
         return data, rows.loc[keep].reset_index(drop=True)
 
     def first_stage_probabilities(self, rows: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
@@ -184,12 +202,13 @@ class TwoStageData:
         X = self.first_stage[rows]
         return probabilities(X, first_stage_fit(X, self.chosen[rows], self.first_stage_names, start).params)
 
-    def estimates(self, rows: np.ndarray | None = None, start: np.ndarray | None = None) -> dict[str, pd.Series]:
-        """Both stages on ``rows`` (all when None): model → second-stage coefficients; the first
-        stage's Newton starts from ``start`` (k, J-1) if given (a bootstrap refit from the full fit).
+    def estimates(self, rows: np.ndarray | None = None, start: np.ndarray | None = None,
+                  probabilities: np.ndarray | None = None) -> dict[str, pd.Series]:
+        """The pooled models on ``rows`` (all when None): model → second-stage coefficients.
 
-        Models: ``uncorrected`` (misaligned), ``direction`` (excess and insufficient hierarchy),
-        ``misfit`` (continuous), and ``corrected_<method>`` (misaligned + selection terms).
+        Models (:data:`POOLED_MODELS`): ``misfit`` (continuous, primary), ``mismatch`` (0/1
+        modal mismatch) and ``direction`` (excess and insufficient hierarchy), each with the
+        controls.
 
         Parameters
         ----------
@@ -197,36 +216,38 @@ class TwoStageData:
             Positions of the firms (repeats allowed); None for all.
         start : ndarray of shape (k, J-1), optional
             Starting coefficients of the first stage's Newton iterations.
+        probabilities : ndarray of shape (len(rows), J), optional
+            The first stage's probabilities on ``rows``, if already fitted.
 
         Returns
         -------
         dict of str to Series
-            Model name → its OLS coefficients (outcome units) on the controls, the misalignment
-            regressors and any selection terms, indexed by those columns' names.
+            Model name → its OLS coefficients (outcome units) on the controls and the
+            misalignment regressors, indexed by those columns' names.
         """
         return {name: pd.Series(least_squares(design.to_numpy(float), y), index=design.columns)
-                for name, (design, y) in self._second_stages(rows, start).items()}
+                for name, (design, y) in self.second_stages(rows, start, probabilities).items()}
 
-    def _second_stages(self, rows: np.ndarray | None = None, start: np.ndarray | None = None
-                       ) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
-        """Model name → its second-stage design and outcome on ``rows`` (see :meth:`estimates`)."""
-        from alliancegov.stats.selection import selection_terms
+    def second_stages(self, rows: np.ndarray | None = None, start: np.ndarray | None = None,
+                      probabilities: np.ndarray | None = None) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
+        """Pooled model name → its design and outcome on ``rows`` (see :meth:`estimates`).
 
+        Parameters
+        ----------
+        rows, start, probabilities
+            As in :meth:`estimates`.
+
+        Returns
+        -------
+        dict of str to (DataFrame, ndarray)
+            The design (controls then the misalignment regressors) and the outcome (n,).
+        """
         rows = np.arange(len(self.chosen)) if rows is None else rows
-        chosen, y = self.chosen[rows], self.outcome[rows]
-        P = self.first_stage_probabilities(rows, start)
-        measures = misalignment_measures(P, chosen, self.scale_rank)
+        P = self.first_stage_probabilities(rows, start) if probabilities is None else probabilities
+        measures = misalignment_measures(P, self.chosen[rows], self.scale_rank)
         controls = self.controls.iloc[rows].reset_index(drop=True)
-        models = {"uncorrected": (["misaligned"], None),
-                  "direction": (["excess_hierarchy", "insufficient_hierarchy"], None),
-                  "misfit": (["misfit"], None)}
-        for method in self.selection:
-            models[f"corrected_{method}"] = (["misaligned"], selection_terms(P, chosen, method))
-        stages = {}
-        for name, (regressors, terms) in models.items():
-            parts = [controls, measures[regressors]] + ([terms.reset_index(drop=True)] if terms is not None else [])
-            stages[name] = (pd.concat(parts, axis=1), y)
-        return stages
+        return {name: (pd.concat([controls, measures[regressors]], axis=1), self.outcome[rows])
+                for name, regressors in POOLED_MODELS.items()}
 
 
 def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -247,7 +268,7 @@ def least_squares(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     Notes
     -----
     The normal equations with equilibrated columns, solved by Cholesky, 15× faster than
-    ``lstsq``'s SVD at 10^5 rows (the two-stage bootstrap solves five of them per resample); the
+    ``lstsq``'s SVD at 10^5 rows (the two-stage bootstrap solves several per resample); the
     SVD's minimum-norm solution when the scaled cross-product's condition number passes 1e8
     (about 8 digits would be lost) or a column is 0.
     """

@@ -41,6 +41,9 @@ class PerformanceSpec:
         Iterations of the chained equations.
     seed : int
         Seed of the imputations.
+    centre : tuple of str
+        Covariates centred at their mean over the rows each fit uses (weighted by ``weights`` if
+        set; the intercept is then the outcome at the average covariates).
     weights : str or None
         A column of weights: ``frequency`` (a row stands for that many firms, whole numbers: the fit
         is OLS on the rows repeated) or ``sampling`` (WLS point estimates, a pseudo-likelihood whose
@@ -66,6 +69,7 @@ class PerformanceSpec:
     imputations: int = 0
     imputation_iterations: int = 10
     seed: int = 20261127
+    centre: tuple[str, ...] = ()
     weights: str | None = None
     weight_type: str = "frequency"
     strata: str | None = None
@@ -80,8 +84,8 @@ class PerformanceSpec:
         ----------
         section : dict
             The spec's keys of the ``performance`` section: ``outcome``, ``formula`` and
-            optionally ``cov_type``, ``cluster``, ``level``, ``seed``; any other key raises
-            TypeError.
+            optionally ``cov_type``, ``cluster``, ``level``, ``seed``, ``centre``; any other key
+            raises TypeError.
         missing_data : dict, optional
             The config's ``missing_data`` section. ``method: mice`` sets ``imputations`` (its
             ``imputations``, default 20) and ``imputation_iterations`` (its ``iterations``,
@@ -93,6 +97,7 @@ class PerformanceSpec:
             The spec.
         """
         values = dict(section)
+        values["centre"] = tuple(values.get("centre", ()))
         missing_data = missing_data or {}
         if missing_data.get("method", "listwise") == "mice":
             values |= {"imputations": missing_data.get("imputations", 20),
@@ -140,7 +145,8 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     weights fit OLS on the rows repeated (a row stands for that many firms, so N is their sum and
     every covariance is the expanded data's); sampling weights give WLS point estimates with HC,
     clustered or survey-design standard errors (Stata ``regress [pw=w]``, ``svy: regress``) and are
-    refused with non-robust ones.
+    refused with non-robust ones. The covariates of ``spec.centre`` that
+    the formula uses are centred at their (weighted) mean over the rows used.
 
     Parameters
     ----------
@@ -175,6 +181,7 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
 
     from alliancegov.expressions import design_matrices, formula_variables
     from alliancegov.model_checks import check_parameters, check_rank, check_varying, complete_rows
+    from alliancegov.stats.centring import centre_columns
     from alliancegov.stats.formulas import text_as_categories
 
     formula = f"{spec.outcome} ~ {spec.formula}"
@@ -183,6 +190,7 @@ def fit_ols(data: pd.DataFrame, spec: PerformanceSpec) -> PerformanceFit:
     extra = [c for c in (spec.cluster if spec.cov_type == "cluster" else None, spec.weights,
                          *((spec.strata, spec.psu, spec.fpc) if spec.cov_type == "design" else ())) if c]
     used = complete_rows(data, variables + extra, model)
+    used, _ = centre_columns(used, [c for c in spec.centre if c in variables], weights=spec.weights)
     check_varying(used, formula_variables(spec.formula, data.columns), model)
     # The rows used, not all of data: a text level seen only in rows left out would be a column of zeros.
     y, design = design_matrices(formula, text_as_categories(used, variables), source=f"performance model of "

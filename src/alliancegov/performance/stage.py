@@ -10,9 +10,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from alliancegov.misalignment.bootstrap import misalignment_table
-from alliancegov.misalignment.stage import first_stage_strength, misalignment_inputs
-from alliancegov.misalignment.two_stage import FIRST_STAGE, misalignment_measures
+from alliancegov.misalignment.bootstrap import misalignment_bootstrap, misalignment_intervals
+from alliancegov.misalignment.effects import form_effects
+from alliancegov.misalignment.first_stage import first_stage_strength
+from alliancegov.misalignment.spec import FIRST_STAGE
+from alliancegov.misalignment.stage import misalignment_inputs
+from alliancegov.misalignment.two_stage import misalignment_measures
 from alliancegov.performance.importance import importance_table
 from alliancegov.performance.ols import (
     PerformanceSpec,
@@ -26,6 +29,56 @@ from alliancegov.performance.ordered import ordered_outcome_tables
 from alliancegov.performance.outcomes import means_by_form, outcome_frame, scale_of
 
 
+def survey_weighting(first_stage, settings: dict) -> dict:
+    """The choice model's weights and survey design, as the performance models take them.
+
+    A survey's weights belong to its data, not to one model: the performance OLS (its tables,
+    fit and contrasts) are weighted as the choice model is, and the parts of the stage that do not
+    take weights refuse them rather than run unweighted in silence (the misalignment models refuse
+    them in :func:`~alliancegov.misalignment.stage.misalignment_inputs`).
+
+    Parameters
+    ----------
+    first_stage : ChoiceSpec
+        The choice model's spec (``weights``; under ``cov_type`` "design" its ``sampling_weights``,
+        ``strata``, ``psu``, ``fpc``).
+    settings : dict
+        The config's ``performance`` (``cov_type``, ``ordinal``) and ``importance`` sections.
+
+    Returns
+    -------
+    dict
+        :class:`PerformanceSpec` fields: ``weights`` and ``weight_type`` ("frequency" or
+        "sampling") and the design's columns; empty without weights or a design.
+
+    Raises
+    ------
+    ModelSpecificationError
+        If the choice model has weights or a design and the performance section asks for ordered
+        outcomes or the importance section for groups (unweighted estimators), or the choice model
+        has a survey design and ``performance.cov_type`` is not "design".
+    """
+    from alliancegov.model_checks import ModelSpecificationError
+
+    section = settings["performance"]
+    if first_stage.weights:
+        survey = {"weights": first_stage.weights, "weight_type": "frequency"}
+    elif first_stage.cov_type == "design":
+        if section.get("cov_type") != "design":
+            raise ModelSpecificationError("choice.cov_type is 'design': the survey design applies to the performance "
+                                          "models too; set performance.cov_type: design")
+        survey = {"weights": first_stage.sampling_weights, "weight_type": "sampling", "strata": first_stage.strata,
+                  "psu": first_stage.psu, "fpc": first_stage.fpc}
+    else:
+        return {}
+    unweighted = ["performance.ordinal"] * bool(section.get("ordinal")) + \
+        ["importance.groups"] * bool(settings.get("importance", {}).get("groups"))
+    if unweighted:
+        raise ModelSpecificationError(f"{' and '.join(unweighted)} cannot take the choice model's weights or design "
+                                      "(their estimators are unweighted): leave them out of a weighted analysis")
+    return survey
+
+
 def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builder, scale: list[str], *,
                         missing_data: dict | None = None, n_jobs: int = 1,
                         bootstrap: bool = True) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
@@ -36,7 +89,8 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     data : DataFrame
         The analysis frame, one row per firm.
     settings : dict
-        The config's ``performance``, ``misalignment`` and ``importance`` sections.
+        The config's ``performance``, ``misalignment``, ``importance`` and ``form_effects``
+        sections.
     choice_design_builder : callable
         ``choice_design_builder(frame)`` builds the first stage's design (the choice model).
     scale : list of str
@@ -46,9 +100,10 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     n_jobs : int
         Worker processes of the misalignment bootstrap.
     bootstrap : bool
-        False leaves out the ``misalignment`` table, for a workflow that scatters its bootstrap
-        over jobs (:func:`misalignment_inputs` on the returned frame,
-        :func:`misalignment_bootstrap`, :func:`misalignment_intervals`).
+        False leaves out the bootstrapped tables (``misalignment``, ``misalignment_switching``,
+        ``misalignment_counterfactual``), for a workflow that scatters their bootstrap over jobs
+        (:func:`misalignment_inputs` on the returned frame, :func:`misalignment_bootstrap`,
+        :func:`misalignment_intervals`).
 
     Returns
     -------
@@ -58,9 +113,11 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
         model if configured), ``performance_ordered`` and ``performance_ordered_ame``
         (:func:`ordered_outcome_tables` of each ``ordinal`` outcome), ``performance_fit``
         (:func:`fit_ols` of the outcome), ``performance_contrasts`` (:func:`form_contrasts`),
-        ``performance_by_form`` (:func:`means_by_form`), ``misalignment`` (when ``bootstrap``),
-        ``misalignment_first_stage`` (:func:`first_stage_strength`) and, when the ``importance``
-        section has ``groups``, ``importance`` (:func:`importance_table`).
+        ``performance_by_form`` (:func:`means_by_form`), the tables of
+        :func:`misalignment_intervals` (when ``bootstrap``), ``misalignment_first_stage``
+        (:func:`first_stage_strength`), ``form_effects`` and ``form_overlap`` (:func:`form_effects`,
+        trimmed at ``form_effects.trim``, default 0.01) and, when the ``importance`` section has
+        ``groups``, ``importance`` (:func:`importance_table`).
     enriched : DataFrame
         Without a ``misalignment`` section, the frame with the derived outcomes (and no
         misalignment tables). Otherwise the rows of the two-stage model (firms complete for the
@@ -69,8 +126,9 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     """
     section = settings["performance"]
     frame = outcome_frame(data, section)
-    base = {k: section[k] for k in ("formula", "cov_type", "cluster", "level") if k in section}
+    base = {k: section[k] for k in ("formula", "cov_type", "cluster", "level", "centre") if k in section}
     main = PerformanceSpec.from_config({**base, "outcome": section["outcome"]}, missing_data)
+    main = replace(main, **survey_weighting(choice_design_builder.spec, settings))
     alternative = alternative_cov_type(section, main.cov_type)
     tables = {"performance_ols": [], "performance_ordered": [], "performance_ordered_ame": []}
     fits = []
@@ -105,9 +163,13 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
     enriched = pd.concat([rows, measures], axis=1)
     enriched["aligned_form"] = np.asarray(scale, dtype=object)[measures["aligned"].to_numpy()]
     tables["performance_by_form"] = means_by_form(enriched, section["outcome"], section["form"], scale)
+    tables["misalignment_first_stage"] = first_stage_strength(two_stage, clusters, mis.seed)
     if bootstrap:
-        tables["misalignment"] = misalignment_table(two_stage, mis, clusters=clusters, n_jobs=n_jobs)
-    tables["misalignment_first_stage"] = first_stage_strength(two_stage)
+        result = misalignment_bootstrap(two_stage, mis, clusters, n_jobs=n_jobs)
+        tables.update(misalignment_intervals(two_stage, mis, result, tables["misalignment_first_stage"]))
+    tables["form_effects"], tables["form_overlap"] = form_effects(
+        two_stage, trim=settings.get("form_effects", {}).get("trim", 0.01), clusters=clusters, level=mis.level,
+        outcome=mis.outcome)
     importance = settings.get("importance", {})
     if importance.get("groups"):
         tables["importance"] = importance_table(enriched, mis.outcome, importance["groups"],
@@ -132,7 +194,8 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], settings
         A CSV path per table and ``data``, the Parquet file of the analysis frame with the
         derived outcomes and the misalignment measures.
     settings : dict
-        The config's ``performance``, ``misalignment`` and ``importance`` sections.
+        The config's ``performance``, ``misalignment``, ``importance`` and ``form_effects``
+        sections.
     choice, missing_data : dict
         The config's ``choice`` (the first stage) and ``missing_data`` sections.
     threads : int

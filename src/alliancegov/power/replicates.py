@@ -18,6 +18,9 @@ REPLICATE_COLUMNS = ["n", "replicate", "hypothesis", "check", "table", "model", 
                      "estimate", "std_error", "p_value", "detected", "estimator", "share_bootstrap_failed", "note"]
 
 
+SIMULATED_YEAR = 2024   # the simulated wave's survey year (the pool stage adds survey_year to a real wave)
+
+
 def simulate_population(truth: dict, codebook: Codebook, firms: int, seed: int) -> pd.DataFrame:
     """One clean simulated wave of ``firms`` firms (canonical answers, truth columns ``true_``).
 
@@ -35,11 +38,11 @@ def simulate_population(truth: dict, codebook: Codebook, firms: int, seed: int) 
     Returns
     -------
     DataFrame
-        ``firms`` rows: a 2024 wave of :func:`~alliancegov.simulate.population.simulate_waves`.
+        ``firms`` rows: a :data:`SIMULATED_YEAR` wave of :func:`~alliancegov.simulate.population.simulate_waves`.
     """
     from alliancegov.simulate.population import simulate_waves
 
-    return simulate_waves(firms, [2024], seed=seed, truth=truth, codebook=codebook)[0]
+    return simulate_waves(firms, [SIMULATED_YEAR], seed=seed, truth=truth, codebook=codebook)[0]
 
 
 def analysis_frame(wave: pd.DataFrame, codebook: Codebook, performance: dict) -> pd.DataFrame:
@@ -65,14 +68,14 @@ def analysis_frame(wave: pd.DataFrame, codebook: Codebook, performance: dict) ->
     -------
     DataFrame
         One row per firm: the analysis frame with the derived performance variables, the composite
-        index and ``firm_key``.
+        index, ``firm_key`` and ``survey_year``.
     """
     from alliancegov.constructs.scores import score_responses
     from alliancegov.performance.outcomes import outcome_frame
 
     # The simulator writes every scale's score; the pipeline's are recomputed from the items.
     analysis = score_responses(wave.drop(columns=[s for s in codebook.scales["scale"] if s in wave]), codebook)
-    return outcome_frame(analysis.assign(firm_key=analysis["registry_number"]), performance)
+    return outcome_frame(analysis.assign(firm_key=analysis["registry_number"], survey_year=SIMULATED_YEAR), performance)
 
 
 def choice_ame(frame: pd.DataFrame, settings: PowerSettings) -> tuple[pd.DataFrame, str]:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from alliancegov.formatting import number_format
 from alliancegov.report.measurement import MEASUREMENT_KEYS, measurement_tables, wave_comparison_warning
+from alliancegov.report.misalignment import misalignment_tables
 from alliancegov.report.provenance import config_yaml, git_commit, provenance_table, software_versions
 from alliancegov.report.sections import left_out_sections, section_text
 from alliancegov.report.text import COLUMN_LABELS, NOTES_TEXT, REPORT_TEXT, VERDICTS
@@ -43,14 +44,15 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 FIGURE_STEMS = ("form_by_sector", "construct_scores", "choice_coefficients", "choice_ame", "choice_predictions",
                 "performance_by_form", "sample_flow", "reliability", "likert_items", "misalignment",
-                "time_to_partnership", "form_shares_by_wave", "transitions_alluvial")
+                "time_to_partnership", "form_shares_by_wave", "transitions_alluvial", "form_overlap")
 
 
 TABLE_KEYS = ("hypotheses_summary", "descriptives", "reliability", "choice_mnl", "choice_ame", "choice_tests",
               "choice_fit", "choice_small_sample", "performance_ols", "performance_fit", "form_by_sector", "hypotheses",
               "performance_contrasts", "misalignment", "importance", "choice_stability", "panel_transitions",
               "panel_deepening", "choice_ordered_fit", "choice_ordered", "choice_ordered_ame", "choice_ordered_brant",
-              "choice_equity", "choice_equity_ame") + MEASUREMENT_KEYS
+              "choice_equity", "choice_equity_ame", "misalignment_first_stage", "misalignment_switching",
+              "misalignment_counterfactual", "form_effects") + MEASUREMENT_KEYS
 
 
 TABLE_DECIMALS = 3
@@ -465,7 +467,8 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame | None, performance_fit
     Returns
     -------
     list of str
-        The notes on exclusions, scales, the choice model and the performance model, then a
+        The notes on exclusions, scales, the choice model and the performance model (and its
+        centred covariates, ``performance.centre``), then a
         warning if the choice model did not converge.
     """
     text = NOTES_TEXT[language]
@@ -484,6 +487,8 @@ def methods_notes(config: dict, choice_fit: pd.DataFrame | None, performance_fit
         performance_stats = pd.to_numeric(main_outcome.set_index("statistic")["value"], errors="coerce")
         notes.append(text["performance"].format(outcome=performance["outcome"], cov_type=performance["cov_type"],
                                                 n=performance_stats["n"], missing=performance_stats["n_missing"]))
+        if performance.get("centre"):
+            notes.append(text["centred"].format(names=", ".join(performance["centre"])))
     if choice_fit is not None and choice_stats["converged"] != 1:
         notes.append(text["not_converged"])
     return notes
@@ -568,6 +573,7 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
                                       "p_adjusted", "effect_measure", "effect", "effect_low", "effect_high",
                                       "check_verdict", "note"]]
         table_notes = hypotheses_notes(checks, language)
+    table_notes |= misalignment_tables(shown, language, outcome)
     if measurement_files:
         measured, measurement_notes = measurement_tables(measurement_files, book, language, config.get("measurement"))
         table_notes |= measurement_notes

@@ -41,7 +41,6 @@ REPORT_TEXT = {
                                "effectif (% de la colonne) ; x : case masquée (sous le seuil de diffusion)"),
         "table_hypotheses": "Hypothèses de l'étude : chaque vérification, son estimation et son verdict",
         "table_performance_contrasts": "Performance : écarts entre formes (p ajustées de Holm)",
-        "table_misalignment": "Désalignement et performance (corrections de sélection, bootstrap des deux étapes)",
         "table_importance": "Importance relative : décomposition de Shapley du R²",
         "table_choice_tests": ("Logit multinomial : tests (Wald, rapport de vraisemblance, regroupement de modalités, "
                                "IIA)"),
@@ -92,7 +91,6 @@ REPORT_TEXT = {
                                "x: suppressed cell (under the disclosure minimum)"),
         "table_hypotheses": "The study's hypotheses: each check with its estimate and verdict",
         "table_performance_contrasts": "Performance: differences between forms (Holm-adjusted p)",
-        "table_misalignment": "Misalignment and performance (selection corrections, two-stage bootstrap)",
         "table_importance": "Relative importance: Shapley decomposition of R²",
         "table_choice_tests": "Multinomial logit: tests (Wald, likelihood ratio, combining categories, IIA)",
         "table_choice_small_sample": "Small samples: events per parameter and separation",
@@ -165,6 +163,8 @@ NOTES_TEXT = {
         "not_converged": "ATTENTION : l'estimation du logit multinomial n'a pas convergé ; ne pas interpréter.",
         "performance": ("Performance : MCO de « {outcome} », erreurs types {cov_type}, intervalles de confiance "
                         "de Student ; {n:.0f} réponses utilisées, {missing:.0f} écartées pour valeurs manquantes."),
+        "centred": ("Covariables centrées sur leur moyenne parmi les entreprises de chaque modèle de performance et "
+                    "de désalignement (la constante est la performance d'une entreprise moyenne) : {names}."),
     },
     "en": {
         "exclusions": ("Exclusions: each excluded response is excluded for the first rule it breaks, "
@@ -179,6 +179,8 @@ NOTES_TEXT = {
         "not_converged": "WARNING: the multinomial logit did not converge; do not interpret it.",
         "performance": ("Performance: OLS of '{outcome}', {cov_type} standard errors, Student-t confidence "
                         "intervals; {n:.0f} responses used, {missing:.0f} left out for missing values."),
+        "centred": ("Covariates centred at their mean over the firms of each performance and misalignment model (the "
+                    "intercept is the performance of an average firm): {names}."),
     },
 }
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from alliancegov.codebook.tables import Codebook
 from alliancegov.simulate.mess import add_mess
-from alliancegov.simulate.population import simulate_waves
+from alliancegov.simulate.population import FRAME_SIZE, simulate_waves
 
 
 def _labelled(df: pd.DataFrame, codebook: Codebook, language: str, *, likert_as_labels: bool) -> pd.DataFrame:
@@ -213,11 +213,36 @@ def write_plain_csv(df: pd.DataFrame, path: str | Path, codebook: Codebook) -> N
 WRITERS = {"kobo_csv": (write_kobo_csv, "csv"), "xlsx": (write_xlsx, "xlsx"), "sav": (write_sav, "sav")}
 
 
+EXAMPLE_PLAN = ((2024, "kobo_csv"), (2025, "xlsx"), (2026, "sav"))
+
+
+def example_frame_sizes(codebook: Codebook, *, seed: int = 20261127, n_per_wave: int = 300) -> dict[str, int]:
+    """The simulated sampling frame of each wave of the bundled example (``frame_size`` in the waves sheet).
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The codebook the waves follow.
+    seed : int, default=20261127
+        Keyword-only: the example's seed.
+    n_per_wave : int, default=300
+        Keyword-only: firms per wave.
+
+    Returns
+    -------
+    dict of str to int
+        Wave name (``w{year}``) -> firms in its frame.
+    """
+    waves = simulate_waves(n_per_wave, [year for year, _ in EXAMPLE_PLAN], seed=seed, codebook=codebook)
+    return {wave["wave"].iloc[0]: int(wave[FRAME_SIZE].iloc[0]) for wave in waves}
+
+
 def make_example(out_dir: str | Path, codebook: Codebook, *, seed: int = 20261127, n_per_wave: int = 300) -> list[Path]:
     """Write the bundled example: three waves (2024 Kobo CSV, 2025 Excel, 2026 SPSS).
 
     Each wave is simulated (:func:`~alliancegov.simulate.population.simulate_waves`), messed
-    (:func:`~alliancegov.simulate.mess.add_mess`, seeded by ``seed + year``) and exported.
+    (:func:`~alliancegov.simulate.mess.add_mess`, seeded by ``seed + year``) and exported. The
+    waves' simulated frame sizes (:func:`example_frame_sizes`) belong in the waves sheet.
 
     Parameters
     ----------
@@ -237,10 +262,9 @@ def make_example(out_dir: str | Path, codebook: Codebook, *, seed: int = 2026112
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    plan = [(2024, "kobo_csv"), (2025, "xlsx"), (2026, "sav")]
-    waves = simulate_waves(n_per_wave, [year for year, _ in plan], seed=seed, codebook=codebook)
+    waves = simulate_waves(n_per_wave, [year for year, _ in EXAMPLE_PLAN], seed=seed, codebook=codebook)
     paths = []
-    for (year, fmt), wave in zip(plan, waves):
+    for (year, fmt), wave in zip(EXAMPLE_PLAN, waves):
         messy, _ = add_mess(wave, codebook, seed=seed + year)
         writer, suffix = WRITERS[fmt]
         path = out_dir / f"wave_{year}.{suffix}"
@@ -256,7 +280,8 @@ def main(argv: list[str] | None = None) -> None:
     ----------
     argv : list of str, optional
         The command-line arguments (default ``sys.argv[1:]``): ``OUT_DIR``, ``--codebook`` (default
-        ``config/codebook``), ``--seed``, ``--n-per-wave``. Prints the paths written.
+        ``config/codebook``), ``--seed``, ``--n-per-wave``. Prints the paths written, then each
+        wave's simulated frame size (for the waves sheet's ``frame_size`` column).
     """
     import argparse
 
@@ -266,7 +291,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--n-per-wave", type=int, default=300)
     args = parser.parse_args(argv)
-    for path in make_example(
-        args.out_dir, Codebook.from_dir(args.codebook), seed=args.seed, n_per_wave=args.n_per_wave
-    ):
+    codebook = Codebook.from_dir(args.codebook)
+    for path in make_example(args.out_dir, codebook, seed=args.seed, n_per_wave=args.n_per_wave):
         print(path)
+    for wave, size in example_frame_sizes(codebook, seed=args.seed, n_per_wave=args.n_per_wave).items():
+        print(f"{wave}\tframe_size\t{size}")

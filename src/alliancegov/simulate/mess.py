@@ -50,7 +50,8 @@ def add_mess(
     Missing answers become the codebook's missing-value codes: Likert items and numeric answers
     are planted missing at the truth's ``mess`` rates (``dont_know`` or ``refused``), and
     ``months_to_partnership``, inapplicable by design for a repeated contract, gets its
-    ``not_applicable`` code. Then, each on rows of its own: impossible values, speeders,
+    ``not_applicable`` code, and so does a select_one question left unanswered by design
+    (``same_alliance`` at a firm's first interview). Then, each on rows of its own: impossible values, speeders,
     straight-liners, failed attention checks, an answer given although skip logic excluded it, a
     refusal to take part (every answer blank, ``consent`` ``no``), a firm interviewed twice and
     submissions exported twice (both appended at the end); and free-text comments on a tenth of the
@@ -86,10 +87,14 @@ def add_mess(
 
     for column in likert + ["months_to_partnership"]:
         df[column] = df[column].astype(float)
-    # Inapplicable by design, coded as such (not a data problem).
+    # Inapplicable by design, coded as such (not a data problem): months to partnership for a repeated
+    # contract, whether the alliance is the same as at the previous interview for a firm's first.
     df.loc[df["months_to_partnership"].isna(), "months_to_partnership"] = _code_of(
         codebook, "months_to_partnership", "not_applicable"
     )
+    for column in codebook.of_type("select_one"):
+        if column in df and "not_applicable" in codebook.missing_codes(column).values():
+            df[column] = df[column].astype(object).where(df[column].notna(), "not_applicable")
 
     def missing_cells(columns: list[str], rate: float) -> None:
         for column in columns:

@@ -1,9 +1,17 @@
 """The simulator's true parameters (``truth.yaml`` beside this module) and the true models they
-define: the multinomial logit of the governance form and the Markov matrix of re-interviewed firms.
+define: the multinomial logit of the governance form, the Markov matrix of continuing alliances,
+the correlations of the latent constructs, the per-form performance equations and the selection
+term of the performance noise.
+
+To simulate from a modified truth, change a copy: :func:`override_truth` sets dotted keys
+(``override_truth(load_truth(), {"performance.selection_rho": 0.5})``) and refuses a key the truth
+does not have, so a misspelt key cannot leave a test running on the default.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +27,7 @@ CHOICE_SCALES = (
     "trust",
     "knowledge_tacitness",
 )
+PERFORMANCE_TERMS = ("Intercept", "trust", "misfit", "alliance_age", "sector_textile")
 
 
 def load_truth(path: str | Path | None = None) -> dict:
@@ -48,6 +57,43 @@ def load_truth(path: str | Path | None = None) -> dict:
     if "transition" in (truth.get("panel") or {}):
         transition_matrix(truth)
     return truth
+
+
+def override_truth(truth: dict, changes: Mapping[str, object]) -> dict:
+    """A copy of ``truth`` with some of its keys set to new values (``truth`` is left unchanged).
+
+    Parameters
+    ----------
+    truth : dict
+        The true parameters (:func:`load_truth`).
+    changes : mapping of str to object
+        Dotted key -> new value, e.g. ``{"performance.selection_rho": 0.5,
+        "constructs.method_variance": 0.0, "firms.sector": {"textile": 1.0, "services": 0.0}}``.
+        Every key but the last must name a mapping of the truth, and the last must exist in it.
+
+    Returns
+    -------
+    dict
+        A deep copy of ``truth`` with the changes made (values deep-copied too).
+
+    Raises
+    ------
+    KeyError
+        Naming the dotted key and the keys available where it went astray.
+    """
+    out = copy.deepcopy(truth)
+    for dotted, value in changes.items():
+        *path, last = dotted.split(".")
+        node = out
+        for depth, key in enumerate([*path, last]):
+            if not isinstance(node, dict) or key not in node:
+                where = ".".join([*path, last][:depth]) or "the truth"
+                known = sorted(node) if isinstance(node, dict) else []
+                raise KeyError(f"truth has no key {dotted!r}: {where} has {known}")
+            if depth < len(path):
+                node = node[key]
+        node[last] = copy.deepcopy(value)
+    return out
 
 
 def transition_matrix(truth: dict, tolerance: float = 1e-6) -> pd.DataFrame:
@@ -175,3 +221,109 @@ def choice_probabilities(scores: pd.DataFrame, truth: dict) -> np.ndarray:
     utilities -= utilities.max(axis=1, keepdims=True)
     expu = np.exp(utilities)
     return expu / expu.sum(axis=1, keepdims=True)
+
+
+def latent_correlation(truth: dict) -> pd.DataFrame:
+    """The correlation matrix of the standardised latent scores within a sector, shape (k, k).
+
+    Parameters
+    ----------
+    truth : dict
+        The true parameters (:func:`load_truth`): ``constructs.latent`` names the k scales,
+        ``constructs.correlation`` gives each correlated pair once (``{a: {b: r}}``; pairs left
+        out are 0).
+
+    Returns
+    -------
+    DataFrame of shape (k, k)
+        Index and columns the scales in ``constructs.latent`` order; unit diagonal, symmetric.
+
+    Raises
+    ------
+    ValueError
+        If a pair names an unknown scale or a scale with itself, is given twice with different
+        values, a correlation is outside (-1, 1), or the matrix is not positive definite.
+    """
+    scales = list(truth["constructs"]["latent"])
+    matrix = pd.DataFrame(np.eye(len(scales)), index=scales, columns=scales)
+    given: dict[frozenset, float] = {}
+    for first, row in (truth["constructs"].get("correlation") or {}).items():
+        for second, value in row.items():
+            unknown = [s for s in (first, second) if s not in scales]
+            if unknown or first == second:
+                raise ValueError(f"constructs.correlation {first}-{second}: unknown scales {unknown} or a scale "
+                                 f"with itself; scales are {scales}")
+            pair, value = frozenset((first, second)), float(value)
+            if not -1 < value < 1 or given.get(pair, value) != value:
+                raise ValueError(f"constructs.correlation {first}-{second}: {value} is outside (-1, 1) or "
+                                 f"contradicts the same pair given as {given.get(pair)}")
+            given[pair] = matrix.loc[first, second] = matrix.loc[second, first] = value
+    if np.linalg.eigvalsh(matrix.to_numpy()).min() <= 0:
+        raise ValueError("constructs.correlation is not positive definite")
+    return matrix
+
+
+def performance_coefficients(truth: dict) -> pd.DataFrame:
+    """The true performance equation of each form (the switching regression's regimes).
+
+    Performance index (latent, response-scale units) of a firm in form f = ``Intercept`` +
+    ``trust`` × (trust − 3) + ``misfit`` × misfit + ``alliance_age`` × (alliance age −
+    ``performance.alliance_age_centre``) + ``sector_textile`` × [textile] + noise.
+
+    Parameters
+    ----------
+    truth : dict
+        The true parameters (:func:`load_truth`), its ``performance`` section.
+
+    Returns
+    -------
+    DataFrame of shape (4, 5)
+        Index ``FORMS``, columns ``PERFORMANCE_TERMS``: the intercept (the form effect plus the
+        services effect, at trust 3, misfit 0 and the centre's alliance age), and each form's slopes
+        (the pooled slope plus the form's ``by_form`` deviation; a form or term left out of
+        ``by_form`` deviates by 0), per scale point of trust, unit of misfit (0-1) and year of
+        alliance age; ``sector_textile`` is the textile effect minus the services one, common to
+        the forms.
+    """
+    p = truth["performance"]
+    pooled = {"trust": p["trust_effect"], "misfit": p["misalignment_penalty"],
+              "alliance_age": p.get("alliance_age_effect", 0.0)}
+    deviations = p.get("by_form") or {}
+    sector = p["sector_effect"]
+    rows = {form: {"Intercept": p["form_effect"][form] + sector["services"],
+                   **{term: slope + (deviations.get(form) or {}).get(term, 0.0) for term, slope in pooled.items()},
+                   "sector_textile": sector["textile"] - sector["services"]}
+            for form in FORMS}
+    return pd.DataFrame.from_dict(rows, orient="index").loc[list(FORMS), list(PERFORMANCE_TERMS)].astype(float)
+
+
+def selection_term(probability: np.ndarray | float, nodes: int = 96) -> np.ndarray:
+    """m(P) = E[Φ⁻¹(G(ε_s)) | s chosen]: the mean transformed Gumbel error of an alternative chosen
+    with probability P, so that E[performance noise | s] = noise_sd × selection_rho × m(P_s).
+
+    Given s is chosen, ε_s is Gumbel with location −ln P, so G(ε_s) is distributed as V^P (V
+    uniform) and m(P) = ∫₀¹ Φ⁻¹(v^P) dv: the mean of the largest of 1/P standard normals when 1/P is
+    whole (m(1) = 0, m(1/2) = 1/√π). Computed as ∫ x d[Φ(x)^(1/P)] by Gauss–Legendre quadrature on
+    [−12, 12] (the integrand is smooth there and negligible outside for P ≥ 1e-12).
+
+    Parameters
+    ----------
+    probability : array-like or float
+        Probabilities of the chosen alternatives, in (0, 1].
+    nodes : int, default=96
+        Quadrature nodes.
+
+    Returns
+    -------
+    ndarray
+        m(P), same shape as ``probability``; positive below P = 1 and decreasing in P.
+    """
+    from scipy.special import log_ndtr
+
+    p = np.clip(np.asarray(probability, dtype=float), 1e-12, 1.0)
+    x, w = np.polynomial.legendre.leggauss(nodes)
+    x, w = 12.0 * x, 12.0 * w
+    power = 1.0 / p[..., None]
+    # the density of the maximum, (1/P) Φ(x)^(1/P − 1) φ(x), in logs so that 1/P can be large
+    log_density = np.log(power) + (power - 1.0) * log_ndtr(x) - x ** 2 / 2 - 0.5 * np.log(2 * np.pi)
+    return (w * x * np.exp(log_density)).sum(axis=-1)

@@ -158,11 +158,18 @@ def bca_p_values(replicates: np.ndarray, estimates: np.ndarray, null: float | np
     replicates = np.asarray(replicates, dtype=float)
     B = replicates.shape[0]
     z0, a = bca_quantities(replicates, estimates, accelerations)
-    below = ((replicates < null).sum(axis=0) + 0.5 * (replicates == null).sum(axis=0) + 0.5) / (B + 1)
-    w = stats.norm.ppf(below) - z0
-    # the level whose adjusted quantile is the null: invert Φ(z0 + z/(1 − a z)) = G(null)
-    z = w / (1 + a * w)
-    tail = stats.norm.cdf(z - z0)
+    # G(null) read off the resamples as np.quantile's (linear) quantiles are, so that the interval
+    # excludes the null exactly when p < alpha (a count-based G disagreed near alpha at small B).
+    nulls = np.broadcast_to(np.asarray(null, dtype=float), replicates.shape[1:])
+    levels = np.arange(B) / (B - 1)
+    below = np.array([np.interp(nulls[j], np.sort(replicates[:, j]), levels) for j in range(replicates.shape[1])])
+    inside = (below > 0) & (below < 1)
+    w = stats.norm.ppf(np.where(inside, below, 0.5)) - z0
+    # the level whose adjusted quantile is the null: invert Φ(z0 + z/(1 − a z)) = G(null); a null
+    # beyond every resample (or beyond the pole of the map) is beyond every interval's bound
+    reachable = inside & (1 + a * w > 0)
+    beyond = np.where(inside, w > 0, below >= 1).astype(float)          # the upper (1) or lower (0) end
+    tail = np.where(reachable, stats.norm.cdf(np.where(reachable, w / (1 + a * w), 0.0) - z0), beyond)
     # The resamples resolve tail probabilities down to 1/(B + 1): a smaller one is not shown by them.
     return np.clip(2 * np.minimum(tail, 1 - tail), 2 / (B + 1), 1.0)
 
