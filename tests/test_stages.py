@@ -56,6 +56,12 @@ def test_a_choice_only_config_asks_for_the_choice_stage_and_the_report_alone():
     assert not (stages.waves or stages.panel or stages.hypotheses or stages.performance or stages.profiles)
 
 
+def test_the_switching_regressions_follow_their_subsection():
+    assert Stages.from_config(CONFIG, n_waves=3, register=REGISTER).switching
+    assert not Stages.from_config(without(CONFIG, "misalignment.switching"), n_waves=3, register=REGISTER).switching
+    assert not Stages.from_config(CHOICE_ONLY, n_waves=1).switching
+
+
 def test_power_planning_is_refused_without_what_it_simulates():
     assert Stages.from_config(CONFIG, n_waves=3, register=REGISTER).check_power() == []
     with pytest.raises(StageConfigurationError, match="this configuration lacks the misalignment section, the "
@@ -162,6 +168,7 @@ DRY_RUNS = {
     "misalignment": (["misalignment", "importance", PANEL_REGISTER_FREE], 3,
                      {"misalignment", "misalignment_bootstrap_part", "hypotheses"}),
     "importance": (["importance", PANEL_REGISTER_FREE], 3, {"hypotheses"}),
+    "switching": (["misalignment.switching"], 3, set()),   # the misalignment rule without its switching tables
     "hypotheses": ([PANEL_REGISTER_FREE], 3, {"hypotheses"}),
     "measurement": (["measurement"], 3, {"measurement"}),
     "bootstrap": (["choice.bootstrap_replicates"], 3, {"choice_bootstrap", "choice_bootstrap_part"}),

@@ -87,6 +87,9 @@ class Stages:
     performance, misalignment, importance : bool
         The performance models, the two-stage misalignment models and the Shapley decomposition of
         the misalignment outcome's R².
+    switching : bool
+        The misalignment stage's switching regressions and counterfactual performance
+        (``misalignment.switching``).
     hypotheses : bool
         The hypotheses register's checks and verdicts.
     time_to_event : bool
@@ -112,6 +115,7 @@ class Stages:
     nested: bool = False
     performance: bool = False
     misalignment: bool = False
+    switching: bool = False
     importance: bool = False
     hypotheses: bool = False
     time_to_event: bool = False
@@ -171,6 +175,7 @@ class Stages:
             nested=multinomial and choice.nested_logit and bool(choice.nests),
             performance=performance,
             misalignment=misalignment,
+            switching=misalignment and bool(config["misalignment"].get("switching")),
             importance=importance,
             hypotheses=bool(config.get("hypotheses")),
             time_to_event=bool(config.get("hypotheses")) and bool((register or {}).get("time_to_event")),
