@@ -111,6 +111,8 @@ def _bootstrap(design: ChoiceDesign, spec: ChoiceSpec, replicates: range, n_jobs
     from alliancegov.stats.mnl import fit_mnl_newton
 
     X = design.X.to_numpy()
+    if not spec.bootstrap_uses_refits(len(design.y)):
+        return _newton_step_bootstrap(X, design, spec, replicates)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # no convergence: refits start from scratch
         full = fit_mnl_newton(X, design.y, weights=design.weights)
@@ -119,6 +121,76 @@ def _bootstrap(design: ChoiceDesign, spec: ChoiceSpec, replicates: range, n_jobs
     return bootstrap_estimates(fit_function, len(design.y), spec.bootstrap_replicates, spec.seed,
                                n_jobs=n_jobs, cluster_ids=design.groups, replicates=replicates,
                                frequency_weights=design.weights)
+
+
+def _newton_step_bootstrap(X: np.ndarray, design: ChoiceDesign, spec: ChoiceSpec, replicates: range):
+    """The k-step bootstrap: the refits' resamples (same seed, same rows), each replicate Newton
+    steps from the full-sample estimates until they fall below ``spec.bootstrap_step_tolerance``
+    model-based SEs, in this process (a replicate costs a few gradient passes, less than sending
+    it to a worker)."""
+    from alliancegov.stats.bootstrap import newton_step_bootstrap
+    from alliancegov.stats.mnl import fit_mnl_newton, model_covariance
+
+    full = fit_mnl_newton(X, design.y, weights=design.weights)
+    if not full.converged:
+        raise ValueError("the k-step bootstrap starts from the full-sample optimum, and the MNL did not converge "
+                         "(separation?): set choice.bootstrap_method: refit")
+    estimates = full.params.T.ravel()
+    return newton_step_bootstrap(_ResampleGradient(X, design.y, len(design.levels), estimates),
+                                 model_covariance(full.information), estimates, len(design.y),
+                                 spec.bootstrap_replicates, spec.seed, steps=spec.bootstrap_max_steps,
+                                 tolerance=spec.bootstrap_step_tolerance,
+                                 cluster_ids=design.groups, frequency_weights=design.weights, replicates=replicates)
+
+
+class _ResampleGradient:
+    """The MNL's log-likelihood gradient on a resample (rows counted as often as drawn), for the
+    k-step bootstrap; a resample missing an outcome fails, as its refit would. The probabilities at
+    the full-sample estimates, where every replicate's first step starts, are computed once."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, n_levels: int, estimates: np.ndarray):
+        from alliancegov.stats.mnl import probabilities
+
+        self.X, self.y, self.n_levels, self.estimates = X, y, n_levels, estimates
+        self.fitted = probabilities(X, self._params(estimates))
+
+    def _params(self, theta: np.ndarray) -> np.ndarray:
+        return theta.reshape(-1, self.X.shape[1]).T
+
+    def __call__(self, theta: np.ndarray, row_weights: np.ndarray) -> np.ndarray | None:
+        from alliancegov.stats.mnl import gradient
+
+        if np.any(np.bincount(self.y, weights=row_weights, minlength=self.n_levels) <= 0):
+            return None
+        fitted = self.fitted if np.array_equal(theta, self.estimates) else None
+        return gradient(self.X, self.y, self._params(theta), row_weights, fitted_probabilities=fitted)
+
+
+def bootstrap_method_note(design: ChoiceDesign, spec: ChoiceSpec) -> str:
+    """How the bootstrap computed each resample's estimates, for the table note ("" for refits).
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The design (its rows decide ``auto``).
+    spec : ChoiceSpec
+        ``bootstrap_method``, ``bootstrap_refit_max_rows``, ``bootstrap_step_tolerance`` and
+        ``bootstrap_max_steps``.
+
+    Returns
+    -------
+    str
+        Empty when every resample is refitted (the note then reads as it always has); else a
+        clause naming the k-step bootstrap and its stopping rule.
+    """
+    if spec.bootstrap_uses_refits(len(design.y)):
+        return ""
+    why = ("choice.bootstrap_method k_step" if spec.bootstrap_method == "k_step" else
+           f"{len(design.y)} rows, above choice.bootstrap_refit_max_rows {spec.bootstrap_refit_max_rows}")
+    return (f"; each resample's estimates are Newton steps from the full-sample estimates with the full-sample "
+            f"information until every step is below {spec.bootstrap_step_tolerance:g} model-based SEs (at most "
+            f"{spec.bootstrap_max_steps}), not a refit (k-step bootstrap, Davidson & MacKinnon 1999, Andrews 2002; "
+            f"{why})")
 
 
 BOOTSTRAP_NOTE = ("{interval} interval and p-value from {ok} of {replicates} resamples{clusters} (p-values "
@@ -186,7 +258,8 @@ def bootstrap_intervals(design: ChoiceDesign, spec: ChoiceSpec, result) -> pd.Da
         "term": terms, "estimate": estimates, "std_error": result.std_error,
         "statistic": normal_equivalent(p_values, estimates), "p_value": p_values, "conf_low": low, "conf_high": high,
         "n_ok": result.n_ok, "share_failed": result.share_failed,
-        "note": BOOTSTRAP_NOTE.format(interval="BCa", ok=result.n_ok, replicates=result.n_boot, clusters=clusters),
+        "note": BOOTSTRAP_NOTE.format(interval="BCa", ok=result.n_ok, replicates=result.n_boot,
+                                      clusters=clusters + bootstrap_method_note(design, spec)),
     })
     return _per_outcome(table, design.levels, spec.base)[columns]
 

@@ -194,6 +194,39 @@ def score_contributions(X, y, params) -> np.ndarray:
     return (R[:, :, None] * X[:, None, :]).reshape(X.shape[0], -1)
 
 
+def gradient(X, y, params, weights=None, fitted_probabilities=None) -> np.ndarray:
+    """Gradient of the (weighted) log-likelihood, equation-major, without the (n, p) score matrix.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    y : array-like of shape (n,)
+        Integer outcome codes ``0 .. J-1``.
+    params : array-like of shape (k, J-1)
+        Coefficients.
+    weights : array-like of shape (n,), optional
+        Non-negative weights (1 for every row if None).
+    fitted_probabilities : ndarray of shape (n, J), optional
+        :func:`probabilities` at ``params`` when already known (they are most of the cost: a
+        bootstrap reweighting the rows at a fixed ``params`` computes them once).
+
+    Returns
+    -------
+    ndarray of shape (k(J-1),)
+        ``sum_i w_i s_i``, the weighted column sums of :func:`score_contributions`, formed as
+        ``X' (w * R)`` with R the (n, J-1) residuals, so memory stays O(n J): at 10^6 rows and 48
+        parameters the score matrix would take 384 MB.
+    """
+    X = _design(X)
+    B = _params(params, X.shape[1])
+    y = _outcomes(y, X.shape[0], B.shape[1] + 1)
+    P = probabilities(X, B) if fitted_probabilities is None else np.asarray(fitted_probabilities, dtype=float)
+    if P.shape != (X.shape[0], B.shape[1] + 1):
+        raise ValueError(f"fitted_probabilities must have shape ({X.shape[0]}, {B.shape[1] + 1}), not {P.shape}")
+    return _gradient(X, y, P, _weights(weights, X.shape[0]))
+
+
 def _gradient(X, y, P, w) -> np.ndarray:
     R = _residuals(y, P)
     if w is not None:
