@@ -156,7 +156,7 @@ def test_separation_is_reported_and_firth_takes_over():
         warnings.simplefilter("ignore")   # the LR and IIA refits of a separated model warn; their rows say so
         results = analyse_choice(data, spec, ["a", "b", "c"])
     assert any(note.startswith("Separation: d separates choice c from a") for note in results.warnings)
-    assert any("ordered logit did not converge" in note for note in results.warnings)   # c, the top, is separated too
+    assert any("ordered logit of choice did not converge" in note for note in results.warnings)  # c, the top, too
     assert set(results.tables["choice_mnl"]["estimator"]) == {"firth"}
     with pytest.raises(ValueError, match="separation"):
         analyse_choice(data, light("choice", "a", "x + d", cov_type="model", firth="never"), ["a", "b", "c"])

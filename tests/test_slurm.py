@@ -5,8 +5,9 @@ The bundled example goes through ``--profile profiles/slurm`` with the overrides
 SLURM and every table, figure and QC file must equal a local run's, byte for byte. A job asking
 for more CPUs than the node has must make the run fail at once, with SLURM's reason, rather than
 wait on a job that can never start. Each run is bounded: past its time, Snakemake is ended and
-its SLURM jobs cancelled. Under CI (``CI`` set, as ``.ci/run`` does) a missing cluster fails the
-tests instead of skipping them.
+its SLURM jobs cancelled. Without a cluster up, the tests start one (``.ci/local-slurm start``:
+root or sudo) and stop it after them; under CI (``CI`` set, as ``.ci/run`` does) a cluster that
+cannot be started fails the tests instead of skipping them.
 """
 
 from __future__ import annotations
@@ -38,17 +39,35 @@ def under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+def can_start_a_cluster() -> bool:
+    """Root, or sudo without a password: what .ci/local-slurm needs to install and start daemons."""
+    if os.geteuid() == 0:
+        return True
+    sudo = shutil.which("sudo")
+    return sudo is not None and subprocess.run([sudo, "-n", "true"], capture_output=True).returncode == 0
+
+
 @pytest.fixture(scope="module")
-def flags() -> list[str]:
-    """The Snakemake overrides for the local cluster; without one, a failure under CI, else a skip."""
+def flags():
+    """The Snakemake overrides for the local cluster. A cluster already up (``make slurm-up``) is
+    used and left running; else one is started for these tests and stopped after them (root or
+    sudo needed); without one, a failure under CI, else a skip."""
+    started = False
+    if subprocess.run([LOCAL_SLURM, "status"], capture_output=True).returncode != 0 and can_start_a_cluster():
+        started = subprocess.run([LOCAL_SLURM, "start"], capture_output=True, text=True).returncode == 0
     status = subprocess.run([LOCAL_SLURM, "status"], capture_output=True, text=True)
-    if status.returncode != 0:
-        message = f"no local SLURM cluster is up (make slurm-up):\n{status.stdout}{status.stderr}"
-        if under_ci():
-            pytest.fail(f"CI is set and {message}")
-        pytest.skip(message)
-    printed = subprocess.run([LOCAL_SLURM, "flags"], capture_output=True, text=True, check=True)
-    return shlex.split(printed.stdout)
+    try:
+        if status.returncode != 0:
+            message = f"no local SLURM cluster is up and none could be started (make slurm-up):\n" \
+                      f"{status.stdout}{status.stderr}"
+            if under_ci():
+                pytest.fail(f"CI is set and {message}")
+            pytest.skip(message)
+        printed = subprocess.run([LOCAL_SLURM, "flags"], capture_output=True, text=True, check=True)
+        yield shlex.split(printed.stdout)
+    finally:
+        if started:
+            subprocess.run([LOCAL_SLURM, "stop"], capture_output=True)
 
 
 @pytest.fixture
