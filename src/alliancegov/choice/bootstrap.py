@@ -125,9 +125,9 @@ def _bootstrap(design: ChoiceDesign, spec: ChoiceSpec, replicates: range, n_jobs
 
 def _newton_step_bootstrap(X: np.ndarray, design: ChoiceDesign, spec: ChoiceSpec, replicates: range):
     """The k-step bootstrap: the refits' resamples (same seed, same rows), each replicate Newton
-    steps from the full-sample estimates until they fall below ``spec.bootstrap_step_tolerance``
-    model-based SEs, in this process (a replicate costs a few gradient passes, less than sending
-    it to a worker)."""
+    steps from the full-sample estimates until within ``spec.bootstrap_step_tolerance``
+    model-based SEs of the resample's optimum, in this process (a replicate costs a few gradient
+    passes, less than sending it to a worker)."""
     from alliancegov.stats.bootstrap import newton_step_bootstrap
     from alliancegov.stats.mnl import fit_mnl_newton, model_covariance
 
@@ -188,9 +188,9 @@ def bootstrap_method_note(design: ChoiceDesign, spec: ChoiceSpec) -> str:
     why = ("choice.bootstrap_method k_step" if spec.bootstrap_method == "k_step" else
            f"{len(design.y)} rows, above choice.bootstrap_refit_max_rows {spec.bootstrap_refit_max_rows}")
     return (f"; each resample's estimates are Newton steps from the full-sample estimates with the full-sample "
-            f"information until every step is below {spec.bootstrap_step_tolerance:g} model-based SEs (at most "
-            f"{spec.bootstrap_max_steps}), not a refit (k-step bootstrap, Davidson & MacKinnon 1999, Andrews 2002; "
-            f"{why})")
+            f"information until within {spec.bootstrap_step_tolerance:g} model-based SEs of the resample's own "
+            f"optimum (at most {spec.bootstrap_max_steps} steps), not a refit (k-step bootstrap, Davidson & "
+            f"MacKinnon 1999, Andrews 2002; {why})")
 
 
 BOOTSTRAP_NOTE = ("{interval} interval and p-value from {ok} of {replicates} resamples{clusters} (p-values "

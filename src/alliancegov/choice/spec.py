@@ -51,15 +51,16 @@ class ChoiceSpec:
         seeded by ``seed``.
     bootstrap_method : {"auto", "refit", "k_step"}, default="auto"
         ``refit`` refits the MNL on every resample; ``k_step`` takes Newton steps from the
-        full-sample estimates on each resample, with the full-sample information, until every
-        step is below ``bootstrap_step_tolerance`` model-based SEs
-        (:func:`alliancegov.stats.bootstrap.newton_step_bootstrap`); ``auto`` refits up to
-        ``bootstrap_refit_max_rows`` rows and takes Newton steps above.
+        full-sample estimates on each resample, with the full-sample information, until the
+        estimated distance from the resample's own optimum is below ``bootstrap_step_tolerance``
+        model-based SEs (:func:`alliancegov.stats.bootstrap.newton_step_bootstrap`); ``auto``
+        refits up to ``bootstrap_refit_max_rows`` rows and takes Newton steps above.
     bootstrap_refit_max_rows : int, default=100000
         The most rows ``auto`` still refits.
-    bootstrap_step_tolerance : float, default=0.01
-        The ``k_step`` bootstrap stops a resample's steps when each is at most this many
-        model-based standard errors.
+    bootstrap_step_tolerance : float, default=0.001
+        The ``k_step`` bootstrap stops a resample's steps when their estimated distance from
+        its own optimum (Aitken's, from the last two steps) is at most this many model-based
+        standard errors in every coefficient.
     bootstrap_max_steps : int, default=20
         The most Newton steps of a ``k_step`` resample; one needing more fails (as a refit that
         does not converge).
@@ -130,7 +131,7 @@ class ChoiceSpec:
     bootstrap_replicates: int = 0
     bootstrap_method: str = "auto"
     bootstrap_refit_max_rows: int = 100_000
-    bootstrap_step_tolerance: float = 0.01
+    bootstrap_step_tolerance: float = 0.001
     bootstrap_max_steps: int = 20
     seed: int = 20261127
     ordered: bool = True
