@@ -129,41 +129,18 @@ def _newton_step_bootstrap(X: np.ndarray, design: ChoiceDesign, spec: ChoiceSpec
     model-based SEs of the resample's optimum, in this process (a replicate costs a few gradient
     passes, less than sending it to a worker)."""
     from alliancegov.stats.bootstrap import newton_step_bootstrap
-    from alliancegov.stats.mnl import fit_mnl_newton, model_covariance
+    from alliancegov.stats.mnl import ReweightedGradient, fit_mnl_newton, model_covariance
 
     full = fit_mnl_newton(X, design.y, weights=design.weights)
     if not full.converged:
         raise ValueError("the k-step bootstrap starts from the full-sample optimum, and the MNL did not converge "
                          "(separation?): set choice.bootstrap_method: refit")
     estimates = full.params.T.ravel()
-    return newton_step_bootstrap(_ResampleGradient(X, design.y, len(design.levels), estimates),
+    return newton_step_bootstrap(ReweightedGradient(X, design.y, estimates),
                                  model_covariance(full.information), estimates, len(design.y),
                                  spec.bootstrap_replicates, spec.seed, steps=spec.bootstrap_max_steps,
                                  tolerance=spec.bootstrap_step_tolerance,
                                  cluster_ids=design.groups, frequency_weights=design.weights, replicates=replicates)
-
-
-class _ResampleGradient:
-    """The MNL's log-likelihood gradient on a resample (rows counted as often as drawn), for the
-    k-step bootstrap; a resample missing an outcome fails, as its refit would. The probabilities at
-    the full-sample estimates, where every replicate's first step starts, are computed once."""
-
-    def __init__(self, X: np.ndarray, y: np.ndarray, n_levels: int, estimates: np.ndarray):
-        from alliancegov.stats.mnl import probabilities
-
-        self.X, self.y, self.n_levels, self.estimates = X, y, n_levels, estimates
-        self.fitted = probabilities(X, self._params(estimates))
-
-    def _params(self, theta: np.ndarray) -> np.ndarray:
-        return theta.reshape(-1, self.X.shape[1]).T
-
-    def __call__(self, theta: np.ndarray, row_weights: np.ndarray) -> np.ndarray | None:
-        from alliancegov.stats.mnl import gradient
-
-        if np.any(np.bincount(self.y, weights=row_weights, minlength=self.n_levels) <= 0):
-            return None
-        fitted = self.fitted if np.array_equal(theta, self.estimates) else None
-        return gradient(self.X, self.y, self._params(theta), row_weights, fitted_probabilities=fitted)
 
 
 def bootstrap_method_note(design: ChoiceDesign, spec: ChoiceSpec) -> str:

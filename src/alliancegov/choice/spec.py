@@ -13,6 +13,33 @@ FIRTH_POLICIES = ("auto", "always", "never")
 BOOTSTRAP_METHODS = ("auto", "refit", "k_step")
 
 
+def uses_refits(method: str, rows: int, refit_max_rows: int) -> bool:
+    """Whether a bootstrap refits its model on each resample or takes Newton steps (``k_step``).
+
+    Parameters
+    ----------
+    method : {"auto", "refit", "k_step"}
+        The config's ``bootstrap_method``.
+    rows : int
+        Rows (firms) of the model's data.
+    refit_max_rows : int
+        The most rows ``auto`` still refits.
+
+    Returns
+    -------
+    bool
+        True for ``refit``, and for ``auto`` up to ``refit_max_rows`` rows.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of :data:`BOOTSTRAP_METHODS`.
+    """
+    if method not in BOOTSTRAP_METHODS:
+        raise ValueError(f"bootstrap_method must be one of {BOOTSTRAP_METHODS}, not {method!r}")
+    return method == "refit" or (method == "auto" and rows <= refit_max_rows)
+
+
 @dataclass(frozen=True)
 class ChoiceSpec:
     """What to fit (``choice`` in the config).
@@ -194,8 +221,7 @@ class ChoiceSpec:
             True for ``bootstrap_method`` ``refit``, and for ``auto`` up to
             ``bootstrap_refit_max_rows`` rows.
         """
-        return self.bootstrap_method == "refit" or (self.bootstrap_method == "auto"
-                                                    and rows <= self.bootstrap_refit_max_rows)
+        return uses_refits(self.bootstrap_method, rows, self.bootstrap_refit_max_rows)
 
     @property
     def tables(self) -> list[str]:

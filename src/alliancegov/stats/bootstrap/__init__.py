@@ -25,8 +25,10 @@ from alliancegov.stats.bootstrap.inference import (
 from alliancegov.stats.bootstrap.newton_steps import (
     MULTIPLIERS,
     LinearScores,
+    NewtonStepsFailed,
     RowMultipliers,
     newton_step_bootstrap,
+    newton_steps,
 )
 from alliancegov.stats.bootstrap.resampling import Resampler, resample_indices
 from alliancegov.stats.bootstrap.results import (
@@ -44,6 +46,7 @@ __all__ = [
     "CHUNKS_PER_WORKER",
     "LinearScores",
     "MULTIPLIERS",
+    "NewtonStepsFailed",
     "Resampler",
     "RowMultipliers",
     "acceleration",
@@ -54,6 +57,7 @@ __all__ = [
     "bootstrap_p_values",
     "combine_results",
     "newton_step_bootstrap",
+    "newton_steps",
     "normal_equivalent",
     "part_replicates",
     "percentile_intervals",

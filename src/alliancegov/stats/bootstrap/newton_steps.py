@@ -185,7 +185,6 @@ def newton_step_bootstrap(gradient, bread, estimates, data_size: int, n_boot: in
         raise ValueError("steps must be at least 1")
     if tolerance is not None and not tolerance > 0:
         raise ValueError("tolerance must be positive")
-    scale = np.sqrt(np.diag(A))
     replicates = range(n_boot) if replicates is None else replicates
     if replicates.start < 0 or replicates.stop > n_boot:
         raise ValueError(f"replicates {replicates} outside 0..{n_boot - 1}")
@@ -194,33 +193,73 @@ def newton_step_bootstrap(gradient, bread, estimates, data_size: int, n_boot: in
     ok = np.zeros(len(replicates), bool)
     failures: dict[int, str] = {}
     for row, b in enumerate(replicates):
-        row_weights = draw(b)
-        theta, previous = theta_hat, None
         try:
-            for _ in range(steps):
-                g = gradient(theta, row_weights)
-                if g is None:
-                    raise _Failed("returned None")
-                step = A @ np.asarray(g, dtype=float).ravel()
-                theta = theta + step
-                size = float(np.max(np.abs(step) / scale))
-                if tolerance is not None and _settled(size, previous, tolerance):
-                    break
-                previous = size
-            else:
-                if tolerance is not None:
-                    raise _Failed(f"steps above the tolerance after {steps} Newton steps")
-        except _Failed as failed:
+            theta = newton_steps(gradient, A, theta_hat, draw(b), steps=steps, tolerance=tolerance)
+        except NewtonStepsFailed as failed:
             failures[b] = str(failed)
             continue
         except Exception as error:  # every failure is counted, with its reason
             failures[b] = f"{type(error).__name__}: {error}"
             continue
-        if not np.all(np.isfinite(theta)):
-            failures[b] = "non-finite estimates"
-            continue
         out[row], ok[row] = theta, True
     return BootstrapResult(estimates=out, ok=ok, failures=failures, seed=seed)
+
+
+class NewtonStepsFailed(ValueError):
+    """A reweighted sample whose gradient is undefined (None), whose steps do not settle within the
+    tolerance, or whose estimates are not finite."""
+
+
+def newton_steps(gradient, bread, start, row_weights, *, steps: int = 2, tolerance: float | None = None
+                 ) -> np.ndarray:
+    """Newton steps with a fixed matrix from ``start`` on one reweighted sample (one replicate of
+    :func:`newton_step_bootstrap`, for an estimator that needs more than its draws).
+
+    Parameters
+    ----------
+    gradient : callable
+        ``gradient(theta, row_weights) -> (p,) array or None``, as in :func:`newton_step_bootstrap`.
+    bread : ndarray of shape (p, p)
+        The inverse of the full sample's negative Hessian.
+    start : ndarray of shape (p,)
+        The full-sample estimate.
+    row_weights : ndarray of shape (n,)
+        How often each row counts (e.g. ``numpy.bincount`` of a resample's rows).
+    steps : int, default 2
+        Steps taken; with ``tolerance``, the most.
+    tolerance : float, optional
+        Stop when Aitken's estimate of the distance left is at most this many SEs
+        ``sqrt(bread_jj)`` (see :func:`newton_step_bootstrap`).
+
+    Returns
+    -------
+    ndarray of shape (p,)
+        The estimate after the steps.
+
+    Raises
+    ------
+    NewtonStepsFailed
+        If ``gradient`` returns None, the steps do not settle within ``tolerance`` in ``steps``,
+        or the estimate is not finite.
+    """
+    scale = np.sqrt(np.diag(bread))
+    theta, previous = np.asarray(start, dtype=float).ravel(), None
+    for _ in range(steps):
+        g = gradient(theta, row_weights)
+        if g is None:
+            raise NewtonStepsFailed("returned None")
+        step = bread @ np.asarray(g, dtype=float).ravel()
+        theta = theta + step
+        size = float(np.max(np.abs(step) / scale))
+        if tolerance is not None and _settled(size, previous, tolerance):
+            break
+        previous = size
+    else:
+        if tolerance is not None:
+            raise NewtonStepsFailed(f"steps above the tolerance after {steps} Newton steps")
+    if not np.all(np.isfinite(theta)):
+        raise NewtonStepsFailed("non-finite estimates")
+    return theta
 
 
 def _settled(size: float, previous: float | None, tolerance: float) -> bool:
@@ -229,7 +268,3 @@ def _settled(size: float, previous: float | None, tolerance: float) -> bool:
     if size == 0:
         return True
     return previous is not None and size < previous and size ** 2 <= tolerance * (previous - size)
-
-
-class _Failed(Exception):
-    """A replicate whose gradient is undefined (returned None)."""

@@ -38,6 +38,7 @@ Only numpy, scipy and pandas are imported; statsmodels is not needed at all.
 from __future__ import annotations
 
 from alliancegov.stats.mnl.core import (
+    ReweightedGradient,
     gradient,
     information,
     log_likelihood,
@@ -55,6 +56,7 @@ from alliancegov.stats.mnl.margins import (
 
 __all__ = [
     "MNLFit",
+    "ReweightedGradient",
     "average_marginal_effects",
     "average_predicted_probabilities",
     "fit_mnl_newton",

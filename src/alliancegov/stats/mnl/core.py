@@ -227,6 +227,42 @@ def gradient(X, y, params, weights=None, fitted_probabilities=None) -> np.ndarra
     return _gradient(X, y, P, _weights(weights, X.shape[0]))
 
 
+class ReweightedGradient:
+    """The gradient of the log-likelihood on reweighted rows, ``g(theta, row_weights)``, for Newton
+    steps on bootstrap resamples (``stats.bootstrap.newton_step_bootstrap``).
+
+    Calling it with ``theta`` (k(J-1),) equation-major and ``row_weights`` (n,) returns
+    :func:`gradient` there (k(J-1),), or None when an outcome has no weight (its coefficients
+    have no finite maximum, as a refit of the resample would find).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    y : array-like of shape (n,)
+        Integer outcome codes ``0 .. J-1``.
+    estimates : array-like of shape (k(J-1),)
+        The full-sample estimates, where every resample's first step starts: the probabilities
+        there are computed once.
+    """
+
+    def __init__(self, X, y, estimates):
+        self.X = _design(X)
+        self.estimates = np.asarray(estimates, dtype=float).ravel()
+        self.n_outcomes = self.estimates.size // self.X.shape[1] + 1
+        self.y = _outcomes(y, self.X.shape[0], self.n_outcomes)
+        self.fitted = probabilities(self.X, self._params(self.estimates))
+
+    def _params(self, theta: np.ndarray) -> np.ndarray:
+        return theta.reshape(-1, self.X.shape[1]).T
+
+    def __call__(self, theta: np.ndarray, row_weights: np.ndarray) -> np.ndarray | None:
+        if np.any(np.bincount(self.y, weights=row_weights, minlength=self.n_outcomes) <= 0):
+            return None
+        fitted = self.fitted if np.array_equal(theta, self.estimates) else None
+        return gradient(self.X, self.y, self._params(theta), row_weights, fitted_probabilities=fitted)
+
+
 def _gradient(X, y, P, w) -> np.ndarray:
     R = _residuals(y, P)
     if w is not None:
