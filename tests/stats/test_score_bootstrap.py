@@ -82,7 +82,7 @@ def test_the_cluster_version_moves_clusters_scores_whole():
     bread = np.linalg.inv(X.T @ X)
     draw = RowMultipliers(len(y), 7, "resample", clusters)
     sums = np.vstack([scores[clusters == g].sum(axis=0) for g in range(40)])
-    result = newton_step_bootstrap(LinearScores(scores), bread, theta, len(y), 5, seed=7, steps=1,
+    result = newton_step_bootstrap(LinearScores(scores, theta), bread, theta, len(y), 5, seed=7, steps=1,
                                    cluster_ids=clusters)
     for b in range(5):
         m = draw(b)
@@ -91,6 +91,8 @@ def test_the_cluster_version_moves_clusters_scores_whole():
         drawn = np.bincount(np.random.default_rng([7, b]).integers(0, 40, size=40), minlength=40)
         np.testing.assert_array_equal(per_cluster[:, 0], drawn)      # clusters numbered in order here
         np.testing.assert_allclose(result.estimates[b], theta + bread @ (drawn @ sums), atol=1e-12)
+    twice = newton_step_bootstrap(LinearScores(scores, theta), bread, theta, len(y), 1, seed=7, steps=2)
+    assert "one step" in twice.failures[0]
 
 
 @pytest.mark.parametrize("kind, values", [("rademacher", (0.0, 2.0)),
@@ -126,7 +128,7 @@ def test_the_score_bootstrap_s_covariance_is_the_cluster_sandwich():
     y = y.argmax(axis=1)
     fit = fit_mnl_newton(X, y)
     theta = fit.params.T.ravel()
-    result = newton_step_bootstrap(LinearScores(score_contributions(X, y, fit.params)), fit.cov, theta, n, 4000,
+    result = newton_step_bootstrap(LinearScores(score_contributions(X, y, fit.params), theta), fit.cov, theta, n, 4000,
                                    seed=1, steps=1, multipliers="rademacher", cluster_ids=clusters)
     G = 400
     sandwich = sandwich_covariance(X, y, fit.params, kind="cluster", groups=clusters) * (G - 1) / G

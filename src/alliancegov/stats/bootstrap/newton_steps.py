@@ -94,22 +94,28 @@ class RowMultipliers:
 
 
 class LinearScores:
-    """The gradient of an M-estimator linearised at its estimate: ``g(θ; m) = Σ_i m_i s_i``, whatever θ.
+    """The gradient of an M-estimator at its estimate from per-row scores: ``g(θ̂; m) = Σ_i m_i s_i``.
 
-    With it, one step of :func:`newton_step_bootstrap` is the score bootstrap of Kline & Santos
-    (2012) for any estimator whose per-row scores are known; more steps add nothing.
+    With it, one step of :func:`newton_step_bootstrap` (``steps=1``) is the score bootstrap of
+    Kline & Santos (2012) for any estimator whose per-row scores are known. The gradient is known
+    only at θ̂, so a second step raises rather than repeat the first.
 
     Parameters
     ----------
     scores : array-like of shape (n, p)
         Each row's score (gradient contribution of the objective) at the full-sample estimate,
         already multiplied by the row's weight if the objective is weighted.
+    estimates : array-like of shape (p,)
+        The full-sample estimate θ̂.
     """
 
-    def __init__(self, scores):
+    def __init__(self, scores, estimates):
         self.scores = np.asarray(scores, dtype=float)
+        self.estimates = np.asarray(estimates, dtype=float).ravel()
 
     def __call__(self, theta: np.ndarray, row_weights: np.ndarray) -> np.ndarray:
+        if not np.array_equal(theta, self.estimates):
+            raise ValueError("scores are known at the estimate only: the score bootstrap takes one step (steps=1)")
         return row_weights @ self.scores
 
 
