@@ -119,3 +119,28 @@ def test_weights_of_the_choice_model_are_refused(codebook):
     settings = {"performance": {"cluster": "firm_key"}, "misalignment": {"outcome": "y", "controls": "trust"}}
     with pytest.raises(ModelSpecificationError, match="does not honour choice.weights"):
         misalignment_inputs(pd.DataFrame(), settings, DesignBuilder(spec, ("repeated_contract",)), ["a"])
+
+
+def test_rows_without_a_cluster_identifier_are_refused_not_pooled_into_one_cluster(codebook):
+    from alliancegov.choice.design import DesignBuilder
+    from alliancegov.choice.spec import ChoiceSpec
+    from alliancegov.constructs.stage import build_analysis
+    from alliancegov.misalignment.stage import misalignment_inputs
+    from alliancegov.model_checks import ModelSpecificationError
+    from alliancegov.simulate.population import simulate_waves
+    from alliancegov.simulate.truth import CHOICE_SCALES
+
+    wave = simulate_waves(300, [2024], seed=5, codebook=codebook)[0]
+    analysis, _ = build_analysis(wave.drop(columns=list(CHOICE_SCALES)), codebook)
+    analysis["firm_key"] = analysis["registry_number"].astype(object)
+    analysis.loc[analysis.index[:3], "firm_key"] = None
+    forms = codebook.answer_names("governance_form")
+    builder = DesignBuilder(ChoiceSpec("governance_form", "repeated_contract", " + ".join(CHOICE_SCALES)),
+                            tuple(forms))
+    settings = {"performance": {"cluster": "firm_key"},
+                "misalignment": {"outcome": "true_performance_index", "controls": "trust"}}
+    with pytest.raises(ModelSpecificationError, match="3 of the rows used have no firm_key"):
+        misalignment_inputs(analysis, settings, builder, forms)
+    analysis["firm_key"] = analysis["registry_number"]
+    *_, clusters, rows = misalignment_inputs(analysis, settings, builder, forms)
+    assert (clusters >= 0).all() and len(set(clusters)) == rows["firm_key"].nunique()

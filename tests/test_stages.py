@@ -175,6 +175,7 @@ DRY_RUNS = {
 }
 
 
+@pytest.mark.slow  # a Snakemake dry run each (~4 s): the slow tier keeps the fast one under 2 minutes
 @pytest.mark.parametrize("case", list(DRY_RUNS))
 def test_a_config_with_an_optional_section_removed_builds_its_dag(tmp_path, case):
     removed, waves, off = DRY_RUNS[case]
@@ -187,6 +188,7 @@ def test_a_config_with_an_optional_section_removed_builds_its_dag(tmp_path, case
     assert jobs["ingest"] == waves
 
 
+@pytest.mark.slow  # a Snakemake dry run each
 @pytest.mark.parametrize("flag, value", [("ordered", False), ("cv_folds", 0), ("multinomial", False)])
 def test_a_choice_option_switched_off_builds_its_dag(tmp_path, flag, value):
     config = without(CONFIG, "misalignment", "importance", PANEL_REGISTER_FREE) if flag == "multinomial" \

@@ -48,7 +48,8 @@ def misalignment_inputs(frame: pd.DataFrame, settings: dict, choice_design_build
     ------
     ModelSpecificationError
         If the choice model has frequency or sampling weights: the two stages and their bootstrap
-        are unweighted, so they refuse to run rather than ignore them.
+        are unweighted, so they refuse to run rather than ignore them; or a row used has no
+        cluster identifier.
     """
     from alliancegov.model_checks import cannot_fit
 
@@ -61,6 +62,10 @@ def misalignment_inputs(frame: pd.DataFrame, settings: dict, choice_design_build
     spec = MisalignmentSpec.from_config(settings["misalignment"], centre=performance.get("centre", ()))
     data, rows = TwoStageData.build(frame, choice_design_builder, spec, np.arange(len(scale)))
     cluster = performance.get("cluster")
+    if cluster and rows[cluster].isna().any():
+        # factorize would code every missing identifier -1: one cluster of unrelated firms
+        raise cannot_fit(FIRST_STAGE, f"{int(rows[cluster].isna().sum())} of the rows used have no {cluster} "
+                                      f"(performance.cluster): their firms cannot be clustered")
     clusters = pd.factorize(rows[cluster])[0] if cluster else None
     return data, spec, clusters, rows
 

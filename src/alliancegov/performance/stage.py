@@ -144,7 +144,8 @@ def analyse_performance(data: pd.DataFrame, settings: dict, choice_design_builde
         tables["performance_ols"].append(ols_table(frame, replace(main, formula=section["interaction"]), "interaction"))
     for outcome in section.get("ordinal", []):
         answers = scale_of(frame, outcome, section)
-        coefficients, ame = ordered_outcome_tables(frame, outcome, section["formula"], answers)
+        coefficients, ame = ordered_outcome_tables(frame, outcome, section["formula"], answers,
+                                                   cluster=section.get("cluster"))
         tables["performance_ordered"].append(coefficients)
         tables["performance_ordered_ame"].append(ame)
     empty = pd.DataFrame(columns=["outcome", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
