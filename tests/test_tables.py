@@ -238,7 +238,7 @@ def test_publication_set_shows_the_configured_standard_errors_with_fit_rows_in_f
     assert "(0,100)" in text and "(1,000)" not in text, "the clustered SEs, not the HC3 ones"
     assert "N | 250" in text and "Grappes | 180" in text and "999" not in text
     assert "R² ajusté | 0,200" in text and "rmse" not in text
-    assert "Erreurs types groupées par entreprise (CR1) entre parenthèses." in text
+    assert "Erreurs types groupées par grappe (CR1) entre parenthèses." in text
     with pytest.raises(ValueError, match="HC1"):
         publication_set(choice, ols, tmp_path, language="en", choice_cov_type="cluster", performance_cov_type="HC1")
 

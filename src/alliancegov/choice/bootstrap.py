@@ -111,6 +111,8 @@ def _bootstrap(design: ChoiceDesign, spec: ChoiceSpec, replicates: range, n_jobs
     from alliancegov.stats.mnl import fit_mnl_newton
 
     X = design.X.to_numpy()
+    if not spec.bootstrap_uses_refits(len(design.y)):
+        return _newton_step_bootstrap(X, design, spec, replicates)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # no convergence: refits start from scratch
         full = fit_mnl_newton(X, design.y, weights=design.weights)
@@ -119,6 +121,53 @@ def _bootstrap(design: ChoiceDesign, spec: ChoiceSpec, replicates: range, n_jobs
     return bootstrap_estimates(fit_function, len(design.y), spec.bootstrap_replicates, spec.seed,
                                n_jobs=n_jobs, cluster_ids=design.groups, replicates=replicates,
                                frequency_weights=design.weights)
+
+
+def _newton_step_bootstrap(X: np.ndarray, design: ChoiceDesign, spec: ChoiceSpec, replicates: range):
+    """The k-step bootstrap: the refits' resamples (same seed, same rows), each replicate Newton
+    steps from the full-sample estimates until within ``spec.bootstrap_step_tolerance``
+    model-based SEs of the resample's optimum, in this process (a replicate costs a few gradient
+    passes, less than sending it to a worker)."""
+    from alliancegov.stats.bootstrap import newton_step_bootstrap
+    from alliancegov.stats.mnl import ReweightedGradient, fit_mnl_newton, model_covariance
+
+    full = fit_mnl_newton(X, design.y, weights=design.weights)
+    if not full.converged:
+        raise ValueError("the k-step bootstrap starts from the full-sample optimum, and the MNL did not converge "
+                         "(separation?): set choice.bootstrap_method: refit")
+    estimates = full.params.T.ravel()
+    return newton_step_bootstrap(ReweightedGradient(X, design.y, estimates),
+                                 model_covariance(full.information), estimates, len(design.y),
+                                 spec.bootstrap_replicates, spec.seed, steps=spec.bootstrap_max_steps,
+                                 tolerance=spec.bootstrap_step_tolerance,
+                                 cluster_ids=design.groups, frequency_weights=design.weights, replicates=replicates)
+
+
+def bootstrap_method_note(design: ChoiceDesign, spec: ChoiceSpec) -> str:
+    """How the bootstrap computed each resample's estimates, for the table note ("" for refits).
+
+    Parameters
+    ----------
+    design : ChoiceDesign
+        The design (its rows decide ``auto``).
+    spec : ChoiceSpec
+        ``bootstrap_method``, ``bootstrap_refit_max_rows``, ``bootstrap_step_tolerance`` and
+        ``bootstrap_max_steps``.
+
+    Returns
+    -------
+    str
+        Empty when every resample is refitted (the note then reads as it always has); else a
+        clause naming the k-step bootstrap and its stopping rule.
+    """
+    if spec.bootstrap_uses_refits(len(design.y)):
+        return ""
+    why = ("choice.bootstrap_method k_step" if spec.bootstrap_method == "k_step" else
+           f"{len(design.y)} rows, above choice.bootstrap_refit_max_rows {spec.bootstrap_refit_max_rows}")
+    return (f"; each resample's estimates are Newton steps from the full-sample estimates with the full-sample "
+            f"information until within {spec.bootstrap_step_tolerance:g} model-based SEs of the resample's own "
+            f"optimum (at most {spec.bootstrap_max_steps} steps), not a refit (k-step bootstrap, Davidson & "
+            f"MacKinnon 1999, Andrews 2002; {why})")
 
 
 BOOTSTRAP_NOTE = ("{interval} interval and p-value from {ok} of {replicates} resamples{clusters} (p-values "
@@ -181,12 +230,13 @@ def bootstrap_intervals(design: ChoiceDesign, spec: ChoiceSpec, result) -> pd.Da
     low, high = bca_intervals(draws, estimates, spec.level, accelerations)
     clusters = " (firms resampled whole)" if design.groups is not None else ""
     if design.weights is not None:
-        clusters += " of the firms the frequency weights stand for (units drawn, not rows)"
+        clusters += " of the units the frequency weights stand for (units drawn, not rows)"
     table = pd.DataFrame({
         "term": terms, "estimate": estimates, "std_error": result.std_error,
         "statistic": normal_equivalent(p_values, estimates), "p_value": p_values, "conf_low": low, "conf_high": high,
         "n_ok": result.n_ok, "share_failed": result.share_failed,
-        "note": BOOTSTRAP_NOTE.format(interval="BCa", ok=result.n_ok, replicates=result.n_boot, clusters=clusters),
+        "note": BOOTSTRAP_NOTE.format(interval="BCa", ok=result.n_ok, replicates=result.n_boot,
+                                      clusters=clusters + bootstrap_method_note(design, spec)),
     })
     return _per_outcome(table, design.levels, spec.base)[columns]
 

@@ -10,6 +10,35 @@ COV_TYPES = ("model", "robust", "cluster", "design")
 
 FIRTH_POLICIES = ("auto", "always", "never")
 
+BOOTSTRAP_METHODS = ("auto", "refit", "k_step")
+
+
+def uses_refits(method: str, rows: int, refit_max_rows: int) -> bool:
+    """Whether a bootstrap refits its model on each resample or takes Newton steps (``k_step``).
+
+    Parameters
+    ----------
+    method : {"auto", "refit", "k_step"}
+        The config's ``bootstrap_method``.
+    rows : int
+        Rows (firms) of the model's data.
+    refit_max_rows : int
+        The most rows ``auto`` still refits.
+
+    Returns
+    -------
+    bool
+        True for ``refit``, and for ``auto`` up to ``refit_max_rows`` rows.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of :data:`BOOTSTRAP_METHODS`.
+    """
+    if method not in BOOTSTRAP_METHODS:
+        raise ValueError(f"bootstrap_method must be one of {BOOTSTRAP_METHODS}, not {method!r}")
+    return method == "refit" or (method == "auto" and rows <= refit_max_rows)
+
 
 @dataclass(frozen=True)
 class ChoiceSpec:
@@ -47,6 +76,21 @@ class ChoiceSpec:
     bootstrap_replicates : int, default=0
         > 0 adds percentile bootstrap CIs (resampling clusters when ``cov_type`` is ``cluster``),
         seeded by ``seed``.
+    bootstrap_method : {"auto", "refit", "k_step"}, default="auto"
+        ``refit`` refits the MNL on every resample; ``k_step`` takes Newton steps from the
+        full-sample estimates on each resample, with the full-sample information, until the
+        estimated distance from the resample's own optimum is below ``bootstrap_step_tolerance``
+        model-based SEs (:func:`alliancegov.stats.bootstrap.newton_step_bootstrap`); ``auto``
+        refits up to ``bootstrap_refit_max_rows`` rows and takes Newton steps above.
+    bootstrap_refit_max_rows : int, default=100000
+        The most rows ``auto`` still refits.
+    bootstrap_step_tolerance : float, default=0.001
+        The ``k_step`` bootstrap stops a resample's steps when their estimated distance from
+        its own optimum (Aitken's, from the last two steps) is at most this many model-based
+        standard errors in every coefficient.
+    bootstrap_max_steps : int, default=20
+        The most Newton steps of a ``k_step`` resample; one needing more fails (as a refit that
+        does not converge).
     seed : int, default=20261127
         Seeds the bootstrap and the imputations (and the Small–Hsiao split of the IIA tests and the
         cross-validation folds).
@@ -93,7 +137,8 @@ class ChoiceSpec:
     Raises
     ------
     ValueError
-        If ``cov_type`` or ``firth`` is not one of its values, ``cov_type`` is ``cluster`` without a
+        If ``cov_type``, ``firth`` or ``bootstrap_method`` is not one of its values, fewer than one
+        Newton step or a tolerance ≤ 0 is asked for, ``cov_type`` is ``cluster`` without a
         ``cluster`` column or ``design`` without sampling weights, strata or PSUs, or frequency
         ``weights`` are combined with a survey design, or there is no ``base`` with the multinomial
         logit, or nothing to fit without it.
@@ -111,6 +156,10 @@ class ChoiceSpec:
     profile_points: int = 9
     firth: str = "auto"
     bootstrap_replicates: int = 0
+    bootstrap_method: str = "auto"
+    bootstrap_refit_max_rows: int = 100_000
+    bootstrap_step_tolerance: float = 0.001
+    bootstrap_max_steps: int = 20
     seed: int = 20261127
     ordered: bool = True
     binary_outcome: str | None = None
@@ -144,6 +193,10 @@ class ChoiceSpec:
         if self.weights and self.cov_type == "design":
             raise ValueError("frequency weights and a survey design cannot be combined; "
                              "give the design's weights as sampling_weights")
+        if self.bootstrap_method not in BOOTSTRAP_METHODS:
+            raise ValueError(f"bootstrap_method must be one of {BOOTSTRAP_METHODS}, not {self.bootstrap_method!r}")
+        if self.bootstrap_max_steps < 1 or not self.bootstrap_step_tolerance > 0:
+            raise ValueError("bootstrap_max_steps must be at least 1 and bootstrap_step_tolerance positive")
         if self.firth not in FIRTH_POLICIES:
             raise ValueError(f"firth must be one of {FIRTH_POLICIES}, not {self.firth!r}")
 
@@ -153,6 +206,22 @@ class ChoiceSpec:
         ``design``; empty otherwise."""
         return [c for c in (self.sampling_weights, self.strata, self.psu, self.fpc) if c] \
             if self.cov_type == "design" else []
+
+    def bootstrap_uses_refits(self, rows: int) -> bool:
+        """Whether the bootstrap refits the model on each resample (else it takes Newton steps).
+
+        Parameters
+        ----------
+        rows : int
+            Rows of the model's design.
+
+        Returns
+        -------
+        bool
+            True for ``bootstrap_method`` ``refit``, and for ``auto`` up to
+            ``bootstrap_refit_max_rows`` rows.
+        """
+        return uses_refits(self.bootstrap_method, rows, self.bootstrap_refit_max_rows)
 
     @property
     def tables(self) -> list[str]:

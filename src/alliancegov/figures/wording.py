@@ -58,16 +58,16 @@ TEXT = {
                      "en": "Predicted probability (5th–95th, 25th–75th percentiles, median)"},
     "km_axis": {"fr": "Part encore sans partenariat", "en": "Share not yet in partnership"},
     "km_time": {"fr": "Mois depuis le premier contrat", "en": "Months since the first contract"},
-    "alluvial_axis": {"fr": "Entreprises", "en": "Firms"},
+    "alluvial_axis": {"fr": "Répondants", "en": "Respondents"},
     "alluvial_note": {
-        "fr": "Barres : entreprises de chaque vague ; bandes : entreprises interrogées à deux vagues consécutives. "
+        "fr": "Barres : répondants de chaque vague ; bandes : répondants interrogés à deux vagues consécutives. "
               "Effectifs inférieurs à {minimum} non affichés.",
-        "en": "Bars: firms in each wave; bands: firms interviewed in two consecutive waves. "
+        "en": "Bars: respondents in each wave; bands: respondents interviewed in two consecutive waves. "
               "Counts under {minimum} not shown.",
     },
     "alluvial_note_linked": {
-        "fr": "Entreprises interrogées à deux vagues consécutives. Effectifs inférieurs à {minimum} non affichés.",
-        "en": "Firms interviewed in two consecutive waves. Counts under {minimum} not shown.",
+        "fr": "Répondants interrogés à deux vagues consécutives. Effectifs inférieurs à {minimum} non affichés.",
+        "en": "Respondents interviewed in two consecutive waves. Counts under {minimum} not shown.",
     },
     # power planning (alliancegov.power)
     "power_title": {"fr": "Puissance selon la taille de l'échantillon (simulée aux estimations actuelles)",

@@ -13,15 +13,46 @@ from alliancegov.misalignment.two_stage import TwoStageData, first_stage_fit
 
 
 class _TwoStageRefit:
-    """Resampled firms → both stages refitted, the first from the full fit's estimates ``start``,
-    the estimates in the order of ``layout`` (picklable for the bootstrap workers)."""
+    """Resampled firms → both stages refitted, the first from the full fit's estimates ``start``
+    (or estimated by ``first_stage``, rows → probabilities), the estimates in the order of
+    ``layout`` (picklable for the bootstrap workers)."""
 
-    def __init__(self, data: TwoStageData, layout: pd.MultiIndex, start: np.ndarray, switching: bool):
+    def __init__(self, data: TwoStageData, layout: pd.MultiIndex, start: np.ndarray, switching: bool,
+                 first_stage=None):
         self.data, self.layout, self.start, self.switching = data, layout, start, switching
+        self.first_stage = first_stage
 
     def __call__(self, rows: np.ndarray) -> np.ndarray | None:
-        flat = all_estimates(self.data, rows, self.start, switching=self.switching).reindex(self.layout).to_numpy()
+        P = None if self.first_stage is None else self.first_stage(rows)
+        flat = all_estimates(self.data, rows, self.start, switching=self.switching,
+                             probabilities=P).reindex(self.layout).to_numpy()
         return flat if np.isfinite(flat).all() else None
+
+
+class _FirstStageSteps:
+    """Resampled firms → the first stage's probabilities on them, its coefficients Newton steps
+    from the full-sample estimates ``start`` (k, J-1) with the full-sample information fixed
+    (``stats.bootstrap.newton_steps``), instead of a refit: the k-step bootstrap's first stage.
+    The second stages are then refitted exactly on what it gives, so the first stage's estimation
+    effect on them is in the draws as with refits."""
+
+    def __init__(self, data: TwoStageData, start: np.ndarray, spec: MisalignmentSpec):
+        from alliancegov.stats.mnl import ReweightedGradient, information, model_covariance
+
+        self.X, estimates = data.first_stage, start.T.ravel()
+        self.gradient = ReweightedGradient(self.X, data.chosen, estimates)
+        self.bread = model_covariance(information(self.X, start))
+        self.estimates, self.k = estimates, start.shape[0]
+        self.steps, self.tolerance = spec.bootstrap_max_steps, spec.bootstrap_step_tolerance
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        from alliancegov.stats.bootstrap import newton_steps
+        from alliancegov.stats.mnl import probabilities
+
+        counts = np.bincount(rows, minlength=self.X.shape[0]).astype(float)
+        theta = newton_steps(self.gradient, self.bread, self.estimates, counts, steps=self.steps,
+                             tolerance=self.tolerance)
+        return probabilities(self.X[rows], theta.reshape(-1, self.k).T)
 
 
 def full_sample(data: TwoStageData, switching: bool = True) -> tuple[pd.Series, np.ndarray]:
@@ -88,13 +119,17 @@ def misalignment_bootstrap(data: TwoStageData, spec: MisalignmentSpec, clusters:
     -------
     stats.bootstrap.BootstrapResult
         Estimates of shape (len(replicates), p) in the order of :func:`full_sample`'s ``point``;
-        each refit's first stage starts from the full sample's estimates. A resample in which a
-        form's equation cannot be fitted (too few firms of a form, a level missing) fails.
+        each refit's first stage starts from the full sample's estimates (above
+        ``spec.bootstrap_refit_max_rows`` firms, or with ``bootstrap_method`` ``k_step``, it is
+        Newton steps from them instead, :class:`_FirstStageSteps`). A resample in which a form's
+        equation cannot be fitted (too few firms of a form, a level missing), or whose steps do
+        not settle, fails.
     """
     from alliancegov.stats.bootstrap import bootstrap_estimates
 
     point, start = full_sample(data, switching)
-    return bootstrap_estimates(_TwoStageRefit(data, point.index, start, switching), len(data.chosen),
+    first_stage = None if spec.bootstrap_uses_refits(len(data.chosen)) else _FirstStageSteps(data, start, spec)
+    return bootstrap_estimates(_TwoStageRefit(data, point.index, start, switching, first_stage), len(data.chosen),
                                spec.bootstrap_replicates, spec.seed, n_jobs=n_jobs, cluster_ids=clusters,
                                replicates=replicates)
 

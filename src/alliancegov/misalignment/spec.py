@@ -44,6 +44,18 @@ class MisalignmentSpec:
         form, as transaction cost economics has it).
     centre : tuple of str
         Covariates centred at their mean over the firms the models use.
+    bootstrap_method : {"auto", "refit", "k_step"}
+        ``refit`` refits both stages on every resample; ``k_step`` replaces the first stage's
+        refit by Newton steps from its full-sample estimates (as the choice bootstrap's) and
+        refits the second stages on the measures and selection terms they give; ``auto`` refits
+        up to ``bootstrap_refit_max_rows`` firms.
+    bootstrap_refit_max_rows : int
+        The most firms ``auto`` still refits.
+    bootstrap_step_tolerance : float
+        The first stage's steps stop within this many model-based SEs of the resample's optimum
+        (Aitken's estimate).
+    bootstrap_max_steps : int
+        The most steps; a resample needing more fails.
     """
 
     outcome: str
@@ -56,6 +68,27 @@ class MisalignmentSpec:
     excluded: tuple[str, ...] = ()
     form_misfit: bool = False
     centre: tuple[str, ...] = ()
+    bootstrap_method: str = "auto"
+    bootstrap_refit_max_rows: int = 100_000
+    bootstrap_step_tolerance: float = 0.001
+    bootstrap_max_steps: int = 20
+
+    def bootstrap_uses_refits(self, rows: int) -> bool:
+        """Whether the two-stage bootstrap refits the first stage (else it takes Newton steps).
+
+        Parameters
+        ----------
+        rows : int
+            Firms of the two stages.
+
+        Returns
+        -------
+        bool
+            See :func:`alliancegov.choice.spec.uses_refits`.
+        """
+        from alliancegov.choice.spec import uses_refits
+
+        return uses_refits(self.bootstrap_method, rows, self.bootstrap_refit_max_rows)
 
     @classmethod
     def from_config(cls, section: dict, centre=()) -> MisalignmentSpec:

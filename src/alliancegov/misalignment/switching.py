@@ -187,7 +187,7 @@ def switching_estimates(data: TwoStageData, rows: np.ndarray, probabilities: np.
 
 
 def all_estimates(data: TwoStageData, rows: np.ndarray | None = None, start: np.ndarray | None = None, *,
-                  switching: bool = True) -> pd.Series:
+                  switching: bool = True, probabilities: np.ndarray | None = None) -> pd.Series:
     """Both stages on ``rows`` (all when None), every estimate the misalignment tables show.
 
     Parameters
@@ -201,6 +201,9 @@ def all_estimates(data: TwoStageData, rows: np.ndarray | None = None, start: np.
     switching : bool
         False leaves out the switching regressions and the counterfactual (the pooled models only);
         they are left out anyway without a per-form ``equation``.
+    probabilities : ndarray of shape (len(rows), J), optional
+        The first stage's probabilities on ``rows`` when already estimated (by Newton steps in the
+        k-step bootstrap); by default the first stage is fitted on ``rows``.
 
     Returns
     -------
@@ -209,7 +212,7 @@ def all_estimates(data: TwoStageData, rows: np.ndarray | None = None, start: np.
         (table ``misalignment``, form empty), then :func:`switching_estimates`.
     """
     rows = np.arange(len(data.chosen)) if rows is None else rows
-    P = data.first_stage_probabilities(rows, start)
+    P = data.first_stage_probabilities(rows, start) if probabilities is None else probabilities
     values = {(MEASURES, model, "", term): value
               for model, coefficients in data.estimates(rows, probabilities=P).items()
               for term, value in coefficients.items()}

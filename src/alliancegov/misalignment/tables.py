@@ -166,7 +166,10 @@ def misalignment_tables(data: TwoStageData, spec: MisalignmentSpec, point: pd.Se
     draws = result.estimates[result.ok]
     values = point.to_numpy(float)
     frame = pd.concat([point.index.to_frame(index=False), bootstrap_columns(values, draws, spec.level)], axis=1)
-    resampled = " of firms (both stages refitted on each)"
+    resampled = " of firms (both stages refitted on each)" if spec.bootstrap_uses_refits(len(data.chosen)) else (
+        f" of firms (on each, the first stage by Newton steps from its full-sample estimates with the full-sample "
+        f"information until within {spec.bootstrap_step_tolerance:g} model-based SEs of the resample's own optimum, "
+        f"k-step bootstrap, Davidson & MacKinnon 1999, Andrews 2002; the second stages refitted on what it gives)")
     ending = centring_sentence(data) + BOOTSTRAP_NOTE.format(interval=INTERVAL, ok=result.n_ok,
                                                              replicates=result.n_boot, clusters=resampled)
     done = {"n_ok": result.n_ok, "share_failed": result.share_failed}

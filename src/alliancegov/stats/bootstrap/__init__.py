@@ -7,6 +7,9 @@ task costs far more than the ~1e-4 s a small logit needs. Resamples whose fit ra
 ``None``, returns non-finite values or a vector of another length are counted as failed and
 kept as rows of NaN with their reason, never dropped silently: a high failure share (e.g. from
 separation in small resamples) is itself a finding.
+
+At large n, :func:`newton_step_bootstrap` replaces the refits by Newton steps from the full-sample
+estimate on the same resamples (or by the score bootstrap's random multipliers).
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ from alliancegov.stats.bootstrap.inference import (
     bca_quantities,
     bootstrap_p_values,
     normal_equivalent,
+)
+from alliancegov.stats.bootstrap.newton_steps import (
+    MULTIPLIERS,
+    LinearScores,
+    NewtonStepsFailed,
+    RowMultipliers,
+    newton_step_bootstrap,
+    newton_steps,
 )
 from alliancegov.stats.bootstrap.resampling import Resampler, resample_indices
 from alliancegov.stats.bootstrap.results import (
@@ -33,7 +44,11 @@ from alliancegov.stats.bootstrap.runs import CHUNKS_PER_WORKER, bootstrap_estima
 __all__ = [
     "BootstrapResult",
     "CHUNKS_PER_WORKER",
+    "LinearScores",
+    "MULTIPLIERS",
+    "NewtonStepsFailed",
     "Resampler",
+    "RowMultipliers",
     "acceleration",
     "bca_intervals",
     "bca_p_values",
@@ -41,6 +56,8 @@ __all__ = [
     "bootstrap_estimates",
     "bootstrap_p_values",
     "combine_results",
+    "newton_step_bootstrap",
+    "newton_steps",
     "normal_equivalent",
     "part_replicates",
     "percentile_intervals",

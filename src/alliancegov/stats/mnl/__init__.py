@@ -37,7 +37,15 @@ Only numpy, scipy and pandas are imported; statsmodels is not needed at all.
 
 from __future__ import annotations
 
-from alliancegov.stats.mnl.core import information, log_likelihood, model_covariance, probabilities, score_contributions
+from alliancegov.stats.mnl.core import (
+    ReweightedGradient,
+    gradient,
+    information,
+    log_likelihood,
+    model_covariance,
+    probabilities,
+    score_contributions,
+)
 from alliancegov.stats.mnl.covariance import meat_scaling, sandwich_covariance, stacked_covariance
 from alliancegov.stats.mnl.fit import MNLFit, fit_mnl_newton
 from alliancegov.stats.mnl.margins import (
@@ -48,9 +56,11 @@ from alliancegov.stats.mnl.margins import (
 
 __all__ = [
     "MNLFit",
+    "ReweightedGradient",
     "average_marginal_effects",
     "average_predicted_probabilities",
     "fit_mnl_newton",
+    "gradient",
     "information",
     "log_likelihood",
     "meat_scaling",

@@ -194,6 +194,75 @@ def score_contributions(X, y, params) -> np.ndarray:
     return (R[:, :, None] * X[:, None, :]).reshape(X.shape[0], -1)
 
 
+def gradient(X, y, params, weights=None, fitted_probabilities=None) -> np.ndarray:
+    """Gradient of the (weighted) log-likelihood, equation-major, without the (n, p) score matrix.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    y : array-like of shape (n,)
+        Integer outcome codes ``0 .. J-1``.
+    params : array-like of shape (k, J-1)
+        Coefficients.
+    weights : array-like of shape (n,), optional
+        Non-negative weights (1 for every row if None).
+    fitted_probabilities : ndarray of shape (n, J), optional
+        :func:`probabilities` at ``params`` when already known (they are most of the cost: a
+        bootstrap reweighting the rows at a fixed ``params`` computes them once).
+
+    Returns
+    -------
+    ndarray of shape (k(J-1),)
+        ``sum_i w_i s_i``, the weighted column sums of :func:`score_contributions`, formed as
+        ``X' (w * R)`` with R the (n, J-1) residuals, so memory stays O(n J): at 10^6 rows and 48
+        parameters the score matrix would take 384 MB.
+    """
+    X = _design(X)
+    B = _params(params, X.shape[1])
+    y = _outcomes(y, X.shape[0], B.shape[1] + 1)
+    P = probabilities(X, B) if fitted_probabilities is None else np.asarray(fitted_probabilities, dtype=float)
+    if P.shape != (X.shape[0], B.shape[1] + 1):
+        raise ValueError(f"fitted_probabilities must have shape ({X.shape[0]}, {B.shape[1] + 1}), not {P.shape}")
+    return _gradient(X, y, P, _weights(weights, X.shape[0]))
+
+
+class ReweightedGradient:
+    """The gradient of the log-likelihood on reweighted rows, ``g(theta, row_weights)``, for Newton
+    steps on bootstrap resamples (``stats.bootstrap.newton_step_bootstrap``).
+
+    Calling it with ``theta`` (k(J-1),) equation-major and ``row_weights`` (n,) returns
+    :func:`gradient` there (k(J-1),), or None when an outcome has no weight (its coefficients
+    have no finite maximum, as a refit of the resample would find).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, k)
+        Design matrix.
+    y : array-like of shape (n,)
+        Integer outcome codes ``0 .. J-1``.
+    estimates : array-like of shape (k(J-1),)
+        The full-sample estimates, where every resample's first step starts: the probabilities
+        there are computed once.
+    """
+
+    def __init__(self, X, y, estimates):
+        self.X = _design(X)
+        self.estimates = np.asarray(estimates, dtype=float).ravel()
+        self.n_outcomes = self.estimates.size // self.X.shape[1] + 1
+        self.y = _outcomes(y, self.X.shape[0], self.n_outcomes)
+        self.fitted = probabilities(self.X, self._params(self.estimates))
+
+    def _params(self, theta: np.ndarray) -> np.ndarray:
+        return theta.reshape(-1, self.X.shape[1]).T
+
+    def __call__(self, theta: np.ndarray, row_weights: np.ndarray) -> np.ndarray | None:
+        if np.any(np.bincount(self.y, weights=row_weights, minlength=self.n_outcomes) <= 0):
+            return None
+        fitted = self.fitted if np.array_equal(theta, self.estimates) else None
+        return gradient(self.X, self.y, self._params(theta), row_weights, fitted_probabilities=fitted)
+
+
 def _gradient(X, y, P, w) -> np.ndarray:
     R = _residuals(y, P)
     if w is not None:
