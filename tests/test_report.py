@@ -137,8 +137,8 @@ def test_tables_and_figures_are_numbered_in_order_the_appendix_apart(sources, fi
     # a section's tables, then its figures; the appendix's tables by section (measurement before choice)
     assert labels == [("Table", "1"), ("Table", "2"), ("Figure", "1"), ("Figure", "2"), ("Figure", "3"),
                       ("Table", "3"), ("Figure", "4"), ("Table", "A1"), ("Table", "A2")]
-    assert html.index('id="table-choice_mnl"') < html.index('id="table-performance_ols"') < html.index(
-        'id="table-reliability"')
+    assert html.index('id="table-1"') < html.index('id="table-3"') < html.index(
+        'id="table-A1"')
 
 
 def test_headings_and_notes_follow_the_language(sources, figures, codebook):
@@ -158,7 +158,7 @@ def test_headings_and_notes_follow_the_language(sources, figures, codebook):
 
 def test_models_side_by_side_with_labelled_columns_and_rows(sources, figures, codebook):
     html = page_html("en", sources, figures)
-    choice = html[html.index('id="table-choice_mnl"'):html.index("</figure>", html.index('id="table-choice_mnl"'))]
+    choice = html[html.index('id="table-1"'):html.index("</figure>", html.index('id="table-1"'))]
     header = re.findall(r"<th>(.*?)</th>", choice)
 
     assert header[1:] == [codebook.answer_label("governance_form", "licensing", "en"),
@@ -176,7 +176,7 @@ def test_numbers_have_three_decimals_the_local_mark_and_p_below_a_thousandth(sou
     assert "&lt;\u00a00.001" in english and "&lt;\u00a00,001" in french     # "<" kept with its bound
     assert "e-0" not in english and "e-0" not in french     # no scientific notation
     # a count is an integer: the reliability table's n
-    appendix = english[english.index('id="table-reliability"'):]
+    appendix = english[english.index('id="table-A1"'):]
     assert "<td>861</td>" in appendix and "861.000" not in appendix
 
 
