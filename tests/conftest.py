@@ -4,6 +4,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,21 @@ def checksums(folder: Path) -> dict[str, str]:
 def snakemake(project: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([SNAKEMAKE, *args], cwd=project, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONHASHSEED": "0", "ALLIANCEGOV_HMAC_KEY": PIPELINE_KEY})
+
+
+def job_stats(output: str) -> Counter:
+    """Jobs per rule in the job-stats table of a Snakemake dry run's output (empty when nothing is to be done)."""
+    lines = output.splitlines()
+    if not any(line.startswith("Job stats:") for line in lines):
+        return Counter()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Job stats:")) + 3
+    jobs = Counter()
+    for line in lines[start:]:
+        if not line.strip() or line.startswith("total"):
+            break
+        rule, count = line.split()
+        jobs[rule] = int(count)
+    return jobs
 
 
 def copy_project(project: Path) -> None:

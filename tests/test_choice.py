@@ -166,6 +166,15 @@ def test_separation_is_reported_and_firth_takes_over():
     assert len(firth) == 6 and np.isfinite(firth["std_error"]).all() and firth["estimate"].abs().max() < 10
 
 
+def test_a_categorical_profile_is_refused_with_a_sentence():
+    """A design of categorical regressors only has no range to trace: profiling one stops naming it."""
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame({"g": rng.choice(["u", "v", "w"], 90), "choice": rng.choice(["a", "b", "c"], 90)})
+    spec = light("choice", "a", "C(g, Treatment('u'))", cov_type="model", profiles=("g",))
+    with pytest.raises(ValueError, match=r"choice.profiles: g is categorical; a profile traces a numeric regressor"):
+        analyse_choice(data, spec, ["a", "b", "c"])
+
+
 def test_rows_with_missing_values_are_counted_not_hidden(panel):
     data = panel.copy()
     data.loc[data.index[:7], "trust"] = np.nan
@@ -404,6 +413,31 @@ def test_wave_tables_with_one_wave_or_a_form_missing_from_a_wave(panel):
     no_jv_late = panel[~((panel["wave"] == "w2026") & (panel["governance_form"] == "joint_venture"))]
     lr = wave_tables(no_jv_late, light(), CATEGORIES)["choice_stability"].set_index("test").loc["lr"]
     assert np.isnan(lr["statistic"]) and "w2026" in lr["note"]
+
+
+def test_a_separated_wave_gets_firths_estimates_and_no_stability_tests():
+    """Separated data in one wave: its own model is Firth's (marked), as the main model would be, and the
+    stability tests, which compare ML fits that do not exist, say so instead of failing on a singular matrix."""
+    from alliancegov.choice.separation import fit_choice
+    from alliancegov.waves.models import wave_tables
+
+    rng = np.random.default_rng(11)
+    n = 150
+    data = pd.DataFrame({"x": rng.normal(size=2 * n), "d": rng.integers(0, 2, 2 * n),
+                         "wave": ["w1"] * n + ["w2"] * n, "choice": rng.choice(["a", "b", "c"], 2 * n)})
+    data.loc[(data["wave"] == "w2") & (data["d"] == 1), "choice"] = "c"    # in w2, d = 1 always chooses c
+    spec = light("choice", "a", "x + d", cov_type="model")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables = wave_tables(data, spec, ["a", "b", "c"])
+    estimators = tables["choice_waves"].drop_duplicates("model").set_index("model")["estimator"]
+    assert estimators.to_dict() == {"pooled_wave_fe": "ml", "w1": "ml", "w2": "firth"}   # pooled: d varies in w1
+    w2 = build_design(data[data["wave"] == "w2"], spec, ["a", "b", "c"])
+    firth = tables["choice_waves"].query("model == 'w2' and outcome != '(fit)'")
+    np.testing.assert_allclose(firth["estimate"], coefficient_table(fit_choice(w2, spec).fit, w2, spec)["estimate"])
+    stability = tables["choice_stability"]
+    assert stability["statistic"].isna().all()
+    assert stability["note"].str.startswith("not computed: the data of wave w2 are separated").all()
 
 
 def test_bootstrap_scattered_over_parts_equals_the_single_job(panel):

@@ -254,3 +254,17 @@ def test_hypotheses_summary_has_one_row_per_hypothesis_with_translated_verdicts(
     assert notes["hypotheses_summary"].startswith("How checks make a hypothesis' verdict — all: contradicted if")
     assert "; any: supported if" in notes["hypotheses_summary"] and "majority" not in notes["hypotheses_summary"]
     assert "Benjamini–Hochberg over 3 checks" in notes["hypotheses_summary"] and "Cohen's" in notes["hypotheses"]
+
+
+def test_every_block_of_an_optional_section_counts_towards_showing_it():
+    """A section is left out when none of its blocks is shown: the template's blocks of each optional
+    section are the ones alliancegov.report.sections knows, so a block added later cannot be hidden."""
+    from alliancegov.report.sections import SECTION_CONTENT
+
+    template = (Path(stage.__file__).with_name("templates") / "report.html.j2").read_text(encoding="utf-8")
+    for section, content in SECTION_CONTENT.items():
+        body = template[template.index(f'<section id="{section}">'):]
+        body = body[:body.index("</section>")]
+        blocks = set(re.findall(r'(?:figure|table|noted_table)\("(\w+)"\)', body))
+        blocks |= set(re.findall(r'table_notes\.get\("(\w+)"\)', body))
+        assert blocks == set(content), section

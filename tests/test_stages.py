@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from alliancegov.stages import StageConfigurationError, Stages, register_tables
-from tests.conftest import ROOT, snakemake
+from tests.conftest import ROOT, job_stats, snakemake
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
 REGISTER = yaml.safe_load((ROOT / "config" / "hypotheses.yaml").read_text(encoding="utf-8"))
@@ -54,6 +54,19 @@ def test_a_choice_only_config_asks_for_the_choice_stage_and_the_report_alone():
     assert stages.figures == {"figures_descriptive": ["form_by_sector", "sample_flow"],
                               "figures_models": ["choice_coefficients", "choice_ame"], "figures_waves": []}
     assert not (stages.waves or stages.panel or stages.hypotheses or stages.performance or stages.profiles)
+
+
+def test_the_switching_regressions_follow_their_subsection():
+    assert Stages.from_config(CONFIG, n_waves=3, register=REGISTER).switching
+    assert not Stages.from_config(without(CONFIG, "misalignment.switching"), n_waves=3, register=REGISTER).switching
+    assert not Stages.from_config(CHOICE_ONLY, n_waves=1).switching
+
+
+def test_power_planning_is_refused_without_what_it_simulates():
+    assert Stages.from_config(CONFIG, n_waves=3, register=REGISTER).check_power() == []
+    with pytest.raises(StageConfigurationError, match="this configuration lacks the misalignment section, the "
+                                                      "hypotheses register"):
+        Stages.from_config(CHOICE_ONLY, n_waves=1).check_power()
 
 
 def test_waves_and_panel_follow_the_waves_sheet_and_the_firm_identifier():
@@ -132,15 +145,7 @@ ALL_RULES = {"ingest", "clean", "pool", "constructs", "descriptives", "choice", 
 def planned(project: Path) -> Counter:
     result = snakemake(project, "--dry-run", "--quiet", "rules")
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    lines = result.stdout.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Job stats:")) + 3
-    jobs = Counter()
-    for line in lines[start:]:
-        if not line.strip() or line.startswith("total"):
-            break
-        rule, count = line.split()
-        jobs[rule] = int(count)
-    return jobs
+    return job_stats(result.stdout)
 
 
 def bundled_project(tmp_path: Path, config: dict, keep_waves: int = 3) -> Path:
@@ -163,6 +168,7 @@ DRY_RUNS = {
     "misalignment": (["misalignment", "importance", PANEL_REGISTER_FREE], 3,
                      {"misalignment", "misalignment_bootstrap_part", "hypotheses"}),
     "importance": (["importance", PANEL_REGISTER_FREE], 3, {"hypotheses"}),
+    "switching": (["misalignment.switching"], 3, set()),   # the misalignment rule without its switching tables
     "hypotheses": ([PANEL_REGISTER_FREE], 3, {"hypotheses"}),
     "measurement": (["measurement"], 3, {"measurement"}),
     "bootstrap": (["choice.bootstrap_replicates"], 3, {"choice_bootstrap", "choice_bootstrap_part"}),

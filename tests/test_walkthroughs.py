@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import PIPELINE_KEY, ROOT, copy_project
+from tests.conftest import PIPELINE_KEY, ROOT, copy_project, job_stats
 from tests.test_waves import BOOTSTRAP_JOBS, MISALIGNMENT_JOBS, POOLED_STAGES, project_copy, write_fourth_wave
 
 pytestmark = pytest.mark.slow
@@ -49,19 +49,6 @@ def shell(command: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     """``command`` run by the shell as a user would type it."""
     return subprocess.run(command, shell=True, cwd=cwd, capture_output=True, text=True, timeout=900,
                           env={**os.environ, "PYTHONHASHSEED": "0", "ALLIANCEGOV_HMAC_KEY": PIPELINE_KEY, **env})
-
-
-def job_stats(output: str) -> dict[str, int]:
-    """Jobs per rule in a Snakemake dry run's job-stats table."""
-    lines = output.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Job stats:")) + 3
-    jobs = {}
-    for line in lines[start:]:
-        if not line.strip() or line.startswith("total"):
-            break
-        rule, count = line.split()
-        jobs[rule] = int(count)
-    return jobs
 
 
 def test_the_readme_prints_the_shipped_waves_header():

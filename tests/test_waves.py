@@ -15,7 +15,7 @@ import pytest
 from alliancegov.simulate.exports import write_dta
 from alliancegov.simulate.mess import add_mess
 from alliancegov.simulate.population import simulate_waves
-from tests.conftest import snakemake
+from tests.conftest import job_stats, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -39,17 +39,7 @@ def planned_jobs(project: Path, *args: str) -> Counter:
     """Jobs a dry run plans, per rule, read from Snakemake's job-stats table."""
     result = snakemake(project, "--dry-run", "--quiet", "rules", *args)
     assert result.returncode == 0, result.stderr[-3000:]
-    lines = (result.stdout + result.stderr).splitlines()
-    if any("Nothing to be done" in line for line in lines):
-        return Counter()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Job stats:")) + 3
-    jobs = Counter()
-    for line in lines[start:]:
-        if not line.strip() or line.startswith("total"):
-            break
-        rule, count = line.split()
-        jobs[rule] = int(count)
-    return jobs
+    return job_stats(result.stdout + result.stderr)
 
 
 def write_fourth_wave(project: Path, codebook) -> Path:

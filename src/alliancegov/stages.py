@@ -87,6 +87,9 @@ class Stages:
     performance, misalignment, importance : bool
         The performance models, the two-stage misalignment models and the Shapley decomposition of
         the misalignment outcome's R².
+    switching : bool
+        The misalignment stage's switching regressions and counterfactual performance
+        (``misalignment.switching``).
     hypotheses : bool
         The hypotheses register's checks and verdicts.
     time_to_event : bool
@@ -112,6 +115,7 @@ class Stages:
     nested: bool = False
     performance: bool = False
     misalignment: bool = False
+    switching: bool = False
     importance: bool = False
     hypotheses: bool = False
     time_to_event: bool = False
@@ -171,6 +175,7 @@ class Stages:
             nested=multinomial and choice.nested_logit and bool(choice.nests),
             performance=performance,
             misalignment=misalignment,
+            switching=misalignment and bool(config["misalignment"].get("switching")),
             importance=importance,
             hypotheses=bool(config.get("hypotheses")),
             time_to_event=bool(config.get("hypotheses")) and bool((register or {}).get("time_to_event")),
@@ -189,6 +194,29 @@ class Stages:
         """The model tables a hypotheses check may read that the stages turned on write."""
         return {table for table, on in (("choice_ame", self.multinomial), ("misalignment", self.misalignment),
                                         ("importance", self.importance), ("panel_deepening", self.panel)) if on}
+
+    def check_power(self) -> list[str]:
+        """Refuse power planning (``make power``) for a configuration without what it simulates.
+
+        Returns
+        -------
+        list of str
+            No file: the check is an input function of the power rules, run only when they are asked for.
+
+        Raises
+        ------
+        StageConfigurationError
+            Naming the sections missing: the power study draws the multinomial logit's choices and the
+            misalignment models' performance, and counts the hypotheses register's checks.
+        """
+        missing = [name for name, on in (("the multinomial logit (choice.multinomial)", self.multinomial),
+                                         ("the misalignment section", self.misalignment),
+                                         ("the hypotheses register", self.hypotheses)) if not on]
+        if missing:
+            raise StageConfigurationError(f"power planning simulates the register's checks through the multinomial "
+                                          f"logit and the misalignment models; this configuration lacks "
+                                          f"{', '.join(missing)}")
+        return []
 
     @property
     def wave_models(self) -> bool:

@@ -151,8 +151,10 @@ MISALIGNMENT_PARTS = range(config.get("misalignment", {}).get("bootstrap_jobs", 
 # what the two-stage bootstrap reads of the config; its parts re-run when only these change
 MISALIGNMENT_SETTINGS = {key: config.get(key, {}) for key in ("performance", "misalignment")}
 # the tables of the misalignment rule (the two-stage bootstrap), by its output names; the performance rule writes the others
-MISALIGNMENT_OUTPUTS = {"table": "misalignment", "switching": "misalignment_switching",
-                        "counterfactual": "misalignment_counterfactual"}
+MISALIGNMENT_TABLES = ("misalignment", "misalignment_switching", "misalignment_counterfactual")   # rule misalignment's
+MISALIGNMENT_OUTPUTS = {"table": "misalignment",   # and, with misalignment.switching, its two tables
+                        **({"switching": "misalignment_switching", "counterfactual": "misalignment_counterfactual"}
+                           if STAGES.switching else {})}
 
 
 # Waves in survey order (by year, then as listed): pooled models, per-wave models and the panel.

@@ -36,8 +36,9 @@ rule figures_models:
            if STAGES.multinomial else {}),
         **({"choice_predictions": rules.choice.output.choice_predictions} if STAGES.profiles else {}),
         **({"performance_by_form": rules.performance.output.performance_by_form} if STAGES.performance else {}),
-        **({"misalignment": rules.misalignment.output.table, "counterfactual": rules.misalignment.output.counterfactual,
+        **({"misalignment": rules.misalignment.output.table,
             "form_overlap": rules.performance.output.form_overlap} if STAGES.misalignment else {}),
+        **({"counterfactual": rules.misalignment.output.counterfactual} if STAGES.switching else {}),
         **({"time_to_partnership": rules.hypotheses.output.time_to_partnership} if TIME_TO_EVENT else {}),
         codebook=CODEBOOK_FILES,
     output:

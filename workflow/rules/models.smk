@@ -95,7 +95,7 @@ rule performance:
                 labels={"table": label},
             )
             for name, label in PERFORMANCE_TABLES.items()
-            if name not in MISALIGNMENT_OUTPUTS.values() and (name != "importance" or STAGES.importance)
+            if name not in MISALIGNMENT_TABLES and (name != "importance" or STAGES.importance)
             and (name not in ("misalignment_first_stage", "form_effects", "form_overlap") or STAGES.misalignment)
         },
         data="results/interim/performance.parquet",

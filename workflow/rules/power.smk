@@ -13,6 +13,7 @@ rule power_truth:
         misalignment=rules.misalignment.output.table,
         register=config.get("hypotheses", []),  # none when the register is left out
         codebook=CODEBOOK_FILES,
+        stages=lambda wildcards: STAGES.check_power(),   # refused, naming what is missing, without its stages
     output:
         truth="results/interim/power/truth_at_estimates.yaml",
         calibration="results/interim/power/calibration.csv",

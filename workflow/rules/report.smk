@@ -22,10 +22,10 @@ rule report:
             for name in ("performance_ols", "performance_contrasts", "performance_fit")}
            if STAGES.performance else {}),
         **({"misalignment": rules.misalignment.output.table,
-            "misalignment_switching": rules.misalignment.output.switching,
-            "misalignment_counterfactual": rules.misalignment.output.counterfactual,
             "misalignment_first_stage": rules.performance.output.misalignment_first_stage,
             "form_effects": rules.performance.output.form_effects} if STAGES.misalignment else {}),
+        **({"misalignment_switching": rules.misalignment.output.switching,
+            "misalignment_counterfactual": rules.misalignment.output.counterfactual} if STAGES.switching else {}),
         **({"importance": rules.performance.output.importance} if STAGES.importance else {}),
         **({"hypotheses": rules.hypotheses.output.table} if STAGES.hypotheses else {}),
         sample_flow=rules.pool.output.sample_flow,

@@ -233,7 +233,7 @@ def bootstrap_intervals(design: ChoiceDesign, spec: ChoiceSpec, result) -> pd.Da
     low, high = bca_intervals(draws, estimates, spec.level, accelerations)
     clusters = " (firms resampled whole)" if design.groups is not None else ""
     if design.weights is not None:
-        clusters += " of the firms the frequency weights stand for (units drawn, not rows)"
+        clusters += " of the units the frequency weights stand for (units drawn, not rows)"
     table = pd.DataFrame({
         "term": terms, "estimate": estimates, "std_error": result.std_error,
         "statistic": normal_equivalent(p_values, estimates), "p_value": p_values, "conf_low": low, "conf_high": high,

@@ -195,9 +195,21 @@ def prediction_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> 
         Columns ``variable, value, by, outcome, estimate, std_error, conf_low, conf_high``: one row
         per profile variable, grid value, level of ``profile_by`` (empty text without it) and
         outcome; probabilities in 0–1 with Wald intervals. No rows without profiles.
+
+    Raises
+    ------
+    ValueError
+        If a profile variable is not numeric (a categorical regressor has no range to trace: it can
+        be ``profile_by``).
     """
     from alliancegov.stats.mnl import average_predicted_probabilities
 
+    categorical = [variable for variable in spec.profiles
+                   if not pd.api.types.is_numeric_dtype(design.data[variable])]
+    if categorical:
+        raise ValueError(f"choice.profiles: {', '.join(categorical)} {'is' if len(categorical) == 1 else 'are'} "
+                         "categorical; a profile traces a numeric regressor from its minimum to its maximum. Leave "
+                         "it out of choice.profiles (a categorical regressor can be choice.profile_by)")
     by_levels = sorted(design.data[spec.profile_by].dropna().unique()) if spec.profile_by else [None]
     tables = []
     for variable in spec.profiles:

@@ -14,21 +14,18 @@ from alliancegov.choice.diagnostics import (
     SMALL_EVENTS_PER_PARAMETER,
     classification,
     fit_table,
-    small_sample_table,
     test_table,
 )
 from alliancegov.choice.model import (
     ChoiceFit,
     ame_table,
     coefficient_table,
-    fit_firth,
-    fit_mnl,
-    model_separated,
     prediction_table,
 )
 from alliancegov.choice.nested import nested_table
-from alliancegov.choice.notes import inference_note, refuse, standard_errors
+from alliancegov.choice.notes import inference_note, standard_errors
 from alliancegov.choice.ordered import ordered_tables
+from alliancegov.choice.separation import ALBERT_ANDERSON, FIRTH_ERRORS, fit_choice, separation
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.choice.variants import (
     binary_table,
@@ -36,10 +33,7 @@ from alliancegov.choice.variants import (
     imputed_tables,
     variants_table,
 )
-from alliancegov.model_checks import INTERCEPT, cannot_fit, listing
-
-ALBERT_ANDERSON = "Albert & Anderson 1984"   # why separated data have no maximum-likelihood estimates
-FIRTH_ERRORS = "model-based standard errors of Firth's penalised likelihood (the configured cov_type does not apply)"
+from alliancegov.model_checks import listing
 
 
 @dataclass
@@ -107,27 +101,12 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
     if not spec.multinomial:
         return ChoiceResults(*companion_tables(data, design, spec, categories, {}, []), None, design)
     notes = []
-    small = small_sample_table(design)
-    separated = model_separated(design)
-    wants_firth = spec.firth == "always" or (spec.firth == "auto" and separated)
-    if wants_firth and (design.weights is not None or design.survey is not None):
-        option = "choice.weights" if design.weights is not None else "choice.cov_type: design"
-        raise refuse(option, "Firth's penalised multinomial logit (choice_firth, and every choice table when the data "
-                     "are separated)", f"it is fitted unweighted with model-based standard errors; "
-                     f"{separation(small, spec) + ' (separation)' if separated else 'choice.firth is always'}: "
-                     "simplify the formula, or set choice.firth: never when the data are not separated")
-    firth = fit_firth(design) if wants_firth else None
-    if separated and firth is None:
-        raise cannot_fit(design.model, f"{separation(small, spec)} (separation), so the maximum-likelihood "
-                                       f"estimates do not exist ({ALBERT_ANDERSON}), and choice.firth is 'never'; "
-                                       "allow Firth's penalised estimates (firth: auto) or simplify the formula")
+    fitted = fit_choice(design, spec)
+    fit, firth, separated, small = fitted.fit, fitted.firth, fitted.separated, fitted.small
     if separated:
         # Every table then rests on Firth's estimates; choice_mnl.csv says so in its estimator column.
-        fit = firth
         notes.append(f"Separation: {separation(small, spec)}, so the maximum-likelihood estimates do not exist "
                      f"({ALBERT_ANDERSON}); every choice table uses Firth's penalised estimates instead.")
-    else:
-        fit = fit_mnl(design, spec)
     few = list(small.loc[small["few_events"], "outcome"])
     if few:
         notes.append(f"Few events: the equation{'s' if len(few) > 1 else ''} of {spec.outcome} {listing(few)} "
@@ -207,34 +186,6 @@ def companion_tables(data: pd.DataFrame, design: ChoiceDesign, spec: ChoiceSpec,
     if spec.binary_outcome:
         tables |= binary_table(data, spec)
     return tables, notes
-
-
-def separation(small: pd.DataFrame, spec: ChoiceSpec) -> str:
-    """What separates the data, as a clause of a sentence.
-
-    Parameters
-    ----------
-    small : DataFrame
-        :func:`~alliancegov.choice.diagnostics.small_sample_table`: which comparison of a form with
-        the base is separated, how, and by which design columns.
-    spec : ChoiceSpec
-        The outcome and its base.
-
-    Returns
-    -------
-    str
-        E.g. "trust separates governance_form joint_venture from repeated_contract completely".
-    """
-    flagged = small[small["separated"].astype(bool)]
-    parts = []
-    for outcome, kind, implicated in zip(flagged["outcome"], flagged["kind"], flagged["implicated"]):
-        columns = [column for column in implicated.split() if column != INTERCEPT]   # the threshold, not a cause
-        subject = f"{listing(columns)} separate{'s' if len(columns) == 1 else ''}" if columns \
-            else "the regressors separate"
-        parts.append(f"{subject} {spec.outcome} {outcome} from {spec.base} "
-                     f"{'completely' if kind == 'complete' else 'quasi-completely'}")
-    return "; ".join(parts) if parts else (f"the regressors predict some {spec.outcome} perfectly, though in no "
-                                           "single comparison with the base")
 
 
 def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: dict, missing_data: dict,

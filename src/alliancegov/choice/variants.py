@@ -58,19 +58,24 @@ def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> dict[str, pd.DataFrame
     dict of str to DataFrame
         ``choice_equity``: :func:`~alliancegov.choice.model.coefficient_table`'s columns, ``outcome``
         set to ``binary_name`` and ``base`` to ``no``; log-odds of ``yes`` and odds ratios (``rrr``),
-        and ``note``. ``choice_equity_ame``: the average marginal effects on the probability of
-        ``yes`` (:func:`~alliancegov.choice.model.ame_table`, probability units, delta-method SEs,
-        weighted averages under weights), with ``note``.
+        and ``note`` (which says when separated data made them Firth's penalised estimates).
+        ``choice_equity_ame``: the average marginal effects on the probability of ``yes``
+        (:func:`~alliancegov.choice.model.ame_table`, probability units, delta-method SEs, weighted
+        averages under weights), with ``note``.
     """
     from alliancegov.choice.notes import inference_note
+    from alliancegov.choice.separation import FIRTH_ERRORS, fit_choice, separation
 
     column = "binary_outcome"
     # the logit is the two-category multinomial logit, also when the config fits no multinomial logit of its own
     binary = replace(spec, outcome=column, base="no", binary_outcome=None, multinomial=True)
     design = build_design(data.assign(**{column: binary_outcome(data, spec.binary_outcome)}), binary, ["no", "yes"],
                           model=f"the logit of {spec.binary_name}")
-    fit = fit_mnl(design, binary)
-    note = inference_note(spec, design, fit.df_resid)
+    fitted = fit_choice(design, binary)   # Firth's estimates when the data are separated, as the main model's
+    fit = fitted.fit
+    note = (f"Firth's penalised estimates (the data are separated: {separation(fitted.small, binary)}); "
+            f"{FIRTH_ERRORS}; z statistics, normal p-values and {spec.level:.0%} Wald intervals"
+            if fitted.separated else inference_note(spec, design, fit.df_resid))
     table = coefficient_table(fit, design, binary).assign(note=note)
     table["outcome"] = spec.binary_name
     ame = ame_table(fit, design, binary)
@@ -194,15 +199,19 @@ def side_by_side(models: list[tuple[str, pd.DataFrame, ChoiceSpec]], categories:
     -------
     DataFrame
         Each model's coefficient table, then its fit rows (``term`` ``n_obs``, ``log_likelihood``,
-        ``mcfadden_r2``, ``aic``, ``bic`` with the value in ``estimate``), ``model`` first.
+        ``mcfadden_r2``, ``aic``, ``bic`` with the value in ``estimate``), ``model`` first, and
+        ``estimator``: ``ml``, or ``firth`` for a model whose data are separated, fitted as the choice
+        stage fits its main model (:func:`~alliancegov.choice.separation.fit_choice`).
     """
+    from alliancegov.choice.separation import fit_choice
+
     tables = []
     for name, frame, spec in models:
         design = build_design(frame, spec, categories,
                               model=(described or {}).get(name, f"the choice model variant {name}"))
-        fit = fit_mnl(design, spec)
-        tables.append(pd.concat([coefficient_table(fit, design, spec), _fit_rows(fit, design, spec)],
-                                ignore_index=True).assign(model=name))
+        fitted = fit_choice(design, spec)
+        tables.append(pd.concat([coefficient_table(fitted.fit, design, spec), _fit_rows(fitted.fit, design, spec)],
+                                ignore_index=True).assign(model=name, estimator=fitted.estimator))
     table = pd.concat(tables, ignore_index=True)
     return table[["model", *[c for c in table.columns if c != "model"]]]
 

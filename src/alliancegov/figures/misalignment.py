@@ -36,7 +36,7 @@ def _point_ranges(ax: Axes, rows: pd.DataFrame, labels: list[str], language: str
     format_numbers(ax.xaxis, language)
 
 
-def plot_misalignment(misalignment: pd.DataFrame, counterfactual: pd.DataFrame, language: str) -> Figure:
+def plot_misalignment(misalignment: pd.DataFrame, counterfactual: pd.DataFrame | None, language: str) -> Figure:
     """The misalignment measures' coefficients, and the performance forgone in each switching model.
 
     Parameters
@@ -44,28 +44,31 @@ def plot_misalignment(misalignment: pd.DataFrame, counterfactual: pd.DataFrame, 
     misalignment : DataFrame
         ``misalignment.csv`` (``model, term, estimate, conf_low, conf_high``): its misalignment
         terms are drawn, one row per model and term.
-    counterfactual : DataFrame
+    counterfactual : DataFrame or None
         ``misalignment_counterfactual.csv``: its ``mean_gap`` over every firm (form ``all``), one
-        row per model.
+        row per model; None without switching regressions (``misalignment.switching``).
     language : {"fr", "en"}
 
     Returns
     -------
     Figure
-        Two panels: the coefficients (index units per unit of the measure), the gaps (index units).
+        Two panels: the coefficients (index units per unit of the measure), the gaps (index units);
+        the first alone without ``counterfactual``.
     """
     terms = TEXT["misalignment_terms"][language]
     models = TEXT["misalignment_models"][language]
     measures = misalignment[misalignment["term"].isin(list(terms))].reset_index(drop=True)
-    gaps = counterfactual[(counterfactual["form"] == "all") & (counterfactual["term"] == "mean_gap")]
-    gaps = gaps.reset_index(drop=True)
-    heights = [max(len(measures), 1), max(len(gaps), 1)]
-    with themed_figure(1.6 + 0.38 * sum(heights), nrows=2, gridspec_kw={"height_ratios": heights}) as (figure, axes):
+    gaps = (counterfactual[(counterfactual["form"] == "all") & (counterfactual["term"] == "mean_gap")]
+            if counterfactual is not None else pd.DataFrame()).reset_index(drop=True)
+    heights = [max(len(measures), 1), *([max(len(gaps), 1)] if counterfactual is not None else [])]
+    with themed_figure(1.6 + 0.38 * sum(heights), nrows=len(heights),
+                       gridspec_kw={"height_ratios": heights}) as (figure, axes):
         _point_ranges(axes[0, 0], measures, [f"{terms[t]} ({models.get(m, m)})"
                                              for m, t in zip(measures["model"], measures["term"])], language)
         axes[0, 0].set_xlabel(wrap(text("misalignment_axis", language), 60))
-        _point_ranges(axes[1, 0], gaps, [models.get(m, m) for m in gaps["model"]], language)
-        axes[1, 0].set_xlabel(wrap(text("misalignment_gap_axis", language), 60))
+        if counterfactual is not None:
+            _point_ranges(axes[1, 0], gaps, [models.get(m, m) for m in gaps["model"]], language)
+            axes[1, 0].set_xlabel(wrap(text("misalignment_gap_axis", language), 60))
         figure.suptitle(wrap(text("misalignment_title", language), 70))
     return figure
 

@@ -312,7 +312,8 @@ def run(*, codebook: Sequence[str], outputs: dict[str, str], language: str, outc
                                                                    profile_by, outcome),
         "performance_by_form": lambda: plot_performance_by_form(pd.read_csv(performance_by_form), book, language,
                                                                 outcome),
-        "misalignment": lambda: plot_misalignment(pd.read_csv(misalignment), pd.read_csv(counterfactual), language),
+        "misalignment": lambda: plot_misalignment(pd.read_csv(misalignment),
+                                                  pd.read_csv(counterfactual) if counterfactual else None, language),
         "form_overlap": overlap_figure,
     }
     if time_to_partnership:

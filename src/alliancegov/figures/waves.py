@@ -150,7 +150,7 @@ def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str
         ax.set_ylabel(text("alluvial_axis", language))
         note = "alluvial_note" if totals is not None else "alluvial_note_linked"
         ax.set_xlabel(wrap(text(note, language, minimum=minimum_cell), 90), fontsize="small", color="0.3")
-        ax.set_title(text("alluvial_title", language))
+        ax.set_title(text("alluvial_title", language, outcome=codebook.label(outcome, language)))
         format_numbers(ax.yaxis, language)
         figure.legend([Patch(color=colours[form]) for form in forms], [labels[form] for form in forms],
                       title=codebook.label(outcome, language), loc="outside lower center", ncols=2, frameon=False)

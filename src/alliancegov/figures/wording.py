@@ -110,19 +110,19 @@ TEXT = {
     },
     # the panel's alluvial figure
     "alluvial_title": {
-        "fr": "Formes de gouvernance d'une vague à la suivante",
-        "en": "Governance forms from one wave to the next",
+        "fr": "{outcome} d'une vague à la suivante",
+        "en": "{outcome} from one wave to the next",
     },
-    "alluvial_axis": {"fr": "Entreprises", "en": "Firms"},
+    "alluvial_axis": {"fr": "Répondants", "en": "Respondents"},
     "alluvial_note": {
-        "fr": "Barres : entreprises de chaque vague ; bandes : entreprises interrogées à deux vagues consécutives. "
+        "fr": "Barres : répondants de chaque vague ; bandes : répondants interrogés à deux vagues consécutives. "
               "Effectifs inférieurs à {minimum} non affichés.",
-        "en": "Bars: firms in each wave; bands: firms interviewed in two consecutive waves. "
+        "en": "Bars: respondents in each wave; bands: respondents interviewed in two consecutive waves. "
               "Counts under {minimum} not shown.",
     },
     "alluvial_note_linked": {
-        "fr": "Entreprises interrogées à deux vagues consécutives. Effectifs inférieurs à {minimum} non affichés.",
-        "en": "Firms interviewed in two consecutive waves. Counts under {minimum} not shown.",
+        "fr": "Répondants interrogés à deux vagues consécutives. Effectifs inférieurs à {minimum} non affichés.",
+        "en": "Respondents interviewed in two consecutive waves. Counts under {minimum} not shown.",
     },
     # power planning (alliancegov.power)
     "power_title": {"fr": "Puissance selon la taille de l'échantillon (simulée aux estimations actuelles)",

@@ -24,7 +24,8 @@ SECTION_CONTENT = {
                "choice_small_sample", "choice_ordered", "choice_ordered_fit", "choice_ordered_ame",
                "choice_ordered_brant", "choice_equity", "choice_equity_ame"),
     "performance": ("performance_by_form", "performance_contrasts", "performance_ols", "performance_fit",
-                    "misalignment", "importance", "time_to_partnership"),
+                    "misalignment", "misalignment_first_stage", "misalignment_switching",
+                    "misalignment_counterfactual", "form_overlap", "form_effects", "importance", "time_to_partnership"),
     "waves": ("form_shares_by_wave", "choice_stability", "transitions_alluvial", "panel_transitions",
               "panel_deepening"),
 }

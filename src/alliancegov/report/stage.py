@@ -573,7 +573,9 @@ def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_fl
                                       "p_adjusted", "effect_measure", "effect", "effect_low", "effect_high",
                                       "check_verdict", "note"]]
         table_notes = hypotheses_notes(checks, language)
-    table_notes |= misalignment_tables(shown, language, outcome)
+    base = config["choice"].get("base")
+    table_notes |= misalignment_tables(shown, language, outcome,
+                                       book.answer_label(outcome, base, language) if base else "")
     if measurement_files:
         measured, measurement_notes = measurement_tables(measurement_files, book, language, config.get("measurement"))
         table_notes |= measurement_notes

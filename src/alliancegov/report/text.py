@@ -351,8 +351,8 @@ HYPOTHESES_TEXT = {
                 "l'est et aucune n'est confirmée ; absence d'effet si toutes la montrent ; sinon non concluante"),
         "majority": "majorité : le verdict de plus de la moitié des vérifications ; sinon non concluante",
         "summary": "Règles d'agrégation des vérifications en verdict — {rules}. Les verdicts lisent {verdict_on}.",
-        "checks": ("p : test propre à chaque vérification (colonne inference du fichier hypotheses.csv : erreurs "
-                   "types groupées par entreprise, les entreprises réinterrogées revenant d'une vague à l'autre) ; "
+        "checks": ("p : test propre à chaque vérification (la colonne inference du fichier hypotheses.csv dit "
+                   "lequel : erreurs types groupées par unité quand les unités reviennent d'une vague à l'autre) ; "
                    "p ajusté : {verdict_on} ; IC à 95 % ; effet : d ou h de Cohen, rapport de cotes, rapport de "
                    "risques instantanés ou effet marginal moyen, avec son IC. Une vérification dotée d'une marge "
                    "d'équivalence se lit « absence d'effet » quand deux tests unilatéraux (TOST) la montrent."),
@@ -364,8 +364,8 @@ HYPOTHESES_TEXT = {
                 "supported; no effect if every check shows it; else inconclusive"),
         "majority": "majority: the verdict more than half of the checks share; else inconclusive",
         "summary": "How checks make a hypothesis' verdict — {rules}. The verdicts read {verdict_on}.",
-        "checks": ("p: each check's own test (the inference column of hypotheses.csv: SEs clustered by firm, as "
-                   "re-interviewed firms repeat across waves); adjusted p: {verdict_on}; 95% CIs; effect: Cohen's "
+        "checks": ("p: each check's own test (the inference column of hypotheses.csv says which: SEs clustered by "
+                   "unit where units repeat across waves); adjusted p: {verdict_on}; 95% CIs; effect: Cohen's "
                    "d or h, odds ratio, hazard ratio or average marginal effect, with its CI. A check with an "
                    "equivalence margin reads \"no effect\" when two one-sided tests (TOST) show it."),
     },

@@ -12,7 +12,7 @@ import pandas as pd
 
 from alliancegov.choice.design import build_design
 from alliancegov.choice.diagnostics import TEST_COLUMNS
-from alliancegov.choice.model import fit_mnl
+from alliancegov.choice.model import fit_mnl, model_separated
 from alliancegov.choice.spec import ChoiceSpec
 from alliancegov.choice.variants import side_by_side
 from alliancegov.model_checks import listing
@@ -151,6 +151,12 @@ def _stability_tests(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]
         # wave-specific intercepts of a form nobody chose in a wave are infinite: neither test exists
         return neither(f"not computed: {' and '.join(unchosen)}, and a wave's own intercept of a form nobody in it "
                        "chose is infinite")
+    separated = [w for w, design in zip(waves, per_wave) if model_separated(design)]
+    if separated:
+        # the per-wave tables then show Firth's estimates; the tests compare maximum-likelihood fits that do not exist
+        return neither(f"not computed: the data of wave{'s' if len(separated) > 1 else ''} {listing(separated)} are "
+                       "separated, so the maximum-likelihood fits both tests compare do not exist (Albert & Anderson "
+                       "1984); the per-wave models show Firth's penalised estimates")
     if spec.weights or spec.cov_type == "design":
         weighting = "a survey design" if spec.cov_type == "design" else f"frequency weights ({spec.weights})"
         rows = [("lr", hypothesis, np.nan, np.nan, np.nan,
