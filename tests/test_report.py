@@ -186,7 +186,7 @@ def test_git_commit_is_unknown_outside_a_repository(tmp_path, monkeypatch):
 
 
 def test_sample_counts_do_not_count_the_pooled_rows_twice():
-    from alliancegov.report.stage import sample_counts
+    from alliancegov.report.sections import sample_counts
 
     flow = pd.DataFrame({
         "wave": ["a", "a", "a", "b", "b", "b", "all", "all", "all"],
@@ -220,7 +220,7 @@ def test_every_figure_has_a_caption_in_both_languages():
 
 
 def test_table_cells_and_headers_show_codebook_labels(codebook):
-    from alliancegov.report.stage import label_cells
+    from alliancegov.report.cells import label_cells
 
     table = pd.DataFrame({"outcome": ["joint_venture", "licensing"], "term": ["sector[textile]", "asset_specificity"],
                           "sector": ["services", "not_an_answer"], "estimate": [0.5, -1.0]})
@@ -238,7 +238,8 @@ def test_table_cells_and_headers_show_codebook_labels(codebook):
 
 
 def test_hypotheses_summary_has_one_row_per_hypothesis_with_translated_verdicts():
-    from alliancegov.report.stage import hypotheses_summary, translate_verdicts
+    from alliancegov.report.cells import translate_verdicts
+    from alliancegov.report.hypotheses import hypotheses_summary
 
     checks = pd.DataFrame({"hypothesis": ["H1", "H1", "H2"], "claim": ["a", "a", "b"], "rule": ["all", "all", "any"],
                            "check_verdict": ["supported", "inconclusive", "supported"],
@@ -248,7 +249,7 @@ def test_hypotheses_summary_has_one_row_per_hypothesis_with_translated_verdicts(
     assert summary.to_dict("list") == {"hypothesis": ["H1", "H2"], "claim": ["a", "b"], "rule": ["all", "any"],
                                        "verdict": ["inconclusive", "no effect"], "checks_supported": ["1/2", "1/1"]}
     assert translate_verdicts(summary, "fr")["verdict"].tolist() == ["non concluante", "absence d'effet"]
-    from alliancegov.report.stage import hypotheses_notes
+    from alliancegov.report.hypotheses import hypotheses_notes
 
     notes = hypotheses_notes(checks, "en")
     assert notes["hypotheses_summary"].startswith("How checks make a hypothesis' verdict — all: contradicted if")

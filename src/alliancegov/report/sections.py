@@ -1,6 +1,6 @@
 """The report's sections for the stages a configuration turned on: their headings worded from the
-codebook's labels (the outcome and the grouping question, not the study's words), and the sections
-with nothing to show, left out with one sentence saying why.
+codebook's labels (the outcome and the grouping question, not the study's words), the sections
+with nothing to show, left out with one sentence saying why, the sample's counts and the methods notes.
 """
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from alliancegov.report.text import LEFT_OUT_TEXT, REPORT_TEXT
+import pandas as pd
+
+from alliancegov.report.text import LEFT_OUT_TEXT, NOTES_TEXT, REPORT_TEXT
 
 if TYPE_CHECKING:
     from alliancegov.codebook.tables import Codebook
@@ -77,3 +79,95 @@ def left_out_sections(language: str, shown: Collection[str]) -> dict[str, str]:
     """
     return {section: LEFT_OUT_TEXT[language][section] for section, content in SECTION_CONTENT.items()
             if not set(content) & set(shown)}
+
+
+POOLED_WAVE = "all"  # the pooled rows of the sample flow (alliancegov.pool.pool_waves)
+
+
+def sample_counts(sample_flow: pd.DataFrame) -> dict[str, int]:
+    """Totals over waves of responses ``received``, ``excluded`` and ``analysed``, and the number of ``waves``.
+
+    Parameters
+    ----------
+    sample_flow : DataFrame
+        ``wave, step, reason, n`` with step in received / excluded / analysed; the pooled rows
+        (wave ``all``) repeat the waves' totals and are not counted again.
+
+    Returns
+    -------
+    dict of str to int
+        Keys ``received``, ``excluded``, ``analysed`` (0 when a step is absent) and ``waves``.
+    """
+    waves = sample_flow[sample_flow["wave"].astype(str) != POOLED_WAVE]
+    totals = waves.groupby("step")["n"].sum()
+    counts = {step: int(totals.get(step, 0)) for step in ("received", "excluded", "analysed")}
+    return {**counts, "waves": int(waves["wave"].nunique())}
+
+
+def sample_flow_table(sample_flow: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The sample flow with its steps named in ``language``, as shown in the report.
+
+    Parameters
+    ----------
+    sample_flow : DataFrame
+        ``wave, step, reason, n``.
+    language : {"fr", "en"}
+
+    Returns
+    -------
+    DataFrame
+        Columns ``wave, step, reason, n``; an unknown step stays as written.
+    """
+    steps = {step: REPORT_TEXT[language][f"step_{step}"] for step in ("received", "excluded", "analysed")}
+    named_steps = sample_flow["step"].map(steps).fillna(sample_flow["step"])
+    return sample_flow[["wave", "step", "reason", "n"]].assign(step=named_steps)
+
+
+def methods_notes(config: dict, choice_fit: pd.DataFrame | None, performance_fit: pd.DataFrame | None,
+                  language: str, scales: bool = True) -> list[str]:
+    """Plain-text method notes for the report, from the run configuration and the fit tables.
+
+    Parameters
+    ----------
+    config : dict
+        The run configuration: ``qc.exclusion_rules``, ``choice`` (``base``, ``cov_type``
+        (default ``cluster``), ``cluster`` (default ``firm_key``)) and ``performance``
+        (``outcome``, ``cov_type`` (default ``HC3``)).
+    choice_fit : DataFrame or None
+        The multinomial logit's ``statistic, value`` rows (``n_obs``, ``n_missing``, ``converged``,
+        and ``n_clusters`` with cluster-robust errors); None without it (no note on it).
+    performance_fit : DataFrame or None
+        The performance model's ``statistic, value`` rows (``n``, ``n_missing``); None without the
+        performance stage (no note on it).
+    language : {"fr", "en"}
+    scales : bool, default=True
+        Whether the codebook defines scales (without them, no note on how scores are made).
+
+    Returns
+    -------
+    list of str
+        The notes on exclusions, scales, the choice model and the performance model (and its
+        centred covariates, ``performance.centre``), then a
+        warning if the choice model did not converge.
+    """
+    text = NOTES_TEXT[language]
+    notes = [text["exclusions"].format(rules=", ".join(config["qc"]["exclusion_rules"])),
+             *([text["scales"]] if scales else [])]
+    if choice_fit is not None:
+        choice = {**{"cov_type": "cluster", "cluster": "firm_key"}, **config["choice"]}
+        choice_stats = pd.to_numeric(choice_fit.set_index("statistic")["value"], errors="coerce")
+        cluster = (text["cluster"].format(cluster=choice["cluster"], n_clusters=choice_stats["n_clusters"])
+                   if choice["cov_type"] == "cluster" else "")
+        notes.append(text["choice"].format(outcome=choice["outcome"], base=choice["base"], cov_type=choice["cov_type"],
+                                           cluster=cluster, n=choice_stats["n_obs"], missing=choice_stats["n_missing"]))
+    if performance_fit is not None:
+        performance = {**{"cov_type": "cluster"}, **config["performance"]}
+        main_outcome = performance_fit[performance_fit["outcome"].astype(str) == performance["outcome"]]
+        performance_stats = pd.to_numeric(main_outcome.set_index("statistic")["value"], errors="coerce")
+        notes.append(text["performance"].format(outcome=performance["outcome"], cov_type=performance["cov_type"],
+                                                n=performance_stats["n"], missing=performance_stats["n_missing"]))
+        if performance.get("centre"):
+            notes.append(text["centred"].format(names=", ".join(performance["centre"])))
+    if choice_fit is not None and choice_stats["converged"] != 1:
+        notes.append(text["not_converged"])
+    return notes

@@ -18,17 +18,23 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from alliancegov.formatting import number_format
+from alliancegov.report.cells import label_cells, table_html, translate_verdicts
+from alliancegov.report.hypotheses import hypotheses_notes, hypotheses_summary
 from alliancegov.report.measurement import MEASUREMENT_KEYS, measurement_tables, wave_comparison_warning
 from alliancegov.report.misalignment import misalignment_tables
 from alliancegov.report.provenance import config_yaml, git_commit, provenance_table, software_versions
-from alliancegov.report.sections import left_out_sections, section_text
-from alliancegov.report.text import COLUMN_LABELS, NOTES_TEXT, REPORT_TEXT, VERDICTS
+from alliancegov.report.sections import (
+    left_out_sections,
+    methods_notes,
+    sample_counts,
+    sample_flow_table,
+    section_text,
+)
+from alliancegov.report.text import REPORT_TEXT
 from alliancegov.safe_output import visible_text
 
 if TYPE_CHECKING:
     from jinja2 import Environment
-    from markupsafe import Markup
 
     from alliancegov.codebook.tables import Codebook
 
@@ -55,157 +61,7 @@ TABLE_KEYS = ("hypotheses_summary", "descriptives", "reliability", "choice_mnl",
               "misalignment_counterfactual", "form_effects") + MEASUREMENT_KEYS
 
 
-TABLE_DECIMALS = 3
-
-
 ODDS_RATIO_COLUMNS = ("odds_ratio", "or_conf_low", "or_conf_high")   # the ordered logit's, blank for cut points
-
-
-OUTCOME_COLUMNS = ("outcome", "from_state", "to_state")  # cells that are answers of the choice outcome
-
-
-ALL_FORMS = "all"  # alliancegov.stats.transitions.ALL_STATES
-
-
-POOLED_WAVE = "all"  # the pooled rows of the sample flow (alliancegov.pool.pool_waves)
-
-
-def table_html(table: pd.DataFrame, language: str) -> Markup:
-    """``table`` as an escaped HTML table: known column names translated, floats with 3 decimals.
-
-    Every header and cell is HTML-escaped by pandas before the result is marked safe for the
-    template.
-
-    Parameters
-    ----------
-    table : DataFrame
-        Any table (its index is not shown).
-    language : {"fr", "en"}
-        Language of the column names (:data:`~alliancegov.report.text.COLUMN_LABELS`) and of the
-        numbers.
-
-    Returns
-    -------
-    markupsafe.Markup
-        A ``<table class="data">``; floats with :data:`TABLE_DECIMALS` decimals in the language's
-        number format, missing values blank.
-    """
-    from markupsafe import Markup
-
-    labelled = table.rename(columns=COLUMN_LABELS[language])
-    numbers = number_format(language)
-    html = labelled.to_html(escape=True, index=False, float_format=lambda value: numbers.fixed(value, TABLE_DECIMALS),
-                            na_rep="", border=0, classes="data")
-    return Markup(html)
-
-
-def label_cells(table: pd.DataFrame, codebook: Codebook, language: str, outcome: str) -> pd.DataFrame:
-    """``table`` with codebook labels in ``language`` in place of canonical names.
-
-    As a reader expects them in a published table: ``term`` cells (``sector[textile]`` →
-    "Secteur : Textile-habillement", a scale → its label), answers in any column named after a
-    codebook question (``outcome``, ``from_state`` and ``to_state`` cells are answers of the
-    ``outcome`` question, and their ``all`` row the "any form" label), and those columns' headers
-    (unless :data:`~alliancegov.report.text.COLUMN_LABELS` translates them). Names the codebook
-    does not know stay as written.
-
-    Parameters
-    ----------
-    table : DataFrame
-        A table of the report.
-    codebook : Codebook
-        The labels.
-    language : {"fr", "en"}
-        Language of the labels.
-    outcome : str
-        The choice model's question.
-
-    Returns
-    -------
-    DataFrame
-        A relabelled copy of ``table``.
-    """
-    out = table.copy()
-    if "term" in out:
-        out["term"] = out["term"].map(lambda t: codebook.term_label(t, language) if isinstance(t, str) else t)
-    headers = {}
-    for column in out.columns:
-        variable = outcome if column in OUTCOME_COLUMNS else column
-        if variable not in codebook.variables.index:
-            continue
-        if codebook.variables.at[variable, "list_name"]:
-            answers = {name: codebook.answer_label(variable, name, language)
-                       for name in codebook.answer_names(variable)}
-            if column in OUTCOME_COLUMNS:  # the panel tables' row over every form
-                answers[ALL_FORMS] = REPORT_TEXT[language]["all_forms"]
-            out[column] = out[column].map(lambda value, answers=answers: answers.get(value, value))
-        if column not in COLUMN_LABELS[language]:
-            headers[column] = codebook.label(variable, language)
-    return out.rename(columns=headers)
-
-
-def hypotheses_summary(checks: pd.DataFrame) -> pd.DataFrame:
-    """One row per hypothesis of the register's evaluation (:mod:`alliancegov.hypotheses`).
-
-    Parameters
-    ----------
-    checks : DataFrame
-        ``hypotheses.csv``: one row per check, with ``hypothesis``, ``claim``, ``rule``, ``verdict``
-        (of the hypothesis) and ``check_verdict``.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``hypothesis, claim, rule, verdict, checks_supported`` (how many of its checks are
-        supported, ``"2/3"``), hypotheses in order of first appearance.
-    """
-    grouped = checks.groupby("hypothesis", sort=False)
-    supported = grouped["check_verdict"].agg(lambda v: f"{int((v == 'supported').sum())}/{len(v)}")
-    return pd.DataFrame({"hypothesis": list(grouped.groups), "claim": grouped["claim"].first().to_numpy(),
-                         "rule": grouped["rule"].first().to_numpy(), "verdict": grouped["verdict"].first().to_numpy(),
-                         "checks_supported": supported.to_numpy()})
-
-
-def hypotheses_notes(checks: pd.DataFrame, language: str) -> dict[str, str]:
-    """The notes under the two hypotheses tables: the aggregation rules used and what the p-values are.
-
-    Parameters
-    ----------
-    checks : DataFrame
-        ``hypotheses.csv`` (``rule`` and ``verdict_on`` columns).
-    language : {"fr", "en"}
-
-    Returns
-    -------
-    dict of str to str
-        ``hypotheses_summary`` and ``hypotheses`` notes.
-    """
-    from alliancegov.report.text import HYPOTHESES_TEXT
-
-    text = HYPOTHESES_TEXT[language]
-    verdict_on = str(checks["verdict_on"].iloc[0]) if len(checks) else ""
-    rules = "; ".join(text[rule] for rule in dict.fromkeys(checks["rule"]))
-    return {"hypotheses_summary": text["summary"].format(rules=rules, verdict_on=verdict_on),
-            "hypotheses": text["checks"].format(verdict_on=verdict_on)}
-
-
-def translate_verdicts(table: pd.DataFrame, language: str) -> pd.DataFrame:
-    """Verdict cells in ``language``.
-
-    Parameters
-    ----------
-    table : DataFrame
-        A table whose ``check_verdict`` and ``verdict`` columns, if any, hold verdicts
-        (``supported``, ``contradicted``, ``inconclusive``).
-    language : {"fr", "en"}
-
-    Returns
-    -------
-    DataFrame
-        A copy with those cells translated; other values stay as written.
-    """
-    columns = [c for c in ("check_verdict", "verdict") if c in table]
-    return table.assign(**{c: table[c].map(lambda v: VERDICTS[language].get(v, v)) for c in columns})
 
 
 def png_data_uri(path: str | Path) -> str:
@@ -229,45 +85,6 @@ def png_data_uri(path: str | Path) -> str:
     if not content.startswith(PNG_SIGNATURE):
         raise ValueError(f"{path} is not a PNG file")
     return "data:image/png;base64," + base64.b64encode(content).decode("ascii")
-
-
-def sample_counts(sample_flow: pd.DataFrame) -> dict[str, int]:
-    """Totals over waves of responses ``received``, ``excluded`` and ``analysed``, and the number of ``waves``.
-
-    Parameters
-    ----------
-    sample_flow : DataFrame
-        ``wave, step, reason, n`` with step in received / excluded / analysed; the pooled rows
-        (wave ``all``) repeat the waves' totals and are not counted again.
-
-    Returns
-    -------
-    dict of str to int
-        Keys ``received``, ``excluded``, ``analysed`` (0 when a step is absent) and ``waves``.
-    """
-    waves = sample_flow[sample_flow["wave"].astype(str) != POOLED_WAVE]
-    totals = waves.groupby("step")["n"].sum()
-    counts = {step: int(totals.get(step, 0)) for step in ("received", "excluded", "analysed")}
-    return {**counts, "waves": int(waves["wave"].nunique())}
-
-
-def sample_flow_table(sample_flow: pd.DataFrame, language: str) -> pd.DataFrame:
-    """The sample flow with its steps named in ``language``, as shown in the report.
-
-    Parameters
-    ----------
-    sample_flow : DataFrame
-        ``wave, step, reason, n``.
-    language : {"fr", "en"}
-
-    Returns
-    -------
-    DataFrame
-        Columns ``wave, step, reason, n``; an unknown step stays as written.
-    """
-    steps = {step: REPORT_TEXT[language][f"step_{step}"] for step in ("received", "excluded", "analysed")}
-    named_steps = sample_flow["step"].map(steps).fillna(sample_flow["step"])
-    return sample_flow[["wave", "step", "reason", "n"]].assign(step=named_steps)
 
 
 def report_environment() -> Environment:
@@ -442,56 +259,6 @@ def write_report(html: str, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8", newline="\n")
     return path
-
-
-def methods_notes(config: dict, choice_fit: pd.DataFrame | None, performance_fit: pd.DataFrame | None,
-                  language: str, scales: bool = True) -> list[str]:
-    """Plain-text method notes for the report, from the run configuration and the fit tables.
-
-    Parameters
-    ----------
-    config : dict
-        The run configuration: ``qc.exclusion_rules``, ``choice`` (``base``, ``cov_type``
-        (default ``cluster``), ``cluster`` (default ``firm_key``)) and ``performance``
-        (``outcome``, ``cov_type`` (default ``HC3``)).
-    choice_fit : DataFrame or None
-        The multinomial logit's ``statistic, value`` rows (``n_obs``, ``n_missing``, ``converged``,
-        and ``n_clusters`` with cluster-robust errors); None without it (no note on it).
-    performance_fit : DataFrame or None
-        The performance model's ``statistic, value`` rows (``n``, ``n_missing``); None without the
-        performance stage (no note on it).
-    language : {"fr", "en"}
-    scales : bool, default=True
-        Whether the codebook defines scales (without them, no note on how scores are made).
-
-    Returns
-    -------
-    list of str
-        The notes on exclusions, scales, the choice model and the performance model (and its
-        centred covariates, ``performance.centre``), then a
-        warning if the choice model did not converge.
-    """
-    text = NOTES_TEXT[language]
-    notes = [text["exclusions"].format(rules=", ".join(config["qc"]["exclusion_rules"])),
-             *([text["scales"]] if scales else [])]
-    if choice_fit is not None:
-        choice = {**{"cov_type": "cluster", "cluster": "firm_key"}, **config["choice"]}
-        choice_stats = pd.to_numeric(choice_fit.set_index("statistic")["value"], errors="coerce")
-        cluster = (text["cluster"].format(cluster=choice["cluster"], n_clusters=choice_stats["n_clusters"])
-                   if choice["cov_type"] == "cluster" else "")
-        notes.append(text["choice"].format(outcome=choice["outcome"], base=choice["base"], cov_type=choice["cov_type"],
-                                           cluster=cluster, n=choice_stats["n_obs"], missing=choice_stats["n_missing"]))
-    if performance_fit is not None:
-        performance = {**{"cov_type": "cluster"}, **config["performance"]}
-        main_outcome = performance_fit[performance_fit["outcome"].astype(str) == performance["outcome"]]
-        performance_stats = pd.to_numeric(main_outcome.set_index("statistic")["value"], errors="coerce")
-        notes.append(text["performance"].format(outcome=performance["outcome"], cov_type=performance["cov_type"],
-                                                n=performance_stats["n"], missing=performance_stats["n_missing"]))
-        if performance.get("centre"):
-            notes.append(text["centred"].format(names=", ".join(performance["centre"])))
-    if choice_fit is not None and choice_stats["converged"] != 1:
-        notes.append(text["not_converged"])
-    return notes
 
 
 def run(*, figures: Sequence[str], captions: Sequence[str], data: str, sample_flow: str, provenance: Sequence[str],

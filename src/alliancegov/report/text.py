@@ -20,10 +20,11 @@ REPORT_TEXT = {
         "choice": "Modèle de choix : {outcome}",
         "performance": "Performance",
         "waves": "Vagues et panel",
-        "all_forms": "Toute forme (part des changements vers plus de hiérarchie)",
+        "all_forms": "Toute réponse (part des changements vers une modalité plus loin dans l'ordre de la variable)",
         "table_choice_stability": "Stabilité du modèle de choix entre les vagues",
         "table_panel_transitions": "Probabilités de transition d'une vague à la suivante (chaîne de Markov)",
-        "table_panel_deepening": "Les relations s'approfondissent-elles ? Changements de forme vers plus de hiérarchie",
+        "table_panel_deepening": ("Les réponses avancent-elles dans l'ordre de la variable ? Changements vers une "
+                                  "modalité plus loin"),
         "methods_notes": "Notes de méthode",
         "provenance": "Provenance",
         "sample_summary": (
@@ -70,10 +71,10 @@ REPORT_TEXT = {
         "choice": "Choice model: {outcome}",
         "performance": "Performance",
         "waves": "Waves and panel",
-        "all_forms": "Any form (share of changes toward more hierarchy)",
+        "all_forms": "Any answer (share of changes toward an answer further along the outcome's order)",
         "table_choice_stability": "Stability of the choice model across waves",
         "table_panel_transitions": "Transition probabilities from one wave to the next (Markov chain)",
-        "table_panel_deepening": "Do relationships deepen? Changes of form toward more hierarchy",
+        "table_panel_deepening": "Do answers move along the outcome's order? Changes toward an answer further along",
         "methods_notes": "Methods notes",
         "provenance": "Provenance",
         "sample_summary": (
@@ -163,8 +164,8 @@ NOTES_TEXT = {
         "not_converged": "ATTENTION : l'estimation du logit multinomial n'a pas convergé ; ne pas interpréter.",
         "performance": ("Performance : MCO de « {outcome} », erreurs types {cov_type}, intervalles de confiance "
                         "de Student ; {n:.0f} réponses utilisées, {missing:.0f} écartées pour valeurs manquantes."),
-        "centred": ("Covariables centrées sur leur moyenne parmi les entreprises de chaque modèle de performance et "
-                    "de désalignement (la constante est la performance d'une entreprise moyenne) : {names}."),
+        "centred": ("Covariables centrées sur leur moyenne parmi les unités de chaque modèle de performance et "
+                    "de désalignement (la constante est la performance d'une unité moyenne) : {names}."),
     },
     "en": {
         "exclusions": ("Exclusions: each excluded response is excluded for the first rule it breaks, "
@@ -179,8 +180,8 @@ NOTES_TEXT = {
         "not_converged": "WARNING: the multinomial logit did not converge; do not interpret it.",
         "performance": ("Performance: OLS of '{outcome}', {cov_type} standard errors, Student-t confidence "
                         "intervals; {n:.0f} responses used, {missing:.0f} left out for missing values."),
-        "centred": ("Covariates centred at their mean over the firms of each performance and misalignment model (the "
-                    "intercept is the performance of an average firm): {names}."),
+        "centred": ("Covariates centred at their mean over the units of each performance and misalignment model (the "
+                    "intercept is the performance of an average unit): {names}."),
     },
 }
 
@@ -195,7 +196,7 @@ MEASUREMENT_TITLES = {
         "table_measurement_validity": "Items et paires d'échelles signalés",
         "table_measurement_loadings": "Analyse factorielle confirmatoire : saturations",
         "table_measurement_fit": "Analyse factorielle confirmatoire : ajustement",
-        "table_measurement_invariance": "Invariance de la mesure entre vagues et secteurs",
+        "table_measurement_invariance": "Invariance de la mesure entre groupes (measurement.invariance.groups)",
         "table_measurement_common_method": "Variance de méthode commune",
         "table_measurement_nonresponse": "Non-réponse et attrition du panel",
         "table_measurement_vif": "Colinéarité des régresseurs (facteurs d'inflation de la variance)",
@@ -207,7 +208,7 @@ MEASUREMENT_TITLES = {
         "table_measurement_validity": "Items and pairs of scales flagged",
         "table_measurement_loadings": "Confirmatory factor analysis: loadings",
         "table_measurement_fit": "Confirmatory factor analysis: fit",
-        "table_measurement_invariance": "Measurement invariance across waves and sectors",
+        "table_measurement_invariance": "Measurement invariance across groups (measurement.invariance.groups)",
         "table_measurement_common_method": "Common-method variance",
         "table_measurement_nonresponse": "Nonresponse and panel attrition",
         "table_measurement_vif": "Collinearity of the regressors (variance inflation factors)",
@@ -251,9 +252,9 @@ MEASUREMENT_COLUMNS = {
 MEASUREMENT_NOTES = {
     "fr": {
         "measurement_flags": ("Échelle signalée : alpha ou fiabilité composite inférieurs à 0,70, variance moyenne "
-                              "extraite (AVE) inférieure à 0,50, ou invariance scalaire non établie entre vagues ou "
-                              "secteurs (ne pas comparer ses moyennes entre ces groupes). Les vérifications des "
-                              "hypothèses qui l'utilisent portent la mention dans leur note."),
+                              "extraite (AVE) inférieure à 0,50, ou invariance scalaire non établie entre les groupes "
+                              "de measurement.invariance (ne pas comparer ses moyennes entre ces groupes). Les "
+                              "vérifications des hypothèses qui l'utilisent portent la mention dans leur note."),
         "measurement_correlations": "",
         "measurement_reliability": ("Alpha de Cronbach (réponses complètes sur l'échelle) ; fiabilité composite "
                                     "et AVE (moyenne des saturations standardisées au carré, Fornell & Larcker 1981) "
@@ -281,8 +282,8 @@ MEASUREMENT_NOTES = {
         "measurement_nonresponse": ("Taux de réponse AAPOR RR1 (entretiens complets / base de sondage, toute la base "
                                     "supposée éligible) ; premiers contre derniers tiers des répondants de chaque "
                                     "vague selon l'heure de soumission (Armstrong & Overton 1977), test t de Welch "
-                                    "(différence b − a, IC à 95 %) ou χ² de Pearson ; entreprises réinterrogées à la "
-                                    "vague suivante contre entreprises perdues, mêmes tests."),
+                                    "(différence b − a, IC à 95 %) ou χ² de Pearson ; répondants réinterrogés à la "
+                                    "vague suivante contre répondants perdus, mêmes tests."),
         "measurement_vif": ("VIF des régresseurs des modèles de choix et de performance ; pour un facteur, VIF "
                             "généralisé de Fox & Monette (1992), comparé au seuil par GVIF^(1/ddl)."),
         "wave_means": ("Invariance scalaire entre vagues non établie pour : {scales}. Leurs moyennes ne sont pas "
@@ -290,9 +291,9 @@ MEASUREMENT_NOTES = {
     },
     "en": {
         "measurement_flags": ("A scale is flagged when its alpha or composite reliability is below .70, its average "
-                              "variance extracted (AVE) below .50, or scalar invariance across waves or sectors is "
-                              "not supported (do not compare its means across those groups). The hypothesis checks "
-                              "that use it carry the flag in their note."),
+                              "variance extracted (AVE) below .50, or scalar invariance across the groups of "
+                              "measurement.invariance is not supported (do not compare its means across those "
+                              "groups). The hypothesis checks that use it carry the flag in their note."),
         "measurement_correlations": "",
         "measurement_reliability": ("Cronbach's alpha (responses complete on the scale); composite reliability and "
                                     "AVE (mean squared standardised loading, Fornell & Larcker 1981) from the "
@@ -317,7 +318,7 @@ MEASUREMENT_NOTES = {
         "measurement_nonresponse": ("AAPOR RR1 response rate (completed interviews / frame size, the whole frame "
                                     "taken as eligible); first against last third of each wave's respondents by "
                                     "submission time (Armstrong & Overton 1977), Welch t-test (difference b − a, "
-                                    "95% CI) or Pearson χ²; firms re-interviewed in the next wave against those "
+                                    "95% CI) or Pearson χ²; respondents re-interviewed in the next wave against those "
                                     "lost, same tests."),
         "measurement_vif": ("VIFs of the choice and performance models' regressors; for a factor, Fox & Monette's "
                             "(1992) generalised VIF, compared with the threshold through GVIF^(1/df)."),
