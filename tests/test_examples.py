@@ -37,26 +37,39 @@ from tests.conftest import ROOT
 # whole-pipeline runs: the slow tier
 pytestmark = pytest.mark.slow
 
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 # words of the alliance study that a report of another survey must not hold
 STUDY_WORDS = re.compile(r"allian|governance|gouvernance|\bfirms?\b|entreprise|sector|secteur|partner|"
                          r"contract|contrat|joint venture|hierarch", re.IGNORECASE)
 
 
+def readme_command(name: str) -> str:
+    """The one command ``examples/<name>/README.md`` prints to run the example from the repository's folder."""
+    readme = (ROOT / "examples" / name / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^ {4}(\.venv/bin/snakemake .*)$", readme, flags=re.MULTILINE)
+    assert commands == [f".venv/bin/snakemake --snakefile Snakefile --directory examples/{name} --cores all"]
+    return commands[0]
+
+
 def run_example(name: str, folder: Path, choice: dict | None = None) -> Path:
-    """Copy ``examples/<name>`` to ``folder`` (its ``choice`` section updated with ``choice``) and run the
-    README's command on it; its results folder."""
+    """Run ``examples/<name>`` with its README's command, as printed, from a copy of the repository's folder
+    (the workflow and that example; its ``.venv`` the interpreter's own environment), the example's
+    ``choice`` section updated with ``choice``; its results folder."""
     import yaml
 
-    project = folder / name
+    repository = folder / "repository"
+    repository.mkdir()
+    for part in ("Snakefile", "workflow", "environment.yml"):
+        (shutil.copytree if (ROOT / part).is_dir() else shutil.copy2)(ROOT / part, repository / part)
+    project = repository / "examples" / name
     shutil.copytree(ROOT / "examples" / name, project, ignore=shutil.ignore_patterns("results", ".snakemake"))
+    (repository / ".venv").symlink_to(Path(sys.executable).parents[1])
     if choice:
         config_file = project / "config" / "config.yaml"
         config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
         config["choice"].update(choice)
         config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
-    result = subprocess.run([SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(project),
-                             "--cores", "2"], capture_output=True, text=True, timeout=900)
+    result = subprocess.run(readme_command(name), shell=True, cwd=repository, capture_output=True, text=True,
+                            timeout=900)
     assert result.returncode == 0, result.stderr[-4000:]
     return project / "results"
 

@@ -19,8 +19,10 @@ def bootstrap_table(design: ChoiceDesign, spec: ChoiceSpec, n_jobs: int = 1) -> 
     """Bootstrap CIs of the coefficients (clusters resampled whole when clustered; with frequency
     weights the firms the rows stand for are resampled, not the rows).
 
-    Each resample refits the MNL by Newton–Raphson from the full sample's estimates; a resample
-    missing an outcome, or whose fit does not converge, counts as a failure.
+    Each resample refits the MNL by Newton–Raphson from the full sample's estimates, or, above
+    ``spec.bootstrap_refit_max_rows`` rows (``bootstrap_method`` ``auto``) or with ``k_step``,
+    takes Newton steps from them with the full-sample information (:func:`bootstrap_method_note`);
+    a resample missing an outcome, or whose fit or steps do not converge, counts as a failure.
 
     Parameters
     ----------
@@ -29,7 +31,8 @@ def bootstrap_table(design: ChoiceDesign, spec: ChoiceSpec, n_jobs: int = 1) -> 
     spec : ChoiceSpec
         ``bootstrap_replicates``, ``seed`` and ``level``.
     n_jobs : int, default=1
-        Worker processes of the refits; the result does not depend on it.
+        Worker processes of the refits (Newton steps run in this process); the result does not
+        depend on it.
 
     Returns
     -------
@@ -58,7 +61,7 @@ def bootstrap_part(design: ChoiceDesign, spec: ChoiceSpec, part: int, n_parts: i
     n_parts : int
         Number of scatter jobs.
     n_jobs : int, default=1
-        Worker processes of the refits.
+        Worker processes of the refits (Newton steps run in this process).
 
     Returns
     -------
