@@ -36,7 +36,8 @@ rule report:
         "../scripts/report.py"
 
 
-# make pdf (not make run, which needs only Python): each report printed to PDF by headless Chromium.
+# Not part of make run (which needs only Python): `snakemake --cores 2 results/report/index.fr.pdf` prints a
+# report to PDF with headless Chromium (the browser the tests use), its print stylesheet keeping every column.
 rule report_pdf:
     input:
         html=rules.report.output.html,

@@ -131,7 +131,8 @@ def present_long(table: pd.DataFrame, labeller: Labeller, numbers: NumberFormat,
     -------
     DataFrame
         Strings; a row whose ``suppressed`` cell is true shows
-        :data:`~alliancegov.disclosure.SUPPRESSION_MARKER` in its blanked cells.
+        :data:`~alliancegov.disclosure.SUPPRESSION_MARKER` in its blanked cells; without ``show``,
+        a column blank in every row is left out.
     """
     table = numeric_columns(table)
     suppressed = (table["suppressed"].astype(str).str.lower() == "true") if "suppressed" in table else None
@@ -147,5 +148,7 @@ def present_long(table: pd.DataFrame, labeller: Labeller, numbers: NumberFormat,
         out[column] = [cell_text(v, column, numbers, labeller, whole=whole) for v in values]
         if suppressed is not None and column in SUPPRESSIBLE:
             out.loc[suppressed & (out[column] == ""), column] = SUPPRESSION_MARKER
-    out.columns = [labeller.column(column) for column in columns]
+    if show is None:   # a column this run left blank throughout (a df of z tests) says nothing
+        out = out.loc[:, [column for column in out.columns if (out[column] != "").any()]]
+    out.columns = [labeller.column(column) for column in out.columns]
     return out.reset_index(drop=True)
