@@ -22,8 +22,10 @@ lock:
 	.venv-lock/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --universal --no-header \
 		--annotation-style line -o requirements.lock
 
+# Ends by saying where to look: the reports' paths and a one-line summary (rule summary).
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
+	@cat results/report/summary.txt
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

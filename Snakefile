@@ -20,4 +20,8 @@ include: "workflow/rules/power.smk"
 # What the config turns on (alliancegov.stages.Stages.rules): a section left out is a stage left out.
 rule all:
     input:
-        [getattr(rules, name).output for name in STAGES.rules],
+        [getattr(rules, name).output for name in STAGES.rules if name not in LANGUAGE_RULES],
+        # the reports and their figures in every language, and the end-of-run summary
+        expand(REPORT_HTML, lang=LANGUAGES),
+        FIGURE_FILES,
+        rules.summary.output.text,

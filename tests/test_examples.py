@@ -77,7 +77,7 @@ def run_example(name: str, folder: Path, choice: dict | None = None) -> Path:
 def report_text(results: Path) -> str:
     """The report's visible text, without the provenance section (file names, software versions, the
     configuration echoed with its schema defaults such as ``cluster: firm_key``) and embedded images."""
-    html = (results / "report" / "index.html").read_text(encoding="utf-8")
+    html = (results / "report" / "index.en.html").read_text(encoding="utf-8")
     html = html[:html.index('<section id="provenance">')]
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]*"', "", html))).split())
 
@@ -114,7 +114,7 @@ def test_housing_counts_are_the_households_not_the_cells(housing):
     assert shares["n"].sum() == 1681
     assert shares.groupby("sat")["n"].sum().to_dict() == {"low": 567, "medium": 446, "high": 668}
     table_1 = (housing / "tables" / "publication" / "descriptives.md").read_text(encoding="utf-8")
-    assert "All (n = 1681)" in table_1 and "Low (n = 567)" in table_1 and "High (n = 668)" in table_1
+    assert "All (n = 1,681)" in table_1 and "Low (n = 567)" in table_1 and "High (n = 668)" in table_1
 
 
 def test_housing_report_speaks_of_housing_only(housing):
@@ -125,7 +125,7 @@ def test_housing_report_speaks_of_housing_only(housing):
     for sentence in ("Measurement: section left out", "Performance: section left out",
                      "Waves and panel: section left out"):
         assert text.count(sentence) == 1
-    html = (housing / "report" / "index.html").read_text(encoding="utf-8")
+    html = (housing / "report" / "index.en.html").read_text(encoding="utf-8")
     assert '<section id="performance">' not in html and '<section id="waves">' not in html
     assert html.count("data:image/png;base64,") == 4   # outcome by group, sample flow, coefficients, AMEs
 

@@ -40,7 +40,7 @@ PROJECTS = {"alliancegov": ROOT, "anes96": ANES}
 SOURCE = "config/test.yaml: section.key"
 MARKER = "MARKER"
 PAYLOAD = "__import__('pathlib').Path('MARKER').touch()"
-NOT_CODE = {"claim_fr", "claim_en", "title", "term"}   # prose and model-table labels, never evaluated
+NOT_CODE = {"claim_fr", "claim_en", "label_fr", "label_en", "title", "fr", "en", "term"}   # prose, never evaluated
 CODE_LIKE = re.compile(r"[()=<>!]|\s[-+*/:]\s")
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from alliancegov.codebook.tables import Codebook
 from alliancegov.descriptives import form_by_sector_table, likert_item_table, mean_confidence_intervals
-from alliancegov.figures.descriptive import plot_form_by_sector, plot_sample_flow, sample_flow_bars
+from alliancegov.figures.descriptive import plot_form_by_sector, plot_sample_flow, sample_flow_boxes
 from alliancegov.figures.models import (
     plot_ame_forest,
     plot_choice_coefficients,
@@ -92,7 +92,8 @@ def test_save_figure_writes_300_dpi(tmp_path, sample_flow):
     path = save_figure(figure, tmp_path / "flow.png")
 
     header = path.read_bytes()[16:24]
-    assert int.from_bytes(header[:4], "big") == round(width_inches * 300)
+    # Matplotlib truncates the pixel width: 16 cm at 300 dpi is 1889.76 px, written as 1889
+    assert abs(int.from_bytes(header[:4], "big") - width_inches * 300) < 1
 
 
 def test_form_by_sector_is_labelled_in_the_chosen_language(analysis, codebook):
@@ -107,9 +108,9 @@ def test_form_by_sector_is_labelled_in_the_chosen_language(analysis, codebook):
 
 
 def test_form_colours_follow_codebook_order_in_every_figure(analysis, choice_mnl, codebook):
-    import seaborn as sns
+    from alliancegov.figures.theme import form_colours
 
-    colours = sns.color_palette("colorblind")
+    colours = list(form_colours(codebook).values())
     bars = plot_form_by_sector(form_by_sector_table(analysis, codebook), codebook, "en")
     legend = {text.get_text(): handle.get_facecolor()[:3] for text, handle in
               zip(bars.legends[0].get_texts(), bars.legends[0].legend_handles, strict=True)}
@@ -119,6 +120,9 @@ def test_form_colours_follow_codebook_order_in_every_figure(analysis, choice_mnl
     assert np.allclose(legend["Repeated contracts"], colours[0])
     assert np.allclose(legend["Joint venture"], colours[3])
     assert np.allclose(joint_venture_panel.lines[0].get_color(), colours[3])
+    # greyscale-safe: the forms' luminances are distinct and ordered from dark to light
+    luminance = [0.2126 * r + 0.7152 * g + 0.0722 * b for r, g, b in colours]
+    assert all(later - earlier > 0.1 for earlier, later in zip(luminance, luminance[1:]))
 
 
 def test_choice_coefficients_leave_out_the_intercept_and_name_the_base(choice_mnl, codebook):
@@ -135,7 +139,7 @@ def test_term_label_reads_tidy_categorical_terms(codebook):
     assert codebook.term_label("sector[services]", "en") == "Sector: Services"
     assert codebook.term_label("sector[textile]", "fr") == "Secteur d'activité : Textile-habillement"
     assert codebook.term_label("trust", "fr") == "Confiance"
-    assert codebook.term_label("trust:sector", "en") == "trust:sector"
+    assert codebook.term_label("trust:sector", "en") == "Trust × Sector"
 
 
 def test_mean_confidence_intervals_match_the_t_formula():
@@ -160,14 +164,29 @@ def test_performance_by_form_shows_each_form_with_its_size(analysis, codebook):
     assert "Satisfaction" in texts
 
 
-def test_sample_flow_bars_order_received_reasons_analysed(sample_flow):
-    bars = sample_flow_bars(sample_flow.iloc[::-1], "fr")
+def test_sample_flow_boxes_total_each_step_name_the_rules_and_label_the_waves(sample_flow, codebook):
+    from alliancegov.messages.labels import Labeller
 
-    assert bars["label"].tolist() == [
-        "Reçues", "Exclues : failed_attention_check", "Analysées",
-        "Reçues", "Exclues : duplicate", "Exclues : no_consent", "Analysées",
-    ]
-    assert bars["wave"].tolist() == [2, 2, 2, 1, 1, 1, 1]
+    flow = sample_flow.assign(reason=sample_flow["reason"].replace("duplicate", "duplicate_submission"))
+    boxes = sample_flow_boxes(flow.iloc[::-1], "fr", {"1": "2024", "2": "2025"}, Labeller(codebook, "fr"))
+    nbsp = "\u00a0"
+
+    assert boxes["received"] == ["Réponses reçues (n = 220)", f"2025{nbsp}:{nbsp}100 · 2024{nbsp}:{nbsp}120"]
+    assert boxes["excluded"][0] == "Exclues (n = 20)"
+    assert boxes["excluded"][1:] == [f"question de contrôle d'attention échouée{nbsp}:{nbsp}10",
+                                     f"soumission en double{nbsp}:{nbsp}4", f"pas de consentement{nbsp}:{nbsp}6"]
+    assert boxes["analysed"] == ["Réponses analysées (n = 200)", f"2025{nbsp}:{nbsp}90 · 2024{nbsp}:{nbsp}110"]
+    with pytest.raises(ValueError, match="steps"):
+        sample_flow_boxes(flow.assign(step="dropped"), "fr")
+
+
+def test_sample_flow_diagram_shows_no_rule_code(sample_flow, codebook):
+    from alliancegov.messages.labels import Labeller
+
+    texts = " ".join(all_texts(plot_sample_flow(sample_flow, "en", {"1": "2024", "2": "2025"},
+                                                Labeller(codebook, "en"))))
+    assert "no consent: 6" in texts.replace("\u00a0", " ") and "no_consent" not in texts
+    assert "2024" in texts and "Responses analysed (n = 200)" in texts
 
 
 def test_unknown_governance_form_is_an_error(analysis, codebook):
@@ -378,7 +397,9 @@ def test_predicted_probability_curves(choice_predictions, codebook, tmp_path):
     figure = plot_predicted_probabilities(choice_predictions, codebook, "fr", "sector")
     assert len(figure.axes) == 4
     titles = {ax.get_title().replace("\n", " ") for ax in figure.axes}
-    assert "Textile-habillement : Spécificité des actifs" in titles
+    assert titles == {"Textile-habillement", "Services"}
+    assert {ax.get_xlabel().replace("\n", " ") for ax in figure.axes[-2:]} == {
+        "Spécificité des actifs", "Incertitude environnementale"}
     assert all(ax.get_ylim() == (0, 1) for ax in figure.axes)
     assert len(figure.axes[0].lines) == 4
     first = save_figure(plot_predicted_probabilities(choice_predictions, codebook, "en", "sector"), tmp_path / "a.png")
@@ -436,3 +457,28 @@ def test_every_format_is_byte_identical_across_saves(sample_flow, tmp_path):
         assert a == b, fmt
     assert first.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
     assert b"<svg" in first.with_suffix(".svg").read_bytes()
+
+
+def test_the_configured_width_and_one_font_size_hold_for_every_text(sample_flow, analysis, codebook, choice_ame):
+    from matplotlib.text import Text
+
+    from alliancegov.figures.style import FigureStyle, figure_style
+
+    style = FigureStyle(width_cm=8.5, font_size_pt=7)           # a journal's single column
+    with figure_style(style):
+        figures = [plot_sample_flow(sample_flow, "en"), plot_form_by_sector(form_by_sector_table(analysis, codebook),
+                                                                            codebook, "fr")]
+    for figure in figures:
+        assert figure.get_figwidth() == pytest.approx(8.5 / 2.54)
+        sizes = {round(text.get_fontsize(), 2) for text in figure.findobj(Text) if text.get_text().strip()}
+        assert sizes == {7.0}
+    # long labels wrap to the narrower width: no line of the sector figure is wider than the figure
+    lines = [line for text in figures[1].findobj(Text) for line in text.get_text().split("\n")]
+    assert max(len(line) for line in lines) <= style.characters()
+    # facet titles wrap to their panel: the AME panels' titles never run into each other
+    with figure_style(style):
+        forest = plot_ame_forest(choice_ame, codebook, "fr")
+    share = int(style.characters() * 0.62 / len(forest.axes)) + 1
+    titles = [ax.get_title() for ax in forest.axes]
+    assert any("\n" in title for title in titles)
+    assert all(len(line) <= max(share, max(map(len, title.split()))) for title in titles for line in title.split("\n"))

@@ -101,7 +101,8 @@ def plant(project: Path) -> list[str]:
 
     register_path = project / "config" / "hypotheses.yaml"
     register = yaml.safe_load(register_path.read_text(encoding="utf-8"))
-    register["hypotheses"][0]["claim_fr"] = CLAIM_PREFIX + register["hypotheses"][0]["claim_fr"]
+    for language in ("fr", "en"):   # the French report shows claim_fr; hypotheses.csv holds claim_en
+        register["hypotheses"][0][f"claim_{language}"] = CLAIM_PREFIX + register["hypotheses"][0][f"claim_{language}"]
     register_path.write_text(yaml.safe_dump(register, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
     raw = pd.read_csv(kobo, sep=";", dtype=str, keep_default_na=False)
@@ -174,7 +175,7 @@ def test_free_text_reaches_no_output(planted):
 def test_html_outputs_hold_planted_text_as_text_only(planted):
     results, files, _ = planted
     pages = [path for path in files if path.suffix == ".html"]
-    assert results / "report" / "index.html" in pages and len(pages) >= 3
+    assert results / "report" / "index.fr.html" in pages and len(pages) >= 3
     for path in pages:
         html = path.read_text(encoding="utf-8")
         assert "<script" not in html.lower(), path
@@ -186,13 +187,15 @@ def test_html_outputs_hold_planted_text_as_text_only(planted):
                 assert attributes["src"].startswith("data:image/png;base64,"), (path, attributes["src"][:40])
             else:
                 assert tag not in FORBIDDEN_TAGS, (path, tag, attributes)
-    html = (results / "report" / "index.html").read_text(encoding="utf-8")
+    html = (results / "report" / "index.fr.html").read_text(encoding="utf-8")
     for tag in ("title", "h1"):
         inner = re.search(rf"<{tag}>(.*?)</{tag}>", html, re.DOTALL).group(1)
         assert "<" not in inner and unescape(inner) == visible_text(TITLE), (tag, inner)
     assert visible_text(CLAIM_PREFIX).strip() in Page(html).text       # shown to the reader, verbatim
+    # the variants' columns are numbered (1), (2)... (issue 19: no configuration name heads a column), so their
+    # planted names never reach the publication tables, raw or escaped
     choice = Page((results / "tables" / "publication" / "choice_models.html").read_text(encoding="utf-8"))
-    assert VARIANT_MARKUP in choice.text
+    assert VARIANT_MARKUP not in choice.text and "(2)" in choice.text
 
 
 def formula_cells(path: Path) -> tuple[list[str], list[str]]:
@@ -262,7 +265,7 @@ def test_publication_tables_escape_planted_text(planted):
         markdown = path.read_text(encoding="utf-8")
         assert not re.search(r"(?<!\\)<[A-Za-z/!?]", markdown), path   # no raw HTML for a renderer to run
     latex = (folder / "choice_models.tex").read_text(encoding="utf-8")
-    assert VARIANT_MARKUP_LATEX in latex and VARIANT_MARKUP not in latex
+    assert VARIANT_MARKUP_LATEX not in latex and VARIANT_MARKUP not in latex and "(2)" in latex
     for path in folder.glob("*.tex"):
         problems = latex_problems(path.read_text(encoding="utf-8"))
         assert not problems, (path, problems[:3])
@@ -273,7 +276,7 @@ def test_publication_tables_escape_planted_text(planted):
         # Word runs fields (HYPERLINK, INCLUDETEXT, DDE...), not text that merely looks like a formula.
         fields = [e.tag for e in documents[path.stem].iter() if e.tag.endswith(("}fldSimple", "}instrText"))]
         assert not fields, (path, fields)
-    assert VARIANT_MARKUP in "".join(documents["choice_models"].itertext())
+    assert VARIANT_MARKUP not in "".join(documents["choice_models"].itertext())
 
 
 def test_figures_and_provenance_stay_inert(planted):
@@ -309,7 +312,7 @@ def test_no_published_file_holds_an_invisible_format_character(planted):
             hidden[str(path.relative_to(results))] = found
     assert not hidden, hidden
     # The labels did reach the outputs, shown in their stored order without the hidden characters.
-    report = Page((results / "report" / "index.html").read_text(encoding="utf-8")).text
+    report = Page((results / "report" / "index.fr.html").read_text(encoding="utf-8")).text
     for label in (VARIABLE_LABEL, SCALE_LABEL, TITLE):
         assert visible_text(label) in report, label
     svgs = [path.read_text(encoding="utf-8") for path in files if path.suffix == ".svg"]

@@ -69,18 +69,14 @@ def test_publication_formats_lose_them(tmp_path):
             assert format_characters(package.read(name).decode("utf-8", errors="replace")) == [], name
 
 
-def test_the_report_page_loses_them(tmp_path, monkeypatch):
-    from alliancegov.report import stage
-    from alliancegov.report.stage import render_report
+def test_the_report_page_loses_them(tmp_path):
+    from tests.test_report import page_html
 
-    monkeypatch.setattr(stage, "git_commit", lambda: "0" * 40)
-    html = render_report(
-        language="en", title=f"Title {TROJAN}{ZERO_WIDTH}", figures={},
-        tables={"choice_mnl": pd.DataFrame({"term": [TROJAN], f"estimate{BIDI}": [0.5]})},
-        sample_flow=pd.DataFrame({"wave": ["w1"], "step": ["received"], "reason": [f"r{BIDI}"], "n": [3]}),
-        provenance=[{"wave": "w1", "file": "wave\u2067.csv", "format": "csv", "sha256": "a" * 64, "rows": 3}],
-        config={"report": {"title": f"Title {TROJAN}"}}, notes=[f"Note {ZERO_WIDTH}"],
-        generated_at="2025-01-01", captions={})
+    sources = {"reliability": pd.DataFrame({"wave": ["all"], "scale": [TROJAN], f"alpha{BIDI}": [0.5]})}
+    html = page_html("en", sources, {}, title=f"Title {TROJAN}{ZERO_WIDTH}", notes=(f"Note {ZERO_WIDTH}",),
+                     config={"report": {"title": f"Title {TROJAN}"}},
+                     provenance_records=[{"wave": "w1", "file": "wave\u2067.csv", "format": "csv", "sha256": "a" * 64,
+                                          "rows": 3}])
     assert format_characters(html) == []
     assert "<title>Title abcd</title>" in html and "Note " in html
 

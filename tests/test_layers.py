@@ -11,7 +11,8 @@ import pytest
 from alliancegov.code_hash import PACKAGE_DIR
 
 # Each room of the package and the rooms it may import (besides itself). Shared rooms come first.
-SHARED = {"alliancegov", "codebook", "safe_output", "disclosure", "formatting", "expressions", "runtime", "code_hash"}
+SHARED = {"alliancegov", "codebook", "safe_output", "disclosure", "formatting", "expressions", "runtime", "code_hash",
+          "messages"}
 # The model stages share the estimators and the checks that a model can be fitted.
 MODELLING = SHARED | {"stats", "model_checks"}
 MAY_IMPORT = {
@@ -47,7 +48,7 @@ MAY_IMPORT["report"] = MAY_IMPORT["report"] | {"correlation_matrix"}
 # Which stages a config turns on: read from the choice section's spec; the register's checks ask it.
 MAY_IMPORT["stages"] = SHARED | {"choice"}
 MAY_IMPORT["hypotheses"] = MAY_IMPORT["hypotheses"] | {"stages"}
-for room in ("codebook", "safe_output", "disclosure", "formatting", "runtime", "code_hash"):
+for room in ("codebook", "safe_output", "disclosure", "formatting", "runtime", "code_hash", "messages"):
     MAY_IMPORT.setdefault(room, SHARED)
 MODULES = sorted(PACKAGE_DIR.rglob("*.py"))
 

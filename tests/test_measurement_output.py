@@ -7,7 +7,9 @@ import pytest
 
 from alliancegov.correlation_matrix import correlation_matrix
 from alliancegov.measurement.correlations import correlation_rows
+from alliancegov.messages import message
 from alliancegov.table_formats import to_markdown, write_publication_tables
+from tests.test_report import page_html
 
 PLANTED = "<script>alert(1)</script>"
 
@@ -73,9 +75,10 @@ def test_the_four_publication_formats_are_written(correlations, codebook, tmp_pa
 
 def test_publication_run_writes_the_correlation_table_when_given(correlations, tmp_path, monkeypatch):
     import alliancegov.publication as publication
+    import alliancegov.publication.stage as publication_stage
     from tests.conftest import CODEBOOK_DIR
 
-    monkeypatch.setattr(publication, "publication_set", lambda *args, **kwargs: [])   # the models' tables
+    monkeypatch.setattr(publication_stage, "publication_set", lambda *args, **kwargs: [])   # the models' tables
     path = tmp_path / "correlations.csv"
     correlations.to_csv(path, index=False)
     data = tmp_path / "analysis.parquet"
@@ -135,25 +138,36 @@ def measurement_files(tmp_path_factory, correlations):
 
 
 def test_the_report_shows_the_measurement_section_escaped_in_both_languages(measurement_files, codebook):
-    from alliancegov.report.measurement import MEASUREMENT_KEYS, measurement_tables, wave_comparison_warning
-    from alliancegov.report.stage import render_report
+    from alliancegov.report.document import build_sections
+    from alliancegov.report.registry import registry
+    from alliancegov.report.stage import read_table
+    from tests.test_report import CONFIG, ReportContext, report_settings
 
-    for language, heading, warning in (("fr", "Échelles à lire avec prudence", "Confiance"),
-                                       ("en", "Scales to read with care", "Trust")):
-        tables, notes = measurement_tables(measurement_files, codebook, language, {"common_method": {}})
-        assert set(tables) == set(MEASUREMENT_KEYS)
-        notes["wave_means"] = wave_comparison_warning(measurement_files, codebook, language)
-        assert warning in notes["wave_means"]
-        html = render_report(language=language, title="t", figures={}, tables=tables,
-                             sample_flow=pd.DataFrame({"wave": ["w1"], "step": ["analysed"], "reason": [""],
-                                                       "n": [1]}),
-                             provenance=[], config={}, notes=[], generated_at="x", table_notes=notes)
-        start = html.index('<section id="measurement">')
-        measurement = html[start:html.index("</section>", start)]
-        assert heading in measurement and "<script" not in html
-        assert measurement.count("&lt;script&gt;") == 2      # the flag's note and the HTMT row's method
+    stems = {"validity": "measurement_validity", "cfa": "measurement_cfa", "flags": "measurement_flags",
+             "invariance": "measurement_invariance", "correlations": "correlations", "common_method": "common_method",
+             "nonresponse": "nonresponse_bias", "vif": "vif"}
+    sources = {stems[key]: read_table(path) for key, path in measurement_files.items()}
+    flags = sources["measurement_flags"]   # a scale's name from the data reaches the page as text
+    sources["measurement_flags"] = pd.concat([flags, flags.iloc[:1].assign(scale=PLANTED)], ignore_index=True)
+    tables, figures = registry()
+    entries = (tuple(entry for entry in tables if entry.presenter == "measurement"), figures)
+    for language, warning in (("fr", "Confiance"), ("en", "Trust")):
+        context = ReportContext(language=language, codebook=codebook, sources=sources,
+                                settings=report_settings(CONFIG, codebook, language))
+        results, appendix = build_sections(context, {}, {}, list(sources), entries)
+        blocks = {block.key: block for part in (*results, *appendix) for block in part.blocks}
+        assert set(blocks) == {entry.key for entry in entries[0]}
+        assert [part.key for part in results if not part.left_out] == ["measurement"] and results[0].text
+        # the sections of the stages this report has no table of say so in one sentence each
+        assert [part.key for part in results if part.left_out] == ["choice", "performance", "waves"]
+        flags = blocks["measurement_flags"]
+        assert flags.caption == message("tables.measurement_flags.caption", language)
+        notes = " ".join(note for block in blocks.values() for note in block.notes)
+        assert warning in notes                              # the scales whose means are not comparable
+        html = page_html(language, sources, {}, codebook=codebook, entries=entries)
+        measurement = html[html.index('<section id="measurement">'):]
+        assert "<script" not in html and "&lt;script&gt;" in measurement
         assert measurement.count('class="table-note"') >= 8
-        assert "firm-clustered" in measurement or "grappe" in measurement
 
 
 def dry_run_jobs(project):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from alliancegov.report.misalignment import MISALIGNMENT_TEXT
+from alliancegov.messages import message
 from tests.conftest import RAW_DIR, ROOT, checksums, copy_project, snakemake
 
 # whole-pipeline runs: the slow tier (`make test` runs them, `make test-fast` does not)
@@ -22,9 +22,10 @@ PUBLISHED_FOLDERS = ("tables", "figures", "qc")
 def test_outputs_are_produced(run):
     project, _ = run
     results = project / "results"
-    assert (results / "report" / "index.html").stat().st_size > 10_000
+    assert all((results / "report" / f"index.{language}.html").stat().st_size > 10_000 for language in ("fr", "en"))
     for figure in ["form_by_sector", "construct_scores", "choice_coefficients", "performance_by_form", "sample_flow"]:
-        assert (results / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        for language in ("fr", "en"):   # one set of figures per report language
+            assert (results / "figures" / language / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     choice = pd.read_csv(results / "tables" / "choice_mnl.csv")
     assert list(choice.columns) == ["outcome", "base", "term", "estimate", "std_error", "statistic", "p_value",
                                     "conf_low", "conf_high", "rrr", "rrr_conf_low", "rrr_conf_high", "estimator",
@@ -78,9 +79,9 @@ def test_misalignment_on_the_example_finds_no_selection_and_recovers_the_planted
     counterfactual = pd.read_csv(tables / "misalignment_counterfactual.csv")
     assert {"potential_mean", "ate", "mean_gap", "share_in_best_form"} <= set(counterfactual["term"])
     assert len(pd.read_csv(tables / "form_effects.csv")) > 0
-    report = (project / "results" / "report" / "index.html").read_text(encoding="utf-8")
-    for title in ("table_misalignment_switching", "table_misalignment_counterfactual", "table_form_effects"):
-        assert MISALIGNMENT_TEXT["fr"][title] in report, title
+    report = (project / "results" / "report" / "index.fr.html").read_text(encoding="utf-8")
+    for table in ("misalignment_switching", "misalignment_counterfactual", "form_effects"):
+        assert message(f"tables.{table}.caption", "fr") in report, table
 
 
 MEASUREMENT_TABLES = {
@@ -140,7 +141,7 @@ def test_measurement_tables_are_tidy(run):
     assert flagged and len(noted) > 0
     for name in ("tex", "md", "html", "docx"):
         assert (tables / "publication" / f"correlations.{name}").stat().st_size > 500
-    report = (project / "results" / "report" / "index.html").read_text(encoding="utf-8")
+    report = (project / "results" / "report" / "index.fr.html").read_text(encoding="utf-8")
     assert report.count('class="table-note"') >= 8
 
 
@@ -205,7 +206,7 @@ def test_snakemake_report_archive_has_every_published_output(run):
     assert result.returncode == 0, result.stderr[-3000:]
     names = zipfile.ZipFile(project / "results" / "report.zip").namelist()
     for published in ["sample_flow.csv", "choice_mnl.csv", "performance_ols.csv", "reliability.csv",
-                      "choice_coefficients.png", "index.html"]:
+                      "choice_coefficients.png", "index.fr.html", "index.en.html"]:
         assert any(name.endswith(published) for name in names), published
 
 
@@ -226,10 +227,11 @@ def test_a_second_run_from_scratch_gives_identical_bytes(run, tmp_path):
         assert first.keys() == second.keys()
         differing = [str(name) for name in first if first[name] != second[name]]
         assert not differing, differing
-    report = [(project / "results" / "report" / "index.html").read_text(encoding="utf-8").splitlines(),
-              (again / "results" / "report" / "index.html").read_text(encoding="utf-8").splitlines()]
-    changed = [a for a, b in zip(*report) if a != b]
-    assert len(report[0]) == len(report[1]) and all("generated" in line for line in changed), changed[:3]
+    for language in ("fr", "en"):
+        report = [(project / "results" / "report" / f"index.{language}.html").read_text(encoding="utf-8").splitlines(),
+                  (again / "results" / "report" / f"index.{language}.html").read_text(encoding="utf-8").splitlines()]
+        changed = [a for a, b in zip(*report) if a != b]
+        assert len(report[0]) == len(report[1]) and all("generated" in line for line in changed), changed[:3]
 
 
 def output_checksums(results: Path) -> dict[str, str]:

@@ -1,9 +1,12 @@
-"""The HTML report in a real browser: headless Chromium opens it from disk, in French and in English.
+"""The HTML reports in a real browser: headless Chromium opens both languages of one run from disk.
 
 Every figure must decode, the console must stay free of errors and the page must fetch nothing
-but itself (figures are data URIs). A screenshot of the first screen of each language is kept in
-the checkout's ``results/browser/`` for a human to look at. Under CI (``CI`` set, as ``.ci/run``
-does) a missing browser fails the test instead of skipping it.
+but itself (figures are data URIs). What a reader sees (the page's visible text, outside the
+configuration and software of Appendix B) must hold no raw identifier of the pipeline and no word
+of the other language. Printed (CSS print media at the width of an A4 page), no table may lose a
+column. A screenshot of the first screen of each language is kept in the checkout's
+``results/browser/`` for a human to look at. Under CI (``CI`` set, as ``.ci/run`` does) a missing
+browser fails the test instead of skipping it.
 """
 
 from __future__ import annotations
@@ -11,27 +14,40 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import struct
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from matplotlib.image import imread
 
-from alliancegov.report.stage import FIGURE_STEMS
-from alliancegov.report.text import REPORT_TEXT
+from alliancegov.messages import message, section
 from tests.conftest import ROOT, snakemake
 
 SCREENSHOTS = ROOT / "results" / "browser"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WINDOW = (1280, 900)
+A4_PRINTABLE_PX = 680    # 210 mm less Chromium's default 1 cm margins, at 96 px per inch (about 718 px), rounded down
 CHROMIUM_FLAGS = (
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     f"--window-size={WINDOW[0]},{WINDOW[1]}",
 )
 INSTALL_HINT = "install Debian's chromium and chromium-driver packages (apt-get install chromium chromium-driver)"
+# A raw name of the pipeline: snake_case (governance_form, rrr_conf_low, no_consent), a patsy or tidy term
+# (C(sector...), sector[textile]), a configuration key (choice.profiles), a boolean or missing-value spelling
+# of pandas.
+RAW_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\bC\(|\b\w+\[\w+\]|\b(True|False|NaN|nan|<NA>|None)\b"
+                            r"|\b(choice|figures|report|performance|misalignment|measurement|qc|ingest|disclosure|"
+                            r"importance|hypotheses)\.[a-z]\w*")
+# Words that belong to one language only: none may appear in the other language's report.
+WORDS = {
+    "en": {"the", "and", "with", "of", "standard", "errors", "firms", "responses", "wave", "waves", "between",
+           "which", "supported", "not", "yes", "interval", "share", "partnership", "performance index"},
+    "fr": {"le", "la", "les", "des", "avec", "erreurs", "entreprises", "réponses", "vague", "vagues", "entre",
+           "oui", "intervalle", "partenariat", "contrats", "confirmée", "moyenne", "selon"},
+}
 
 pytestmark = pytest.mark.slow
 
@@ -42,10 +58,10 @@ def under_ci() -> bool:
 
 def unavailable(reason: str):
     """Fail under CI, where a missing browser means a broken CI image, else skip with how to fix it."""
-    message = f"{reason}: {INSTALL_HINT}"
+    message_ = f"{reason}: {INSTALL_HINT}"
     if under_ci():
-        pytest.fail(f"CI is set and {message}")
-    pytest.skip(message)
+        pytest.fail(f"CI is set and {message_}")
+    pytest.skip(message_)
 
 
 def browser_binaries() -> tuple[str, str]:
@@ -80,32 +96,17 @@ def browser(tmp_path) -> Iterator:
         driver.quit()
 
 
-@pytest.fixture(scope="module")
-def english_project(run, tmp_path_factory) -> Path:
-    """The shared run's project switched to English, as a user would: same results, ``language=en``.
-
-    The copy keeps modification times and Snakemake's metadata, so only the jobs whose
-    ``language`` parameter changed (figures, hypotheses, the report) run again.
-    """
-    project, _ = run
-    copy = tmp_path_factory.mktemp("english") / "project"
-    shutil.copytree(project, copy, symlinks=True, ignore=shutil.ignore_patterns("locks", "incomplete"))
-    result = snakemake(copy, "--cores", "2", "results/report/index.html", "--config", "language=en")
-    assert result.returncode == 0, result.stderr[-4000:]
-    return copy
-
-
 def requests_of(driver, page: str) -> list[str]:
     """URLs the report asked for (from Chromium's network log): requests of the report's document,
     not of the browser's own pages (``chrome://``, and the new-tab page Chromium 156 opens as
     ``chrome-untrusted://new-tab-page``)."""
     urls = []
     for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] != "Network.requestWillBeSent":
+        message_ = json.loads(entry["message"])["message"]
+        if message_["method"] != "Network.requestWillBeSent":
             continue
-        if message["params"].get("documentURL") == page:
-            urls.append(message["params"]["request"]["url"])
+        if message_["params"].get("documentURL") == page:
+            urls.append(message_["params"]["request"]["url"])
     return urls
 
 
@@ -114,11 +115,20 @@ def png_size(content: bytes) -> tuple[int, int]:
     return struct.unpack(">II", content[16:24])
 
 
+def reader_text(browser) -> str:
+    """The page's visible text but Appendix B (the configuration as run and the software's names are code)."""
+    return browser.execute_script("""
+        const page = document.body.cloneNode(true);
+        page.querySelectorAll('#provenance, code, pre').forEach(node => node.remove());
+        document.body.appendChild(page); page.style.position = 'absolute';
+        const text = page.innerText; page.remove(); return text;""")
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_report_renders_in_headless_chromium(language, request, browser):
-    # The pipeline runs only once a browser is known to be there: a missing one fails or skips at once.
-    project = request.getfixturevalue("english_project") if language == "en" else request.getfixturevalue("run")[0]
-    page = (project / "results" / "report" / "index.html").resolve().as_uri()
+def test_report_renders_in_headless_chromium(language, run, browser):
+    project, _ = run
+    report = project / "results" / "report" / f"index.{language}.html"
+    page = report.resolve().as_uri()
     browser.get(page)
     assert browser.execute_script("return document.readyState") == "complete"
     assert browser.execute_script("return document.documentElement.lang") == language
@@ -127,7 +137,8 @@ def test_report_renders_in_headless_chromium(language, request, browser):
         return Array.from(document.images, img => ({
             alt: img.alt, complete: img.complete, width: img.naturalWidth, height: img.naturalHeight,
             shown: img.getBoundingClientRect().width, scheme: new URL(img.src).protocol}));""")
-    assert len(images) == len(FIGURE_STEMS) >= 10           # every figure the report knows is on the page
+    drawn = sorted((project / "results" / "figures" / language).glob("*.png"))
+    assert len(images) == len(drawn) >= 10            # every figure of the run, in this language, is on the page
     assert all(image["alt"].strip() for image in images)
     broken = [image["alt"] for image in images if not (image["complete"] and image["width"] > 0
                                                         and image["height"] > 0 and image["shown"] > 0)]
@@ -135,8 +146,24 @@ def test_report_renders_in_headless_chromium(language, request, browser):
     assert {image["scheme"] for image in images} == {"data:"}
 
     headings = browser.execute_script("return Array.from(document.querySelectorAll('h2'), h => h.textContent)")
-    text = REPORT_TEXT[language]
-    assert text["summary"] in headings and text["provenance"] in headings
+    assert any(message("report.results", language) in heading for heading in headings)
+    assert any(message("report.appendix_provenance", language) in heading for heading in headings)
+    # the simulated-data banner on the first screen, with the seed of the simulator's record
+    banner = browser.execute_script("""
+        const b = document.getElementById('simulated-data');
+        return b ? [b.innerText, b.getBoundingClientRect().bottom, innerHeight] : null;""")
+    seed = json.loads((ROOT / "data" / "raw" / "simulated.json").read_text(encoding="utf-8"))["seed"]
+    assert banner is not None and str(seed) in banner[0] and banner[1] <= banner[2]
+
+    text = reader_text(browser)
+    raw = sorted(set(match.group(0) for match in RAW_IDENTIFIER.finditer(text)))
+    assert not raw, raw[:20]
+    rule_codes = set(section("rules", language))
+    assert not rule_codes & set(re.findall(r"\w+", text))
+    other = "en" if language == "fr" else "fr"
+    words = set(re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower()))
+    foreign = sorted((WORDS[other] & words) | {phrase for phrase in WORDS[other] if " " in phrase and phrase in text})
+    assert not foreign, foreign
 
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert not errors, errors
@@ -155,3 +182,40 @@ def test_report_renders_in_headless_chromium(language, request, browser):
     # The console check above is only worth something if the console is really captured.
     browser.execute_script("console.error('alliancegov console probe')")
     assert any("alliancegov console probe" in entry["message"] for entry in browser.get_log("browser"))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_printed_tables_keep_every_column(language, run, browser):
+    """Under the print stylesheet at the width of an A4 page, every table fits its page: no column
+    is cut off or left to a scroll bar that paper does not have."""
+    project, _ = run
+    browser.get((project / "results" / "report" / f"index.{language}.html").resolve().as_uri())
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": A4_PRINTABLE_PX, "height": 1000,
+                                                                   "deviceScaleFactor": 1, "mobile": False})
+    tables = browser.execute_script("""
+        return Array.from(document.querySelectorAll('table'), t => ({
+            id: (t.closest('figure') || t.parentElement).id, width: t.getBoundingClientRect().right,
+            columns: t.rows.length ? t.rows[0].cells.length : 0}));""")
+    assert len(tables) >= 20
+    cut = [table["id"] for table in tables if table["width"] > A4_PRINTABLE_PX + 1]
+    assert not cut, cut
+
+
+def test_the_reports_print_to_pdf_with_the_headless_browser(run, tmp_path):
+    browser_binaries()
+    project, _ = run
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy, symlinks=True, ignore=shutil.ignore_patterns("locks", "incomplete"))
+    result = snakemake(copy, "--cores", "2", "results/report/index.fr.pdf", "results/report/index.en.pdf")
+    assert result.returncode == 0, result.stderr[-4000:]
+    for language in ("fr", "en"):
+        pdf = (copy / "results" / "report" / f"index.{language}.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF-")
+        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 10    # the whole report, not a first screen
+    # only the PDF jobs ran: the models and the HTML reports were not touched
+    assert "rule report_pdf" in result.stdout + result.stderr
+    assert not re.search(r"rule (choice|performance|report|hypotheses):", result.stdout + result.stderr)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(copy / "results" / "report" / "index.en.pdf", SCREENSHOTS / "report_en.pdf")
+

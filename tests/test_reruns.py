@@ -57,7 +57,7 @@ def test_the_hash_changes_with_a_module_the_script_reaches_and_only_then(tmp_pat
                               check=True).stdout.strip()
 
     before = hashed()
-    (package / "report" / "text.py").write_text((package / "report" / "text.py").read_text() + "\n# an edit\n")
+    (package / "report" / "document.py").write_text((package / "report" / "document.py").read_text() + "\n# an edit\n")
     assert hashed() == before                      # not reached from the script
     (package / "disclosure.py").write_text((package / "disclosure.py").read_text() + "\n# an edit\n")
     assert hashed() != before
@@ -90,7 +90,7 @@ def planned(project: Path, source: Path) -> dict[str, set[str]]:
 
 
 EDITED_MODULES = ["hypotheses/checks.py", "ingest/cells.py", "figures/theme.py", "stats/transitions.py",
-                  "disclosure.py", "report/text.py", "choice/diagnostics.py"]
+                  "disclosure.py", "report/document.py", "choice/diagnostics.py"]
 
 
 @pytest.mark.slow
@@ -126,5 +126,5 @@ def test_editing_a_module_reruns_exactly_the_rules_whose_scripts_reach_it(run, t
             assert {"hypotheses", "figures_models", "report"} <= set(plan)
         if relative == "ingest/cells.py":
             assert {"ingest", "clean", "pool"} <= set(plan)
-        if relative == "report/text.py":
+        if relative == "report/document.py":
             assert set(plan) - {"all"} == {"report"}

@@ -73,7 +73,7 @@ def test_every_stage_produced_its_outputs(anes_run):
     verdicts = pd.read_csv(anes_run / "tables" / "hypotheses.csv").drop_duplicates("hypothesis")
     verdicts = verdicts.set_index("hypothesis")
     assert verdicts.at["A1", "verdict"] == "supported" and verdicts.at["A2", "verdict"] == "supported"
-    html = (anes_run / "report" / "index.html").read_text(encoding="utf-8")
+    html = (anes_run / "report" / "index.en.html").read_text(encoding="utf-8")
     assert "ANES 1996: party identification" in html
     # outcome by group, sample flow, coefficients, AMEs, predictions, performance by form, misalignment and
     # the forms' overlap; no scale, Likert or survival figure, and no waves figure for its single wave: that

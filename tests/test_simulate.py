@@ -1,3 +1,6 @@
+import hashlib
+import json
+
 import numpy as np
 import pandas as pd
 import pyreadstat
@@ -7,7 +10,7 @@ from alliancegov.ingest.stage import IngestSettings, WaveOptions, ingest_wave
 from alliancegov.simulate.exports import make_example, write_dta, write_kobo_csv, write_plain_csv, write_sav, write_xlsx
 from alliancegov.simulate.mess import add_mess
 from alliancegov.simulate.population import simulate_waves
-from alliancegov.simulate.truth import FORMS, choice_probabilities, load_truth, true_choice_coefficients
+from alliancegov.simulate.truth import FORMS, TRUTH_FILE, choice_probabilities, load_truth, true_choice_coefficients
 from tests.conftest import RAW_DIR
 
 
@@ -101,3 +104,8 @@ def test_bundled_example_is_what_the_simulator_writes(codebook, tmp_path):
     pd.testing.assert_frame_equal(fresh, bundled)
     assert fresh_meta.variable_value_labels == bundled_meta.variable_value_labels
     assert fresh_meta.missing_ranges == bundled_meta.missing_ranges
+    # the simulator's record beside the waves: the reports open with a simulated-data banner and its seed
+    record = json.loads((RAW_DIR / "simulated.json").read_text(encoding="utf-8"))
+    assert (tmp_path / "simulated.json").read_bytes() == (RAW_DIR / "simulated.json").read_bytes()
+    assert record["seed"] == 20261127 and record["generator"] == "alliancegov.simulate"
+    assert record["truth_sha256"] == hashlib.sha256(TRUTH_FILE.read_bytes()).hexdigest()

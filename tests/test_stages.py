@@ -139,7 +139,7 @@ def test_a_register_reading_a_table_no_stage_writes_is_refused_naming_the_checks
 ALL_RULES = {"ingest", "clean", "pool", "constructs", "descriptives", "choice", "choice_bootstrap_part",
              "choice_bootstrap", "measurement", "performance", "misalignment_bootstrap_part", "misalignment",
              "hypotheses", "waves", "figures_descriptive", "figures_models", "figures_waves", "publication_tables",
-             "report", "all"}
+             "report", "summary", "all"}
 
 
 def planned(project: Path) -> Counter:

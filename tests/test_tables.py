@@ -143,7 +143,7 @@ def test_regression_table_layout_stars_blanks_and_fit(logit, multinomial):
     table = regression_table(
         {"Logit": logit, "MNL": multinomial},
         fit={"Logit": {"N": 250, "Pseudo R²": 0.1234}, "MNL": {"N": 240, "AIC": 610.4}},
-        se_type="HC1 robust",
+        se_type="HC1 robust", significance="stars", stars=(0.1, 0.05, 0.01),
     )
 
     assert list(table.columns) == ["part", "term", "Logit", "MNL"]
@@ -170,25 +170,43 @@ def test_regression_table_layout_stars_blanks_and_fit(logit, multinomial):
     assert rows.loc["Pseudo R²", ["Logit", "MNL"]].tolist() == ["0.123", ""]
     assert rows.loc["AIC", ["Logit", "MNL"]].tolist() == ["", "610.400"]
     notes = table.loc[table["part"] == "note", "term"].tolist()
-    assert notes[0] == "* p < 0.1, ** p < 0.05, *** p < 0.01"
-    assert "HC1 robust" in notes[1] and "parentheses" in notes[1]
+    assert notes[1] == "* p < 0.1, ** p < 0.05, *** p < 0.01, two-sided."
+    assert "HC1 robust" in notes[0] and "parentheses" in notes[0]
+
+
+def test_regression_table_prints_exact_p_values_by_default_under_each_term(logit):
+    table = regression_table({"Logit": logit.assign(p_value=[0.0004, 0.04, 0.2])}, language="fr")
+
+    assert table["part"].tolist()[:6] == ["estimate", "statistic", "p_value"] * 2
+    assert table["Logit"].tolist()[:6] == ["0,500", "(0,100)", "p <\u00a00,001", "-0,123", "(0,050)", "p = 0,040"]
+    assert not any("*" in cell for cell in table["Logit"])
+    assert "p exacts (bilatéraux) sous les erreurs types." in table["term"].tolist()
+
+
+def test_small_estimates_keep_two_significant_digits_and_counts_stay_whole():
+    rows = pd.DataFrame({"term": ["Intercept"], "estimate": [-8.43], "std_error": [1.2], "p_value": [1e-12]})
+    table = regression_table({"m": rows}, exponentiate=True, fit={"m": {"N": 12345}})
+
+    assert table["m"].iloc[0] == "0,00022".replace(",", ".")       # exp(-8.43), not 0.000
+    assert table["m"].iloc[1] == f"({math.exp(-8.43) * 1.2:.5f})"
+    assert table.set_index("term").loc["N", "m"] == "12,345"
 
 
 def test_regression_table_exponentiated_confidence_intervals_in_french(logit):
     table = regression_table({"Logit": logit}, statistic="conf_int", exponentiate=True, language="fr",
-                             term_labels={"age": "Âge"}, digits=2)
+                             term_labels={"age": "Âge"}, digits=2, significance="stars", stars=(0.1, 0.05, 0.01))
 
     rows = table.set_index("term")
     assert rows.loc["Intercept", "Logit"] == f"{math.exp(0.5):.2f}".replace(".", ",") + "***" == "1,65***"
     assert rows.loc["Âge", "Logit"] == "0,88**"
     assert table["Logit"].iloc[1] == "[1,35; 2,01]"  # exp(0.3), exp(0.7)
     assert table["Logit"].iloc[5] == "[4,06; 13,46]"  # exp(1.4), exp(2.6)
-    assert "* p < 0,1, ** p < 0,05, *** p < 0,01" in table["term"].tolist()
+    assert "* p < 0,1, ** p < 0,05, *** p < 0,01, bilatéral." in table["term"].tolist()
     assert not any("." in cell for cell in table["Logit"])
 
 
 def test_exponentiated_standard_errors_use_the_delta_method(logit):
-    table = regression_table({"m": logit}, exponentiate=True, stars=None)
+    table = regression_table({"m": logit}, exponentiate=True, significance="stars", stars=None)
 
     assert table["m"].iloc[4] == f"{math.exp(2.0):.3f}"
     assert table["m"].iloc[5] == f"({math.exp(2.0) * 0.3:.3f})"
@@ -218,9 +236,9 @@ def test_publication_set_shows_the_configured_standard_errors_with_fit_rows_in_f
 
     text = (tmp_path / "performance_models.md").read_text(encoding="utf-8")
     assert "(0,100)" in text and "(1,000)" not in text, "the clustered SEs, not the HC3 ones"
-    assert "N | 250" in text and "Grappes (entreprises) | 180" in text and "999" not in text
+    assert "N | 250" in text and "Grappes | 180" in text and "999" not in text
     assert "R² ajusté | 0,200" in text and "rmse" not in text
-    assert "Erreurs types groupées par entreprise (CR1) entre parenthèses." in text
+    assert "Erreurs types groupées par grappe (CR1) entre parenthèses." in text
     with pytest.raises(ValueError, match="HC1"):
         publication_set(choice, ols, tmp_path, language="en", choice_cov_type="cluster", performance_cov_type="HC1")
 
@@ -241,7 +259,7 @@ NASTY = "R&D 50% n_1 #2 $x | <script>alert(1)</script>"
 @pytest.fixture
 def nasty_table(logit):
     return regression_table({"Model": logit, "Other": logit.iloc[:2]}, term_labels={"age": NASTY},
-                            fit={"Model": {"N": 250}})
+                            fit={"Model": {"N": 250}}, significance="stars", stars=(0.1, 0.05, 0.01))
 
 
 def test_latex_uses_booktabs_and_escapes_text(nasty_table):
@@ -302,7 +320,8 @@ def test_docx_has_the_table_and_a_stable_document(nasty_table, tmp_path):
     assert cells[7] == ["N", "250", ""]
     assert len(cells) == 8
     assert document.paragraphs[0].text == "Résultats"
-    assert document.paragraphs[1].text == "* p < 0.1, ** p < 0.05, *** p < 0.01"
+    assert document.paragraphs[1].text == "Standard errors in parentheses."
+    assert document.paragraphs[2].text == "* p < 0.1, ** p < 0.05, *** p < 0.01, two-sided."
     assert document.core_properties.created == document.core_properties.modified
     with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
         assert a.read("word/document.xml") == b.read("word/document.xml")

@@ -109,6 +109,6 @@ def test_analysing_another_survey_as_printed(tmp_path):
         result = shell(command, repository, HOME=str(home))
         assert result.returncode == 0, (command, result.stderr[-3000:])
     results = home / "anes96" / "results"
-    assert (results / "report" / "index.html").is_file()
+    assert (results / "report" / "index.en.html").is_file()
     mnl = pd.read_csv(results / "tables" / "choice_mnl.csv")
     assert mnl["outcome"].nunique() == 6 and set(mnl["base"]) == {"strong_democrat"}

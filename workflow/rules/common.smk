@@ -46,9 +46,14 @@ RULES_DIR = Path(workflow.current_basedir)  # report() captions are paths relati
 SCRIPTS_DIR = RULES_DIR.parent / "scripts"
 
 
+# The languages of the HTML reports and their figures (one job each); `language` is the main one.
+LANGUAGES = config["report"]["languages"]
+
+
 wildcard_constraints:
     wave="|".join(WAVES["wave"]),
     part=r"\d+",
+    lang="|".join(("fr", "en")),
 
 
 def script_code(script):
@@ -58,16 +63,17 @@ def script_code(script):
     return code_hash(SCRIPTS_DIR / f"{script}.py")
 
 
-def caption(name):
-    """A report() caption path (relative to workflow/rules/) in the configured language: French
-    captions live in workflow/report/fr/, English ones in workflow/report/."""
-    localised = RULES_DIR.parent / "report" / config["language"] / f"{name}.rst"
-    return f"../report/{config['language']}/{name}.rst" if localised.exists() else f"../report/{name}.rst"
+def caption(name, language=None):
+    """A report() caption path (relative to workflow/rules/) in `language` (default: the main one):
+    French captions live in workflow/report/fr/, English ones in workflow/report/."""
+    language = language or config["language"]
+    localised = RULES_DIR.parent / "report" / language / f"{name}.rst"
+    return f"../report/{language}/{name}.rst" if localised.exists() else f"../report/{name}.rst"
 
 
-def caption_input(name):
+def caption_input(name, language=None):
     """The same caption as a path from the working directory, for a job that reads it."""
-    return os.path.relpath(RULES_DIR / caption(name))
+    return os.path.relpath(RULES_DIR / caption(name, language))
 
 
 def wave_file(wildcards):
@@ -135,14 +141,38 @@ FIGURES = DESCRIPTIVE_FIGURES + MODEL_FIGURES + WAVE_FIGURES
 
 
 def figure_outputs(names, category="6. Figures"):
-    """Each figure as PNG in Snakemake's report, and as SVG and PDF for journals (not in the report)."""
+    """Each figure in each report language (wildcard `lang`): PNG in Snakemake's report (captioned in the
+    main language), and SVG and PDF for journals (not in the report)."""
     return {
         **{
-            name: report(f"results/figures/{name}.png", caption=caption(f"figure_{name}"), category=category)
+            name: report(f"results/figures/{{lang}}/{name}.png", caption=caption(f"figure_{name}"),
+                         category=category, subcategory="{lang}")
             for name in names
         },
-        **{f"{name}_{fmt}": f"results/figures/{name}.{fmt}" for name in names for fmt in ("svg", "pdf")},
+        **{f"{name}_{fmt}": f"results/figures/{{lang}}/{name}.{fmt}" for name in names for fmt in ("svg", "pdf")},
     }
+
+
+# Plain patterns for expand() (a rule's output under a storage plugin is a flagged object expand() refuses).
+REPORT_HTML = "results/report/index.{lang}.html"
+FIGURE_FILES = [f"results/figures/{lang}/{name}.{fmt}" for lang in LANGUAGES for name in FIGURES
+                for fmt in ("png", "svg", "pdf")]
+def per_language(pattern, names):
+    """A figure rule's log or benchmark path: one per language (``_{lang}``) when the rule draws something,
+    else without the wildcard (a rule with no output may not have one in its log)."""
+    return pattern.replace("{lang}", "_{lang}" if names else "")
+
+
+# the rules with a job per report language (wildcard lang): rule all asks for their files, not their outputs
+LANGUAGE_RULES = {"figures_descriptive", "figures_models", "figures_waves", "report"}
+
+
+# What every figure job is told of the look: the journal's column width and one font size.
+FIGURE_STYLE = {key: config["figures"][key] for key in ("width_cm", "font_size_pt")}
+# The message catalogues (alliancegov/messages/*.yaml) are data the code hash does not see: the jobs whose
+# words they give carry their hash too.
+MESSAGES = hashlib.sha256(b"".join(path.read_bytes() for path in sorted((PACKAGE_DIR / "messages").glob("*.yaml"))
+                                   )).hexdigest()[:16]
 
 
 CHOICE_BOOTSTRAP = STAGES.bootstrap
@@ -183,3 +213,19 @@ PERFORMANCE_TABLES = {
     "importance": "Relative importance (Shapley R² decomposition)",
     "performance_by_form": "Mean performance by governance form",
 }
+
+
+def run_tables():
+    """Every CSV table the stages write under results/tables/: the report shows each one (its registry,
+    alliancegov/report/registry.yaml, refuses a table it has no place for)."""
+    # the stages the config turns on (alliancegov.stages): their tables, and only theirs
+    stages = [rules.constructs, *(getattr(rules, name) for name in STAGES.rules if name not in LANGUAGE_RULES
+                                  and name != "publication_tables")]
+    return sorted({str(path) for stage in stages for path in stage.output
+                   if str(path).startswith("results/tables/") and str(path).endswith(".csv")})
+
+
+# The simulator's record beside the raw waves (data/raw/simulated.json): the reports then say the data
+# are simulated, with the seed (as they do when report.simulated_data is set).
+SIMULATION_RECORDS = sorted({str(Path(path).parent / "simulated.json") for path in WAVES["file"]
+                             if (Path(path).parent / "simulated.json").exists()})

@@ -1,5 +1,6 @@
 # Figures draw the tables the stages hand over; they never estimate. Those of the data alone start
-# as soon as the responses are scored, beside the models.
+# as soon as the responses are scored, beside the models. One job per language of the reports
+# (wildcard lang): adding or changing a language re-runs figure and report jobs only.
 
 
 rule figures_descriptive:
@@ -10,19 +11,22 @@ rule figures_descriptive:
         **({"reliability": rules.constructs.output.reliability} if SCALES else {}),
         **({"likert_items": rules.descriptives.output.likert_items} if LIKERT_SCALES else {}),
         codebook=CODEBOOK_FILES,
+        waves=config["waves"],
     output:
         **figure_outputs(DESCRIPTIVE_FIGURES),
     params:
-        language=config["language"],
+        language=lambda wildcards: wildcards.lang,
+        style=FIGURE_STYLE,
+        messages=MESSAGES,
         outcome=config["choice"]["outcome"],
         group=config["figures"]["group"],
         scales=SCALES,
         likert_scales=LIKERT_SCALES,
         code=script_code("figures_descriptive"),
     benchmark:
-        "results/benchmarks/figures_descriptive.tsv"
+        per_language("results/benchmarks/figures_descriptive{lang}.tsv", DESCRIPTIVE_FIGURES)
     log:
-        "results/logs/figures_descriptive.log",
+        per_language("results/logs/figures_descriptive{lang}.log", DESCRIPTIVE_FIGURES),
     conda:
         "../../environment.yml"
     script:
@@ -44,15 +48,17 @@ rule figures_models:
     output:
         **figure_outputs(MODEL_FIGURES),
     params:
-        language=config["language"],
+        language=lambda wildcards: wildcards.lang,
+        style=FIGURE_STYLE,
+        messages=MESSAGES,
         outcome=config["choice"]["outcome"],
         profile_by=config["choice"].get("profile_by"),
         survival_group=(TIME_TO_EVENT or {}).get("group"),
         code=script_code("figures_models"),
     benchmark:
-        "results/benchmarks/figures_models.tsv"
+        per_language("results/benchmarks/figures_models{lang}.tsv", MODEL_FIGURES)
     log:
-        "results/logs/figures_models.log",
+        per_language("results/logs/figures_models{lang}.log", MODEL_FIGURES),
     conda:
         "../../environment.yml"
     script:
@@ -65,17 +71,20 @@ rule figures_waves:
         **({"transition_counts": rules.waves.output.transition_counts, "form_by_wave": rules.waves.output.form_by_wave}
            if STAGES.panel else {}),
         codebook=CODEBOOK_FILES,
+        waves=config["waves"],
     output:
         **figure_outputs(WAVE_FIGURES),
     params:
-        language=config["language"],
+        language=lambda wildcards: wildcards.lang,
+        style=FIGURE_STYLE,
+        messages=MESSAGES,
         outcome=config["choice"]["outcome"],
         minimum_cell=config["disclosure"]["minimum_cell"],
         code=script_code("figures_waves"),
     benchmark:
-        "results/benchmarks/figures_waves.tsv"
+        per_language("results/benchmarks/figures_waves{lang}.tsv", WAVE_FIGURES)
     log:
-        "results/logs/figures_waves.log",
+        per_language("results/logs/figures_waves{lang}.log", WAVE_FIGURES),
     conda:
         "../../environment.yml"
     script:

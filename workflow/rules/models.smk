@@ -201,7 +201,6 @@ rule hypotheses:
             else {}
         ),
     params:
-        language=config["language"],
         table_formulas=HYPOTHESIS_TABLE_FORMULAS if MEASUREMENT else {},
         choice=config["choice"],
         code=script_code("hypotheses"),

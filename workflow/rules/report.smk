@@ -1,63 +1,80 @@
 rule report:
     input:
-        figures=expand("results/figures/{name}.png", name=FIGURES),
-        captions=[caption_input(f"figure_{name}") for name in FIGURES],
+        figures=expand("results/figures/{{lang}}/{name}.png", name=FIGURES),
+        captions=lambda wildcards: [caption_input(f"figure_{name}", wildcards.lang) for name in FIGURES],
+        tables=run_tables(),
         data=rules.constructs.output.data,
-        # the tables of the stages the config turns on (alliancegov.stages)
-        **({"choice_stability": rules.waves.output.choice_stability} if STAGES.wave_models else {}),
-        **({"panel_transitions": rules.waves.output.panel_transitions,
-            "panel_deepening": rules.waves.output.panel_deepening} if STAGES.panel else {}),
-        form_by_sector=rules.descriptives.output.form_by_sector,
-        **({"reliability": rules.constructs.output.reliability} if SCALES else {}),
-        **({name: getattr(rules.choice.output, name)
-            for name in ("choice_mnl", "choice_ame", "choice_tests", "choice_fit", "choice_small_sample")}
-           if STAGES.multinomial else {}),
-        **({name: getattr(rules.choice.output, name) for name in
-            ("choice_ordered", "choice_ordered_fit", "choice_ordered_ame", "choice_ordered_brant")}
-           if CHOICE_SPEC.ordered else {}),
-        **({name: getattr(rules.choice.output, name) for name in ("choice_equity", "choice_equity_ame")}
-           if CHOICE_SPEC.binary_outcome else {}),
-        choice_warnings=rules.choice.output.warnings,
-        **({name: getattr(rules.performance.output, name)
-            for name in ("performance_ols", "performance_contrasts", "performance_fit")}
-           if STAGES.performance else {}),
-        **({"misalignment": rules.misalignment.output.table,
-            "misalignment_first_stage": rules.performance.output.misalignment_first_stage,
-            "form_effects": rules.performance.output.form_effects} if STAGES.misalignment else {}),
-        **({"misalignment_switching": rules.misalignment.output.switching,
-            "misalignment_counterfactual": rules.misalignment.output.counterfactual} if STAGES.switching else {}),
-        **({"importance": rules.performance.output.importance} if STAGES.importance else {}),
-        **({"hypotheses": rules.hypotheses.output.table} if STAGES.hypotheses else {}),
         sample_flow=rules.pool.output.sample_flow,
         provenance=expand("results/qc/provenance/{wave}.json", wave=WAVES["wave"]),
+        **({"register": config["hypotheses"]} if STAGES.hypotheses else {}),
+        choice_warnings=rules.choice.output.warnings,
         codebook=CODEBOOK_FILES,
-        **(
-            {f"measurement_{key}": getattr(rules.measurement.output, key) for key in MEASUREMENT_TABLES}
-            if MEASUREMENT
-            else {}
-        ),
+        waves=config["waves"],
+        simulated=SIMULATION_RECORDS,
     output:
         html=report(
-            "results/report/index.html",
+            REPORT_HTML,
             caption="../report/html_report.rst",
             category="7. Report",
+            subcategory="{lang}",
         ),
     params:
         config=config,
-        language=config["language"],
-        title=config["report"]["title"],
-        descriptives=config["figures"]["descriptives"],
-        minimum_cell=config["disclosure"]["minimum_cell"],
+        language=lambda wildcards: wildcards.lang,
         code=script_code("report"),
-        template=lambda wildcards: hashlib.sha256((PACKAGE_DIR / "report" / "templates" / "report.html.j2").read_bytes()).hexdigest()[:16],
+        messages=MESSAGES,
+        package_data=lambda wildcards: hashlib.sha256(b"".join(
+            (PACKAGE_DIR / "report" / name).read_bytes() for name in ("templates/report.html.j2", "registry.yaml")
+        )).hexdigest()[:16],
     benchmark:
-        "results/benchmarks/report.tsv"
+        "results/benchmarks/report_{lang}.tsv"
     log:
-        "results/logs/report.log",
+        "results/logs/report_{lang}.log",
     conda:
         "../../environment.yml"
     script:
         "../scripts/report.py"
+
+
+# Not part of make run (which needs only Python): `snakemake --cores 2 results/report/index.fr.pdf` prints a
+# report to PDF with headless Chromium (the browser the tests use), its print stylesheet keeping every column.
+rule report_pdf:
+    input:
+        html=rules.report.output.html,
+    output:
+        pdf="results/report/index.{lang}.pdf",
+    params:
+        code=script_code("report_pdf"),
+    log:
+        "results/logs/report_pdf_{lang}.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/report_pdf.py"
+
+
+# The end of `make run`: where the reports are and what they found, in the main language.
+rule summary:
+    input:
+        reports=expand(REPORT_HTML, lang=LANGUAGES),
+        **({"hypotheses": rules.hypotheses.output.table} if STAGES.hypotheses else {}),
+        sample_flow=rules.pool.output.sample_flow,
+        **({"choice_fit": rules.choice.output.choice_fit} if STAGES.multinomial else {}),
+        simulated=SIMULATION_RECORDS,
+    output:
+        text="results/report/summary.txt",
+    params:
+        language=config["language"],
+        simulated_data=config["report"].get("simulated_data", False),
+        firm_clusters=bool(config["ingest"].get("firm_id_column")),   # clusters counted as firms only then
+        messages=MESSAGES,
+        code=script_code("summary"),
+    log:
+        "results/logs/summary.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/summary.py"
 
 
 rule publication_tables:
@@ -83,6 +100,8 @@ rule publication_tables:
         },
     params:
         language=config["language"],
+        significance=config["report"].get("significance", "p_value"),
+        stars=config["report"].get("stars", [0.05, 0.01, 0.001]),
         choice_cov_type=config["choice"].get("cov_type", "cluster"),
         performance_cov_type=config.get("performance", {}).get("cov_type", "cluster"),
         descriptives=config["figures"]["descriptives"],
@@ -91,6 +110,7 @@ rule publication_tables:
         minimum_cell=config["disclosure"]["minimum_cell"],
         correlation_settings={key: (config.get("measurement") or {}).get(key) or {} for key in ("correlations", "common_method")},
         code=script_code("publication_tables"),
+        messages=MESSAGES,
     benchmark:
         "results/benchmarks/publication_tables.tsv"
     log:

@@ -8,4 +8,5 @@ run(choice=snakemake.input.get("choice"), performance=snakemake.input.get("perfo
     choice_cov_type=snakemake.params.choice_cov_type, performance_cov_type=snakemake.params.performance_cov_type,
     descriptives=snakemake.params.descriptives, outcome=snakemake.params.outcome,
     minimum_cell=snakemake.params.minimum_cell, correlations=snakemake.input.get("correlations"),
-    correlation_settings=snakemake.params.correlation_settings, weights=snakemake.params.weights)
+    correlation_settings=snakemake.params.correlation_settings, weights=snakemake.params.weights,
+    significance=snakemake.params.significance, stars=snakemake.params.stars)

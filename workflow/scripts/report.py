@@ -3,5 +3,4 @@ from alliancegov.runtime import start_job
 
 start_job(snakemake.log[0])
 run(**dict(snakemake.input.items()), outputs=dict(snakemake.output.items()), config=snakemake.params.config,
-    language=snakemake.params.language, title=snakemake.params.title, descriptives=snakemake.params.descriptives,
-    minimum_cell=snakemake.params.minimum_cell)
+    language=snakemake.params.language)

@@ -321,7 +321,9 @@ class Codebook:
 
         A categorical term ``sector[textile]`` (the tidy tables' spelling) becomes "Sector:
         Textile and apparel" ("Secteur : Textile-habillement" in French); a variable or scale
-        name becomes its label; anything else (an interaction, a derived column) stays as written.
+        name becomes its label; an interaction ``governance_form[licensing]:sector[textile]``
+        joins its factors with " × ", a categorical factor by its answer's label alone
+        ("Licensing × Textile and apparel"); anything else (a derived column) stays as written.
 
         Parameters
         ----------
@@ -335,9 +337,17 @@ class Codebook:
         str
             The readable label.
         """
-        variable, marker, level = term.partition("[")
+        factors = term.split(":")
+        if len(factors) > 1 and all(factor and not any(c.isspace() for c in factor) for factor in factors):
+            return " × ".join(self._factor_label(factor, language, alone=False) for factor in factors)
+        return self._factor_label(term, language, alone=True)
+
+    def _factor_label(self, factor: str, language: str, *, alone: bool) -> str:
+        """One factor's label: ``variable[level]`` as "Variable: Answer" (``alone``) or "Answer"."""
+        variable, marker, level = factor.partition("[")
         has_answers = variable in self.variables.index and self.variables.at[variable, "list_name"]
         if marker and level.endswith("]") and has_answers:
+            answer = self.answer_label(variable, level[:-1], language)
             separator = " : " if language == "fr" else ": "
-            return self.label(variable, language) + separator + self.answer_label(variable, level[:-1], language)
-        return self.label_or_name(term, language)
+            return self.label(variable, language) + separator + answer if alone else answer
+        return self.label_or_name(factor, language)

@@ -17,8 +17,10 @@ import pandas as pd
 from alliancegov.codebook.tables import Codebook
 from alliancegov.codebook.validation import codebook_categorical
 from alliancegov.figures.likert import plot_likert_diverging
+from alliancegov.figures.style import wrap_to
 from alliancegov.figures.theme import (
     FORM,
+    FigureStyle,
     form_label_palette,
     form_labels,
     format_numbers,
@@ -27,21 +29,24 @@ from alliancegov.figures.theme import (
     save_figures,
     themed_figure,
     with_count,
-    wrap,
 )
 from alliancegov.figures.wording import text
-from alliancegov.formatting import number_format
+from alliancegov.formatting import number_format, wave_labels
+from alliancegov.messages import message
+from alliancegov.messages.labels import Labeller
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
 SAMPLE_FLOW_STEPS = ("received", "excluded", "analysed")
-# Indices in the colorblind palette; the first four are taken by the governance forms.
-SAMPLE_FLOW_COLOURS = {"received": 7, "excluded": 5, "analysed": 2}
-RELIABILITY_COLOURS = {"alpha": 4, "omega": 5}
+RELIABILITY_COLOURS = {"alpha": "0.15", "omega": "0.5"}   # greys: the markers tell them apart too
 RELIABILITY_THRESHOLD = 0.7
 POOLED_WAVE = "all"
+LINE_SPACING = 1.25        # a text line of the flow diagram, in font sizes
+BOX_PAD = 0.5              # the boxes' padding, in font sizes
+MAIN_COLUMN = 0.27         # centre of the received and analysed boxes, as a share of the width
+SIDE_COLUMN = 0.56         # left edge of the exclusions' box
 
 
 def plot_form_by_sector(shares: pd.DataFrame, codebook: Codebook, language: str, outcome: str = FORM,
@@ -63,7 +68,8 @@ def plot_form_by_sector(shares: pd.DataFrame, codebook: Codebook, language: str,
     Returns
     -------
     Figure
-        Shares as percentages on the y axis, the outcome legend under the figure.
+        Shares as percentages on the y axis, the outcome legend under the figure; no title (the
+        report's caption gives it).
     """
     import seaborn as sns
 
@@ -80,8 +86,6 @@ def plot_form_by_sector(shares: pd.DataFrame, codebook: Codebook, language: str,
             ax=ax,
         )
         ax.set(xlabel=codebook.label(group, language), ylabel=text("share_of_responses", language))
-        ax.set_title(text("outcome_by_group_title", language, outcome=codebook.label(outcome, language),
-                          group=codebook.label(group, language)))
         format_shares(ax.yaxis, language)
         place_form_legend(ax, codebook, language, outcome)
     return figure
@@ -111,7 +115,7 @@ def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: 
     import seaborn as sns
 
     forms = form_labels(codebook, language, outcome)
-    scale_labels = {scale: wrap(codebook.label(scale, language), 18) for scale in scales}
+    scale_labels = {scale: wrap_to(codebook.label(scale, language), 0.9 / max(len(scales), 1)) for scale in scales}
     scores = (
         analysis.assign(form_label=codebook_categorical(analysis[outcome], codebook, outcome).map(forms))
         .melt(id_vars="form_label", value_vars=scales, var_name="scale", value_name="score")
@@ -128,82 +132,110 @@ def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: 
             palette=form_label_palette(codebook, language, outcome), saturation=1, fliersize=2, linewidth=0.8, ax=ax,
         )
         ax.set(xlabel="", ylabel=text("score", language))
-        ax.set_title(text("construct_scores_title", language, outcome=codebook.label(outcome, language)))
         format_numbers(ax.yaxis, language)
         place_form_legend(ax, codebook, language, outcome)
     return figure
 
 
-def sample_flow_bars(sample_flow: pd.DataFrame, language: str) -> pd.DataFrame:
-    """Bars of the sample-flow figure: ``wave, step, label, n`` in plotting order.
+def sample_flow_boxes(sample_flow: pd.DataFrame, language: str, waves: dict[str, str] | None = None,
+                      labeller: Labeller | None = None) -> dict[str, list[str]]:
+    """The text of the sample-flow diagram's boxes: received, excluded (by reason), analysed.
 
     Parameters
     ----------
     sample_flow : DataFrame
         ``wave, step, reason, n`` with step in received / excluded / analysed and a reason on
-        excluded rows only.
+        excluded rows; the pooled rows (wave ``all``) give the totals, or the waves' sums without them.
     language : {"fr", "en"}
-        Language of the labels.
+        Language of the words.
+    waves : dict of str to str, optional
+        Wave identifier → its label (its year).
+    labeller : Labeller, optional
+        Names of the exclusion rules (the message catalogue's); without it, as written.
 
     Returns
     -------
-    DataFrame
-        Columns ``wave, step, label, n``, index reset. Waves keep their order of appearance;
-        within a wave come the received bar, one bar per exclusion reason (as listed), then
-        analysed.
+    dict of str to list of str
+        ``received``, ``excluded`` and ``analysed``: each box's lines, the first with the total
+        (``"Responses received (n = 909)"``), then the waves' counts on one line; the excluded box
+        lists the reasons that excluded at least one response, in the order of the rules.
 
     Raises
     ------
     ValueError
         If a step is not one of :data:`SAMPLE_FLOW_STEPS`.
     """
-    flow = sample_flow.assign(
-        reason=sample_flow["reason"].fillna("").astype(str),
-        step_rank=sample_flow["step"].map({step: rank for rank, step in enumerate(SAMPLE_FLOW_STEPS)}),
-        wave_rank=sample_flow["wave"].map({wave: rank for rank, wave in enumerate(pd.unique(sample_flow["wave"]))}),
-    )
-    if flow["step_rank"].isna().any():
-        raise ValueError(f"sample_flow steps must be among {SAMPLE_FLOW_STEPS}")
-    flow["label"] = [
-        text(step, language, reason=reason) for step, reason in zip(flow["step"], flow["reason"], strict=True)
-    ]
-    ordered = flow.sort_values(["wave_rank", "step_rank"], kind="stable")
-    return ordered[["wave", "step", "label", "n"]].reset_index(drop=True)
+    unknown = sorted(set(sample_flow["step"].astype(str)) - set(SAMPLE_FLOW_STEPS))
+    if unknown:
+        raise ValueError(f"sample_flow steps must be among {SAMPLE_FLOW_STEPS}, not {unknown}")
+    numbers, waves = number_format(language), waves or {}
+    flow = sample_flow.assign(wave=sample_flow["wave"].astype(str), reason=sample_flow["reason"].fillna("").astype(str))
+    by_wave = flow[flow["wave"] != POOLED_WAVE]
+    pooled = flow[flow["wave"] == POOLED_WAVE] if (flow["wave"] == POOLED_WAVE).any() else by_wave
+    separator = text("level_separator", language).replace(" ", "\u00a0")   # a count stays with its label
+    boxes = {}
+    for step in SAMPLE_FLOW_STEPS:
+        rows = pooled[pooled["step"] == step]
+        total = int(rows["n"].sum())
+        lines = [f"{message(f'report.steps.{step}', language)} (n = {numbers.count(total)})"]
+        if step == "excluded":
+            reasons = rows.groupby("reason", sort=False)["n"].sum()
+            lines += [f"{labeller.value(reason) if labeller else reason}{separator}{numbers.count(int(n))}"
+                      for reason, n in reasons.items() if n > 0]
+        else:
+            counts = by_wave[by_wave["step"] == step].groupby("wave", sort=False)["n"].sum()
+            lines.append(" · ".join(f"{waves.get(wave, wave)}{separator}{numbers.count(int(n))}"
+                                    for wave, n in counts.items()))
+        boxes[step] = lines
+    return boxes
 
 
-def plot_sample_flow(sample_flow: pd.DataFrame, language: str) -> Figure:
-    """Horizontal bars per wave: responses received, excluded for each reason, analysed.
+def plot_sample_flow(sample_flow: pd.DataFrame, language: str, waves: dict[str, str] | None = None,
+                     labeller: Labeller | None = None) -> Figure:
+    """A CONSORT-style flow diagram: responses received, excluded by reason, analysed.
 
     Parameters
     ----------
     sample_flow : DataFrame
-        ``wave, step, reason, n`` as described in :func:`sample_flow_bars`.
+        ``wave, step, reason, n`` (see :func:`sample_flow_boxes`).
     language : {"fr", "en"}
+    waves : dict of str to str, optional
+        Wave identifier → its label (its year).
+    labeller : Labeller, optional
+        Names of the exclusion rules.
 
     Returns
     -------
     Figure
-        One panel per wave, sharing the x axis (responses); each bar labelled with its count.
+        Black boxes on white joined by arrows: received, then analysed below it, the exclusions'
+        box to the side; every text in the figure's one font size.
     """
-    import seaborn as sns
-
-    bars = sample_flow_bars(sample_flow, language)
-    waves = list(pd.unique(bars["wave"]))
-    palette = sns.color_palette("colorblind")
-    tallest_wave = bars.groupby("wave", sort=False).size().max()
-    with themed_figure(0.8 + 0.3 * tallest_wave * len(waves), nrows=len(waves), sharex=True) as (figure, axes):
-        for ax, wave in zip(axes[:, 0], waves, strict=True):
-            rows = bars[bars["wave"] == wave]
-            positions = np.arange(len(rows))[::-1]
-            container = ax.barh(
-                positions, rows["n"], color=[palette[SAMPLE_FLOW_COLOURS[step]] for step in rows["step"]]
-            )
-            ax.bar_label(container, labels=[str(int(n)) for n in rows["n"]], padding=2, fontsize="small")
-            ax.set_yticks(positions, [wrap(label, 40) for label in rows["label"]])
-            ax.set_title(text("wave", language, wave=wave), loc="left")
-            ax.margins(x=0.12)
-        axes[-1, 0].set_xlabel(text("responses", language))
-        figure.suptitle(text("sample_flow_title", language))
+    boxes = sample_flow_boxes(sample_flow, language, waves, labeller)
+    main = {step: [wrap_to(line, 0.46) for line in boxes[step]] for step in ("received", "analysed")}
+    side = [wrap_to(line, 0.42) for line in boxes["excluded"]]
+    height = {step: sum(line.count("\n") + 1 for line in lines) for step, lines in (*main.items(), ("excluded", side))}
+    pad = 2 * BOX_PAD / LINE_SPACING        # a box's padding, in lines, both sides
+    gap = 1.2
+    total = height["received"] + height["excluded"] + height["analysed"] + 3 * pad + 2 * gap
+    with themed_figure(0.2 + total * LINE_SPACING * 8 / 72) as (figure, axes):
+        ax = axes[0, 0]
+        ax.set_axis_off()
+        ax.set(xlim=(0, 1), ylim=(0, total))
+        box = {"boxstyle": f"square,pad={BOX_PAD}", "facecolor": "white", "edgecolor": "0.1", "linewidth": 0.8}
+        tops = {"received": total - pad / 2,
+                "excluded": total - height["received"] - 1.5 * pad - gap,
+                "analysed": height["analysed"] + pad / 2}
+        ax.text(MAIN_COLUMN, tops["received"], "\n".join(main["received"]), ha="center", va="top", bbox=box,
+                linespacing=LINE_SPACING)
+        ax.text(MAIN_COLUMN, tops["analysed"], "\n".join(main["analysed"]), ha="center", va="top", bbox=box,
+                linespacing=LINE_SPACING)
+        ax.text(SIDE_COLUMN, tops["excluded"], "\n".join(side), ha="left", va="top", bbox=box,
+                linespacing=LINE_SPACING)
+        arrow = {"arrowstyle": "-|>", "color": "0.1", "linewidth": 0.8, "shrinkA": 0, "shrinkB": 0}
+        start, end = tops["received"] - height["received"] - pad / 2, tops["analysed"] + pad / 2
+        ax.annotate("", xy=(MAIN_COLUMN, end), xytext=(MAIN_COLUMN, start), arrowprops=arrow)
+        branch = tops["excluded"] - height["excluded"] / 2
+        ax.annotate("", xy=(SIDE_COLUMN - 0.012, branch), xytext=(MAIN_COLUMN, branch), arrowprops=arrow)
     return figure
 
 
@@ -231,7 +263,6 @@ def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: st
     ValueError
         If ``reliability`` has no pooled rows.
     """
-    import seaborn as sns
 
     pooled = reliability[reliability["wave"].astype(str) == POOLED_WAVE].set_index("scale")
     scales = [scale for scale in codebook.scales["scale"] if scale in pooled.index]
@@ -239,7 +270,6 @@ def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: st
     if not scales:
         raise ValueError(f"reliability has no pooled rows (wave {POOLED_WAVE!r})")
     rows = pooled.loc[scales]
-    palette = sns.color_palette("colorblind")
     positions = np.arange(len(scales))[::-1]
     with themed_figure(1.3 + 0.36 * len(scales)) as (figure, axes):
         ax = axes[0, 0]
@@ -249,11 +279,11 @@ def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: st
         ax.errorbar(
             rows["alpha"], positions + 0.12,
             xerr=[rows["alpha"] - rows["alpha_conf_low"], rows["alpha_conf_high"] - rows["alpha"]],
-            fmt="o", markersize=4, capsize=2, linewidth=1, color=palette[RELIABILITY_COLOURS["alpha"]],
+            fmt="o", markersize=4, capsize=2, linewidth=1, color=RELIABILITY_COLOURS["alpha"],
             label=text("alpha_with_ci", language, level=95),
         )
         ax.plot(rows["omega"], positions - 0.12, "D", markersize=4, linestyle="none",
-                color=palette[RELIABILITY_COLOURS["omega"]], label=text("omega", language))
+                color=RELIABILITY_COLOURS["omega"], label=text("omega", language))
         labels = [
             with_count(codebook.label(scale, language), int(row.n_complete), language, 34)
             for scale, row in zip(scales, rows.itertuples(), strict=True)
@@ -263,7 +293,6 @@ def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: st
         low = np.nanmin(rows[["alpha_conf_low", "omega", "alpha"]].to_numpy(float))
         ax.set_xlim(min(0.5, np.floor(low * 10) / 10), 1.0)
         ax.set_xlabel(text("reliability_axis", language))
-        ax.set_title(text("reliability_title", language))
         format_numbers(ax.xaxis, language)
         handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
         keys = [text("alpha_with_ci", language, level=95), text("omega", language),
@@ -276,8 +305,9 @@ def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: st
 
 def run(*, analysis: str, form_by_sector: str, sample_flow: str, codebook: Sequence[str], outputs: dict[str, str],
         language: str, outcome: str, group: str, scales: Sequence[str], likert_scales: Sequence[str],
-        reliability: str | None = None, likert_items: str | None = None) -> list[Path]:
-    """The figures_descriptive rule: the figures of the data alone.
+        reliability: str | None = None, likert_items: str | None = None, waves: str | None = None,
+        style: FigureStyle | dict | None = None) -> list[Path]:
+    """The figures_descriptive rule: the figures of the data alone, in one language.
 
     They are drawn as soon as the responses are scored, beside the models.
 
@@ -301,6 +331,10 @@ def run(*, analysis: str, form_by_sector: str, sample_flow: str, codebook: Seque
     reliability, likert_items : str, optional
         The constructs stage's reliability table and the descriptives stage's item table (CSV),
         needed when ``scales`` and ``likert_scales`` are given.
+    waves : str, optional
+        The waves sheet: waves are named by their year (:func:`alliancegov.formatting.wave_labels`).
+    style : FigureStyle or dict, optional
+        The figures' width and font size (the config's ``figures.width_cm`` and ``font_size_pt``).
 
     Returns
     -------
@@ -308,11 +342,14 @@ def run(*, analysis: str, form_by_sector: str, sample_flow: str, codebook: Seque
         The PNG files written.
     """
     book = Codebook.from_files(codebook)
+    names = wave_labels(pd.read_csv(waves, sep="\t", dtype=str, keep_default_na=False)) if waves else {}
+    labeller = Labeller(book, language, outcome, names)
     draw = {
         "form_by_sector": lambda: plot_form_by_sector(pd.read_csv(form_by_sector), book, language, outcome, group),
         "construct_scores": lambda: plot_construct_scores(pd.read_parquet(analysis), book, language, list(scales),
                                                           outcome),
-        "sample_flow": lambda: plot_sample_flow(pd.read_csv(sample_flow, keep_default_na=False), language),
+        "sample_flow": lambda: plot_sample_flow(pd.read_csv(sample_flow, keep_default_na=False), language, names,
+                                                labeller),
         "reliability": lambda: plot_reliability(pd.read_csv(reliability), book, language),
         "likert_items": lambda: plot_likert_diverging(pd.read_csv(likert_items), book, language, list(likert_scales)),
     }
@@ -320,4 +357,4 @@ def run(*, analysis: str, form_by_sector: str, sample_flow: str, codebook: Seque
         del draw["construct_scores"], draw["reliability"]
     if not likert_scales:
         del draw["likert_items"]
-    return save_figures(draw, outputs)
+    return save_figures(draw, outputs, style)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from alliancegov.codebook.tables import Codebook
+from alliancegov.figures.style import wrap_to
 from alliancegov.figures.theme import themed_figure, with_count, wrap
 from alliancegov.figures.wording import text
 
@@ -104,7 +105,7 @@ def plot_likert_diverging(answers: pd.DataFrame, codebook: Codebook, language: s
             ax.set_yticks(positions, labels)
             ax.set_ylim(-0.6, len(part) - 0.4)
             ax.axvline(0, color="0.3", linewidth=0.8)
-            ax.set_title(codebook.label(scale, language), loc="left", fontweight="bold")
+            ax.set_title(codebook.label(scale, language), loc="left")
             ax.grid(axis="y", visible=False)
         unit = "\u202f%" if language == "fr" else "%"
         axes[-1, 0].xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{abs(100 * value):.0f}{unit}"))
@@ -112,13 +113,12 @@ def plot_likert_diverging(answers: pd.DataFrame, codebook: Codebook, language: s
         axes[-1, 0].set_xlabel(text("likert_axis", language))
         # The note sits under the axis label (part of the axes, so the layout makes room for it).
         axes[-1, 0].annotate(
-            wrap(text("likert_note", language, mark=mark), 75), xy=(0.5, 0), xycoords=axes[-1, 0].xaxis.label,
-            xytext=(0, -4), textcoords="offset points", ha="center", va="top", fontsize="small", color="0.3",
+            wrap_to(text("likert_note", language, mark=mark)), xy=(0.5, 0), xycoords=axes[-1, 0].xaxis.label,
+            xytext=(0, -4), textcoords="offset points", ha="center", va="top", color="0.3",
         )
         handles, labels = axes[0, 0].get_legend_handles_labels()
         order = [labels.index(answer_labels[code]) for code in codes]
         # The key reads left to right like the bars.
         figure.legend([handles[i] for i in order], [wrap(labels[i], 16) for i in order],
-                      loc="outside lower center", ncols=len(codes), frameon=False, fontsize="small")
-        figure.suptitle(text("likert_title", language))
+                      loc="outside lower center", ncols=len(codes), frameon=False)
     return figure

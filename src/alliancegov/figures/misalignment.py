@@ -69,7 +69,6 @@ def plot_misalignment(misalignment: pd.DataFrame, counterfactual: pd.DataFrame |
         if counterfactual is not None:
             _point_ranges(axes[1, 0], gaps, [models.get(m, m) for m in gaps["model"]], language)
             axes[1, 0].set_xlabel(wrap(text("misalignment_gap_axis", language), 60))
-        figure.suptitle(wrap(text("misalignment_title", language), 70))
     return figure
 
 
@@ -114,5 +113,4 @@ def plot_form_overlap(overlap: pd.DataFrame, codebook: Codebook, language: str, 
             format_shares(ax.xaxis, language)
         axes[-1, 0].set_xlim(0, 1)
         axes[-1, 0].set_xlabel(text("overlap_axis", language))
-        figure.suptitle(wrap(text("overlap_title", language), 70))
     return figure

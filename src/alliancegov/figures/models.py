@@ -16,10 +16,13 @@ import pandas as pd
 from alliancegov.codebook.tables import Codebook
 from alliancegov.codebook.validation import codebook_categorical
 from alliancegov.figures.misalignment import plot_form_overlap, plot_misalignment
+from alliancegov.figures.style import LINE_STYLES, wrap_to
 from alliancegov.figures.theme import (
     FORM,
+    FigureStyle,
     form_colours,
     form_labels,
+    form_markers,
     format_numbers,
     format_shares,
     save_figures,
@@ -27,13 +30,14 @@ from alliancegov.figures.theme import (
     wrap,
 )
 from alliancegov.figures.wording import text
+from alliancegov.messages.labels import Labeller
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
 def forest_by_form(table: pd.DataFrame, codebook: Codebook, language: str, outcome_variable: str, *,
-                   x_label: str, title: str) -> Figure:
+                   x_label: str) -> Figure:
     """Point ranges of each ``term``, one panel per ``outcome`` answer in codebook order.
 
     Parameters
@@ -45,19 +49,20 @@ def forest_by_form(table: pd.DataFrame, codebook: Codebook, language: str, outco
     language : {"fr", "en"}
     outcome_variable : str
         The question whose answers ``outcome`` holds.
-    x_label, title : str
-        The shared x-axis label and the figure's title.
+    x_label : str
+        The shared x-axis label.
 
     Returns
     -------
     Figure
         One panel per outcome present in ``table``, sharing both axes, each in its form's colour
-        with a dashed line at 0; terms keep their first-appearance order, top to bottom.
+        and marker with a dashed line at 0, titled by its form (wrapped to the panel's width);
+        terms keep their first-appearance order, top to bottom.
     """
     outcome = codebook_categorical(table["outcome"], codebook, outcome_variable)
     outcomes = [form for form in outcome.cat.categories if form in set(outcome)]
     forms = form_labels(codebook, language, outcome_variable)
-    colours = form_colours(codebook, outcome_variable)
+    colours, markers = form_colours(codebook, outcome_variable), form_markers(codebook, outcome_variable)
     terms = list(dict.fromkeys(table["term"]))
     position = {term: len(terms) - 1 - rank for rank, term in enumerate(terms)}
     with themed_figure(1.2 + 0.32 * len(terms), ncols=len(outcomes), sharex=True, sharey=True) as (figure, axes):
@@ -66,15 +71,15 @@ def forest_by_form(table: pd.DataFrame, codebook: Codebook, language: str, outco
             ax.errorbar(
                 rows["estimate"], rows["term"].map(position),
                 xerr=[rows["estimate"] - rows["conf_low"], rows["conf_high"] - rows["estimate"]],
-                fmt="o", markersize=3.5, capsize=2, linewidth=1, color=colours[form],
+                fmt=markers[form], markersize=3.5, capsize=2, linewidth=1, color=colours[form],
             )
             ax.axvline(0, color="0.3", linestyle="--", linewidth=0.8)
-            ax.set_title(wrap(forms[form], 22 if len(outcomes) < 4 else 18))
+            ax.set_title(wrap_to(forms[form], 0.62 / len(outcomes)))
             format_numbers(ax.xaxis, language)
-        axes[0, 0].set_yticks(range(len(terms)), [wrap(codebook.term_label(t, language)) for t in reversed(terms)])
+        labeller = Labeller(codebook, language, outcome_variable)
+        axes[0, 0].set_yticks(range(len(terms)), [wrap(labeller.term(t)) for t in reversed(terms)])
         axes[0, 0].set_ylim(-0.7, len(terms) - 0.3)
-        figure.supxlabel(x_label, fontsize="medium")
-        figure.suptitle(title)
+        figure.supxlabel(wrap_to(x_label))
     return figure
 
 
@@ -104,7 +109,6 @@ def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, langu
     return forest_by_form(
         coefficients, codebook, language, outcome_variable,
         x_label=text("coefficient_axis", language, base=", ".join(forms[form] for form in base)),
-        title=text("choice_title", language, outcome=codebook.label(outcome_variable, language)),
     )
 
 
@@ -127,8 +131,7 @@ def plot_ame_forest(choice_ame: pd.DataFrame, codebook: Codebook, language: str,
     Figure
         The x axis in probability points.
     """
-    return forest_by_form(choice_ame, codebook, language, outcome_variable,
-                          x_label=text("ame_axis", language), title=text("ame_title", language))
+    return forest_by_form(choice_ame, codebook, language, outcome_variable, x_label=text("ame_axis", language))
 
 
 def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, language: str,
@@ -150,14 +153,15 @@ def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, 
     Returns
     -------
     Figure
-        One column of panels per profile variable, one row per level of ``by`` (labelled from the
-        codebook answers of ``by_variable``), one colour per form; probabilities as percentages.
+        One column of panels per profile variable (its label on the x axis), one row per level of
+        ``by`` (its answer's label as the panel's title), one colour and marker per form;
+        probabilities as percentages.
     """
     variables = list(dict.fromkeys(predictions["variable"]))
     by_levels = list(dict.fromkeys(predictions["by"].fillna("")))
     forms = form_labels(codebook, language, outcome_variable)
-    colours = form_colours(codebook, outcome_variable)
-    with themed_figure(1.0 + 2.2 * len(by_levels), nrows=len(by_levels), ncols=len(variables),
+    colours, markers = form_colours(codebook, outcome_variable), form_markers(codebook, outcome_variable)
+    with themed_figure(1.2 + 2.2 * len(by_levels), nrows=len(by_levels), ncols=len(variables),
                        sharex="col", sharey=True) as (figure, axes):
         for row, by in enumerate(by_levels):
             for column, variable in enumerate(variables):
@@ -167,20 +171,21 @@ def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, 
                     curve = panel[panel["outcome"] == form].sort_values("value")
                     if curve.empty:
                         continue
-                    ax.plot(curve["value"], curve["estimate"], color=colours[form], linewidth=1.3, label=forms[form])
+                    ax.plot(curve["value"], curve["estimate"], color=colours[form], linewidth=1.3, label=forms[form],
+                            marker=markers[form], markersize=3)
                     ax.fill_between(curve["value"], curve["conf_low"], curve["conf_high"], color=colours[form],
                                     alpha=0.18, linewidth=0)
                 ax.set_ylim(0, 1)
                 format_shares(ax.yaxis, language)
                 format_numbers(ax.xaxis, language)
-                title = codebook.label_or_name(variable, language)
+                if row == len(by_levels) - 1:
+                    ax.set_xlabel(wrap_to(codebook.label_or_name(variable, language), 0.9 / len(variables)))
                 if by and by_variable:
-                    title = codebook.answer_label(by_variable, by, language) + text("level_separator", language) + title
-                ax.set_title(wrap(title, 40), fontsize="medium")
-        figure.supylabel(text("predicted_axis", language), fontsize="medium")
+                    ax.set_title(wrap_to(codebook.answer_label(by_variable, by, language), 0.9 / len(variables)))
+        figure.supylabel(text("predicted_axis", language))
         handles, labels = axes[0, 0].get_legend_handles_labels()
-        figure.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
-        figure.suptitle(text("predicted_title", language))
+        figure.legend(handles, [wrap_to(label, 0.45) for label in labels], loc="outside lower center", ncols=2,
+                      frameon=False)
     return figure
 
 
@@ -202,20 +207,20 @@ def plot_kaplan_meier(curves: pd.DataFrame, codebook: Codebook, group: str, lang
     Returns
     -------
     Figure
-        The curves start at 1 at time 0.
+        The curves start at 1 at time 0; one line style per group (greyscale-safe).
     """
     with themed_figure(3.6) as (figure, axes):
         ax = axes[0, 0]
-        for level in dict.fromkeys(curves["group"]):
+        for rank, level in enumerate(dict.fromkeys(curves["group"])):
             part = curves[curves["group"] == level]
             times = np.concatenate([[0.0], part["time"].to_numpy(float)])
             label = codebook.answer_label(group, level, language) if group in codebook.variables.index else str(level)
-            line, = ax.step(times, np.concatenate([[1.0], part["survival"]]), where="post", linewidth=1.3, label=label)
+            line, = ax.step(times, np.concatenate([[1.0], part["survival"]]), where="post", linewidth=1.3, label=label,
+                            linestyle=LINE_STYLES[rank % len(LINE_STYLES)])
             low, high = (np.concatenate([[1.0], part[column]]) for column in ("conf_low", "conf_high"))
             ax.fill_between(times, low, high, step="post", alpha=0.2, color=line.get_color(), linewidth=0)
         ax.set_ylim(0, 1.02)
         ax.set(xlabel=text("km_time", language), ylabel=text("km_axis", language))
-        ax.set_title(wrap(text("km_title", language), 60))
         format_shares(ax.yaxis, language)
         format_numbers(ax.xaxis, language)
         ax.legend(frameon=False)
@@ -240,27 +245,27 @@ def plot_performance_by_form(means: pd.DataFrame, codebook: Codebook, language: 
     Returns
     -------
     Figure
-        One point range per form, top to bottom, labelled with its n.
+        One point range per form, top to bottom, labelled with its n; the x axis names the
+        outcome (the codebook's label, or the catalogue's for a derived index).
     """
     outcome = str(means["outcome"].iloc[0])
     means = means.rename(columns={form: "group", "estimate": "mean"}).astype({"group": str})
     forms = form_labels(codebook, language, form)
-    colours = form_colours(codebook, form)
+    colours, markers = form_colours(codebook, form), form_markers(codebook, form)
     positions = np.arange(len(means))[::-1]
     with themed_figure(0.9 + 0.45 * len(means)) as (figure, axes):
         ax = axes[0, 0]
         for y, row in zip(positions, means.itertuples(), strict=True):
             ax.errorbar(
                 row.mean, y, xerr=[[row.mean - row.conf_low], [row.conf_high - row.mean]],
-                fmt="o", markersize=5, capsize=3, linewidth=1.2, color=colours[row.group],
+                fmt=markers[row.group], markersize=5, capsize=3, linewidth=1.2, color=colours[row.group],
             )
         ax.set_yticks(
             positions,
             [wrap(text("group_size", language, label=forms[row.group], n=row.n), 34) for row in means.itertuples()],
         )
         ax.set_ylim(-0.6, len(means) - 0.4)
-        ax.set_xlabel(codebook.label_or_name(outcome, language))
-        ax.set_title(text("mean_by_form_title", language, form=codebook.label(form, language)))
+        ax.set_xlabel(wrap_to(Labeller(codebook, language, form).variable(outcome)))
         format_numbers(ax.xaxis, language)
     return figure
 
@@ -269,7 +274,7 @@ def run(*, codebook: Sequence[str], outputs: dict[str, str], language: str, outc
         choice_mnl: str | None = None, choice_ame: str | None = None, choice_predictions: str | None = None,
         performance_by_form: str | None = None, misalignment: str | None = None, counterfactual: str | None = None,
         form_overlap: str | None = None, time_to_partnership: str | None = None,
-        survival_group: str | None = None) -> list[Path]:
+        survival_group: str | None = None, style: FigureStyle | dict | None = None) -> list[Path]:
     """The figures_models rule: every model figure, drawn from the tables the model stages wrote.
 
     Parameters
@@ -293,6 +298,8 @@ def run(*, codebook: Sequence[str], outputs: dict[str, str], language: str, outc
         The hypotheses stage's Kaplan–Meier table, when the register has a ``time_to_event`` block.
     survival_group : str, optional
         That block's ``group`` variable.
+    style : FigureStyle or dict, optional
+        The figures' width and font size (the config's ``figures.width_cm`` and ``font_size_pt``).
 
     Returns
     -------
@@ -319,4 +326,4 @@ def run(*, codebook: Sequence[str], outputs: dict[str, str], language: str, outc
     if time_to_partnership:
         draw["time_to_partnership"] = lambda: plot_kaplan_meier(pd.read_csv(time_to_partnership), book,
                                                                 survival_group, language)
-    return save_figures({stem: figure for stem, figure in draw.items() if stem in outputs}, outputs)
+    return save_figures({stem: figure for stem, figure in draw.items() if stem in outputs}, outputs, style)

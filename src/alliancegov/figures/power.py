@@ -113,11 +113,11 @@ def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, targ
             ax.set_ylim(0, 1.02)
             ax.set_title(str(hypothesis), loc="left")
             format_shares(ax.yaxis, language)
-            ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False, fontsize="small")
+            ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
         axes[-1, 0].set_xlabel(text("power_x", language))
         figure.suptitle(wrap(text("power_title", language), 80))
         figure.supylabel(text("power_y", language))
-        figure.supxlabel(wrap(note, 110), fontsize="small", color="0.3")
+        figure.supxlabel(wrap(note, 110), color="0.3")
     return figure
 
 

@@ -1,16 +1,19 @@
 """The figures' common look and output.
 
-The theme, the governance forms' labels and colours, locale-aware axes, and byte-stable saving.
+The theme, the governance forms' labels, colours and markers, locale-aware axes, and byte-stable
+saving.
 
 Every figure is drawn on a plain Agg-backed :class:`matplotlib.figure.Figure` (never through
 pyplot's global state, so nothing opens a window or touches a notebook's backend) under one
-theme: the seaborn "colorblind" palette, a bundled font, and the governance forms always in
-codebook order with the same colour.
+theme: the journal's column width (:class:`FigureStyle`, from the config's ``figures.width_cm``),
+one font size for every text, a bundled font, and the governance forms always in codebook order
+with the same colour and marker. The forms' colours run from dark to light (cividis, made for
+colour-vision deficiencies), so a greyscale print still tells them apart, and lines add a
+marker per form.
 """
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +22,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alliancegov.codebook.tables import Codebook
+from alliancegov.figures.style import (
+    LABEL_WIDTH_CHARS,
+    PNG_DPI,
+    FigureStyle,
+    current_style,
+    figure_style,
+    theme_rc,
+    wrap,
+)
 from alliancegov.figures.wording import text
 from alliancegov.safe_output import visible_text
 
@@ -29,26 +41,8 @@ if TYPE_CHECKING:
 
 
 FORM = "governance_form"
-FIGURE_WIDTH_INCHES = 6.5
-LABEL_WIDTH_CHARS = 28
-PNG_DPI = 300
-
-
-def wrap(label: str, width: int = LABEL_WIDTH_CHARS) -> str:
-    """``label`` broken into lines of at most ``width`` characters (long French labels).
-
-    Parameters
-    ----------
-    label : str
-    width : int
-        Characters per line; a word longer than that is not broken.
-
-    Returns
-    -------
-    str
-        The label with ``\\n`` between lines.
-    """
-    return textwrap.fill(label, width=width, break_long_words=False)
+FORM_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+FORM_PALETTE_RANGE = (0.0, 0.8)  # the part of cividis used: its lightest yellow is too pale on white
 
 
 def with_count(label: str, n: int, language: str, width: int = LABEL_WIDTH_CHARS) -> str:
@@ -100,12 +94,33 @@ def form_colours(codebook: Codebook, outcome: str = FORM) -> dict[str, tuple[flo
     Returns
     -------
     dict of str to tuple of (float, float, float)
-        RGB colours (0–1) of seaborn's "colorblind" palette, in codebook order.
+        RGB colours (0–1) of cividis from dark to light (:data:`FORM_PALETTE_RANGE`), in codebook
+        order: distinct in greyscale and for colour-vision deficiencies.
     """
-    import seaborn as sns
+    from matplotlib import colormaps
 
     forms = codebook.answer_names(outcome)
-    return dict(zip(forms, sns.color_palette("colorblind", len(forms)), strict=True))
+    low, high = FORM_PALETTE_RANGE
+    points = np.linspace(low, high, len(forms)) if len(forms) > 1 else np.array([low])
+    return {form: tuple(float(c) for c in colormaps["cividis"](point)[:3]) for form, point in zip(forms, points)}
+
+
+def form_markers(codebook: Codebook, outcome: str = FORM) -> dict[str, str]:
+    """Outcome answer name → marker, fixed by codebook order (lines stay apart without colour).
+
+    Parameters
+    ----------
+    codebook : Codebook
+    outcome : str
+        The outcome question.
+
+    Returns
+    -------
+    dict of str to str
+        Matplotlib marker codes of :data:`FORM_MARKERS`, cycled.
+    """
+    forms = codebook.answer_names(outcome)
+    return {form: FORM_MARKERS[i % len(FORM_MARKERS)] for i, form in enumerate(forms)}
 
 
 def form_label_palette(codebook: Codebook, language: str, outcome: str = FORM) -> dict[str, tuple[float, float, float]]:
@@ -127,41 +142,17 @@ def form_label_palette(codebook: Codebook, language: str, outcome: str = FORM) -
     return {labels[form]: colour for form, colour in form_colours(codebook, outcome).items()}
 
 
-def theme_rc() -> dict:
-    """Matplotlib rc settings of the package theme (seaborn whitegrid, paper context).
-
-    Returns
-    -------
-    dict
-        rc parameters: also the DejaVu Sans font bundled with Matplotlib (the PNG does not depend
-        on the fonts installed), the "colorblind" colour cycle, and no mathtext (a ``$`` in a
-        codebook label stays a dollar sign).
-    """
-    import seaborn as sns
-    from cycler import cycler
-
-    return {
-        **sns.axes_style("whitegrid"),
-        **sns.plotting_context("paper"),
-        # Matplotlib's bundled font, so the PNG does not depend on the fonts installed.
-        "font.family": "sans-serif",
-        "font.sans-serif": ["DejaVu Sans"],
-        "axes.prop_cycle": cycler(color=sns.color_palette("colorblind")),
-        # Labels come from the codebook; a "$" in one must not start mathtext.
-        "text.parse_math": False,
-    }
-
-
 @contextmanager
 def themed_figure(height_inches: float, **subplot_options: object) -> Iterator[tuple[Figure, np.ndarray]]:
-    """Yield a new Agg figure of page width and its axes array (always 2-D), under the theme.
+    """Yield a new Agg figure of the style's width and its axes array (always 2-D), under the theme.
 
     The figure is drawn once on exit so that ticks and layout are resolved under the theme.
 
     Parameters
     ----------
     height_inches : float
-        The figure's height (its width is :data:`FIGURE_WIDTH_INCHES`).
+        The figure's height (its width is the current :class:`FigureStyle`'s), scaled with the
+        font size (heights are given for 8-point text).
     **subplot_options : object
         Passed to ``Figure.subplots`` (nrows, ncols, sharex, ...).
 
@@ -174,8 +165,9 @@ def themed_figure(height_inches: float, **subplot_options: object) -> Iterator[t
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(theme_rc()):
-        figure = Figure(figsize=(FIGURE_WIDTH_INCHES, height_inches), layout="constrained")
+    style = current_style()
+    with matplotlib.rc_context(theme_rc(style)):
+        figure = Figure(figsize=(style.width_inches, height_inches * style.font_size_pt / 8), layout="constrained")
         FigureCanvasAgg(figure)
         axes = figure.subplots(squeeze=False, **subplot_options)
         yield figure, axes
@@ -331,7 +323,8 @@ def save_figure(fig: Figure, path: str | Path, formats: tuple[str, ...] = ("png"
     return path
 
 
-def save_figures(draw: dict[str, Callable[[], Figure]], outputs: dict[str, str]) -> list[Path]:
+def save_figures(draw: dict[str, Callable[[], Figure]], outputs: dict[str, str],
+                 style: FigureStyle | dict | None = None) -> list[Path]:
     """Draw and save each figure of ``draw`` (stem → function drawing it) at ``outputs[stem]``.
 
     Parameters
@@ -340,6 +333,9 @@ def save_figures(draw: dict[str, Callable[[], Figure]], outputs: dict[str, str])
         Figures by stem, in the order to draw them.
     outputs : dict of str to str
         PNG path by stem (a rule's outputs); the SVG and PDF go beside it (:data:`FIGURE_FORMATS`).
+    style : FigureStyle or dict, optional
+        Width and font size (a dict of :class:`FigureStyle`'s fields, as the config gives them);
+        the default style without it.
 
     Returns
     -------
@@ -354,5 +350,7 @@ def save_figures(draw: dict[str, Callable[[], Figure]], outputs: dict[str, str])
     wanted = {stem for stem in outputs if not stem.endswith(tuple(f"_{fmt}" for fmt in FIGURE_FORMATS[1:]))}
     if wanted != set(draw):
         raise ValueError(f"figures to draw {sorted(draw)} and outputs {sorted(wanted)} differ")
-    # One at a time, so only one figure is held in memory.
-    return [save_figure(figure(), outputs[stem], FIGURE_FORMATS) for stem, figure in draw.items()]
+    style = FigureStyle(**style) if isinstance(style, dict) else style or FigureStyle()
+    with figure_style(style):
+        # One at a time, so only one figure is held in memory.
+        return [save_figure(figure(), outputs[stem], FIGURE_FORMATS) for stem, figure in draw.items()]

@@ -14,20 +14,22 @@ import numpy as np
 import pandas as pd
 
 from alliancegov.codebook.tables import Codebook
+from alliancegov.figures.style import wrap_to
 from alliancegov.figures.theme import (
     FORM,
+    FigureStyle,
     form_colours,
     form_labels,
+    form_markers,
     format_numbers,
     format_shares,
     place_form_legend,
     save_figures,
     themed_figure,
     with_count,
-    wrap,
 )
 from alliancegov.figures.wording import text
-from alliancegov.formatting import number_format
+from alliancegov.formatting import number_format, wave_labels
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -42,7 +44,8 @@ ALLUVIAL_LABEL_POINT = 2         # where along a band its count is written
 
 
 def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str, *,
-                         totals: pd.DataFrame | None = None, outcome: str = FORM, minimum_cell: int = 5) -> Figure:
+                         totals: pd.DataFrame | None = None, outcome: str = FORM, minimum_cell: int = 5,
+                         wave_names: dict[str, str] | None = None) -> Figure:
     """Alluvial plot of the governance forms of firms across consecutive waves.
 
     One stacked bar per wave, forms in codebook order from the top and in the package colours;
@@ -67,6 +70,8 @@ def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str
     minimum_cell : int
         A band's count is written only when it reaches ``minimum_cell`` (and the band has room
         for it), so small cells are not disclosed by a label.
+    wave_names : dict of str to str, optional
+        Wave identifier → its label (its year) on the x axis.
 
     Returns
     -------
@@ -142,22 +147,23 @@ def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str
                     # Next to the bar the bands of a segment are still stacked apart, whereas
                     # further on crossing bands would put their counts on top of each other.
                     ax.text(x[ALLUVIAL_LABEL_POINT], upper[ALLUVIAL_LABEL_POINT] - matrix[i, j] / 2,
-                            number_format(language).count(n), ha="left", va="center", fontsize="x-small", color="0.15")
-        ax.set_xticks(range(len(waves)), [text("wave", language, wave=wave) for wave in waves])
+                            number_format(language).count(n), ha="left", va="center", color="0.15")
+        names = wave_names or {}
+        ax.set_xticks(range(len(waves)), [text("wave", language, wave=names.get(str(wave), wave)) for wave in waves])
         ax.set_xlim(-0.3, len(waves) - 0.7)
         ax.set_ylim(0, tallest + gap * k)
         ax.grid(axis="x", visible=False)
         ax.set_ylabel(text("alluvial_axis", language))
         note = "alluvial_note" if totals is not None else "alluvial_note_linked"
-        ax.set_xlabel(wrap(text(note, language, minimum=minimum_cell), 90), fontsize="small", color="0.3")
-        ax.set_title(text("alluvial_title", language, outcome=codebook.label(outcome, language)))
+        ax.set_xlabel(wrap_to(text(note, language, minimum=minimum_cell)), color="0.3")
         format_numbers(ax.yaxis, language)
         figure.legend([Patch(color=colours[form]) for form in forms], [labels[form] for form in forms],
                       title=codebook.label(outcome, language), loc="outside lower center", ncols=2, frameon=False)
     return figure
 
 
-def plot_form_shares_by_wave(shares: pd.DataFrame, codebook: Codebook, language: str, outcome: str = FORM) -> Figure:
+def plot_form_shares_by_wave(shares: pd.DataFrame, codebook: Codebook, language: str, outcome: str = FORM,
+                             wave_names: dict[str, str] | None = None) -> Figure:
     """Share of each governance form in each survey wave, with its interval.
 
     Parameters
@@ -170,15 +176,19 @@ def plot_form_shares_by_wave(shares: pd.DataFrame, codebook: Codebook, language:
     language : {"fr", "en"}
     outcome : str
         The governance form variable.
+    wave_names : dict of str to str, optional
+        Wave identifier → its label (its year).
 
     Returns
     -------
     Figure
-        Each form is a line across waves, slightly dodged so that intervals do not overlap;
-        waves are labelled with their number of firms; shares as percentages.
+        Each form is a line across waves (its colour and marker), slightly dodged so that
+        intervals do not overlap; waves are labelled with their year and number of firms; shares
+        as percentages.
     """
     forms = form_labels(codebook, language, outcome)
-    colours = form_colours(codebook, outcome)
+    colours, markers = form_colours(codebook, outcome), form_markers(codebook, outcome)
+    names = wave_names or {}
     waves = list(dict.fromkeys(shares["wave"]))
     sizes = shares.drop_duplicates("wave").set_index("wave")["wave_n"]
     present = [form for form in forms if form in set(shares[outcome])]
@@ -189,11 +199,10 @@ def plot_form_shares_by_wave(shares: pd.DataFrame, codebook: Codebook, language:
             rows = shares[shares[outcome] == form].set_index("wave").reindex(waves)
             x = np.arange(len(waves)) + offset
             ax.errorbar(x, rows["share"], yerr=[rows["share"] - rows["conf_low"], rows["conf_high"] - rows["share"]],
-                        color=colours[form], marker="o", capsize=2, label=forms[form])
-        ax.set_xticks(np.arange(len(waves)),
-                      [with_count(text("wave", language, wave=w), int(sizes[w]), language) for w in waves])
+                        color=colours[form], marker=markers[form], capsize=2, label=forms[form])
+        ax.set_xticks(np.arange(len(waves)), [with_count(text("wave", language, wave=names.get(str(w), w)),
+                                                         int(sizes[w]), language) for w in waves])
         ax.set(xlabel="", ylabel=text("share_of_responses", language), ylim=(0, None))
-        ax.set_title(text("form_shares_by_wave_title", language, outcome=codebook.label(outcome, language)))
         format_shares(ax.yaxis, language)
         ax.legend()
         place_form_legend(ax, codebook, language, outcome)
@@ -201,7 +210,8 @@ def plot_form_shares_by_wave(shares: pd.DataFrame, codebook: Codebook, language:
 
 
 def run(*, form_shares: str, codebook: Sequence[str], outputs: dict[str, str], language: str, outcome: str,
-        minimum_cell: int, transition_counts: str | None = None, form_by_wave: str | None = None) -> list[Path]:
+        minimum_cell: int, transition_counts: str | None = None, form_by_wave: str | None = None,
+        waves: str | None = None, style: FigureStyle | dict | None = None) -> list[Path]:
     """The figures_waves rule: governance forms by wave and the alluvial diagram of the panel.
 
     Parameters
@@ -223,6 +233,10 @@ def run(*, form_shares: str, codebook: Sequence[str], outputs: dict[str, str], l
         The governance form variable.
     minimum_cell : int
         The disclosure minimum.
+    waves : str, optional
+        The waves sheet: waves are named by their year (:func:`alliancegov.formatting.wave_labels`).
+    style : FigureStyle or dict, optional
+        The figures' width and font size (the config's ``figures.width_cm`` and ``font_size_pt``).
 
     Returns
     -------
@@ -230,10 +244,12 @@ def run(*, form_shares: str, codebook: Sequence[str], outputs: dict[str, str], l
         The PNG files written.
     """
     book = Codebook.from_files(codebook)
+    names = wave_labels(pd.read_csv(waves, sep="\t", dtype=str, keep_default_na=False)) if waves else {}
     draw = {
-        "form_shares_by_wave": lambda: plot_form_shares_by_wave(pd.read_csv(form_shares), book, language, outcome),
+        "form_shares_by_wave": lambda: plot_form_shares_by_wave(pd.read_csv(form_shares), book, language, outcome,
+                                                                names),
         "transitions_alluvial": lambda: transitions_alluvial(
             pd.read_parquet(transition_counts), book, language, totals=pd.read_parquet(form_by_wave), outcome=outcome,
-            minimum_cell=minimum_cell),
+            minimum_cell=minimum_cell, wave_names=names),
     }
-    return save_figures({stem: figure for stem, figure in draw.items() if stem in outputs}, outputs)
+    return save_figures({stem: figure for stem, figure in draw.items() if stem in outputs}, outputs, style)

@@ -8,44 +8,18 @@ from __future__ import annotations
 
 TEXT = {
     "share_of_responses": {"fr": "Part des réponses", "en": "Share of responses"},
-    "outcome_by_group_title": {"fr": "{outcome} selon : {group}", "en": "{outcome} by {group}"},
     "score": {"fr": "Score", "en": "Score"},
-    "construct_scores_title": {
-        "fr": "Scores des construits selon : {outcome}",
-        "en": "Construct scores by {outcome}",
-    },
     "coefficient_axis": {
         "fr": "Coefficient (log du rapport des chances par rapport à « {base} ») et IC à 95 %",
         "en": "Coefficient (log-odds relative to “{base}”) with 95% CI",
     },
-    "choice_title": {
-        "fr": "Logit multinomial : {outcome}",
-        "en": "Multinomial logit: {outcome}",
-    },
-    "mean_by_form_title": {
-        "fr": "Moyenne selon : {form}, et IC à 95 %",
-        "en": "Mean by {form} with 95% CI",
-    },
-    "responses": {"fr": "Réponses", "en": "Responses"},
-    "sample_flow_title": {
-        "fr": "Du questionnaire reçu à l'échantillon analysé",
-        "en": "From questionnaires received to the analysed sample",
-    },
     "wave": {"fr": "Vague {wave}", "en": "Wave {wave}"},
-    "received": {"fr": "Reçues", "en": "Received"},
-    "excluded": {"fr": "Exclues : {reason}", "en": "Excluded: {reason}"},
-    "analysed": {"fr": "Analysées", "en": "Analysed"},
     "level_separator": {"fr": " : ", "en": ": "},
     "group_size": {"fr": "{label} (n = {n})", "en": "{label} (n = {n})"},
-    "reliability_title": {
-        "fr": "Fiabilité des échelles (vagues regroupées)",
-        "en": "Scale reliability (pooled waves)",
-    },
     "reliability_axis": {"fr": "Coefficient de fiabilité", "en": "Reliability coefficient"},
     "alpha_with_ci": {"fr": "Alpha de Cronbach et IC à {level} %", "en": "Cronbach's alpha with {level}% CI"},
     "omega": {"fr": "Oméga total de McDonald", "en": "McDonald's omega total"},
     "reliability_threshold": {"fr": "Seuil usuel de {value}", "en": "Usual threshold of {value}"},
-    "likert_title": {"fr": "Réponses aux items des échelles", "en": "Answers to the scale items"},
     "likert_axis": {"fr": "Part des réponses valides", "en": "Share of valid answers"},
     "likert_note": {
         "fr": "Items inversés marqués {mark} : réponses telles que données, avant recodage. "
@@ -54,23 +28,11 @@ TEXT = {
               "Missing answers left out; neutral category centred on 0.",
     },
     "reverse_mark": {"fr": "(I)", "en": "(R)"},
-    "ame_title": {
-        "fr": "Effets marginaux moyens sur la probabilité de chaque forme",
-        "en": "Average marginal effects on the probability of each form",
-    },
     "ame_axis": {
         "fr": "Variation de la probabilité (points de probabilité) et IC à 95 %",
         "en": "Change in probability (probability points) with 95% CI",
     },
-    "predicted_title": {
-        "fr": "Probabilités prédites moyennes et IC à 95 %",
-        "en": "Average predicted probabilities with 95% CI",
-    },
     "predicted_axis": {"fr": "Probabilité prédite", "en": "Predicted probability"},
-    "misalignment_title": {
-        "fr": "Désalignement et performance (bootstrap des deux étapes, IC à 95 %)",
-        "en": "Misalignment and performance (two-stage bootstrap, 95% CI)",
-    },
     "misalignment_axis": {"fr": "Coefficient (unités de l'indice par unité de la mesure)",
                           "en": "Coefficient (index units per unit of the measure)"},
     "misalignment_gap_axis": {"fr": "Performance perdue par rapport à la meilleure forme prédite (unités de l'indice)",
@@ -91,28 +53,11 @@ TEXT = {
                "dmf": "Dubin–McFadden correction (DMF)", "dmf0": "restricted DMF (DMF0)",
                "dmf2": "normalised DMF (DMF2)", "dahl": "Dahl correction"},
     },
-    "overlap_title": {
-        "fr": "Recouvrement : probabilité prédite de chaque forme selon la forme choisie",
-        "en": "Overlap: each form's predicted probability by the form chosen",
-    },
     "overlap_panel": {"fr": "Probabilité de : {form}", "en": "Probability of: {form}"},
     "overlap_axis": {"fr": "Probabilité prédite (5e–95e, 25e–75e centiles, médiane)",
                      "en": "Predicted probability (5th–95th, 25th–75th percentiles, median)"},
-    "km_title": {
-        "fr": "Délai entre le premier contrat et le partenariat (Kaplan–Meier, IC à 95 %)",
-        "en": "Time from a first contract to a partnership (Kaplan–Meier, 95% CI)",
-    },
     "km_axis": {"fr": "Part encore sans partenariat", "en": "Share not yet in partnership"},
     "km_time": {"fr": "Mois depuis le premier contrat", "en": "Months since the first contract"},
-    "form_shares_by_wave_title": {
-        "fr": "{outcome} selon la vague d'enquête (IC de Wilson à 95 %)",
-        "en": "{outcome} by survey wave (Wilson 95% CI)",
-    },
-    # the panel's alluvial figure
-    "alluvial_title": {
-        "fr": "{outcome} d'une vague à la suivante",
-        "en": "{outcome} from one wave to the next",
-    },
     "alluvial_axis": {"fr": "Répondants", "en": "Respondents"},
     "alluvial_note": {
         "fr": "Barres : répondants de chaque vague ; bandes : répondants interrogés à deux vagues consécutives. "

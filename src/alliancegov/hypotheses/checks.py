@@ -19,7 +19,7 @@ RESULT_KEYS = ("estimate", "std_error", "statistic", "df", "p_value", "conf_low"
 TABLE_EFFECTS = {"choice_ame": "AME (probability points per unit)", "misalignment": "coefficient (index units)",
                  "panel_deepening": "difference of probabilities", "importance": "difference of R² shares"}
 # keys of a check that configure its reading, not what it reads
-READING_KEYS = ("test", "expected", "margin", "effect", "note")
+READING_KEYS = ("test", "expected", "margin", "effect", "note", "label_fr", "label_en")
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,7 @@ def kaplan_meier_curves(frame: pd.DataFrame, time_to_event_block: dict, inferenc
                   "n_clusters", "note"]]
 
 
-def run(*, data: str, register: str, outputs: dict[str, str], language: str, choice_ame: str | None = None,
+def run(*, data: str, register: str, outputs: dict[str, str], language: str = "en", choice_ame: str | None = None,
         misalignment: str | None = None, importance: str | None = None, panel_deepening: str | None = None,
         measurement_flags: str | None = None,
         table_formulas: dict[str, list[str]] | None = None, choice: dict | None = None) -> pd.DataFrame:
@@ -207,7 +207,8 @@ def run(*, data: str, register: str, outputs: dict[str, str], language: str, cho
         ``table``: ``hypotheses.csv``; ``time_to_partnership``: the Kaplan–Meier table, when the
         register has a ``time_to_event`` block.
     language : {"fr", "en"}
-        Language of the claims.
+        Language of the ``claim`` column (English by default: the reports read each language's
+        claims from the register, so that no model job depends on a language).
     measurement_flags : str, optional
         The measurement stage's flags (CSV); without it no check gets a measurement note.
     table_formulas : dict of str to list of str, optional

@@ -1,119 +1,154 @@
-"""The report's tables as a reader sees them: codebook labels in place of canonical names, verdicts
-in the report's language, numbers with three decimals in the language's notation, every cell escaped.
+"""Cells as journals print them: p-values, counts, estimates and suppressed cells, by column.
+
+A column's name says what its numbers are: ``p_value``, ``p_adjusted``, ``p_holm``... are
+p-values (``< 0.001``, else three decimals), ``n``, ``n_*``, ``count_*``, ``df``... are counts
+(integers), anything else an estimate (three decimals, small values with two significant
+digits: :meth:`~alliancegov.formatting.NumberFormat.estimate`). Text cells are labelled
+(:class:`~alliancegov.messages.labels.Labeller`); a cell hidden
+for disclosure shows one symbol, :data:`~alliancegov.disclosure.SUPPRESSION_MARKER`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+import re
+from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
-from alliancegov.formatting import number_format
-from alliancegov.report.text import COLUMN_LABELS, REPORT_TEXT, VERDICTS
+from alliancegov.disclosure import SUPPRESSION_MARKER
+from alliancegov.formatting import NumberFormat
+from alliancegov.messages.labels import Labeller
 
-if TYPE_CHECKING:
-    from markupsafe import Markup
-
-    from alliancegov.codebook.tables import Codebook
-
-
-TABLE_DECIMALS = 3
-
-
-OUTCOME_COLUMNS = ("outcome", "from_state", "to_state")  # cells that are answers of the choice outcome
-
-
-ALL_FORMS = "all"  # alliancegov.stats.transitions.ALL_STATES
+P_COLUMN = re.compile(r"^(p_value|p_.+|.+_p_value|.+_p)$")
+COUNT_COLUMN = re.compile(r"^(n|n_.+|.+_n|count_.+|total_.+|row_total|events|parameters|rows|npar|df|delta_df|"
+                          r"wald_df)$")
+# The columns a table suppressed for disclosure leaves blank (alliancegov.disclosure).
+SUPPRESSIBLE = ("n", "share", "row_share", "estimate", "std_error", "conf_low", "conf_high")
+# Bookkeeping columns: a table's note (its words are the catalogue's, under the table), how it was made.
+BOOKKEEPING = ("note", "method", "inference", "verdict_on", "suppressed", "share_failed", "n_ok", "n_trimmed",
+               "estimator", "base",
+               "se_type", "reference")
 
 
-def table_html(table: pd.DataFrame, language: str) -> Markup:
-    """``table`` as an escaped HTML table: known column names translated, floats with 3 decimals.
-
-    Every header and cell is HTML-escaped by pandas before the result is marked safe for the
-    template.
+def is_integral(values: Iterable[object]) -> bool:
+    """Whether every known value is a whole number.
 
     Parameters
     ----------
-    table : DataFrame
-        Any table (its index is not shown).
-    language : {"fr", "en"}
-        Language of the column names (:data:`~alliancegov.report.text.COLUMN_LABELS`) and of the
-        numbers.
+    values : iterable
+        Numbers (missing values ignored).
 
     Returns
     -------
-    markupsafe.Markup
-        A ``<table class="data">``; floats with :data:`TABLE_DECIMALS` decimals in the language's
-        number format, missing values blank.
+    bool
     """
-    from markupsafe import Markup
-
-    labelled = table.rename(columns=COLUMN_LABELS[language])
-    numbers = number_format(language)
-    html = labelled.to_html(escape=True, index=False, float_format=lambda value: numbers.fixed(value, TABLE_DECIMALS),
-                            na_rep="", border=0, classes="data")
-    return Markup(html)
+    known = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return all(math.isfinite(v) and v == round(v) for v in known)
 
 
-def label_cells(table: pd.DataFrame, codebook: Codebook, language: str, outcome: str) -> pd.DataFrame:
-    """``table`` with codebook labels in ``language`` in place of canonical names.
+def cell_text(value: object, column: str, numbers: NumberFormat, labeller: Labeller, *, whole: bool) -> str:
+    """One cell as text.
 
-    As a reader expects them in a published table: ``term`` cells (``sector[textile]`` →
-    "Secteur : Textile-habillement", a scale → its label), answers in any column named after a
-    codebook question (``outcome``, ``from_state`` and ``to_state`` cells are answers of the
-    ``outcome`` question, and their ``all`` row the "any form" label), and those columns' headers
-    (unless :data:`~alliancegov.report.text.COLUMN_LABELS` translates them). Names the codebook
-    does not know stay as written.
+    Parameters
+    ----------
+    value : object
+        The cell.
+    column : str
+        Its column's name (what its numbers are).
+    numbers : NumberFormat
+        The locale.
+    labeller : Labeller
+        Labels of text cells.
+    whole : bool
+        Whether the column's numbers are all whole (a ``df`` column of Welch tests is not).
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(value, bool | np.bool_):
+        return str(labeller.value(str(bool(value))))
+    if isinstance(value, str):
+        return str(labeller.value(value, column))
+    if value is None or pd.isna(value):
+        return ""
+    if isinstance(value, int | np.integer):   # a whole number kept as such (a count among estimates)
+        return numbers.count(int(value)) if COUNT_COLUMN.match(column) or column == "value" else str(int(value))
+    if P_COLUMN.match(column):
+        return numbers.p_value(float(value))
+    if COUNT_COLUMN.match(column) and whole:
+        return numbers.count(int(round(float(value))))
+    if COUNT_COLUMN.match(column):
+        return numbers.fixed(float(value), 1)
+    return numbers.estimate(float(value))
+
+
+def numeric_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its text columns that hold only numbers (and blanks) read as numbers.
 
     Parameters
     ----------
     table : DataFrame
-        A table of the report.
-    codebook : Codebook
-        The labels.
-    language : {"fr", "en"}
-        Language of the labels.
-    outcome : str
-        The choice model's question.
+        A table read as text.
 
     Returns
     -------
     DataFrame
-        A relabelled copy of ``table``.
+        A copy; ``"True"``/``"False"`` columns stay text.
     """
     out = table.copy()
-    if "term" in out:
-        out["term"] = out["term"].map(lambda t: codebook.term_label(t, language) if isinstance(t, str) else t)
-    headers = {}
     for column in out.columns:
-        variable = outcome if column in OUTCOME_COLUMNS else column
-        if variable not in codebook.variables.index:
+        if out[column].dtype.kind in "biuf":
             continue
-        if codebook.variables.at[variable, "list_name"]:
-            answers = {name: codebook.answer_label(variable, name, language)
-                       for name in codebook.answer_names(variable)}
-            if column in OUTCOME_COLUMNS:  # the panel tables' row over every form
-                answers[ALL_FORMS] = REPORT_TEXT[language]["all_forms"]
-            out[column] = out[column].map(lambda value, answers=answers: answers.get(value, value))
-        if column not in COLUMN_LABELS[language]:
-            headers[column] = codebook.label(variable, language)
-    return out.rename(columns=headers)
+        text = out[column].astype(str).where(out[column].notna(), "")
+        converted = pd.to_numeric(text.where(text != "", None), errors="coerce")
+        if converted.notna().sum() == (text != "").sum() and (text != "").any():
+            out[column] = converted
+    return out
 
 
-def translate_verdicts(table: pd.DataFrame, language: str) -> pd.DataFrame:
-    """Verdict cells in ``language``.
+def present_long(table: pd.DataFrame, labeller: Labeller, numbers: NumberFormat, *, show: Sequence[str] | None = None,
+                 answers: Sequence[str] = ()) -> pd.DataFrame:
+    """A tidy table as a reader sees it: chosen columns, labelled headers and cells, journal numbers.
 
     Parameters
     ----------
     table : DataFrame
-        A table whose ``check_verdict`` and ``verdict`` columns, if any, hold verdicts
-        (``supported``, ``contradicted``, ``inconclusive``).
-    language : {"fr", "en"}
+        The CSV as read.
+    labeller : Labeller
+        Labels of headers and text cells.
+    numbers : NumberFormat
+        The locale.
+    show : sequence of str, optional
+        The columns shown, in this order; by default every column but the bookkeeping ones
+        (:data:`BOOKKEEPING`).
+    answers : sequence of str
+        Columns whose numbers are answer codes (labelled as answers: a Likert item's ``code``).
 
     Returns
     -------
     DataFrame
-        A copy with those cells translated; other values stay as written.
+        Strings; a row whose ``suppressed`` cell is true shows
+        :data:`~alliancegov.disclosure.SUPPRESSION_MARKER` in its blanked cells; without ``show``,
+        a column blank in every row is left out.
     """
-    columns = [c for c in ("check_verdict", "verdict") if c in table]
-    return table.assign(**{c: table[c].map(lambda v: VERDICTS[language].get(v, v)) for c in columns})
+    table = numeric_columns(table)
+    suppressed = (table["suppressed"].astype(str).str.lower() == "true") if "suppressed" in table else None
+    columns = list(show) if show is not None else [c for c in table.columns if c not in BOOKKEEPING]
+    out = pd.DataFrame(index=table.index)
+    for column in columns:
+        values = table[column]
+        if column in answers:
+            out[column] = [labeller.answer(str(int(v)) if not isinstance(v, str) else v) if pd.notna(v) else ""
+                           for v in values]
+            continue
+        whole = values.dtype.kind in "biuf" and is_integral(values)
+        out[column] = [cell_text(v, column, numbers, labeller, whole=whole) for v in values]
+        if suppressed is not None and column in SUPPRESSIBLE:
+            out.loc[suppressed & (out[column] == ""), column] = SUPPRESSION_MARKER
+    if show is None:   # a column this run left blank throughout (a df of z tests) says nothing
+        out = out.loc[:, [column for column in out.columns if (out[column] != "").any()]]
+    out.columns = [labeller.column(column) for column in out.columns]
+    return out.reset_index(drop=True)

@@ -1,149 +1,121 @@
-"""The report's "Measurement" tables, from the measurement stage's CSVs, with a note under each.
+"""The report's measurement tables, from the measurement stage's CSVs.
 
-Each table is shaped for a reader (labels of the scales and variables in the report's language,
-the columns that matter, the flagged rows first) and gets a note saying what its tests and
-intervals are (:data:`alliancegov.report.text.MEASUREMENT_NOTES`).
+Each table is shaped for a reader: labels of the scales and variables in the report's language,
+the columns that matter, the flagged rows only where the stage flags; its caption and note are
+the catalogue's (``tables.measurement_*``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pandas as pd
 
-from alliancegov.codebook.tables import Codebook
 from alliancegov.correlation_matrix import correlation_matrix
-from alliancegov.formatting import number_format
-from alliancegov.report.text import MEASUREMENT_COLUMNS, MEASUREMENT_NOTES, MEASUREMENT_VALUES
-from alliancegov.table_formats import LABEL_COLUMN, PART_COLUMN
+from alliancegov.messages import message
+from alliancegov.report.cells import present_long
+from alliancegov.report.context import Presented, ReportContext
+from alliancegov.report.registry import TableEntry
 
-MEASUREMENT_KEYS = ("measurement_flags", "measurement_correlations", "measurement_reliability",
-                    "measurement_validity", "measurement_loadings", "measurement_fit", "measurement_invariance",
-                    "measurement_common_method", "measurement_nonresponse", "measurement_vif")
-FILES = ("correlations", "vif", "cfa", "validity", "invariance", "common_method", "nonresponse", "flags")
-
-
-def _labelled(table: pd.DataFrame, columns: list[str], codebook: Codebook | None, language: str) -> pd.DataFrame:
-    """``columns`` of ``table``, names of scales and variables as codebook labels, coded values and
-    headers translated."""
-    out = table[columns].copy()
-    values = MEASUREMENT_VALUES[language]
-    for column in ("criterion", "comparison", "grouping", "model", "held", "measure"):
-        if column in out:
-            out[column] = out[column].map(lambda v: values.get(str(v), v) if pd.notna(v) else v)
-    for column in ("scale", "other_scale", "variable", "variable_a", "variable_b", "factor"):
-        if column in out and codebook is not None:
-            out[column] = out[column].map(lambda v: codebook.label_or_name(v, language) if isinstance(v, str) and v
-                                          else v)
-    return out.rename(columns=MEASUREMENT_COLUMNS[language])
+PER_SCALE = ("alpha", "composite_reliability", "ave")
+FIT_COUNTS = ("n_obs", "n_dropped", "npar", "df")
+SHOWN = {
+    "measurement_flags": ["scale", "criterion", "value", "threshold", "comparison"],
+    "measurement_validity": ["measure", "scale", "other_scale", "item", "value", "statistic", "threshold"],
+    "measurement_loadings": ["factor", "item", "estimate", "std_error", "conf_low", "conf_high", "std_all"],
+    "measurement_invariance": ["grouping", "scale", "model", "chisq", "df", "delta_chisq", "delta_df", "p_delta", "cfi",
+                               "delta_cfi", "rmsea", "delta_rmsea", "held"],
+    "measurement_common_method": ["test", "quantity", "variable_a", "variable_b", "value", "df", "p_value"],
+    "measurement_nonresponse": ["analysis", "wave", "variable", "n_a", "n_b", "mean_a", "mean_b", "estimate",
+                                "conf_low", "conf_high", "p_value"],
+    "measurement_vif": ["model", "term", "df", "gvif", "criterion_vif", "threshold", "above_threshold"],
+}
 
 
-def measurement_tables(files: Mapping[str, str], codebook: Codebook | None, language: str,
-                       settings: Mapping | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """The Measurement section's tables and the note under each.
+def _flagged(table: pd.DataFrame) -> pd.Series:
+    return table["flagged"].astype(str).str.lower() == "true"
+
+
+def measurement_rows(key: str, context: ReportContext) -> pd.DataFrame:
+    """The rows and columns of one measurement table, before labelling.
 
     Parameters
     ----------
-    files : mapping of str to str
-        The measurement stage's CSVs by key (``correlations``, ``vif``, ``cfa``, ``validity``,
-        ``invariance``, ``common_method``, ``nonresponse``, ``flags``).
-    codebook : Codebook, optional
-        Labels of the scales and variables.
-    language : {"fr", "en"}
-        Language of the headers and notes.
-    settings : mapping, optional
-        The config's ``measurement:`` section (the correlation table's significance convention and
-        the marker).
+    key : str
+        A ``measurement_*`` key of the registry.
+    context : ReportContext
+        Its sources hold the measurement stage's CSVs.
 
     Returns
     -------
-    tables : dict of str to DataFrame
-        Keyed by ``MEASUREMENT_KEYS``: the flagged scales, the wide correlation matrix, α/CR/AVE
-        per scale, the flagged items and pairs, the loadings, the CFA's fit, the invariance steps,
-        the common-method checks, the nonresponse comparisons and the VIFs.
-    notes : dict of str to str
-        The note under each table, in ``language``.
+    DataFrame
     """
-    settings = settings or {}
-    read = {key: pd.read_csv(path, keep_default_na=False, na_values=[""]) for key, path in files.items()}
-    tables = {}
-    flags = read["flags"]
-    flagged = flags[flags["flagged"].astype(str).str.lower() == "true"]
-    tables["measurement_flags"] = _labelled(flagged, ["scale", "criterion", "value", "threshold", "comparison", "note"],
-                                            codebook, language)
-    shown = settings.get("correlations") or {}
-    matrix = correlation_matrix(read["correlations"], codebook, language=language,
-                                significance=shown.get("significance", "stars"),
-                                stars=shown.get("stars", (0.05, 0.01, 0.001)),
-                                marker=(settings.get("common_method") or {}).get("marker"))
-    tables["measurement_correlations"] = matrix[matrix[PART_COLUMN] != "note"].drop(columns=PART_COLUMN).rename(
-        columns={LABEL_COLUMN: ""})
-    correlation_notes = list(matrix.loc[matrix[PART_COLUMN] == "note", LABEL_COLUMN])
-    validity = read["validity"]
-    per_scale = validity[validity["measure"].isin(["alpha", "composite_reliability", "ave"])]
-    wide = per_scale.pivot(index="scale", columns="measure", values="value").reindex(
-        columns=["alpha", "composite_reliability", "ave"]).reset_index()
-    wide.columns.name = None
-    wide["scale"] = pd.Categorical(wide["scale"], categories=list(dict.fromkeys(per_scale["scale"])))
-    tables["measurement_reliability"] = _labelled(wide.sort_values("scale").astype({"scale": str}),
-                                                  ["scale", "alpha", "composite_reliability", "ave"], codebook,
-                                                  language)
-    others = validity[~validity["measure"].isin(["alpha", "composite_reliability", "ave"])]
-    others = others[others["flagged"].astype(str).str.lower() == "true"]
-    tables["measurement_validity"] = _labelled(others, ["measure", "scale", "other_scale", "item", "value",
-                                                        "statistic", "threshold", "method"], codebook, language)
-    cfa = read["cfa"]
-    loadings = cfa[cfa["part"] == "loading"]
-    tables["measurement_loadings"] = _labelled(loadings, ["factor", "item", "estimate", "std_error", "conf_low",
-                                                          "conf_high", "std_all"], codebook, language)
-    fit = cfa[cfa["part"] == "fit"]
-    counts = fit["measure"].isin(["n_obs", "n_dropped", "npar", "df"])
-    numbers = number_format(language)
-    shown_fit = fit.assign(estimate=[numbers.fixed(int(v) if count else v, 3)
-                                     for v, count in zip(fit["estimate"], counts)])
-    tables["measurement_fit"] = _labelled(shown_fit.astype({"estimate": object}), ["measure", "estimate", "p_value"],
-                                          codebook, language)
-    invariance = read["invariance"]
-    tables["measurement_invariance"] = _labelled(invariance, [
-        "grouping", "scale", "model", "chisq", "df", "delta_chisq", "delta_df", "p_delta", "cfi", "delta_cfi",
-        "rmsea", "delta_rmsea", "held"], codebook, language)
-    method = read["common_method"].astype({"df": "Int64"})
-    method = method[~method["quantity"].isin(["method_share", "trait_share"])]
-    tables["measurement_common_method"] = _labelled(method, ["test", "quantity", "variable_a",
-                                                                        "variable_b", "value", "df", "p_value"],
-                                                    codebook, language)
-    tables["measurement_nonresponse"] = _labelled(read["nonresponse"].astype({"n_a": "Int64", "n_b": "Int64"}), [
-        "analysis", "wave", "variable", "n_a", "n_b", "mean_a", "mean_b", "estimate", "conf_low", "conf_high",
-        "p_value", "note"], codebook, language)
-    tables["measurement_vif"] = _labelled(read["vif"].rename(columns={"criterion": "criterion_vif"}),
-                                          ["model", "term", "df", "gvif", "criterion_vif", "threshold", "warning"],
-                                          codebook, language)
-    notes = {key: MEASUREMENT_NOTES[language][key] for key in MEASUREMENT_KEYS}
-    notes["measurement_correlations"] = " ".join(correlation_notes)
-    notes["measurement_fit"] = notes["measurement_fit"] + " " + str(fit.loc[fit["measure"] == "chisq", "note"].iloc[0])
-    return tables, notes
+    sources = context.sources
+    if key == "measurement_flags":
+        return sources["measurement_flags"][_flagged(sources["measurement_flags"])]
+    if key in ("measurement_reliability", "measurement_validity"):
+        validity = sources["measurement_validity"]
+        if key == "measurement_validity":
+            others = validity[~validity["measure"].isin(PER_SCALE)]
+            return others[_flagged(others)]
+        per_scale = validity[validity["measure"].isin(PER_SCALE)]
+        wide = per_scale.pivot(index="scale", columns="measure", values="value").reindex(columns=list(PER_SCALE))
+        return wide.reindex(list(dict.fromkeys(per_scale["scale"]))).reset_index().rename_axis(columns=None)
+    if key in ("measurement_loadings", "measurement_fit"):
+        cfa = sources["measurement_cfa"]
+        return cfa[cfa["part"] == ("loading" if key == "measurement_loadings" else "fit")]
+    if key == "measurement_common_method":
+        method = sources["common_method"]
+        return method[~method["quantity"].isin(["method_share", "trait_share"])]
+    if key == "measurement_vif":
+        return sources["vif"].rename(columns={"criterion": "criterion_vif"})
+    return sources[{"measurement_invariance": "measurement_invariance",
+                    "measurement_nonresponse": "nonresponse_bias"}[key]]
 
 
-def wave_comparison_warning(files: Mapping[str, str], codebook: Codebook | None, language: str) -> str:
-    """A sentence naming the scales whose means must not be compared across waves, or ``""``.
+def present_measurement(entry: TableEntry, context: ReportContext) -> Presented:
+    """One measurement table as the report shows it.
 
     Parameters
     ----------
-    files : mapping of str to str
-        The measurement stage's CSVs by key (its ``flags``).
-    codebook : Codebook, optional
-        Labels of the scales.
-    language : {"fr", "en"}
-        Language of the sentence.
+    entry : TableEntry
+        A ``measurement_*`` entry.
+    context : ReportContext
+        The ``measurement`` setting (the config's section: the correlation table's significance
+        convention and the marker).
 
     Returns
     -------
-    str
+    Presented
+        The correlation matrix keeps its layout and notes; the CFA's fit shows counts as
+        integers; the flags table notes the scales whose means must not be compared across
+        waves.
     """
-    flags = pd.read_csv(files["flags"], keep_default_na=False)
-    failing = flags[(flags["criterion"] == "scalar_invariance") & (flags["comparison"] == "wave")
-                    & (flags["flagged"].astype(str).str.lower() == "true")]["scale"]
-    if failing.empty:
-        return ""
-    names = [codebook.label_or_name(s, language) if codebook is not None else s for s in failing]
-    return MEASUREMENT_NOTES[language]["wave_means"].format(scales=", ".join(names))
+    labeller, numbers, language = context.labeller, context.numbers, context.language
+    if entry.key == "measurement_correlations":
+        settings = context.settings.get("measurement") or {}
+        shown = settings.get("correlations") or {}
+        matrix = correlation_matrix(context.sources["correlations"], context.codebook, language=language,
+                                    significance=shown.get("significance", "stars"),
+                                    stars=shown.get("stars", (0.05, 0.01, 0.001)),
+                                    marker=(settings.get("common_method") or {}).get("marker"))
+        return Presented(matrix)
+    rows = measurement_rows(entry.key, context)
+    if rows.empty:
+        return Presented(None)
+    if entry.key == "measurement_fit":
+        cells = [[str(labeller.value(measure)),
+                  numbers.count(int(value)) if measure in FIT_COUNTS else numbers.fixed(value, 3),
+                  numbers.p_value(p) if pd.notna(p) else ""]
+                 for measure, value, p in zip(rows["measure"], rows["estimate"], rows["p_value"])]
+        return Presented(pd.DataFrame(cells, columns=[labeller.column("measure"), labeller.column("value"),
+                                                      labeller.column("p_value")]))
+    show = SHOWN.get(entry.key, ["scale", *PER_SCALE])
+    counts = rows.assign(**{"value": [int(v) if q == "n_items" else v for q, v in zip(rows["quantity"], rows["value"])]}
+                         ) if "quantity" in rows else rows
+    table = present_long(counts, labeller, numbers, show=show)
+    notes = []
+    if entry.key == "measurement_flags":
+        failing = rows[(rows["criterion"] == "scalar_invariance") & (rows["comparison"].astype(str) == "wave")]
+        if len(failing):
+            notes.append(message("report.wave_means", language,
+                                 scales=", ".join(labeller.variable(s) for s in failing["scale"])))
+    return Presented(table, notes)

@@ -1,7 +1,8 @@
 """What the report says of its own making.
 
-The input files, the configuration (secrets redacted), the software versions and the code
-version.
+The input files, the configuration (secrets redacted), the software versions, the code version,
+and whether the data are simulated (the simulator's record beside the raw waves, or the
+configuration's flag).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import importlib.metadata
 import platform
 import re
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from alliancegov.report.text import REPORT_TEXT
+from alliancegov.messages import message
 
 PROVENANCE_COLUMNS = ("wave", "file", "format", "sha256", "rows")
 
@@ -159,7 +161,7 @@ def software_versions(language: str) -> pd.DataFrame:
         versions[name] = package_version(name)
     # Run from a source checkout (PYTHONPATH=src) the package has no metadata, but it runs.
     versions["alliancegov"] = versions["alliancegov"] or __version__
-    not_installed = REPORT_TEXT[language]["not_installed"]
+    not_installed = message("report.not_installed", language)
     return pd.DataFrame(
         {"package": list(versions), "version": [version or not_installed for version in versions.values()]}
     )
@@ -181,3 +183,57 @@ def git_commit() -> str:
         return "unknown"
     commit = result.stdout.strip()
     return commit if result.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", commit) else "unknown"
+
+
+SIMULATION_RECORD = "simulated.json"   # written by the simulator beside the raw waves it generates
+SIMULATION_KEYS = ("generator", "seed", "truth_sha256")
+
+
+def simulation_record(paths: Sequence[str | Path]) -> dict[str, Any] | None:
+    """The simulator's record of the raw waves, if any: ``generator``, ``seed``, ``truth_sha256``.
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+        ``simulated.json`` files found beside the raw waves (none for real data).
+
+    Returns
+    -------
+    dict or None
+        The first record's known keys (a missing key is None); None without a file.
+
+    Raises
+    ------
+    ValueError
+        If a record is not a JSON object.
+    """
+    import json
+
+    for path in paths:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(record, dict):
+            raise ValueError(f"{path}: the simulator's record must be a JSON object")
+        return {key: record.get(key) for key in SIMULATION_KEYS}
+    return None
+
+
+def simulated_banner(record: dict[str, Any] | None, flagged: bool, language: str) -> str:
+    """The sentence after the banner's heading: the generator and seed, or the configuration's word.
+
+    Parameters
+    ----------
+    record : dict or None
+        :func:`simulation_record`'s.
+    flagged : bool
+        The configuration's ``report.simulated_data``.
+    language : str
+
+    Returns
+    -------
+    str
+        ``""`` when the data are not simulated (no record, no flag).
+    """
+    if record is not None:
+        return message("report.simulated_seed", language, generator=record.get("generator") or "?",
+                       seed=record.get("seed") if record.get("seed") is not None else "?")
+    return message("report.simulated_flag", language) if flagged else ""

@@ -214,6 +214,37 @@ WRITERS = {"kobo_csv": (write_kobo_csv, "csv"), "xlsx": (write_xlsx, "xlsx"), "s
 
 
 EXAMPLE_PLAN = ((2024, "kobo_csv"), (2025, "xlsx"), (2026, "sav"))
+SIMULATION_RECORD = "simulated.json"   # beside the waves: the reports say the data are simulated, with the seed
+GENERATOR = "alliancegov.simulate"
+
+
+def write_simulation_record(out_dir: str | Path, seed: int, truth_file: str | Path | None = None) -> Path:
+    """Write ``simulated.json`` beside simulated waves: what drew them, so that no reader takes them for a survey.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The waves' folder.
+    seed : int
+        The seed the waves were drawn with.
+    truth_file : str or Path, optional
+        The true parameters used (default: the packaged ``truth.yaml``).
+
+    Returns
+    -------
+    Path
+        The record: a JSON object ``{generator, seed, truth_sha256}`` (keys sorted, byte-stable).
+    """
+    import hashlib
+    import json
+
+    from alliancegov.simulate.truth import TRUTH_FILE
+
+    truth = hashlib.sha256(Path(truth_file or TRUTH_FILE).read_bytes()).hexdigest()
+    path = Path(out_dir) / SIMULATION_RECORD
+    path.write_text(json.dumps({"generator": GENERATOR, "seed": int(seed), "truth_sha256": truth}, indent=2,
+                               sort_keys=True) + "\n", encoding="utf-8")
+    return path
 
 
 def example_frame_sizes(codebook: Codebook, *, seed: int = 20261127, n_per_wave: int = 300) -> dict[str, int]:
@@ -258,7 +289,8 @@ def make_example(out_dir: str | Path, codebook: Codebook, *, seed: int = 2026112
     Returns
     -------
     list of Path
-        The files written: ``wave_2024.csv``, ``wave_2025.xlsx``, ``wave_2026.sav``.
+        The files written: ``wave_2024.csv``, ``wave_2025.xlsx``, ``wave_2026.sav`` and the
+        simulator's record ``simulated.json`` (:func:`write_simulation_record`).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -270,7 +302,7 @@ def make_example(out_dir: str | Path, codebook: Codebook, *, seed: int = 2026112
         path = out_dir / f"wave_{year}.{suffix}"
         writer(messy, path, codebook)
         paths.append(path)
-    return paths
+    return [*paths, write_simulation_record(out_dir, seed)]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,34 @@ TIDY_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "conf_l
 _CATEGORICAL_TERM = re.compile(r"^C\((\w+)(?:,.*)?\)\[T\.(.*)\]$")
 
 
+def interaction_factors(term: str) -> list[str]:
+    """The factors of an interaction term, split at the colons outside parentheses and brackets.
+
+    Parameters
+    ----------
+    term : str
+        A term name (``a:b``, ``C(x, Treatment('a'))[T.b]:C(y)[T.c]``, or a single factor).
+
+    Returns
+    -------
+    list of str
+        One name per factor, in order (a single factor gives a list of one); a colon inside
+        ``C(...)`` or a level's brackets does not split.
+
+    Examples
+    --------
+    >>> interaction_factors("C(f, Treatment('a'))[T.b]:C(s)[T.textile]")
+    ["C(f, Treatment('a'))[T.b]", 'C(s)[T.textile]']
+    """
+    factors, depth, start = [], 0, 0
+    for position, character in enumerate(term):
+        depth += (character in "([") - (character in ")]")
+        if character == ":" and depth == 0:
+            factors.append(term[start:position])
+            start = position + 1
+    return [*factors, term[start:]]
+
+
 def readable_term(term: str) -> str:
     """A patsy term name made readable: ``C(sector, Treatment('services'))[T.textile]`` → ``sector[textile]``.
 
@@ -26,9 +54,17 @@ def readable_term(term: str) -> str:
     Returns
     -------
     str
-        ``variable[level]`` for a categorical term ``C(variable, ...)[T.level]``; any other term unchanged.
+        ``variable[level]`` for a categorical term ``C(variable, ...)[T.level]``; each factor of an
+        interaction the same way, joined by ``:`` (``governance_form[joint_venture]:sector[textile]``,
+        so that the interactions of one factor with the levels of another keep distinct names); any
+        other term unchanged.
+
+    Examples
+    --------
+    >>> readable_term("C(governance_form, Treatment('repeated_contract'))[T.licensing]:C(sector)[T.textile]")
+    'governance_form[licensing]:sector[textile]'
     """
-    return _CATEGORICAL_TERM.sub(r"\1[\2]", term)
+    return ":".join(_CATEGORICAL_TERM.sub(r"\1[\2]", factor) for factor in interaction_factors(term))
 
 
 def tidy_coefficients(terms, estimate, std_error, *, df_resid: float | None = None,
