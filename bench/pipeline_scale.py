@@ -4,7 +4,7 @@ For each size, synthetic raw waves are written with the project's simulator (pla
 the planted mess of ``add_mess``) into a scratch copy of the project under ``--work``, and
 ``snakemake --cores 2`` runs there from scratch. The bundled example is run the same way
 (``--repeats`` times from scratch, then as many no-op re-runs), and compared with
-``bench/single_script.py`` (the same analyses as one Python script) and, at every size, with a
+``bench/single_script.py`` (the same jobs' scripts replayed in one Python process) and, at every size, with a
 plain vectorised Newton fit of the choice model on the same rows (``bench/choice_scale.py``).
 At the largest size one more wave is then added and the pipeline re-run.
 
@@ -294,13 +294,13 @@ def default_example(work: Path, source: Path, repeats: int, timeout: float) -> d
         scratch.append(snakemake(project, work / f"default_scratch_{attempt}.log", timeout))
         print(f"default example from scratch: {scratch[-1]['wall_seconds']:.1f} s", flush=True)
     noop = [snakemake(project, work / f"default_noop_{attempt}.log", timeout) for attempt in range(repeats)]
+    # the comparator replays the jobs' own scripts in one process: harvested once (untimed), replayed timed
+    comparator = [sys.executable, str(ROOT / "bench" / "single_script.py")]
+    measure([*comparator, "harvest", "--project", str(project)], ROOT, work / "single_script_harvest.log", timeout)
     single = []
     for attempt in range(repeats):
-        out = work / "single_script"
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir(parents=True)
-        single.append(measure([sys.executable, str(ROOT / "bench" / "single_script.py"), "--project", str(project),
-                               "--out", str(out)], ROOT, work / f"single_script_{attempt}.log", timeout))
+        single.append(measure([*comparator, "replay", "--project", str(project)], ROOT,
+                              work / f"single_script_{attempt}.log", timeout))
         print(f"single script: {single[-1]['wall_seconds']:.1f} s", flush=True)
     return {"respondents": "bundled example", "waves": 3, "rows_analysed": analysed_rows(project),
             "from_scratch": summary(scratch), "noop": summary(noop), "single_script": summary(single),

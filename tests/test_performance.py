@@ -83,7 +83,7 @@ def test_derived_variables_and_composite_index():
 def test_pairwise_contrasts_are_holm_adjusted(data):
     from statsmodels.stats.multitest import multipletests
 
-    from alliancegov.performance.ols import form_contrasts
+    from alliancegov.performance.contrasts import form_contrasts
 
     spec = PerformanceSpec("y", "C(form, Treatment('a')) + x", cov_type="HC3")
     table = form_contrasts(data, spec, "form", ["a", "b", "c"])

@@ -16,13 +16,13 @@ from alliancegov.misalignment.first_stage import first_stage_strength
 from alliancegov.misalignment.spec import FIRST_STAGE
 from alliancegov.misalignment.stage import misalignment_inputs
 from alliancegov.misalignment.two_stage import misalignment_measures
+from alliancegov.performance.contrasts import form_contrasts
 from alliancegov.performance.importance import importance_table
 from alliancegov.performance.ols import (
     PerformanceSpec,
     alternative_cov_type,
     fit_ols,
     fit_ols_imputed,
-    form_contrasts,
     ols_table,
 )
 from alliancegov.performance.ordered import ordered_outcome_tables
