@@ -164,8 +164,8 @@ def h1_at_truth(codebook, config, register):
     from alliancegov.power.replicates import _seed, run_replicates
     from alliancegov.simulate.truth import load_truth
 
-    settings = settings_for(config, register, codebook, hypotheses=["H1"], sample_sizes=[150], seed=11)
-    n, replicates = 150, 40
+    settings = settings_for(config, register, codebook, hypotheses=["H1"], sample_sizes=[400], seed=11)
+    n, replicates = 400, 40
     ours = run_replicates(n, range(replicates), load_truth(), settings, codebook)
     direct = {r: direct_h1_replicate(n, _seed(settings.seed, r), codebook, settings.population)
               for r in range(replicates)}

@@ -79,7 +79,7 @@ def added_wave(run, tmp_path_factory, codebook):
 
 def test_adding_a_wave_as_printed_plans_its_ingest_and_the_pooled_stages(added_wave):
     _, plan = added_wave
-    assert plan == {"ingest": 1, "clean": 1, **{stage: 1 for stage in POOLED_STAGES}, "choice_bootstrap": 1,
+    assert plan == {"ingest": 1, "clean": 1, **POOLED_STAGES, "choice_bootstrap": 1,
                     "choice_bootstrap_part": BOOTSTRAP_JOBS, "misalignment_bootstrap_part": MISALIGNMENT_JOBS}
 
 

@@ -24,9 +24,10 @@ FOURTH_YEAR = 2027
 BOOTSTRAP_JOBS = 2                               # config/config.yaml: choice.bootstrap_jobs
 MISALIGNMENT_JOBS = 2                            # config/config.yaml: misalignment.bootstrap_jobs
 RENAMED = {"tr1": "confiance1", "tr2": "confiance2", "tr3": "confiance3"}
-POOLED_STAGES = {"pool", "constructs", "descriptives", "measurement", "choice", "performance", "misalignment",
-                 "hypotheses", "waves", "figures_models", "figures_waves",
-                 "figures_descriptive", "report", "publication_tables", "all"}
+# jobs a new wave re-runs once, and those it re-runs once per report language (config report.languages: fr, en)
+POOLED_STAGES = {"pool": 1, "constructs": 1, "descriptives": 1, "measurement": 1, "choice": 1, "performance": 1,
+                 "misalignment": 1, "hypotheses": 1, "waves": 1, "publication_tables": 1, "summary": 1, "all": 1,
+                 **{stage: 2 for stage in ("figures_models", "figures_waves", "figures_descriptive", "report")}}
 
 
 def project_copy(run, tmp_path: Path) -> Path:
@@ -89,7 +90,7 @@ def grown(run, tmp_path_factory, codebook):
 
 def test_adding_a_wave_plans_only_its_ingest_and_cleaning_and_the_pooled_stages(grown):
     _, plan = grown
-    assert plan == Counter({"ingest": 1, "clean": 1, **{stage: 1 for stage in POOLED_STAGES},
+    assert plan == Counter({"ingest": 1, "clean": 1, **POOLED_STAGES,
                             "choice_bootstrap": 1, "choice_bootstrap_part": BOOTSTRAP_JOBS,
                             "misalignment_bootstrap_part": MISALIGNMENT_JOBS})
 
@@ -122,7 +123,7 @@ def test_editing_a_caption_reruns_only_the_report(run, tmp_path):
     project = project_copy(run, tmp_path)
     caption = project / "workflow" / "report" / "fr" / "figure_choice_ame.rst"
     caption.write_text(caption.read_text(encoding="utf-8") + "Version révisée.\n", encoding="utf-8")
-    assert planned_jobs(project) == Counter({"report": 1, "all": 1})
+    assert planned_jobs(project) == Counter({"report": 1, "summary": 1, "all": 1})   # the summary reads the reports
 
 
 def test_editing_the_codebook_reruns_validation_of_every_wave(run, tmp_path):
