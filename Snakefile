@@ -21,7 +21,8 @@ include: "workflow/rules/power.smk"
 rule all:
     input:
         [getattr(rules, name).output for name in STAGES.rules if name not in LANGUAGE_RULES],
-        # the reports and their figures in every language, and the end-of-run summary
+        # the reports, their figures and the publication tables in every language, and the end-of-run summary
         expand(REPORT_HTML, lang=LANGUAGES),
         FIGURE_FILES,
+        PUBLICATION_FILES,
         rules.summary.output.text,

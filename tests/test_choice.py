@@ -233,6 +233,19 @@ def test_ordered_equity_and_cross_validation_tables(panel):
     assert set(equity["outcome"]) == {"equity"} and set(equity["base"]) == {"no"}
     cv = tables["choice_cv"].set_index(["model", "metric"])["mean"]
     assert cv["mnl", "log_loss"] < cv["majority_class", "log_loss"]
+    assert (tables["choice_cv"]["n_rows"] == len(panel)).all()
+    assert tables["choice_cv"]["note"].str.contains("each cluster's rows within one fold").all()
+
+
+def test_cross_validation_above_its_row_limit_uses_a_stratified_subsample(panel):
+    from alliancegov.choice.variants import cross_validation_tables
+
+    spec = light(cv_folds=3, cv_max_rows=200)
+    design = build_design(panel, spec, CATEGORIES)
+    tables = cross_validation_tables(design, spec)
+    assert (tables["choice_cv"]["n_rows"] == 200).all() and len(panel) > 200
+    assert tables["choice_cv"]["note"].str.contains(f"subsample of 200 of the {len(panel):,} rows").all()
+    assert tables["choice_cv_confusion"].drop(columns="observed").to_numpy().sum() == 200
 
 
 def test_binary_outcome_is_missing_where_its_inputs_are():

@@ -113,7 +113,7 @@ def test_housing_counts_are_the_households_not_the_cells(housing):
     shares = pd.read_csv(housing / "tables" / "form_by_sector.csv")
     assert shares["n"].sum() == 1681
     assert shares.groupby("sat")["n"].sum().to_dict() == {"low": 567, "medium": 446, "high": 668}
-    table_1 = (housing / "tables" / "publication" / "descriptives.md").read_text(encoding="utf-8")
+    table_1 = (housing / "tables" / "publication" / "en" / "descriptives.md").read_text(encoding="utf-8")
     assert "All (n = 1,681)" in table_1 and "Low (n = 567)" in table_1 and "High (n = 668)" in table_1
 
 

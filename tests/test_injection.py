@@ -194,7 +194,7 @@ def test_html_outputs_hold_planted_text_as_text_only(planted):
     assert visible_text(CLAIM_PREFIX).strip() in Page(html).text       # shown to the reader, verbatim
     # the variants' columns are numbered (1), (2)... (issue 19: no configuration name heads a column), so their
     # planted names never reach the publication tables, raw or escaped
-    choice = Page((results / "tables" / "publication" / "choice_models.html").read_text(encoding="utf-8"))
+    choice = Page((results / "tables" / "publication" / "fr" / "choice_models.html").read_text(encoding="utf-8"))
     assert VARIANT_MARKUP not in choice.text and "(2)" in choice.text
 
 
@@ -260,8 +260,10 @@ def latex_problems(latex: str) -> list[str]:
 
 def test_publication_tables_escape_planted_text(planted):
     results, _, _ = planted
-    folder = results / "tables" / "publication"
-    for path in folder.glob("*.md"):
+    folder = results / "tables" / "publication" / "fr"
+    markdown_tables = sorted(folder.parent.glob("*/*.md"))
+    assert {path.parent.name for path in markdown_tables} == {"fr", "en"}   # both languages' tables
+    for path in markdown_tables:
         markdown = path.read_text(encoding="utf-8")
         assert not re.search(r"(?<!\\)<[A-Za-z/!?]", markdown), path   # no raw HTML for a renderer to run
     latex = (folder / "choice_models.tex").read_text(encoding="utf-8")
@@ -317,5 +319,5 @@ def test_no_published_file_holds_an_invisible_format_character(planted):
         assert visible_text(label) in report, label
     svgs = [path.read_text(encoding="utf-8") for path in files if path.suffix == ".svg"]
     assert any("Confiance" in svg and TROJAN_SHOWN.strip() in svg for svg in svgs)   # labels may be wrapped
-    latex = (results / "tables" / "publication" / "choice_models.tex").read_text(encoding="utf-8")
+    latex = (results / "tables" / "publication" / "fr" / "choice_models.tex").read_text(encoding="utf-8")
     assert "Confiance \\& =1+1" + TROJAN_SHOWN in latex

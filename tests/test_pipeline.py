@@ -139,8 +139,9 @@ def test_measurement_tables_are_tidy(run):
     hypotheses = pd.read_csv(tables / "hypotheses.csv", keep_default_na=False)
     noted = hypotheses[hypotheses["note"].str.contains("measurement: ")]
     assert flagged and len(noted) > 0
-    for name in ("tex", "md", "html", "docx"):
-        assert (tables / "publication" / f"correlations.{name}").stat().st_size > 500
+    for language in ("fr", "en"):
+        for name in ("tex", "md", "html", "docx"):
+            assert (tables / "publication" / language / f"correlations.{name}").stat().st_size > 500
     report = (project / "results" / "report" / "index.fr.html").read_text(encoding="utf-8")
     assert report.count('class="table-note"') >= 8
 

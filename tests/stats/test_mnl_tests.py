@@ -416,6 +416,16 @@ def test_suest_hausman_equals_the_stacked_sandwich_written_out():
     assert test.df == 2 * 3 and 0 <= test.p_value <= 1
 
 
+@pytest.mark.parametrize("omitted", [0, 2])   # 0: the base is left out, so the fits are re-based
+def test_suest_hausman_started_at_the_callers_fit_reaches_the_same_test(omitted):
+    from alliancegov.stats.mnl import fit_mnl_newton
+
+    y, X = simulate_mnl(600, SHARED, seed=5)
+    cold = mt.suest_hausman(y, X, omitted=omitted)
+    warm = mt.suest_hausman(y, X, omitted=omitted, start=fit_mnl_newton(np.asarray(X, dtype=float), y).params)
+    assert warm.statistic == pytest.approx(cold.statistic, rel=1e-7) and warm.df == cold.df
+
+
 def test_suest_hausman_is_never_negative_where_the_classic_one_is():
     """On the ANES data SPost's classic Hausman is negative for some omitted outcomes (undefined);
     the suest version is a quadratic form in a covariance matrix and never is."""

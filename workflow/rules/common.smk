@@ -157,6 +157,15 @@ def figure_outputs(names, category="6. Figures"):
 REPORT_HTML = "results/report/index.{lang}.html"
 FIGURE_FILES = [f"results/figures/{lang}/{name}.{fmt}" for lang in LANGUAGES for name in FIGURES
                 for fmt in ("png", "svg", "pdf")]
+# The publication tables, in each report language: a paper in French and one in English from one run.
+PUBLICATION_TABLE = "results/tables/publication/{lang}/{stem}.{suffix}"
+PUBLICATION_FORMATS = ("tex", "md", "html", "docx")
+PUBLICATION_STEMS = (*(["choice_models"] if STAGES.multinomial else []),
+                     *(["performance_models"] if STAGES.performance else []), "descriptives",
+                     *(["correlations"] if STAGES.measurement else []))
+PUBLICATION_FILES = expand(PUBLICATION_TABLE, lang=LANGUAGES, stem=PUBLICATION_STEMS, suffix=PUBLICATION_FORMATS)
+
+
 def per_language(pattern, names):
     """A figure rule's log or benchmark path: one per language (``_{lang}``) when the rule draws something,
     else without the wildcard (a rule with no output may not have one in its log)."""
@@ -164,7 +173,7 @@ def per_language(pattern, names):
 
 
 # the rules with a job per report language (wildcard lang): rule all asks for their files, not their outputs
-LANGUAGE_RULES = {"figures_descriptive", "figures_models", "figures_waves", "report"}
+LANGUAGE_RULES = {"figures_descriptive", "figures_models", "figures_waves", "report", "publication_tables"}
 
 
 # What every figure job is told of the look: the journal's column width and one font size.
@@ -219,8 +228,7 @@ def run_tables():
     """Every CSV table the stages write under results/tables/: the report shows each one (its registry,
     alliancegov/report/registry.yaml, refuses a table it has no place for)."""
     # the stages the config turns on (alliancegov.stages): their tables, and only theirs
-    stages = [rules.constructs, *(getattr(rules, name) for name in STAGES.rules if name not in LANGUAGE_RULES
-                                  and name != "publication_tables")]
+    stages = [rules.constructs, *(getattr(rules, name) for name in STAGES.rules if name not in LANGUAGE_RULES)]
     return sorted({str(path) for stage in stages for path in stage.output
                    if str(path).startswith("results/tables/") and str(path).endswith(".csv")})
 

@@ -1,5 +1,5 @@
 # The measurement stage: on when the config has a `measurement:` section (alliancegov.measurement).
-MEASUREMENT = "measurement" in config
+MEASUREMENT = STAGES.measurement
 MEASUREMENT_TABLES = {
     "correlations": "correlations",
     "vif": "vif",

@@ -19,7 +19,8 @@ rule report:
             subcategory="{lang}",
         ),
     params:
-        config=config,
+        # echoed in the appendix; without the main language (the summary's), so that switching it re-renders no report
+        config={key: value for key, value in config.items() if key != "language"},
         language=lambda wildcards: wildcards.lang,
         code=script_code("report"),
         messages=MESSAGES,
@@ -89,17 +90,16 @@ rule publication_tables:
     output:
         **{
             f"{stem}_{suffix}": report(
-                f"results/tables/publication/{stem}.{suffix}",
+                PUBLICATION_TABLE.format(lang="{lang}", stem=stem, suffix=suffix),
                 caption=f"../report/publication_{stem}.rst",
                 category="8. Publication tables",
+                subcategory="{lang}",
             )
-            for stem in (*(["choice_models"] if STAGES.multinomial else []),
-                         *(["performance_models"] if STAGES.performance else []), "descriptives",
-                         *(["correlations"] if MEASUREMENT else []))
-            for suffix in ("tex", "md", "html", "docx")
+            for stem in PUBLICATION_STEMS
+            for suffix in PUBLICATION_FORMATS
         },
     params:
-        language=config["language"],
+        language=lambda wildcards: wildcards.lang,
         significance=config["report"].get("significance", "p_value"),
         stars=config["report"].get("stars", [0.05, 0.01, 0.001]),
         choice_cov_type=config["choice"].get("cov_type", "cluster"),
@@ -112,9 +112,9 @@ rule publication_tables:
         code=script_code("publication_tables"),
         messages=MESSAGES,
     benchmark:
-        "results/benchmarks/publication_tables.tsv"
+        "results/benchmarks/publication_tables_{lang}.tsv"
     log:
-        "results/logs/publication_tables.log",
+        "results/logs/publication_tables_{lang}.log",
     conda:
         "../../environment.yml"
     script:

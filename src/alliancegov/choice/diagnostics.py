@@ -114,7 +114,8 @@ def test_table(fit: ChoiceFit, design: ChoiceDesign, spec: ChoiceSpec) -> pd.Dat
         rows = []
         for omitted in range(1, len(design.levels)):
             label = f"omitting {design.levels[omitted]}"
-            suest = suest_hausman(design.y, X, omitted, groups=design.groups if spec.cov_type == "cluster" else None)
+            suest = suest_hausman(design.y, X, omitted, groups=design.groups if spec.cov_type == "cluster" else None,
+                                  start=fit.params)
             clustered = " clustered by firm" if spec.cov_type == "cluster" else ""
             rows.append(("iia_suest_hausman", label, suest.df, suest.statistic, suest.p_value,
                          f"generalised Hausman test with the suest covariance{clustered}"))

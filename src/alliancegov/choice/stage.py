@@ -140,7 +140,7 @@ def analyse_choice(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str], 
         notes.append("bootstrap not run: resampling a complex survey design needs replicate weights")
     tables, notes = companion_tables(data, design, spec, categories, tables, notes)
     if spec.cv_folds >= 2:
-        tables |= cross_validation_tables(design, spec)
+        tables |= cross_validation_tables(design, spec, start=fit.params)
     if spec.variants:
         tables["choice_variants"] = variants_table(data, spec, categories)
     if spec.nested_logit and spec.nests:

@@ -84,26 +84,32 @@ def binary_table(data: pd.DataFrame, spec: ChoiceSpec) -> dict[str, pd.DataFrame
     return {"choice_equity": table, "choice_equity_ame": ame}
 
 
-def cross_validation_tables(design: ChoiceDesign, spec: ChoiceSpec) -> dict[str, pd.DataFrame]:
+def cross_validation_tables(design: ChoiceDesign, spec: ChoiceSpec,
+                            start: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
     """Stratified k-fold log-loss, accuracy and macro-F1 of the MNL and of the majority class.
 
     With frequency weights the folds split the firms the rows stand for (each row repeated its
-    weight's times), so every firm counts once in the scores.
+    weight's times), so every firm counts once in the scores. With clusters (a firm in several
+    waves) each cluster stays within one fold. Above ``spec.cv_max_rows`` rows the check runs on a
+    seeded stratified random subsample of that many rows: it is purely predictive, and the model
+    and its inference use every row.
 
     Parameters
     ----------
     design : ChoiceDesign
-        The design matrix (with its intercept), outcome codes, levels and frequency weights.
+        The design matrix (with its intercept), outcome codes, levels, clusters and frequency weights.
     spec : ChoiceSpec
-        ``cv_folds`` and ``seed`` (which shuffles the folds).
+        ``cv_folds``, ``cv_max_rows`` and ``seed`` (which draws the subsample and shuffles the folds).
+    start : ndarray of shape (k, J-1), optional
+        The full-sample estimates, each fold's starting point.
 
     Returns
     -------
     dict of str to DataFrame
         ``choice_cv``: ``model`` (``mnl``, ``majority_class``), ``metric`` (``log_loss``,
-        ``accuracy``, ``macro_f1``), ``mean``, ``std`` over folds and ``fold_1..fold_k``;
-        ``choice_cv_confusion``: the MNL's out-of-fold confusion matrix, ``observed`` then one count
-        column per predicted outcome.
+        ``accuracy``, ``macro_f1``), ``mean``, ``std`` over folds, ``fold_1..fold_k``, ``n_rows``
+        (the rows the folds split) and ``note``; ``choice_cv_confusion``: the MNL's out-of-fold
+        confusion matrix, ``observed`` then one count column per predicted outcome.
 
     Raises
     ------
@@ -112,15 +118,22 @@ def cross_validation_tables(design: ChoiceDesign, spec: ChoiceSpec) -> dict[str,
         a complex sample are not defined here.
     """
     from alliancegov.choice.notes import refuse
-    from alliancegov.stats.predictive import cross_validated_scores
+    from alliancegov.stats.predictive import cross_validated_scores, stratified_subsample
 
     if design.survey is not None:
         raise refuse("choice.cov_type: design", "the cross-validated predictive check (choice_cv)",
                      "its folds and scores treat the rows as independent and equally weighted; set choice.cv_folds: 0")
-    X, y, _ = design.units()   # frequency weights: the firms the rows stand for are split into folds
-    scores, confusion = cross_validated_scores(X, y, folds=spec.cv_folds, seed=spec.seed,
-                                               labels=design.levels)
-    return {"choice_cv": scores, "choice_cv_confusion": confusion}
+    X, y, groups = design.units()   # frequency weights: the firms the rows stand for are split into folds
+    note = f"{spec.cv_folds}-fold stratified cross-validation"
+    note += "; each cluster's rows within one fold" if groups is not None else "; rows treated as independent"
+    if len(y) > spec.cv_max_rows:
+        kept = stratified_subsample(y, spec.cv_max_rows, spec.seed)
+        note += (f"; on a stratified random subsample of {len(kept):,} of the {len(y):,} rows (choice.cv_max_rows), "
+                 "the model itself fitted on every row")
+        X, y, groups = X[kept], y[kept], None if groups is None else groups[kept]
+    scores, confusion = cross_validated_scores(X, y, folds=spec.cv_folds, seed=spec.seed, labels=design.levels,
+                                               groups=groups, start=start)
+    return {"choice_cv": scores.assign(n_rows=len(y), note=note), "choice_cv_confusion": confusion}
 
 
 def imputed_tables(data: pd.DataFrame, spec: ChoiceSpec, categories: list[str]) -> dict[str, pd.DataFrame]:

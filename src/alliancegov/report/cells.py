@@ -27,7 +27,7 @@ COUNT_COLUMN = re.compile(r"^(n|n_.+|.+_n|count_.+|total_.+|row_total|events|par
 # The columns a table suppressed for disclosure leaves blank (alliancegov.disclosure).
 SUPPRESSIBLE = ("n", "share", "row_share", "estimate", "std_error", "conf_low", "conf_high")
 # Bookkeeping columns: a table's note (its words are the catalogue's, under the table), how it was made.
-BOOKKEEPING = ("note", "method", "inference", "verdict_on", "suppressed", "share_failed", "n_ok", "n_trimmed",
+BOOKKEEPING = ("note", "method", "inference", "verdict_on", "suppressed", "share_failed", "n_ok", "n_trimmed", "n_rows",
                "estimator", "base",
                "se_type", "reference")
 

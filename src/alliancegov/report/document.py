@@ -21,7 +21,7 @@ from alliancegov.report.registry import SECTIONS, FigureEntry, TableEntry, check
 from alliancegov.table_formats import TableLayout, table_layout
 
 WIDE_COLUMNS = 9    # a table with more columns is set in a smaller font
-NOTE_COUNTS = ("n_ok", "n", "n_trimmed")   # counts a table's note quotes ({n_ok} resamples...)
+NOTE_COUNTS = ("n_ok", "n", "n_trimmed", "n_rows")   # counts a table's note quotes ({n_ok} resamples...)
 OPTIONAL_SECTIONS = ("measurement", "choice", "performance", "waves")   # left out with a sentence when empty
 
 
@@ -124,7 +124,8 @@ def promoted(entry: TableEntry, context: ReportContext) -> TableEntry:
 
 
 def table_counts(table) -> dict[str, int]:
-    """The counts a table's note may quote from its first row: ``n_ok`` (resamples), ``n`` and ``n_trimmed``.
+    """The counts a table's note may quote from its first row: ``n_ok`` (resamples), ``n``, ``n_trimmed`` and
+    ``n_rows`` (the rows a check used).
 
     Parameters
     ----------
