@@ -4,8 +4,10 @@ Every figure must decode, the console must stay free of errors and the page must
 but itself (figures are data URIs). What a reader sees (the page's visible text, outside the
 configuration and software of Appendix B) must hold no raw identifier of the pipeline and no word
 of the other language. Printed (CSS print media at the width of an A4 page), no table may lose a
-column. A screenshot of the first screen of each language is kept in the checkout's
-``results/browser/`` for a human to look at. Under CI (``CI`` set, as ``.ci/run`` does) a missing
+column, and the PDF printed by headless Chromium holds, in its extracted text, every column header
+of every table of the Results and Appendix A and the text of each one's last column. A screenshot
+of the first screen of each language is kept in the checkout's ``results/browser/`` for a human
+to look at. Under CI (``CI`` set, as ``.ci/run`` does) a missing
 browser fails the test instead of skipping it.
 """
 
@@ -17,7 +19,9 @@ import os
 import re
 import shutil
 import struct
+import unicodedata
 from collections.abc import Iterator
+from html.parser import HTMLParser
 
 import pytest
 from matplotlib.image import imread
@@ -124,6 +128,87 @@ def reader_text(browser) -> str:
         const text = page.innerText; page.remove(); return text;""")
 
 
+class ReportTables(HTMLParser):
+    """The tables of the Results and of Appendix A in an HTML report: each one's caption, header
+    cells and body rows, as text (the provenance tables of Appendix B are file names and hashes)."""
+
+    SECTIONS = {"results", "appendix-tables"}
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict] = []
+        self.sections: list[str] = []
+        self.caption: list[str] | None = None
+        self.last_caption = ""
+        self.cell: list[str] | None = None
+        self.part = ""
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "section":
+            self.sections.append(dict(attrs).get("id", ""))
+        elif not self.SECTIONS & set(self.sections):
+            return
+        elif tag == "figcaption":
+            self.caption = []
+        elif tag == "table":
+            self.tables.append({"caption": self.last_caption, "header": [], "rows": []})
+        elif tag in ("thead", "tbody"):
+            self.part = tag
+        elif tag == "tr" and self.part == "tbody":
+            self.tables[-1]["rows"].append([])
+        elif tag in ("th", "td"):
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self.sections.pop()
+        elif tag == "figcaption" and self.caption is not None:
+            self.last_caption, self.caption = "".join(self.caption), None
+        elif tag in ("th", "td") and self.cell is not None:
+            text, self.cell = "".join(self.cell), None
+            (self.tables[-1]["header"] if self.part == "thead" else self.tables[-1]["rows"][-1]).append(text)
+
+    def handle_data(self, data):
+        for collected in (self.caption, self.cell):
+            if collected is not None:
+                collected.append(data)
+
+
+def squeezed(text: str) -> str:
+    """``text`` as compared with a PDF's extracted text: compatibility-normalised (the PDF's ``ﬁ``
+    ligature is ``fi``) and without any whitespace (a header or cell may wrap onto several lines)."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def clipped_columns(html: str, pdf_text: str) -> list[tuple[str, str]]:
+    """(caption, text) of every column header, and of the last column's first filled data cell, of
+    the report's tables that the PDF's text does not hold between the table's caption and the next
+    table's; a table whose caption is not found is reported whole."""
+    tables = ReportTables(html).tables
+    assert len(tables) >= 20, len(tables)
+    text = squeezed(pdf_text)
+    starts, cursor = [], 0
+    for table in tables:
+        found = text.find(squeezed(table["caption"]), cursor)
+        starts.append(found)
+        cursor = found if found >= 0 else cursor
+    missing = []
+    for i, table in enumerate(tables):
+        if starts[i] < 0:
+            missing.append((table["caption"], "the caption"))
+            continue
+        following = [start for start in starts[i + 1:] if start >= 0]
+        window = text[starts[i]:following[0] if following else len(text)]
+        last = next((row[-1] for row in table["rows"] if row and row[-1].strip()), None)
+        assert last is not None and table["header"][-1].strip(), table["caption"]
+        for cell in [*table["header"], last]:
+            if squeezed(cell) not in window:
+                missing.append((table["caption"], cell))
+    return missing
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_report_renders_in_headless_chromium(language, run, browser):
     project, _ = run
@@ -204,15 +289,23 @@ def test_printed_tables_keep_every_column(language, run, browser):
 
 def test_the_reports_print_to_pdf_with_the_headless_browser(run, tmp_path):
     browser_binaries()
+    from pypdf import PdfReader
     project, _ = run
     copy = tmp_path / "project"
     shutil.copytree(project, copy, symlinks=True, ignore=shutil.ignore_patterns("locks", "incomplete"))
     result = snakemake(copy, "--cores", "2", "results/report/index.fr.pdf", "results/report/index.en.pdf")
     assert result.returncode == 0, result.stderr[-4000:]
     for language in ("fr", "en"):
-        pdf = (copy / "results" / "report" / f"index.{language}.pdf").read_bytes()
-        assert pdf.startswith(b"%PDF-")
-        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 10    # the whole report, not a first screen
+        pdf = copy / "results" / "report" / f"index.{language}.pdf"
+        assert pdf.read_bytes().startswith(b"%PDF-")
+        pages = PdfReader(pdf).pages
+        assert len(pages) >= 10    # the whole report, not a first screen
+        # Chromium draws no text outside the page or a clipping box, so a column lost to the print layout
+        # is missing from the extracted text (checked by hand: a print stylesheet hiding the last column,
+        # or letting the tables overflow the page, fails here).
+        html = (copy / "results" / "report" / f"index.{language}.html").read_text(encoding="utf-8")
+        missing = clipped_columns(html, "\n".join(page.extract_text() for page in pages))
+        assert not missing, (language, missing[:10])
     # only the PDF jobs ran: the models and the HTML reports were not touched
     assert "rule report_pdf" in result.stdout + result.stderr
     assert not re.search(r"rule (choice|performance|report|hypotheses):", result.stdout + result.stderr)

@@ -102,6 +102,7 @@ rule figures_power:
         power_curves_pdf="results/figures/power_curves.pdf",
     params:
         language=config["language"],
+        messages=MESSAGES,
         alpha=POWER.get("alpha", REGISTER.get("alpha", 0.05)),
         bootstrap_replicates=POWER.get("bootstrap_replicates", 99),
         code=script_code("figures_power"),

@@ -30,7 +30,6 @@ from alliancegov.figures.theme import (
     themed_figure,
     with_count,
 )
-from alliancegov.figures.wording import text
 from alliancegov.formatting import number_format, wave_labels
 from alliancegov.messages import message
 from alliancegov.messages.labels import Labeller
@@ -85,7 +84,7 @@ def plot_form_by_sector(shares: pd.DataFrame, codebook: Codebook, language: str,
             hue_order=list(forms.values()), palette=form_label_palette(codebook, language, outcome), saturation=1,
             ax=ax,
         )
-        ax.set(xlabel=codebook.label(group, language), ylabel=text("share_of_responses", language))
+        ax.set(xlabel=codebook.label(group, language), ylabel=message("figures.share_of_responses", language))
         format_shares(ax.yaxis, language)
         place_form_legend(ax, codebook, language, outcome)
     return figure
@@ -131,7 +130,7 @@ def plot_construct_scores(analysis: pd.DataFrame, codebook: Codebook, language: 
             order=list(scale_labels.values()), hue_order=list(forms.values()),
             palette=form_label_palette(codebook, language, outcome), saturation=1, fliersize=2, linewidth=0.8, ax=ax,
         )
-        ax.set(xlabel="", ylabel=text("score", language))
+        ax.set(xlabel="", ylabel=message("figures.score", language))
         format_numbers(ax.yaxis, language)
         place_form_legend(ax, codebook, language, outcome)
     return figure
@@ -172,12 +171,13 @@ def sample_flow_boxes(sample_flow: pd.DataFrame, language: str, waves: dict[str,
     flow = sample_flow.assign(wave=sample_flow["wave"].astype(str), reason=sample_flow["reason"].fillna("").astype(str))
     by_wave = flow[flow["wave"] != POOLED_WAVE]
     pooled = flow[flow["wave"] == POOLED_WAVE] if (flow["wave"] == POOLED_WAVE).any() else by_wave
-    separator = text("level_separator", language).replace(" ", "\u00a0")   # a count stays with its label
+    separator = message("figures.level_separator", language).replace(" ", "\u00a0")   # a count stays with its label
     boxes = {}
     for step in SAMPLE_FLOW_STEPS:
         rows = pooled[pooled["step"] == step]
         total = int(rows["n"].sum())
-        lines = [f"{message(f'report.steps.{step}', language)} (n = {numbers.count(total)})"]
+        lines = [message("figures.group_size", language, label=message(f"report.steps.{step}", language),
+                         n=numbers.count(total))]
         if step == "excluded":
             reasons = rows.groupby("reason", sort=False)["n"].sum()
             lines += [f"{labeller.value(reason) if labeller else reason}{separator}{numbers.count(int(n))}"
@@ -273,17 +273,17 @@ def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: st
     positions = np.arange(len(scales))[::-1]
     with themed_figure(1.3 + 0.36 * len(scales)) as (figure, axes):
         ax = axes[0, 0]
-        threshold = text("reliability_threshold", language,
+        threshold = message("figures.reliability_threshold", language,
                          value=number_format(language).general(RELIABILITY_THRESHOLD))
         ax.axvline(RELIABILITY_THRESHOLD, color="0.3", linestyle="--", linewidth=0.8, label=threshold)
         ax.errorbar(
             rows["alpha"], positions + 0.12,
             xerr=[rows["alpha"] - rows["alpha_conf_low"], rows["alpha_conf_high"] - rows["alpha"]],
             fmt="o", markersize=4, capsize=2, linewidth=1, color=RELIABILITY_COLOURS["alpha"],
-            label=text("alpha_with_ci", language, level=95),
+            label=message("figures.alpha_with_ci", language, level=95),
         )
         ax.plot(rows["omega"], positions - 0.12, "D", markersize=4, linestyle="none",
-                color=RELIABILITY_COLOURS["omega"], label=text("omega", language))
+                color=RELIABILITY_COLOURS["omega"], label=message("figures.omega", language))
         labels = [
             with_count(codebook.label(scale, language), int(row.n_complete), language, 34)
             for scale, row in zip(scales, rows.itertuples(), strict=True)
@@ -292,10 +292,10 @@ def plot_reliability(reliability: pd.DataFrame, codebook: Codebook, language: st
         ax.set_ylim(-0.6, len(scales) - 0.4)
         low = np.nanmin(rows[["alpha_conf_low", "omega", "alpha"]].to_numpy(float))
         ax.set_xlim(min(0.5, np.floor(low * 10) / 10), 1.0)
-        ax.set_xlabel(text("reliability_axis", language))
+        ax.set_xlabel(message("figures.reliability_axis", language))
         format_numbers(ax.xaxis, language)
         handles = dict(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
-        keys = [text("alpha_with_ci", language, level=95), text("omega", language),
+        keys = [message("figures.alpha_with_ci", language, level=95), message("figures.omega", language),
                 threshold]
         figure.legend([handles[key] for key in keys], keys, loc="outside lower center", ncols=3, frameon=False)
     return figure

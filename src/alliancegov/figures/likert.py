@@ -11,7 +11,7 @@ import pandas as pd
 from alliancegov.codebook.tables import Codebook
 from alliancegov.figures.style import wrap_to
 from alliancegov.figures.theme import themed_figure, with_count, wrap
-from alliancegov.figures.wording import text
+from alliancegov.messages import message
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -74,7 +74,7 @@ def plot_likert_diverging(answers: pd.DataFrame, codebook: Codebook, language: s
     if neutral is not None:
         colours[neutral] = LIKERT_NEUTRAL_COLOUR
     answer_labels = dict(zip(codes, choices[f"label_{language}"], strict=True))
-    mark = text("reverse_mark", language)
+    mark = message("figures.reverse_mark", language)
 
     heights = [len(rows) for rows in items.values()]
     with themed_figure(
@@ -110,10 +110,10 @@ def plot_likert_diverging(answers: pd.DataFrame, codebook: Codebook, language: s
         unit = "\u202f%" if language == "fr" else "%"
         axes[-1, 0].xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{abs(100 * value):.0f}{unit}"))
         axes[-1, 0].set_xlim(-reach, reach)
-        axes[-1, 0].set_xlabel(text("likert_axis", language))
+        axes[-1, 0].set_xlabel(message("figures.likert_axis", language))
         # The note sits under the axis label (part of the axes, so the layout makes room for it).
         axes[-1, 0].annotate(
-            wrap_to(text("likert_note", language, mark=mark)), xy=(0.5, 0), xycoords=axes[-1, 0].xaxis.label,
+            wrap_to(message("figures.likert_note", language, mark=mark)), xy=(0.5, 0), xycoords=axes[-1, 0].xaxis.label,
             xytext=(0, -4), textcoords="offset points", ha="center", va="top", color="0.3",
         )
         handles, labels = axes[0, 0].get_legend_handles_labels()

@@ -19,7 +19,7 @@ from alliancegov.figures.theme import (
     themed_figure,
     wrap,
 )
-from alliancegov.figures.wording import TEXT, text
+from alliancegov.messages import message, section
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -55,8 +55,8 @@ def plot_misalignment(misalignment: pd.DataFrame, counterfactual: pd.DataFrame |
         Two panels: the coefficients (index units per unit of the measure), the gaps (index units);
         the first alone without ``counterfactual``.
     """
-    terms = TEXT["misalignment_terms"][language]
-    models = TEXT["misalignment_models"][language]
+    terms = section("figures.misalignment_terms", language)
+    models = section("figures.misalignment_models", language)
     measures = misalignment[misalignment["term"].isin(list(terms))].reset_index(drop=True)
     gaps = (counterfactual[(counterfactual["form"] == "all") & (counterfactual["term"] == "mean_gap")]
             if counterfactual is not None else pd.DataFrame()).reset_index(drop=True)
@@ -65,10 +65,10 @@ def plot_misalignment(misalignment: pd.DataFrame, counterfactual: pd.DataFrame |
                        gridspec_kw={"height_ratios": heights}) as (figure, axes):
         _point_ranges(axes[0, 0], measures, [f"{terms[t]} ({models.get(m, m)})"
                                              for m, t in zip(measures["model"], measures["term"])], language)
-        axes[0, 0].set_xlabel(wrap(text("misalignment_axis", language), 60))
+        axes[0, 0].set_xlabel(wrap(message("figures.misalignment_axis", language), 60))
         if counterfactual is not None:
             _point_ranges(axes[1, 0], gaps, [models.get(m, m) for m in gaps["model"]], language)
-            axes[1, 0].set_xlabel(wrap(text("misalignment_gap_axis", language), 60))
+            axes[1, 0].set_xlabel(wrap(message("figures.misalignment_gap_axis", language), 60))
     return figure
 
 
@@ -109,8 +109,8 @@ def plot_form_overlap(overlap: pd.DataFrame, codebook: Codebook, language: str, 
             if trim:
                 ax.axvline(trim, color="0.3", linestyle="--", linewidth=0.8)
             ax.set_yticks(positions, [wrap(names[f], 24) for f in forms])
-            ax.set_title(text("overlap_panel", language, form=names[of]), loc="left")
+            ax.set_title(message("figures.overlap_panel", language, form=names[of]), loc="left")
             format_shares(ax.xaxis, language)
         axes[-1, 0].set_xlim(0, 1)
-        axes[-1, 0].set_xlabel(text("overlap_axis", language))
+        axes[-1, 0].set_xlabel(message("figures.overlap_axis", language))
     return figure

@@ -29,7 +29,7 @@ from alliancegov.figures.theme import (
     themed_figure,
     wrap,
 )
-from alliancegov.figures.wording import text
+from alliancegov.messages import message
 from alliancegov.messages.labels import Labeller
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def plot_choice_coefficients(choice_mnl: pd.DataFrame, codebook: Codebook, langu
     base = [form for form in codebook.answer_names(outcome_variable) if form not in set(coefficients["outcome"])]
     return forest_by_form(
         coefficients, codebook, language, outcome_variable,
-        x_label=text("coefficient_axis", language, base=", ".join(forms[form] for form in base)),
+        x_label=message("figures.coefficient_axis", language, base=", ".join(forms[form] for form in base)),
     )
 
 
@@ -131,7 +131,8 @@ def plot_ame_forest(choice_ame: pd.DataFrame, codebook: Codebook, language: str,
     Figure
         The x axis in probability points.
     """
-    return forest_by_form(choice_ame, codebook, language, outcome_variable, x_label=text("ame_axis", language))
+    return forest_by_form(choice_ame, codebook, language, outcome_variable,
+                          x_label=message("figures.ame_axis", language))
 
 
 def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, language: str,
@@ -182,7 +183,7 @@ def plot_predicted_probabilities(predictions: pd.DataFrame, codebook: Codebook, 
                     ax.set_xlabel(wrap_to(codebook.label_or_name(variable, language), 0.9 / len(variables)))
                 if by and by_variable:
                     ax.set_title(wrap_to(codebook.answer_label(by_variable, by, language), 0.9 / len(variables)))
-        figure.supylabel(text("predicted_axis", language))
+        figure.supylabel(message("figures.predicted_axis", language))
         handles, labels = axes[0, 0].get_legend_handles_labels()
         figure.legend(handles, [wrap_to(label, 0.45) for label in labels], loc="outside lower center", ncols=2,
                       frameon=False)
@@ -220,7 +221,7 @@ def plot_kaplan_meier(curves: pd.DataFrame, codebook: Codebook, group: str, lang
             low, high = (np.concatenate([[1.0], part[column]]) for column in ("conf_low", "conf_high"))
             ax.fill_between(times, low, high, step="post", alpha=0.2, color=line.get_color(), linewidth=0)
         ax.set_ylim(0, 1.02)
-        ax.set(xlabel=text("km_time", language), ylabel=text("km_axis", language))
+        ax.set(xlabel=message("figures.km_time", language), ylabel=message("figures.km_axis", language))
         format_shares(ax.yaxis, language)
         format_numbers(ax.xaxis, language)
         ax.legend(frameon=False)
@@ -262,7 +263,8 @@ def plot_performance_by_form(means: pd.DataFrame, codebook: Codebook, language: 
             )
         ax.set_yticks(
             positions,
-            [wrap(text("group_size", language, label=forms[row.group], n=row.n), 34) for row in means.itertuples()],
+            [wrap(message("figures.group_size", language, label=forms[row.group], n=row.n), 34)
+             for row in means.itertuples()],
         )
         ax.set_ylim(-0.6, len(means) - 0.4)
         ax.set_xlabel(wrap_to(Labeller(codebook, language, form).variable(outcome)))

@@ -11,8 +11,8 @@ import pandas as pd
 
 from alliancegov.codebook.tables import Codebook
 from alliancegov.figures.theme import FORM, format_shares, save_figures, themed_figure, wrap
-from alliancegov.figures.wording import TEXT, text
 from alliancegov.formatting import number_format
+from alliancegov.messages import message, section
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -41,13 +41,13 @@ def power_effect_label(row: pd.Series, codebook: Codebook, language: str, outcom
         ``misalignment`` one, else "all simulated checks" of the hypothesis.
     """
     if row["table"] == "choice_ame":
-        return text("power_ame", language, term=codebook.term_label(str(row["term"]), language),
+        return message("figures.power_ame", language, term=codebook.term_label(str(row["term"]), language),
                                                   outcome=codebook.answer_label(outcome, str(row["outcome"]), language))
     if row["table"] == "misalignment":
-        term = TEXT["misalignment_terms"][language].get(str(row["term"]), str(row["term"]))
-        model = TEXT["misalignment_models"][language].get(str(row["model"]), str(row["model"]))
+        term = section("figures.misalignment_terms", language).get(str(row["term"]), str(row["term"]))
+        model = section("figures.misalignment_models", language).get(str(row["model"]), str(row["model"]))
         return f"{term} ({model})"
-    return text("power_all", language, hypothesis=row["hypothesis"])
+    return message("figures.power_all", language, hypothesis=row["hypothesis"])
 
 
 def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, target: float = POWER_TARGET,
@@ -68,8 +68,8 @@ def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, targ
     alpha : float
         The detection rule's significance level, stated in the note.
     bootstrap_replicates : int, optional
-        The H7 test's bootstrap resamples per replicate (B), stated in the note when the table
-        has misalignment effects.
+        The misalignment test's bootstrap resamples per replicate (B), stated in the note (with
+        the hypotheses it tests) when the table has misalignment effects.
     outcome : str
         The choice model's outcome question.
 
@@ -78,7 +78,7 @@ def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, targ
     Figure
         The x axis is logarithmic with a tick at every simulated size; the "all checks" curve of
         a hypothesis is black and dashed. The note under the figure states the detection rule
-        (``alpha``) and, with ``bootstrap_replicates``, the H7 test's B.
+        (``alpha``) and, with ``bootstrap_replicates``, the misalignment test's B.
     """
     import seaborn as sns
     from matplotlib.ticker import NullLocator
@@ -86,9 +86,11 @@ def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, targ
     hypotheses = list(dict.fromkeys(table["hypothesis"]))
     sizes = sorted(table["n"].unique())
     palette = sns.color_palette("colorblind")
-    note = text("power_note", language, alpha=number_format(language).general(alpha))
-    if bootstrap_replicates and (table["table"] == "misalignment").any():
-        note += text("power_note_bootstrap", language, b=bootstrap_replicates)
+    note = message("figures.power_note", language, alpha=number_format(language).general(alpha))
+    bootstrapped = list(dict.fromkeys(table.loc[table["table"] == "misalignment", "hypothesis"].astype(str)))
+    if bootstrap_replicates and bootstrapped:
+        note += " " + message("figures.power_note_bootstrap", language, hypothesis=", ".join(bootstrapped),
+                              b=bootstrap_replicates)
     with themed_figure(0.9 + 2.3 * len(hypotheses), nrows=len(hypotheses), ncols=1, sharex=True) as (figure, axes):
         for ax, hypothesis in zip(axes[:, 0], hypotheses):
             part = table[table["hypothesis"] == hypothesis]
@@ -114,9 +116,9 @@ def power_curves(table: pd.DataFrame, codebook: Codebook, language: str, *, targ
             ax.set_title(str(hypothesis), loc="left")
             format_shares(ax.yaxis, language)
             ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
-        axes[-1, 0].set_xlabel(text("power_x", language))
-        figure.suptitle(wrap(text("power_title", language), 80))
-        figure.supylabel(text("power_y", language))
+        axes[-1, 0].set_xlabel(message("figures.power_x", language))
+        figure.suptitle(wrap(message("figures.power_title", language), 80))
+        figure.supylabel(message("figures.power_y", language))
         figure.supxlabel(wrap(note, 110), color="0.3")
     return figure
 
@@ -162,7 +164,7 @@ def text_target(value: float, language: str) -> str:
     -------
     str
     """
-    return text("power_target", language, value=number_format(language).general(value))
+    return message("figures.power_target", language, value=number_format(language).general(value))
 
 
 def run(*, table: str, codebook: Sequence[str], outputs: dict[str, str], language: str, alpha: float,
@@ -181,7 +183,7 @@ def run(*, table: str, codebook: Sequence[str], outputs: dict[str, str], languag
     alpha : float
         The detection rule's significance level, stated under the figure.
     bootstrap_replicates : int
-        The H7 test's bootstrap resamples per replicate, stated under the figure.
+        The misalignment test's bootstrap resamples per replicate, stated under the figure.
 
     Returns
     -------

@@ -31,7 +31,7 @@ from alliancegov.figures.style import (
     theme_rc,
     wrap,
 )
-from alliancegov.figures.wording import text
+from alliancegov.messages import message
 from alliancegov.safe_output import visible_text
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def with_count(label: str, n: int, language: str, width: int = LABEL_WIDTH_CHARS
     -------
     str
     """
-    count = text("group_size", language, label="", n=n).strip().replace(" ", "\u00a0")
+    count = message("figures.group_size", language, label="", n=n).strip().replace(" ", "\u00a0")
     return wrap(f"{label} {count}", width)
 
 

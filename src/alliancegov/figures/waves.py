@@ -28,8 +28,8 @@ from alliancegov.figures.theme import (
     themed_figure,
     with_count,
 )
-from alliancegov.figures.wording import text
 from alliancegov.formatting import number_format, wave_labels
+from alliancegov.messages import message
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -149,13 +149,14 @@ def transitions_alluvial(counts: pd.DataFrame, codebook: Codebook, language: str
                     ax.text(x[ALLUVIAL_LABEL_POINT], upper[ALLUVIAL_LABEL_POINT] - matrix[i, j] / 2,
                             number_format(language).count(n), ha="left", va="center", color="0.15")
         names = wave_names or {}
-        ax.set_xticks(range(len(waves)), [text("wave", language, wave=names.get(str(wave), wave)) for wave in waves])
+        ax.set_xticks(range(len(waves)),
+                      [message("figures.wave", language, wave=names.get(str(wave), wave)) for wave in waves])
         ax.set_xlim(-0.3, len(waves) - 0.7)
         ax.set_ylim(0, tallest + gap * k)
         ax.grid(axis="x", visible=False)
-        ax.set_ylabel(text("alluvial_axis", language))
-        note = "alluvial_note" if totals is not None else "alluvial_note_linked"
-        ax.set_xlabel(wrap_to(text(note, language, minimum=minimum_cell)), color="0.3")
+        ax.set_ylabel(message("figures.alluvial_axis", language))
+        note = "figures.alluvial_note" if totals is not None else "figures.alluvial_note_linked"
+        ax.set_xlabel(wrap_to(message(note, language, minimum=minimum_cell)), color="0.3")
         format_numbers(ax.yaxis, language)
         figure.legend([Patch(color=colours[form]) for form in forms], [labels[form] for form in forms],
                       title=codebook.label(outcome, language), loc="outside lower center", ncols=2, frameon=False)
@@ -200,9 +201,9 @@ def plot_form_shares_by_wave(shares: pd.DataFrame, codebook: Codebook, language:
             x = np.arange(len(waves)) + offset
             ax.errorbar(x, rows["share"], yerr=[rows["share"] - rows["conf_low"], rows["conf_high"] - rows["share"]],
                         color=colours[form], marker=markers[form], capsize=2, label=forms[form])
-        ax.set_xticks(np.arange(len(waves)), [with_count(text("wave", language, wave=names.get(str(w), w)),
+        ax.set_xticks(np.arange(len(waves)), [with_count(message("figures.wave", language, wave=names.get(str(w), w)),
                                                          int(sizes[w]), language) for w in waves])
-        ax.set(xlabel="", ylabel=text("share_of_responses", language), ylim=(0, None))
+        ax.set(xlabel="", ylabel=message("figures.share_of_responses", language), ylim=(0, None))
         format_shares(ax.yaxis, language)
         ax.legend()
         place_form_legend(ax, codebook, language, outcome)
