@@ -140,10 +140,20 @@ def _hessian(theta, X, y, Z, s: _Structure, w: np.ndarray) -> np.ndarray:
     return (H + H.T) / 2
 
 
+def _outer_product(theta, X, y, Z, s: _Structure, w: np.ndarray) -> np.ndarray:
+    """The weighted outer product of the scores (BHHH): the information from first derivatives alone."""
+    S = _loglik_scores(theta, X, y, Z, s)[1]
+    return (S * w[:, None]).T @ S
+
+
 def _maximise(theta0, X, y, Z, s: _Structure, w: np.ndarray):
     """L-BFGS-B on the mean negative log-likelihood (dissimilarities >= a small floor), then, from an
-    interior optimum, scipy's trust-region Newton (``trust-exact``) with the finite-difference Hessian
-    of the analytic gradient to meet a tight gradient tolerance. Returns (theta, success)."""
+    interior optimum, scipy's trust-region method (``trust-exact``) and one Newton step to meet a tight
+    gradient tolerance. The trust region's curvature is the outer product of the scores (BHHH), one
+    evaluation of the scores, where the finite-difference Hessian costs two per parameter (90% of the
+    fit's time at 10^5 rows); it stops near 1e-10 in the mean gradient, where the function's changes
+    fall below rounding, and the one Newton step with the finite-difference Hessian takes the gradient
+    to rounding error. Returns (theta, success)."""
     from scipy.optimize import minimize
 
     p = theta0.size
@@ -155,10 +165,16 @@ def _maximise(theta0, X, y, Z, s: _Structure, w: np.ndarray):
     if s.n_free and np.any(theta[p - s.n_free:] <= 2 * _TAU_FLOOR):
         return theta, False
     polish = minimize(lambda t: fun(t)[0], theta, jac=lambda t: fun(t)[1],
-                      hess=lambda t: -_hessian(t, X, y, Z, s, w) / w.sum(), method="trust-exact",
+                      hess=lambda t: _outer_product(t, X, y, Z, s, w) / w.sum(), method="trust-exact",
                       options={"gtol": 1e-10, "maxiter": 50})
     if np.isfinite(polish.fun) and polish.fun <= first.fun + 1e-12:
         theta = polish.x
+    try:
+        newton = theta - np.linalg.solve(_hessian(theta, X, y, Z, s, w), w @ _loglik_scores(theta, X, y, Z, s)[1])
+    except np.linalg.LinAlgError:
+        newton = theta
+    if np.all(np.isfinite(newton)) and fun(newton)[0] <= fun(theta)[0] + 1e-15:
+        theta = newton
     return theta, bool(first.success or polish.success)
 
 
@@ -261,12 +277,16 @@ def fit_nested_logit(X, y, nests, *, Z=None, names=None, z_names=None, alternati
         raise ValueError(f"alternatives {np.flatnonzero(chosen == 0).tolist()} are never chosen")
 
     # the case-specific MNL's estimates start the fit (none to start when only Z has regressors)
-    B0 = np.zeros((0, J - 1))
+    B0, mnl_converged = np.zeros((0, J - 1)), True
     if k:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            B0 = fit_mnl_newton(X, y, weights=w).params
-    mnl_theta, mnl_ok = _maximise(np.concatenate([B0.T.ravel(), np.zeros(q)]), X, y, Z, restricted, w)
+            newton = fit_mnl_newton(X, y, weights=w)
+        B0, mnl_converged = newton.params, newton.converged
+    if q:
+        mnl_theta, mnl_ok = _maximise(np.concatenate([B0.T.ravel(), np.zeros(q)]), X, y, Z, restricted, w)
+    else:   # Newton's estimates are the MNL's maximum already
+        mnl_theta, mnl_ok = B0.T.ravel(), mnl_converged
     loglik_mnl = float(w @ _loglik_scores(mnl_theta, X, y, Z, restricted, scores=False)[0])
     if s.n_free:
         theta0 = np.concatenate([mnl_theta, np.ones(s.n_free)]) if start is None else np.asarray(start, float)
