@@ -193,7 +193,8 @@ def test_the_stage_is_on_with_its_section_and_off_without(tmp_path):
     waves.to_csv(sheet, sep="\t", index=False)
     result, text = dry_run_jobs(tmp_path)
     assert result.returncode == 0, text[-3000:]
-    assert re.search(r"^measurement\s+1$", text, re.M) and re.search(r"^publication_tables\s+1$", text, re.M)
+    # the publication tables: one job per report language
+    assert re.search(r"^measurement\s+1$", text, re.M) and re.search(r"^publication_tables\s+2$", text, re.M)
     config_path = tmp_path / "config" / "config.yaml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     config["measurement"]["cfa"]["htmt"] = "htmt3"
