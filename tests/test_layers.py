@@ -12,6 +12,7 @@ from alliancegov.code_hash import PACKAGE_DIR
 
 # Each room of the package and the rooms it may import (besides itself). Shared rooms come first.
 SHARED = {"alliancegov", "codebook", "safe_output", "disclosure", "formatting", "expressions", "runtime", "code_hash",
+          "frame_columns",
           "messages"}
 # The model stages share the estimators and the checks that a model can be fitted.
 MODELLING = SHARED | {"stats", "model_checks"}
@@ -48,7 +49,8 @@ MAY_IMPORT["report"] = MAY_IMPORT["report"] | {"correlation_matrix"}
 # Which stages a config turns on: read from the choice section's spec; the register's checks ask it.
 MAY_IMPORT["stages"] = SHARED | {"choice"}
 MAY_IMPORT["hypotheses"] = MAY_IMPORT["hypotheses"] | {"stages"}
-for room in ("codebook", "safe_output", "disclosure", "formatting", "runtime", "code_hash", "messages"):
+for room in ("codebook", "safe_output", "disclosure", "formatting", "runtime", "code_hash", "messages",
+             "frame_columns"):
     MAY_IMPORT.setdefault(room, SHARED)
 MODULES = sorted(PACKAGE_DIR.rglob("*.py"))
 

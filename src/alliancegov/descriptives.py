@@ -175,10 +175,11 @@ def run(*, pooled: str, codebook: Sequence[str], outputs: dict[str, str], outcom
     import logging
 
     from alliancegov.disclosure import suppress_tidy_crosstab
+    from alliancegov.frame_columns import named_in, read_frame, with_scale_items
     from alliancegov.safe_output import write_csv
 
     book = Codebook.from_files(codebook)
-    responses = pd.read_parquet(pooled)
+    responses = read_frame(pooled, with_scale_items(named_in(outcome, group, weights, list(likert_scales)), book))
     counts = form_by_sector_table(responses, book, outcome, group, weights=weights)
     write_csv(suppress_tidy_crosstab(counts, group, outcome, minimum=minimum_cell), outputs["form_by_sector"])
     if likert_scales:

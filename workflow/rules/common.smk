@@ -2,6 +2,7 @@ report: "../report/workflow.rst"
 
 
 import hashlib
+import math
 import os
 from pathlib import Path
 
@@ -237,3 +238,22 @@ def run_tables():
 # are simulated, with the seed (as they do when report.simulated_data is set).
 SIMULATION_RECORDS = sorted({str(Path(path).parent / "simulated.json") for path in WAVES["file"]
                              if (Path(path).parent / "simulated.json").exists()})
+
+
+# The memory a job asks for (resources: mem_mb), from peaks measured by the benchmark: bench/memory_fit.py fits
+# peak ≈ base + slope × MiB of input per rule to the max_rss of every job of bench/pipeline_scale.py's runs
+# (workflow/memory.tsv says which; every job's measurement is in bench/memory.tsv). The headroom covers
+# what the fit misses between runs and the larger sizes it is extrapolated to.
+MEMORY = pd.read_csv(RULES_DIR.parent / "memory.tsv", sep="\t", comment="#").set_index("rule")
+MEMORY_HEADROOM = 1.5
+
+
+def measured_mem_mb(rule):
+    """A resource function giving a job of `rule` its fitted peak for its inputs' size, with MEMORY_HEADROOM,
+    rounded up to 100 MB (a job's input size is known once the jobs before it have run)."""
+    base, per_input_mb = MEMORY.loc[rule, ["base_mib", "mib_per_input_mib"]]
+
+    def mem_mb(wildcards, input):
+        return 100 * math.ceil(MEMORY_HEADROOM * (base + per_input_mb * input.size_mb) / 100)
+
+    return mem_mb

@@ -16,6 +16,8 @@ rule constructs:
         ),
     params:
         code=script_code("constructs"),
+    resources:
+        mem_mb=measured_mem_mb("constructs"),
     benchmark:
         "results/benchmarks/constructs.tsv"
     log:
@@ -54,6 +56,8 @@ rule descriptives:
         likert_scales=LIKERT_SCALES,
         minimum_cell=config["disclosure"]["minimum_cell"],
         code=script_code("descriptives"),
+    resources:
+        mem_mb=measured_mem_mb("descriptives"),
     benchmark:
         "results/benchmarks/descriptives.tsv"
     log:

@@ -23,6 +23,8 @@ rule figures_descriptive:
         scales=SCALES,
         likert_scales=LIKERT_SCALES,
         code=script_code("figures_descriptive"),
+    resources:
+        mem_mb=measured_mem_mb("figures_descriptive"),
     benchmark:
         per_language("results/benchmarks/figures_descriptive{lang}.tsv", DESCRIPTIVE_FIGURES)
     log:
@@ -55,6 +57,8 @@ rule figures_models:
         profile_by=config["choice"].get("profile_by"),
         survival_group=(TIME_TO_EVENT or {}).get("group"),
         code=script_code("figures_models"),
+    resources:
+        mem_mb=measured_mem_mb("figures_models"),
     benchmark:
         per_language("results/benchmarks/figures_models{lang}.tsv", MODEL_FIGURES)
     log:
@@ -81,6 +85,8 @@ rule figures_waves:
         outcome=config["choice"]["outcome"],
         minimum_cell=config["disclosure"]["minimum_cell"],
         code=script_code("figures_waves"),
+    resources:
+        mem_mb=measured_mem_mb("figures_waves"),
     benchmark:
         per_language("results/benchmarks/figures_waves{lang}.tsv", WAVE_FIGURES)
     log:

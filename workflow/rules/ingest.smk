@@ -12,6 +12,8 @@ rule ingest:
         options=wave_options,
         settings=config["ingest"],
         code=script_code("ingest"),
+    resources:
+        mem_mb=measured_mem_mb("ingest"),
     benchmark:
         "results/benchmarks/ingest/{wave}.tsv"
     log:
@@ -36,6 +38,8 @@ rule clean:
         year=lambda wildcards: int(WAVES.loc[wildcards.wave, "year"]),
         qc=config["qc"],
         code=script_code("clean"),
+    resources:
+        mem_mb=measured_mem_mb("clean"),
     benchmark:
         "results/benchmarks/clean/{wave}.tsv"
     log:
@@ -78,6 +82,8 @@ rule pool:
         rules=config["qc"]["exclusion_rules"],
         model_variables=MODEL_VARIABLES,
         code=script_code("pool"),
+    resources:
+        mem_mb=measured_mem_mb("pool"),
     benchmark:
         "results/benchmarks/pool.tsv"
     log:

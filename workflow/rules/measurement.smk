@@ -45,7 +45,7 @@ rule measurement:
         code=script_code("measurement"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=measured_mem_mb("measurement"),
     benchmark:
         "results/benchmarks/measurement.tsv"
     log:

@@ -20,7 +20,7 @@ rule choice:
         code=script_code("choice"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=measured_mem_mb("choice"),
     benchmark:
         "results/benchmarks/choice.tsv"
     log:
@@ -43,7 +43,7 @@ rule choice_bootstrap_part:
         code=script_code("choice_bootstrap_part"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=measured_mem_mb("choice_bootstrap_part"),
     benchmark:
         "results/benchmarks/choice_bootstrap_part/{part}.tsv"
     log:
@@ -71,7 +71,7 @@ rule choice_bootstrap:
         code=script_code("choice_bootstrap"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=measured_mem_mb("choice_bootstrap"),
     benchmark:
         "results/benchmarks/choice_bootstrap.tsv"
     log:
@@ -106,7 +106,7 @@ rule performance:
         code=script_code("performance"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=measured_mem_mb("performance"),
     benchmark:
         "results/benchmarks/performance.tsv"
     log:
@@ -130,7 +130,7 @@ rule misalignment_bootstrap_part:
         code=script_code("misalignment_bootstrap_part"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=measured_mem_mb("misalignment_bootstrap_part"),
     benchmark:
         "results/benchmarks/misalignment_bootstrap_part/{part}.tsv"
     log:
@@ -162,7 +162,7 @@ rule misalignment:
         code=script_code("misalignment"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=measured_mem_mb("misalignment"),
     benchmark:
         "results/benchmarks/misalignment.tsv"
     log:
@@ -204,6 +204,8 @@ rule hypotheses:
         table_formulas=HYPOTHESIS_TABLE_FORMULAS if MEASUREMENT else {},
         choice=config["choice"],
         code=script_code("hypotheses"),
+    resources:
+        mem_mb=measured_mem_mb("hypotheses"),
     benchmark:
         "results/benchmarks/hypotheses.tsv"
     log:

@@ -27,6 +27,8 @@ rule report:
         package_data=lambda wildcards: hashlib.sha256(b"".join(
             (PACKAGE_DIR / "report" / name).read_bytes() for name in ("templates/report.html.j2", "registry.yaml")
         )).hexdigest()[:16],
+    resources:
+        mem_mb=measured_mem_mb("report"),
     benchmark:
         "results/benchmarks/report_{lang}.tsv"
     log:
@@ -46,6 +48,8 @@ rule report_pdf:
         pdf="results/report/index.{lang}.pdf",
     params:
         code=script_code("report_pdf"),
+    resources:
+        mem_mb=2300,   # 1.5 × the 1,477 MiB measured, Chromium's processes summed (bench/memory.md)
     log:
         "results/logs/report_pdf_{lang}.log",
     conda:
@@ -70,6 +74,8 @@ rule summary:
         firm_clusters=bool(config["ingest"].get("firm_id_column")),   # clusters counted as firms only then
         messages=MESSAGES,
         code=script_code("summary"),
+    resources:
+        mem_mb=200,   # 1.5 × the 119 MiB measured (bench/memory.md): it reads small tables and the reports
     log:
         "results/logs/summary.log",
     conda:
@@ -111,6 +117,8 @@ rule publication_tables:
         correlation_settings={key: (config.get("measurement") or {}).get(key) or {} for key in ("correlations", "common_method")},
         code=script_code("publication_tables"),
         messages=MESSAGES,
+    resources:
+        mem_mb=measured_mem_mb("publication_tables"),
     benchmark:
         "results/benchmarks/publication_tables_{lang}.tsv"
     log:

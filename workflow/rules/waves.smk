@@ -53,7 +53,7 @@ rule waves:
         code=script_code("waves"),
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=measured_mem_mb("waves"),
     benchmark:
         "results/benchmarks/waves.tsv"
     log:

@@ -271,9 +271,10 @@ class _BootstrapFit:
 def _design(data: str, codebook: Sequence[str], spec: dict) -> tuple[ChoiceDesign, ChoiceSpec]:
     from alliancegov.choice.design import build_design
     from alliancegov.codebook.tables import Codebook
+    from alliancegov.frame_columns import named_in, read_frame
 
     choice = ChoiceSpec.from_config(spec)
-    return build_design(pd.read_parquet(data), choice,
+    return build_design(read_frame(data, named_in(spec)), choice,
                         Codebook.from_files(codebook).answer_names(choice.outcome)), choice
 
 

@@ -215,12 +215,14 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
     import logging
 
     from alliancegov.codebook.tables import Codebook
+    from alliancegov.frame_columns import named_in, read_frame
     from alliancegov.safe_output import visible_text, write_csv
 
     log = logging.getLogger("alliancegov")
     choice = ChoiceSpec.from_config(spec, missing_data)
     categories = Codebook.from_files(codebook).answer_names(choice.outcome)
-    results = analyse_choice(pd.read_parquet(data), choice, categories, n_jobs=threads, bootstrap=False)
+    frame = read_frame(data, named_in(spec, missing_data))   # the columns the models name
+    results = analyse_choice(frame, choice, categories, n_jobs=threads, bootstrap=False)
     for name, table in results.tables.items():
         write_csv(table, outputs[name])
     with open(outputs["warnings"], "w", encoding="utf-8") as handle:

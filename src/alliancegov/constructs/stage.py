@@ -55,7 +55,7 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str]) -> pd.Da
     from alliancegov.safe_output import write_csv
 
     book = Codebook.from_files(codebook)
-    pooled = pd.read_parquet(data)
+    pooled = pd.read_parquet(data)   # every column: the analysis frame it writes carries them all
     analysis, reliability = build_analysis(pooled, book)
     analysis.to_parquet(outputs["data"], index=False)
     write_csv(reliability, outputs["reliability"])

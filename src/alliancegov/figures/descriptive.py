@@ -31,6 +31,7 @@ from alliancegov.figures.theme import (
     with_count,
 )
 from alliancegov.formatting import number_format, wave_labels
+from alliancegov.frame_columns import named_in, read_frame
 from alliancegov.messages import message
 from alliancegov.messages.labels import Labeller
 
@@ -346,8 +347,8 @@ def run(*, analysis: str, form_by_sector: str, sample_flow: str, codebook: Seque
     labeller = Labeller(book, language, outcome, names)
     draw = {
         "form_by_sector": lambda: plot_form_by_sector(pd.read_csv(form_by_sector), book, language, outcome, group),
-        "construct_scores": lambda: plot_construct_scores(pd.read_parquet(analysis), book, language, list(scales),
-                                                          outcome),
+        "construct_scores": lambda: plot_construct_scores(read_frame(analysis, named_in(list(scales), outcome)), book,
+                                                          language, list(scales), outcome),
         "sample_flow": lambda: plot_sample_flow(pd.read_csv(sample_flow, keep_default_na=False), language, names,
                                                 labeller),
         "reliability": lambda: plot_reliability(pd.read_csv(reliability), book, language),

@@ -232,6 +232,7 @@ def run(*, data: str, register: str, outputs: dict[str, str], language: str = "e
 
     import yaml
 
+    from alliancegov.frame_columns import named_in, read_frame
     from alliancegov.safe_output import write_csv
     from alliancegov.stages import check_register_tables
 
@@ -242,7 +243,7 @@ def run(*, data: str, register: str, outputs: dict[str, str], language: str = "e
                          "computed on the frame")
     with open(register, encoding="utf-8") as handle:
         checks = yaml.safe_load(handle)
-    frame = pd.read_parquet(data)
+    frame = read_frame(data, named_in(checks, choice, table_formulas))   # the columns the checks name
     given = {"choice_ame": choice_ame, "misalignment": misalignment, "importance": importance,
              "panel_deepening": panel_deepening}
     check_register_tables(checks, {table for table, path in given.items() if path})

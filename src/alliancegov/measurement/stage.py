@@ -194,11 +194,14 @@ def run(*, data: str, sample_flow: str, codebook: Sequence[str], outputs: dict[s
     """
     import logging
 
+    from alliancegov.frame_columns import named_in, read_frame, with_scale_items
     from alliancegov.safe_output import write_csv
 
     log = logging.getLogger("alliancegov")
     book = Codebook.from_files(codebook)
-    analysis = pd.read_parquet(data)
+    # the columns the settings and formulas name, and every scale with its items (the CFA's default)
+    used = with_scale_items({*named_in(settings, performance, formulas), *book.scales.index}, book)
+    analysis = read_frame(data, used)
     chosen = MeasurementSettings.from_config(settings, book, performance)
     tables = measure(analysis, pd.read_csv(sample_flow, keep_default_na=False), book, chosen,
                      formulas=formulas or {}, frame_sizes=frame_sizes or {})

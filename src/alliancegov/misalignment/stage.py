@@ -74,11 +74,12 @@ def _inputs(data: str, codebook: Sequence[str], settings: dict, choice: dict):
     from alliancegov.choice.design import DesignBuilder
     from alliancegov.choice.spec import ChoiceSpec
     from alliancegov.codebook.tables import Codebook
+    from alliancegov.frame_columns import named_in, read_frame
 
     first_stage = ChoiceSpec.from_config(choice)
     scale = Codebook.from_files(codebook).answer_names(first_stage.outcome)   # codebook order: market → hierarchy
-    return misalignment_inputs(pd.read_parquet(data), settings, DesignBuilder(first_stage, tuple(scale), FIRST_STAGE),
-                               scale)
+    frame = read_frame(data, named_in(settings, choice))   # the columns the two stages name
+    return misalignment_inputs(frame, settings, DesignBuilder(first_stage, tuple(scale), FIRST_STAGE), scale)
 
 
 def run_part(*, data: str, codebook: Sequence[str], outputs: dict[str, str], settings: dict, choice: dict,

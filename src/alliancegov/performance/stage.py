@@ -212,6 +212,9 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], settings
     first_stage = ChoiceSpec.from_config(choice)
     scale = Codebook.from_files(codebook).answer_names(first_stage.outcome)   # codebook order: market → hierarchy
     builder = DesignBuilder(first_stage, tuple(scale), model=FIRST_STAGE)
+    # Every column (unlike the other readers, alliancegov.frame_columns): the frame it writes is the analysis
+    # frame with the derived outcomes and misalignment measures added, which the hypotheses job reads for the
+    # register's variables, unknown to this job.
     tables, enriched = analyse_performance(pd.read_parquet(data), settings, builder, scale, missing_data=missing_data,
                                            n_jobs=threads, bootstrap=False)
     for name, table in tables.items():

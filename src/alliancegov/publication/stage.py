@@ -215,8 +215,11 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], language
     """
     import logging
 
+    from alliancegov.frame_columns import named_in, read_frame
+
     book = Codebook.from_files(codebook)
-    table_1 = descriptive_table(pd.read_parquet(data), book, continuous=descriptives["continuous"],
+    frame = read_frame(data, named_in(descriptives, outcome, weights))   # Table 1's variables
+    table_1 = descriptive_table(frame, book, continuous=descriptives["continuous"],
                                 categorical=descriptives["categorical"], by=outcome, language=language,
                                 minimum_cell=minimum_cell, weights=weights)
     folder = Path(next(iter(outputs.values()))).parent

@@ -215,16 +215,20 @@ def run(*, figures: Sequence[str], captions: Sequence[str], tables: Sequence[str
 
     import yaml
 
+    from alliancegov.frame_columns import named_in, read_frame
+
     book = Codebook.from_files(codebook)
     report = dict(config.get("report", {}))
     outcome = config["choice"]["outcome"]
+    # the frame gives Table 1 and the counts of the forms: its variables, the outcome and the weights
+    frame = read_frame(data, named_in(config["figures"]["descriptives"], outcome, config["choice"].get("weights")))
     sources = {Path(path).stem: read_table(path) for path in tables}
     flow = pd.read_csv(sample_flow, keep_default_na=False)
     checks = yaml.safe_load(Path(register).read_text(encoding="utf-8")) if register else {}
     context = ReportContext(language=language, codebook=book, sources=sources,
                             settings=report_settings(config, book, language), outcome=outcome,
                             waves=wave_labels(pd.read_csv(waves, sep="\t", dtype=str, keep_default_na=False)),
-                            extra={"data": pd.read_parquet(data), "sample_flow": flow, "register": checks,
+                            extra={"data": frame, "sample_flow": flow, "register": checks,
                                    "descriptives": config["figures"]["descriptives"]})
     results, appendix = build_sections(context, {Path(p).stem: Path(p) for p in figures},
                                        {Path(p).stem.removeprefix("figure_"): read_caption(p) for p in captions},

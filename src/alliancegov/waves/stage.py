@@ -74,14 +74,16 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], spec: di
 
     from alliancegov.choice.spec import ChoiceSpec
     from alliancegov.disclosure import suppress_tidy_crosstab
+    from alliancegov.frame_columns import named_in, read_frame
     from alliancegov.safe_output import write_csv
     from alliancegov.waves.models import wave_tables
-    from alliancegov.waves.panel import PANEL_FILES, panel_transitions, publishable_panel_tables
+    from alliancegov.waves.panel import PANEL_FILES, SAME_ALLIANCE, panel_transitions, publishable_panel_tables
 
     choice = ChoiceSpec.from_config(spec)
     book = Codebook.from_files(codebook)
     forms = book.answer_names(choice.outcome)
-    analysis = pd.read_parquet(data)
+    # the choice model's columns, the wave identifiers and the panel's "still the same alliance?" answer
+    analysis = read_frame(data, named_in(spec) | {SAME_ALLIANCE})
     log = logging.getLogger("alliancegov")
     if "choice_waves" in outputs:
         for name, table in wave_tables(analysis, choice, forms).items():
