@@ -214,8 +214,11 @@ def test_report_renders_in_headless_chromium(language, run, browser):
     project, _ = run
     report = project / "results" / "report" / f"index.{language}.html"
     page = report.resolve().as_uri()
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get(page)
-    assert browser.execute_script("return document.readyState") == "complete"
+    # a report of about 3 MB (figures embedded) may still be parsing when get() returns on a loaded machine
+    WebDriverWait(browser, 60).until(lambda driver: driver.execute_script("return document.readyState") == "complete")
     assert browser.execute_script("return document.documentElement.lang") == language
 
     images = browser.execute_script("""

@@ -141,8 +141,13 @@ def test_the_overrides_fit_every_job_in_the_node(flags, project):
     assert dry.returncode == 0, (dry.stdout + dry.stderr)[-4000:]
     jobs = job_resources(dry.stdout + dry.stderr)
     assert jobs
+    # A rule's measured memory grows with its input (measured_mem_mb), so a job whose input is not made yet
+    # shows <TBD> in a dry run; the run through SLURM below submits it with its evaluated memory (sbatch refuses
+    # a job asking for more than the node has, and that run must complete).
+    known = {rule: job for rule, job in jobs.items() if str(job.get("mem_mb", 0)) != "<TBD>"}
+    assert known and {"ingest"} <= set(known)
     too_big = {rule: job for rule, job in jobs.items()
-               if job["threads"] > cpus or int(job.get("mem_mb", 0)) > memory_mb}
+               if job["threads"] > cpus or (rule in known and int(job.get("mem_mb", 0)) > memory_mb)}
     assert not too_big, f"node: {cpus} CPUs, {memory_mb} MB; {too_big}"
 
 

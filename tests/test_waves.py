@@ -26,8 +26,9 @@ MISALIGNMENT_JOBS = 2                            # config/config.yaml: misalignm
 RENAMED = {"tr1": "confiance1", "tr2": "confiance2", "tr3": "confiance3"}
 # jobs a new wave re-runs once, and those it re-runs once per report language (config report.languages: fr, en)
 POOLED_STAGES = {"pool": 1, "constructs": 1, "descriptives": 1, "measurement": 1, "choice": 1, "performance": 1,
-                 "misalignment": 1, "hypotheses": 1, "waves": 1, "publication_tables": 1, "summary": 1, "all": 1,
-                 **{stage: 2 for stage in ("figures_models", "figures_waves", "figures_descriptive", "report")}}
+                 "misalignment": 1, "hypotheses": 1, "waves": 1, "summary": 1, "all": 1,
+                 **{stage: 2 for stage in ("figures_models", "figures_waves", "figures_descriptive", "report",
+                                           "publication_tables")}}
 
 
 def project_copy(run, tmp_path: Path) -> Path:
