@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import string
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from alliancegov.figures.power import power_curves, power_effect_label
 from alliancegov.formatting import number_format
 from alliancegov.messages import catalogue, languages, message, section
-from tests.test_reruns import SOURCE, planned
+from tests.test_reruns import finished_copy, planned
 
 FIGURES_DIR = Path(__file__).resolve().parents[1] / "src" / "alliancegov" / "figures"
 # a key written in a figure module: message("figures.x", ...), section("figures.x", ...) or a variable holding one
@@ -98,11 +97,7 @@ FIGURE_RULES = {"figures_descriptive", "figures_models", "figures_waves"}
 
 @pytest.mark.slow  # a dry run of a copy of the whole finished pipeline
 def test_editing_a_catalogue_reruns_the_figures_and_reports_and_refits_nothing(run, tmp_path):
-    finished, _ = run
-    project, source = tmp_path / "project", tmp_path / "src"
-    shutil.copytree(finished, project, symlinks=True)
-    shutil.copytree(SOURCE, source, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    assert planned(project, source) == {}, "the copied run must be complete, and the copied package identical"
+    project, source = finished_copy(run, tmp_path)
     english = source / "alliancegov" / "messages" / "en.yaml"
     english.write_text(english.read_text(encoding="utf-8") + "# an edit of the catalogue\n", encoding="utf-8")
     plan = planned(project, source)

@@ -89,17 +89,23 @@ def planned(project: Path, source: Path) -> dict[str, set[str]]:
     return jobs
 
 
+def finished_copy(run, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of a finished run of the example and of the package (``src/``) it imports, checked complete and
+    identical (a dry run plans nothing), to edit and dry-run again."""
+    project, source = tmp_path / "project", tmp_path / "src"
+    shutil.copytree(run[0], project, symlinks=True)
+    shutil.copytree(SOURCE, source, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    assert planned(project, source) == {}, "the copied run must be complete, and the copied package identical"
+    return project, source
+
+
 EDITED_MODULES = ["hypotheses/checks.py", "ingest/cells.py", "figures/theme.py", "stats/transitions.py",
                   "disclosure.py", "report/document.py", "choice/diagnostics.py"]
 
 
 @pytest.mark.slow
 def test_editing_a_module_reruns_exactly_the_rules_whose_scripts_reach_it(run, tmp_path):
-    finished, _ = run
-    project, source = tmp_path / "project", tmp_path / "src"
-    shutil.copytree(finished, project, symlinks=True)
-    shutil.copytree(SOURCE, source, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    assert planned(project, source) == {}, "the copied run must be complete, and the copied package identical"
+    project, source = finished_copy(run, tmp_path)
     scripts = rule_scripts()
     reached = {rule: modulefinder_closure(project / "workflow" / "scripts" / f"{script}.py", source)
                for rule, script in scripts.items()}
