@@ -1,6 +1,7 @@
 """Each job reads only the columns of the pooled frame it uses (alliancegov.frame_columns): every stage that
 reads the analysis frame (or the performance stage's enriched frame, or the pooled responses) asks
-``pandas.read_parquet`` for named columns, never for all of them, and leaves out a wide column no
+``pandas.read_parquet`` for named columns, never for all of them (the constructs job alone reads and writes
+every column), and leaves out a wide column no
 setting names. The recorded outputs test (tests/test_pipeline.py) shows the results did not move."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from alliancegov.frame_columns import IDENTIFIERS, named_in, read_frame, with_scale_items
+from alliancegov.frame_columns import IDENTIFIERS, ROW_KEY, named_in, read_frame, read_joined, with_scale_items
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK_DIR = ROOT / "config" / "codebook"
@@ -37,6 +38,21 @@ def test_read_frame_keeps_the_named_columns_their_codes_and_the_identifiers_in_f
     read = read_frame(str(path), {"sector", "trust", "not_a_column"})
     assert list(read.columns) == ["trust", "firm_key", "wave", "sector", "sector__code"]
     pd.testing.assert_frame_equal(read, frame[list(read.columns)])
+
+
+def test_read_joined_puts_a_stages_columns_on_its_rows_of_the_analysis_frame(tmp_path):
+    analysis = pd.DataFrame({"firm_key": ["a", "b", "c", "d"], "trust": [1.0, 2.0, 3.0, 4.0],
+                             "sector": pd.Categorical(["s", "t", "s", "t"]), UNUSED: ["x", "y", "z", "w"],
+                             "outcome": [0.5, 0.6, 0.7, 0.8]})
+    # the stage kept rows 3 and 1 (in that order), rewrote outcome there and added a measure
+    stage = pd.DataFrame({"trust": [4.0, 2.0], "outcome": [9.0, 8.0], "misfit": [0.1, 0.2], ROW_KEY: [3, 1]})
+    analysis.to_parquet(tmp_path / "analysis.parquet", index=False)
+    stage.to_parquet(tmp_path / "stage.parquet", index=False)
+    joined = read_joined(str(tmp_path / "stage.parquet"), str(tmp_path / "analysis.parquet"), {"sector", "trust"})
+    expected = pd.DataFrame({"firm_key": ["d", "b"], "trust": [4.0, 2.0],
+                             "sector": pd.Categorical(["t", "t"], categories=["s", "t"]), "outcome": [9.0, 8.0],
+                             "misfit": [0.1, 0.2]})
+    pd.testing.assert_frame_equal(joined, expected)
 
 
 def test_with_scale_items_adds_the_items_of_the_named_scales(codebook):
@@ -94,6 +110,13 @@ def _choice_bootstrap(data):
 
 
 MISALIGNMENT = {key: CONFIG[key] for key in ("performance", "misalignment")}
+
+
+def _performance(data):
+    from alliancegov.performance.stage import run
+
+    run(data=data, codebook=CODEBOOK, outputs={}, choice=CONFIG["choice"], missing_data=CONFIG["missing_data"],
+        settings={key: CONFIG.get(key, {}) for key in ("performance", "misalignment", "importance", "form_effects")})
 
 
 def _misalignment_part(data):
@@ -168,6 +191,9 @@ READERS = {
                          "equity_stake", "new_legal_entity"}),
     "choice_bootstrap_part": (_choice_bootstrap_part, {"governance_form", "trust", "sector", "firm_key"}),
     "choice_bootstrap": (_choice_bootstrap, {"governance_form", "trust", "sector", "firm_key"}),
+    "performance": (_performance, {"employees_now", "floor_area_start", "revenue_trend", "revenue_trend__code",
+                                   "serve_other_partner__code", "governance_form", "asset_specificity",
+                                   "relationship_start_year", "survey_year", "firm_key", "sector"}),
     "misalignment_bootstrap_part": (_misalignment_part, {"performance_index", "governance_form", "trust",
                                                          "alliance_age", "asset_specificity", "firm_key"}),
     "misalignment": (_misalignment, {"performance_index", "partner_distance", "knowledge_tacitness", "firm_key"}),

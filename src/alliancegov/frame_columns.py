@@ -19,6 +19,10 @@ from collections.abc import Iterable
 
 # What identifies a response: every stage may group, cluster or order by them, whatever its settings say.
 IDENTIFIERS = ("wave", "survey_year", "firm_key")
+# A stage that adds columns to some rows of the analysis frame writes them with each row's position in it
+# (0-based), so that a later job joins them to the analysis frame's other columns instead of both jobs
+# carrying the whole frame (see :func:`read_joined`).
+ROW_KEY = "analysis_row"
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")   # literals (a factor's reference level), not column names
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -98,6 +102,38 @@ def read_frame(path: str, names: Iterable[str]):
     wanted = set(names) | set(IDENTIFIERS)
     return pd.read_parquet(path, columns=[name for name in file_columns(path)
                                           if name in wanted or name.split("__", 1)[0] in wanted])
+
+
+def read_joined(added: str, analysis: str, names: Iterable[str]):
+    """A stage's frame (the columns it read and added, on the rows it kept) joined to the analysis frame's
+    columns that ``names`` match and the stage's frame lacks.
+
+    Parameters
+    ----------
+    added : str
+        Parquet file of the stage's frame, with :data:`ROW_KEY`: each row's position in ``analysis``
+        (e.g. the performance stage's frame: the two-stage model's rows, the derived outcomes and the
+        misalignment measures).
+    analysis : str
+        Parquet file of the analysis frame the stage started from.
+    names : iterable of str
+        The column names the job may use (see :func:`read_frame`).
+
+    Returns
+    -------
+    DataFrame
+        Shape (rows of ``added``, columns): the analysis frame's matched columns in its order (the
+        stage's values where it has the column too), then the columns only the stage's frame has;
+        :data:`ROW_KEY` left out. The same frame as a read of a stage's frame that carried every column.
+    """
+    import pandas as pd
+
+    stage = pd.read_parquet(added)
+    positions = stage.pop(ROW_KEY).to_numpy()
+    joined = read_frame(analysis, names).take(positions).reset_index(drop=True)
+    for column in stage.columns:   # a column both have keeps its place, with the stage's values
+        joined[column] = stage[column]
+    return joined
 
 
 def with_scale_items(names: Iterable[str], codebook) -> set[str]:

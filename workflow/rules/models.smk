@@ -175,8 +175,9 @@ rule misalignment:
 
 rule hypotheses:
     input:
-        # the performance stage's frame has the derived outcomes and misalignment measures, when it runs
-        data=rules.performance.output.data if STAGES.performance else rules.constructs.output.data,
+        data=rules.constructs.output.data,
+        # the performance stage's rows, derived outcomes and misalignment measures, when it runs
+        **({"performance_frame": rules.performance.output.data} if STAGES.performance else {}),
         **({"choice_ame": rules.choice.output.choice_ame} if STAGES.multinomial else {}),
         **({"misalignment": rules.misalignment.output.table} if STAGES.misalignment else {}),
         **({"importance": rules.performance.output.importance} if STAGES.importance else {}),

@@ -188,7 +188,8 @@ def kaplan_meier_curves(frame: pd.DataFrame, time_to_event_block: dict, inferenc
                   "n_clusters", "note"]]
 
 
-def run(*, data: str, register: str, outputs: dict[str, str], language: str = "en", choice_ame: str | None = None,
+def run(*, data: str, register: str, outputs: dict[str, str], performance_frame: str | None = None,
+        language: str = "en", choice_ame: str | None = None,
         misalignment: str | None = None, importance: str | None = None, panel_deepening: str | None = None,
         measurement_flags: str | None = None,
         table_formulas: dict[str, list[str]] | None = None, choice: dict | None = None) -> pd.DataFrame:
@@ -198,7 +199,7 @@ def run(*, data: str, register: str, outputs: dict[str, str], language: str = "e
     Parameters
     ----------
     data : str
-        Parquet file of the performance stage's frame (derived outcomes included).
+        Parquet file of the analysis frame.
     register : str
         The hypotheses register (YAML).
     choice_ame, misalignment, importance, panel_deepening : str, optional
@@ -206,6 +207,10 @@ def run(*, data: str, register: str, outputs: dict[str, str], language: str = "e
     outputs : dict of str to str
         ``table``: ``hypotheses.csv``; ``time_to_partnership``: the Kaplan–Meier table, when the
         register has a ``time_to_event`` block.
+    performance_frame : str, optional
+        Parquet file of the performance stage's frame, when the stage runs: the checks are computed
+        on its rows, with its derived outcomes and misalignment measures
+        (:func:`alliancegov.frame_columns.read_joined`).
     language : {"fr", "en"}
         Language of the ``claim`` column (English by default: the reports read each language's
         claims from the register, so that no model job depends on a language).
@@ -232,7 +237,7 @@ def run(*, data: str, register: str, outputs: dict[str, str], language: str = "e
 
     import yaml
 
-    from alliancegov.frame_columns import named_in, read_frame
+    from alliancegov.frame_columns import named_in, read_frame, read_joined
     from alliancegov.safe_output import write_csv
     from alliancegov.stages import check_register_tables
 
@@ -243,7 +248,8 @@ def run(*, data: str, register: str, outputs: dict[str, str], language: str = "e
                          "computed on the frame")
     with open(register, encoding="utf-8") as handle:
         checks = yaml.safe_load(handle)
-    frame = read_frame(data, named_in(checks, choice, table_formulas))   # the columns the checks name
+    names = named_in(checks, choice, table_formulas)   # the columns the checks name
+    frame = read_joined(performance_frame, data, names) if performance_frame else read_frame(data, names)
     given = {"choice_ame": choice_ame, "misalignment": misalignment, "importance": importance,
              "panel_deepening": panel_deepening}
     check_register_tables(checks, {table for table, path in given.items() if path})

@@ -192,8 +192,9 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], settings
     codebook : sequence of str
         The codebook's three files (the forms in order, market → hierarchy).
     outputs : dict of str to str
-        A CSV path per table and ``data``, the Parquet file of the analysis frame with the
-        derived outcomes and the misalignment measures.
+        A CSV path per table and ``data``, the Parquet file of the rows the stage kept: the columns
+        its settings name, the derived outcomes, the misalignment measures and
+        :data:`alliancegov.frame_columns.ROW_KEY`.
     settings : dict
         The config's ``performance``, ``misalignment``, ``importance`` and ``form_effects``
         sections.
@@ -207,15 +208,18 @@ def run(*, data: str, codebook: Sequence[str], outputs: dict[str, str], settings
     from alliancegov.choice.design import DesignBuilder
     from alliancegov.choice.spec import ChoiceSpec
     from alliancegov.codebook.tables import Codebook
+    from alliancegov.frame_columns import ROW_KEY, named_in, read_frame
     from alliancegov.safe_output import write_csv
 
     first_stage = ChoiceSpec.from_config(choice)
     scale = Codebook.from_files(codebook).answer_names(first_stage.outcome)   # codebook order: market → hierarchy
     builder = DesignBuilder(first_stage, tuple(scale), model=FIRST_STAGE)
-    # Every column (unlike the other readers, alliancegov.frame_columns): the frame it writes is the analysis
-    # frame with the derived outcomes and misalignment measures added, which the hypotheses job reads for the
-    # register's variables, unknown to this job.
-    tables, enriched = analyse_performance(pd.read_parquet(data), settings, builder, scale, missing_data=missing_data,
+    # The columns the models name, and each row's position: the frame written holds those columns, the derived
+    # outcomes and the misalignment measures, which the hypotheses job joins to the register's variables
+    # (alliancegov.frame_columns.read_joined).
+    frame = read_frame(data, named_in(settings, choice, missing_data))
+    frame[ROW_KEY] = np.arange(len(frame))
+    tables, enriched = analyse_performance(frame, settings, builder, scale, missing_data=missing_data,
                                            n_jobs=threads, bootstrap=False)
     for name, table in tables.items():
         write_csv(table, outputs[name])
