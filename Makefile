@@ -5,6 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
+# Memory Snakemake may give its jobs at once (MB): 80% of this machine's, unless set (make run MEM_MB=3500).
+# Each rule declares its measured need (workflow/memory.tsv), so jobs that would not fit side by side
+# run one after the other.
+MEM_MB ?= $(shell awk '/^MemTotal:/ {print int($$2 * 1.024 * 0.8 / 1000)}' /proc/meminfo 2>/dev/null)
+SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) $(if $(MEM_MB),--resources mem_mb=$(MEM_MB))
 
 .PHONY: run test test-fast report example bench lint lock clean power slurm-up slurm-down
 
@@ -24,7 +29,7 @@ lock:
 
 # Ends by saying where to look: the reports' paths and a one-line summary (rule summary).
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES)
+	$(SNAKEMAKE)
 	@cat results/report/summary.txt
 
 test: $(STAMP)
@@ -37,7 +42,7 @@ test-fast: $(STAMP)
 
 # Snakemake's own zipped report of every report() output, after `make run`.
 report: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --report results/report.zip
+	$(SNAKEMAKE) --report results/report.zip
 
 # Regenerate the bundled example waves in data/raw/ from the simulator (seeded).
 example: $(STAMP)
@@ -52,7 +57,7 @@ bench: $(STAMP)
 
 # Power of the H1 and H7 tests by sample size, simulated at the current estimates (after `make run`'s models).
 power: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) power
+	$(SNAKEMAKE) power
 
 # A one-node SLURM cluster on this machine (installs slurm-wlm and munge if missing; root or sudo),
 # for tests/test_slurm.py and for trying profiles/slurm: see the README, "Running on a cluster".

@@ -2,7 +2,8 @@
 
 For each size, synthetic raw waves are written with the project's simulator (plain French CSV,
 the planted mess of ``add_mess``) into a scratch copy of the project under ``--work``, and
-``snakemake --cores 2`` runs there from scratch. The bundled example is run the same way
+``snakemake --cores 2 --resources mem_mb=3584`` runs there from scratch (the jobs' memory held to the
+target's 4 GiB less Snakemake's own). The bundled example is run the same way
 (``--repeats`` times from scratch, then as many no-op re-runs), and compared with
 ``bench/single_script.py`` (the same jobs' scripts replayed in one Python process) and, at every size, with a
 plain vectorised Newton fit of the choice model on the same rows (``bench/choice_scale.py``).
@@ -46,6 +47,10 @@ LARGEST_WAVES = 10   # the issue's end-to-end target: 10^6 respondents in 10 wav
 LAST_YEAR = 2026     # waves run up to this year; the added wave is the year after
 SEED = 20261127
 CORES = 2
+# The memory Snakemake may give its jobs at once (--resources mem_mb): the 4 GiB of the target less 512 for
+# Snakemake's own process. Each rule declares its measured peak (workflow/memory.tsv), so the scheduler
+# runs side by side only jobs that fit; a job declaring more than the budget runs alone.
+MEMORY_BUDGET_MB = 3584
 # stage rows in DAG order; a rule not named here is listed after them
 STAGES = ("ingest", "clean", "pool", "constructs", "descriptives", "measurement", "choice", "choice_bootstrap_part",
           "choice_bootstrap", "performance", "misalignment_bootstrap_part", "misalignment", "waves", "hypotheses",
@@ -129,7 +134,8 @@ def measure(command: list[str], cwd: Path, log: Path, timeout: float) -> dict:
 
 def snakemake(project: Path, log: Path, timeout: float) -> dict:
     # --keep-going: a failing rule still lets the jobs that do not need it run and be measured
-    run = measure([str(BIN / "snakemake"), "--cores", str(CORES), "--keep-going"], project, log, timeout)
+    run = measure([str(BIN / "snakemake"), "--cores", str(CORES), "--resources", f"mem_mb={MEMORY_BUDGET_MB}",
+                   "--keep-going"], project, log, timeout)
     run["stages"] = stage_records(project, run["started_at"])
     return run
 
@@ -400,7 +406,7 @@ def markdown(record: dict) -> str:
     lines = [
         "# Pipeline benchmark (issues 8 and 20)", "",
         f"{record['date']} · Python {record['machine']['python']} · {record['machine']['cpus']} CPUs · "
-        f"snakemake --cores {CORES} · `{record['command']}`", "",
+        f"snakemake --cores {CORES} --resources mem_mb={MEMORY_BUDGET_MB} · `{record['command']}`", "",
         "## Targets", "", "| target | measured | limit | met |", "|---|---:|---:|---|",
     ]
     for target in record["targets"]:
