@@ -286,3 +286,45 @@ def test_clusters_are_resampled_whole():
           for name, frame in (("once", once), ("clustered", clustered), ("naive", naive))}
     assert se["clustered"] == pytest.approx(se["once"], rel=0.15)
     assert se["naive"] == pytest.approx(se["once"] / np.sqrt(2), rel=0.15)
+
+
+def test_resampled_shares_equal_the_decomposition_of_the_copied_rows():
+    """The bootstrap's shortcut (each row weighted by the times it was drawn, no copy) gives the shares
+    of the resampled rows themselves, with weights, with a factor's dummies in one group, and when a
+    resample has no row of one level (that dummy is constant there and adds nothing)."""
+    from alliancegov.stats.importance import resampled_shares, stack_design
+
+    rng = np.random.default_rng(11)
+    n = 300
+    level = rng.integers(0, 3, n)
+    dummies = np.column_stack([level == 1, level == 2]).astype(float)
+    x = rng.normal(size=(n, 2))
+    y = x @ [1.0, 0.4] + dummies @ [0.5, -0.3] + rng.normal(size=n)
+    weights = rng.uniform(0.5, 2.0, n)
+    groups = {"x0": x[:, 0], "x1": x[:, 1], "level": dummies}
+    design = stack_design(y, groups, weights=weights)
+    without_level_2 = np.flatnonzero(level != 2)
+    for rows in (rng.integers(0, n, n), rng.choice(without_level_2, n)):
+        copied = shapley_r2(y[rows], {name: values[rows] for name, values in groups.items()}, weights=weights[rows])
+        shares = resampled_shares(design, np.bincount(rows, minlength=n))
+        np.testing.assert_allclose(shares, copied["share"].to_numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_a_dummy_absent_from_a_resample_adds_nothing_to_it():
+    """Under the resample's weights its centred cross-products are rounding error (up to about 3e-8 of its
+    scale in these samples, not 0); it must still get no share, and the others all of it."""
+    from alliancegov.stats.importance import resampled_shares, stack_design
+
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        n = 300
+        level = rng.integers(0, 3, n)
+        x = rng.normal(size=(n, 2))
+        y = x @ [1.0, 0.4] + (level == 2) * 0.5 + 3.7 + rng.normal(size=n)
+        weights = rng.uniform(0.5, 2.0, n)
+        design = stack_design(y, {"x0": x[:, 0], "x1": x[:, 1], "level_2": (level == 2).astype(float)},
+                              weights=weights)
+        rows = rng.choice(np.flatnonzero(level != 2), n)
+        shares = resampled_shares(design, np.bincount(rows, minlength=n))
+        assert abs(shares[2]) < 1e-12, seed
+        assert shares[:2].sum() == pytest.approx(1.0, abs=1e-12)

@@ -38,14 +38,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAX_GROUPS", "dominance", "shapley_r2", "subset_r2"]
+__all__ = ["MAX_GROUPS", "StackedDesign", "dominance", "resampled_shares", "shapley_r2", "stack_design",
+           "subset_r2"]
 
 MAX_GROUPS = 15
 _TIE_TOLERANCE = 1e-12
+# A column whose standard deviation under some weights is below this fraction of the data's own is constant
+# there (a resample without a dummy's rows): the centring's cancellation leaves it about the square root of
+# the machine epsilon (1.5e-8) of its scale, where a varying column keeps far more than 1e-6.
+_CONSTANT = 1e-6
 
 
 # --------------------------------------------------------------------------------------------
@@ -66,8 +72,35 @@ def _block(values, n: int, what: str) -> np.ndarray:
     return arr
 
 
-def _prepare(y, groups, controls, weights):
-    """Centred, scaled cross-products: returns (C, c_y, s_yy, group column lists, control columns, n)."""
+@dataclass(frozen=True)
+class StackedDesign:
+    """Every regressor and the outcome side by side, centred once, with the weights: what each subset
+    regression's cross-products are computed from, for the data's own weights or for a bootstrap
+    resample's (its rows' counts times them), without copying the data.
+
+    Built by :func:`stack_design`. ``values`` is (n, p + 1): the groups' columns in order, the
+    controls', then the outcome, each centred at its weighted mean; ``spread`` (p + 1,) their
+    weighted standard deviations (0 for a constant column).
+    """
+
+    values: np.ndarray
+    weights: np.ndarray
+    spread: np.ndarray
+    names: list[str]
+    group_columns: list[np.ndarray]
+    control_columns: np.ndarray
+    sizes: list[int]
+
+
+def stack_design(y, groups: Mapping, controls=None, weights=None) -> StackedDesign:
+    """The checked, centred columns of a decomposition (see :func:`shapley_r2` for the arguments).
+
+    Raises
+    ------
+    ValueError
+        If an input has the wrong shape or missing values, there are no groups or more than 15,
+        the weights are invalid, or ``y`` is constant.
+    """
     yv = np.asarray(y, dtype=float)
     if yv.ndim == 2 and yv.shape[1] == 1:
         yv = yv[:, 0]
@@ -96,25 +129,43 @@ def _prepare(y, groups, controls, weights):
     blocks = [_block(groups[key], n, f"group {name!r}") for key, name in zip(groups, names)]
     if controls is not None:
         blocks.append(_block(controls, n, "controls"))
-    X = np.hstack(blocks)
     sizes = [b.shape[1] for b in blocks]
     starts = np.cumsum([0] + sizes)
-    group_cols = [np.arange(starts[i], starts[i + 1]) for i in range(len(names))]
-    control_cols = np.arange(starts[len(names)], starts[-1]) if controls is not None else np.arange(0)
-
-    wsum = w.sum()
-    yc = yv - (w @ yv) / wsum
-    Xc = X - (w @ X) / wsum
-    s_yy = float(w @ (yc * yc))
-    if s_yy <= 0:
+    group_columns = [np.arange(starts[i], starts[i + 1]) for i in range(len(names))]
+    control_columns = np.arange(starts[len(names)], starts[-1]) if controls is not None else np.arange(0)
+    values = np.hstack([*blocks, yv[:, None]])
+    weighted_rows = values[w > 0]
+    constant = (weighted_rows == weighted_rows[0]).all(axis=0)
+    if constant[-1]:
         raise ValueError("y is constant (zero weighted variance): R-squared is undefined")
-    scale = np.sqrt((w @ (Xc * Xc)) / wsum)
-    scale[scale == 0] = 1.0  # a constant column is all zeros once centred; lstsq ignores it
-    Xs = Xc / scale
-    sw = np.sqrt(w)[:, None]
-    C = (Xs * sw).T @ (Xs * sw)
-    c_y = Xs.T @ (w * yc)
-    return C, c_y, s_yy, names, group_cols, control_cols, [b.shape[1] for b in blocks[:len(names)]]
+    values -= (w @ values) / w.sum()
+    spread = np.where(constant, 0.0, np.sqrt((w @ (values * values)) / w.sum()))
+    return StackedDesign(values, w, spread, names, group_columns, control_columns, sizes[:len(names)])
+
+
+def _standardised_cross_products(design: StackedDesign, weights: np.ndarray):
+    """(C, c_y, s_yy): the regressors' weighted cross-products scaled to unit variance, their cross-products
+    with the outcome, and the outcome's sum of squares, all about the means under ``weights``.
+
+    The columns were centred at the data's own means; under other weights (a resample's) the
+    difference of means is removed here, ``S = Z'WZ - t t'/sum(w)`` with ``t = Z'w``, which loses
+    no precision because that difference is small. A column constant under ``weights`` (a dummy no
+    resampled row has) gets zero cross-products, which the minimum-norm solution ignores.
+    """
+    Z = design.values
+    weighted = Z * weights[:, None]
+    totals = weighted.sum(axis=0)
+    wsum = weights.sum()
+    S = weighted.T @ Z - np.outer(totals, totals) / wsum
+    spread = np.sqrt(np.clip(np.diag(S), 0.0, None) / wsum)
+    s_yy = float(S[-1, -1])
+    if spread[-1] <= _CONSTANT * design.spread[-1]:
+        raise ValueError("y is constant (zero weighted variance): R-squared is undefined")
+    varying = (design.spread[:-1] > 0) & (spread[:-1] > _CONSTANT * design.spread[:-1])
+    scale = np.where(varying, spread[:-1], 1.0)
+    C = S[:-1, :-1] / np.outer(scale, scale) * np.outer(varying, varying)
+    c_y = S[:-1, -1] / scale * varying
+    return C, c_y, s_yy
 
 
 def _r2(C, c_y, s_yy, cols: np.ndarray) -> float:
@@ -126,15 +177,22 @@ def _r2(C, c_y, s_yy, cols: np.ndarray) -> float:
     return float(min(max(rhs @ b / s_yy, 0.0), 1.0))
 
 
-def _all_subsets(y, groups, controls, weights):
-    """R2 of every subset, indexed by bitmask (bit g set = group g included; controls always in)."""
-    C, c_y, s_yy, names, group_cols, control_cols, ncols = _prepare(y, groups, controls, weights)
-    G = len(names)
+def _subset_r2s(design: StackedDesign, weights: np.ndarray) -> np.ndarray:
+    """R2 of every subset under ``weights``, indexed by bitmask (bit g set = group g included; controls
+    always in)."""
+    C, c_y, s_yy = _standardised_cross_products(design, weights)
+    G = len(design.names)
     r2 = np.empty(2 ** G)
     for mask in range(2 ** G):
-        cols = [control_cols] + [group_cols[g] for g in range(G) if mask >> g & 1]
+        cols = [design.control_columns] + [design.group_columns[g] for g in range(G) if mask >> g & 1]
         r2[mask] = _r2(C, c_y, s_yy, np.concatenate(cols))
-    return r2, names, ncols
+    return r2
+
+
+def _all_subsets(y, groups, controls, weights):
+    """R2 of every subset (see :func:`_subset_r2s`), the group names and their numbers of columns."""
+    design = stack_design(y, groups, controls, weights)
+    return _subset_r2s(design, design.weights), design.names, design.sizes
 
 
 def _popcount(masks: np.ndarray) -> np.ndarray:
@@ -155,6 +213,19 @@ def _marginals(r2: np.ndarray, G: int):
         without = masks[(masks >> g & 1) == 0]
         out.append((without, sizes[without], r2[without | (1 << g)] - r2[without]))
     return out
+
+
+def _shapley_values(r2: np.ndarray, marginals) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's Shapley value (G,) from the subset R2s and its share of the decomposed R2 (NaN if
+    the groups add nothing)."""
+    G = len(marginals)
+    fact = [math.factorial(k) for k in range(G + 1)]
+    shapley = np.empty(G)
+    for g, (_, sizes, inc) in enumerate(marginals):
+        weight = np.array([fact[k] * fact[G - k - 1] for k in sizes], dtype=float) / fact[G]
+        shapley[g] = float(weight @ inc)
+    decomposed = float(r2[-1] - r2[0])
+    return shapley, shapley / decomposed if decomposed > 0 else np.full(G, np.nan)
 
 
 def _conditional(marginals, G: int) -> np.ndarray:
@@ -239,13 +310,8 @@ def shapley_r2(y, groups: Mapping, controls=None, weights=None, *, conditional: 
     r2, names, ncols = _all_subsets(y, groups, controls, weights)
     G = len(names)
     marginals = _marginals(r2, G)
-    fact = [math.factorial(k) for k in range(G + 1)]
-    shapley = np.empty(G)
-    for g, (_, sizes, inc) in enumerate(marginals):
-        weight = np.array([fact[k] * fact[G - k - 1] for k in sizes], dtype=float) / fact[G]
-        shapley[g] = float(weight @ inc)
+    shapley, share = _shapley_values(r2, marginals)
     decomposed = float(r2[-1] - r2[0])
-    share = shapley / decomposed if decomposed > 0 else np.full(G, np.nan)
     out = pd.DataFrame({"group": names, "n_columns": ncols, "shapley_r2": shapley, "share": share})
     if conditional:
         cond = _conditional(marginals, G)
@@ -254,6 +320,35 @@ def shapley_r2(y, groups: Mapping, controls=None, weights=None, *, conditional: 
     out.attrs.update(r2_full=float(r2[-1]), r2_controls=float(r2[0]), r2_decomposed=decomposed,
                      n_obs=int(np.asarray(y).shape[0]))
     return out
+
+
+def resampled_shares(design: StackedDesign, counts: np.ndarray) -> np.ndarray:
+    """The groups' shares of R2 (as :func:`shapley_r2`'s ``share``) on a resample of the rows.
+
+    A resample is the data with each row's weight multiplied by the number of times it was drawn, so
+    its cross-products come from the stacked columns without copying them (about three passes over
+    the data instead of the dozen of a decomposition of the copied rows: the bootstrap of the shares
+    at 10^6 rows).
+
+    Parameters
+    ----------
+    design : StackedDesign
+        :func:`stack_design` of the data.
+    counts : ndarray of shape (n,)
+        Times each row was drawn (0 for rows left out).
+
+    Returns
+    -------
+    ndarray of shape (G,)
+        The shares, NaN if the groups add nothing on the resample.
+
+    Raises
+    ------
+    ValueError
+        If the outcome is constant on the resample.
+    """
+    r2 = _subset_r2s(design, design.weights * counts)
+    return _shapley_values(r2, _marginals(r2, len(design.names)))[1]
 
 
 def dominance(y, groups: Mapping, controls=None, weights=None) -> dict[str, pd.DataFrame]:

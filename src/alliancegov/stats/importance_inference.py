@@ -12,22 +12,17 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from alliancegov.stats.importance import shapley_r2
+from alliancegov.stats.importance import StackedDesign, resampled_shares, shapley_r2, stack_design
 
 
 class _Shares:
     """Resampled rows → the groups' Shapley shares (G,); picklable for the bootstrap workers."""
 
-    def __init__(self, y, groups: Mapping, controls, weights):
-        self.y, self.groups, self.controls, self.weights = y, groups, controls, weights
+    def __init__(self, design: StackedDesign):
+        self.design = design
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
-        def take(values):
-            return None if values is None else np.asarray(values)[rows]
-
-        table = shapley_r2(take(self.y), {name: take(block) for name, block in self.groups.items()},
-                           take(self.controls), take(self.weights))
-        return table["share"].to_numpy(float)
+        return resampled_shares(self.design, np.bincount(rows, minlength=len(self.design.weights)))
 
 
 SHARE_COLUMNS = ["kind", "group", "other", "term", "estimate", "std_error", "statistic", "p_value", "conf_low",
@@ -86,7 +81,7 @@ def shapley_share_inference(y, groups: Mapping, *, n_boot: int, seed, cluster_id
     names = list(point["group"])
     shares = point["share"].to_numpy(float)
     n = len(np.asarray(y))
-    result = bootstrap_estimates(_Shares(y, groups, controls, weights), n, n_boot, seed, n_jobs=n_jobs,
+    result = bootstrap_estimates(_Shares(stack_design(y, groups, controls, weights)), n, n_boot, seed, n_jobs=n_jobs,
                                  cluster_ids=cluster_ids)
     draws = result.estimates[result.ok]
     tails = ((1 - level) / 2, (1 + level) / 2)
