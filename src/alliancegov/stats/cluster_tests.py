@@ -61,7 +61,7 @@ def _one_sample(values: np.ndarray, codes, weights):
 
 
 def mean_test(values, null: float = 0.0, *, groups=None, weights=None, level: float = 0.95) -> dict:
-    """The mean of ``values`` against ``null``: t test and interval, firm-cluster or naive.
+    """The mean of ``values`` against ``null``: t test and interval, cluster-robust or naive.
 
     Parameters
     ----------
@@ -117,7 +117,7 @@ def mean_test(values, null: float = 0.0, *, groups=None, weights=None, level: fl
 
 
 def proportion_test(hits, null: float, *, groups=None, weights=None, level: float = 0.95) -> dict:
-    """A proportion against ``null``: logit-scale t test and interval, firm-cluster or naive.
+    """A proportion against ``null``: logit-scale t test and interval, cluster-robust or naive.
 
     Parameters
     ----------
@@ -174,7 +174,7 @@ def _cohen_h(share: float, null: float) -> float:
 
 
 def logit_coefficients(y, X: pd.DataFrame, *, groups=None, weights=None, level: float = 0.95) -> pd.DataFrame:
-    """Binary logit by maximum likelihood with firm-cluster (Stata ``vce(cluster)``) or model SEs.
+    """Binary logit by maximum likelihood with cluster-robust (Stata ``vce(cluster)``) or model SEs.
 
     Parameters
     ----------

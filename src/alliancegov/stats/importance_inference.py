@@ -45,7 +45,7 @@ def shapley_share_inference(y, groups: Mapping, *, n_boot: int, seed, cluster_id
     seed : int
         Seed of the resamples.
     cluster_ids : array-like of shape (n,), optional
-        Clusters resampled whole (firms interviewed in several waves).
+        Clusters resampled whole (units observed several times).
     controls, weights : array-like, optional
         As in :func:`shapley_r2`.
     level : float

@@ -63,7 +63,7 @@ def grouped_stratified_folds(y: np.ndarray, groups: np.ndarray, folds: int, seed
     """Each row's fold, every group whole in one fold and each fold's outcome shares close to the sample's.
 
     scikit-learn's ``StratifiedGroupKFold`` does this by a greedy search over the folds one group at
-    a time, in Python: about a minute for 33,000 firms at 10^5 rows. Dealing the groups out in
+    a time, in Python: about a minute for 33,000 groups at 10^5 rows. Dealing the groups out in
     turn, shuffled and then ordered by their most frequent outcome, balances the same shares in
     linear time.
 
@@ -72,7 +72,7 @@ def grouped_stratified_folds(y: np.ndarray, groups: np.ndarray, folds: int, seed
     y : ndarray of shape (n,)
         Outcome codes.
     groups : ndarray of shape (n,)
-        Group labels (a firm seen in several waves).
+        Group labels (a unit observed several times).
     folds : int
         Number of folds, at most the number of groups.
     seed : int, default 0
@@ -99,8 +99,8 @@ def cross_validated_scores(X: np.ndarray, y: np.ndarray, *, folds: int = 5, seed
                            start: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stratified k-fold log-loss, accuracy and macro-F1 of the MNL and of the majority class.
 
-    With ``groups`` the folds keep each group (a firm seen in several waves) whole
-    (:func:`grouped_stratified_folds`): a firm's other answers in the training folds would otherwise
+    With ``groups`` the folds keep each group (a unit observed several times) whole
+    (:func:`grouped_stratified_folds`): a unit's other rows in the training folds would otherwise
     flatter the out-of-sample scores.
 
     Parameters
