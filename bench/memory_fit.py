@@ -10,7 +10,9 @@ Snakemake samples a job's resident memory every 0.5 s for its first 30 samples, 
 30 s (``snakemake.benchmark``), so a long job's peak between samples can be missed: the rules' headroom
 (``MEMORY_HEADROOM`` in common.smk) is there for that too.
 
-Usage: ``python bench/memory_fit.py results/bench/work/default results/bench/work/10000 ...``
+Usage: ``python bench/memory_fit.py results/bench/work/default results/bench/work/10000 ...``; with
+``--keep``, the measurements of other projects already in ``--measurements`` are kept (a size measured
+in an earlier run).
 """
 
 from __future__ import annotations
@@ -86,12 +88,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("projects", type=Path, nargs="+", help="scratch projects of bench/pipeline_scale.py")
     parser.add_argument("--measurements", type=Path, default=ROOT / "bench" / "memory.tsv")
     parser.add_argument("--coefficients", type=Path, default=ROOT / "workflow" / "memory.tsv")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the measurements already in --measurements of the projects not given")
     args = parser.parse_args(argv)
     measured = pd.concat([measurements(project) for project in args.projects], ignore_index=True)
+    if args.keep and args.measurements.is_file():
+        kept = pd.read_csv(args.measurements, sep="\t", dtype={"project": str})
+        kept = kept[~kept["project"].isin({project.name for project in args.projects})]
+        measured = pd.concat([kept, measured], ignore_index=True)
     measured.to_csv(args.measurements, sep="\t", index=False)
     coefficients = fit(measured)
     with open(args.coefficients, "w", encoding="utf-8") as handle:
-        handle.write(f"# Written by bench/memory_fit.py from {', '.join(p.name for p in args.projects)} "
+        handle.write(f"# Written by bench/memory_fit.py from {', '.join(measured['project'].unique())} "
                      f"(measurements in bench/memory.tsv): peak MiB ≈ base_mib + mib_per_input_mib × MiB of input\n")
         coefficients.to_csv(handle, sep="\t", index=False)
     print(coefficients.to_string(index=False))

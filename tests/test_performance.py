@@ -191,7 +191,7 @@ def test_the_scattered_two_stage_bootstrap_gathers_to_the_whole_one(codebook):
 
 
 def test_least_squares_equals_the_svd_solution_and_falls_back_to_it_when_it_must():
-    from alliancegov.misalignment.two_stage import least_squares
+    from alliancegov.stats.least_squares import least_squares
 
     rng = np.random.default_rng(3)
     X = np.column_stack([np.ones(500), rng.normal(size=(500, 3)), rng.integers(0, 2, 500)])
@@ -200,6 +200,11 @@ def test_least_squares_equals_the_svd_solution_and_falls_back_to_it_when_it_must
     # a dummy absent from a resample (a zero column) and near-collinear columns: the SVD's minimum-norm answer
     for awkward in (np.column_stack([X, np.zeros(500)]), np.column_stack([X, X[:, 1] + 1e-9 * rng.normal(size=500)])):
         np.testing.assert_array_equal(least_squares(awkward, y), np.linalg.lstsq(awkward, y, rcond=None)[0])
+    # with a condition limit the same designs are refused instead, the near-collinear one by its condition
+    for awkward in (np.column_stack([X, np.zeros(500)]), np.column_stack([X, X[:, 1] + 1e-12 * rng.normal(size=500)])):
+        with pytest.raises(ValueError, match="rank deficient"):
+            least_squares(awkward, y, condition_limit=1e10)
+    np.testing.assert_allclose(least_squares(X, y, condition_limit=1e10), least_squares(X, y))
 
 
 def test_ols_with_text_factors_equals_statsmodels_formula_fit():

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
+from alliancegov.stats.products import tall_times_thin
+
 # Rows per block when per-observation Jacobians are accumulated: a block holds at most about this
 # many floats (so memory is O(chunk * k * J) whatever n is).
 _BLOCK_FLOATS = 1 << 21
@@ -86,8 +88,7 @@ def _utilities(X: np.ndarray, B: np.ndarray) -> np.ndarray:
     """(n, J) linear predictors with the base outcome's utility 0 in column 0."""
     eta = np.empty((X.shape[0], B.shape[1] + 1))
     eta[:, 0] = 0.0
-    # neither matmul(out=eta[:, 1:]) nor a transposed B: a strided operand skips BLAS, 3-10× slower
-    eta[:, 1:] = X @ np.ascontiguousarray(B)
+    eta[:, 1:] = tall_times_thin(X, B)
     return eta
 
 

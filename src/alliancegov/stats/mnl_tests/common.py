@@ -14,6 +14,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from alliancegov.stats.products import tall_times_thin
+
 TEST_COLUMNS = ["term", "df", "statistic", "p_value"]
 COMBINE_COLUMNS = ["outcome_a", "outcome_b", "test", "df", "statistic", "p_value"]
 IIA_COLUMNS = ["omitted", "test", "statistic", "df", "p_value", "note"]
@@ -171,7 +173,7 @@ def mnl_loglik(theta, y, X, *, derivatives: bool = False):
     J = theta.size // k + 1
     y = np.asarray(y, dtype=int)
     eta = np.zeros((n, J))
-    eta[:, 1:] = X @ np.ascontiguousarray(theta.reshape(J - 1, k).T)   # a transposed operand skips BLAS
+    eta[:, 1:] = tall_times_thin(X, theta.reshape(J - 1, k).T)
     top = eta.max(axis=1, keepdims=True)
     lse = top[:, 0] + np.log(np.exp(eta - top).sum(axis=1))
     rows = np.arange(n)

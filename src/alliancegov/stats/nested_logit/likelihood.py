@@ -11,6 +11,8 @@ from typing import Literal
 
 import numpy as np
 
+from alliancegov.stats.products import tall_times_thin
+
 # --------------------------------------------------------------------------------------------
 # model structure
 # --------------------------------------------------------------------------------------------
@@ -108,7 +110,7 @@ def _probabilities(X, Z, B, g, tau, s: _Structure):
     A (n, M), within-nest means of V (n, M) and the scale inside each nest (M,)."""
     n, J = X.shape[0], Z.shape[1]
     V = np.zeros((n, J))
-    V[:, 1:] = X @ B
+    V[:, 1:] = tall_times_thin(X, B)
     if g.size:
         V += Z @ g
     scale = 1.0 / tau if s.form == "ru2" else np.ones_like(tau)

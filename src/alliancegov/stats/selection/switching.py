@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from alliancegov.stats.products import tall_times_thin
+
 __all__ = ["SwitchingFit", "counterfactual_gap", "counterfactual_predictions", "joint_bootstrap_test",
            "switching_regression"]
 
@@ -80,12 +82,14 @@ class SwitchingFit:
 
 def _solve(X: np.ndarray, y: np.ndarray, what: str) -> np.ndarray:
     """Least squares of ``y`` on ``X``, refusing a rank-deficient design (a resample may lack a level)."""
+    from alliancegov.stats.least_squares import least_squares
+
     if X.shape[0] <= X.shape[1]:
         raise ValueError(f"{what}: {X.shape[0]} rows for {X.shape[1]} coefficients")
-    norms = np.sqrt((X ** 2).sum(axis=0))
-    if np.any(norms == 0) or np.linalg.cond(X / norms) > _CONDITION_LIMIT:
-        raise ValueError(f"{what}: the design is rank deficient")
-    return np.linalg.lstsq(X, y, rcond=None)[0]
+    try:
+        return least_squares(X, y, condition_limit=_CONDITION_LIMIT)
+    except ValueError as error:
+        raise ValueError(f"{what}: {error}") from None
 
 
 def _specific(specific: dict | None, n: int, J: int) -> dict[str, np.ndarray]:
@@ -196,7 +200,7 @@ def counterfactual_predictions(X, fit: SwitchingFit, specific: dict | None = Non
     if list(specific) != fit.specific_names:
         raise ValueError(f"the fit has the alternative-specific regressors {fit.specific_names}, not {list(specific)}")
     k = X.shape[1]
-    predictions = X @ slopes[:k]
+    predictions = tall_times_thin(X, slopes[:k])
     for m, values in enumerate(specific.values()):
         predictions += values * slopes[k + m]
     return predictions

@@ -17,6 +17,7 @@ numpy and pandas are imported at module level, scipy inside the functions that n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Literal
 
@@ -41,6 +42,13 @@ ROW_SUM_TOLERANCE = 1e-6
 _TANH_SINH_STEP = 1.0 / 16.0
 _TANH_SINH_HALF_WIDTH = 3.2
 _CHUNK_VALUES = 8192
+# m(P) by that rule costs 103 normal quantiles per probability: at 10^6 rows and 4 forms, 18 s per call,
+# nine tenths of a two-stage bootstrap resample. m is smooth in y = log(1 - log P), so it is evaluated by a
+# piecewise Chebyshev interpolant of the rule (128 pieces of degree 12 on P >= e^-60, within 3e-15 of the
+# rule), built once; smaller probabilities, if any, still go through the rule.
+_INTERPOLANT_PIECES = 128
+_INTERPOLANT_DEGREE = 12
+_INTERPOLANT_MIN_LOG_P = -60.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,6 +200,41 @@ def _dmf2_mean_tanh_sinh(p: np.ndarray) -> np.ndarray:
     return out
 
 
+@functools.cache
+def _dmf2_interpolant() -> tuple[np.ndarray, np.ndarray]:
+    """The pieces' edges in y = log(1 - log P) (pieces + 1,) and their Chebyshev coefficients (pieces, degree + 1)."""
+    from numpy.polynomial import chebyshev
+
+    edges = np.linspace(0.0, np.log1p(-_INTERPOLANT_MIN_LOG_P), _INTERPOLANT_PIECES + 1)
+
+    def on_piece(low: float, high: float):
+        return lambda t: _dmf2_mean_tanh_sinh(np.exp(-np.expm1(low + (t + 1.0) * (high - low) / 2.0)))
+
+    coefficients = np.array([chebyshev.chebinterpolate(on_piece(low, high), _INTERPOLANT_DEGREE)
+                             for low, high in zip(edges[:-1], edges[1:])])
+    return edges, coefficients
+
+
+def _dmf2_mean_interpolated(p: np.ndarray) -> np.ndarray:
+    edges, coefficients = _dmf2_interpolant()
+    out = np.empty(p.shape, dtype=float)
+    flat_p, flat_out = p.ravel(), out.reshape(-1)
+    chunk_values = 8 * _CHUNK_VALUES
+    for start in range(0, flat_p.size, chunk_values):
+        y = np.log1p(-np.log(flat_p[start:start + chunk_values]))
+        piece = np.minimum(np.searchsorted(edges, y, side="right") - 1, _INTERPOLANT_PIECES - 1)
+        low, high = edges[piece], edges[piece + 1]
+        t = 2.0 * (y - low) / (high - low) - 1.0
+        b1, b2 = np.zeros_like(t), np.zeros_like(t)
+        for k in range(_INTERPOLANT_DEGREE, 0, -1):   # Clenshaw's recurrence, each value on its piece
+            b1, b2 = coefficients[piece, k] + 2.0 * t * b1 - b2, b1
+        flat_out[start:start + chunk_values] = coefficients[piece, 0] + t * b1 - b2
+    beyond = flat_p < np.exp(_INTERPOLANT_MIN_LOG_P)
+    if beyond.any():
+        flat_out[beyond] = _dmf2_mean_tanh_sinh(flat_p[beyond])
+    return out
+
+
 def _dmf2_mean_selmlog(p: np.ndarray) -> np.ndarray:
     from scipy import special
 
@@ -216,7 +259,8 @@ def dmf2_mean(p, quadrature: Literal["tanh-sinh", "selmlog"] = "tanh-sinh") -> n
     p : array-like
         Probabilities in (0, 1], any shape.
     quadrature : {"tanh-sinh", "selmlog"}, default "tanh-sinh"
-        "tanh-sinh" is ~1e-15 accurate; "selmlog" is Stata ``selmlog``'s 15-node Gauss-Laguerre
+        "tanh-sinh" is ~1e-15 accurate (the rule, interpolated within 3e-15 of it); "selmlog" is Stata
+        ``selmlog``'s 15-node Gauss-Laguerre
         rule, low by ~0.01; use it only to reproduce Stata output.
 
     Returns
@@ -233,7 +277,7 @@ def dmf2_mean(p, quadrature: Literal["tanh-sinh", "selmlog"] = "tanh-sinh") -> n
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0.0) or np.any(arr > 1.0):
         raise ValueError("dmf2_mean needs probabilities in (0, 1]")
     if quadrature == "tanh-sinh":
-        return _dmf2_mean_tanh_sinh(arr)
+        return _dmf2_mean_interpolated(arr)
     if quadrature == "selmlog":
         return _dmf2_mean_selmlog(arr)
     raise ValueError(f"quadrature must be 'tanh-sinh' or 'selmlog'; got {quadrature!r}")
