@@ -93,7 +93,23 @@ class StackedDesign:
 
 
 def stack_design(y, groups: Mapping, controls=None, weights=None) -> StackedDesign:
-    """The checked, centred columns of a decomposition (see :func:`shapley_r2` for the arguments).
+    """The checked, centred columns of a decomposition.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        The outcome.
+    groups : mapping of str to array-like of shape (n,) or (n, k_g)
+        ``name ->`` the group's regressors (G <= 15 groups).
+    controls : array-like of shape (n,) or (n, k_c), optional
+        Regressors included in every regression.
+    weights : array-like of shape (n,), optional
+        Non-negative weights.
+
+    Returns
+    -------
+    StackedDesign
+        The columns side by side (groups, controls, outcome), centred at their weighted means.
 
     Raises
     ------
