@@ -292,7 +292,8 @@ def test_resampled_shares_equal_the_decomposition_of_the_copied_rows():
     """The bootstrap's shortcut (each row weighted by the times it was drawn, no copy) gives the shares
     of the resampled rows themselves, with weights, with a factor's dummies in one group, and when a
     resample has no row of one level (that dummy is constant there and adds nothing)."""
-    from alliancegov.stats.importance import resampled_shares, stack_design
+    from alliancegov.stats.importance import resampled_shares
+    from alliancegov.stats.subset_regressions import stack_design
 
     rng = np.random.default_rng(11)
     n = 300
@@ -313,7 +314,8 @@ def test_resampled_shares_equal_the_decomposition_of_the_copied_rows():
 def test_a_dummy_absent_from_a_resample_adds_nothing_to_it():
     """Under the resample's weights its centred cross-products are rounding error (up to about 3e-8 of its
     scale in these samples, not 0); it must still get no share, and the others all of it."""
-    from alliancegov.stats.importance import resampled_shares, stack_design
+    from alliancegov.stats.importance import resampled_shares
+    from alliancegov.stats.subset_regressions import stack_design
 
     for seed in range(30):
         rng = np.random.default_rng(seed)

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from alliancegov.stats.importance import StackedDesign, resampled_shares, shapley_r2, stack_design
+from alliancegov.stats.importance import resampled_shares, shapley_r2
+from alliancegov.stats.subset_regressions import StackedDesign, stack_design
 
 
 class _Shares:
