@@ -27,6 +27,9 @@ def test_counterfactual_summary_by_hand():
     assert summary[("c", "ate")] == pytest.approx((1.9 - 3.0) / 4)
     assert ("a", "ate") not in summary.index               # the reference form has no difference from itself
     assert summary[("a", "share_predicted_best")] == pytest.approx(0.5)
+    nobody_in_c = counterfactual_summary(predictions, np.array([0, 0, 1, 1]), ["a", "b", "c"])
+    assert np.isnan(nobody_in_c[("c", "mean_gap")]) and np.isnan(nobody_in_c[("c", "share_in_best_form")])
+    assert nobody_in_c[("c", "share_predicted_best")] == pytest.approx(0.25)   # still the best for one firm
 
 
 def test_switching_table_names_every_term_by_form_and_tests_each_forms_terms(two_stage, codebook):

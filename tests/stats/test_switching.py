@@ -27,6 +27,7 @@ from alliancegov.stats.selection import (
     counterfactual_predictions,
     joint_bootstrap_test,
     switching_regression,
+    switching_regressions,
 )
 
 BETA = np.array([[0.0, 0.5, 1.0],     # intercepts of alternatives 0, 1, 2
@@ -102,6 +103,29 @@ def test_selmlog_by_hand():
             assert fit.term_names[0] == ["dmf0[b]", "dmf0[c]"]
         if method == "dmf":
             assert fit.term_names[1] == ["dmf[a]", "dmf[b]", "dmf[c]"]
+
+
+def test_several_corrections_in_one_pass_equal_one_at_a_time():
+    """switching_regressions gathers each alternative's rows once for every correction: each fit,
+    with an alternative-specific regressor, is the one switching_regression gives alone."""
+    y, x, z, chosen, _ = simulate(2000, seed=7, rho=0.4)
+    P = first_stage(x, z, chosen)
+    X = np.column_stack([np.ones_like(x), x])
+    specific = {"misfit": 1.0 - P}
+    methods = [None, "lee", "dmf0", "dmf", "dmf2"]   # not "dahl": its P_s and the misfit 1 - P_s are collinear
+    together = switching_regressions(y, X, chosen, P, methods, names=["Intercept", "x"], labels=["a", "b", "c"],
+                                     specific=specific)
+    assert list(together) == methods
+    for method in methods:
+        alone = switching_regression(y, X, chosen, P, method, names=["Intercept", "x"], labels=["a", "b", "c"],
+                                     specific=specific)
+        assert together[method].term_names == alone.term_names
+        np.testing.assert_array_equal(together[method].n, np.bincount(chosen, minlength=3))
+        for mine, theirs in zip(together[method].coefficients, alone.coefficients, strict=True):
+            assert list(mine.index) == list(theirs.index)
+            np.testing.assert_allclose(mine.to_numpy(), theirs.to_numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="'lee' correction needs the first-stage probabilities"):
+        switching_regressions(y, X, chosen, None, [None, "lee"])
 
 
 def test_coefficients_carry_selmlogs_sign():

@@ -53,32 +53,6 @@ def switching_models(data: TwoStageData) -> list[str]:
     return [UNCORRECTED, *data.selection]
 
 
-def switching_fits(data: TwoStageData, rows: np.ndarray, probabilities: np.ndarray) -> dict:
-    """Every switching model on ``rows``.
-
-    Parameters
-    ----------
-    data : TwoStageData
-        Both stages' matrices, with a per-form ``equation``.
-    rows : ndarray of int
-        Positions of the firms (repeats allowed).
-    probabilities : ndarray of shape (len(rows), J)
-        The first stage's probabilities on ``rows``.
-
-    Returns
-    -------
-    dict of str to SwitchingFit
-        Model → its per-form equations (:func:`alliancegov.stats.selection.switching_regression`).
-    """
-    from alliancegov.stats.selection import switching_regression
-
-    X = data.equation.iloc[rows]
-    return {model: switching_regression(data.outcome[rows], X.to_numpy(float), data.chosen[rows], probabilities,
-                                        None if model == UNCORRECTED else model, names=list(X.columns),
-                                        labels=list(data.labels), specific=form_regressors(data, probabilities))
-            for model in switching_models(data)}
-
-
 def check_form_equations(data: TwoStageData, probabilities: np.ndarray) -> None:
     """Stop, in a sentence naming the form and the columns, when a form's equation cannot be
     fitted on all firms: no more firms in it than coefficients, or collinear columns.
@@ -140,16 +114,21 @@ def counterfactual_summary(predictions: np.ndarray, chosen: np.ndarray, labels: 
 
     gap, best = counterfactual_gap(predictions, chosen)
     in_best = (best == chosen).astype(float)
+    J = len(labels)
+    firms = np.bincount(chosen, minlength=J).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):   # a form no firm is in: NaN, as documented
+        form_gap = np.bincount(chosen, weights=gap, minlength=J) / firms
+        form_in_best = np.bincount(chosen, weights=in_best, minlength=J) / firms
+    predicted_best = np.bincount(best, minlength=J) / len(best)
     values = {(ALL_FORMS, "mean_gap"): gap.mean(), (ALL_FORMS, "share_in_best_form"): in_best.mean()}
     potential = predictions.mean(axis=0)
     for j, form in enumerate(labels):
-        here = chosen == j
         values[(form, "potential_mean")] = potential[j]
         if j:
             values[(form, "ate")] = potential[j] - potential[0]
-        values[(form, "share_predicted_best")] = np.mean(best == j)
-        values[(form, "mean_gap")] = gap[here].mean() if here.any() else np.nan
-        values[(form, "share_in_best_form")] = in_best[here].mean() if here.any() else np.nan
+        values[(form, "share_predicted_best")] = predicted_best[j]
+        values[(form, "mean_gap")] = form_gap[j]
+        values[(form, "share_in_best_form")] = form_in_best[j]
     return pd.Series(values)
 
 
@@ -172,13 +151,17 @@ def switching_estimates(data: TwoStageData, rows: np.ndarray, probabilities: np.
         coefficients (outcome units) of each model and form, then the
         ``misalignment_counterfactual`` values of :func:`counterfactual_summary`.
     """
-    from alliancegov.stats.selection import counterfactual_predictions
+    from alliancegov.stats.selection import counterfactual_predictions, switching_regressions
 
-    X = data.equation.iloc[rows].to_numpy(float)
+    X = data.equation.to_numpy(float)[rows]
     chosen = data.chosen[rows]
     specific = form_regressors(data, probabilities)
+    models = switching_models(data)
+    fits = switching_regressions(data.outcome[rows], X, chosen, probabilities,
+                                 [None if model == UNCORRECTED else model for model in models],
+                                 names=list(data.equation.columns), labels=list(data.labels), specific=specific)
     values = {}
-    for model, fit in switching_fits(data, rows, probabilities).items():
+    for model, fit in zip(models, fits.values(), strict=True):
         for form, coefficients in zip(data.labels, fit.coefficients):
             values.update({(SWITCHING, model, form, term): value for term, value in coefficients.items()})
         summary = counterfactual_summary(counterfactual_predictions(X, fit, specific), chosen, list(data.labels))

@@ -73,6 +73,7 @@ from alliancegov.stats.selection.switching import (
     counterfactual_predictions,
     joint_bootstrap_test,
     switching_regression,
+    switching_regressions,
 )
 from alliancegov.stats.selection.terms import (
     METHODS,
@@ -100,4 +101,5 @@ __all__ = [
     "lee_term",
     "selection_terms",
     "switching_regression",
+    "switching_regressions",
 ]
