@@ -338,6 +338,19 @@ def test_accepted_formulas_build_patsys_design_matrix(formula, frame):
     pd.testing.assert_frame_equal(design_matrix(formula, frame), expected)
 
 
+def test_text_columns_reach_patsy_as_categoricals_with_patsys_own_levels_and_missing_rows():
+    """design_matrix hands patsy a text column as a categorical (patsy reads text one value at a
+    time): accented, upper-case and missing values give patsy's matrix of the plain text."""
+    sectors = ["électronique", "Zinc", "agro", None, "ébène", "services", "agro", "Zinc"]
+    text = pd.DataFrame({"sector": pd.Series(sectors, dtype="str"), "trust": np.arange(8.0)})
+    plain = text.assign(sector=pd.Series(sectors, dtype=object))
+    for formula in ("trust + C(sector)", "C(sector, Treatment('services')) + trust"):
+        expected = patsy.dmatrix(formula, plain, eval_env=NUMPY, return_type="dataframe")
+        assert len(expected) == 7
+        pd.testing.assert_frame_equal(design_matrix(formula, text), expected)
+    assert text["sector"].dtype == "str"                     # the caller's frame is left as it was
+
+
 def test_design_matrices_checks_both_sides_and_builds_patsys_matrices(frame):
     formula = "performance_index ~ trust + C(governance_form, Treatment('repeated_contract'))"
     outcome, design = design_matrices(formula, frame)
